@@ -1,0 +1,67 @@
+//! §A7 GDPR anonymisation.
+//!
+//! Deleting a customer profile erases every personal field and keeps the bookings, which staff
+//! then see as "Customer #id". Erased, exactly ([`ERASED_FIELDS`]):
+//!
+//! - customer: first name, last name, email, phone, notes, every custom-field value (and its
+//!   name, which may itself be personal), the link to a login account;
+//! - each of the customer's bookings: the contact snapshot (name, email, phone) and the answers
+//!   to custom fields;
+//! - adapters additionally erase what they hold for those bookings: calendar-event attendee
+//!   entries and queued notifications (they call [`anonymise_booking`] on what they store).
+//!
+//! Idempotent: anonymising twice changes nothing the second time. The audit entry records who
+//! and when, never the erased values.
+
+use jiff::Timestamp;
+
+use crate::booking::Booking;
+use crate::catalog::{Contact, Customer};
+
+/// The names of the fields that anonymisation erases, for documentation and audits.
+pub const ERASED_FIELDS: &[&str] = &[
+    "customer.first_name",
+    "customer.last_name",
+    "customer.email",
+    "customer.phone",
+    "customer.notes",
+    "customer.custom_fields",
+    "customer.account",
+    "booking.contact.first_name",
+    "booking.contact.last_name",
+    "booking.contact.email",
+    "booking.contact.phone",
+    "booking.custom_field_answers",
+    "calendar_event.attendees",
+    "outbox.queued_notifications",
+];
+
+/// The customer record with every personal field erased. Keeps the first anonymisation instant.
+#[must_use]
+pub fn anonymise_customer(customer: &Customer, at: Timestamp) -> Customer {
+    Customer {
+        id: customer.id,
+        business: customer.business,
+        account: None,
+        contact: Contact::default(),
+        notes: String::new(),
+        fields: Vec::new(),
+        anonymised_at: Some(customer.anonymised_at.unwrap_or(at)),
+    }
+}
+
+/// The booking with its contact snapshot and answers erased; time, status and history are kept.
+#[must_use]
+pub fn anonymise_booking(booking: &Booking) -> Booking {
+    Booking { contact: Contact::default(), answers: Vec::new(), ..booking.clone() }
+}
+
+/// Whether a customer holds no personal data any more.
+#[must_use]
+pub fn is_anonymous(customer: &Customer) -> bool {
+    customer.anonymised_at.is_some()
+        && customer.account.is_none()
+        && customer.contact.is_erased()
+        && customer.notes.is_empty()
+        && customer.fields.is_empty()
+}

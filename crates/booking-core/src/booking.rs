@@ -1,0 +1,335 @@
+//! §A5 Booking lifecycle: statuses, who changed them, and the append-only history.
+
+use std::fmt;
+
+use jiff::Timestamp;
+
+use crate::catalog::Contact;
+use crate::ids::{AgendaId, BookingId, BusinessId, CustomerId, ResourceId, ServiceId, SessionId};
+use crate::time::Interval;
+
+/// A stored status (`completed` is derived from time, see [`Booking::effective_status`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BookingStatus {
+    /// Waiting for staff approval; blocks the slot.
+    Pending,
+    /// Confirmed; blocks the slot.
+    Approved,
+    /// Canceled by the customer or staff; frees the slot.
+    Canceled,
+    /// Refused by staff; frees the slot.
+    Rejected,
+    /// The customer did not come; the slot stays taken (it is in the past).
+    NoShow,
+}
+
+impl BookingStatus {
+    /// Every status, for iteration in tests and forms.
+    pub const ALL: [Self; 5] =
+        [Self::Pending, Self::Approved, Self::Canceled, Self::Rejected, Self::NoShow];
+
+    /// The stable wire and storage name.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Approved => "approved",
+            Self::Canceled => "canceled",
+            Self::Rejected => "rejected",
+            Self::NoShow => "no_show",
+        }
+    }
+
+    /// Reads [`BookingStatus::code`] back.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == text)
+    }
+
+    /// Whether a booking in this status occupies its slot or seats.
+    #[must_use]
+    pub const fn occupies(self) -> bool {
+        matches!(self, Self::Pending | Self::Approved | Self::NoShow)
+    }
+
+    /// Whether `self -> to` is an allowed transition.
+    pub fn check_transition(self, to: Self) -> Result<(), TransitionError> {
+        use BookingStatus::{Approved, Canceled, NoShow, Pending, Rejected};
+        match (self, to) {
+            (Pending, Approved | Rejected | Canceled) | (Approved, Canceled | NoShow) | (NoShow, Approved) => {
+                Ok(())
+            }
+            (Canceled, _) => Err(TransitionError::AlreadyCanceled),
+            (Rejected, _) => Err(TransitionError::AlreadyRejected),
+            (from, to) => Err(TransitionError::NotAllowed { from, to }),
+        }
+    }
+}
+
+impl fmt::Display for BookingStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// A refused status change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TransitionError {
+    /// The booking was canceled already.
+    #[error("the booking is already canceled")]
+    AlreadyCanceled,
+    /// The booking was rejected already.
+    #[error("the booking was rejected")]
+    AlreadyRejected,
+    /// Any other refused change.
+    #[error("a {from} booking cannot become {to}")]
+    NotAllowed {
+        /// Current status.
+        from: BookingStatus,
+        /// Requested status.
+        to: BookingStatus,
+    },
+}
+
+impl TransitionError {
+    /// Stable machine code.
+    #[must_use]
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::AlreadyCanceled => "already_canceled",
+            Self::AlreadyRejected => "already_rejected",
+            Self::NotAllowed { .. } => "transition_not_allowed",
+        }
+    }
+}
+
+/// The kind of user behind an action.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The customer themself.
+    Customer,
+    /// A staff member (their own agenda).
+    Staff,
+    /// A back-office agent.
+    Agent,
+    /// A manager of the business.
+    Manager,
+    /// An administrator.
+    Admin,
+    /// The system itself (expiry, imports, workers).
+    System,
+}
+
+impl Role {
+    /// The stable name.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Customer => "customer",
+            Self::Staff => "staff",
+            Self::Agent => "agent",
+            Self::Manager => "manager",
+            Self::Admin => "admin",
+            Self::System => "system",
+        }
+    }
+
+    /// Reads [`Role::code`] back.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Customer, Self::Staff, Self::Agent, Self::Manager, Self::Admin, Self::System]
+            .into_iter()
+            .find(|r| r.code() == text)
+    }
+
+    /// §A6: windows bind customers only.
+    #[must_use]
+    pub const fn bound_by_windows(self) -> bool {
+        matches!(self, Self::Customer)
+    }
+}
+
+/// Who did something: a role and, when known, the user's id in that role.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Actor {
+    /// What kind of user.
+    pub role: Role,
+    /// The customer id, resource id or account id behind the role.
+    pub user: Option<i64>,
+}
+
+impl Actor {
+    /// A customer acting on their own bookings.
+    #[must_use]
+    pub const fn customer(id: CustomerId) -> Self {
+        Self { role: Role::Customer, user: Some(id.get()) }
+    }
+
+    /// An anonymous guest booking without an account.
+    #[must_use]
+    pub const fn guest() -> Self {
+        Self { role: Role::Customer, user: None }
+    }
+
+    /// Any non-customer role.
+    #[must_use]
+    pub const fn staff(role: Role, user: Option<i64>) -> Self {
+        Self { role, user }
+    }
+
+    /// The system.
+    #[must_use]
+    pub const fn system() -> Self {
+        Self { role: Role::System, user: None }
+    }
+}
+
+/// One line of a booking's append-only history.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: Actor,
+    /// The status before (`None` at creation).
+    pub from: Option<BookingStatus>,
+    /// The status after.
+    pub to: BookingStatus,
+    /// Why (free text, optional).
+    pub reason: Option<String>,
+}
+
+/// What a booking reserves.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BookingTarget {
+    /// An appointment on one resource.
+    Appointment {
+        /// The agenda booked through.
+        agenda: AgendaId,
+        /// The service.
+        service: ServiceId,
+        /// The resource taking it.
+        resource: ResourceId,
+        /// The appointment.
+        slot: Interval,
+        /// The appointment widened by the service's buffers: what it blocks.
+        busy: Interval,
+    },
+    /// Seats in a group session.
+    Session {
+        /// The session.
+        session: SessionId,
+        /// Seats taken.
+        seats: u32,
+    },
+}
+
+/// A customer's reservation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Booking {
+    /// Assigned by the store.
+    pub id: BookingId,
+    /// Owner tenant.
+    pub business: BusinessId,
+    /// What is reserved.
+    pub target: BookingTarget,
+    /// The customer record, when one is linked.
+    pub customer: Option<CustomerId>,
+    /// The contact details given with this booking (a snapshot; erased by anonymisation).
+    pub contact: Contact,
+    /// Answers to the service's custom fields (erased by anonymisation).
+    pub answers: Vec<(String, String)>,
+    /// Current status.
+    pub status: BookingStatus,
+    /// Creation instant.
+    pub created_at: Timestamp,
+    /// The booking this one replaced by a reschedule.
+    pub rescheduled_from: Option<BookingId>,
+}
+
+impl Booking {
+    /// The appointment's interval, if it is an appointment.
+    #[must_use]
+    pub fn slot(&self) -> Option<Interval> {
+        match &self.target {
+            BookingTarget::Appointment { slot, .. } => Some(*slot),
+            BookingTarget::Session { .. } => None,
+        }
+    }
+
+    /// `completed` for an approved booking whose end has passed, else the stored status.
+    #[must_use]
+    pub fn effective_status(&self, now: Timestamp, session_end: Option<Timestamp>) -> EffectiveStatus {
+        let end = self.slot().map(|s| s.end()).or(session_end);
+        match (self.status, end) {
+            (BookingStatus::Approved, Some(end)) if end <= now => EffectiveStatus::Completed,
+            (status, _) => EffectiveStatus::Stored(status),
+        }
+    }
+}
+
+/// A status including the derived `completed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EffectiveStatus {
+    /// As stored.
+    Stored(BookingStatus),
+    /// Approved and over.
+    Completed,
+}
+
+/// A booking about to be written, with its first history line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewBooking {
+    /// Owner tenant.
+    pub business: BusinessId,
+    /// What is reserved.
+    pub target: BookingTarget,
+    /// The customer record, when one is linked.
+    pub customer: Option<CustomerId>,
+    /// Contact snapshot.
+    pub contact: Contact,
+    /// Custom-field answers.
+    pub answers: Vec<(String, String)>,
+    /// Initial status.
+    pub status: BookingStatus,
+    /// Creation instant.
+    pub created_at: Timestamp,
+    /// The booking this one replaces (reschedule).
+    pub rescheduled_from: Option<BookingId>,
+    /// The creation line of the history.
+    pub created_by: Actor,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use BookingStatus::{Approved, Canceled, NoShow, Pending, Rejected};
+
+    fn check(from: BookingStatus, to: BookingStatus, expected: Result<(), &str>) {
+        assert_eq!(from.check_transition(to).map_err(|e| e.code()), expected, "{from} -> {to}");
+    }
+
+    #[test]
+    fn transitions() {
+        check(Pending, Approved, Ok(()));
+        check(Pending, Rejected, Ok(()));
+        check(Pending, Canceled, Ok(()));
+        check(Approved, Canceled, Ok(()));
+        check(Approved, NoShow, Ok(()));
+        check(NoShow, Approved, Ok(()));
+        check(Canceled, Canceled, Err("already_canceled"));
+        check(Canceled, Approved, Err("already_canceled"));
+        check(Rejected, Approved, Err("already_rejected"));
+        check(Approved, Pending, Err("transition_not_allowed"));
+        check(Pending, NoShow, Err("transition_not_allowed"));
+    }
+
+    #[test]
+    fn status_codes_round_trip() {
+        for s in BookingStatus::ALL {
+            assert_eq!(BookingStatus::parse(s.code()), Some(s));
+        }
+        assert!(Canceled.occupies().eq(&false) && Rejected.occupies().eq(&false));
+        assert!(Pending.occupies() && Approved.occupies() && NoShow.occupies());
+    }
+}

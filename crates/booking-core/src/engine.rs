@@ -1,0 +1,932 @@
+//! Use cases: the booking engine over a bundle of ports.
+//!
+//! Every use case loads what it needs, then changes state only through
+//! [`BookingStore::transact`](crate::store::BookingStore::transact), deciding inside the
+//! transaction with the same slot engine that lists availability ([`OfferContext::availability`]):
+//! a listed slot can be booked and a slot that cannot be booked is never listed.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::booking::{Actor, Booking, BookingStatus, BookingTarget, HistoryEntry, NewBooking, Role, TransitionError};
+use crate::catalog::{Agenda, Business, Contact, Customer, Resource, Service};
+use crate::holds::{Hold, HoldTarget, LockCode, LockDigest, NewHold};
+use crate::ids::{AgendaId, BookingId, BusinessId, CustomerId, HoldId, ResourceId, ServiceId, SessionId};
+use crate::policy::{Change, WindowError, WindowPolicy};
+use crate::ports::{Clock, TokenSource};
+use crate::slots::{Availability, BusyTimes, InvalidRules, ResourceCalendar, SlotQuery, SlotRules, availability, free_seats};
+use crate::store::{AuditEntry, Occupancy, Refusal, Store, StoreError, TxError, TxScope, TxView, Write};
+use crate::time::Interval;
+
+/// A stable, machine-readable error code (`slot_taken`, `cancel_too_close`, …).
+pub trait ErrorCode {
+    /// The code.
+    fn code(&self) -> &'static str;
+}
+
+/// The ports the engine runs on.
+#[derive(Clone)]
+pub struct Ports {
+    /// Storage.
+    pub store: Arc<dyn Store>,
+    /// Time.
+    pub clock: Arc<dyn Clock>,
+    /// Randomness.
+    pub tokens: Arc<dyn TokenSource>,
+}
+
+/// What is being booked: a service on an agenda, optionally on one chosen resource.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Offer {
+    /// The agenda.
+    pub agenda: AgendaId,
+    /// The service.
+    pub service: ServiceId,
+    /// One resource of the agenda, or any.
+    pub resource: Option<ResourceId>,
+}
+
+/// Whether minimum notice and maximum advance apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Limits {
+    /// They apply (always, for customers).
+    Apply,
+    /// Staff ignore them (Chrono's `bypass_delays`), but never book the past.
+    Bypass,
+}
+
+/// Who the booking is for.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Details {
+    /// The customer record, when known.
+    pub customer: Option<CustomerId>,
+    /// Contact snapshot.
+    pub contact: Contact,
+    /// Custom-field answers.
+    pub answers: Vec<(String, String)>,
+}
+
+/// The longest window one availability query may span.
+pub const MAX_WINDOW_DAYS: i64 = 400;
+
+/// Why an offer cannot be evaluated (the availability use case's error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OfferError {
+    /// No such business.
+    #[error("unknown business")]
+    UnknownBusiness,
+    /// No such agenda in this business.
+    #[error("unknown agenda")]
+    UnknownAgenda,
+    /// No such service in this business.
+    #[error("unknown service")]
+    UnknownService,
+    /// The service is not offered on this agenda.
+    #[error("this service is not offered on this agenda")]
+    ServiceNotOnAgenda,
+    /// The resource is not part of this agenda.
+    #[error("unknown resource for this agenda")]
+    UnknownResource,
+    /// The service's durations cannot produce slots.
+    #[error(transparent)]
+    InvalidRules(#[from] InvalidRules),
+    /// The query spans more than [`MAX_WINDOW_DAYS`].
+    #[error("a query spans at most {MAX_WINDOW_DAYS} days")]
+    WindowTooLong,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl ErrorCode for OfferError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::UnknownBusiness => "unknown_business",
+            Self::UnknownAgenda => "unknown_agenda",
+            Self::UnknownService => "unknown_service",
+            Self::ServiceNotOnAgenda => "service_not_on_agenda",
+            Self::UnknownResource => "unknown_resource",
+            Self::InvalidRules(e) => e.code(),
+            Self::WindowTooLong => "window_too_long",
+            Self::Store(_) => "storage_unavailable",
+        }
+    }
+}
+
+macro_rules! error_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident $( ( $(#[$from:meta])? $inner:ty ) )? => $code:tt, $msg:literal;)* }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+        pub enum $name {
+            $($(#[$vdoc])* #[error($msg)] $variant $( ( $(#[$from])? $inner ) )?,)*
+        }
+
+        impl ErrorCode for $name {
+            #[allow(unused_variables, reason = "the macro binds every payload, not all codes use it")]
+            fn code(&self) -> &'static str {
+                match self {
+                    $(error_enum!(@pat $name $variant $( ( $inner ) )?, e) => error_enum!(@code e $code),)*
+                }
+            }
+        }
+    };
+    (@pat $name:ident $variant:ident ( $inner:ty ), $e:ident) => { $name::$variant($e) };
+    (@pat $name:ident $variant:ident, $e:ident) => { $name::$variant };
+    (@code $e:ident delegate) => { $e.code() };
+    (@code $e:ident $code:literal) => { $code };
+}
+
+error_enum!(
+    /// Why a hold was refused.
+    HoldError {
+        /// The offer is invalid.
+        Offer(#[from] OfferError) => delegate, "{0}";
+        /// The slot is not free (or not offered).
+        SlotTaken => "slot_taken", "this slot is no longer available";
+        /// Storage failed.
+        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+    }
+);
+
+error_enum!(
+    /// Why a booking was refused.
+    BookError {
+        /// The offer is invalid.
+        Offer(#[from] OfferError) => delegate, "{0}";
+        /// The slot is not free (or not offered).
+        SlotTaken => "slot_taken", "this slot is no longer available";
+        /// Storage failed.
+        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+    }
+);
+
+error_enum!(
+    /// Why a confirmation was refused.
+    ConfirmError {
+        /// The held offer is no longer valid (service removed from the agenda…).
+        Offer(#[from] OfferError) => delegate, "{0}";
+        /// The lock code holds nothing: never held, released, confirmed, or lapsed and then
+        /// removed by a booking that took its slot.
+        HoldNotFound => "hold_not_found", "nothing is held with this lock code (it may have expired and been taken)";
+        /// The hold lapsed and its slot was taken meanwhile.
+        HoldExpired => "hold_expired", "the hold expired and the slot was taken meanwhile";
+        /// The held seats are no longer available.
+        SessionFull => "session_full", "the session is full";
+        /// Storage failed.
+        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+    }
+);
+
+error_enum!(
+    /// Why a cancellation was refused.
+    CancelError {
+        /// No such booking visible to the actor.
+        BookingNotFound => "booking_not_found", "unknown booking";
+        /// Outside the customer's window.
+        Window(#[from] WindowError) => delegate, "{0}";
+        /// Already canceled or rejected.
+        Transition(#[from] TransitionError) => delegate, "{0}";
+        /// Storage failed.
+        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+    }
+);
+
+error_enum!(
+    /// Why a reschedule was refused (the old booking is then unchanged).
+    RescheduleError {
+        /// No such booking visible to the actor.
+        BookingNotFound => "booking_not_found", "unknown booking";
+        /// Only appointments move; sessions are fixed.
+        NotAnAppointment => "not_an_appointment", "only appointments can be rescheduled";
+        /// Outside the customer's window, or not allowed.
+        Window(#[from] WindowError) => delegate, "{0}";
+        /// The booking no longer occupies its slot.
+        Transition(#[from] TransitionError) => delegate, "{0}";
+        /// The offer is invalid.
+        Offer(#[from] OfferError) => delegate, "{0}";
+        /// The new slot is not free.
+        SlotTaken => "slot_taken", "the new slot is not available";
+        /// Storage failed.
+        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+    }
+);
+
+error_enum!(
+    /// Why a staff status change was refused.
+    StatusError {
+        /// No such booking.
+        BookingNotFound => "booking_not_found", "unknown booking";
+        /// Customers cannot approve, reject or mark no-shows.
+        Forbidden => "forbidden", "only staff can change this status";
+        /// A no-show can only be recorded once the appointment has started.
+        NotStarted => "not_started", "the appointment has not started yet";
+        /// The lifecycle forbids it.
+        Transition(#[from] TransitionError) => delegate, "{0}";
+        /// Storage failed.
+        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+    }
+);
+
+error_enum!(
+    /// Why seats in a session could not be held or booked.
+    SeatError {
+        /// No such session.
+        SessionNotFound => "session_not_found", "unknown session";
+        /// Seats must be at least one.
+        InvalidSeats => "invalid_seats", "book at least one seat";
+        /// Not enough seats left.
+        SessionFull => "session_full", "not enough seats left";
+        /// The session has started.
+        InThePast => "in_the_past", "the session has already started";
+        /// Storage failed.
+        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+    }
+);
+
+error_enum!(
+    /// Why a customer could not be anonymised.
+    AnonymiseError {
+        /// No such customer.
+        CustomerNotFound => "customer_not_found", "unknown customer";
+        /// The business does not let customers delete their profile, or it is someone else's.
+        NotAllowed => "profile_deletion_not_allowed", "profile deletion is not allowed";
+        /// Storage failed.
+        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+    }
+);
+
+/// The first free slot found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstSlot {
+    /// The appointment.
+    pub interval: Interval,
+    /// Resources that can take it.
+    pub resources: Vec<ResourceId>,
+}
+
+/// Everything loaded to evaluate one offer.
+#[derive(Clone, Debug)]
+pub struct OfferContext {
+    /// The business.
+    pub business: Business,
+    /// The agenda.
+    pub agenda: Agenda,
+    /// The service.
+    pub service: Service,
+    /// The resources considered, in agenda order.
+    pub resources: Vec<Resource>,
+    /// Slot rules of the service.
+    pub rules: SlotRules,
+}
+
+/// Bookings, holds or a lock code to look through.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ignore<'a> {
+    lock: Option<&'a LockDigest>,
+    booking: Option<BookingId>,
+}
+
+/// Exceptions and external busy times: what does not change inside a booking transaction.
+#[derive(Clone, Debug, Default)]
+pub struct StaticBusy {
+    per_resource: Vec<Vec<(i64, i64)>>,
+}
+
+impl OfferContext {
+    fn index_of(&self, resource: ResourceId) -> Option<usize> {
+        self.resources.iter().position(|r| r.id == resource)
+    }
+
+    fn query(&self, window: Interval, now: Timestamp, limits: Limits) -> SlotQuery {
+        let query = SlotQuery::new(window);
+        match limits {
+            Limits::Apply => {
+                let notice = self.service.min_before_booking.unwrap_or(self.business.settings.min_before_booking);
+                query.with_limits(now, notice, self.business.settings.max_advance())
+            }
+            Limits::Bypass => query.not_before(now),
+        }
+    }
+
+    /// Where busy times can matter for starts inside `window`.
+    fn reach(&self, window: Interval) -> Interval {
+        let (_, busy) = self.rules.slot_at(window.start());
+        let (_, last) = self.rules.slot_at(window.end());
+        Interval::new(busy.start(), last.end()).unwrap_or(window)
+    }
+
+    /// The availability of this offer given an occupancy snapshot: the one code path of listing
+    /// and booking.
+    #[must_use]
+    pub fn availability(
+        &self,
+        statics: &StaticBusy,
+        occupancy: &Occupancy,
+        now: Timestamp,
+        caller: Option<&LockDigest>,
+        query: &SlotQuery,
+    ) -> Availability {
+        self.availability_ignoring(statics, occupancy, now, Ignore { lock: caller, booking: None }, query)
+    }
+
+    fn availability_ignoring(
+        &self,
+        statics: &StaticBusy,
+        occupancy: &Occupancy,
+        now: Timestamp,
+        ignore: Ignore<'_>,
+        query: &SlotQuery,
+    ) -> Availability {
+        let mut spans: Vec<Vec<(i64, i64)>> = (0..self.resources.len())
+            .map(|i| statics.per_resource.get(i).cloned().unwrap_or_default())
+            .collect();
+        for booking in &occupancy.bookings {
+            if let BookingTarget::Appointment { resource, busy, .. } = &booking.target
+                && booking.status.occupies()
+                && Some(booking.id) != ignore.booking
+                && let Some(i) = self.index_of(*resource)
+            {
+                spans[i].push(busy.seconds());
+            }
+        }
+        for hold in &occupancy.holds {
+            if let HoldTarget::Slot { resource, busy, .. } = &hold.target
+                && hold.blocks(now, ignore.lock)
+                && let Some(i) = self.index_of(*resource)
+            {
+                spans[i].push(busy.seconds());
+            }
+        }
+        let busy: Vec<BusyTimes> = spans.into_iter().map(BusyTimes::from_spans).collect();
+        let calendars: Vec<ResourceCalendar<'_>> = self
+            .resources
+            .iter()
+            .zip(&busy)
+            .map(|(r, b)| ResourceCalendar { resource: r.id, zone: &r.zone, hours: &r.hours, busy: b })
+            .collect();
+        availability(&calendars, &self.rules, query)
+    }
+
+    fn hold_ttl(&self) -> SignedDuration {
+        self.agenda.hold_ttl.unwrap_or(self.business.settings.hold_ttl)
+    }
+
+    fn default_status(&self) -> BookingStatus {
+        self.service.default_status.unwrap_or(self.business.settings.default_status)
+    }
+}
+
+/// Expired holds seen in a transaction: deleted there, so a database constraint never trips on them.
+fn expired_holds(view: &TxView, now: Timestamp) -> impl Iterator<Item = HoldId> + '_ {
+    view.occupancy
+        .holds
+        .iter()
+        .chain(view.sessions.iter().flat_map(|s| &s.holds))
+        .filter(move |h| !h.is_live(now))
+        .map(|h| h.id)
+}
+
+fn stale_holds(view: &TxView, now: Timestamp) -> Write {
+    let mut ids: Vec<HoldId> = view.lock_holds.iter().map(|h| h.id).chain(expired_holds(view, now)).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Write::DeleteHolds(ids)
+}
+
+fn one_second(start: Timestamp) -> Interval {
+    Interval::starting_at(start, SignedDuration::from_secs(1)).unwrap_or_else(|_| {
+        Interval::new(Timestamp::MAX - SignedDuration::from_secs(1), Timestamp::MAX).unwrap_or_else(|_| unreachable!())
+    })
+}
+
+/// The booking engine.
+#[derive(Clone)]
+pub struct Engine {
+    ports: Ports,
+}
+
+impl Engine {
+    /// The engine over a bundle of ports.
+    #[must_use]
+    pub fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// The ports, for adapters that share them.
+    #[must_use]
+    pub fn ports(&self) -> &Ports {
+        &self.ports
+    }
+
+    fn now(&self) -> Timestamp {
+        self.ports.clock.now()
+    }
+
+    /// Loads and checks an offer: the business, the agenda, the service on it, the resources.
+    pub async fn offer(&self, business: BusinessId, offer: Offer) -> Result<OfferContext, OfferError> {
+        let store = &self.ports.store;
+        let business = store.business(business).await?.ok_or(OfferError::UnknownBusiness)?;
+        let agenda = store.agenda(business.id, offer.agenda).await?.ok_or(OfferError::UnknownAgenda)?;
+        let service = store.service(business.id, offer.service).await?.ok_or(OfferError::UnknownService)?;
+        if !agenda.services.contains(&service.id) {
+            return Err(OfferError::ServiceNotOnAgenda);
+        }
+        let wanted: Vec<ResourceId> = match offer.resource {
+            Some(r) if agenda.resources.contains(&r) => vec![r],
+            Some(_) => return Err(OfferError::UnknownResource),
+            None => agenda.resources.clone(),
+        };
+        let all = store.resources(business.id).await?;
+        let resources = wanted.iter().filter_map(|id| all.iter().find(|r| r.id == *id).cloned()).collect();
+        let rules = SlotRules::for_service(&service, &business.settings)?;
+        Ok(OfferContext { business, agenda, service, resources, rules })
+    }
+
+    /// Exceptions, and external busy times when the business removes busy slots (§H3).
+    pub async fn static_busy(&self, ctx: &OfferContext, window: Interval) -> Result<StaticBusy, StoreError> {
+        let store = &self.ports.store;
+        let ids: Vec<ResourceId> = ctx.resources.iter().map(|r| r.id).collect();
+        let reach = ctx.reach(window);
+        let mut per_resource = vec![Vec::new(); ids.len()];
+        for (resource, exception) in store.exceptions(ctx.business.id, &ids, reach).await? {
+            if let Some(i) = ctx.index_of(resource) {
+                per_resource[i].push(exception.interval.seconds());
+            }
+        }
+        if ctx.business.settings.calendar.remove_busy_slots {
+            for (resource, busy) in store.external_busy(ctx.business.id, &ids, reach).await? {
+                if let Some(i) = ctx.index_of(resource) {
+                    per_resource[i].push(busy.seconds());
+                }
+            }
+        }
+        Ok(StaticBusy { per_resource })
+    }
+
+    /// §A2: the free slots of an offer whose start lies in `window`. `lock` makes the caller's
+    /// own holds count as free. Customers always get [`Limits::Apply`].
+    pub async fn availability(
+        &self,
+        business: BusinessId,
+        offer: Offer,
+        window: Interval,
+        lock: Option<&LockCode>,
+        actor: Actor,
+        limits: Limits,
+    ) -> Result<Availability, OfferError> {
+        if window.duration() > SignedDuration::from_hours(24 * MAX_WINDOW_DAYS) {
+            return Err(OfferError::WindowTooLong);
+        }
+        let ctx = self.offer(business, offer).await?;
+        let now = self.now();
+        let statics = self.static_busy(&ctx, window).await?;
+        let ids: Vec<ResourceId> = ctx.resources.iter().map(|r| r.id).collect();
+        let occupancy = self.ports.store.occupancy(ctx.business.id, &ids, ctx.reach(window)).await?;
+        let digest = lock.map(LockCode::digest);
+        let query = ctx.query(window, now, effective(actor, limits));
+        Ok(ctx.availability(&statics, &occupancy, now, digest.as_ref(), &query))
+    }
+
+    /// §A2: the first free slot at or after `from`, searched week by week up to the maximum advance.
+    pub async fn first_available(
+        &self,
+        business: BusinessId,
+        offer: Offer,
+        from: Timestamp,
+        lock: Option<&LockCode>,
+        actor: Actor,
+        limits: Limits,
+    ) -> Result<Option<FirstSlot>, OfferError> {
+        let ctx = self.offer(business, offer).await?;
+        let now = self.now();
+        let horizon = match effective(actor, limits) {
+            Limits::Apply => now.saturating_add(ctx.business.settings.max_advance()).unwrap_or(Timestamp::MAX),
+            Limits::Bypass => now.saturating_add(SignedDuration::from_hours(24 * MAX_WINDOW_DAYS)).unwrap_or(Timestamp::MAX),
+        };
+        let mut start = from.max(now);
+        let week = SignedDuration::from_hours(24 * 7);
+        while start < horizon {
+            let end = start.saturating_add(week).unwrap_or(Timestamp::MAX).min(horizon);
+            let Ok(window) = Interval::new(start, end) else { break };
+            let found = self.availability(business, offer, window, lock, actor, limits).await?;
+            if let Some(slot) = found.first() {
+                return Ok(Some(FirstSlot { interval: slot.interval(), resources: found.resources(slot).to_vec() }));
+            }
+            start = end;
+        }
+        Ok(None)
+    }
+
+    /// §A4: holds the slot starting at `start` for `lock`, moving any hold the lock already has.
+    pub async fn hold(
+        &self,
+        business: BusinessId,
+        offer: Offer,
+        start: Timestamp,
+        lock: &LockCode,
+        actor: Actor,
+        limits: Limits,
+    ) -> Result<Hold, HoldError> {
+        let ctx = self.offer(business, offer).await?;
+        let now = self.now();
+        let digest = lock.digest();
+        let (slot, busy) = ctx.rules.slot_at(start);
+        let statics = self.static_busy(&ctx, one_second(start)).await?;
+        let query = ctx.query(one_second(start), now, effective(actor, limits));
+        let scope = TxScope {
+            resources: ctx.resources.iter().map(|r| r.id).collect(),
+            window: Some(busy),
+            lock: Some(digest),
+            ..TxScope::new(ctx.business.id)
+        };
+        let expires_at = now.saturating_add(ctx.hold_ttl()).unwrap_or(Timestamp::MAX);
+        let mut decide = |view: &TxView| {
+            let found = ctx.availability(&statics, &view.occupancy, now, Some(&digest), &query);
+            let slot_found = found.find(start).ok_or(Refusal::SlotTaken)?;
+            let resource = *found.resources(slot_found).first().ok_or(Refusal::SlotTaken)?;
+            Ok(vec![
+                stale_holds(view, now),
+                Write::InsertHold(NewHold {
+                    business: ctx.business.id,
+                    lock: digest,
+                    target: HoldTarget::Slot { agenda: ctx.agenda.id, service: ctx.service.id, resource, slot, busy },
+                    created_at: now,
+                    expires_at,
+                }),
+            ])
+        };
+        let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Store(e) => HoldError::Store(e),
+            TxError::Refused(_) | TxError::Conflict => HoldError::SlotTaken,
+        })?;
+        outcome.holds.into_iter().next().ok_or_else(|| HoldError::Store(missing("hold")))
+    }
+
+    /// Releases every hold of a lock code; how many there were.
+    pub async fn release(&self, business: BusinessId, lock: &LockCode) -> Result<usize, StoreError> {
+        self.ports.store.release(business, &lock.digest()).await
+    }
+
+    /// §A2/§A5: books the slot starting at `start`. With `lock`, the caller's own hold counts as
+    /// free and is consumed.
+    #[allow(clippy::too_many_arguments, reason = "each argument is a distinct part of a booking request")]
+    pub async fn book(
+        &self,
+        business: BusinessId,
+        offer: Offer,
+        start: Timestamp,
+        lock: Option<&LockCode>,
+        details: Details,
+        actor: Actor,
+        limits: Limits,
+    ) -> Result<Booking, BookError> {
+        let ctx = self.offer(business, offer).await?;
+        let now = self.now();
+        let digest = lock.map(LockCode::digest);
+        let statics = self.static_busy(&ctx, one_second(start)).await?;
+        let query = ctx.query(one_second(start), now, effective(actor, limits));
+        let (slot, busy) = ctx.rules.slot_at(start);
+        let scope = TxScope {
+            resources: ctx.resources.iter().map(|r| r.id).collect(),
+            window: Some(busy),
+            lock: digest,
+            ..TxScope::new(ctx.business.id)
+        };
+        let mut decide = |view: &TxView| {
+            let found = ctx.availability(&statics, &view.occupancy, now, digest.as_ref(), &query);
+            let slot_found = found.find(start).ok_or(Refusal::SlotTaken)?;
+            let resource = *found.resources(slot_found).first().ok_or(Refusal::SlotTaken)?;
+            let target = BookingTarget::Appointment { agenda: ctx.agenda.id, service: ctx.service.id, resource, slot, busy };
+            Ok(vec![stale_holds(view, now), insert(&ctx.business, target, &details, ctx.default_status(), now, actor, None)])
+        };
+        let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Store(e) => BookError::Store(e),
+            TxError::Refused(_) | TxError::Conflict => BookError::SlotTaken,
+        })?;
+        outcome.bookings.into_iter().next().ok_or_else(|| BookError::Store(missing("booking")))
+    }
+
+    /// §A4: turns the hold of `lock` into a booking. A live hold always confirms; an expired one
+    /// confirms only if its slot (or its seats) is still free.
+    pub async fn confirm(&self, business: BusinessId, lock: &LockCode, details: Details, actor: Actor) -> Result<Booking, ConfirmError> {
+        let digest = lock.digest();
+        let holds = self.ports.store.holds_of(business, &digest).await?;
+        let hold = holds.into_iter().next().ok_or(ConfirmError::HoldNotFound)?;
+        match hold.target.clone() {
+            HoldTarget::Slot { agenda, service, resource, slot, busy } => {
+                let offer = Offer { agenda, service, resource: Some(resource) };
+                let ctx = self.offer(business, offer).await?;
+                let now = self.now();
+                let statics = self.static_busy(&ctx, one_second(slot.start())).await?;
+                let scope = TxScope { resources: vec![resource], window: Some(busy), lock: Some(digest), ..TxScope::new(business) };
+                let mut decide = |view: &TxView| {
+                    let current = view.lock_holds.iter().find(|h| h.id == hold.id).ok_or(Refusal::HoldNotFound)?;
+                    // A live hold was checked when taken: notice no longer applies. An expired one
+                    // is a new booking attempt under the usual limits.
+                    let limits = if current.is_live(now) { Limits::Bypass } else { effective(actor, Limits::Apply) };
+                    let query = ctx.query(one_second(slot.start()), now, limits);
+                    let found = ctx.availability(&statics, &view.occupancy, now, Some(&digest), &query);
+                    if found.find(slot.start()).is_none() {
+                        return Err(Refusal::HoldExpired);
+                    }
+                    let target = BookingTarget::Appointment { agenda, service, resource, slot, busy };
+                    Ok(vec![stale_holds(view, now), insert(&ctx.business, target, &details, ctx.default_status(), now, actor, None)])
+                };
+                let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+                    TxError::Store(e) => ConfirmError::Store(e),
+                    TxError::Refused(Refusal::HoldNotFound) => ConfirmError::HoldNotFound,
+                    TxError::Refused(_) | TxError::Conflict => ConfirmError::HoldExpired,
+                })?;
+                outcome.bookings.into_iter().next().ok_or_else(|| ConfirmError::Store(missing("booking")))
+            }
+            HoldTarget::Session { session, seats } => {
+                let result = self.seats(business, session, seats, Some(lock), Some(details), actor).await;
+                match result {
+                    Ok(SeatOutcome::Booked(booking)) => Ok(booking),
+                    Ok(SeatOutcome::Held(_)) => Err(ConfirmError::Store(missing("booking"))),
+                    Err(SeatError::SessionFull) => Err(ConfirmError::SessionFull),
+                    Err(SeatError::Store(e)) => Err(ConfirmError::Store(e)),
+                    Err(_) => Err(ConfirmError::HoldExpired),
+                }
+            }
+        }
+    }
+
+    async fn visible_booking(&self, business: BusinessId, id: BookingId, actor: Actor) -> Result<Option<Booking>, StoreError> {
+        let booking = self.ports.store.booking(business, id).await?;
+        Ok(booking.filter(|b| actor.role != Role::Customer || b.customer.map(CustomerId::get) == actor.user))
+    }
+
+    async fn start_and_service(&self, booking: &Booking) -> Result<(Timestamp, Option<Service>), StoreError> {
+        match &booking.target {
+            BookingTarget::Appointment { service, slot, .. } => {
+                Ok((slot.start(), self.ports.store.service(booking.business, *service).await?))
+            }
+            BookingTarget::Session { session, .. } => {
+                let start = self.ports.store.session(booking.business, *session).await?.map(|s| s.interval.start());
+                Ok((start.unwrap_or(Timestamp::MIN), None))
+            }
+        }
+    }
+
+    /// §A5/§A6: cancels a booking. Customers only within their window and only their own.
+    pub async fn cancel(&self, business: BusinessId, id: BookingId, actor: Actor, reason: Option<String>) -> Result<Booking, CancelError> {
+        let booking = self.visible_booking(business, id, actor).await?.ok_or(CancelError::BookingNotFound)?;
+        let settings = self.ports.store.business(business).await?.map(|b| b.settings).unwrap_or_default();
+        let (start, service) = self.start_and_service(&booking).await?;
+        let now = self.now();
+        booking.status.check_transition(BookingStatus::Canceled)?;
+        WindowPolicy::for_service(&settings, service.as_ref()).check(Change::Cancel, actor.role, start, now)?;
+        let scope = TxScope { bookings: vec![id], ..TxScope::new(business) };
+        let mut decide = |view: &TxView| {
+            let current = view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
+            current.status.check_transition(BookingStatus::Canceled)?;
+            let entry = HistoryEntry { at: now, actor, from: Some(current.status), to: BookingStatus::Canceled, reason: reason.clone() };
+            Ok(vec![Write::ChangeStatus { booking: id, entry }])
+        };
+        self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Refused(Refusal::Transition(t)) => CancelError::Transition(t),
+            TxError::Refused(_) => CancelError::BookingNotFound,
+            TxError::Conflict => CancelError::Store(StoreError::Unavailable("concurrent change".into())),
+            TxError::Store(e) => CancelError::Store(e),
+        })?;
+        self.visible_booking(business, id, actor).await?.ok_or(CancelError::BookingNotFound)
+    }
+
+    /// §A5: moves an appointment to the slot starting at `start`, atomically: the old booking is
+    /// canceled and the new one created in one transaction, or nothing changes.
+    #[allow(clippy::too_many_arguments, reason = "each argument is a distinct part of a reschedule request")]
+    pub async fn reschedule(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+        start: Timestamp,
+        resource: Option<ResourceId>,
+        lock: Option<&LockCode>,
+        actor: Actor,
+        limits: Limits,
+    ) -> Result<Booking, RescheduleError> {
+        let old = self.visible_booking(business, id, actor).await?.ok_or(RescheduleError::BookingNotFound)?;
+        let BookingTarget::Appointment { agenda, service, slot: old_slot, .. } = old.target else {
+            return Err(RescheduleError::NotAnAppointment);
+        };
+        if !old.status.occupies() {
+            old.status.check_transition(BookingStatus::Canceled)?;
+        }
+        let ctx = self.offer(business, Offer { agenda, service, resource }).await?;
+        let now = self.now();
+        WindowPolicy::for_service(&ctx.business.settings, Some(&ctx.service)).check(Change::Reschedule, actor.role, old_slot.start(), now)?;
+        let digest = lock.map(LockCode::digest);
+        let statics = self.static_busy(&ctx, one_second(start)).await?;
+        let query = ctx.query(one_second(start), now, effective(actor, limits));
+        let (slot, busy) = ctx.rules.slot_at(start);
+        let scope = TxScope {
+            resources: ctx.resources.iter().map(|r| r.id).collect(),
+            window: Some(busy),
+            lock: digest,
+            bookings: vec![id],
+            ..TxScope::new(business)
+        };
+        let mut decide = |view: &TxView| {
+            let current = view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
+            if !current.status.occupies() {
+                current.status.check_transition(BookingStatus::Canceled)?;
+            }
+            let ignore = Ignore { lock: digest.as_ref(), booking: Some(id) };
+            let found = ctx.availability_ignoring(&statics, &view.occupancy, now, ignore, &query);
+            let slot_found = found.find(start).ok_or(Refusal::SlotTaken)?;
+            let resource = *found.resources(slot_found).first().ok_or(Refusal::SlotTaken)?;
+            let entry = HistoryEntry {
+                at: now,
+                actor,
+                from: Some(current.status),
+                to: BookingStatus::Canceled,
+                reason: Some("rescheduled".to_owned()),
+            };
+            let details = Details { customer: current.customer, contact: current.contact.clone(), answers: current.answers.clone() };
+            let target = BookingTarget::Appointment { agenda, service, resource, slot, busy };
+            let status = if current.status == BookingStatus::Pending { BookingStatus::Pending } else { ctx.default_status() };
+            Ok(vec![
+                stale_holds(view, now),
+                Write::ChangeStatus { booking: id, entry },
+                insert(&ctx.business, target, &details, status, now, actor, Some(id)),
+            ])
+        };
+        let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Refused(Refusal::Transition(t)) => RescheduleError::Transition(t),
+            TxError::Refused(Refusal::BookingNotFound) => RescheduleError::BookingNotFound,
+            TxError::Refused(_) | TxError::Conflict => RescheduleError::SlotTaken,
+            TxError::Store(e) => RescheduleError::Store(e),
+        })?;
+        outcome.bookings.into_iter().next().ok_or_else(|| RescheduleError::Store(missing("booking")))
+    }
+
+    /// §A5: staff approve, reject or mark a no-show (cancel has its own use case).
+    pub async fn set_status(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+        to: BookingStatus,
+        actor: Actor,
+        reason: Option<String>,
+    ) -> Result<Booking, StatusError> {
+        if actor.role == Role::Customer {
+            return Err(StatusError::Forbidden);
+        }
+        let booking = self.ports.store.booking(business, id).await?.ok_or(StatusError::BookingNotFound)?;
+        let (start, _) = self.start_and_service(&booking).await?;
+        let now = self.now();
+        if to == BookingStatus::NoShow && start > now {
+            return Err(StatusError::NotStarted);
+        }
+        let scope = TxScope { bookings: vec![id], ..TxScope::new(business) };
+        let mut decide = |view: &TxView| {
+            let current = view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
+            current.status.check_transition(to)?;
+            let entry = HistoryEntry { at: now, actor, from: Some(current.status), to, reason: reason.clone() };
+            Ok(vec![Write::ChangeStatus { booking: id, entry }])
+        };
+        self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Refused(Refusal::Transition(t)) => StatusError::Transition(t),
+            TxError::Refused(_) => StatusError::BookingNotFound,
+            TxError::Conflict => StatusError::Store(StoreError::Unavailable("concurrent change".into())),
+            TxError::Store(e) => StatusError::Store(e),
+        })?;
+        self.ports.store.booking(business, id).await?.ok_or(StatusError::BookingNotFound)
+    }
+
+    /// §A3/§A4: holds seats in a session for `lock` (moving any hold the lock already has).
+    pub async fn hold_seats(&self, business: BusinessId, session: SessionId, seats: u32, lock: &LockCode, actor: Actor) -> Result<Hold, SeatError> {
+        match self.seats(business, session, seats, Some(lock), None, actor).await? {
+            SeatOutcome::Held(hold) => Ok(hold),
+            SeatOutcome::Booked(_) => Err(SeatError::Store(missing("hold"))),
+        }
+    }
+
+    /// §A3: books seats in a session; with `lock`, the caller's own held seats count as free.
+    pub async fn book_seats(
+        &self,
+        business: BusinessId,
+        session: SessionId,
+        seats: u32,
+        lock: Option<&LockCode>,
+        details: Details,
+        actor: Actor,
+    ) -> Result<Booking, SeatError> {
+        match self.seats(business, session, seats, lock, Some(details), actor).await? {
+            SeatOutcome::Booked(booking) => Ok(booking),
+            SeatOutcome::Held(_) => Err(SeatError::Store(missing("booking"))),
+        }
+    }
+
+    async fn seats(
+        &self,
+        business: BusinessId,
+        session: SessionId,
+        seats: u32,
+        lock: Option<&LockCode>,
+        details: Option<Details>,
+        actor: Actor,
+    ) -> Result<SeatOutcome, SeatError> {
+        if seats == 0 {
+            return Err(SeatError::InvalidSeats);
+        }
+        let biz = self.ports.store.business(business).await?.ok_or(SeatError::SessionNotFound)?;
+        let now = self.now();
+        let digest = lock.map(LockCode::digest);
+        let scope = TxScope { sessions: vec![session], lock: digest, ..TxScope::new(business) };
+        let ttl = biz.settings.hold_ttl;
+        let mut decide = |view: &TxView| {
+            let load = view.sessions.iter().find(|s| s.session.id == session).ok_or(Refusal::SessionNotFound)?;
+            if load.session.interval.start() <= now {
+                return Err(Refusal::InThePast);
+            }
+            let held: u32 = load
+                .holds
+                .iter()
+                .filter(|h| h.blocks(now, digest.as_ref()))
+                .map(|h| match h.target {
+                    HoldTarget::Session { seats, .. } => seats,
+                    HoldTarget::Slot { .. } => 0,
+                })
+                .sum();
+            if seats > free_seats(load.session.capacity, load.booked_seats, held) {
+                return Err(Refusal::SessionFull);
+            }
+            let target = BookingTarget::Session { session, seats };
+            let write = match (&details, &digest) {
+                (Some(details), _) => insert(&biz, target, details, biz.settings.default_status, now, actor, None),
+                (None, Some(lock)) => Write::InsertHold(NewHold {
+                    business,
+                    lock: *lock,
+                    target: HoldTarget::Session { session, seats },
+                    created_at: now,
+                    expires_at: now.saturating_add(ttl).unwrap_or(Timestamp::MAX),
+                }),
+                (None, None) => return Err(Refusal::HoldNotFound),
+            };
+            Ok(vec![stale_holds(view, now), write])
+        };
+        let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Refused(Refusal::SessionNotFound | Refusal::HoldNotFound) => SeatError::SessionNotFound,
+            TxError::Refused(Refusal::InThePast) => SeatError::InThePast,
+            TxError::Refused(_) | TxError::Conflict => SeatError::SessionFull,
+            TxError::Store(e) => SeatError::Store(e),
+        })?;
+        if let Some(booking) = outcome.bookings.into_iter().next() {
+            return Ok(SeatOutcome::Booked(booking));
+        }
+        outcome.holds.into_iter().next().map(SeatOutcome::Held).ok_or_else(|| SeatError::Store(missing("hold")))
+    }
+
+    /// §A7: erases a customer's personal data and keeps their bookings. A customer may do it to
+    /// themself only when the business allows profile deletion; staff always may.
+    pub async fn anonymise_customer(&self, business: BusinessId, customer: CustomerId, actor: Actor) -> Result<Customer, AnonymiseError> {
+        let store = &self.ports.store;
+        if actor.role == Role::Customer {
+            let settings = store.business(business).await?.map(|b| b.settings).unwrap_or_default();
+            if actor.user != Some(customer.get()) || !settings.customers_may_delete_profile {
+                return Err(AnonymiseError::NotAllowed);
+            }
+        }
+        let now = self.now();
+        let audit = AuditEntry { business, at: now, actor, action: "customer.anonymised".to_owned(), subject: format!("customer:{customer}") };
+        store.anonymise_customer(business, customer, now, audit).await?.ok_or(AnonymiseError::CustomerNotFound)
+    }
+}
+
+enum SeatOutcome {
+    Held(Hold),
+    Booked(Booking),
+}
+
+fn effective(actor: Actor, limits: Limits) -> Limits {
+    if actor.role.bound_by_windows() { Limits::Apply } else { limits }
+}
+
+fn insert(
+    business: &Business,
+    target: BookingTarget,
+    details: &Details,
+    status: BookingStatus,
+    now: Timestamp,
+    actor: Actor,
+    rescheduled_from: Option<BookingId>,
+) -> Write {
+    Write::InsertBooking(NewBooking {
+        business: business.id,
+        target,
+        customer: details.customer,
+        contact: details.contact.clone(),
+        answers: details.answers.clone(),
+        status,
+        created_at: now,
+        rescheduled_from,
+        created_by: actor,
+    })
+}
+
+fn missing(what: &str) -> StoreError {
+    StoreError::Corrupt(format!("the store committed but returned no {what}"))
+}

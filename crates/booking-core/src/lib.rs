@@ -1,0 +1,77 @@
+//! # booking-core
+//!
+//! The pure rules of the booking engine: opening hours with explicit DST rules, the slot engine,
+//! capacity, holds with lock codes, the booking lifecycle with its history, cancellation and
+//! reschedule windows, GDPR anonymisation and `%placeholder%` templates — behind port traits.
+//!
+//! No I/O, no async runtime, no database: adapters implement the ports ([`store`], [`ports`]);
+//! the [`Engine`] runs the use cases over them. Time comes only from [`ports::Clock`] and
+//! randomness only from [`ports::TokenSource`], so every rule runs under a fake clock.
+//!
+//! | rule | module |
+//! |---|---|
+//! | §A1 opening hours, DST | [`schedule`], [`time`] |
+//! | §A2 slots, §A3 capacity | [`slots`] |
+//! | §A4 holds | [`holds`] |
+//! | §A5 lifecycle | [`booking`] |
+//! | §A6 windows | [`policy`] |
+//! | §A7 anonymisation | [`anonymise`] |
+//! | §A8 templates | [`template`] |
+//! | §A9 ports | [`store`], [`ports`] |
+//! | §K defaults | [`settings`] |
+//!
+//! ## Booking a slot end to end
+//!
+//! With the in-memory fakes of `booking-testkit`:
+//!
+//! ```
+//! use booking_core::{Actor, Details, Limits, Offer};
+//! use booking_core::holds::LockCode;
+//! use booking_core::time::{Interval, Timestamp};
+//! use booking_testkit::Harness;
+//!
+//! # futures::executor::block_on(async {
+//! // A business in Paris with one desk open Monday to Friday 09:00–17:00, a 30-minute service,
+//! // and a clock set to Friday 2027-01-01 08:00 UTC.
+//! let h = Harness::demo("2027-01-01T08:00:00Z").await;
+//! let offer = Offer { agenda: h.agenda, service: h.service, resource: None };
+//! let monday = Interval::new(
+//!     "2027-01-04T00:00:00+01:00".parse::<Timestamp>().unwrap(),
+//!     "2027-01-05T00:00:00+01:00".parse::<Timestamp>().unwrap(),
+//! ).unwrap();
+//!
+//! let slots = h.engine.availability(h.business, offer, monday, None, Actor::guest(), Limits::Apply).await.unwrap();
+//! assert_eq!(slots.len(), 16); // 09:00, 09:30, …, 16:30 local
+//! let first = slots.first().unwrap().start();
+//!
+//! // Hold it while the customer fills the form, then confirm with the same lock code.
+//! let lock = LockCode::parse("form-1234").unwrap();
+//! h.engine.hold(h.business, offer, first, &lock, Actor::guest(), Limits::Apply).await.unwrap();
+//! let booking = h.engine.confirm(h.business, &lock, Details::default(), Actor::guest()).await.unwrap();
+//! assert_eq!(booking.slot().unwrap().start(), first);
+//!
+//! // The slot is no longer offered.
+//! let after = h.engine.availability(h.business, offer, monday, None, Actor::guest(), Limits::Apply).await.unwrap();
+//! assert_eq!(after.len(), 15);
+//! assert!(after.find(first).is_none());
+//! # });
+//! ```
+#![deny(missing_docs)]
+
+pub mod anonymise;
+pub mod booking;
+pub mod catalog;
+pub mod engine;
+pub mod holds;
+pub mod ids;
+pub mod policy;
+pub mod ports;
+pub mod schedule;
+pub mod settings;
+pub mod slots;
+pub mod store;
+pub mod template;
+pub mod time;
+
+pub use booking::{Actor, Booking, BookingStatus, Role};
+pub use engine::{Details, Engine, ErrorCode, Limits, Offer, Ports};

@@ -1,0 +1,304 @@
+//! §A9 Storage ports.
+//!
+//! Reads are plain async methods. Every change to bookings and holds goes through
+//! [`BookingStore::transact`]: the store opens a write transaction, loads what the
+//! [`TxScope`] names (locking it), hands a read-only [`TxView`] to the core's pure `decide`
+//! function, applies the [`Write`]s it returns, and commits. The core's rules — the same slot
+//! engine that lists availability — therefore run *inside* the transaction, and the database's
+//! own constraints (exclusion constraint, serialised writers) are a second line of defence
+//! reported as [`TxError::Conflict`].
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+
+use crate::booking::{Actor, Booking, HistoryEntry, NewBooking};
+use crate::catalog::{Agenda, Business, Customer, Event, Resource, Service, Session};
+use crate::holds::{Hold, LockDigest, NewHold};
+use crate::ids::{
+    AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId, ServiceId,
+    SessionId,
+};
+use crate::schedule::Exception;
+use crate::time::Interval;
+
+/// A storage failure that is not a business rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or the operation failed; retrying may help.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The stored data could not be read back into domain types.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// A uniqueness rule of the store was violated (a duplicate slug, say).
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+}
+
+/// Bookings and holds around some resources over a window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Occupancy {
+    /// Bookings that occupy (pending, approved, no-show) on those resources, whose busy interval
+    /// (buffers included) overlaps the window.
+    pub bookings: Vec<Booking>,
+    /// Slot holds on those resources whose busy interval overlaps the window. May include expired
+    /// ones: the core ignores them.
+    pub holds: Vec<Hold>,
+}
+
+/// A session with what occupies it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionLoad {
+    /// The session.
+    pub session: Session,
+    /// Seats taken by occupying bookings.
+    pub booked_seats: u32,
+    /// Holds on it (possibly expired).
+    pub holds: Vec<Hold>,
+}
+
+/// What a transaction locks and loads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TxScope {
+    /// The tenant; nothing outside it is loaded or written.
+    pub business: BusinessId,
+    /// Resources whose occupancy over `window` is loaded (and locked against other writers).
+    pub resources: Vec<ResourceId>,
+    /// The window for `resources`.
+    pub window: Option<Interval>,
+    /// Load every hold of this lock code, whatever it holds.
+    pub lock: Option<LockDigest>,
+    /// Load these bookings (any status).
+    pub bookings: Vec<BookingId>,
+    /// Load (and lock) these sessions with their seat counts.
+    pub sessions: Vec<SessionId>,
+}
+
+impl TxScope {
+    /// An empty scope of one business.
+    #[must_use]
+    pub fn new(business: BusinessId) -> Self {
+        Self { business, resources: Vec::new(), window: None, lock: None, bookings: Vec::new(), sessions: Vec::new() }
+    }
+}
+
+/// What a transaction sees.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TxView {
+    /// Occupancy of the scope's resources over its window.
+    pub occupancy: Occupancy,
+    /// Holds of the scope's lock code.
+    pub lock_holds: Vec<Hold>,
+    /// The scope's bookings that exist in this business.
+    pub bookings: Vec<Booking>,
+    /// The scope's sessions that exist in this business.
+    pub sessions: Vec<SessionLoad>,
+}
+
+/// A change decided by the core, applied in order by the store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Write {
+    /// Delete these holds (re-lock, confirm, or expired ones in the way).
+    DeleteHolds(Vec<HoldId>),
+    /// Create a hold.
+    InsertHold(NewHold),
+    /// Create a booking with its first history line.
+    InsertBooking(NewBooking),
+    /// Change a booking's status to `entry.to` and append `entry` to its history.
+    ChangeStatus {
+        /// The booking.
+        booking: BookingId,
+        /// The history line (its `to` is the new status).
+        entry: HistoryEntry,
+    },
+}
+
+/// What a committed transaction created, in the order of the writes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TxOutcome {
+    /// Holds created.
+    pub holds: Vec<Hold>,
+    /// Bookings created.
+    pub bookings: Vec<Booking>,
+}
+
+/// Why the core refused inside a transaction.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    /// The slot is not free.
+    #[error("slot taken")]
+    SlotTaken,
+    /// Not enough seats.
+    #[error("session full")]
+    SessionFull,
+    /// The lock code holds nothing.
+    #[error("no hold for this lock code")]
+    HoldNotFound,
+    /// The hold lapsed and the slot was taken meanwhile.
+    #[error("hold expired")]
+    HoldExpired,
+    /// The booking does not exist (or is not visible to the actor).
+    #[error("booking not found")]
+    BookingNotFound,
+    /// The session does not exist.
+    #[error("session not found")]
+    SessionNotFound,
+    /// A status change that the lifecycle forbids.
+    #[error(transparent)]
+    Transition(#[from] crate::booking::TransitionError),
+    /// The session has started.
+    #[error("in the past")]
+    InThePast,
+}
+
+/// Why a transaction did not commit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TxError {
+    /// The core's decision refused; nothing was written.
+    #[error("refused: {0}")]
+    Refused(Refusal),
+    /// The database's own constraint rejected the writes (a concurrent writer won).
+    #[error("conflict with a concurrent change")]
+    Conflict,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The core's decision inside a transaction: pure, synchronous, may be called more than once
+/// (a store may retry after a serialisation failure).
+pub type Decide<'a> = dyn FnMut(&TxView) -> Result<Vec<Write>, Refusal> + Send + 'a;
+
+/// An audit-log line. Never holds personal values.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Tenant.
+    pub business: BusinessId,
+    /// When.
+    pub at: Timestamp,
+    /// Who.
+    pub actor: Actor,
+    /// What, as a stable code (`customer.anonymised`).
+    pub action: String,
+    /// On what (`customer:7`).
+    pub subject: String,
+}
+
+/// Businesses and their set-up. Implementations MUST scope every read and write by business:
+/// an id of another business reads as absent. The `id` of an entity passed to `create_*` is
+/// ignored; the store assigns a fresh one.
+#[async_trait]
+pub trait CatalogStore: Send + Sync {
+    /// Creates a business.
+    async fn create_business(&self, draft: Business) -> Result<Business, StoreError>;
+    /// A business.
+    async fn business(&self, id: BusinessId) -> Result<Option<Business>, StoreError>;
+    /// Replaces a business's name, zone, locale, contact and settings.
+    async fn update_business(&self, business: &Business) -> Result<(), StoreError>;
+
+    /// Creates a resource.
+    async fn create_resource(&self, draft: Resource) -> Result<Resource, StoreError>;
+    /// A resource.
+    async fn resource(&self, business: BusinessId, id: ResourceId) -> Result<Option<Resource>, StoreError>;
+    /// The business's resources, by id.
+    async fn resources(&self, business: BusinessId) -> Result<Vec<Resource>, StoreError>;
+    /// Replaces a resource (name, zone, opening hours and overrides).
+    async fn update_resource(&self, resource: &Resource) -> Result<(), StoreError>;
+
+    /// Adds an exception to a resource.
+    async fn add_exception(&self, business: BusinessId, resource: ResourceId, exception: Exception) -> Result<Exception, StoreError>;
+    /// Removes one; `false` if it did not exist.
+    async fn remove_exception(&self, business: BusinessId, resource: ResourceId, id: ExceptionId) -> Result<bool, StoreError>;
+    /// Exceptions of some resources overlapping a window, with their resource.
+    async fn exceptions(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Vec<(ResourceId, Exception)>, StoreError>;
+    /// Replaces the external busy times of a resource inside `window` (calendar sync cache).
+    async fn replace_external_busy(&self, business: BusinessId, resource: ResourceId, window: Interval, busy: Vec<Interval>) -> Result<(), StoreError>;
+    /// External busy times of some resources overlapping a window.
+    async fn external_busy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Vec<(ResourceId, Interval)>, StoreError>;
+
+    /// Creates an agenda (its slug is unique in the business).
+    async fn create_agenda(&self, draft: Agenda) -> Result<Agenda, StoreError>;
+    /// An agenda.
+    async fn agenda(&self, business: BusinessId, id: AgendaId) -> Result<Option<Agenda>, StoreError>;
+    /// The business's agendas, by id.
+    async fn agendas(&self, business: BusinessId) -> Result<Vec<Agenda>, StoreError>;
+    /// Replaces an agenda.
+    async fn update_agenda(&self, agenda: &Agenda) -> Result<(), StoreError>;
+
+    /// Creates a service (its slug is unique in the business).
+    async fn create_service(&self, draft: Service) -> Result<Service, StoreError>;
+    /// A service.
+    async fn service(&self, business: BusinessId, id: ServiceId) -> Result<Option<Service>, StoreError>;
+    /// The business's services, by id.
+    async fn services(&self, business: BusinessId) -> Result<Vec<Service>, StoreError>;
+    /// Replaces a service.
+    async fn update_service(&self, service: &Service) -> Result<(), StoreError>;
+
+    /// Creates an event or course.
+    async fn create_event(&self, draft: Event) -> Result<Event, StoreError>;
+    /// An event.
+    async fn event(&self, business: BusinessId, id: EventId) -> Result<Option<Event>, StoreError>;
+    /// Creates a session of an event.
+    async fn create_session(&self, draft: Session) -> Result<Session, StoreError>;
+    /// A session.
+    async fn session(&self, business: BusinessId, id: SessionId) -> Result<Option<Session>, StoreError>;
+    /// The sessions of an event, by start.
+    async fn sessions(&self, business: BusinessId, event: EventId) -> Result<Vec<Session>, StoreError>;
+}
+
+/// Bookings, holds and their history.
+#[async_trait]
+pub trait BookingStore: Send + Sync {
+    /// Occupancy of some resources over a window (a consistent snapshot is enough).
+    async fn occupancy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Occupancy, StoreError>;
+    /// Sessions with their seat counts.
+    async fn session_loads(&self, business: BusinessId, sessions: &[SessionId]) -> Result<Vec<SessionLoad>, StoreError>;
+    /// Runs `decide` inside one write transaction (see the module docs). Implementations MUST:
+    /// serialise against every other `transact` touching the same resources or sessions; load
+    /// exactly what the scope names within the business; apply the writes atomically (all or
+    /// none); report a constraint violation as [`TxError::Conflict`]; never call `decide` while
+    /// another transaction's writes on the scope are uncommitted.
+    async fn transact(&self, scope: &TxScope, decide: &mut Decide<'_>) -> Result<TxOutcome, TxError>;
+    /// A booking.
+    async fn booking(&self, business: BusinessId, id: BookingId) -> Result<Option<Booking>, StoreError>;
+    /// A customer's bookings, by creation.
+    async fn customer_bookings(&self, business: BusinessId, customer: CustomerId) -> Result<Vec<Booking>, StoreError>;
+    /// A booking's history, oldest first. Entries are never changed or removed.
+    async fn history(&self, business: BusinessId, id: BookingId) -> Result<Vec<HistoryEntry>, StoreError>;
+    /// The holds of a lock code.
+    async fn holds_of(&self, business: BusinessId, lock: &LockDigest) -> Result<Vec<Hold>, StoreError>;
+    /// Deletes the holds of a lock code; how many there were.
+    async fn release(&self, business: BusinessId, lock: &LockDigest) -> Result<usize, StoreError>;
+    /// Deletes holds that expired at or before `now` (housekeeping; correctness never needs it).
+    async fn purge_expired_holds(&self, now: Timestamp) -> Result<usize, StoreError>;
+}
+
+/// Customer records and anonymisation.
+#[async_trait]
+pub trait CustomerStore: Send + Sync {
+    /// Creates a customer record.
+    async fn create_customer(&self, draft: Customer) -> Result<Customer, StoreError>;
+    /// A customer.
+    async fn customer(&self, business: BusinessId, id: CustomerId) -> Result<Option<Customer>, StoreError>;
+    /// Replaces a customer's contact, notes and fields.
+    async fn update_customer(&self, customer: &Customer) -> Result<(), StoreError>;
+    /// In one transaction: replace the customer by [`crate::anonymise::anonymise_customer`],
+    /// every booking of the customer by [`crate::anonymise::anonymise_booking`] (and erase what
+    /// the adapter keeps for them), and append `audit`. Returns the anonymised record, `None` if
+    /// there is no such customer. Idempotent.
+    async fn anonymise_customer(&self, business: BusinessId, id: CustomerId, at: Timestamp, audit: AuditEntry) -> Result<Option<Customer>, StoreError>;
+}
+
+/// The append-only audit log.
+#[async_trait]
+pub trait AuditLog: Send + Sync {
+    /// Appends a line.
+    async fn append(&self, entry: AuditEntry) -> Result<(), StoreError>;
+    /// The business's lines, oldest first.
+    async fn audit_entries(&self, business: BusinessId) -> Result<Vec<AuditEntry>, StoreError>;
+}
+
+/// Everything a storage adapter provides.
+pub trait Store: CatalogStore + BookingStore + CustomerStore + AuditLog {}
+
+impl<T: CatalogStore + BookingStore + CustomerStore + AuditLog> Store for T {}

@@ -1,0 +1,481 @@
+//! `InMemoryStore`: every storage port, with the semantics the databases have.
+//!
+//! One mutex serialises transactions (as SQLite's `BEGIN IMMEDIATE` does). Writes are applied to
+//! a copy of the state and checked against the same constraint PostgreSQL's exclusion
+//! constraint enforces — no two occupying appointments or holds overlap on one resource — so a
+//! core bug that tried to double-book would surface as [`TxError::Conflict`], not pass silently.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use booking_core::anonymise::{anonymise_booking, anonymise_customer};
+use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
+use booking_core::catalog::{Agenda, Business, Customer, Event, Resource, Service, Session};
+use booking_core::holds::{Hold, HoldTarget, LockDigest};
+use booking_core::ids::{
+    AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId, ServiceId, SessionId,
+};
+use booking_core::schedule::Exception;
+use booking_core::store::{
+    AuditEntry, AuditLog, BookingStore, CatalogStore, CustomerStore, Decide, Occupancy, SessionLoad, StoreError,
+    TxError, TxOutcome, TxScope, TxView, Write,
+};
+use booking_core::time::{Interval, Timestamp};
+
+#[derive(Clone, Debug, Default)]
+struct State {
+    next_id: i64,
+    businesses: BTreeMap<BusinessId, Business>,
+    resources: BTreeMap<ResourceId, Resource>,
+    exceptions: BTreeMap<ExceptionId, (BusinessId, ResourceId, Exception)>,
+    external: Vec<(BusinessId, ResourceId, Interval)>,
+    agendas: BTreeMap<AgendaId, Agenda>,
+    services: BTreeMap<ServiceId, Service>,
+    events: BTreeMap<EventId, Event>,
+    sessions: BTreeMap<SessionId, Session>,
+    bookings: BTreeMap<BookingId, Booking>,
+    history: BTreeMap<BookingId, Vec<HistoryEntry>>,
+    holds: BTreeMap<HoldId, Hold>,
+    customers: BTreeMap<CustomerId, Customer>,
+    audit: Vec<AuditEntry>,
+}
+
+impl State {
+    fn id(&mut self) -> i64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn view(&self, scope: &TxScope) -> TxView {
+        let b = scope.business;
+        let occupancy = match scope.window {
+            Some(window) => self.occupancy(b, &scope.resources, window),
+            None => Occupancy::default(),
+        };
+        let lock_holds = scope
+            .lock
+            .map(|lock| self.holds.values().filter(|h| h.business == b && h.lock == lock).cloned().collect())
+            .unwrap_or_default();
+        let bookings = scope.bookings.iter().filter_map(|id| self.bookings.get(id)).filter(|x| x.business == b).cloned().collect();
+        let sessions = self.session_loads(b, &scope.sessions);
+        TxView { occupancy, lock_holds, bookings, sessions }
+    }
+
+    fn occupancy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Occupancy {
+        let bookings = self
+            .bookings
+            .values()
+            .filter(|x| x.business == business && x.status.occupies())
+            .filter(|x| matches!(&x.target, BookingTarget::Appointment { resource, busy, .. } if resources.contains(resource) && busy.overlaps(&window)))
+            .cloned()
+            .collect();
+        let holds = self
+            .holds
+            .values()
+            .filter(|h| h.business == business)
+            .filter(|h| matches!(&h.target, HoldTarget::Slot { resource, busy, .. } if resources.contains(resource) && busy.overlaps(&window)))
+            .cloned()
+            .collect();
+        Occupancy { bookings, holds }
+    }
+
+    fn session_loads(&self, business: BusinessId, sessions: &[SessionId]) -> Vec<SessionLoad> {
+        sessions
+            .iter()
+            .filter_map(|id| self.sessions.get(id))
+            .filter(|s| s.business == business)
+            .map(|session| {
+                let booked_seats = self
+                    .bookings
+                    .values()
+                    .filter(|x| x.status.occupies())
+                    .filter_map(|x| match x.target {
+                        BookingTarget::Session { session: s, seats } if s == session.id => Some(seats),
+                        _ => None,
+                    })
+                    .sum();
+                let holds = self
+                    .holds
+                    .values()
+                    .filter(|h| matches!(h.target, HoldTarget::Session { session: s, .. } if s == session.id))
+                    .cloned()
+                    .collect();
+                SessionLoad { session: session.clone(), booked_seats, holds }
+            })
+            .collect()
+    }
+
+    fn apply(&mut self, writes: Vec<Write>) -> Result<TxOutcome, TxError> {
+        let mut outcome = TxOutcome::default();
+        let mut touched_resources = Vec::new();
+        let mut touched_sessions = Vec::new();
+        for write in writes {
+            match write {
+                Write::DeleteHolds(ids) => {
+                    for id in ids {
+                        self.holds.remove(&id);
+                    }
+                }
+                Write::InsertHold(new) => {
+                    let id = HoldId::new(self.id());
+                    match &new.target {
+                        HoldTarget::Slot { resource, .. } => touched_resources.push(*resource),
+                        HoldTarget::Session { session, .. } => touched_sessions.push(*session),
+                    }
+                    let hold = Hold { id, business: new.business, lock: new.lock, target: new.target, created_at: new.created_at, expires_at: new.expires_at };
+                    self.holds.insert(id, hold.clone());
+                    outcome.holds.push(hold);
+                }
+                Write::InsertBooking(new) => {
+                    let id = BookingId::new(self.id());
+                    match &new.target {
+                        BookingTarget::Appointment { resource, .. } => touched_resources.push(*resource),
+                        BookingTarget::Session { session, .. } => touched_sessions.push(*session),
+                    }
+                    let booking = Booking {
+                        id,
+                        business: new.business,
+                        target: new.target,
+                        customer: new.customer,
+                        contact: new.contact,
+                        answers: new.answers,
+                        status: new.status,
+                        created_at: new.created_at,
+                        rescheduled_from: new.rescheduled_from,
+                    };
+                    let entry = HistoryEntry { at: new.created_at, actor: new.created_by, from: None, to: new.status, reason: None };
+                    self.history.insert(id, vec![entry]);
+                    self.bookings.insert(id, booking.clone());
+                    outcome.bookings.push(booking);
+                }
+                Write::ChangeStatus { booking, entry } => {
+                    let stored = self.bookings.get_mut(&booking).ok_or(TxError::Conflict)?;
+                    stored.status = entry.to;
+                    self.history.entry(booking).or_default().push(entry);
+                }
+            }
+        }
+        for resource in touched_resources {
+            self.check_no_overlap(resource)?;
+        }
+        for session in touched_sessions {
+            self.check_capacity(session)?;
+        }
+        Ok(outcome)
+    }
+
+    /// The exclusion constraint: occupying appointments and holds never overlap on a resource.
+    fn check_no_overlap(&self, resource: ResourceId) -> Result<(), TxError> {
+        let mut spans: Vec<Interval> = self
+            .bookings
+            .values()
+            .filter(|b| b.status.occupies())
+            .filter_map(|b| match &b.target {
+                BookingTarget::Appointment { resource: r, busy, .. } if *r == resource => Some(*busy),
+                _ => None,
+            })
+            .chain(self.holds.values().filter_map(|h| match &h.target {
+                HoldTarget::Slot { resource: r, busy, .. } if *r == resource => Some(*busy),
+                HoldTarget::Slot { .. } | HoldTarget::Session { .. } => None,
+            }))
+            .collect();
+        spans.sort();
+        if spans.windows(2).any(|w| w[0].overlaps(&w[1])) { Err(TxError::Conflict) } else { Ok(()) }
+    }
+
+    /// The row-lock check: booked seats never exceed a session's capacity.
+    fn check_capacity(&self, session: SessionId) -> Result<(), TxError> {
+        let Some(load) = self.sessions.get(&session).map(|s| self.session_loads(s.business, &[session])) else {
+            return Err(TxError::Conflict);
+        };
+        match load.first() {
+            Some(l) if l.booked_seats <= l.session.capacity => Ok(()),
+            _ => Err(TxError::Conflict),
+        }
+    }
+}
+
+/// All storage ports in memory.
+#[derive(Debug, Default)]
+pub struct InMemoryStore {
+    state: Mutex<State>,
+}
+
+impl InMemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Every hold stored, live or not (for tests that check cleanup).
+    #[must_use]
+    pub fn all_holds(&self) -> Vec<Hold> {
+        self.state().holds.values().cloned().collect()
+    }
+}
+
+fn check_slug_free<'a>(mut existing: impl Iterator<Item = (&'a BusinessId, &'a str)>, business: BusinessId, slug: &str) -> Result<(), StoreError> {
+    if existing.any(|(b, s)| *b == business && s == slug) { Err(StoreError::Duplicate(format!("slug {slug:?}"))) } else { Ok(()) }
+}
+
+#[async_trait]
+impl CatalogStore for InMemoryStore {
+    async fn create_business(&self, mut draft: Business) -> Result<Business, StoreError> {
+        let mut s = self.state();
+        draft.id = BusinessId::new(s.id());
+        s.businesses.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    async fn business(&self, id: BusinessId) -> Result<Option<Business>, StoreError> {
+        Ok(self.state().businesses.get(&id).cloned())
+    }
+
+    async fn update_business(&self, business: &Business) -> Result<(), StoreError> {
+        if let Some(stored) = self.state().businesses.get_mut(&business.id) {
+            *stored = business.clone();
+        }
+        Ok(())
+    }
+
+    async fn create_resource(&self, mut draft: Resource) -> Result<Resource, StoreError> {
+        let mut s = self.state();
+        draft.id = ResourceId::new(s.id());
+        s.resources.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    async fn resource(&self, business: BusinessId, id: ResourceId) -> Result<Option<Resource>, StoreError> {
+        Ok(self.state().resources.get(&id).filter(|r| r.business == business).cloned())
+    }
+
+    async fn resources(&self, business: BusinessId) -> Result<Vec<Resource>, StoreError> {
+        Ok(self.state().resources.values().filter(|r| r.business == business).cloned().collect())
+    }
+
+    async fn update_resource(&self, resource: &Resource) -> Result<(), StoreError> {
+        if let Some(stored) = self.state().resources.get_mut(&resource.id).filter(|r| r.business == resource.business) {
+            *stored = resource.clone();
+        }
+        Ok(())
+    }
+
+    async fn add_exception(&self, business: BusinessId, resource: ResourceId, mut exception: Exception) -> Result<Exception, StoreError> {
+        let mut s = self.state();
+        let id = ExceptionId::new(s.id());
+        exception.id = Some(id);
+        s.exceptions.insert(id, (business, resource, exception.clone()));
+        Ok(exception)
+    }
+
+    async fn remove_exception(&self, business: BusinessId, resource: ResourceId, id: ExceptionId) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let owned = s.exceptions.get(&id).is_some_and(|(b, r, _)| *b == business && *r == resource);
+        Ok(owned && s.exceptions.remove(&id).is_some())
+    }
+
+    async fn exceptions(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Vec<(ResourceId, Exception)>, StoreError> {
+        Ok(self
+            .state()
+            .exceptions
+            .values()
+            .filter(|(b, r, e)| *b == business && resources.contains(r) && e.interval.overlaps(&window))
+            .map(|(_, r, e)| (*r, e.clone()))
+            .collect())
+    }
+
+    async fn replace_external_busy(&self, business: BusinessId, resource: ResourceId, window: Interval, busy: Vec<Interval>) -> Result<(), StoreError> {
+        let mut s = self.state();
+        s.external.retain(|(b, r, i)| !(*b == business && *r == resource && window.contains(i)));
+        s.external.extend(busy.into_iter().map(|i| (business, resource, i)));
+        Ok(())
+    }
+
+    async fn external_busy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Vec<(ResourceId, Interval)>, StoreError> {
+        Ok(self
+            .state()
+            .external
+            .iter()
+            .filter(|(b, r, i)| *b == business && resources.contains(r) && i.overlaps(&window))
+            .map(|(_, r, i)| (*r, *i))
+            .collect())
+    }
+
+    async fn create_agenda(&self, mut draft: Agenda) -> Result<Agenda, StoreError> {
+        let mut s = self.state();
+        check_slug_free(s.agendas.values().map(|a| (&a.business, a.slug.as_str())), draft.business, &draft.slug)?;
+        draft.id = AgendaId::new(s.id());
+        s.agendas.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    async fn agenda(&self, business: BusinessId, id: AgendaId) -> Result<Option<Agenda>, StoreError> {
+        Ok(self.state().agendas.get(&id).filter(|a| a.business == business).cloned())
+    }
+
+    async fn agendas(&self, business: BusinessId) -> Result<Vec<Agenda>, StoreError> {
+        Ok(self.state().agendas.values().filter(|a| a.business == business).cloned().collect())
+    }
+
+    async fn update_agenda(&self, agenda: &Agenda) -> Result<(), StoreError> {
+        if let Some(stored) = self.state().agendas.get_mut(&agenda.id).filter(|a| a.business == agenda.business) {
+            *stored = agenda.clone();
+        }
+        Ok(())
+    }
+
+    async fn create_service(&self, mut draft: Service) -> Result<Service, StoreError> {
+        let mut s = self.state();
+        check_slug_free(s.services.values().map(|x| (&x.business, x.slug.as_str())), draft.business, &draft.slug)?;
+        draft.id = ServiceId::new(s.id());
+        s.services.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    async fn service(&self, business: BusinessId, id: ServiceId) -> Result<Option<Service>, StoreError> {
+        Ok(self.state().services.get(&id).filter(|x| x.business == business).cloned())
+    }
+
+    async fn services(&self, business: BusinessId) -> Result<Vec<Service>, StoreError> {
+        Ok(self.state().services.values().filter(|x| x.business == business).cloned().collect())
+    }
+
+    async fn update_service(&self, service: &Service) -> Result<(), StoreError> {
+        if let Some(stored) = self.state().services.get_mut(&service.id).filter(|x| x.business == service.business) {
+            *stored = service.clone();
+        }
+        Ok(())
+    }
+
+    async fn create_event(&self, mut draft: Event) -> Result<Event, StoreError> {
+        let mut s = self.state();
+        draft.id = EventId::new(s.id());
+        s.events.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    async fn event(&self, business: BusinessId, id: EventId) -> Result<Option<Event>, StoreError> {
+        Ok(self.state().events.get(&id).filter(|e| e.business == business).cloned())
+    }
+
+    async fn create_session(&self, mut draft: Session) -> Result<Session, StoreError> {
+        let mut s = self.state();
+        draft.id = SessionId::new(s.id());
+        s.sessions.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    async fn session(&self, business: BusinessId, id: SessionId) -> Result<Option<Session>, StoreError> {
+        Ok(self.state().sessions.get(&id).filter(|x| x.business == business).cloned())
+    }
+
+    async fn sessions(&self, business: BusinessId, event: EventId) -> Result<Vec<Session>, StoreError> {
+        let mut out: Vec<Session> = self.state().sessions.values().filter(|x| x.business == business && x.event == event).cloned().collect();
+        out.sort_by_key(|s| s.interval.start());
+        Ok(out)
+    }
+}
+
+#[async_trait]
+impl BookingStore for InMemoryStore {
+    async fn occupancy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Occupancy, StoreError> {
+        Ok(self.state().occupancy(business, resources, window))
+    }
+
+    async fn session_loads(&self, business: BusinessId, sessions: &[SessionId]) -> Result<Vec<SessionLoad>, StoreError> {
+        Ok(self.state().session_loads(business, sessions))
+    }
+
+    async fn transact(&self, scope: &TxScope, decide: &mut Decide<'_>) -> Result<TxOutcome, TxError> {
+        let mut state = self.state();
+        let view = state.view(scope);
+        let writes = decide(&view).map_err(TxError::Refused)?;
+        let mut next = state.clone();
+        let outcome = next.apply(writes)?;
+        *state = next;
+        Ok(outcome)
+    }
+
+    async fn booking(&self, business: BusinessId, id: BookingId) -> Result<Option<Booking>, StoreError> {
+        Ok(self.state().bookings.get(&id).filter(|b| b.business == business).cloned())
+    }
+
+    async fn customer_bookings(&self, business: BusinessId, customer: CustomerId) -> Result<Vec<Booking>, StoreError> {
+        Ok(self.state().bookings.values().filter(|b| b.business == business && b.customer == Some(customer)).cloned().collect())
+    }
+
+    async fn history(&self, business: BusinessId, id: BookingId) -> Result<Vec<HistoryEntry>, StoreError> {
+        let s = self.state();
+        let visible = s.bookings.get(&id).is_some_and(|b| b.business == business);
+        Ok(if visible { s.history.get(&id).cloned().unwrap_or_default() } else { Vec::new() })
+    }
+
+    async fn holds_of(&self, business: BusinessId, lock: &LockDigest) -> Result<Vec<Hold>, StoreError> {
+        Ok(self.state().holds.values().filter(|h| h.business == business && h.lock == *lock).cloned().collect())
+    }
+
+    async fn release(&self, business: BusinessId, lock: &LockDigest) -> Result<usize, StoreError> {
+        let mut s = self.state();
+        let before = s.holds.len();
+        s.holds.retain(|_, h| !(h.business == business && h.lock == *lock));
+        Ok(before - s.holds.len())
+    }
+
+    async fn purge_expired_holds(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let mut s = self.state();
+        let before = s.holds.len();
+        s.holds.retain(|_, h| h.is_live(now));
+        Ok(before - s.holds.len())
+    }
+}
+
+#[async_trait]
+impl CustomerStore for InMemoryStore {
+    async fn create_customer(&self, mut draft: Customer) -> Result<Customer, StoreError> {
+        let mut s = self.state();
+        draft.id = CustomerId::new(s.id());
+        s.customers.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    async fn customer(&self, business: BusinessId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+        Ok(self.state().customers.get(&id).filter(|c| c.business == business).cloned())
+    }
+
+    async fn update_customer(&self, customer: &Customer) -> Result<(), StoreError> {
+        if let Some(stored) = self.state().customers.get_mut(&customer.id).filter(|c| c.business == customer.business) {
+            *stored = customer.clone();
+        }
+        Ok(())
+    }
+
+    async fn anonymise_customer(&self, business: BusinessId, id: CustomerId, at: Timestamp, audit: AuditEntry) -> Result<Option<Customer>, StoreError> {
+        let mut s = self.state();
+        let Some(customer) = s.customers.get(&id).filter(|c| c.business == business).cloned() else { return Ok(None) };
+        let erased = anonymise_customer(&customer, at);
+        s.customers.insert(id, erased.clone());
+        for booking in s.bookings.values_mut().filter(|b| b.business == business && b.customer == Some(id)) {
+            *booking = anonymise_booking(booking);
+        }
+        s.audit.push(audit);
+        Ok(Some(erased))
+    }
+}
+
+#[async_trait]
+impl AuditLog for InMemoryStore {
+    async fn append(&self, entry: AuditEntry) -> Result<(), StoreError> {
+        self.state().audit.push(entry);
+        Ok(())
+    }
+
+    async fn audit_entries(&self, business: BusinessId) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(self.state().audit.iter().filter(|e| e.business == business).cloned().collect())
+    }
+}
