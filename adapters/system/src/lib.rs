@@ -12,7 +12,10 @@ use jiff::Timestamp;
 pub struct SystemClock;
 
 impl Clock for SystemClock {
-    #[allow(clippy::disallowed_methods, reason = "this adapter is the one place that reads the real clock")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "this adapter is the one place that reads the real clock"
+    )]
     fn now(&self) -> Timestamp {
         Timestamp::now()
     }
@@ -23,11 +26,15 @@ impl Clock for SystemClock {
 pub struct OsTokens;
 
 impl TokenSource for OsTokens {
-    #[allow(clippy::disallowed_methods, reason = "this adapter is the one place that draws OS randomness")]
+    #[allow(
+        clippy::disallowed_methods,
+        reason = "this adapter is the one place that draws OS randomness"
+    )]
     fn fill(&self, buf: &mut [u8]) {
         // The OS generator only fails when the platform has none at all, which the server cannot
         // run without: issuing predictable tokens instead would be worse than stopping.
-        getrandom::fill(buf).expect("the operating system's random number generator is unavailable");
+        getrandom::fill(buf)
+            .expect("the operating system's random number generator is unavailable");
     }
 }
 

@@ -25,24 +25,44 @@ fn main() -> Result<()> {
 async fn run() -> Result<()> {
     let store: Arc<dyn Store> = Arc::new(InMemoryStore::new());
     let clock = Arc::new(SystemClock);
-    let engine = Engine::new(Ports { store: store.clone(), clock: clock.clone(), tokens: Arc::new(OsTokens) });
+    let engine = Engine::new(Ports {
+        store: store.clone(),
+        clock: clock.clone(),
+        tokens: Arc::new(OsTokens),
+    });
 
-    let business = store.create_business(fixtures::business("Mairie de Paimpol", "Europe/Paris")).await?;
-    let opening = booking_core::schedule::OpeningHours::closed().on(&WEEKDAYS, &[hours("09:00", "12:00"), hours("13:30", "17:00")]);
+    let business =
+        store.create_business(fixtures::business("Mairie de Paimpol", "Europe/Paris")).await?;
+    let opening = booking_core::schedule::OpeningHours::closed()
+        .on(&WEEKDAYS, &[hours("09:00", "12:00"), hours("13:30", "17:00")]);
     let mut desks = Vec::new();
     for name in ["Guichet 1", "Guichet 2"] {
-        desks.push(store.create_resource(fixtures::desk(business.id, name, &business.zone, opening.clone())).await?.id);
+        desks.push(
+            store
+                .create_resource(fixtures::desk(business.id, name, &business.zone, opening.clone()))
+                .await?
+                .id,
+        );
     }
     let mut passport = fixtures::service(business.id, "passeport", 20);
     passport.buffer_after = SignedDuration::from_mins(10);
     let passport = store.create_service(passport).await?;
-    let agenda = store.create_agenda(fixtures::agenda(business.id, "etat-civil", desks.clone(), vec![passport.id])).await?;
+    let agenda = store
+        .create_agenda(fixtures::agenda(
+            business.id,
+            "etat-civil",
+            desks.clone(),
+            vec![passport.id],
+        ))
+        .await?;
     let offer = Offer { agenda: agenda.id, service: passport.id, resource: None };
 
     // The second desk closes early on the coming Wednesday: a date override of its hours.
     let now = clock.now();
     let today = business.zone.local_date(now);
-    let wednesday = (0..7).filter_map(|d| today.checked_add(jiff::Span::new().days(d)).ok()).find(|d| d.weekday() == jiff::civil::Weekday::Wednesday);
+    let wednesday = (0..7)
+        .filter_map(|d| today.checked_add(jiff::Span::new().days(d)).ok())
+        .find(|d| d.weekday() == jiff::civil::Weekday::Wednesday);
     if let Some(date) = wednesday {
         let mut desk = store.resource(business.id, desks[1]).await?.context("desk")?;
         desk.hours.set_override(date, DayHours::Open(vec![hours("09:00", "12:00")]));
@@ -54,15 +74,28 @@ async fn run() -> Result<()> {
     let before = engine.availability(business.id, offer, week, None, staff, Limits::Apply).await?;
     // Book the first two slots and hold the third, as customers would.
     for slot in before.slots().iter().take(2) {
-        engine.book(business.id, offer, slot.start(), None, Details::default(), Actor::guest(), Limits::Apply).await?;
+        engine
+            .book(
+                business.id,
+                offer,
+                slot.start(),
+                None,
+                Details::default(),
+                Actor::guest(),
+                Limits::Apply,
+            )
+            .await?;
     }
     if let Some(slot) = before.slots().get(2) {
         let lock = LockCode::parse("demo-form").context("lock code")?;
         engine.hold(business.id, offer, slot.start(), &lock, Actor::guest(), Limits::Apply).await?;
     }
 
-    let free = engine.availability(business.id, offer, week, None, Actor::guest(), Limits::Apply).await?;
-    let places = |a: &booking_core::slots::Availability| a.slots().iter().map(|s| s.free()).sum::<u32>();
+    let free =
+        engine.availability(business.id, offer, week, None, Actor::guest(), Limits::Apply).await?;
+    let places = |a: &booking_core::slots::Availability| {
+        a.slots().iter().map(booking_core::slots::Slot::free).sum::<u32>()
+    };
     println!(
         "{} — {} ({}), next 7 days, {} min + {} min buffer after",
         business.name,
@@ -71,7 +104,12 @@ async fn run() -> Result<()> {
         passport.duration.as_mins(),
         passport.buffer_after.as_mins()
     );
-    println!("{} slots, {} places free ({} before two bookings and a hold)", free.len(), places(&free), places(&before));
+    println!(
+        "{} slots, {} places free ({} before two bookings and a hold)",
+        free.len(),
+        places(&free),
+        places(&before)
+    );
     let mut current = None;
     for slot in free.slots() {
         let local = business.zone.local(slot.start());
@@ -91,7 +129,9 @@ trait WeekdayName {
 
 impl WeekdayName for jiff::civil::Date {
     fn weekday_name(&self) -> &'static str {
-        use jiff::civil::Weekday::{Friday, Monday, Saturday, Sunday, Thursday, Tuesday, Wednesday};
+        use jiff::civil::Weekday::{
+            Friday, Monday, Saturday, Sunday, Thursday, Tuesday, Wednesday,
+        };
         match self.weekday() {
             Monday => "Mon",
             Tuesday => "Tue",

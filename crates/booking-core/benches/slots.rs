@@ -17,7 +17,9 @@ use std::hint::black_box;
 
 use booking_core::ids::ResourceId;
 use booking_core::schedule::OpeningHours;
-use booking_core::slots::{BusyTimes, FreeRanges, ResourceCalendar, SlotQuery, SlotRules, availability};
+use booking_core::slots::{
+    BusyTimes, FreeRanges, ResourceCalendar, SlotQuery, SlotRules, availability,
+};
 use booking_core::time::{Interval, SignedDuration, Timestamp, WallTime, Zone};
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::Weekday;
@@ -26,7 +28,12 @@ fn scenarios(c: &mut Criterion) {
     for name in common::NAMES {
         let s = common::load(name);
         let mut group = c.benchmark_group(name);
-        let calendar = ResourceCalendar { resource: ResourceId::new(1), zone: &s.zone, hours: &s.hours, busy: &s.busy };
+        let calendar = ResourceCalendar {
+            resource: ResourceId::new(1),
+            zone: &s.zone,
+            hours: &s.hours,
+            busy: &s.busy,
+        };
         let free = FreeRanges::compute(&calendar, s.window);
         group.bench_function("1_grid", |b| {
             b.iter(|| {
@@ -38,14 +45,24 @@ fn scenarios(c: &mut Criterion) {
         group.bench_function("2_pipeline", |b| {
             b.iter(|| {
                 let busy = BusyTimes::from_intervals(black_box(&s.raw_busy).iter().copied());
-                let calendar = ResourceCalendar { resource: ResourceId::new(1), zone: &s.zone, hours: &s.hours, busy: &busy };
+                let calendar = ResourceCalendar {
+                    resource: ResourceId::new(1),
+                    zone: &s.zone,
+                    hours: &s.hours,
+                    busy: &busy,
+                };
                 black_box(availability(&[calendar], &s.rules, &s.query))
             });
         });
         group.bench_function("3_formatted", |b| {
             b.iter(|| {
                 let busy = BusyTimes::from_intervals(black_box(&s.raw_busy).iter().copied());
-                let calendar = ResourceCalendar { resource: ResourceId::new(1), zone: &s.zone, hours: &s.hours, busy: &busy };
+                let calendar = ResourceCalendar {
+                    resource: ResourceId::new(1),
+                    zone: &s.zone,
+                    hours: &s.hours,
+                    busy: &busy,
+                };
                 let found = availability(&[calendar], &s.rules, &s.query);
                 let mut out = String::with_capacity(found.len() * 26);
                 for slot in found.slots() {
@@ -70,9 +87,23 @@ pub struct Large {
 
 pub fn large() -> Large {
     let zone = Zone::parse("Europe/Paris").unwrap();
-    let range = |a: &str, b: &str| booking_core::schedule::WallRange::new(WallTime::parse(a).unwrap(), WallTime::parse(b).unwrap()).unwrap();
-    let days = [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday];
-    let hours = OpeningHours::closed().on(&days, &[range("08:30", "12:30"), range("13:30", "18:00")]);
+    let range = |a: &str, b: &str| {
+        booking_core::schedule::WallRange::new(
+            WallTime::parse(a).unwrap(),
+            WallTime::parse(b).unwrap(),
+        )
+        .unwrap()
+    };
+    let days = [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+    ];
+    let hours =
+        OpeningHours::closed().on(&days, &[range("08:30", "12:30"), range("13:30", "18:00")]);
     let start: Timestamp = "2027-03-01T00:00:00+01:00".parse().unwrap();
     let window = Interval::new(start, start + SignedDuration::from_hours(90 * 24)).unwrap();
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
@@ -91,13 +122,20 @@ pub fn large() -> Large {
         let at = start + SignedDuration::from_hours(24 * day) + SignedDuration::from_mins(minute);
         raw[desk].push(Interval::starting_at(at, SignedDuration::from_mins(length)).unwrap());
     }
-    let rules = SlotRules::new(SignedDuration::from_mins(30), SignedDuration::from_mins(15), SignedDuration::ZERO, SignedDuration::ZERO).unwrap();
+    let rules = SlotRules::new(
+        SignedDuration::from_mins(30),
+        SignedDuration::from_mins(15),
+        SignedDuration::ZERO,
+        SignedDuration::ZERO,
+    )
+    .unwrap();
     Large { zone, hours, raw, rules, query: SlotQuery::new(window) }
 }
 
 fn large_case(c: &mut Criterion) {
     let l = large();
-    let busy: Vec<BusyTimes> = l.raw.iter().map(|r| BusyTimes::from_intervals(r.iter().copied())).collect();
+    let busy: Vec<BusyTimes> =
+        l.raw.iter().map(|r| BusyTimes::from_intervals(r.iter().copied())).collect();
     let mut group = c.benchmark_group("large_50r_90d_10000b");
     group.sample_size(30);
     group.bench_function("availability", |b| {
@@ -105,18 +143,29 @@ fn large_case(c: &mut Criterion) {
             let calendars: Vec<ResourceCalendar<'_>> = busy
                 .iter()
                 .enumerate()
-                .map(|(i, busy)| ResourceCalendar { resource: ResourceId::new(i64::try_from(i).unwrap()), zone: &l.zone, hours: &l.hours, busy })
+                .map(|(i, busy)| ResourceCalendar {
+                    resource: ResourceId::new(i64::try_from(i).unwrap()),
+                    zone: &l.zone,
+                    hours: &l.hours,
+                    busy,
+                })
                 .collect();
             black_box(availability(&calendars, &l.rules, &l.query))
         });
     });
     group.bench_function("pipeline_with_busy", |b| {
         b.iter(|| {
-            let busy: Vec<BusyTimes> = l.raw.iter().map(|r| BusyTimes::from_intervals(r.iter().copied())).collect();
+            let busy: Vec<BusyTimes> =
+                l.raw.iter().map(|r| BusyTimes::from_intervals(r.iter().copied())).collect();
             let calendars: Vec<ResourceCalendar<'_>> = busy
                 .iter()
                 .enumerate()
-                .map(|(i, busy)| ResourceCalendar { resource: ResourceId::new(i64::try_from(i).unwrap()), zone: &l.zone, hours: &l.hours, busy })
+                .map(|(i, busy)| ResourceCalendar {
+                    resource: ResourceId::new(i64::try_from(i).unwrap()),
+                    zone: &l.zone,
+                    hours: &l.hours,
+                    busy,
+                })
                 .collect();
             black_box(availability(&calendars, &l.rules, &l.query).len())
         });

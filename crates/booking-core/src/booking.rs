@@ -56,9 +56,9 @@ impl BookingStatus {
     pub fn check_transition(self, to: Self) -> Result<(), TransitionError> {
         use BookingStatus::{Approved, Canceled, NoShow, Pending, Rejected};
         match (self, to) {
-            (Pending, Approved | Rejected | Canceled) | (Approved, Canceled | NoShow) | (NoShow, Approved) => {
-                Ok(())
-            }
+            (Pending, Approved | Rejected | Canceled)
+            | (Approved, Canceled | NoShow)
+            | (NoShow, Approved) => Ok(()),
             (Canceled, _) => Err(TransitionError::AlreadyCanceled),
             (Rejected, _) => Err(TransitionError::AlreadyRejected),
             (from, to) => Err(TransitionError::NotAllowed { from, to }),
@@ -259,7 +259,11 @@ impl Booking {
 
     /// `completed` for an approved booking whose end has passed, else the stored status.
     #[must_use]
-    pub fn effective_status(&self, now: Timestamp, session_end: Option<Timestamp>) -> EffectiveStatus {
+    pub fn effective_status(
+        &self,
+        now: Timestamp,
+        session_end: Option<Timestamp>,
+    ) -> EffectiveStatus {
         let end = self.slot().map(|s| s.end()).or(session_end);
         match (self.status, end) {
             (BookingStatus::Approved, Some(end)) if end <= now => EffectiveStatus::Completed,

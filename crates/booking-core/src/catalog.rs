@@ -37,7 +37,9 @@ impl Email {
             || local.len() > 64
             || local.contains('@')
             || !domain_ok
-            || text.chars().any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
+            || text
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | ',' | ';'))
         {
             return Err(bad());
         }
@@ -80,7 +82,10 @@ impl Contact {
     /// Whether every personal field is empty.
     #[must_use]
     pub fn is_erased(&self) -> bool {
-        self.first_name.is_empty() && self.last_name.is_empty() && self.email.is_none() && self.phone.is_none()
+        self.first_name.is_empty()
+            && self.last_name.is_empty()
+            && self.email.is_none()
+            && self.phone.is_none()
     }
 
     /// "First Last", trimmed.
@@ -260,7 +265,11 @@ impl Customer {
     #[must_use]
     pub fn display_name(&self) -> String {
         let name = self.contact.full_name();
-        if self.anonymised_at.is_some() || name.is_empty() { format!("Customer #{}", self.id) } else { name }
+        if self.anonymised_at.is_some() || name.is_empty() {
+            format!("Customer #{}", self.id)
+        } else {
+            name
+        }
     }
 }
 
@@ -341,7 +350,12 @@ mod tests {
             id: CustomerId::new(7),
             business: BusinessId::new(1),
             account: None,
-            contact: Contact { first_name: "Ana".into(), last_name: "Lima".into(), email: None, phone: None },
+            contact: Contact {
+                first_name: "Ana".into(),
+                last_name: "Lima".into(),
+                email: None,
+                phone: None,
+            },
             notes: String::new(),
             fields: vec![],
             anonymised_at: None,

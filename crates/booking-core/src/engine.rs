@@ -9,14 +9,23 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::booking::{Actor, Booking, BookingStatus, BookingTarget, HistoryEntry, NewBooking, Role, TransitionError};
+use crate::booking::{
+    Actor, Booking, BookingStatus, BookingTarget, HistoryEntry, NewBooking, Role, TransitionError,
+};
 use crate::catalog::{Agenda, Business, Contact, Customer, Resource, Service};
 use crate::holds::{Hold, HoldTarget, LockCode, LockDigest, NewHold};
-use crate::ids::{AgendaId, BookingId, BusinessId, CustomerId, HoldId, ResourceId, ServiceId, SessionId};
+use crate::ids::{
+    AgendaId, BookingId, BusinessId, CustomerId, HoldId, ResourceId, ServiceId, SessionId,
+};
 use crate::policy::{Change, WindowError, WindowPolicy};
 use crate::ports::{Clock, TokenSource};
-use crate::slots::{Availability, BusyTimes, InvalidRules, ResourceCalendar, SlotQuery, SlotRules, availability, free_seats};
-use crate::store::{AuditEntry, Occupancy, Refusal, Store, StoreError, TxError, TxScope, TxView, Write};
+use crate::slots::{
+    Availability, BusyTimes, InvalidRules, ResourceCalendar, SlotQuery, SlotRules, availability,
+    free_seats,
+};
+use crate::store::{
+    AuditEntry, Occupancy, Refusal, Store, StoreError, TxError, TxScope, TxView, Write,
+};
 use crate::time::Interval;
 
 /// A stable, machine-readable error code (`slot_taken`, `cancel_too_close`, …).
@@ -302,7 +311,10 @@ impl OfferContext {
         let query = SlotQuery::new(window);
         match limits {
             Limits::Apply => {
-                let notice = self.service.min_before_booking.unwrap_or(self.business.settings.min_before_booking);
+                let notice = self
+                    .service
+                    .min_before_booking
+                    .unwrap_or(self.business.settings.min_before_booking);
                 query.with_limits(now, notice, self.business.settings.max_advance())
             }
             Limits::Bypass => query.not_before(now),
@@ -327,7 +339,13 @@ impl OfferContext {
         caller: Option<&LockDigest>,
         query: &SlotQuery,
     ) -> Availability {
-        self.availability_ignoring(statics, occupancy, now, Ignore { lock: caller, booking: None }, query)
+        self.availability_ignoring(
+            statics,
+            occupancy,
+            now,
+            Ignore { lock: caller, booking: None },
+            query,
+        )
     }
 
     fn availability_ignoring(
@@ -363,7 +381,12 @@ impl OfferContext {
             .resources
             .iter()
             .zip(&busy)
-            .map(|(r, b)| ResourceCalendar { resource: r.id, zone: &r.zone, hours: &r.hours, busy: b })
+            .map(|(r, b)| ResourceCalendar {
+                resource: r.id,
+                zone: &r.zone,
+                hours: &r.hours,
+                busy: b,
+            })
             .collect();
         availability(&calendars, &self.rules, query)
     }
@@ -388,7 +411,8 @@ fn expired_holds(view: &TxView, now: Timestamp) -> impl Iterator<Item = HoldId> 
 }
 
 fn stale_holds(view: &TxView, now: Timestamp) -> Write {
-    let mut ids: Vec<HoldId> = view.lock_holds.iter().map(|h| h.id).chain(expired_holds(view, now)).collect();
+    let mut ids: Vec<HoldId> =
+        view.lock_holds.iter().map(|h| h.id).chain(expired_holds(view, now)).collect();
     ids.sort_unstable();
     ids.dedup();
     Write::DeleteHolds(ids)
@@ -396,7 +420,8 @@ fn stale_holds(view: &TxView, now: Timestamp) -> Write {
 
 fn one_second(start: Timestamp) -> Interval {
     Interval::starting_at(start, SignedDuration::from_secs(1)).unwrap_or_else(|_| {
-        Interval::new(Timestamp::MAX - SignedDuration::from_secs(1), Timestamp::MAX).unwrap_or_else(|_| unreachable!())
+        Interval::new(Timestamp::MAX - SignedDuration::from_secs(1), Timestamp::MAX)
+            .unwrap_or_else(|_| unreachable!())
     })
 }
 
@@ -424,11 +449,17 @@ impl Engine {
     }
 
     /// Loads and checks an offer: the business, the agenda, the service on it, the resources.
-    pub async fn offer(&self, business: BusinessId, offer: Offer) -> Result<OfferContext, OfferError> {
+    pub async fn offer(
+        &self,
+        business: BusinessId,
+        offer: Offer,
+    ) -> Result<OfferContext, OfferError> {
         let store = &self.ports.store;
         let business = store.business(business).await?.ok_or(OfferError::UnknownBusiness)?;
-        let agenda = store.agenda(business.id, offer.agenda).await?.ok_or(OfferError::UnknownAgenda)?;
-        let service = store.service(business.id, offer.service).await?.ok_or(OfferError::UnknownService)?;
+        let agenda =
+            store.agenda(business.id, offer.agenda).await?.ok_or(OfferError::UnknownAgenda)?;
+        let service =
+            store.service(business.id, offer.service).await?.ok_or(OfferError::UnknownService)?;
         if !agenda.services.contains(&service.id) {
             return Err(OfferError::ServiceNotOnAgenda);
         }
@@ -438,13 +469,18 @@ impl Engine {
             None => agenda.resources.clone(),
         };
         let all = store.resources(business.id).await?;
-        let resources = wanted.iter().filter_map(|id| all.iter().find(|r| r.id == *id).cloned()).collect();
+        let resources =
+            wanted.iter().filter_map(|id| all.iter().find(|r| r.id == *id).cloned()).collect();
         let rules = SlotRules::for_service(&service, &business.settings)?;
         Ok(OfferContext { business, agenda, service, resources, rules })
     }
 
     /// Exceptions, and external busy times when the business removes busy slots (§H3).
-    pub async fn static_busy(&self, ctx: &OfferContext, window: Interval) -> Result<StaticBusy, StoreError> {
+    pub async fn static_busy(
+        &self,
+        ctx: &OfferContext,
+        window: Interval,
+    ) -> Result<StaticBusy, StoreError> {
         let store = &self.ports.store;
         let ids: Vec<ResourceId> = ctx.resources.iter().map(|r| r.id).collect();
         let reach = ctx.reach(window);
@@ -482,7 +518,8 @@ impl Engine {
         let now = self.now();
         let statics = self.static_busy(&ctx, window).await?;
         let ids: Vec<ResourceId> = ctx.resources.iter().map(|r| r.id).collect();
-        let occupancy = self.ports.store.occupancy(ctx.business.id, &ids, ctx.reach(window)).await?;
+        let occupancy =
+            self.ports.store.occupancy(ctx.business.id, &ids, ctx.reach(window)).await?;
         let digest = lock.map(LockCode::digest);
         let query = ctx.query(window, now, effective(actor, limits));
         Ok(ctx.availability(&statics, &occupancy, now, digest.as_ref(), &query))
@@ -501,8 +538,12 @@ impl Engine {
         let ctx = self.offer(business, offer).await?;
         let now = self.now();
         let horizon = match effective(actor, limits) {
-            Limits::Apply => now.saturating_add(ctx.business.settings.max_advance()).unwrap_or(Timestamp::MAX),
-            Limits::Bypass => now.saturating_add(SignedDuration::from_hours(24 * MAX_WINDOW_DAYS)).unwrap_or(Timestamp::MAX),
+            Limits::Apply => {
+                now.saturating_add(ctx.business.settings.max_advance()).unwrap_or(Timestamp::MAX)
+            }
+            Limits::Bypass => now
+                .saturating_add(SignedDuration::from_hours(24 * MAX_WINDOW_DAYS))
+                .unwrap_or(Timestamp::MAX),
         };
         let mut start = from.max(now);
         let week = SignedDuration::from_hours(24 * 7);
@@ -511,7 +552,10 @@ impl Engine {
             let Ok(window) = Interval::new(start, end) else { break };
             let found = self.availability(business, offer, window, lock, actor, limits).await?;
             if let Some(slot) = found.first() {
-                return Ok(Some(FirstSlot { interval: slot.interval(), resources: found.resources(slot).to_vec() }));
+                return Ok(Some(FirstSlot {
+                    interval: slot.interval(),
+                    resources: found.resources(slot).to_vec(),
+                }));
             }
             start = end;
         }
@@ -550,27 +594,41 @@ impl Engine {
                 Write::InsertHold(NewHold {
                     business: ctx.business.id,
                     lock: digest,
-                    target: HoldTarget::Slot { agenda: ctx.agenda.id, service: ctx.service.id, resource, slot, busy },
+                    target: HoldTarget::Slot {
+                        agenda: ctx.agenda.id,
+                        service: ctx.service.id,
+                        resource,
+                        slot,
+                        busy,
+                    },
                     created_at: now,
                     expires_at,
                 }),
             ])
         };
-        let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
-            TxError::Store(e) => HoldError::Store(e),
-            TxError::Refused(_) | TxError::Conflict => HoldError::SlotTaken,
-        })?;
+        let outcome =
+            self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+                TxError::Store(e) => HoldError::Store(e),
+                TxError::Refused(_) | TxError::Conflict => HoldError::SlotTaken,
+            })?;
         outcome.holds.into_iter().next().ok_or_else(|| HoldError::Store(missing("hold")))
     }
 
     /// Releases every hold of a lock code; how many there were.
-    pub async fn release(&self, business: BusinessId, lock: &LockCode) -> Result<usize, StoreError> {
+    pub async fn release(
+        &self,
+        business: BusinessId,
+        lock: &LockCode,
+    ) -> Result<usize, StoreError> {
         self.ports.store.release(business, &lock.digest()).await
     }
 
     /// §A2/§A5: books the slot starting at `start`. With `lock`, the caller's own hold counts as
     /// free and is consumed.
-    #[allow(clippy::too_many_arguments, reason = "each argument is a distinct part of a booking request")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each argument is a distinct part of a booking request"
+    )]
     pub async fn book(
         &self,
         business: BusinessId,
@@ -597,19 +655,35 @@ impl Engine {
             let found = ctx.availability(&statics, &view.occupancy, now, digest.as_ref(), &query);
             let slot_found = found.find(start).ok_or(Refusal::SlotTaken)?;
             let resource = *found.resources(slot_found).first().ok_or(Refusal::SlotTaken)?;
-            let target = BookingTarget::Appointment { agenda: ctx.agenda.id, service: ctx.service.id, resource, slot, busy };
-            Ok(vec![stale_holds(view, now), insert(&ctx.business, target, &details, ctx.default_status(), now, actor, None)])
+            let target = BookingTarget::Appointment {
+                agenda: ctx.agenda.id,
+                service: ctx.service.id,
+                resource,
+                slot,
+                busy,
+            };
+            Ok(vec![
+                stale_holds(view, now),
+                insert(&ctx.business, target, &details, ctx.default_status(), now, actor, None),
+            ])
         };
-        let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
-            TxError::Store(e) => BookError::Store(e),
-            TxError::Refused(_) | TxError::Conflict => BookError::SlotTaken,
-        })?;
+        let outcome =
+            self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+                TxError::Store(e) => BookError::Store(e),
+                TxError::Refused(_) | TxError::Conflict => BookError::SlotTaken,
+            })?;
         outcome.bookings.into_iter().next().ok_or_else(|| BookError::Store(missing("booking")))
     }
 
     /// §A4: turns the hold of `lock` into a booking. A live hold always confirms; an expired one
     /// confirms only if its slot (or its seats) is still free.
-    pub async fn confirm(&self, business: BusinessId, lock: &LockCode, details: Details, actor: Actor) -> Result<Booking, ConfirmError> {
+    pub async fn confirm(
+        &self,
+        business: BusinessId,
+        lock: &LockCode,
+        details: Details,
+        actor: Actor,
+    ) -> Result<Booking, ConfirmError> {
         let digest = lock.digest();
         let holds = self.ports.store.holds_of(business, &digest).await?;
         let hold = holds.into_iter().next().ok_or(ConfirmError::HoldNotFound)?;
@@ -619,29 +693,61 @@ impl Engine {
                 let ctx = self.offer(business, offer).await?;
                 let now = self.now();
                 let statics = self.static_busy(&ctx, one_second(slot.start())).await?;
-                let scope = TxScope { resources: vec![resource], window: Some(busy), lock: Some(digest), ..TxScope::new(business) };
+                let scope = TxScope {
+                    resources: vec![resource],
+                    window: Some(busy),
+                    lock: Some(digest),
+                    ..TxScope::new(business)
+                };
                 let mut decide = |view: &TxView| {
-                    let current = view.lock_holds.iter().find(|h| h.id == hold.id).ok_or(Refusal::HoldNotFound)?;
+                    let current = view
+                        .lock_holds
+                        .iter()
+                        .find(|h| h.id == hold.id)
+                        .ok_or(Refusal::HoldNotFound)?;
                     // A live hold was checked when taken: notice no longer applies. An expired one
                     // is a new booking attempt under the usual limits.
-                    let limits = if current.is_live(now) { Limits::Bypass } else { effective(actor, Limits::Apply) };
+                    let limits = if current.is_live(now) {
+                        Limits::Bypass
+                    } else {
+                        effective(actor, Limits::Apply)
+                    };
                     let query = ctx.query(one_second(slot.start()), now, limits);
-                    let found = ctx.availability(&statics, &view.occupancy, now, Some(&digest), &query);
+                    let found =
+                        ctx.availability(&statics, &view.occupancy, now, Some(&digest), &query);
                     if found.find(slot.start()).is_none() {
                         return Err(Refusal::HoldExpired);
                     }
-                    let target = BookingTarget::Appointment { agenda, service, resource, slot, busy };
-                    Ok(vec![stale_holds(view, now), insert(&ctx.business, target, &details, ctx.default_status(), now, actor, None)])
+                    let target =
+                        BookingTarget::Appointment { agenda, service, resource, slot, busy };
+                    Ok(vec![
+                        stale_holds(view, now),
+                        insert(
+                            &ctx.business,
+                            target,
+                            &details,
+                            ctx.default_status(),
+                            now,
+                            actor,
+                            None,
+                        ),
+                    ])
                 };
-                let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
-                    TxError::Store(e) => ConfirmError::Store(e),
-                    TxError::Refused(Refusal::HoldNotFound) => ConfirmError::HoldNotFound,
-                    TxError::Refused(_) | TxError::Conflict => ConfirmError::HoldExpired,
-                })?;
-                outcome.bookings.into_iter().next().ok_or_else(|| ConfirmError::Store(missing("booking")))
+                let outcome =
+                    self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+                        TxError::Store(e) => ConfirmError::Store(e),
+                        TxError::Refused(Refusal::HoldNotFound) => ConfirmError::HoldNotFound,
+                        TxError::Refused(_) | TxError::Conflict => ConfirmError::HoldExpired,
+                    })?;
+                outcome
+                    .bookings
+                    .into_iter()
+                    .next()
+                    .ok_or_else(|| ConfirmError::Store(missing("booking")))
             }
             HoldTarget::Session { session, seats } => {
-                let result = self.seats(business, session, seats, Some(lock), Some(details), actor).await;
+                let result =
+                    self.seats(business, session, seats, Some(lock), Some(details), actor).await;
                 match result {
                     Ok(SeatOutcome::Booked(booking)) => Ok(booking),
                     Ok(SeatOutcome::Held(_)) => Err(ConfirmError::Store(missing("booking"))),
@@ -653,42 +759,79 @@ impl Engine {
         }
     }
 
-    async fn visible_booking(&self, business: BusinessId, id: BookingId, actor: Actor) -> Result<Option<Booking>, StoreError> {
+    async fn visible_booking(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+        actor: Actor,
+    ) -> Result<Option<Booking>, StoreError> {
         let booking = self.ports.store.booking(business, id).await?;
-        Ok(booking.filter(|b| actor.role != Role::Customer || b.customer.map(CustomerId::get) == actor.user))
+        Ok(booking.filter(|b| {
+            actor.role != Role::Customer || b.customer.map(CustomerId::get) == actor.user
+        }))
     }
 
-    async fn start_and_service(&self, booking: &Booking) -> Result<(Timestamp, Option<Service>), StoreError> {
+    async fn start_and_service(
+        &self,
+        booking: &Booking,
+    ) -> Result<(Timestamp, Option<Service>), StoreError> {
         match &booking.target {
             BookingTarget::Appointment { service, slot, .. } => {
                 Ok((slot.start(), self.ports.store.service(booking.business, *service).await?))
             }
             BookingTarget::Session { session, .. } => {
-                let start = self.ports.store.session(booking.business, *session).await?.map(|s| s.interval.start());
+                let start = self
+                    .ports
+                    .store
+                    .session(booking.business, *session)
+                    .await?
+                    .map(|s| s.interval.start());
                 Ok((start.unwrap_or(Timestamp::MIN), None))
             }
         }
     }
 
     /// §A5/§A6: cancels a booking. Customers only within their window and only their own.
-    pub async fn cancel(&self, business: BusinessId, id: BookingId, actor: Actor, reason: Option<String>) -> Result<Booking, CancelError> {
-        let booking = self.visible_booking(business, id, actor).await?.ok_or(CancelError::BookingNotFound)?;
-        let settings = self.ports.store.business(business).await?.map(|b| b.settings).unwrap_or_default();
+    pub async fn cancel(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+        actor: Actor,
+        reason: Option<String>,
+    ) -> Result<Booking, CancelError> {
+        let booking =
+            self.visible_booking(business, id, actor).await?.ok_or(CancelError::BookingNotFound)?;
+        let settings =
+            self.ports.store.business(business).await?.map(|b| b.settings).unwrap_or_default();
         let (start, service) = self.start_and_service(&booking).await?;
         let now = self.now();
         booking.status.check_transition(BookingStatus::Canceled)?;
-        WindowPolicy::for_service(&settings, service.as_ref()).check(Change::Cancel, actor.role, start, now)?;
+        WindowPolicy::for_service(&settings, service.as_ref()).check(
+            Change::Cancel,
+            actor.role,
+            start,
+            now,
+        )?;
         let scope = TxScope { bookings: vec![id], ..TxScope::new(business) };
         let mut decide = |view: &TxView| {
-            let current = view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
+            let current =
+                view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
             current.status.check_transition(BookingStatus::Canceled)?;
-            let entry = HistoryEntry { at: now, actor, from: Some(current.status), to: BookingStatus::Canceled, reason: reason.clone() };
+            let entry = HistoryEntry {
+                at: now,
+                actor,
+                from: Some(current.status),
+                to: BookingStatus::Canceled,
+                reason: reason.clone(),
+            };
             Ok(vec![Write::ChangeStatus { booking: id, entry }])
         };
         self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => CancelError::Transition(t),
             TxError::Refused(_) => CancelError::BookingNotFound,
-            TxError::Conflict => CancelError::Store(StoreError::Unavailable("concurrent change".into())),
+            TxError::Conflict => {
+                CancelError::Store(StoreError::Unavailable("concurrent change".into()))
+            }
             TxError::Store(e) => CancelError::Store(e),
         })?;
         self.visible_booking(business, id, actor).await?.ok_or(CancelError::BookingNotFound)
@@ -696,7 +839,10 @@ impl Engine {
 
     /// §A5: moves an appointment to the slot starting at `start`, atomically: the old booking is
     /// canceled and the new one created in one transaction, or nothing changes.
-    #[allow(clippy::too_many_arguments, reason = "each argument is a distinct part of a reschedule request")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "each argument is a distinct part of a reschedule request"
+    )]
     pub async fn reschedule(
         &self,
         business: BusinessId,
@@ -707,7 +853,10 @@ impl Engine {
         actor: Actor,
         limits: Limits,
     ) -> Result<Booking, RescheduleError> {
-        let old = self.visible_booking(business, id, actor).await?.ok_or(RescheduleError::BookingNotFound)?;
+        let old = self
+            .visible_booking(business, id, actor)
+            .await?
+            .ok_or(RescheduleError::BookingNotFound)?;
         let BookingTarget::Appointment { agenda, service, slot: old_slot, .. } = old.target else {
             return Err(RescheduleError::NotAnAppointment);
         };
@@ -716,7 +865,12 @@ impl Engine {
         }
         let ctx = self.offer(business, Offer { agenda, service, resource }).await?;
         let now = self.now();
-        WindowPolicy::for_service(&ctx.business.settings, Some(&ctx.service)).check(Change::Reschedule, actor.role, old_slot.start(), now)?;
+        WindowPolicy::for_service(&ctx.business.settings, Some(&ctx.service)).check(
+            Change::Reschedule,
+            actor.role,
+            old_slot.start(),
+            now,
+        )?;
         let digest = lock.map(LockCode::digest);
         let statics = self.static_busy(&ctx, one_second(start)).await?;
         let query = ctx.query(one_second(start), now, effective(actor, limits));
@@ -729,7 +883,8 @@ impl Engine {
             ..TxScope::new(business)
         };
         let mut decide = |view: &TxView| {
-            let current = view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
+            let current =
+                view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
             if !current.status.occupies() {
                 current.status.check_transition(BookingStatus::Canceled)?;
             }
@@ -744,22 +899,35 @@ impl Engine {
                 to: BookingStatus::Canceled,
                 reason: Some("rescheduled".to_owned()),
             };
-            let details = Details { customer: current.customer, contact: current.contact.clone(), answers: current.answers.clone() };
+            let details = Details {
+                customer: current.customer,
+                contact: current.contact.clone(),
+                answers: current.answers.clone(),
+            };
             let target = BookingTarget::Appointment { agenda, service, resource, slot, busy };
-            let status = if current.status == BookingStatus::Pending { BookingStatus::Pending } else { ctx.default_status() };
+            let status = if current.status == BookingStatus::Pending {
+                BookingStatus::Pending
+            } else {
+                ctx.default_status()
+            };
             Ok(vec![
                 stale_holds(view, now),
                 Write::ChangeStatus { booking: id, entry },
                 insert(&ctx.business, target, &details, status, now, actor, Some(id)),
             ])
         };
-        let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
-            TxError::Refused(Refusal::Transition(t)) => RescheduleError::Transition(t),
-            TxError::Refused(Refusal::BookingNotFound) => RescheduleError::BookingNotFound,
-            TxError::Refused(_) | TxError::Conflict => RescheduleError::SlotTaken,
-            TxError::Store(e) => RescheduleError::Store(e),
-        })?;
-        outcome.bookings.into_iter().next().ok_or_else(|| RescheduleError::Store(missing("booking")))
+        let outcome =
+            self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+                TxError::Refused(Refusal::Transition(t)) => RescheduleError::Transition(t),
+                TxError::Refused(Refusal::BookingNotFound) => RescheduleError::BookingNotFound,
+                TxError::Refused(_) | TxError::Conflict => RescheduleError::SlotTaken,
+                TxError::Store(e) => RescheduleError::Store(e),
+            })?;
+        outcome
+            .bookings
+            .into_iter()
+            .next()
+            .ok_or_else(|| RescheduleError::Store(missing("booking")))
     }
 
     /// §A5: staff approve, reject or mark a no-show (cancel has its own use case).
@@ -774,7 +942,8 @@ impl Engine {
         if actor.role == Role::Customer {
             return Err(StatusError::Forbidden);
         }
-        let booking = self.ports.store.booking(business, id).await?.ok_or(StatusError::BookingNotFound)?;
+        let booking =
+            self.ports.store.booking(business, id).await?.ok_or(StatusError::BookingNotFound)?;
         let (start, _) = self.start_and_service(&booking).await?;
         let now = self.now();
         if to == BookingStatus::NoShow && start > now {
@@ -782,22 +951,38 @@ impl Engine {
         }
         let scope = TxScope { bookings: vec![id], ..TxScope::new(business) };
         let mut decide = |view: &TxView| {
-            let current = view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
+            let current =
+                view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
             current.status.check_transition(to)?;
-            let entry = HistoryEntry { at: now, actor, from: Some(current.status), to, reason: reason.clone() };
+            let entry = HistoryEntry {
+                at: now,
+                actor,
+                from: Some(current.status),
+                to,
+                reason: reason.clone(),
+            };
             Ok(vec![Write::ChangeStatus { booking: id, entry }])
         };
         self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => StatusError::Transition(t),
             TxError::Refused(_) => StatusError::BookingNotFound,
-            TxError::Conflict => StatusError::Store(StoreError::Unavailable("concurrent change".into())),
+            TxError::Conflict => {
+                StatusError::Store(StoreError::Unavailable("concurrent change".into()))
+            }
             TxError::Store(e) => StatusError::Store(e),
         })?;
         self.ports.store.booking(business, id).await?.ok_or(StatusError::BookingNotFound)
     }
 
     /// §A3/§A4: holds seats in a session for `lock` (moving any hold the lock already has).
-    pub async fn hold_seats(&self, business: BusinessId, session: SessionId, seats: u32, lock: &LockCode, actor: Actor) -> Result<Hold, SeatError> {
+    pub async fn hold_seats(
+        &self,
+        business: BusinessId,
+        session: SessionId,
+        seats: u32,
+        lock: &LockCode,
+        actor: Actor,
+    ) -> Result<Hold, SeatError> {
         match self.seats(business, session, seats, Some(lock), None, actor).await? {
             SeatOutcome::Held(hold) => Ok(hold),
             SeatOutcome::Booked(_) => Err(SeatError::Store(missing("hold"))),
@@ -838,7 +1023,11 @@ impl Engine {
         let scope = TxScope { sessions: vec![session], lock: digest, ..TxScope::new(business) };
         let ttl = biz.settings.hold_ttl;
         let mut decide = |view: &TxView| {
-            let load = view.sessions.iter().find(|s| s.session.id == session).ok_or(Refusal::SessionNotFound)?;
+            let load = view
+                .sessions
+                .iter()
+                .find(|s| s.session.id == session)
+                .ok_or(Refusal::SessionNotFound)?;
             if load.session.interval.start() <= now {
                 return Err(Refusal::InThePast);
             }
@@ -856,7 +1045,9 @@ impl Engine {
             }
             let target = BookingTarget::Session { session, seats };
             let write = match (&details, &digest) {
-                (Some(details), _) => insert(&biz, target, details, biz.settings.default_status, now, actor, None),
+                (Some(details), _) => {
+                    insert(&biz, target, details, biz.settings.default_status, now, actor, None)
+                }
                 (None, Some(lock)) => Write::InsertHold(NewHold {
                     business,
                     lock: *lock,
@@ -868,21 +1059,34 @@ impl Engine {
             };
             Ok(vec![stale_holds(view, now), write])
         };
-        let outcome = self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
-            TxError::Refused(Refusal::SessionNotFound | Refusal::HoldNotFound) => SeatError::SessionNotFound,
-            TxError::Refused(Refusal::InThePast) => SeatError::InThePast,
-            TxError::Refused(_) | TxError::Conflict => SeatError::SessionFull,
-            TxError::Store(e) => SeatError::Store(e),
-        })?;
+        let outcome =
+            self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+                TxError::Refused(Refusal::SessionNotFound | Refusal::HoldNotFound) => {
+                    SeatError::SessionNotFound
+                }
+                TxError::Refused(Refusal::InThePast) => SeatError::InThePast,
+                TxError::Refused(_) | TxError::Conflict => SeatError::SessionFull,
+                TxError::Store(e) => SeatError::Store(e),
+            })?;
         if let Some(booking) = outcome.bookings.into_iter().next() {
             return Ok(SeatOutcome::Booked(booking));
         }
-        outcome.holds.into_iter().next().map(SeatOutcome::Held).ok_or_else(|| SeatError::Store(missing("hold")))
+        outcome
+            .holds
+            .into_iter()
+            .next()
+            .map(SeatOutcome::Held)
+            .ok_or_else(|| SeatError::Store(missing("hold")))
     }
 
     /// §A7: erases a customer's personal data and keeps their bookings. A customer may do it to
     /// themself only when the business allows profile deletion; staff always may.
-    pub async fn anonymise_customer(&self, business: BusinessId, customer: CustomerId, actor: Actor) -> Result<Customer, AnonymiseError> {
+    pub async fn anonymise_customer(
+        &self,
+        business: BusinessId,
+        customer: CustomerId,
+        actor: Actor,
+    ) -> Result<Customer, AnonymiseError> {
         let store = &self.ports.store;
         if actor.role == Role::Customer {
             let settings = store.business(business).await?.map(|b| b.settings).unwrap_or_default();
@@ -891,8 +1095,17 @@ impl Engine {
             }
         }
         let now = self.now();
-        let audit = AuditEntry { business, at: now, actor, action: "customer.anonymised".to_owned(), subject: format!("customer:{customer}") };
-        store.anonymise_customer(business, customer, now, audit).await?.ok_or(AnonymiseError::CustomerNotFound)
+        let audit = AuditEntry {
+            business,
+            at: now,
+            actor,
+            action: "customer.anonymised".to_owned(),
+            subject: format!("customer:{customer}"),
+        };
+        store
+            .anonymise_customer(business, customer, now, audit)
+            .await?
+            .ok_or(AnonymiseError::CustomerNotFound)
     }
 }
 

@@ -45,7 +45,13 @@ impl WindowPolicy {
     }
 
     /// May `role` make `change` to a booking starting at `start`, at `now`?
-    pub fn check(&self, change: Change, role: Role, start: Timestamp, now: Timestamp) -> Result<(), WindowError> {
+    pub fn check(
+        &self,
+        change: Change,
+        role: Role,
+        start: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), WindowError> {
         if !role.bound_by_windows() {
             return Ok(());
         }
@@ -118,10 +124,20 @@ mod tests {
         }
     }
 
-    fn check(p: WindowPolicy, change: Change, role: Role, hours_before: i64, expected: Result<(), &str>) {
+    fn check(
+        p: WindowPolicy,
+        change: Change,
+        role: Role,
+        hours_before: i64,
+        expected: Result<(), &str>,
+    ) {
         let start: Timestamp = "2026-10-25T10:00:00Z".parse().unwrap();
         let now = start - SignedDuration::from_hours(hours_before);
-        assert_eq!(p.check(change, role, start, now).map_err(|e| e.code()), expected, "{change:?} {role:?} {hours_before}h");
+        assert_eq!(
+            p.check(change, role, start, now).map_err(|e| e.code()),
+            expected,
+            "{change:?} {role:?} {hours_before}h"
+        );
     }
 
     #[test]

@@ -171,7 +171,11 @@ pub enum CalendarError {
 #[async_trait]
 pub trait CalendarProvider: Send + Sync {
     /// Creates the event, or updates it when `existing` names one.
-    async fn push(&self, existing: Option<&str>, event: &CalendarEvent) -> Result<PushedEvent, CalendarError>;
+    async fn push(
+        &self,
+        existing: Option<&str>,
+        event: &CalendarEvent,
+    ) -> Result<PushedEvent, CalendarError>;
     /// Deletes an event; deleting a missing one is a success.
     async fn delete(&self, external_id: &str) -> Result<(), CalendarError>;
     /// Busy (not free) intervals over a window.

@@ -92,7 +92,8 @@ impl OpeningHours {
 
     /// Replaces the weekly hours of one weekday (several ranges for breaks).
     pub fn set_weekday(&mut self, weekday: Weekday, ranges: Vec<WallRange>) {
-        self.weekly[usize::from(weekday.to_monday_zero_offset().unsigned_abs())] = normalise(ranges);
+        self.weekly[usize::from(weekday.to_monday_zero_offset().unsigned_abs())] =
+            normalise(ranges);
     }
 
     /// Overrides one date: closed, or other hours.

@@ -103,7 +103,8 @@ impl SlotRules {
     pub fn slot_at(&self, start: Timestamp) -> (Interval, Interval) {
         let s = start.as_second();
         let slot = Interval::from_seconds(s, s + self.duration);
-        let busy = Interval::from_seconds(s - self.buffer_before, s + self.duration + self.buffer_after);
+        let busy =
+            Interval::from_seconds(s - self.buffer_before, s + self.duration + self.buffer_after);
         (slot, busy)
     }
 }
@@ -125,7 +126,12 @@ impl SlotQuery {
 
     /// Adds minimum notice (`earliest = now + notice`) and maximum advance (`latest = now + advance`).
     #[must_use]
-    pub fn with_limits(mut self, now: Timestamp, notice: SignedDuration, advance: SignedDuration) -> Self {
+    pub fn with_limits(
+        mut self,
+        now: Timestamp,
+        notice: SignedDuration,
+        advance: SignedDuration,
+    ) -> Self {
         self.earliest = now.saturating_add(notice).unwrap_or(Timestamp::MAX);
         self.latest = now.saturating_add(advance).unwrap_or(Timestamp::MAX);
         self
@@ -249,7 +255,12 @@ impl FreeRanges {
     }
 
     /// Calls `emit` for every slot of the grid inside the free ranges, in order.
-    pub fn for_each_slot(&self, rules: &SlotRules, query: &SlotQuery, mut emit: impl FnMut(Interval)) {
+    pub fn for_each_slot(
+        &self,
+        rules: &SlotRules,
+        query: &SlotQuery,
+        mut emit: impl FnMut(Interval),
+    ) {
         slots_in(&self.ranges, &self.days, rules, query, |s| {
             emit(Interval::from_seconds(s, s + rules.duration));
         });
@@ -284,7 +295,13 @@ fn free_ranges_into(calendar: &ResourceCalendar<'_>, days: &DayTable, out: &mut 
 }
 
 /// Emits, in increasing order, the start (seconds) of every slot inside `ranges`.
-fn slots_in(ranges: &[FreeRange], days: &DayTable, rules: &SlotRules, query: &SlotQuery, mut emit: impl FnMut(i64)) {
+fn slots_in(
+    ranges: &[FreeRange],
+    days: &DayTable,
+    rules: &SlotRules,
+    query: &SlotQuery,
+    mut emit: impl FnMut(i64),
+) {
     let Some((lo, hi)) = query.bounds() else { return };
     let SlotRules { duration, step, buffer_before, buffer_after } = *rules;
     for range in ranges {
@@ -400,7 +417,11 @@ impl Availability {
 
 /// §A2: the slots of one service over several resources (one for a staff member, N desks).
 #[must_use]
-pub fn availability(calendars: &[ResourceCalendar<'_>], rules: &SlotRules, query: &SlotQuery) -> Availability {
+pub fn availability(
+    calendars: &[ResourceCalendar<'_>],
+    rules: &SlotRules,
+    query: &SlotQuery,
+) -> Availability {
     let Some((lo, hi)) = query.bounds() else { return Availability::default() };
     let (from, to) = (ts(lo), ts(hi));
     let mut tables: Vec<DayTable> = Vec::new();
@@ -435,7 +456,11 @@ pub fn availability(calendars: &[ResourceCalendar<'_>], rules: &SlotRules, query
             i += 1;
         }
         let to = u32::try_from(pool.len()).unwrap_or(u32::MAX);
-        slots.push(Slot { interval: Interval::from_seconds(start, start + rules.duration), free: to - from, pool: (from, to) });
+        slots.push(Slot {
+            interval: Interval::from_seconds(start, start + rules.duration),
+            free: to - from,
+            pool: (from, to),
+        });
     }
     Availability { slots, pool }
 }

@@ -15,8 +15,8 @@ use crate::booking::{Actor, Booking, HistoryEntry, NewBooking};
 use crate::catalog::{Agenda, Business, Customer, Event, Resource, Service, Session};
 use crate::holds::{Hold, LockDigest, NewHold};
 use crate::ids::{
-    AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId, ServiceId,
-    SessionId,
+    AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId,
+    ServiceId, SessionId,
 };
 use crate::schedule::Exception;
 use crate::time::Interval;
@@ -78,7 +78,14 @@ impl TxScope {
     /// An empty scope of one business.
     #[must_use]
     pub fn new(business: BusinessId) -> Self {
-        Self { business, resources: Vec::new(), window: None, lock: None, bookings: Vec::new(), sessions: Vec::new() }
+        Self {
+            business,
+            resources: Vec::new(),
+            window: None,
+            lock: None,
+            bookings: Vec::new(),
+            sessions: Vec::new(),
+        }
     }
 }
 
@@ -199,27 +206,61 @@ pub trait CatalogStore: Send + Sync {
     /// Creates a resource.
     async fn create_resource(&self, draft: Resource) -> Result<Resource, StoreError>;
     /// A resource.
-    async fn resource(&self, business: BusinessId, id: ResourceId) -> Result<Option<Resource>, StoreError>;
+    async fn resource(
+        &self,
+        business: BusinessId,
+        id: ResourceId,
+    ) -> Result<Option<Resource>, StoreError>;
     /// The business's resources, by id.
     async fn resources(&self, business: BusinessId) -> Result<Vec<Resource>, StoreError>;
     /// Replaces a resource (name, zone, opening hours and overrides).
     async fn update_resource(&self, resource: &Resource) -> Result<(), StoreError>;
 
     /// Adds an exception to a resource.
-    async fn add_exception(&self, business: BusinessId, resource: ResourceId, exception: Exception) -> Result<Exception, StoreError>;
+    async fn add_exception(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        exception: Exception,
+    ) -> Result<Exception, StoreError>;
     /// Removes one; `false` if it did not exist.
-    async fn remove_exception(&self, business: BusinessId, resource: ResourceId, id: ExceptionId) -> Result<bool, StoreError>;
+    async fn remove_exception(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        id: ExceptionId,
+    ) -> Result<bool, StoreError>;
     /// Exceptions of some resources overlapping a window, with their resource.
-    async fn exceptions(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Vec<(ResourceId, Exception)>, StoreError>;
+    async fn exceptions(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+    ) -> Result<Vec<(ResourceId, Exception)>, StoreError>;
     /// Replaces the external busy times of a resource inside `window` (calendar sync cache).
-    async fn replace_external_busy(&self, business: BusinessId, resource: ResourceId, window: Interval, busy: Vec<Interval>) -> Result<(), StoreError>;
+    async fn replace_external_busy(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        window: Interval,
+        busy: Vec<Interval>,
+    ) -> Result<(), StoreError>;
     /// External busy times of some resources overlapping a window.
-    async fn external_busy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Vec<(ResourceId, Interval)>, StoreError>;
+    async fn external_busy(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+    ) -> Result<Vec<(ResourceId, Interval)>, StoreError>;
 
     /// Creates an agenda (its slug is unique in the business).
     async fn create_agenda(&self, draft: Agenda) -> Result<Agenda, StoreError>;
     /// An agenda.
-    async fn agenda(&self, business: BusinessId, id: AgendaId) -> Result<Option<Agenda>, StoreError>;
+    async fn agenda(
+        &self,
+        business: BusinessId,
+        id: AgendaId,
+    ) -> Result<Option<Agenda>, StoreError>;
     /// The business's agendas, by id.
     async fn agendas(&self, business: BusinessId) -> Result<Vec<Agenda>, StoreError>;
     /// Replaces an agenda.
@@ -228,7 +269,11 @@ pub trait CatalogStore: Send + Sync {
     /// Creates a service (its slug is unique in the business).
     async fn create_service(&self, draft: Service) -> Result<Service, StoreError>;
     /// A service.
-    async fn service(&self, business: BusinessId, id: ServiceId) -> Result<Option<Service>, StoreError>;
+    async fn service(
+        &self,
+        business: BusinessId,
+        id: ServiceId,
+    ) -> Result<Option<Service>, StoreError>;
     /// The business's services, by id.
     async fn services(&self, business: BusinessId) -> Result<Vec<Service>, StoreError>;
     /// Replaces a service.
@@ -241,32 +286,69 @@ pub trait CatalogStore: Send + Sync {
     /// Creates a session of an event.
     async fn create_session(&self, draft: Session) -> Result<Session, StoreError>;
     /// A session.
-    async fn session(&self, business: BusinessId, id: SessionId) -> Result<Option<Session>, StoreError>;
+    async fn session(
+        &self,
+        business: BusinessId,
+        id: SessionId,
+    ) -> Result<Option<Session>, StoreError>;
     /// The sessions of an event, by start.
-    async fn sessions(&self, business: BusinessId, event: EventId) -> Result<Vec<Session>, StoreError>;
+    async fn sessions(
+        &self,
+        business: BusinessId,
+        event: EventId,
+    ) -> Result<Vec<Session>, StoreError>;
 }
 
 /// Bookings, holds and their history.
 #[async_trait]
 pub trait BookingStore: Send + Sync {
     /// Occupancy of some resources over a window (a consistent snapshot is enough).
-    async fn occupancy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Occupancy, StoreError>;
+    async fn occupancy(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+    ) -> Result<Occupancy, StoreError>;
     /// Sessions with their seat counts.
-    async fn session_loads(&self, business: BusinessId, sessions: &[SessionId]) -> Result<Vec<SessionLoad>, StoreError>;
+    async fn session_loads(
+        &self,
+        business: BusinessId,
+        sessions: &[SessionId],
+    ) -> Result<Vec<SessionLoad>, StoreError>;
     /// Runs `decide` inside one write transaction (see the module docs). Implementations MUST:
     /// serialise against every other `transact` touching the same resources or sessions; load
     /// exactly what the scope names within the business; apply the writes atomically (all or
     /// none); report a constraint violation as [`TxError::Conflict`]; never call `decide` while
     /// another transaction's writes on the scope are uncommitted.
-    async fn transact(&self, scope: &TxScope, decide: &mut Decide<'_>) -> Result<TxOutcome, TxError>;
+    async fn transact(
+        &self,
+        scope: &TxScope,
+        decide: &mut Decide<'_>,
+    ) -> Result<TxOutcome, TxError>;
     /// A booking.
-    async fn booking(&self, business: BusinessId, id: BookingId) -> Result<Option<Booking>, StoreError>;
+    async fn booking(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+    ) -> Result<Option<Booking>, StoreError>;
     /// A customer's bookings, by creation.
-    async fn customer_bookings(&self, business: BusinessId, customer: CustomerId) -> Result<Vec<Booking>, StoreError>;
+    async fn customer_bookings(
+        &self,
+        business: BusinessId,
+        customer: CustomerId,
+    ) -> Result<Vec<Booking>, StoreError>;
     /// A booking's history, oldest first. Entries are never changed or removed.
-    async fn history(&self, business: BusinessId, id: BookingId) -> Result<Vec<HistoryEntry>, StoreError>;
+    async fn history(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
     /// The holds of a lock code.
-    async fn holds_of(&self, business: BusinessId, lock: &LockDigest) -> Result<Vec<Hold>, StoreError>;
+    async fn holds_of(
+        &self,
+        business: BusinessId,
+        lock: &LockDigest,
+    ) -> Result<Vec<Hold>, StoreError>;
     /// Deletes the holds of a lock code; how many there were.
     async fn release(&self, business: BusinessId, lock: &LockDigest) -> Result<usize, StoreError>;
     /// Deletes holds that expired at or before `now` (housekeeping; correctness never needs it).
@@ -279,14 +361,24 @@ pub trait CustomerStore: Send + Sync {
     /// Creates a customer record.
     async fn create_customer(&self, draft: Customer) -> Result<Customer, StoreError>;
     /// A customer.
-    async fn customer(&self, business: BusinessId, id: CustomerId) -> Result<Option<Customer>, StoreError>;
+    async fn customer(
+        &self,
+        business: BusinessId,
+        id: CustomerId,
+    ) -> Result<Option<Customer>, StoreError>;
     /// Replaces a customer's contact, notes and fields.
     async fn update_customer(&self, customer: &Customer) -> Result<(), StoreError>;
     /// In one transaction: replace the customer by [`crate::anonymise::anonymise_customer`],
     /// every booking of the customer by [`crate::anonymise::anonymise_booking`] (and erase what
     /// the adapter keeps for them), and append `audit`. Returns the anonymised record, `None` if
     /// there is no such customer. Idempotent.
-    async fn anonymise_customer(&self, business: BusinessId, id: CustomerId, at: Timestamp, audit: AuditEntry) -> Result<Option<Customer>, StoreError>;
+    async fn anonymise_customer(
+        &self,
+        business: BusinessId,
+        id: CustomerId,
+        at: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<Option<Customer>, StoreError>;
 }
 
 /// The append-only audit log.

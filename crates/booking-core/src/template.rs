@@ -113,11 +113,8 @@ impl Template {
     /// Parses and checks against a given catalogue.
     pub fn parse_with(source: &str, known: &[&str]) -> Result<Self, UnknownPlaceholders> {
         let template = Self::parse_unchecked(source);
-        let unknown: Vec<String> = template
-            .placeholders()
-            .filter(|p| !known.contains(p))
-            .map(str::to_owned)
-            .collect();
+        let unknown: Vec<String> =
+            template.placeholders().filter(|p| !known.contains(p)).map(str::to_owned).collect();
         if unknown.is_empty() { Ok(template) } else { Err(UnknownPlaceholders(unknown)) }
     }
 
@@ -198,7 +195,9 @@ mod tests {
             .with("customer_first_name", "Zoé <b>")
             .with("service_name", "Coupe & couleur");
         let got = Template::parse(source).map(|t| t.render(&values, escape));
-        let expected = expected.map(str::to_owned).map_err(|u| UnknownPlaceholders(u.iter().map(|s| (*s).to_owned()).collect()));
+        let expected = expected
+            .map(str::to_owned)
+            .map_err(|u| UnknownPlaceholders(u.iter().map(|s| (*s).to_owned()).collect()));
         assert_eq!(got, expected, "{source}");
     }
 

@@ -109,7 +109,11 @@ impl fmt::Display for Interval {
 
 /// A timestamp from whole seconds, clamped to jiff's supported range.
 pub(crate) fn ts(seconds: i64) -> Timestamp {
-    Timestamp::from_second(seconds).unwrap_or(if seconds < 0 { Timestamp::MIN } else { Timestamp::MAX })
+    Timestamp::from_second(seconds).unwrap_or(if seconds < 0 {
+        Timestamp::MIN
+    } else {
+        Timestamp::MAX
+    })
 }
 
 /// An IANA time zone, parsed at the edge.
@@ -283,7 +287,7 @@ impl Day {
     pub(crate) fn start_instant(&self, zone: &Zone, secs: i64) -> Option<i64> {
         match self.uniform_offset {
             Some(offset) => Some(self.civil_midnight + secs - i64::from(offset)),
-            None => zone.instant_of(civil(self.civil_midnight + secs)).map(|t| t.as_second()),
+            None => zone.instant_of(civil(self.civil_midnight + secs)).map(Timestamp::as_second),
         }
     }
 
@@ -301,9 +305,8 @@ impl Day {
         // the most recent transition before that reading is the jump itself.
         let before = match zone.tz.to_ambiguous_timestamp(wall).offset() {
             AmbiguousOffset::Gap { before, .. } => i64::from(before.seconds()),
-            AmbiguousOffset::Unambiguous { offset } | AmbiguousOffset::Fold { before: offset, .. } => {
-                i64::from(offset.seconds())
-            }
+            AmbiguousOffset::Unambiguous { offset }
+            | AmbiguousOffset::Fold { before: offset, .. } => i64::from(offset.seconds()),
         };
         let reading = self.civil_midnight + secs - before;
         zone.tz
@@ -330,7 +333,8 @@ impl DayTable {
     pub(crate) fn covering(zone: &Zone, from: Timestamp, to: Timestamp) -> Self {
         let first = zone.local_date(from).yesterday().unwrap_or(Date::MIN);
         let last = zone.local_date(to).tomorrow().unwrap_or(Date::MAX);
-        let mut days = Vec::with_capacity(usize::try_from((last - first).get_days().max(0)).unwrap_or(0) + 1);
+        let mut days =
+            Vec::with_capacity(usize::try_from((last - first).get_days().max(0)).unwrap_or(0) + 1);
         let mut date = first;
         loop {
             days.push(Self::day_of(zone, date));

@@ -6,9 +6,23 @@ use booking_core::slots::{BusyTimes, ResourceCalendar, SlotQuery, SlotRules, ava
 use booking_core::time::{Date, Interval, SignedDuration, Timestamp, WallTime, Zone};
 use jiff::civil::{Time, Weekday};
 
-const ZONES: [&str; 6] = ["Europe/Paris", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe", "Pacific/Chatham", "America/Santiago"];
-const EVERY_DAY: [Weekday; 7] =
-    [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday, Weekday::Saturday, Weekday::Sunday];
+const ZONES: [&str; 6] = [
+    "Europe/Paris",
+    "America/New_York",
+    "Asia/Kolkata",
+    "Australia/Lord_Howe",
+    "Pacific/Chatham",
+    "America/Santiago",
+];
+const EVERY_DAY: [Weekday; 7] = [
+    Weekday::Monday,
+    Weekday::Tuesday,
+    Weekday::Wednesday,
+    Weekday::Thursday,
+    Weekday::Friday,
+    Weekday::Saturday,
+    Weekday::Sunday,
+];
 
 fn range(a: &str, b: &str) -> WallRange {
     WallRange::new(WallTime::parse(a).unwrap(), WallTime::parse(b).unwrap()).unwrap()
@@ -37,10 +51,20 @@ fn transition_dates(zone: &Zone) -> Vec<Date> {
 fn slots_on(zone: &Zone, hours: &OpeningHours, date: Date, minutes: i64) -> Vec<Timestamp> {
     let start = zone.start_of_day(date);
     let end = zone.start_of_day(date.tomorrow().unwrap());
-    let rules = SlotRules::new(SignedDuration::from_mins(minutes), SignedDuration::from_mins(minutes), SignedDuration::ZERO, SignedDuration::ZERO).unwrap();
+    let rules = SlotRules::new(
+        SignedDuration::from_mins(minutes),
+        SignedDuration::from_mins(minutes),
+        SignedDuration::ZERO,
+        SignedDuration::ZERO,
+    )
+    .unwrap();
     let busy = BusyTimes::new();
     let calendar = ResourceCalendar { resource: ResourceId::new(1), zone, hours, busy: &busy };
-    availability(&[calendar], &rules, &SlotQuery::new(Interval::new(start, end).unwrap())).slots().iter().map(booking_core::slots::Slot::start).collect()
+    availability(&[calendar], &rules, &SlotQuery::new(Interval::new(start, end).unwrap()))
+        .slots()
+        .iter()
+        .map(booking_core::slots::Slot::start)
+        .collect()
 }
 
 #[test]
@@ -54,7 +78,8 @@ fn office_hours_stay_office_hours_on_every_transition_day() {
         for date in dates {
             let slots = slots_on(&zone, &hours, date, 30);
             let local: Vec<Time> = slots.iter().map(|t| zone.local(*t).time()).collect();
-            let expected: Vec<Time> = (0..16).map(|k| Time::new(9 + k / 2, (k % 2) * 30, 0, 0).unwrap()).collect();
+            let expected: Vec<Time> =
+                (0..16).map(|k| Time::new(9 + k / 2, (k % 2) * 30, 0, 0).unwrap()).collect();
             assert_eq!(local, expected, "{name} {date}");
             assert!(slots.iter().all(|t| zone.local_date(*t) == date), "{name} {date}");
         }
@@ -75,10 +100,19 @@ fn no_slot_starts_in_a_skipped_hour_and_none_twice() {
                 // The start reads as a wall time of the grid, on the date, that exists: a start in
                 // a gap would read shifted off the grid or be the later of two readings.
                 assert_eq!(wall.date(), date, "{name} {date} {t}");
-                assert_eq!(wall.minute() % 15, 0, "{name} {date} {t}: {wall} is off the wall-clock grid");
-                assert_eq!(zone.instant_of(wall), Some(*t), "{name} {date} {t}: not the earlier reading of {wall}");
+                assert_eq!(
+                    wall.minute() % 15,
+                    0,
+                    "{name} {date} {t}: {wall} is off the wall-clock grid"
+                );
+                assert_eq!(
+                    zone.instant_of(wall),
+                    Some(*t),
+                    "{name} {date} {t}: not the earlier reading of {wall}"
+                );
             }
-            let length = zone.start_of_day(date.tomorrow().unwrap()).duration_since(zone.start_of_day(date));
+            let length =
+                zone.start_of_day(date.tomorrow().unwrap()).duration_since(zone.start_of_day(date));
             let wall_slots = 96;
             let expected = if length < SignedDuration::from_hours(24) {
                 // Skipped wall times have no slot.
@@ -102,5 +136,15 @@ fn spring_forward_in_paris_skips_two_oclock() {
     let fall = slots_on(&zone, &hours, "2026-10-25".parse().unwrap(), 30);
     let utc: Vec<String> = fall.iter().map(ToString::to_string).collect();
     // 02:00 and 02:30 happen twice; the earlier (summer-time) reading is offered once.
-    assert_eq!(utc, ["2026-10-24T23:00:00Z", "2026-10-24T23:30:00Z", "2026-10-25T00:00:00Z", "2026-10-25T00:30:00Z", "2026-10-25T02:00:00Z", "2026-10-25T02:30:00Z"]);
+    assert_eq!(
+        utc,
+        [
+            "2026-10-24T23:00:00Z",
+            "2026-10-24T23:30:00Z",
+            "2026-10-25T00:00:00Z",
+            "2026-10-25T00:30:00Z",
+            "2026-10-25T02:00:00Z",
+            "2026-10-25T02:30:00Z"
+        ]
+    );
 }

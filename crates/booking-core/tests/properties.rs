@@ -21,8 +21,12 @@ use proptest::prelude::*;
 /// independent of the engine's own wall-time → instant conversion.
 fn reads_open(zone: &Zone, hours: &OpeningHours, t: Timestamp) -> bool {
     let wall = zone.local(t);
-    let secs = u32::try_from(wall.time().hour()).unwrap() * 3600 + u32::try_from(wall.time().minute()).unwrap() * 60;
-    hours.ranges_on(wall.date()).iter().any(|r| r.start().seconds() <= secs && secs < r.end().seconds())
+    let secs = u32::try_from(wall.time().hour()).unwrap() * 3600
+        + u32::try_from(wall.time().minute()).unwrap() * 60;
+    hours
+        .ranges_on(wall.date())
+        .iter()
+        .any(|r| r.start().seconds() <= secs && secs < r.end().seconds())
 }
 
 fn window_from(day: i64, days: i64) -> Interval {
@@ -115,10 +119,12 @@ proptest! {
         first in "[A-Za-zéè]{2,12}", last in "[A-Za-z]{2,12}", phone in "\\+?[0-9 ]{6,14}", notes in ".{0,40}",
         field in "[a-z]{4,10}", answer in "[a-z0-9 ]{4,20}",
     ) {
+        // Marked so that a short value ("co") cannot match a field name ("account") in the dump.
+        let [first, last, phone, notes, field, answer] = [first, last, phone, notes, field, answer].map(|v| format!("⟦{v}⟧"));
         let customer = Customer {
             id: CustomerId::new(3), business: BusinessId::new(1), account: Some(booking_core::ids::AccountId::new(9)),
-            contact: Contact { first_name: first.clone(), last_name: last.clone(), email: Email::parse(&format!("{last}@example.org")).ok(), phone: Some(phone) },
-            notes, fields: vec![(field.clone(), answer.clone())], anonymised_at: None,
+            contact: Contact { first_name: first.clone(), last_name: last.clone(), email: Email::parse(&format!("{last}@example.org")).ok(), phone: Some(phone.clone()) },
+            notes: notes.clone(), fields: vec![(field.clone(), answer.clone())], anonymised_at: None,
         };
         let at: Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
         let once = anonymise_customer(&customer, at);
@@ -126,7 +132,7 @@ proptest! {
         prop_assert_eq!(&once, &twice);
         prop_assert!(is_anonymous(&once));
         let dump = format!("{once:?}");
-        for personal in [&first, &last, &field, &answer] {
+        for personal in [&first, &last, &phone, &notes, &field, &answer] {
             prop_assert!(!dump.contains(personal.as_str()), "{personal} survived");
         }
     }
@@ -142,16 +148,19 @@ proptest! {
 fn rules_step(rules: &SlotRules) -> i64 {
     // The public API exposes slots, not the step: two consecutive starts on an open empty day.
     let zone = Zone::utc();
-    let hours = OpeningHours::closed().on(&fixtures::EVERY_DAY, &[fixtures::hours("00:00", "24:00")]);
+    let hours =
+        OpeningHours::closed().on(&fixtures::EVERY_DAY, &[fixtures::hours("00:00", "24:00")]);
     let busy = BusyTimes::new();
-    let calendar = ResourceCalendar { resource: ResourceId::new(1), zone: &zone, hours: &hours, busy: &busy };
+    let calendar =
+        ResourceCalendar { resource: ResourceId::new(1), zone: &zone, hours: &hours, busy: &busy };
     let found = availability(&[calendar], rules, &SlotQuery::new(window_from(10, 1)));
     found.slots()[1].start().duration_since(found.slots()[0].start()).as_mins()
 }
 
 fn boundary(zone: &Zone, date: jiff::civil::Date, secs: u32) -> Timestamp {
     // The clamp rule, computed independently: the first instant whose wall reading is at or past `secs`.
-    let target = date.to_datetime(jiff::civil::Time::midnight()) + SignedDuration::from_secs(i64::from(secs));
+    let target = date.to_datetime(jiff::civil::Time::midnight())
+        + SignedDuration::from_secs(i64::from(secs));
     let mut t = zone.start_of_day(date) - SignedDuration::from_hours(4);
     while zone.local(t) < target {
         t += SignedDuration::from_mins(1);
@@ -164,7 +173,8 @@ fn lock(n: u8) -> LockCode {
 }
 
 fn monday_to_wednesday() -> Interval {
-    Interval::new("2027-01-03T23:00:00Z".parse().unwrap(), "2027-01-06T23:00:00Z".parse().unwrap()).unwrap()
+    Interval::new("2027-01-03T23:00:00Z".parse().unwrap(), "2027-01-06T23:00:00Z".parse().unwrap())
+        .unwrap()
 }
 
 proptest! {

@@ -9,12 +9,22 @@ use booking_core::slots::{ResourceCalendar, availability};
 fn scenarios_match_the_reference_slots() {
     for (name, count) in common::NAMES.into_iter().zip([90, 47, 217, 370]) {
         let s = common::load(name);
-        let calendar = ResourceCalendar { resource: ResourceId::new(1), zone: &s.zone, hours: &s.hours, busy: &s.busy };
+        let calendar = ResourceCalendar {
+            resource: ResourceId::new(1),
+            zone: &s.zone,
+            hours: &s.hours,
+            busy: &s.busy,
+        };
         let found = availability(&[calendar], &s.rules, &s.query);
         let starts: Vec<_> = found.slots().iter().map(booking_core::slots::Slot::start).collect();
         assert_eq!(s.expected.len(), count, "{name}: reference count");
         assert_eq!(starts, s.expected, "{name}");
-        assert!(found.slots().iter().all(|slot| slot.free() == 1 && found.resources(slot) == [ResourceId::new(1)]));
+        assert!(
+            found
+                .slots()
+                .iter()
+                .all(|slot| slot.free() == 1 && found.resources(slot) == [ResourceId::new(1)])
+        );
     }
 }
 
@@ -22,7 +32,12 @@ fn scenarios_match_the_reference_slots() {
 fn free_ranges_then_grid_gives_the_same_slots() {
     for name in common::NAMES {
         let s = common::load(name);
-        let calendar = ResourceCalendar { resource: ResourceId::new(1), zone: &s.zone, hours: &s.hours, busy: &s.busy };
+        let calendar = ResourceCalendar {
+            resource: ResourceId::new(1),
+            zone: &s.zone,
+            hours: &s.hours,
+            busy: &s.busy,
+        };
         let free = booking_core::slots::FreeRanges::compute(&calendar, s.window);
         let mut starts = Vec::new();
         free.for_each_slot(&s.rules, &s.query, |slot| starts.push(slot.start()));

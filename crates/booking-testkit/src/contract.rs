@@ -81,12 +81,26 @@ fn offer(h: &Harness) -> Offer {
 }
 
 async fn listed(h: &Harness, code: Option<&LockCode>) -> Vec<Timestamp> {
-    let found = h.engine.availability(h.business, offer(h), monday(), code, Actor::guest(), Limits::Apply).await.expect("availability");
+    let found = h
+        .engine
+        .availability(h.business, offer(h), monday(), code, Actor::guest(), Limits::Apply)
+        .await
+        .expect("availability");
     found.slots().iter().map(booking_core::slots::Slot::start).collect()
 }
 
 async fn book(h: &Harness, start: &str) -> Result<booking_core::Booking, BookError> {
-    h.engine.book(h.business, offer(h), at(start), None, Details::default(), Actor::guest(), Limits::Apply).await
+    h.engine
+        .book(
+            h.business,
+            offer(h),
+            at(start),
+            None,
+            Details::default(),
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
 }
 
 /// Set-up data reads back as written, and never across businesses.
@@ -136,8 +150,16 @@ pub async fn double_booking_is_refused(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     book(&h, "2027-01-04T10:00:00Z").await.unwrap();
     assert_eq!(book(&h, "2027-01-04T10:00:00Z").await.unwrap_err().code(), "slot_taken");
-    assert_eq!(book(&h, "2027-01-04T10:15:00Z").await.unwrap_err().code(), "slot_taken", "off the grid");
-    assert_eq!(book(&h, "2027-01-04T16:45:00Z").await.unwrap_err().code(), "slot_taken", "past closing");
+    assert_eq!(
+        book(&h, "2027-01-04T10:15:00Z").await.unwrap_err().code(),
+        "slot_taken",
+        "off the grid"
+    );
+    assert_eq!(
+        book(&h, "2027-01-04T16:45:00Z").await.unwrap_err().code(),
+        "slot_taken",
+        "past closing"
+    );
 }
 
 /// 64 concurrent bookings of one slot: exactly one succeeds.
@@ -153,9 +175,21 @@ pub async fn concurrent_bookings_of_one_slot_one_wins(store: Arc<dyn Store>) {
 pub async fn concurrent_holds_of_one_slot_one_wins(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let codes: Vec<LockCode> = (0..64).map(|i| lock(&format!("lock-{i}"))).collect();
-    let results = join_all(codes.iter().map(|code| h.engine.hold(h.business, offer(&h), at("2027-01-04T11:00:00Z"), code, Actor::guest(), Limits::Apply))).await;
+    let results = join_all(codes.iter().map(|code| {
+        h.engine.hold(
+            h.business,
+            offer(&h),
+            at("2027-01-04T11:00:00Z"),
+            code,
+            Actor::guest(),
+            Limits::Apply,
+        )
+    }))
+    .await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
-    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, HoldError::SlotTaken)));
+    assert!(
+        results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, HoldError::SlotTaken))
+    );
 }
 
 /// Others see a held slot as taken; the owner sees it free and can book it.
@@ -168,24 +202,69 @@ pub async fn a_hold_blocks_others_but_not_its_owner(store: Arc<dyn Store>) {
     assert!(!listed(&h, Some(&lock("theirs"))).await.contains(&slot));
     assert!(listed(&h, Some(&mine)).await.contains(&slot));
     assert_eq!(book(&h, "2027-01-04T12:00:00Z").await.unwrap_err().code(), "slot_taken");
-    let booking = h.engine.book(h.business, offer(&h), slot, Some(&mine), Details::default(), Actor::guest(), Limits::Apply).await.unwrap();
+    let booking = h
+        .engine
+        .book(
+            h.business,
+            offer(&h),
+            slot,
+            Some(&mine),
+            Details::default(),
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
     assert_eq!(booking.slot().unwrap().start(), slot);
-    assert!(h.store.holds_of(h.business, &mine.digest()).await.unwrap().is_empty(), "booking consumes the hold");
+    assert!(
+        h.store.holds_of(h.business, &mine.digest()).await.unwrap().is_empty(),
+        "booking consumes the hold"
+    );
 }
 
 /// Holding again with the same lock code moves the hold: one hold per lock code.
 pub async fn relocking_moves_the_hold(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let code = lock("form-7");
-    h.engine.hold(h.business, offer(&h), at("2027-01-04T08:00:00Z"), &code, Actor::guest(), Limits::Apply).await.unwrap();
-    h.engine.hold(h.business, offer(&h), at("2027-01-04T13:00:00Z"), &code, Actor::guest(), Limits::Apply).await.unwrap();
+    h.engine
+        .hold(
+            h.business,
+            offer(&h),
+            at("2027-01-04T08:00:00Z"),
+            &code,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
+    h.engine
+        .hold(
+            h.business,
+            offer(&h),
+            at("2027-01-04T13:00:00Z"),
+            &code,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
     let holds = h.store.holds_of(h.business, &code.digest()).await.unwrap();
     assert_eq!(holds.len(), 1);
     let free = listed(&h, None).await;
     assert!(free.contains(&at("2027-01-04T08:00:00Z")), "the old slot is free again");
     assert!(!free.contains(&at("2027-01-04T13:00:00Z")));
     // Re-locking onto the slot it already holds works too.
-    h.engine.hold(h.business, offer(&h), at("2027-01-04T13:00:00Z"), &code, Actor::guest(), Limits::Apply).await.unwrap();
+    h.engine
+        .hold(
+            h.business,
+            offer(&h),
+            at("2027-01-04T13:00:00Z"),
+            &code,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
     assert_eq!(h.store.holds_of(h.business, &code.digest()).await.unwrap().len(), 1);
 }
 
@@ -193,10 +272,16 @@ pub async fn relocking_moves_the_hold(store: Arc<dyn Store>) {
 pub async fn an_expired_hold_never_blocks(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let slot = at("2027-01-04T14:00:00Z");
-    h.engine.hold(h.business, offer(&h), slot, &lock("slow"), Actor::guest(), Limits::Apply).await.unwrap();
+    h.engine
+        .hold(h.business, offer(&h), slot, &lock("slow"), Actor::guest(), Limits::Apply)
+        .await
+        .unwrap();
     h.clock.advance(SignedDuration::from_mins(10));
     assert!(listed(&h, None).await.contains(&slot));
-    h.engine.hold(h.business, offer(&h), slot, &lock("fast"), Actor::guest(), Limits::Apply).await.expect("expired holds do not block holds");
+    h.engine
+        .hold(h.business, offer(&h), slot, &lock("fast"), Actor::guest(), Limits::Apply)
+        .await
+        .expect("expired holds do not block holds");
     h.clock.advance(SignedDuration::from_mins(11));
     book(&h, "2027-01-04T14:00:00Z").await.expect("nor bookings");
 }
@@ -205,28 +290,77 @@ pub async fn an_expired_hold_never_blocks(store: Arc<dyn Store>) {
 pub async fn confirm_after_expiry_only_if_still_free(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let first = lock("first");
-    h.engine.hold(h.business, offer(&h), at("2027-01-04T09:00:00Z"), &first, Actor::guest(), Limits::Apply).await.unwrap();
+    h.engine
+        .hold(
+            h.business,
+            offer(&h),
+            at("2027-01-04T09:00:00Z"),
+            &first,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
     h.clock.advance(SignedDuration::from_mins(30));
-    h.engine.confirm(h.business, &first, Details::default(), Actor::guest()).await.expect("expired but still free");
+    h.engine
+        .confirm(h.business, &first, Details::default(), Actor::guest())
+        .await
+        .expect("expired but still free");
 
     let second = lock("second");
-    h.engine.hold(h.business, offer(&h), at("2027-01-04T10:00:00Z"), &second, Actor::guest(), Limits::Apply).await.unwrap();
+    h.engine
+        .hold(
+            h.business,
+            offer(&h),
+            at("2027-01-04T10:00:00Z"),
+            &second,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
     h.clock.advance(SignedDuration::from_mins(30));
     book(&h, "2027-01-04T10:00:00Z").await.unwrap();
     // The booking removed the lapsed hold in its transaction: nothing is held any more.
-    let err = h.engine.confirm(h.business, &second, Details::default(), Actor::guest()).await.unwrap_err();
+    let err = h
+        .engine
+        .confirm(h.business, &second, Details::default(), Actor::guest())
+        .await
+        .unwrap_err();
     assert!(matches!(err, ConfirmError::HoldNotFound), "{err:?}");
 
     // A lapsed hold whose slot became unavailable without being booked (an exception) is expired.
     let third = lock("third");
-    h.engine.hold(h.business, offer(&h), at("2027-01-04T11:00:00Z"), &third, Actor::guest(), Limits::Apply).await.unwrap();
+    h.engine
+        .hold(
+            h.business,
+            offer(&h),
+            at("2027-01-04T11:00:00Z"),
+            &third,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
     let closed = Interval::new(at("2027-01-04T11:00:00Z"), at("2027-01-04T12:00:00Z")).unwrap();
-    h.store.add_exception(h.business, h.desk, Exception { id: None, interval: closed, label: "meeting".into() }).await.unwrap();
+    h.store
+        .add_exception(
+            h.business,
+            h.desk,
+            Exception { id: None, interval: closed, label: "meeting".into() },
+        )
+        .await
+        .unwrap();
     h.clock.advance(SignedDuration::from_mins(30));
-    let err = h.engine.confirm(h.business, &third, Details::default(), Actor::guest()).await.unwrap_err();
+    let err =
+        h.engine.confirm(h.business, &third, Details::default(), Actor::guest()).await.unwrap_err();
     assert!(matches!(err, ConfirmError::HoldExpired), "{err:?}");
 
-    let none = h.engine.confirm(h.business, &lock("never"), Details::default(), Actor::guest()).await.unwrap_err();
+    let none = h
+        .engine
+        .confirm(h.business, &lock("never"), Details::default(), Actor::guest())
+        .await
+        .unwrap_err();
     assert_eq!(none.code(), "hold_not_found");
     assert_eq!(h.engine.release(h.business, &third).await.unwrap(), 1);
     assert_eq!(h.engine.release(h.business, &third).await.unwrap(), 0);
@@ -237,13 +371,23 @@ pub async fn cancel_frees_the_slot_and_keeps_history(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let booking = book(&h, "2027-01-04T15:00:00Z").await.unwrap();
     let staff = Actor::staff(Role::Agent, Some(1));
-    let canceled = h.engine.cancel(h.business, booking.id, staff, Some("asked by phone".into())).await.unwrap();
+    let canceled = h
+        .engine
+        .cancel(h.business, booking.id, staff, Some("asked by phone".into()))
+        .await
+        .unwrap();
     assert_eq!(canceled.status, BookingStatus::Canceled);
     assert!(listed(&h, None).await.contains(&at("2027-01-04T15:00:00Z")));
-    assert_eq!(h.engine.cancel(h.business, booking.id, staff, None).await.unwrap_err().code(), "already_canceled");
+    assert_eq!(
+        h.engine.cancel(h.business, booking.id, staff, None).await.unwrap_err().code(),
+        "already_canceled"
+    );
     let history = h.store.history(h.business, booking.id).await.unwrap();
     assert_eq!(history.len(), 2);
-    assert_eq!((history[1].from, history[1].to, history[1].actor), (Some(BookingStatus::Approved), BookingStatus::Canceled, staff));
+    assert_eq!(
+        (history[1].from, history[1].to, history[1].actor),
+        (Some(BookingStatus::Approved), BookingStatus::Canceled, staff)
+    );
     assert_eq!(history[1].reason.as_deref(), Some("asked by phone"));
 }
 
@@ -253,13 +397,43 @@ pub async fn reschedule_is_atomic(store: Arc<dyn Store>) {
     let staff = Actor::staff(Role::Admin, None);
     let old = book(&h, "2027-01-04T09:00:00Z").await.unwrap();
     book(&h, "2027-01-04T10:00:00Z").await.unwrap();
-    let err = h.engine.reschedule(h.business, old.id, at("2027-01-04T10:00:00Z"), None, None, staff, Limits::Apply).await.unwrap_err();
+    let err = h
+        .engine
+        .reschedule(
+            h.business,
+            old.id,
+            at("2027-01-04T10:00:00Z"),
+            None,
+            None,
+            staff,
+            Limits::Apply,
+        )
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "slot_taken");
-    assert_eq!(h.store.booking(h.business, old.id).await.unwrap().unwrap().status, BookingStatus::Approved);
+    assert_eq!(
+        h.store.booking(h.business, old.id).await.unwrap().unwrap().status,
+        BookingStatus::Approved
+    );
     // Moving by 30 minutes onto a slot that overlaps only the booking itself works.
-    let moved = h.engine.reschedule(h.business, old.id, at("2027-01-04T08:30:00Z"), None, None, staff, Limits::Apply).await.unwrap();
+    let moved = h
+        .engine
+        .reschedule(
+            h.business,
+            old.id,
+            at("2027-01-04T08:30:00Z"),
+            None,
+            None,
+            staff,
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
     assert_eq!(moved.rescheduled_from, Some(old.id));
-    assert_eq!(h.store.booking(h.business, old.id).await.unwrap().unwrap().status, BookingStatus::Canceled);
+    assert_eq!(
+        h.store.booking(h.business, old.id).await.unwrap().unwrap().status,
+        BookingStatus::Canceled
+    );
     assert!(listed(&h, None).await.contains(&at("2027-01-04T09:00:00Z")));
 }
 
@@ -272,7 +446,10 @@ pub async fn buffers_block_neighbours(store: Arc<dyn Store>) {
     book(&h, "2027-01-04T10:00:00Z").await.unwrap(); // blocks 10:00–10:45 local+buffer
     let free = listed(&h, None).await;
     assert!(!free.contains(&at("2027-01-04T10:30:00Z")), "inside the first booking's buffer");
-    assert!(!free.contains(&at("2027-01-04T09:30:00Z")), "its own buffer would overlap the booking");
+    assert!(
+        !free.contains(&at("2027-01-04T09:30:00Z")),
+        "its own buffer would overlap the booking"
+    );
     assert!(free.contains(&at("2027-01-04T11:00:00Z")));
     assert!(!free.contains(&at("2027-01-04T15:30:00Z")), "its buffer would pass closing time");
 }
@@ -282,14 +459,39 @@ pub async fn desks_give_capacity(store: Arc<dyn Store>) {
     let demo = fixtures::demo_business(store.as_ref(), 2).await;
     let h = Harness::demo_in(store, NOW).await;
     let two = Offer { agenda: demo.agenda, service: demo.service, resource: None };
-    let go = || h.engine.book(demo.business, two, at("2027-01-04T09:00:00Z"), None, Details::default(), Actor::guest(), Limits::Apply);
-    let found = h.engine.availability(demo.business, two, monday(), None, Actor::guest(), Limits::Apply).await.unwrap();
+    let go = || {
+        h.engine.book(
+            demo.business,
+            two,
+            at("2027-01-04T09:00:00Z"),
+            None,
+            Details::default(),
+            Actor::guest(),
+            Limits::Apply,
+        )
+    };
+    let found = h
+        .engine
+        .availability(demo.business, two, monday(), None, Actor::guest(), Limits::Apply)
+        .await
+        .unwrap();
     assert_eq!(found.find(at("2027-01-04T09:00:00Z")).unwrap().free(), 2);
     let first = go().await.unwrap();
     let second = go().await.unwrap();
     assert_ne!(first.target, second.target, "each on its own desk");
     assert_eq!(go().await.unwrap_err().code(), "slot_taken");
-    let results = join_all((0..16).map(|_| h.engine.book(demo.business, two, at("2027-01-04T10:00:00Z"), None, Details::default(), Actor::guest(), Limits::Apply))).await;
+    let results = join_all((0..16).map(|_| {
+        h.engine.book(
+            demo.business,
+            two,
+            at("2027-01-04T10:00:00Z"),
+            None,
+            Details::default(),
+            Actor::guest(),
+            Limits::Apply,
+        )
+    }))
+    .await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 2);
 }
 
@@ -300,10 +502,19 @@ pub async fn concurrent_seats_never_exceed_capacity(store: Arc<dyn Store>) {
     let (_, session) = fixtures::event_session(h.store.as_ref(), h.business, 5, when).await;
     let code = lock("seat-holder");
     h.engine.hold_seats(h.business, session, 2, &code, Actor::guest()).await.unwrap();
-    let results = join_all((0..16).map(|_| h.engine.book_seats(h.business, session, 1, None, Details::default(), Actor::guest()))).await;
+    let results = join_all((0..16).map(|_| {
+        h.engine.book_seats(h.business, session, 1, None, Details::default(), Actor::guest())
+    }))
+    .await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3, "5 seats, 2 held");
-    assert!(matches!(h.engine.book_seats(h.business, session, 1, None, Details::default(), Actor::guest()).await, Err(SeatError::SessionFull)));
-    h.engine.confirm(h.business, &code, Details::default(), Actor::guest()).await.expect("held seats confirm");
+    assert!(matches!(
+        h.engine.book_seats(h.business, session, 1, None, Details::default(), Actor::guest()).await,
+        Err(SeatError::SessionFull)
+    ));
+    h.engine
+        .confirm(h.business, &code, Details::default(), Actor::guest())
+        .await
+        .expect("held seats confirm");
     let load = h.store.session_loads(h.business, &[session]).await.unwrap();
     assert_eq!(load[0].booked_seats, 5);
 }
@@ -312,9 +523,29 @@ pub async fn concurrent_seats_never_exceed_capacity(store: Arc<dyn Store>) {
 /// is idempotent, and audits without the erased values.
 pub async fn anonymisation_erases_and_keeps_bookings(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
-    let customer = h.store.create_customer(fixtures::customer(h.business, "Ana", "Lima", "ana@example.org")).await.unwrap();
-    let details = Details { customer: Some(customer.id), contact: customer.contact.clone(), answers: vec![("reason".into(), "passport renewal".into())] };
-    let booking = h.engine.book(h.business, offer(&h), at("2027-01-04T09:00:00Z"), None, details, Actor::guest(), Limits::Apply).await.unwrap();
+    let customer = h
+        .store
+        .create_customer(fixtures::customer(h.business, "Ana", "Lima", "ana@example.org"))
+        .await
+        .unwrap();
+    let details = Details {
+        customer: Some(customer.id),
+        contact: customer.contact.clone(),
+        answers: vec![("reason".into(), "passport renewal".into())],
+    };
+    let booking = h
+        .engine
+        .book(
+            h.business,
+            offer(&h),
+            at("2027-01-04T09:00:00Z"),
+            None,
+            details,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
     let admin = Actor::staff(Role::Admin, None);
     let erased = h.engine.anonymise_customer(h.business, customer.id, admin).await.unwrap();
     assert!(booking_core::anonymise::is_anonymous(&erased));
@@ -329,7 +560,11 @@ pub async fn anonymisation_erases_and_keeps_bookings(store: Arc<dyn Store>) {
     assert!(audit.iter().any(|e| e.action == "customer.anonymised"));
     let text = format!("{audit:?}");
     assert!(!text.contains("Ana") && !text.contains("ana@example.org"));
-    let denied = h.engine.anonymise_customer(h.business, customer.id, Actor::customer(customer.id)).await.unwrap_err();
+    let denied = h
+        .engine
+        .anonymise_customer(h.business, customer.id, Actor::customer(customer.id))
+        .await
+        .unwrap_err();
     assert_eq!(denied.code(), "profile_deletion_not_allowed", "off by default");
 }
 
@@ -337,16 +572,41 @@ pub async fn anonymisation_erases_and_keeps_bookings(store: Arc<dyn Store>) {
 pub async fn exceptions_and_external_busy_times_block(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let morning = Interval::new(at("2027-01-04T08:00:00Z"), at("2027-01-04T10:00:00Z")).unwrap();
-    h.store.add_exception(h.business, h.desk, Exception { id: None, interval: morning, label: "dentist".into() }).await.unwrap();
+    h.store
+        .add_exception(
+            h.business,
+            h.desk,
+            Exception { id: None, interval: morning, label: "dentist".into() },
+        )
+        .await
+        .unwrap();
     assert_eq!(listed(&h, None).await.first(), Some(&at("2027-01-04T10:00:00Z")));
     let afternoon = Interval::new(at("2027-01-04T13:00:00Z"), at("2027-01-04T16:00:00Z")).unwrap();
     h.store.replace_external_busy(h.business, h.desk, monday(), vec![afternoon]).await.unwrap();
-    assert_eq!(listed(&h, None).await.len(), 12, "external busy is ignored while the option is off");
+    assert_eq!(
+        listed(&h, None).await.len(),
+        12,
+        "external busy is ignored while the option is off"
+    );
     let mut business = h.store.business(h.business).await.unwrap().unwrap();
     business.settings.calendar.remove_busy_slots = true;
     h.store.update_business(&business).await.unwrap();
-    assert_eq!(listed(&h, None).await, vec![at("2027-01-04T10:00:00Z"), at("2027-01-04T10:30:00Z"), at("2027-01-04T11:00:00Z"), at("2027-01-04T11:30:00Z"), at("2027-01-04T12:00:00Z"), at("2027-01-04T12:30:00Z")]);
-    assert_eq!(book(&h, "2027-01-04T13:00:00Z").await.unwrap_err().code(), "slot_taken", "booking uses the same rules");
+    assert_eq!(
+        listed(&h, None).await,
+        vec![
+            at("2027-01-04T10:00:00Z"),
+            at("2027-01-04T10:30:00Z"),
+            at("2027-01-04T11:00:00Z"),
+            at("2027-01-04T11:30:00Z"),
+            at("2027-01-04T12:00:00Z"),
+            at("2027-01-04T12:30:00Z")
+        ]
+    );
+    assert_eq!(
+        book(&h, "2027-01-04T13:00:00Z").await.unwrap_err().code(),
+        "slot_taken",
+        "booking uses the same rules"
+    );
 }
 
 /// Another business can neither read nor change this business's bookings and holds.
@@ -355,17 +615,37 @@ pub async fn another_business_sees_nothing(store: Arc<dyn Store>) {
     let other = fixtures::demo_business(h.store.as_ref(), 1).await;
     let booking = book(&h, "2027-01-04T09:00:00Z").await.unwrap();
     let code = lock("shared-code");
-    h.engine.hold(h.business, offer(&h), at("2027-01-04T10:00:00Z"), &code, Actor::guest(), Limits::Apply).await.unwrap();
+    h.engine
+        .hold(
+            h.business,
+            offer(&h),
+            at("2027-01-04T10:00:00Z"),
+            &code,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
     assert!(h.store.booking(other.business, booking.id).await.unwrap().is_none());
     assert!(h.store.history(other.business, booking.id).await.unwrap().is_empty());
     let staff = Actor::staff(Role::Admin, None);
-    assert_eq!(h.engine.cancel(other.business, booking.id, staff, None).await.unwrap_err().code(), "booking_not_found");
+    assert_eq!(
+        h.engine.cancel(other.business, booking.id, staff, None).await.unwrap_err().code(),
+        "booking_not_found"
+    );
     assert!(h.store.holds_of(other.business, &code.digest()).await.unwrap().is_empty());
     assert_eq!(h.engine.release(other.business, &code).await.unwrap(), 0);
     let foreign = Offer { agenda: h.agenda, service: h.service, resource: None };
-    let err = h.engine.availability(other.business, foreign, monday(), None, Actor::guest(), Limits::Apply).await.unwrap_err();
+    let err = h
+        .engine
+        .availability(other.business, foreign, monday(), None, Actor::guest(), Limits::Apply)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), "unknown_agenda");
     // A customer sees only their own bookings.
     let stranger = Actor::customer(booking_core::ids::CustomerId::new(999));
-    assert_eq!(h.engine.cancel(h.business, booking.id, stranger, None).await.unwrap_err().code(), "booking_not_found");
+    assert_eq!(
+        h.engine.cancel(h.business, booking.id, stranger, None).await.unwrap_err().code(),
+        "booking_not_found"
+    );
 }

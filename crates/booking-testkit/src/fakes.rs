@@ -5,8 +5,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use booking_core::ports::{
-    CalendarError, CalendarEvent, CalendarProvider, Clock, HashError, MailError, Meeting, MeetingError,
-    MeetingProvider, MeetingRequest, Message, PasswordHash, PasswordHasher, PushedEvent, Secret, TokenSource,
+    CalendarError, CalendarEvent, CalendarProvider, Clock, HashError, MailError, Meeting,
+    MeetingError, MeetingProvider, MeetingRequest, Message, PasswordHash, PasswordHasher,
+    PushedEvent, Secret, TokenSource,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 
@@ -64,7 +65,10 @@ impl SeqTokens {
 impl TokenSource for SeqTokens {
     fn fill(&self, buf: &mut [u8]) {
         for chunk in buf.chunks_mut(8) {
-            let mut z = self.0.fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed).wrapping_add(0x9E37_79B9_7F4A_7C15);
+            let mut z = self
+                .0
+                .fetch_add(0x9E37_79B9_7F4A_7C15, Ordering::Relaxed)
+                .wrapping_add(0x9E37_79B9_7F4A_7C15);
             z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
             z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
             z ^= z >> 31;
@@ -142,7 +146,11 @@ impl RecordingCalendar {
 
 #[async_trait]
 impl CalendarProvider for RecordingCalendar {
-    async fn push(&self, existing: Option<&str>, event: &CalendarEvent) -> Result<PushedEvent, CalendarError> {
+    async fn push(
+        &self,
+        existing: Option<&str>,
+        event: &CalendarEvent,
+    ) -> Result<PushedEvent, CalendarError> {
         let mut events = lock(&self.events);
         let external_id = match existing.and_then(|id| events.iter().position(|(e, _)| e == id)) {
             Some(i) => {
@@ -155,7 +163,8 @@ impl CalendarProvider for RecordingCalendar {
                 id
             }
         };
-        let meeting_url = event.with_meeting_link.then(|| format!("https://meet.invalid/{external_id}"));
+        let meeting_url =
+            event.with_meeting_link.then(|| format!("https://meet.invalid/{external_id}"));
         Ok(PushedEvent { external_id, meeting_url })
     }
 
@@ -200,7 +209,10 @@ impl MeetingProvider for FakeMeetings {
 
     async fn update(&self, id: &str, request: &MeetingRequest) -> Result<Meeting, MeetingError> {
         let mut meetings = lock(&self.meetings);
-        let entry = meetings.iter_mut().find(|(m, _)| m.id == id).ok_or_else(|| MeetingError(format!("no meeting {id}")))?;
+        let entry = meetings
+            .iter_mut()
+            .find(|(m, _)| m.id == id)
+            .ok_or_else(|| MeetingError(format!("no meeting {id}")))?;
         entry.1 = request.clone();
         Ok(entry.0.clone())
     }

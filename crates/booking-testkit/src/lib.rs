@@ -23,7 +23,9 @@ use booking_core::ids::{AgendaId, BusinessId, ResourceId, ServiceId};
 use booking_core::store::Store;
 use booking_core::{Engine, Ports};
 
-pub use fakes::{FakeClock, FakeHasher, FakeMeetings, RecordingCalendar, RecordingMailer, SeqTokens};
+pub use fakes::{
+    FakeClock, FakeHasher, FakeMeetings, RecordingCalendar, RecordingMailer, SeqTokens,
+};
 pub use memory::InMemoryStore;
 
 /// An engine over a store, a fake clock and deterministic tokens, with a demo business: one
@@ -54,8 +56,20 @@ impl Harness {
     /// The demo business in any store.
     pub async fn demo_in(store: Arc<dyn Store>, now: &str) -> Self {
         let clock = Arc::new(FakeClock::parse(now));
-        let engine = Engine::new(Ports { store: store.clone(), clock: clock.clone(), tokens: Arc::new(SeqTokens::new(7)) });
+        let engine = Engine::new(Ports {
+            store: store.clone(),
+            clock: clock.clone(),
+            tokens: Arc::new(SeqTokens::new(7)),
+        });
         let demo = fixtures::demo_business(store.as_ref(), 1).await;
-        Self { engine, store, clock, business: demo.business, agenda: demo.agenda, service: demo.service, desk: demo.desks[0] }
+        Self {
+            engine,
+            store,
+            clock,
+            business: demo.business,
+            agenda: demo.agenda,
+            service: demo.service,
+            desk: demo.desks[0],
+        }
     }
 }

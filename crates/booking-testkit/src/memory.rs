@@ -14,12 +14,13 @@ use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
 use booking_core::catalog::{Agenda, Business, Customer, Event, Resource, Service, Session};
 use booking_core::holds::{Hold, HoldTarget, LockDigest};
 use booking_core::ids::{
-    AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId, ServiceId, SessionId,
+    AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId,
+    ServiceId, SessionId,
 };
 use booking_core::schedule::Exception;
 use booking_core::store::{
-    AuditEntry, AuditLog, BookingStore, CatalogStore, CustomerStore, Decide, Occupancy, SessionLoad, StoreError,
-    TxError, TxOutcome, TxScope, TxView, Write,
+    AuditEntry, AuditLog, BookingStore, CatalogStore, CustomerStore, Decide, Occupancy,
+    SessionLoad, StoreError, TxError, TxOutcome, TxScope, TxView, Write,
 };
 use booking_core::time::{Interval, Timestamp};
 
@@ -55,14 +56,27 @@ impl State {
         };
         let lock_holds = scope
             .lock
-            .map(|lock| self.holds.values().filter(|h| h.business == b && h.lock == lock).cloned().collect())
+            .map(|lock| {
+                self.holds.values().filter(|h| h.business == b && h.lock == lock).cloned().collect()
+            })
             .unwrap_or_default();
-        let bookings = scope.bookings.iter().filter_map(|id| self.bookings.get(id)).filter(|x| x.business == b).cloned().collect();
+        let bookings = scope
+            .bookings
+            .iter()
+            .filter_map(|id| self.bookings.get(id))
+            .filter(|x| x.business == b)
+            .cloned()
+            .collect();
         let sessions = self.session_loads(b, &scope.sessions);
         TxView { occupancy, lock_holds, bookings, sessions }
     }
 
-    fn occupancy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Occupancy {
+    fn occupancy(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+    ) -> Occupancy {
         let bookings = self
             .bookings
             .values()
@@ -123,14 +137,23 @@ impl State {
                         HoldTarget::Slot { resource, .. } => touched_resources.push(*resource),
                         HoldTarget::Session { session, .. } => touched_sessions.push(*session),
                     }
-                    let hold = Hold { id, business: new.business, lock: new.lock, target: new.target, created_at: new.created_at, expires_at: new.expires_at };
+                    let hold = Hold {
+                        id,
+                        business: new.business,
+                        lock: new.lock,
+                        target: new.target,
+                        created_at: new.created_at,
+                        expires_at: new.expires_at,
+                    };
                     self.holds.insert(id, hold.clone());
                     outcome.holds.push(hold);
                 }
                 Write::InsertBooking(new) => {
                     let id = BookingId::new(self.id());
                     match &new.target {
-                        BookingTarget::Appointment { resource, .. } => touched_resources.push(*resource),
+                        BookingTarget::Appointment { resource, .. } => {
+                            touched_resources.push(*resource);
+                        }
                         BookingTarget::Session { session, .. } => touched_sessions.push(*session),
                     }
                     let booking = Booking {
@@ -144,7 +167,13 @@ impl State {
                         created_at: new.created_at,
                         rescheduled_from: new.rescheduled_from,
                     };
-                    let entry = HistoryEntry { at: new.created_at, actor: new.created_by, from: None, to: new.status, reason: None };
+                    let entry = HistoryEntry {
+                        at: new.created_at,
+                        actor: new.created_by,
+                        from: None,
+                        to: new.status,
+                        reason: None,
+                    };
                     self.history.insert(id, vec![entry]);
                     self.bookings.insert(id, booking.clone());
                     outcome.bookings.push(booking);
@@ -172,7 +201,9 @@ impl State {
             .values()
             .filter(|b| b.status.occupies())
             .filter_map(|b| match &b.target {
-                BookingTarget::Appointment { resource: r, busy, .. } if *r == resource => Some(*busy),
+                BookingTarget::Appointment { resource: r, busy, .. } if *r == resource => {
+                    Some(*busy)
+                }
                 _ => None,
             })
             .chain(self.holds.values().filter_map(|h| match &h.target {
@@ -186,7 +217,9 @@ impl State {
 
     /// The row-lock check: booked seats never exceed a session's capacity.
     fn check_capacity(&self, session: SessionId) -> Result<(), TxError> {
-        let Some(load) = self.sessions.get(&session).map(|s| self.session_loads(s.business, &[session])) else {
+        let Some(load) =
+            self.sessions.get(&session).map(|s| self.session_loads(s.business, &[session]))
+        else {
             return Err(TxError::Conflict);
         };
         match load.first() {
@@ -220,8 +253,16 @@ impl InMemoryStore {
     }
 }
 
-fn check_slug_free<'a>(mut existing: impl Iterator<Item = (&'a BusinessId, &'a str)>, business: BusinessId, slug: &str) -> Result<(), StoreError> {
-    if existing.any(|(b, s)| *b == business && s == slug) { Err(StoreError::Duplicate(format!("slug {slug:?}"))) } else { Ok(()) }
+fn check_slug_free<'a>(
+    mut existing: impl Iterator<Item = (&'a BusinessId, &'a str)>,
+    business: BusinessId,
+    slug: &str,
+) -> Result<(), StoreError> {
+    if existing.any(|(b, s)| *b == business && s == slug) {
+        Err(StoreError::Duplicate(format!("slug {slug:?}")))
+    } else {
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -251,7 +292,11 @@ impl CatalogStore for InMemoryStore {
         Ok(draft)
     }
 
-    async fn resource(&self, business: BusinessId, id: ResourceId) -> Result<Option<Resource>, StoreError> {
+    async fn resource(
+        &self,
+        business: BusinessId,
+        id: ResourceId,
+    ) -> Result<Option<Resource>, StoreError> {
         Ok(self.state().resources.get(&id).filter(|r| r.business == business).cloned())
     }
 
@@ -260,13 +305,20 @@ impl CatalogStore for InMemoryStore {
     }
 
     async fn update_resource(&self, resource: &Resource) -> Result<(), StoreError> {
-        if let Some(stored) = self.state().resources.get_mut(&resource.id).filter(|r| r.business == resource.business) {
+        if let Some(stored) =
+            self.state().resources.get_mut(&resource.id).filter(|r| r.business == resource.business)
+        {
             *stored = resource.clone();
         }
         Ok(())
     }
 
-    async fn add_exception(&self, business: BusinessId, resource: ResourceId, mut exception: Exception) -> Result<Exception, StoreError> {
+    async fn add_exception(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        mut exception: Exception,
+    ) -> Result<Exception, StoreError> {
         let mut s = self.state();
         let id = ExceptionId::new(s.id());
         exception.id = Some(id);
@@ -274,30 +326,53 @@ impl CatalogStore for InMemoryStore {
         Ok(exception)
     }
 
-    async fn remove_exception(&self, business: BusinessId, resource: ResourceId, id: ExceptionId) -> Result<bool, StoreError> {
+    async fn remove_exception(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        id: ExceptionId,
+    ) -> Result<bool, StoreError> {
         let mut s = self.state();
         let owned = s.exceptions.get(&id).is_some_and(|(b, r, _)| *b == business && *r == resource);
         Ok(owned && s.exceptions.remove(&id).is_some())
     }
 
-    async fn exceptions(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Vec<(ResourceId, Exception)>, StoreError> {
+    async fn exceptions(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+    ) -> Result<Vec<(ResourceId, Exception)>, StoreError> {
         Ok(self
             .state()
             .exceptions
             .values()
-            .filter(|(b, r, e)| *b == business && resources.contains(r) && e.interval.overlaps(&window))
+            .filter(|(b, r, e)| {
+                *b == business && resources.contains(r) && e.interval.overlaps(&window)
+            })
             .map(|(_, r, e)| (*r, e.clone()))
             .collect())
     }
 
-    async fn replace_external_busy(&self, business: BusinessId, resource: ResourceId, window: Interval, busy: Vec<Interval>) -> Result<(), StoreError> {
+    async fn replace_external_busy(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        window: Interval,
+        busy: Vec<Interval>,
+    ) -> Result<(), StoreError> {
         let mut s = self.state();
         s.external.retain(|(b, r, i)| !(*b == business && *r == resource && window.contains(i)));
         s.external.extend(busy.into_iter().map(|i| (business, resource, i)));
         Ok(())
     }
 
-    async fn external_busy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Vec<(ResourceId, Interval)>, StoreError> {
+    async fn external_busy(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+    ) -> Result<Vec<(ResourceId, Interval)>, StoreError> {
         Ok(self
             .state()
             .external
@@ -309,13 +384,21 @@ impl CatalogStore for InMemoryStore {
 
     async fn create_agenda(&self, mut draft: Agenda) -> Result<Agenda, StoreError> {
         let mut s = self.state();
-        check_slug_free(s.agendas.values().map(|a| (&a.business, a.slug.as_str())), draft.business, &draft.slug)?;
+        check_slug_free(
+            s.agendas.values().map(|a| (&a.business, a.slug.as_str())),
+            draft.business,
+            &draft.slug,
+        )?;
         draft.id = AgendaId::new(s.id());
         s.agendas.insert(draft.id, draft.clone());
         Ok(draft)
     }
 
-    async fn agenda(&self, business: BusinessId, id: AgendaId) -> Result<Option<Agenda>, StoreError> {
+    async fn agenda(
+        &self,
+        business: BusinessId,
+        id: AgendaId,
+    ) -> Result<Option<Agenda>, StoreError> {
         Ok(self.state().agendas.get(&id).filter(|a| a.business == business).cloned())
     }
 
@@ -324,7 +407,9 @@ impl CatalogStore for InMemoryStore {
     }
 
     async fn update_agenda(&self, agenda: &Agenda) -> Result<(), StoreError> {
-        if let Some(stored) = self.state().agendas.get_mut(&agenda.id).filter(|a| a.business == agenda.business) {
+        if let Some(stored) =
+            self.state().agendas.get_mut(&agenda.id).filter(|a| a.business == agenda.business)
+        {
             *stored = agenda.clone();
         }
         Ok(())
@@ -332,13 +417,21 @@ impl CatalogStore for InMemoryStore {
 
     async fn create_service(&self, mut draft: Service) -> Result<Service, StoreError> {
         let mut s = self.state();
-        check_slug_free(s.services.values().map(|x| (&x.business, x.slug.as_str())), draft.business, &draft.slug)?;
+        check_slug_free(
+            s.services.values().map(|x| (&x.business, x.slug.as_str())),
+            draft.business,
+            &draft.slug,
+        )?;
         draft.id = ServiceId::new(s.id());
         s.services.insert(draft.id, draft.clone());
         Ok(draft)
     }
 
-    async fn service(&self, business: BusinessId, id: ServiceId) -> Result<Option<Service>, StoreError> {
+    async fn service(
+        &self,
+        business: BusinessId,
+        id: ServiceId,
+    ) -> Result<Option<Service>, StoreError> {
         Ok(self.state().services.get(&id).filter(|x| x.business == business).cloned())
     }
 
@@ -347,7 +440,9 @@ impl CatalogStore for InMemoryStore {
     }
 
     async fn update_service(&self, service: &Service) -> Result<(), StoreError> {
-        if let Some(stored) = self.state().services.get_mut(&service.id).filter(|x| x.business == service.business) {
+        if let Some(stored) =
+            self.state().services.get_mut(&service.id).filter(|x| x.business == service.business)
+        {
             *stored = service.clone();
         }
         Ok(())
@@ -371,12 +466,26 @@ impl CatalogStore for InMemoryStore {
         Ok(draft)
     }
 
-    async fn session(&self, business: BusinessId, id: SessionId) -> Result<Option<Session>, StoreError> {
+    async fn session(
+        &self,
+        business: BusinessId,
+        id: SessionId,
+    ) -> Result<Option<Session>, StoreError> {
         Ok(self.state().sessions.get(&id).filter(|x| x.business == business).cloned())
     }
 
-    async fn sessions(&self, business: BusinessId, event: EventId) -> Result<Vec<Session>, StoreError> {
-        let mut out: Vec<Session> = self.state().sessions.values().filter(|x| x.business == business && x.event == event).cloned().collect();
+    async fn sessions(
+        &self,
+        business: BusinessId,
+        event: EventId,
+    ) -> Result<Vec<Session>, StoreError> {
+        let mut out: Vec<Session> = self
+            .state()
+            .sessions
+            .values()
+            .filter(|x| x.business == business && x.event == event)
+            .cloned()
+            .collect();
         out.sort_by_key(|s| s.interval.start());
         Ok(out)
     }
@@ -384,15 +493,28 @@ impl CatalogStore for InMemoryStore {
 
 #[async_trait]
 impl BookingStore for InMemoryStore {
-    async fn occupancy(&self, business: BusinessId, resources: &[ResourceId], window: Interval) -> Result<Occupancy, StoreError> {
+    async fn occupancy(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+    ) -> Result<Occupancy, StoreError> {
         Ok(self.state().occupancy(business, resources, window))
     }
 
-    async fn session_loads(&self, business: BusinessId, sessions: &[SessionId]) -> Result<Vec<SessionLoad>, StoreError> {
+    async fn session_loads(
+        &self,
+        business: BusinessId,
+        sessions: &[SessionId],
+    ) -> Result<Vec<SessionLoad>, StoreError> {
         Ok(self.state().session_loads(business, sessions))
     }
 
-    async fn transact(&self, scope: &TxScope, decide: &mut Decide<'_>) -> Result<TxOutcome, TxError> {
+    async fn transact(
+        &self,
+        scope: &TxScope,
+        decide: &mut Decide<'_>,
+    ) -> Result<TxOutcome, TxError> {
         let mut state = self.state();
         let view = state.view(scope);
         let writes = decide(&view).map_err(TxError::Refused)?;
@@ -402,22 +524,50 @@ impl BookingStore for InMemoryStore {
         Ok(outcome)
     }
 
-    async fn booking(&self, business: BusinessId, id: BookingId) -> Result<Option<Booking>, StoreError> {
+    async fn booking(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+    ) -> Result<Option<Booking>, StoreError> {
         Ok(self.state().bookings.get(&id).filter(|b| b.business == business).cloned())
     }
 
-    async fn customer_bookings(&self, business: BusinessId, customer: CustomerId) -> Result<Vec<Booking>, StoreError> {
-        Ok(self.state().bookings.values().filter(|b| b.business == business && b.customer == Some(customer)).cloned().collect())
+    async fn customer_bookings(
+        &self,
+        business: BusinessId,
+        customer: CustomerId,
+    ) -> Result<Vec<Booking>, StoreError> {
+        Ok(self
+            .state()
+            .bookings
+            .values()
+            .filter(|b| b.business == business && b.customer == Some(customer))
+            .cloned()
+            .collect())
     }
 
-    async fn history(&self, business: BusinessId, id: BookingId) -> Result<Vec<HistoryEntry>, StoreError> {
+    async fn history(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
         let s = self.state();
         let visible = s.bookings.get(&id).is_some_and(|b| b.business == business);
         Ok(if visible { s.history.get(&id).cloned().unwrap_or_default() } else { Vec::new() })
     }
 
-    async fn holds_of(&self, business: BusinessId, lock: &LockDigest) -> Result<Vec<Hold>, StoreError> {
-        Ok(self.state().holds.values().filter(|h| h.business == business && h.lock == *lock).cloned().collect())
+    async fn holds_of(
+        &self,
+        business: BusinessId,
+        lock: &LockDigest,
+    ) -> Result<Vec<Hold>, StoreError> {
+        Ok(self
+            .state()
+            .holds
+            .values()
+            .filter(|h| h.business == business && h.lock == *lock)
+            .cloned()
+            .collect())
     }
 
     async fn release(&self, business: BusinessId, lock: &LockDigest) -> Result<usize, StoreError> {
@@ -444,23 +594,40 @@ impl CustomerStore for InMemoryStore {
         Ok(draft)
     }
 
-    async fn customer(&self, business: BusinessId, id: CustomerId) -> Result<Option<Customer>, StoreError> {
+    async fn customer(
+        &self,
+        business: BusinessId,
+        id: CustomerId,
+    ) -> Result<Option<Customer>, StoreError> {
         Ok(self.state().customers.get(&id).filter(|c| c.business == business).cloned())
     }
 
     async fn update_customer(&self, customer: &Customer) -> Result<(), StoreError> {
-        if let Some(stored) = self.state().customers.get_mut(&customer.id).filter(|c| c.business == customer.business) {
+        if let Some(stored) =
+            self.state().customers.get_mut(&customer.id).filter(|c| c.business == customer.business)
+        {
             *stored = customer.clone();
         }
         Ok(())
     }
 
-    async fn anonymise_customer(&self, business: BusinessId, id: CustomerId, at: Timestamp, audit: AuditEntry) -> Result<Option<Customer>, StoreError> {
+    async fn anonymise_customer(
+        &self,
+        business: BusinessId,
+        id: CustomerId,
+        at: Timestamp,
+        audit: AuditEntry,
+    ) -> Result<Option<Customer>, StoreError> {
         let mut s = self.state();
-        let Some(customer) = s.customers.get(&id).filter(|c| c.business == business).cloned() else { return Ok(None) };
+        let Some(customer) = s.customers.get(&id).filter(|c| c.business == business).cloned()
+        else {
+            return Ok(None);
+        };
         let erased = anonymise_customer(&customer, at);
         s.customers.insert(id, erased.clone());
-        for booking in s.bookings.values_mut().filter(|b| b.business == business && b.customer == Some(id)) {
+        for booking in
+            s.bookings.values_mut().filter(|b| b.business == business && b.customer == Some(id))
+        {
             *booking = anonymise_booking(booking);
         }
         s.audit.push(audit);

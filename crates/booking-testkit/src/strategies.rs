@@ -28,7 +28,8 @@ pub fn wall_range() -> impl Strategy<Value = WallRange> {
     (0u32..96, 1u32..=48).prop_map(|(start, len)| {
         let end = (start + len).min(96);
         let at = |q: u32| WallTime::hm(q / 4, (q % 4) * 15).unwrap_or(WallTime::END_OF_DAY);
-        WallRange::new(at(start), at(end)).unwrap_or_else(|_| unreachable!("start < end by construction"))
+        WallRange::new(at(start), at(end))
+            .unwrap_or_else(|_| unreachable!("start < end by construction"))
     })
 }
 
@@ -37,7 +38,8 @@ pub fn opening_hours() -> impl Strategy<Value = OpeningHours> {
     proptest::collection::vec(proptest::collection::vec(wall_range(), 0..=3), 7).prop_map(|days| {
         let mut hours = OpeningHours::closed();
         for (i, ranges) in days.into_iter().enumerate() {
-            let weekday = Weekday::from_monday_zero_offset(i8::try_from(i).unwrap_or(0)).unwrap_or(Weekday::Monday);
+            let weekday = Weekday::from_monday_zero_offset(i8::try_from(i).unwrap_or(0))
+                .unwrap_or(Weekday::Monday);
             hours.set_weekday(weekday, ranges);
         }
         hours
@@ -46,15 +48,29 @@ pub fn opening_hours() -> impl Strategy<Value = OpeningHours> {
 
 /// Service durations, grid steps and buffers in whole minutes.
 pub fn slot_rules() -> impl Strategy<Value = SlotRules> {
-    (prop_oneof![Just(15i64), Just(30), Just(45), Just(60), 5i64..=120], prop_oneof![Just(15i64), Just(30), 5i64..=60], 0i64..=20, 0i64..=20)
+    (
+        prop_oneof![Just(15i64), Just(30), Just(45), Just(60), 5i64..=120],
+        prop_oneof![Just(15i64), Just(30), 5i64..=60],
+        0i64..=20,
+        0i64..=20,
+    )
         .prop_map(|(d, s, b, a)| {
-            SlotRules::new(SignedDuration::from_mins(d), SignedDuration::from_mins(s), SignedDuration::from_mins(b), SignedDuration::from_mins(a))
-                .unwrap_or_else(|_| unreachable!("positive by construction"))
+            SlotRules::new(
+                SignedDuration::from_mins(d),
+                SignedDuration::from_mins(s),
+                SignedDuration::from_mins(b),
+                SignedDuration::from_mins(a),
+            )
+            .unwrap_or_else(|_| unreachable!("positive by construction"))
         })
 }
 
 /// Busy intervals of 5 minutes to 3 hours starting within `days` days after `base`.
-pub fn busy_intervals(base: Timestamp, days: i64, max: usize) -> impl Strategy<Value = Vec<Interval>> {
+pub fn busy_intervals(
+    base: Timestamp,
+    days: i64,
+    max: usize,
+) -> impl Strategy<Value = Vec<Interval>> {
     proptest::collection::vec((0..days * 24 * 12, 1i64..=36), 0..=max).prop_map(move |raw| {
         raw.into_iter()
             .filter_map(|(start, len)| {

@@ -53,7 +53,8 @@ pub struct Scenario {
     pub expected: Vec<Timestamp>,
 }
 
-pub const NAMES: [&str; 4] = ["7d_50b_wd0123456", "7d_50b_wd12345", "7d_0b_wd0123456", "28d_200b_wd0123456"];
+pub const NAMES: [&str; 4] =
+    ["7d_50b_wd0123456", "7d_50b_wd12345", "7d_0b_wd0123456", "28d_200b_wd0123456"];
 
 /// "Now" for every scenario: before the windows (January 2027).
 pub const NOW: &str = "2026-11-21T00:00:00Z";
@@ -64,13 +65,24 @@ fn data(file: &str) -> String {
 }
 
 pub fn load(name: &'static str) -> Scenario {
-    let raw: Raw = serde_json::from_str(&data(&format!("scenario_{name}.json"))).expect("scenario JSON");
+    let raw: Raw =
+        serde_json::from_str(&data(&format!("scenario_{name}.json"))).expect("scenario JSON");
     let zone = Zone::parse(&raw.tz).expect("zone");
-    let range = WallRange::new(WallTime::parse(&raw.working_hours.start).unwrap(), WallTime::parse(&raw.working_hours.end).unwrap()).unwrap();
-    let days: Vec<Weekday> = raw.working_hours.days.iter().map(|d| Weekday::from_sunday_zero_offset(*d).unwrap()).collect();
+    let range = WallRange::new(
+        WallTime::parse(&raw.working_hours.start).unwrap(),
+        WallTime::parse(&raw.working_hours.end).unwrap(),
+    )
+    .unwrap();
+    let days: Vec<Weekday> = raw
+        .working_hours
+        .days
+        .iter()
+        .map(|d| Weekday::from_sunday_zero_offset(*d).unwrap())
+        .collect();
     let hours = OpeningHours::closed().on(&days, &[range]);
     let ts = |s: &str| s.parse::<Timestamp>().expect("instant");
-    let raw_busy: Vec<Interval> = raw.busy.iter().map(|b| Interval::new(ts(&b.start), ts(&b.end)).unwrap()).collect();
+    let raw_busy: Vec<Interval> =
+        raw.busy.iter().map(|b| Interval::new(ts(&b.start), ts(&b.end)).unwrap()).collect();
     let busy = BusyTimes::from_intervals(raw_busy.iter().copied());
     let rules = SlotRules::new(
         SignedDuration::from_mins(raw.event_length),
@@ -80,8 +92,13 @@ pub fn load(name: &'static str) -> Scenario {
     )
     .unwrap();
     let window = Interval::new(ts(&raw.start_time), ts(&raw.end_time)).unwrap();
-    let query = SlotQuery::new(window).with_limits(ts(NOW), SignedDuration::from_mins(raw.minimum_booking_notice), SignedDuration::from_hours(365 * 24));
-    let expected_raw: BTreeMap<String, Vec<RawSlot>> = serde_json::from_str(&data(&format!("expected_slots_{name}.json"))).expect("expected JSON");
+    let query = SlotQuery::new(window).with_limits(
+        ts(NOW),
+        SignedDuration::from_mins(raw.minimum_booking_notice),
+        SignedDuration::from_hours(365 * 24),
+    );
+    let expected_raw: BTreeMap<String, Vec<RawSlot>> =
+        serde_json::from_str(&data(&format!("expected_slots_{name}.json"))).expect("expected JSON");
     let expected = expected_raw.values().flatten().map(|s| ts(&s.time)).collect();
     Scenario { name, zone, hours, busy, raw_busy, rules, query, window, expected }
 }
