@@ -391,6 +391,31 @@ impl OfferContext {
         availability(&calendars, &self.rules, query)
     }
 
+    /// The resource that takes the slot starting at `start`, deciding exactly as listing does.
+    fn place(
+        &self,
+        statics: &StaticBusy,
+        occupancy: &Occupancy,
+        now: Timestamp,
+        ignore: Ignore<'_>,
+        query: &SlotQuery,
+        start: Timestamp,
+    ) -> Result<ResourceId, Refusal> {
+        let found = self.availability_ignoring(statics, occupancy, now, ignore, query);
+        let slot = found.find(start).ok_or(Refusal::SlotTaken)?;
+        found.resources(slot).first().copied().ok_or(Refusal::SlotTaken)
+    }
+
+    /// A transaction over every considered resource around `busy`.
+    fn scope(&self, busy: Interval, lock: Option<LockDigest>) -> TxScope {
+        TxScope {
+            resources: self.resources.iter().map(|r| r.id).collect(),
+            window: Some(busy),
+            lock,
+            ..TxScope::new(self.business.id)
+        }
+    }
+
     fn hold_ttl(&self) -> SignedDuration {
         self.agenda.hold_ttl.unwrap_or(self.business.settings.hold_ttl)
     }
@@ -578,17 +603,11 @@ impl Engine {
         let (slot, busy) = ctx.rules.slot_at(start);
         let statics = self.static_busy(&ctx, one_second(start)).await?;
         let query = ctx.query(one_second(start), now, effective(actor, limits));
-        let scope = TxScope {
-            resources: ctx.resources.iter().map(|r| r.id).collect(),
-            window: Some(busy),
-            lock: Some(digest),
-            ..TxScope::new(ctx.business.id)
-        };
+        let scope = ctx.scope(busy, Some(digest));
         let expires_at = now.saturating_add(ctx.hold_ttl()).unwrap_or(Timestamp::MAX);
         let mut decide = |view: &TxView| {
-            let found = ctx.availability(&statics, &view.occupancy, now, Some(&digest), &query);
-            let slot_found = found.find(start).ok_or(Refusal::SlotTaken)?;
-            let resource = *found.resources(slot_found).first().ok_or(Refusal::SlotTaken)?;
+            let ignore = Ignore { lock: Some(&digest), booking: None };
+            let resource = ctx.place(&statics, &view.occupancy, now, ignore, &query, start)?;
             Ok(vec![
                 stale_holds(view, now),
                 Write::InsertHold(NewHold {
@@ -645,16 +664,10 @@ impl Engine {
         let statics = self.static_busy(&ctx, one_second(start)).await?;
         let query = ctx.query(one_second(start), now, effective(actor, limits));
         let (slot, busy) = ctx.rules.slot_at(start);
-        let scope = TxScope {
-            resources: ctx.resources.iter().map(|r| r.id).collect(),
-            window: Some(busy),
-            lock: digest,
-            ..TxScope::new(ctx.business.id)
-        };
+        let scope = ctx.scope(busy, digest);
         let mut decide = |view: &TxView| {
-            let found = ctx.availability(&statics, &view.occupancy, now, digest.as_ref(), &query);
-            let slot_found = found.find(start).ok_or(Refusal::SlotTaken)?;
-            let resource = *found.resources(slot_found).first().ok_or(Refusal::SlotTaken)?;
+            let ignore = Ignore { lock: digest.as_ref(), booking: None };
+            let resource = ctx.place(&statics, &view.occupancy, now, ignore, &query, start)?;
             let target = BookingTarget::Appointment {
                 agenda: ctx.agenda.id,
                 service: ctx.service.id,
@@ -875,13 +888,7 @@ impl Engine {
         let statics = self.static_busy(&ctx, one_second(start)).await?;
         let query = ctx.query(one_second(start), now, effective(actor, limits));
         let (slot, busy) = ctx.rules.slot_at(start);
-        let scope = TxScope {
-            resources: ctx.resources.iter().map(|r| r.id).collect(),
-            window: Some(busy),
-            lock: digest,
-            bookings: vec![id],
-            ..TxScope::new(business)
-        };
+        let scope = TxScope { bookings: vec![id], ..ctx.scope(busy, digest) };
         let mut decide = |view: &TxView| {
             let current =
                 view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
@@ -889,9 +896,7 @@ impl Engine {
                 current.status.check_transition(BookingStatus::Canceled)?;
             }
             let ignore = Ignore { lock: digest.as_ref(), booking: Some(id) };
-            let found = ctx.availability_ignoring(&statics, &view.occupancy, now, ignore, &query);
-            let slot_found = found.find(start).ok_or(Refusal::SlotTaken)?;
-            let resource = *found.resources(slot_found).first().ok_or(Refusal::SlotTaken)?;
+            let resource = ctx.place(&statics, &view.occupancy, now, ignore, &query, start)?;
             let entry = HistoryEntry {
                 at: now,
                 actor,

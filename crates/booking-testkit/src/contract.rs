@@ -33,6 +33,7 @@ macro_rules! store_contract_tests {
         $crate::store_contract_tests!(@cases #[$attr] $make;
             catalog_round_trips_and_is_scoped_by_business,
             books_a_listed_slot_and_unlists_it,
+            first_available_honours_bookings_notice_and_advance,
             double_booking_is_refused,
             concurrent_bookings_of_one_slot_one_wins,
             concurrent_holds_of_one_slot_one_wins,
@@ -143,6 +144,56 @@ pub async fn books_a_listed_slot_and_unlists_it(store: Arc<dyn Store>) {
     assert_eq!(history.len(), 1);
     assert_eq!((history[0].from, history[0].to), (None, BookingStatus::Approved));
     assert_eq!(h.store.booking(h.business, booking.id).await.unwrap(), Some(booking));
+}
+
+/// The first free slot moves past bookings, minimum notice and stops at the maximum advance.
+pub async fn first_available_honours_bookings_notice_and_advance(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let first = || {
+        h.engine.first_available(
+            h.business,
+            offer(&h),
+            at(NOW),
+            None,
+            Actor::guest(),
+            Limits::Apply,
+        )
+    };
+    // Friday 2027-01-01 08:00 UTC is 09:00 in Paris: the desk is open and nothing is booked.
+    assert_eq!(
+        first().await.unwrap().map(|s| s.interval.start()),
+        Some(at("2027-01-01T08:00:00Z"))
+    );
+    book(&h, "2027-01-01T08:00:00Z").await.unwrap();
+    assert_eq!(
+        first().await.unwrap().map(|s| s.interval.start()),
+        Some(at("2027-01-01T08:30:00Z"))
+    );
+    let mut business = h.store.business(h.business).await.unwrap().unwrap();
+    business.settings.min_before_booking = SignedDuration::from_hours(8);
+    h.store.update_business(&business).await.unwrap();
+    // 16:00 UTC is 17:00 in Paris, closing time: the next opening is Monday 09:00.
+    let next = first().await.unwrap().unwrap();
+    assert_eq!(next.interval.start(), at("2027-01-04T08:00:00Z"));
+    assert_eq!(next.resources, vec![h.desk]);
+    business.settings.days_in_advance = 2;
+    h.store.update_business(&business).await.unwrap();
+    assert_eq!(first().await.unwrap(), None, "Monday is beyond two days ahead");
+    // Staff may bypass notice and advance, never the past.
+    let staff = Actor::staff(Role::Agent, None);
+    let bypass = h
+        .engine
+        .first_available(
+            h.business,
+            offer(&h),
+            at("2026-12-01T00:00:00Z"),
+            None,
+            staff,
+            Limits::Bypass,
+        )
+        .await
+        .unwrap();
+    assert_eq!(bypass.map(|s| s.interval.start()), Some(at("2027-01-01T08:30:00Z")));
 }
 
 /// The same slot twice: the second is `slot_taken`; an unlisted start too.
