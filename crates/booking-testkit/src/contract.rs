@@ -3,7 +3,7 @@
 //! Each case is a function taking a fresh, empty store. Run them all with
 //! [`store_contract_tests!`](crate::store_contract_tests):
 //!
-//! ```ignore
+//! ```text
 //! booking_testkit::store_contract_tests!(#[tokio::test(flavor = "multi_thread", worker_threads = 2)] async { my_fresh_store().await });
 //! ```
 //!
