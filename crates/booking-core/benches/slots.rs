@@ -20,7 +20,8 @@ use booking_core::schedule::OpeningHours;
 use booking_core::slots::{
     BusyTimes, FreeRanges, ResourceCalendar, SlotQuery, SlotRules, availability,
 };
-use booking_core::time::{Interval, SignedDuration, Timestamp, WallTime, Zone};
+use booking_core::time::{Interval, SignedDuration, Timestamp, Zone};
+use booking_testkit::fixtures::hours;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::civil::Weekday;
 
@@ -85,15 +86,22 @@ pub struct Large {
     pub query: SlotQuery,
 }
 
+impl Large {
+    fn calendars<'a>(&'a self, busy: &'a [BusyTimes]) -> Vec<ResourceCalendar<'a>> {
+        busy.iter()
+            .enumerate()
+            .map(|(i, busy)| ResourceCalendar {
+                resource: ResourceId::new(i64::try_from(i).unwrap()),
+                zone: &self.zone,
+                hours: &self.hours,
+                busy,
+            })
+            .collect()
+    }
+}
+
 pub fn large() -> Large {
     let zone = Zone::parse("Europe/Paris").unwrap();
-    let range = |a: &str, b: &str| {
-        booking_core::schedule::WallRange::new(
-            WallTime::parse(a).unwrap(),
-            WallTime::parse(b).unwrap(),
-        )
-        .unwrap()
-    };
     let days = [
         Weekday::Monday,
         Weekday::Tuesday,
@@ -103,7 +111,7 @@ pub fn large() -> Large {
         Weekday::Saturday,
     ];
     let hours =
-        OpeningHours::closed().on(&days, &[range("08:30", "12:30"), range("13:30", "18:00")]);
+        OpeningHours::closed().on(&days, &[hours("08:30", "12:30"), hours("13:30", "18:00")]);
     let start: Timestamp = "2027-03-01T00:00:00+01:00".parse().unwrap();
     let window = Interval::new(start, start + SignedDuration::from_hours(90 * 24)).unwrap();
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
@@ -140,16 +148,7 @@ fn large_case(c: &mut Criterion) {
     group.sample_size(30);
     group.bench_function("availability", |b| {
         b.iter(|| {
-            let calendars: Vec<ResourceCalendar<'_>> = busy
-                .iter()
-                .enumerate()
-                .map(|(i, busy)| ResourceCalendar {
-                    resource: ResourceId::new(i64::try_from(i).unwrap()),
-                    zone: &l.zone,
-                    hours: &l.hours,
-                    busy,
-                })
-                .collect();
+            let calendars = l.calendars(&busy);
             black_box(availability(&calendars, &l.rules, &l.query))
         });
     });
@@ -157,16 +156,7 @@ fn large_case(c: &mut Criterion) {
         b.iter(|| {
             let busy: Vec<BusyTimes> =
                 l.raw.iter().map(|r| BusyTimes::from_intervals(r.iter().copied())).collect();
-            let calendars: Vec<ResourceCalendar<'_>> = busy
-                .iter()
-                .enumerate()
-                .map(|(i, busy)| ResourceCalendar {
-                    resource: ResourceId::new(i64::try_from(i).unwrap()),
-                    zone: &l.zone,
-                    hours: &l.hours,
-                    busy,
-                })
-                .collect();
+            let calendars = l.calendars(&busy);
             black_box(availability(&calendars, &l.rules, &l.query).len())
         });
     });

@@ -359,11 +359,18 @@ impl OfferContext {
         let mut spans: Vec<Vec<(i64, i64)>> = (0..self.resources.len())
             .map(|i| statics.per_resource.get(i).cloned().unwrap_or_default())
             .collect();
+        // Thousands of bookings over tens of resources: look each resource up in a sorted index.
+        let mut index: Vec<(ResourceId, usize)> =
+            self.resources.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        index.sort_unstable();
+        let slot_of = |resource: ResourceId| {
+            index.binary_search_by_key(&resource, |e| e.0).ok().map(|found| index[found].1)
+        };
         for booking in &occupancy.bookings {
             if let BookingTarget::Appointment { resource, busy, .. } = &booking.target
                 && booking.status.occupies()
                 && Some(booking.id) != ignore.booking
-                && let Some(i) = self.index_of(*resource)
+                && let Some(i) = slot_of(*resource)
             {
                 spans[i].push(busy.seconds());
             }
@@ -371,7 +378,7 @@ impl OfferContext {
         for hold in &occupancy.holds {
             if let HoldTarget::Slot { resource, busy, .. } = &hold.target
                 && hold.blocks(now, ignore.lock)
-                && let Some(i) = self.index_of(*resource)
+                && let Some(i) = slot_of(*resource)
             {
                 spans[i].push(busy.seconds());
             }
@@ -540,14 +547,26 @@ impl Engine {
             return Err(OfferError::WindowTooLong);
         }
         let ctx = self.offer(business, offer).await?;
+        let digest = lock.map(LockCode::digest);
         let now = self.now();
-        let statics = self.static_busy(&ctx, window).await?;
+        let query = ctx.query(window, now, effective(actor, limits));
+        self.availability_of(&ctx, &query, now, digest.as_ref()).await
+    }
+
+    /// Availability of a loaded offer: reads occupancy and static busy times around the query.
+    async fn availability_of(
+        &self,
+        ctx: &OfferContext,
+        query: &SlotQuery,
+        now: Timestamp,
+        caller: Option<&LockDigest>,
+    ) -> Result<Availability, OfferError> {
+        let window = query.window();
+        let statics = self.static_busy(ctx, window).await?;
         let ids: Vec<ResourceId> = ctx.resources.iter().map(|r| r.id).collect();
         let occupancy =
             self.ports.store.occupancy(ctx.business.id, &ids, ctx.reach(window)).await?;
-        let digest = lock.map(LockCode::digest);
-        let query = ctx.query(window, now, effective(actor, limits));
-        Ok(ctx.availability(&statics, &occupancy, now, digest.as_ref(), &query))
+        Ok(ctx.availability(&statics, &occupancy, now, caller, query))
     }
 
     /// §A2: the first free slot at or after `from`, searched week by week up to the maximum advance.
@@ -562,6 +581,7 @@ impl Engine {
     ) -> Result<Option<FirstSlot>, OfferError> {
         let ctx = self.offer(business, offer).await?;
         let now = self.now();
+        let digest = lock.map(LockCode::digest);
         let horizon = match effective(actor, limits) {
             Limits::Apply => {
                 now.saturating_add(ctx.business.settings.max_advance()).unwrap_or(Timestamp::MAX)
@@ -575,7 +595,8 @@ impl Engine {
         while start < horizon {
             let end = start.saturating_add(week).unwrap_or(Timestamp::MAX).min(horizon);
             let Ok(window) = Interval::new(start, end) else { break };
-            let found = self.availability(business, offer, window, lock, actor, limits).await?;
+            let query = ctx.query(window, now, effective(actor, limits));
+            let found = self.availability_of(&ctx, &query, now, digest.as_ref()).await?;
             if let Some(slot) = found.first() {
                 return Ok(Some(FirstSlot {
                     interval: slot.interval(),

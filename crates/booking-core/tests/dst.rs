@@ -1,10 +1,11 @@
 //! §A1 DST: every transition from 2026 to 2030 in the six zones the specification names.
 
 use booking_core::ids::ResourceId;
-use booking_core::schedule::{OpeningHours, WallRange};
+use booking_core::schedule::OpeningHours;
 use booking_core::slots::{BusyTimes, ResourceCalendar, SlotQuery, SlotRules, availability};
-use booking_core::time::{Date, Interval, SignedDuration, Timestamp, WallTime, Zone};
-use jiff::civil::{Time, Weekday};
+use booking_core::time::{Date, Interval, SignedDuration, Timestamp, Zone};
+use booking_testkit::fixtures::{EVERY_DAY, hours};
+use jiff::civil::Time;
 
 const ZONES: [&str; 6] = [
     "Europe/Paris",
@@ -14,19 +15,6 @@ const ZONES: [&str; 6] = [
     "Pacific/Chatham",
     "America/Santiago",
 ];
-const EVERY_DAY: [Weekday; 7] = [
-    Weekday::Monday,
-    Weekday::Tuesday,
-    Weekday::Wednesday,
-    Weekday::Thursday,
-    Weekday::Friday,
-    Weekday::Saturday,
-    Weekday::Sunday,
-];
-
-fn range(a: &str, b: &str) -> WallRange {
-    WallRange::new(WallTime::parse(a).unwrap(), WallTime::parse(b).unwrap()).unwrap()
-}
 
 /// The local dates on which each transition of 2026–2030 happens (the day before and after too,
 /// since a transition at midnight belongs to both readings).
@@ -69,14 +57,14 @@ fn slots_on(zone: &Zone, hours: &OpeningHours, date: Date, minutes: i64) -> Vec<
 
 #[test]
 fn office_hours_stay_office_hours_on_every_transition_day() {
-    let hours = OpeningHours::closed().on(&EVERY_DAY, &[range("09:00", "17:00")]);
+    let opening = OpeningHours::closed().on(&EVERY_DAY, &[hours("09:00", "17:00")]);
     for name in ZONES {
         let zone = Zone::parse(name).unwrap();
         let dates = transition_dates(&zone);
         let expected_transitions = if name == "Asia/Kolkata" { 0 } else { 8 };
         assert!(dates.len() >= expected_transitions, "{name}: {} dates", dates.len());
         for date in dates {
-            let slots = slots_on(&zone, &hours, date, 30);
+            let slots = slots_on(&zone, &opening, date, 30);
             let local: Vec<Time> = slots.iter().map(|t| zone.local(*t).time()).collect();
             let expected: Vec<Time> =
                 (0..16).map(|k| Time::new(9 + k / 2, (k % 2) * 30, 0, 0).unwrap()).collect();
@@ -89,11 +77,11 @@ fn office_hours_stay_office_hours_on_every_transition_day() {
 #[test]
 fn no_slot_starts_in_a_skipped_hour_and_none_twice() {
     // Open around the clock in 15-minute slots: every transition falls inside opening hours.
-    let hours = OpeningHours::closed().on(&EVERY_DAY, &[range("00:00", "24:00")]);
+    let opening = OpeningHours::closed().on(&EVERY_DAY, &[hours("00:00", "24:00")]);
     for name in ZONES {
         let zone = Zone::parse(name).unwrap();
         for date in transition_dates(&zone) {
-            let slots = slots_on(&zone, &hours, date, 15);
+            let slots = slots_on(&zone, &opening, date, 15);
             assert!(slots.windows(2).all(|w| w[0] < w[1]), "{name} {date}: increasing");
             for t in &slots {
                 let wall = zone.local(*t);
@@ -129,11 +117,11 @@ fn no_slot_starts_in_a_skipped_hour_and_none_twice() {
 #[test]
 fn spring_forward_in_paris_skips_two_oclock() {
     let zone = Zone::parse("Europe/Paris").unwrap();
-    let hours = OpeningHours::closed().on(&EVERY_DAY, &[range("01:00", "04:00")]);
-    let slots = slots_on(&zone, &hours, "2026-03-29".parse().unwrap(), 30);
+    let opening = OpeningHours::closed().on(&EVERY_DAY, &[hours("01:00", "04:00")]);
+    let slots = slots_on(&zone, &opening, "2026-03-29".parse().unwrap(), 30);
     let local: Vec<String> = slots.iter().map(|t| zone.local(*t).time().to_string()).collect();
     assert_eq!(local, ["01:00:00", "01:30:00", "03:00:00", "03:30:00"]);
-    let fall = slots_on(&zone, &hours, "2026-10-25".parse().unwrap(), 30);
+    let fall = slots_on(&zone, &opening, "2026-10-25".parse().unwrap(), 30);
     let utc: Vec<String> = fall.iter().map(ToString::to_string).collect();
     // 02:00 and 02:30 happen twice; the earlier (summer-time) reading is offered once.
     assert_eq!(
