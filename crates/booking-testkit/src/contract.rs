@@ -16,6 +16,7 @@ use booking_core::booking::{BookingStatus, Role};
 use booking_core::catalog::Contact;
 use booking_core::engine::{BookError, ConfirmError, ErrorCode, HoldError, SeatError};
 use booking_core::holds::LockCode;
+use booking_core::ports::Clock;
 use booking_core::schedule::{DayHours, Exception};
 use booking_core::store::Store;
 use booking_core::time::{Interval, SignedDuration, Timestamp};
@@ -335,6 +336,23 @@ pub async fn an_expired_hold_never_blocks(store: Arc<dyn Store>) {
         .expect("expired holds do not block holds");
     h.clock.advance(SignedDuration::from_mins(11));
     book(&h, "2027-01-04T14:00:00Z").await.expect("nor bookings");
+    // Housekeeping removes expired holds only.
+    let idle = lock("idle");
+    h.engine
+        .hold(
+            h.business,
+            offer(&h),
+            at("2027-01-04T15:00:00Z"),
+            &idle,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
+    assert_eq!(h.store.purge_expired_holds(h.clock.now()).await.unwrap(), 0, "a live hold is kept");
+    h.clock.advance(SignedDuration::from_mins(10));
+    assert_eq!(h.store.purge_expired_holds(h.clock.now()).await.unwrap(), 1);
+    assert!(h.store.holds_of(h.business, &idle.digest()).await.unwrap().is_empty());
 }
 
 /// A live hold confirms; an expired one confirms only if nobody took the slot meanwhile.
@@ -550,7 +568,13 @@ pub async fn desks_give_capacity(store: Arc<dyn Store>) {
 pub async fn concurrent_seats_never_exceed_capacity(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let when = Interval::new(at("2027-01-05T17:00:00Z"), at("2027-01-05T18:00:00Z")).unwrap();
-    let (_, session) = fixtures::event_session(h.store.as_ref(), h.business, 5, when).await;
+    let (event, session) = fixtures::event_session(h.store.as_ref(), h.business, 5, when).await;
+    assert_eq!(h.store.event(h.business, event).await.unwrap().map(|e| e.capacity), Some(5));
+    let sessions = h.store.sessions(h.business, event).await.unwrap();
+    assert_eq!(
+        sessions.iter().map(|s| (s.id, s.interval)).collect::<Vec<_>>(),
+        vec![(session, when)]
+    );
     let code = lock("seat-holder");
     h.engine.hold_seats(h.business, session, 2, &code, Actor::guest()).await.unwrap();
     let results = join_all((0..16).map(|_| {
@@ -597,6 +621,10 @@ pub async fn anonymisation_erases_and_keeps_bookings(store: Arc<dyn Store>) {
         )
         .await
         .unwrap();
+    assert_eq!(
+        h.store.customer_bookings(h.business, customer.id).await.unwrap(),
+        vec![booking.clone()]
+    );
     let admin = Actor::staff(Role::Admin, None);
     let erased = h.engine.anonymise_customer(h.business, customer.id, admin).await.unwrap();
     assert!(booking_core::anonymise::is_anonymous(&erased));
@@ -658,6 +686,13 @@ pub async fn exceptions_and_external_busy_times_block(store: Arc<dyn Store>) {
         "slot_taken",
         "booking uses the same rules"
     );
+    // Removing the exception gives the morning back; only its owner can remove it.
+    let other = fixtures::demo_business(h.store.as_ref(), 1).await;
+    let id = h.store.exceptions(h.business, &[h.desk], monday()).await.unwrap()[0].1.id.unwrap();
+    assert!(!h.store.remove_exception(other.business, h.desk, id).await.unwrap());
+    assert!(h.store.remove_exception(h.business, h.desk, id).await.unwrap());
+    assert!(!h.store.remove_exception(h.business, h.desk, id).await.unwrap());
+    assert_eq!(listed(&h, None).await.first(), Some(&at("2027-01-04T08:00:00Z")));
 }
 
 /// Another business can neither read nor change this business's bookings and holds.
