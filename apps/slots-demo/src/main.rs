@@ -115,31 +115,10 @@ async fn run() -> Result<()> {
         let local = business.zone.local(slot.start());
         if current != Some(local.date()) {
             current = Some(local.date());
-            print!("\n{} {}:", local.date().weekday_name(), local.date());
+            print!("\n{}:", local.date().strftime("%a %Y-%m-%d"));
         }
         print!(" {}{}", local.time().strftime("%H:%M"), if slot.free() > 1 { "" } else { "¹" });
     }
     println!("\n\n¹ one desk left");
     Ok(())
-}
-
-trait WeekdayName {
-    fn weekday_name(&self) -> &'static str;
-}
-
-impl WeekdayName for jiff::civil::Date {
-    fn weekday_name(&self) -> &'static str {
-        use jiff::civil::Weekday::{
-            Friday, Monday, Saturday, Sunday, Thursday, Tuesday, Wednesday,
-        };
-        match self.weekday() {
-            Monday => "Mon",
-            Tuesday => "Tue",
-            Wednesday => "Wed",
-            Thursday => "Thu",
-            Friday => "Fri",
-            Saturday => "Sat",
-            Sunday => "Sun",
-        }
-    }
 }

@@ -21,21 +21,14 @@ use booking_core::slots::{
     BusyTimes, FreeRanges, ResourceCalendar, SlotQuery, SlotRules, availability,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp, Zone};
-use booking_testkit::fixtures::hours;
+use booking_testkit::fixtures::{EVERY_DAY, hours};
 use criterion::{Criterion, criterion_group, criterion_main};
-use jiff::civil::Weekday;
 
 fn scenarios(c: &mut Criterion) {
     for name in common::NAMES {
         let s = common::load(name);
         let mut group = c.benchmark_group(name);
-        let calendar = ResourceCalendar {
-            resource: ResourceId::new(1),
-            zone: &s.zone,
-            hours: &s.hours,
-            busy: &s.busy,
-        };
-        let free = FreeRanges::compute(&calendar, s.window);
+        let free = FreeRanges::compute(&s.calendar(&s.busy), s.window);
         group.bench_function("1_grid", |b| {
             b.iter(|| {
                 let mut out = Vec::with_capacity(512);
@@ -43,28 +36,10 @@ fn scenarios(c: &mut Criterion) {
                 black_box(out)
             });
         });
-        group.bench_function("2_pipeline", |b| {
-            b.iter(|| {
-                let busy = BusyTimes::from_intervals(black_box(&s.raw_busy).iter().copied());
-                let calendar = ResourceCalendar {
-                    resource: ResourceId::new(1),
-                    zone: &s.zone,
-                    hours: &s.hours,
-                    busy: &busy,
-                };
-                black_box(availability(&[calendar], &s.rules, &s.query))
-            });
-        });
+        group.bench_function("2_pipeline", |b| b.iter(|| black_box(black_box(&s).pipeline())));
         group.bench_function("3_formatted", |b| {
             b.iter(|| {
-                let busy = BusyTimes::from_intervals(black_box(&s.raw_busy).iter().copied());
-                let calendar = ResourceCalendar {
-                    resource: ResourceId::new(1),
-                    zone: &s.zone,
-                    hours: &s.hours,
-                    busy: &busy,
-                };
-                let found = availability(&[calendar], &s.rules, &s.query);
+                let found = black_box(&s).pipeline();
                 let mut out = String::with_capacity(found.len() * 26);
                 for slot in found.slots() {
                     let _ = writeln!(out, "{}", s.zone.local(slot.start()));
@@ -102,16 +77,8 @@ impl Large {
 
 pub fn large() -> Large {
     let zone = Zone::parse("Europe/Paris").unwrap();
-    let days = [
-        Weekday::Monday,
-        Weekday::Tuesday,
-        Weekday::Wednesday,
-        Weekday::Thursday,
-        Weekday::Friday,
-        Weekday::Saturday,
-    ];
-    let hours =
-        OpeningHours::closed().on(&days, &[hours("08:30", "12:30"), hours("13:30", "18:00")]);
+    let hours = OpeningHours::closed()
+        .on(&EVERY_DAY[..6], &[hours("08:30", "12:30"), hours("13:30", "18:00")]);
     let start: Timestamp = "2027-03-01T00:00:00+01:00".parse().unwrap();
     let window = Interval::new(start, start + SignedDuration::from_hours(90 * 24)).unwrap();
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;

@@ -274,19 +274,16 @@ pub struct FirstSlot {
     pub resources: Vec<ResourceId>,
 }
 
-/// Everything loaded to evaluate one offer.
+/// Everything loaded to evaluate one offer (read-only: the resource index is derived from it).
 #[derive(Clone, Debug)]
 pub struct OfferContext {
-    /// The business.
-    pub business: Business,
-    /// The agenda.
-    pub agenda: Agenda,
-    /// The service.
-    pub service: Service,
-    /// The resources considered, in agenda order.
-    pub resources: Vec<Resource>,
-    /// Slot rules of the service.
-    pub rules: SlotRules,
+    business: Business,
+    agenda: Agenda,
+    service: Service,
+    resources: Vec<Resource>,
+    rules: SlotRules,
+    /// `(resource id, position in resources)`, sorted: bookings are matched to resources by it.
+    index: Vec<(ResourceId, usize)>,
 }
 
 /// Bookings, holds or a lock code to look through.
@@ -303,8 +300,52 @@ pub struct StaticBusy {
 }
 
 impl OfferContext {
+    fn new(
+        business: Business,
+        agenda: Agenda,
+        service: Service,
+        resources: Vec<Resource>,
+        rules: SlotRules,
+    ) -> Self {
+        let mut index: Vec<(ResourceId, usize)> =
+            resources.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        index.sort_unstable();
+        Self { business, agenda, service, resources, rules, index }
+    }
+
+    /// The business.
+    #[must_use]
+    pub fn business(&self) -> &Business {
+        &self.business
+    }
+
+    /// The agenda.
+    #[must_use]
+    pub fn agenda(&self) -> &Agenda {
+        &self.agenda
+    }
+
+    /// The service.
+    #[must_use]
+    pub fn service(&self) -> &Service {
+        &self.service
+    }
+
+    /// The resources considered, in agenda order.
+    #[must_use]
+    pub fn resources(&self) -> &[Resource] {
+        &self.resources
+    }
+
+    /// Slot rules of the service.
+    #[must_use]
+    pub fn rules(&self) -> &SlotRules {
+        &self.rules
+    }
+
+    /// Position of a resource in `resources`: thousands of bookings are matched per query.
     fn index_of(&self, resource: ResourceId) -> Option<usize> {
-        self.resources.iter().position(|r| r.id == resource)
+        self.index.binary_search_by_key(&resource, |e| e.0).ok().map(|found| self.index[found].1)
     }
 
     fn query(&self, window: Interval, now: Timestamp, limits: Limits) -> SlotQuery {
@@ -359,18 +400,11 @@ impl OfferContext {
         let mut spans: Vec<Vec<(i64, i64)>> = (0..self.resources.len())
             .map(|i| statics.per_resource.get(i).cloned().unwrap_or_default())
             .collect();
-        // Thousands of bookings over tens of resources: look each resource up in a sorted index.
-        let mut index: Vec<(ResourceId, usize)> =
-            self.resources.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-        index.sort_unstable();
-        let slot_of = |resource: ResourceId| {
-            index.binary_search_by_key(&resource, |e| e.0).ok().map(|found| index[found].1)
-        };
         for booking in &occupancy.bookings {
             if let BookingTarget::Appointment { resource, busy, .. } = &booking.target
                 && booking.status.occupies()
                 && Some(booking.id) != ignore.booking
-                && let Some(i) = slot_of(*resource)
+                && let Some(i) = self.index_of(*resource)
             {
                 spans[i].push(busy.seconds());
             }
@@ -378,7 +412,7 @@ impl OfferContext {
         for hold in &occupancy.holds {
             if let HoldTarget::Slot { resource, busy, .. } = &hold.target
                 && hold.blocks(now, ignore.lock)
-                && let Some(i) = slot_of(*resource)
+                && let Some(i) = self.index_of(*resource)
             {
                 spans[i].push(busy.seconds());
             }
@@ -450,11 +484,10 @@ fn stale_holds(view: &TxView, now: Timestamp) -> Write {
     Write::DeleteHolds(ids)
 }
 
+/// The window of starts that contains only `start`: how booking asks the engine for one slot.
 fn one_second(start: Timestamp) -> Interval {
-    Interval::starting_at(start, SignedDuration::from_secs(1)).unwrap_or_else(|_| {
-        Interval::new(Timestamp::MAX - SignedDuration::from_secs(1), Timestamp::MAX)
-            .unwrap_or_else(|_| unreachable!())
-    })
+    let second = start.min(Timestamp::MAX - SignedDuration::from_secs(1)).as_second();
+    Interval::from_seconds(second, second + 1)
 }
 
 /// The booking engine.
@@ -504,7 +537,7 @@ impl Engine {
         let resources =
             wanted.iter().filter_map(|id| all.iter().find(|r| r.id == *id).cloned()).collect();
         let rules = SlotRules::for_service(&service, &business.settings)?;
-        Ok(OfferContext { business, agenda, service, resources, rules })
+        Ok(OfferContext::new(business, agenda, service, resources, rules))
     }
 
     /// Exceptions, and external busy times when the business removes busy slots (§H3).

@@ -98,6 +98,12 @@ impl SlotRules {
         SignedDuration::from_secs(self.duration)
     }
 
+    /// Distance between two candidate starts on the grid.
+    #[must_use]
+    pub fn step(&self) -> SignedDuration {
+        SignedDuration::from_secs(self.step)
+    }
+
     /// The slot starting at `start`, and what it blocks (buffers included).
     #[must_use]
     pub fn slot_at(&self, start: Timestamp) -> (Interval, Interval) {

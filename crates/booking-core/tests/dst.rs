@@ -5,16 +5,8 @@ use booking_core::schedule::OpeningHours;
 use booking_core::slots::{BusyTimes, ResourceCalendar, SlotQuery, SlotRules, availability};
 use booking_core::time::{Date, Interval, SignedDuration, Timestamp, Zone};
 use booking_testkit::fixtures::{EVERY_DAY, hours};
+use booking_testkit::strategies::DST_ZONES;
 use jiff::civil::Time;
-
-const ZONES: [&str; 6] = [
-    "Europe/Paris",
-    "America/New_York",
-    "Asia/Kolkata",
-    "Australia/Lord_Howe",
-    "Pacific/Chatham",
-    "America/Santiago",
-];
 
 /// The local dates on which each transition of 2026–2030 happens (the day before and after too,
 /// since a transition at midnight belongs to both readings).
@@ -58,7 +50,7 @@ fn slots_on(zone: &Zone, hours: &OpeningHours, date: Date, minutes: i64) -> Vec<
 #[test]
 fn office_hours_stay_office_hours_on_every_transition_day() {
     let opening = OpeningHours::closed().on(&EVERY_DAY, &[hours("09:00", "17:00")]);
-    for name in ZONES {
+    for name in DST_ZONES {
         let zone = Zone::parse(name).unwrap();
         let dates = transition_dates(&zone);
         let expected_transitions = if name == "Asia/Kolkata" { 0 } else { 8 };
@@ -78,7 +70,7 @@ fn office_hours_stay_office_hours_on_every_transition_day() {
 fn no_slot_starts_in_a_skipped_hour_and_none_twice() {
     // Open around the clock in 15-minute slots: every transition falls inside opening hours.
     let opening = OpeningHours::closed().on(&EVERY_DAY, &[hours("00:00", "24:00")]);
-    for name in ZONES {
+    for name in DST_ZONES {
         let zone = Zone::parse(name).unwrap();
         for date in transition_dates(&zone) {
             let slots = slots_on(&zone, &opening, date, 15);

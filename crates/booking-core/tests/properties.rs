@@ -8,7 +8,7 @@ use booking_core::ids::{BusinessId, CustomerId, ResourceId};
 use booking_core::policy::{Change, WindowPolicy};
 use booking_core::ports::Clock;
 use booking_core::schedule::OpeningHours;
-use booking_core::slots::{BusyTimes, ResourceCalendar, SlotQuery, SlotRules, availability};
+use booking_core::slots::{BusyTimes, ResourceCalendar, SlotQuery, availability};
 use booking_core::template::{Escape, Template, Values};
 use booking_core::time::{Interval, SignedDuration, Timestamp, Zone};
 use booking_core::{Actor, Details, Limits, Offer};
@@ -27,6 +27,18 @@ fn reads_open(zone: &Zone, hours: &OpeningHours, t: Timestamp) -> bool {
         .ranges_on(wall.date())
         .iter()
         .any(|r| r.start().seconds() <= secs && secs < r.end().seconds())
+}
+
+/// The first whole minute of `interval` whose wall-clock reading is outside opening hours.
+fn first_closed_minute(zone: &Zone, hours: &OpeningHours, interval: Interval) -> Option<Timestamp> {
+    let mut t = interval.start();
+    while t < interval.end() {
+        if !reads_open(zone, hours, t) {
+            return Some(t);
+        }
+        t += SignedDuration::from_mins(1);
+    }
+    None
 }
 
 fn window_from(day: i64, days: i64) -> Interval {
@@ -61,14 +73,11 @@ proptest! {
             let (_, need) = rules.slot_at(slot.start());
             prop_assert!(window.start() <= slot.start() && slot.start() < window.end());
             prop_assert!(intervals.iter().all(|b| !b.overlaps(&need)), "{slot:?} overlaps busy");
-            let mut t = need.start();
-            while t < need.end() {
-                prop_assert!(reads_open(&zone, &hours, t), "{} of {:?} reads closed", zone.local(t), slot);
-                t += SignedDuration::from_mins(1);
-            }
+            let closed = first_closed_minute(&zone, &hours, need);
+            prop_assert!(closed.is_none(), "{:?} of {:?} reads closed", closed.map(|t| zone.local(t)), slot);
         }
         // Completeness on the grid: brute force over each opening range's wall-clock grid.
-        let step = i64::from(u16::try_from(rules_step(&rules)).unwrap());
+        let step = rules.step().as_mins();
         let mut date = zone.local_date(window.start()).yesterday().unwrap();
         while date <= zone.local_date(window.end()) {
             for range in hours.ranges_on(date) {
@@ -77,12 +86,7 @@ proptest! {
                     let time = jiff::civil::Time::midnight() + SignedDuration::from_secs(wall);
                     if let Some(start) = zone.instant_of(date.to_datetime(time)) {
                         let (_, need) = rules.slot_at(start);
-                        let open = {
-                            let mut t = need.start();
-                            let mut ok = true;
-                            while ok && t < need.end() { ok = reads_open(&zone, &hours, t); t += SignedDuration::from_mins(1); }
-                            ok
-                        };
+                        let open = first_closed_minute(&zone, &hours, need).is_none();
                         let inside_range = need.start() >= boundary(&zone, date, range.start().seconds()) && need.end() <= boundary(&zone, date, range.end().seconds());
                         if open && inside_range && busy.is_free(&need) && window.start() <= start && start < window.end() {
                             prop_assert!(found.find(start).is_some(), "{} {} not listed", date, zone.local(start));
@@ -143,18 +147,6 @@ proptest! {
         let t = Template::parse(&text).unwrap();
         prop_assert_eq!(t.render(&Values::new(), Escape::Text), text);
     }
-}
-
-fn rules_step(rules: &SlotRules) -> i64 {
-    // The public API exposes slots, not the step: two consecutive starts on an open empty day.
-    let zone = Zone::utc();
-    let hours =
-        OpeningHours::closed().on(&fixtures::EVERY_DAY, &[fixtures::hours("00:00", "24:00")]);
-    let busy = BusyTimes::new();
-    let calendar =
-        ResourceCalendar { resource: ResourceId::new(1), zone: &zone, hours: &hours, busy: &busy };
-    let found = availability(&[calendar], rules, &SlotQuery::new(window_from(10, 1)));
-    found.slots()[1].start().duration_since(found.slots()[0].start()).as_mins()
 }
 
 fn boundary(zone: &Zone, date: jiff::civil::Date, secs: u32) -> Timestamp {

@@ -3,20 +3,14 @@
 mod common;
 
 use booking_core::ids::ResourceId;
-use booking_core::slots::{ResourceCalendar, availability};
+use booking_core::slots::{FreeRanges, Slot};
 
 #[test]
 fn scenarios_match_the_reference_slots() {
     for (name, count) in common::NAMES.into_iter().zip([90, 47, 217, 370]) {
         let s = common::load(name);
-        let calendar = ResourceCalendar {
-            resource: ResourceId::new(1),
-            zone: &s.zone,
-            hours: &s.hours,
-            busy: &s.busy,
-        };
-        let found = availability(&[calendar], &s.rules, &s.query);
-        let starts: Vec<_> = found.slots().iter().map(booking_core::slots::Slot::start).collect();
+        let found = s.pipeline();
+        let starts: Vec<_> = found.slots().iter().map(Slot::start).collect();
         assert_eq!(s.expected.len(), count, "{name}: reference count");
         assert_eq!(starts, s.expected, "{name}");
         assert!(
@@ -32,13 +26,7 @@ fn scenarios_match_the_reference_slots() {
 fn free_ranges_then_grid_gives_the_same_slots() {
     for name in common::NAMES {
         let s = common::load(name);
-        let calendar = ResourceCalendar {
-            resource: ResourceId::new(1),
-            zone: &s.zone,
-            hours: &s.hours,
-            busy: &s.busy,
-        };
-        let free = booking_core::slots::FreeRanges::compute(&calendar, s.window);
+        let free = FreeRanges::compute(&s.calendar(&s.busy), s.window);
         let mut starts = Vec::new();
         free.for_each_slot(&s.rules, &s.query, |slot| starts.push(slot.start()));
         assert_eq!(starts, s.expected, "{name}");

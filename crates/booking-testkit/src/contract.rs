@@ -15,7 +15,7 @@ use std::sync::Arc;
 use booking_core::booking::{BookingStatus, Role};
 use booking_core::catalog::Contact;
 use booking_core::engine::{BookError, ConfirmError, ErrorCode, HoldError, SeatError};
-use booking_core::holds::LockCode;
+use booking_core::holds::{Hold, LockCode};
 use booking_core::ports::Clock;
 use booking_core::schedule::{DayHours, Exception};
 use booking_core::store::Store;
@@ -89,6 +89,10 @@ async fn listed(h: &Harness, code: Option<&LockCode>) -> Vec<Timestamp> {
         .await
         .expect("availability");
     found.slots().iter().map(booking_core::slots::Slot::start).collect()
+}
+
+async fn hold(h: &Harness, start: Timestamp, code: &LockCode) -> Result<Hold, HoldError> {
+    h.engine.hold(h.business, offer(h), start, code, Actor::guest(), Limits::Apply).await
 }
 
 async fn book(h: &Harness, start: &str) -> Result<booking_core::Booking, BookError> {
@@ -227,17 +231,8 @@ pub async fn concurrent_bookings_of_one_slot_one_wins(store: Arc<dyn Store>) {
 pub async fn concurrent_holds_of_one_slot_one_wins(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let codes: Vec<LockCode> = (0..64).map(|i| lock(&format!("lock-{i}"))).collect();
-    let results = join_all(codes.iter().map(|code| {
-        h.engine.hold(
-            h.business,
-            offer(&h),
-            at("2027-01-04T11:00:00Z"),
-            code,
-            Actor::guest(),
-            Limits::Apply,
-        )
-    }))
-    .await;
+    let results =
+        join_all(codes.iter().map(|code| hold(&h, at("2027-01-04T11:00:00Z"), code))).await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
     assert!(
         results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(e, HoldError::SlotTaken))
@@ -249,7 +244,7 @@ pub async fn a_hold_blocks_others_but_not_its_owner(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let mine = lock("mine");
     let slot = at("2027-01-04T12:00:00Z");
-    h.engine.hold(h.business, offer(&h), slot, &mine, Actor::guest(), Limits::Apply).await.unwrap();
+    hold(&h, slot, &mine).await.unwrap();
     assert!(!listed(&h, None).await.contains(&slot));
     assert!(!listed(&h, Some(&lock("theirs"))).await.contains(&slot));
     assert!(listed(&h, Some(&mine)).await.contains(&slot));
@@ -278,45 +273,15 @@ pub async fn a_hold_blocks_others_but_not_its_owner(store: Arc<dyn Store>) {
 pub async fn relocking_moves_the_hold(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let code = lock("form-7");
-    h.engine
-        .hold(
-            h.business,
-            offer(&h),
-            at("2027-01-04T08:00:00Z"),
-            &code,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
-    h.engine
-        .hold(
-            h.business,
-            offer(&h),
-            at("2027-01-04T13:00:00Z"),
-            &code,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    hold(&h, at("2027-01-04T08:00:00Z"), &code).await.unwrap();
+    hold(&h, at("2027-01-04T13:00:00Z"), &code).await.unwrap();
     let holds = h.store.holds_of(h.business, &code.digest()).await.unwrap();
     assert_eq!(holds.len(), 1);
     let free = listed(&h, None).await;
     assert!(free.contains(&at("2027-01-04T08:00:00Z")), "the old slot is free again");
     assert!(!free.contains(&at("2027-01-04T13:00:00Z")));
     // Re-locking onto the slot it already holds works too.
-    h.engine
-        .hold(
-            h.business,
-            offer(&h),
-            at("2027-01-04T13:00:00Z"),
-            &code,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    hold(&h, at("2027-01-04T13:00:00Z"), &code).await.unwrap();
     assert_eq!(h.store.holds_of(h.business, &code.digest()).await.unwrap().len(), 1);
 }
 
@@ -324,31 +289,15 @@ pub async fn relocking_moves_the_hold(store: Arc<dyn Store>) {
 pub async fn an_expired_hold_never_blocks(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let slot = at("2027-01-04T14:00:00Z");
-    h.engine
-        .hold(h.business, offer(&h), slot, &lock("slow"), Actor::guest(), Limits::Apply)
-        .await
-        .unwrap();
+    hold(&h, slot, &lock("slow")).await.unwrap();
     h.clock.advance(SignedDuration::from_mins(10));
     assert!(listed(&h, None).await.contains(&slot));
-    h.engine
-        .hold(h.business, offer(&h), slot, &lock("fast"), Actor::guest(), Limits::Apply)
-        .await
-        .expect("expired holds do not block holds");
+    hold(&h, slot, &lock("fast")).await.expect("expired holds do not block holds");
     h.clock.advance(SignedDuration::from_mins(11));
     book(&h, "2027-01-04T14:00:00Z").await.expect("nor bookings");
     // Housekeeping removes expired holds only.
     let idle = lock("idle");
-    h.engine
-        .hold(
-            h.business,
-            offer(&h),
-            at("2027-01-04T15:00:00Z"),
-            &idle,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    hold(&h, at("2027-01-04T15:00:00Z"), &idle).await.unwrap();
     assert_eq!(h.store.purge_expired_holds(h.clock.now()).await.unwrap(), 0, "a live hold is kept");
     h.clock.advance(SignedDuration::from_mins(10));
     assert_eq!(h.store.purge_expired_holds(h.clock.now()).await.unwrap(), 1);
@@ -359,17 +308,7 @@ pub async fn an_expired_hold_never_blocks(store: Arc<dyn Store>) {
 pub async fn confirm_after_expiry_only_if_still_free(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     let first = lock("first");
-    h.engine
-        .hold(
-            h.business,
-            offer(&h),
-            at("2027-01-04T09:00:00Z"),
-            &first,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    hold(&h, at("2027-01-04T09:00:00Z"), &first).await.unwrap();
     h.clock.advance(SignedDuration::from_mins(30));
     h.engine
         .confirm(h.business, &first, Details::default(), Actor::guest())
@@ -377,17 +316,7 @@ pub async fn confirm_after_expiry_only_if_still_free(store: Arc<dyn Store>) {
         .expect("expired but still free");
 
     let second = lock("second");
-    h.engine
-        .hold(
-            h.business,
-            offer(&h),
-            at("2027-01-04T10:00:00Z"),
-            &second,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    hold(&h, at("2027-01-04T10:00:00Z"), &second).await.unwrap();
     h.clock.advance(SignedDuration::from_mins(30));
     book(&h, "2027-01-04T10:00:00Z").await.unwrap();
     // The booking removed the lapsed hold in its transaction: nothing is held any more.
@@ -400,17 +329,7 @@ pub async fn confirm_after_expiry_only_if_still_free(store: Arc<dyn Store>) {
 
     // A lapsed hold whose slot became unavailable without being booked (an exception) is expired.
     let third = lock("third");
-    h.engine
-        .hold(
-            h.business,
-            offer(&h),
-            at("2027-01-04T11:00:00Z"),
-            &third,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    hold(&h, at("2027-01-04T11:00:00Z"), &third).await.unwrap();
     let closed = Interval::new(at("2027-01-04T11:00:00Z"), at("2027-01-04T12:00:00Z")).unwrap();
     h.store
         .add_exception(
@@ -701,17 +620,7 @@ pub async fn another_business_sees_nothing(store: Arc<dyn Store>) {
     let other = fixtures::demo_business(h.store.as_ref(), 1).await;
     let booking = book(&h, "2027-01-04T09:00:00Z").await.unwrap();
     let code = lock("shared-code");
-    h.engine
-        .hold(
-            h.business,
-            offer(&h),
-            at("2027-01-04T10:00:00Z"),
-            &code,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    hold(&h, at("2027-01-04T10:00:00Z"), &code).await.unwrap();
     assert!(h.store.booking(other.business, booking.id).await.unwrap().is_none());
     assert!(h.store.history(other.business, booking.id).await.unwrap().is_empty());
     let staff = Actor::staff(Role::Admin, None);

@@ -16,7 +16,7 @@ use jiff::civil::Weekday;
 pub const WEEKDAYS: [Weekday; 5] =
     [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday];
 
-/// Every day of the week.
+/// Every day of the week, Monday first (so `EVERY_DAY[..6]` is Monday to Saturday).
 pub const EVERY_DAY: [Weekday; 7] = [
     Weekday::Monday,
     Weekday::Tuesday,
