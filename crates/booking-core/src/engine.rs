@@ -23,8 +23,10 @@ use crate::slots::{
     Availability, BusyTimes, InvalidRules, ResourceCalendar, SlotQuery, SlotRules, availability,
     free_seats,
 };
+use crate::outbox::jobs_for;
 use crate::store::{
-    AuditEntry, Occupancy, Refusal, Store, StoreError, TxError, TxScope, TxView, Write,
+    AuditEntry, Decide, Occupancy, Refusal, Store, StoreError, TxError, TxOutcome, TxScope,
+    TxView, Write,
 };
 use crate::time::Interval;
 
@@ -513,6 +515,24 @@ impl Engine {
         self.ports.clock.now()
     }
 
+    /// Runs `decide` in a store transaction, adding the outbox jobs (§B3) of the booking changes
+    /// it decides, so that they commit or roll back together.
+    async fn transact(
+        &self,
+        scope: &TxScope,
+        decide: &mut Decide<'_>,
+    ) -> Result<TxOutcome, TxError> {
+        let now = self.now();
+        let business = scope.business;
+        let mut announced = |view: &TxView| {
+            let mut writes = decide(view)?;
+            let jobs = jobs_for(business, &writes, now);
+            writes.extend(jobs.into_iter().map(Write::Enqueue));
+            Ok(writes)
+        };
+        self.ports.store.transact(scope, &mut announced).await
+    }
+
     /// Loads and checks an offer: the business, the agenda, the service on it, the resources.
     pub async fn offer(
         &self,
@@ -680,7 +700,7 @@ impl Engine {
             ])
         };
         let outcome =
-            self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            self.transact(&scope, &mut decide).await.map_err(|e| match e {
                 TxError::Store(e) => HoldError::Store(e),
                 TxError::Refused(_) | TxError::Conflict => HoldError::SlotTaken,
             })?;
@@ -735,7 +755,7 @@ impl Engine {
             ])
         };
         let outcome =
-            self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            self.transact(&scope, &mut decide).await.map_err(|e| match e {
                 TxError::Store(e) => BookError::Store(e),
                 TxError::Refused(_) | TxError::Conflict => BookError::SlotTaken,
             })?;
@@ -801,7 +821,7 @@ impl Engine {
                     ])
                 };
                 let outcome =
-                    self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+                    self.transact(&scope, &mut decide).await.map_err(|e| match e {
                         TxError::Store(e) => ConfirmError::Store(e),
                         TxError::Refused(Refusal::HoldNotFound) => ConfirmError::HoldNotFound,
                         TxError::Refused(_) | TxError::Conflict => ConfirmError::HoldExpired,
@@ -893,7 +913,7 @@ impl Engine {
             };
             Ok(vec![Write::ChangeStatus { booking: id, entry }])
         };
-        self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+        self.transact(&scope, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => CancelError::Transition(t),
             TxError::Refused(_) => CancelError::BookingNotFound,
             TxError::Conflict => {
@@ -976,7 +996,7 @@ impl Engine {
             ])
         };
         let outcome =
-            self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            self.transact(&scope, &mut decide).await.map_err(|e| match e {
                 TxError::Refused(Refusal::Transition(t)) => RescheduleError::Transition(t),
                 TxError::Refused(Refusal::BookingNotFound) => RescheduleError::BookingNotFound,
                 TxError::Refused(_) | TxError::Conflict => RescheduleError::SlotTaken,
@@ -1022,7 +1042,7 @@ impl Engine {
             };
             Ok(vec![Write::ChangeStatus { booking: id, entry }])
         };
-        self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+        self.transact(&scope, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => StatusError::Transition(t),
             TxError::Refused(_) => StatusError::BookingNotFound,
             TxError::Conflict => {
@@ -1119,7 +1139,7 @@ impl Engine {
             Ok(vec![stale_holds(view, now), write])
         };
         let outcome =
-            self.ports.store.transact(&scope, &mut decide).await.map_err(|e| match e {
+            self.transact(&scope, &mut decide).await.map_err(|e| match e {
                 TxError::Refused(Refusal::SessionNotFound | Refusal::HoldNotFound) => {
                     SeatError::SessionNotFound
                 }

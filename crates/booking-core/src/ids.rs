@@ -87,3 +87,7 @@ id!(
     /// A date exception (time off, holiday) of a resource.
     ExceptionId
 );
+id!(
+    /// A job of the outbox.
+    JobId
+);

@@ -18,6 +18,7 @@
 //! | §A7 anonymisation | [`anonymise`] |
 //! | §A8 templates | [`template`] |
 //! | §A9 ports | [`store`], [`ports`] |
+//! | §B3 outbox | [`outbox`] |
 //! | §K defaults | [`settings`] |
 //!
 //! ## Booking a slot end to end
@@ -64,6 +65,7 @@ pub mod catalog;
 pub mod engine;
 pub mod holds;
 pub mod ids;
+pub mod outbox;
 pub mod policy;
 pub mod ports;
 pub mod schedule;

@@ -12,12 +12,15 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 
 use crate::booking::{Actor, Booking, HistoryEntry, NewBooking};
-use crate::catalog::{Agenda, Business, Customer, Event, Resource, Service, Session};
+use crate::catalog::{
+    Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
+};
 use crate::holds::{Hold, LockDigest, NewHold};
 use crate::ids::{
-    AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId,
+    AccountId, AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId,
     ServiceId, SessionId,
 };
+use crate::outbox::{NewJob, Outbox};
 use crate::schedule::Exception;
 use crate::time::Interval;
 
@@ -118,6 +121,8 @@ pub enum Write {
         /// The history line (its `to` is the new status).
         entry: HistoryEntry,
     },
+    /// Write an outbox job (§B3), committed or rolled back with the rest.
+    Enqueue(NewJob),
 }
 
 /// What a committed transaction created, in the order of the writes.
@@ -368,6 +373,14 @@ pub trait CustomerStore: Send + Sync {
     ) -> Result<Option<Customer>, StoreError>;
     /// Replaces a customer's contact, notes and fields.
     async fn update_customer(&self, customer: &Customer) -> Result<(), StoreError>;
+    /// Creates an account; [`StoreError::Duplicate`] if the email already has one.
+    async fn create_account(&self, email: Email) -> Result<Account, StoreError>;
+    /// An account.
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError>;
+    /// The account of an email address.
+    async fn account_by_email(&self, email: &Email) -> Result<Option<Account>, StoreError>;
+    /// Records that the account's owner proved the address; `false` if there is no such account.
+    async fn verify_account(&self, id: AccountId, at: Timestamp) -> Result<bool, StoreError>;
     /// In one transaction: replace the customer by [`crate::anonymise::anonymise_customer`],
     /// every booking of the customer by [`crate::anonymise::anonymise_booking`] (and erase what
     /// the adapter keeps for them), and append `audit`. Returns the anonymised record, `None` if
@@ -390,7 +403,48 @@ pub trait AuditLog: Send + Sync {
     async fn audit_entries(&self, business: BusinessId) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
-/// Everything a storage adapter provides.
-pub trait Store: CatalogStore + BookingStore + CustomerStore + AuditLog {}
+/// The remembered answer to a request made with an `Idempotency-Key`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotentAnswer {
+    /// A digest of the request (method, path, body): a key reused for another request is refused.
+    pub fingerprint: String,
+    /// The HTTP status answered.
+    pub status: u16,
+    /// What was answered, as an opaque reference the caller re-reads to replay (`booking:7`,
+    /// `error:slot_taken`). MUST NOT hold personal values: answers outlive anonymisation.
+    pub subject: String,
+    /// When it was first answered.
+    pub created_at: Timestamp,
+}
 
-impl<T: CatalogStore + BookingStore + CustomerStore + AuditLog> Store for T {}
+/// Idempotency keys of the HTTP API.
+#[async_trait]
+pub trait IdempotencyStore: Send + Sync {
+    /// The answer remembered for `key`.
+    async fn recall(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<IdempotentAnswer>, StoreError>;
+    /// Remembers `answer` for `key` unless one is already remembered; returns the one that is
+    /// (the first writer wins, so two racing requests replay the same answer).
+    async fn remember(
+        &self,
+        business: BusinessId,
+        key: &str,
+        answer: IdempotentAnswer,
+    ) -> Result<IdempotentAnswer, StoreError>;
+    /// Forgets answers given before `before`; how many.
+    async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError>;
+}
+
+/// Everything a storage adapter provides.
+pub trait Store:
+    CatalogStore + BookingStore + CustomerStore + AuditLog + Outbox + IdempotencyStore
+{
+}
+
+impl<T: CatalogStore + BookingStore + CustomerStore + AuditLog + Outbox + IdempotencyStore> Store
+    for T
+{
+}

@@ -12,13 +12,21 @@
 
 use std::sync::Arc;
 
-use booking_core::booking::{BookingStatus, Role};
-use booking_core::catalog::Contact;
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use async_trait::async_trait;
+use booking_core::booking::{BookingStatus, BookingTarget, NewBooking, Role};
+use booking_core::catalog::{Contact, Email};
 use booking_core::engine::{BookError, ConfirmError, ErrorCode, HoldError, SeatError};
 use booking_core::holds::{Hold, LockCode};
+use booking_core::ids::{BusinessId, JobId};
+use booking_core::outbox::{
+    BookingEvent, Effect, Job, JobError, JobHandler, JobState, RetryPolicy, drain,
+};
 use booking_core::ports::Clock;
 use booking_core::schedule::{DayHours, Exception};
-use booking_core::store::Store;
+use booking_core::store::{IdempotentAnswer, Store, TxError, TxScope, Write};
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 use booking_core::{Actor, Details, Limits, Offer};
 use futures::future::join_all;
@@ -50,6 +58,15 @@ macro_rules! store_contract_tests {
             anonymisation_erases_and_keeps_bookings,
             exceptions_and_external_busy_times_block,
             another_business_sees_nothing,
+            the_store_itself_refuses_overlaps,
+            the_store_itself_refuses_overbooked_sessions,
+            booking_changes_write_their_jobs_in_the_transaction,
+            outbox_claims_are_exclusive,
+            outbox_reclaims_a_job_whose_lease_lapsed,
+            outbox_retries_with_backoff_and_delivers_once,
+            outbox_parks_and_operators_retry,
+            idempotency_keys_remember_the_first_answer,
+            accounts_are_unique_per_email,
         );
     };
     (@cases #[$attr:meta] $make:expr; $($case:ident),* $(,)?) => {
@@ -643,4 +660,325 @@ pub async fn another_business_sees_nothing(store: Arc<dyn Store>) {
         h.engine.cancel(h.business, booking.id, stranger, None).await.unwrap_err().code(),
         "booking_not_found"
     );
+}
+
+/// A booking written without the core's check, as a buggy or concurrent writer would.
+fn blind_booking(h: &Harness, target: BookingTarget) -> Write {
+    Write::InsertBooking(NewBooking {
+        business: h.business,
+        target,
+        customer: None,
+        contact: Contact::default(),
+        answers: Vec::new(),
+        status: BookingStatus::Approved,
+        created_at: at(NOW),
+        created_by: Actor::system(),
+        rescheduled_from: None,
+    })
+}
+
+/// The database's own constraint: 16 concurrent transactions that skip the core's check and
+/// write overlapping appointments on one desk: exactly one commits, the others are `Conflict`.
+pub async fn the_store_itself_refuses_overlaps(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let slot = Interval::new(at("2027-01-04T10:00:00Z"), at("2027-01-04T10:30:00Z")).unwrap();
+    let results = join_all((0..16).map(|i| {
+        let store = h.store.clone();
+        // Each writer's interval differs but all overlap 10:15–10:20.
+        let busy = Interval::new(
+            slot.start().checked_sub(SignedDuration::from_mins(i)).unwrap(),
+            slot.end(),
+        )
+        .unwrap();
+        let target = BookingTarget::Appointment {
+            agenda: h.agenda,
+            service: h.service,
+            resource: h.desk,
+            slot: busy,
+            busy,
+        };
+        let write = blind_booking(&h, target);
+        let scope = TxScope::new(h.business);
+        async move {
+            let mut decide = |_: &booking_core::store::TxView| Ok(vec![write.clone()]);
+            store.transact(&scope, &mut decide).await
+        }
+    }))
+    .await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| *e == TxError::Conflict));
+    // Touching intervals do not overlap: the next half hour is still writable.
+    let next = Interval::new(slot.end(), at("2027-01-04T11:00:00Z")).unwrap();
+    let target = BookingTarget::Appointment {
+        agenda: h.agenda,
+        service: h.service,
+        resource: h.desk,
+        slot: next,
+        busy: next,
+    };
+    let write = blind_booking(&h, target);
+    let mut decide = |_: &booking_core::store::TxView| Ok(vec![write.clone()]);
+    h.store.transact(&TxScope::new(h.business), &mut decide).await.expect("adjacent is free");
+    // A canceled booking no longer occupies: its interval can be written again.
+    let booked = h.store.occupancy(h.business, &[h.desk], monday()).await.unwrap().bookings;
+    let first = booked.iter().find(|b| b.slot().is_some_and(|s| s.end() == slot.end())).unwrap();
+    let entry = booking_core::booking::HistoryEntry {
+        at: at(NOW),
+        actor: Actor::system(),
+        from: Some(first.status),
+        to: BookingStatus::Canceled,
+        reason: None,
+    };
+    let cancel = Write::ChangeStatus { booking: first.id, entry };
+    let again = blind_booking(
+        &h,
+        BookingTarget::Appointment {
+            agenda: h.agenda,
+            service: h.service,
+            resource: h.desk,
+            slot,
+            busy: slot,
+        },
+    );
+    let mut decide = |_: &booking_core::store::TxView| Ok(vec![cancel.clone(), again.clone()]);
+    h.store.transact(&TxScope::new(h.business), &mut decide).await.expect("freed by the cancel");
+}
+
+/// The database's own capacity check: concurrent seat bookings that skip the core's check never
+/// exceed the session's capacity.
+pub async fn the_store_itself_refuses_overbooked_sessions(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let when = Interval::new(at("2027-01-05T17:00:00Z"), at("2027-01-05T18:00:00Z")).unwrap();
+    let (_, session) = fixtures::event_session(h.store.as_ref(), h.business, 3, when).await;
+    let results = join_all((0..16).map(|_| {
+        let store = h.store.clone();
+        let write = blind_booking(&h, BookingTarget::Session { session, seats: 1 });
+        let scope = TxScope { sessions: vec![session], ..TxScope::new(h.business) };
+        async move {
+            let mut decide = |_: &booking_core::store::TxView| Ok(vec![write.clone()]);
+            store.transact(&scope, &mut decide).await
+        }
+    }))
+    .await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3, "{results:?}");
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| *e == TxError::Conflict));
+    let load = h.store.session_loads(h.business, &[session]).await.unwrap();
+    assert_eq!(load[0].booked_seats, 3);
+}
+
+fn events_of(jobs: &[Job]) -> Vec<(BookingEvent, booking_core::ids::BookingId)> {
+    jobs.iter().map(|j| (j.event, j.booking)).collect()
+}
+
+/// Every booking change writes its jobs with it; a refused change writes none.
+pub async fn booking_changes_write_their_jobs_in_the_transaction(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let booking = book(&h, "2027-01-04T10:00:00Z").await.unwrap();
+    assert!(book(&h, "2027-01-04T10:00:00Z").await.is_err());
+    let jobs = h.store.jobs(h.business).await.unwrap();
+    assert_eq!(events_of(&jobs), vec![(BookingEvent::Created, booking.id)]);
+    let job = &jobs[0];
+    assert_eq!((job.effect, job.state, job.attempts), (Effect::Notify, JobState::Pending, 0));
+    assert_eq!((job.run_at, job.lease_until, job.last_error.as_deref()), (at(NOW), None, None));
+    let moved = h
+        .engine
+        .reschedule(
+            h.business,
+            booking.id,
+            at("2027-01-04T13:00:00Z"),
+            None,
+            None,
+            Actor::staff(Role::Agent, None),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
+    h.engine.cancel(h.business, moved.id, Actor::staff(Role::Agent, None), None).await.unwrap();
+    let jobs = h.store.jobs(h.business).await.unwrap();
+    assert_eq!(
+        events_of(&jobs),
+        vec![
+            (BookingEvent::Created, booking.id),
+            (BookingEvent::Rescheduled, moved.id),
+            (BookingEvent::Status(BookingStatus::Canceled), moved.id),
+        ]
+    );
+    let other = fixtures::demo_business(h.store.as_ref(), 1).await;
+    assert!(h.store.jobs(other.business).await.unwrap().is_empty(), "scoped by business");
+}
+
+async fn book_jobs(h: &Harness, count: usize) -> Vec<JobId> {
+    let mut start = at("2027-01-04T08:00:00Z");
+    for _ in 0..count {
+        book(h, &start.to_string()).await.unwrap();
+        start = start.checked_add(SignedDuration::from_mins(30)).unwrap();
+    }
+    h.store.jobs(h.business).await.unwrap().iter().map(|j| j.id).collect()
+}
+
+/// Eight workers claiming at once never get the same job.
+pub async fn outbox_claims_are_exclusive(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let ids = book_jobs(&h, 12).await;
+    assert_eq!(ids.len(), 12);
+    let lease = SignedDuration::from_mins(1);
+    let claims = join_all((0..8).map(|_| h.store.claim(at(NOW), lease, 2))).await;
+    let claimed: Vec<JobId> =
+        claims.into_iter().flat_map(Result::unwrap).map(|j| j.id).collect();
+    let unique: BTreeSet<JobId> = claimed.iter().copied().collect();
+    assert_eq!(unique.len(), claimed.len(), "a job was claimed twice: {claimed:?}");
+    assert_eq!(claimed.len(), 12);
+    assert!(h.store.claim(at(NOW), lease, 10).await.unwrap().is_empty(), "all leased");
+}
+
+/// A job whose worker died is claimed again once its lease ends, and the dead worker's late
+/// answer is ignored.
+pub async fn outbox_reclaims_a_job_whose_lease_lapsed(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    book_jobs(&h, 1).await;
+    let lease = SignedDuration::from_mins(1);
+    let first = h.store.claim(at(NOW), lease, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    assert_eq!((first[0].attempts, first[0].state), (1, JobState::Claimed));
+    assert_eq!(first[0].lease_until, Some(at("2027-01-01T08:01:00Z")));
+    assert!(h.store.claim(at("2027-01-01T08:00:59Z"), lease, 10).await.unwrap().is_empty());
+    let second = h.store.claim(at("2027-01-01T08:01:00Z"), lease, 10).await.unwrap();
+    assert_eq!(second.iter().map(|j| (j.id, j.attempts)).collect::<Vec<_>>(), [(first[0].id, 2)]);
+    assert!(!h.store.complete(first[0].id, 1).await.unwrap(), "the dead worker lost its lease");
+    assert!(!h.store.fail(first[0].id, 1, "late", None).await.unwrap());
+    assert!(h.store.complete(first[0].id, 2).await.unwrap());
+    assert!(!h.store.complete(first[0].id, 2).await.unwrap(), "completion is idempotent");
+    let jobs = h.store.jobs(h.business).await.unwrap();
+    assert_eq!((jobs[0].state, jobs[0].attempts, jobs[0].lease_until), (JobState::Done, 2, None));
+    assert!(h.store.claim(at("2027-01-02T00:00:00Z"), lease, 10).await.unwrap().is_empty());
+}
+
+/// Fails its first `failures` runs of each job with a temporary error, then delivers once.
+struct Flaky {
+    failures: u32,
+    runs: Mutex<Vec<(JobId, u32)>>,
+    delivered: Mutex<Vec<String>>,
+}
+
+impl Flaky {
+    fn new(failures: u32) -> Self {
+        Self { failures, runs: Mutex::new(Vec::new()), delivered: Mutex::new(Vec::new()) }
+    }
+}
+
+#[async_trait]
+impl JobHandler for Flaky {
+    async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        let mut runs = self.runs.lock().unwrap();
+        runs.push((job.id, job.attempts));
+        if job.attempts <= self.failures {
+            return Err(JobError::Retry(format!("smtp timeout #{}", job.attempts)));
+        }
+        let mut delivered = self.delivered.lock().unwrap();
+        if !delivered.contains(&job.delivery_key()) {
+            delivered.push(job.delivery_key());
+        }
+        Ok(())
+    }
+}
+
+/// A failing job is retried after 30 s, then 60 s, and delivered once.
+pub async fn outbox_retries_with_backoff_and_delivers_once(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    book_jobs(&h, 1).await;
+    let handler = Flaky::new(2);
+    let policy = RetryPolicy::default();
+    let run = || drain(h.store.as_ref(), h.clock.as_ref(), &handler, &policy, 10);
+    assert_eq!(run().await.unwrap().retried, 1);
+    assert_eq!(run().await.unwrap().claimed(), 0, "not before its backoff");
+    h.clock.advance(SignedDuration::from_secs(29));
+    assert_eq!(run().await.unwrap().claimed(), 0);
+    h.clock.advance(SignedDuration::from_secs(1));
+    assert_eq!(run().await.unwrap().retried, 1);
+    let job = h.store.jobs(h.business).await.unwrap().remove(0);
+    assert_eq!(job.run_at, at("2027-01-01T08:01:30Z"), "60 s after the second failure");
+    assert_eq!(job.last_error.as_deref(), Some("temporary failure: smtp timeout #2"));
+    h.clock.advance(SignedDuration::from_secs(60));
+    assert_eq!(run().await.unwrap().done, 1);
+    h.clock.advance(SignedDuration::from_hours(2));
+    assert_eq!(run().await.unwrap().claimed(), 0, "done jobs never run again");
+    assert_eq!(handler.delivered.lock().unwrap().len(), 1);
+    assert_eq!(
+        handler.runs.lock().unwrap().iter().map(|r| r.1).collect::<Vec<_>>(),
+        [1, 2, 3],
+        "attempts are counted"
+    );
+    assert_eq!(h.store.jobs(h.business).await.unwrap()[0].state, JobState::Done);
+}
+
+struct Refused;
+
+#[async_trait]
+impl JobHandler for Refused {
+    async fn handle(&self, _: &Job) -> Result<(), JobError> {
+        Err(JobError::Permanent("mailbox does not exist".into()))
+    }
+}
+
+/// Jobs that keep failing are parked (at once when permanent); an operator puts them back.
+pub async fn outbox_parks_and_operators_retry(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let ids = book_jobs(&h, 2).await;
+    let policy = RetryPolicy { max_attempts: 2, ..RetryPolicy::default() };
+    let report = drain(h.store.as_ref(), h.clock.as_ref(), &Refused, &policy, 1).await.unwrap();
+    assert_eq!((report.parked, report.retried), (2, 0));
+    let always = Flaky::new(u32::MAX);
+    assert_eq!(
+        drain(h.store.as_ref(), h.clock.as_ref(), &always, &policy, 1).await.unwrap().claimed(),
+        0,
+        "parked jobs are not claimed"
+    );
+    assert!(h.store.retry_parked(h.business, ids[0], at(NOW)).await.unwrap());
+    assert!(!h.store.retry_parked(h.business, ids[0], at(NOW)).await.unwrap(), "not parked now");
+    let other = BusinessId::new(h.business.get() + 1_000);
+    assert!(!h.store.retry_parked(other, ids[1], at(NOW)).await.unwrap(), "scoped by business");
+    let report = drain(h.store.as_ref(), h.clock.as_ref(), &always, &policy, 1).await.unwrap();
+    assert_eq!(report.parked, 1, "the attempt count goes on, so it parks again: {report}");
+    let jobs = h.store.jobs(h.business).await.unwrap();
+    assert!(jobs.iter().all(|j| j.state == JobState::Parked));
+}
+
+/// The first answer remembered for a key wins; keys are per business; old answers are purged.
+pub async fn idempotency_keys_remember_the_first_answer(store: Arc<dyn Store>) {
+    let a = fixtures::demo_business(store.as_ref(), 1).await.business;
+    let b = fixtures::demo_business(store.as_ref(), 1).await.business;
+    let answer = |subject: &str, when: &str| IdempotentAnswer {
+        fingerprint: "f1".into(),
+        status: 201,
+        subject: subject.into(),
+        created_at: at(when),
+    };
+    assert_eq!(store.recall(a, "key-1").await.unwrap(), None);
+    let first = answer("booking:1", NOW);
+    assert_eq!(store.remember(a, "key-1", first.clone()).await.unwrap(), first);
+    let late = answer("booking:2", NOW);
+    assert_eq!(store.remember(a, "key-1", late).await.unwrap(), first, "first wins");
+    assert_eq!(store.recall(a, "key-1").await.unwrap(), Some(first.clone()));
+    assert_eq!(store.recall(b, "key-1").await.unwrap(), None, "per business");
+    let later = answer("booking:3", "2027-01-02T08:00:00Z");
+    store.remember(b, "key-1", later.clone()).await.unwrap();
+    assert_eq!(store.forget_answers_before(at("2027-01-02T00:00:00Z")).await.unwrap(), 1);
+    assert_eq!(store.recall(a, "key-1").await.unwrap(), None);
+    assert_eq!(store.recall(b, "key-1").await.unwrap(), Some(later));
+}
+
+/// One account per email address; verification is recorded once.
+pub async fn accounts_are_unique_per_email(store: Arc<dyn Store>) {
+    let email = Email::parse("ana@example.org").unwrap();
+    let account = store.create_account(email.clone()).await.unwrap();
+    assert_eq!(account.verified_at, None);
+    assert!(store.create_account(email.clone()).await.is_err());
+    assert_eq!(store.account_by_email(&email).await.unwrap(), Some(account.clone()));
+    assert_eq!(store.account(account.id).await.unwrap(), Some(account.clone()));
+    assert!(store.verify_account(account.id, at(NOW)).await.unwrap());
+    assert!(store.verify_account(account.id, at("2027-02-01T00:00:00Z")).await.unwrap());
+    let verified = store.account(account.id).await.unwrap().unwrap();
+    assert_eq!(verified.verified_at, Some(at(NOW)), "the first proof is kept");
+    let other = Email::parse("bo@example.org").unwrap();
+    assert_eq!(store.account_by_email(&other).await.unwrap(), None);
 }

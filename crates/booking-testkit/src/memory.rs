@@ -11,18 +11,22 @@ use std::sync::Mutex;
 use async_trait::async_trait;
 use booking_core::anonymise::{anonymise_booking, anonymise_customer};
 use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
-use booking_core::catalog::{Agenda, Business, Customer, Event, Resource, Service, Session};
+use booking_core::catalog::{
+    Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
+};
 use booking_core::holds::{Hold, HoldTarget, LockDigest};
 use booking_core::ids::{
-    AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId,
-    ServiceId, SessionId,
+    AccountId, AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, JobId,
+    ResourceId, ServiceId, SessionId,
 };
+use booking_core::outbox::{BookingRef, Job, JobState, Outbox};
 use booking_core::schedule::Exception;
 use booking_core::store::{
-    AuditEntry, AuditLog, BookingStore, CatalogStore, CustomerStore, Decide, Occupancy,
-    SessionLoad, StoreError, TxError, TxOutcome, TxScope, TxView, Write,
+    AuditEntry, AuditLog, BookingStore, CatalogStore, CustomerStore, Decide, IdempotencyStore,
+    IdempotentAnswer, Occupancy, SessionLoad, StoreError, TxError, TxOutcome, TxScope, TxView,
+    Write,
 };
-use booking_core::time::{Interval, Timestamp};
+use booking_core::time::{Interval, SignedDuration, Timestamp};
 
 #[derive(Clone, Debug, Default)]
 struct State {
@@ -39,7 +43,10 @@ struct State {
     history: BTreeMap<BookingId, Vec<HistoryEntry>>,
     holds: BTreeMap<HoldId, Hold>,
     customers: BTreeMap<CustomerId, Customer>,
+    accounts: BTreeMap<AccountId, Account>,
     audit: Vec<AuditEntry>,
+    jobs: BTreeMap<JobId, Job>,
+    answers: BTreeMap<(BusinessId, String), IdempotentAnswer>,
 }
 
 impl State {
@@ -182,6 +189,29 @@ impl State {
                     let stored = self.bookings.get_mut(&booking).ok_or(TxError::Conflict)?;
                     stored.status = entry.to;
                     self.history.entry(booking).or_default().push(entry);
+                }
+                Write::Enqueue(new) => {
+                    let booking = match new.booking {
+                        BookingRef::Existing(id) => id,
+                        BookingRef::Created(n) => {
+                            outcome.bookings.get(n).ok_or(TxError::Conflict)?.id
+                        }
+                    };
+                    let id = JobId::new(self.id());
+                    let job = Job {
+                        id,
+                        business: new.business,
+                        effect: new.effect,
+                        event: new.event,
+                        booking,
+                        state: JobState::Pending,
+                        attempts: 0,
+                        run_at: new.run_at,
+                        lease_until: None,
+                        last_error: None,
+                        created_at: new.run_at,
+                    };
+                    self.jobs.insert(id, job);
                 }
             }
         }
@@ -611,6 +641,31 @@ impl CustomerStore for InMemoryStore {
         Ok(())
     }
 
+    async fn create_account(&self, email: Email) -> Result<Account, StoreError> {
+        let mut s = self.state();
+        if s.accounts.values().any(|a| a.email == email) {
+            return Err(StoreError::Duplicate("account email".into()));
+        }
+        let account = Account { id: AccountId::new(s.id()), email, verified_at: None };
+        s.accounts.insert(account.id, account.clone());
+        Ok(account)
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+        Ok(self.state().accounts.get(&id).cloned())
+    }
+
+    async fn account_by_email(&self, email: &Email) -> Result<Option<Account>, StoreError> {
+        Ok(self.state().accounts.values().find(|a| a.email == *email).cloned())
+    }
+
+    async fn verify_account(&self, id: AccountId, at: Timestamp) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let Some(account) = s.accounts.get_mut(&id) else { return Ok(false) };
+        account.verified_at.get_or_insert(at);
+        Ok(true)
+    }
+
     async fn anonymise_customer(
         &self,
         business: BusinessId,
@@ -644,5 +699,122 @@ impl AuditLog for InMemoryStore {
 
     async fn audit_entries(&self, business: BusinessId) -> Result<Vec<AuditEntry>, StoreError> {
         Ok(self.state().audit.iter().filter(|e| e.business == business).cloned().collect())
+    }
+}
+
+#[async_trait]
+impl Outbox for InMemoryStore {
+    async fn claim(
+        &self,
+        now: Timestamp,
+        lease: SignedDuration,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError> {
+        let mut s = self.state();
+        let mut due: Vec<&mut Job> = s
+            .jobs
+            .values_mut()
+            .filter(|j| match j.state {
+                JobState::Pending => j.run_at <= now,
+                JobState::Claimed => j.lease_until.is_some_and(|l| l <= now),
+                JobState::Done | JobState::Parked => false,
+            })
+            .collect();
+        due.sort_by_key(|j| (j.run_at, j.id));
+        let until = now.saturating_add(lease).unwrap_or(Timestamp::MAX);
+        Ok(due
+            .into_iter()
+            .take(limit)
+            .map(|job| {
+                job.state = JobState::Claimed;
+                job.attempts += 1;
+                job.lease_until = Some(until);
+                job.clone()
+            })
+            .collect())
+    }
+
+    async fn complete(&self, id: JobId, attempt: u32) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let Some(job) = s.jobs.get_mut(&id) else { return Ok(false) };
+        if job.state != JobState::Claimed || job.attempts != attempt {
+            return Ok(false);
+        }
+        job.state = JobState::Done;
+        job.lease_until = None;
+        Ok(true)
+    }
+
+    async fn fail(
+        &self,
+        id: JobId,
+        attempt: u32,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let Some(job) = s.jobs.get_mut(&id) else { return Ok(false) };
+        if job.state != JobState::Claimed || job.attempts != attempt {
+            return Ok(false);
+        }
+        job.lease_until = None;
+        job.last_error = Some(error.to_owned());
+        match retry_at {
+            Some(at) => {
+                job.state = JobState::Pending;
+                job.run_at = at;
+            }
+            None => job.state = JobState::Parked,
+        }
+        Ok(true)
+    }
+
+    async fn jobs(&self, business: BusinessId) -> Result<Vec<Job>, StoreError> {
+        Ok(self.state().jobs.values().filter(|j| j.business == business).cloned().collect())
+    }
+
+    async fn retry_parked(
+        &self,
+        business: BusinessId,
+        id: JobId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let Some(job) = s.jobs.get_mut(&id).filter(|j| j.business == business) else {
+            return Ok(false);
+        };
+        if job.state != JobState::Parked {
+            return Ok(false);
+        }
+        job.state = JobState::Pending;
+        job.run_at = now;
+        Ok(true)
+    }
+}
+
+#[async_trait]
+impl IdempotencyStore for InMemoryStore {
+    async fn recall(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<IdempotentAnswer>, StoreError> {
+        Ok(self.state().answers.get(&(business, key.to_owned())).cloned())
+    }
+
+    async fn remember(
+        &self,
+        business: BusinessId,
+        key: &str,
+        answer: IdempotentAnswer,
+    ) -> Result<IdempotentAnswer, StoreError> {
+        Ok(self.state().answers.entry((business, key.to_owned())).or_insert(answer).clone())
+    }
+
+    async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError> {
+        let mut s = self.state();
+        let count = s.answers.len();
+        s.answers.retain(|_, a| a.created_at >= before);
+        Ok(count - s.answers.len())
     }
 }

@@ -1,0 +1,430 @@
+//! §B3 The outbox: side effects written as jobs in the same transaction as the booking change.
+//!
+//! The engine appends a [`NewJob`] for every booking change it decides ([`jobs_for`]), so a
+//! committed booking always has its jobs and a rolled-back one never does. Workers
+//! [`Outbox::claim`] due jobs under a lease, run them, and either [`Outbox::complete`] them or
+//! [`Outbox::fail`] them; a failure is retried with exponential backoff ([`RetryPolicy`]) until
+//! it is parked. A worker that dies simply lets its lease lapse: the job is claimed again.
+//!
+//! Completion and failure name the attempt they belong to, so a worker whose lease was taken
+//! over cannot overwrite the newer attempt's outcome. Delivery to the outside world is made
+//! idempotent with [`Job::delivery_key`], which stays the same across every attempt of a job.
+//!
+//! Jobs carry no personal data: only ids and the kind of change. A handler reads the booking
+//! when it runs, so an anonymised customer's details never reach a queued email.
+
+use std::fmt;
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::booking::BookingStatus;
+use crate::ids::{BookingId, BusinessId, JobId};
+use crate::ports::Clock;
+use crate::store::{StoreError, Write};
+
+/// What a job does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Effect {
+    /// Tell the people concerned (§E): the customer and, per settings, the staff.
+    Notify,
+}
+
+impl Effect {
+    /// Every effect.
+    pub const ALL: [Self; 1] = [Self::Notify];
+
+    /// The stable code stored and shown (`notify`).
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Notify => "notify",
+        }
+    }
+
+    /// Parses [`Self::code`].
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|e| e.code() == text)
+    }
+}
+
+/// The booking change a job is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum BookingEvent {
+    /// A booking was made (or a hold confirmed).
+    Created,
+    /// A booking was moved: this is the new booking; its `rescheduled_from` names the old one.
+    Rescheduled,
+    /// A booking's status changed to this one.
+    Status(BookingStatus),
+}
+
+impl BookingEvent {
+    /// The stable code stored and shown (`booking.created`, `booking.canceled`, …).
+    #[must_use]
+    pub fn code(self) -> String {
+        match self {
+            Self::Created => "booking.created".to_owned(),
+            Self::Rescheduled => "booking.rescheduled".to_owned(),
+            Self::Status(status) => format!("booking.{}", status.code()),
+        }
+    }
+
+    /// Parses [`Self::code`].
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.strip_prefix("booking.")? {
+            "created" => Some(Self::Created),
+            "rescheduled" => Some(Self::Rescheduled),
+            status => BookingStatus::parse(status).map(Self::Status),
+        }
+    }
+}
+
+/// Which booking a new job is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookingRef {
+    /// A booking that exists.
+    Existing(BookingId),
+    /// The n-th booking (from 0) that the same transaction's writes create.
+    Created(usize),
+}
+
+/// A job to write in the transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewJob {
+    /// Tenant.
+    pub business: BusinessId,
+    /// What to do.
+    pub effect: Effect,
+    /// What happened.
+    pub event: BookingEvent,
+    /// To which booking.
+    pub booking: BookingRef,
+    /// Not before.
+    pub run_at: Timestamp,
+}
+
+/// Where a job is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum JobState {
+    /// Waiting for `run_at`.
+    Pending,
+    /// A worker holds it until `lease_until`.
+    Claimed,
+    /// Done; never run again.
+    Done,
+    /// Failed too often (or permanently); waits for an operator.
+    Parked,
+}
+
+impl JobState {
+    /// Every state.
+    pub const ALL: [Self; 4] = [Self::Pending, Self::Claimed, Self::Done, Self::Parked];
+
+    /// The stable code stored and shown.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Claimed => "claimed",
+            Self::Done => "done",
+            Self::Parked => "parked",
+        }
+    }
+
+    /// Parses [`Self::code`].
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == text)
+    }
+}
+
+/// A stored job.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Job {
+    /// Id.
+    pub id: JobId,
+    /// Tenant.
+    pub business: BusinessId,
+    /// What to do.
+    pub effect: Effect,
+    /// What happened.
+    pub event: BookingEvent,
+    /// To which booking.
+    pub booking: BookingId,
+    /// Where it is.
+    pub state: JobState,
+    /// How many times it was claimed (the current attempt's number once claimed).
+    pub attempts: u32,
+    /// Not before (the next retry's time after a failure).
+    pub run_at: Timestamp,
+    /// While claimed: until when the claim holds.
+    pub lease_until: Option<Timestamp>,
+    /// The last failure's message.
+    pub last_error: Option<String>,
+    /// When it was written.
+    pub created_at: Timestamp,
+}
+
+impl Job {
+    /// The key that makes delivery idempotent: the same for every attempt of this job, so an
+    /// email's `Message-ID` or a calendar event's id derived from it deduplicates a retry.
+    #[must_use]
+    pub fn delivery_key(&self) -> String {
+        format!("job-{}-{}", self.business, self.id)
+    }
+}
+
+/// The outbox port. Implementations MUST make [`Outbox::claim`] atomic: two concurrent claims
+/// never return the same job.
+#[async_trait]
+pub trait Outbox: Send + Sync {
+    /// Claims up to `limit` due jobs, oldest `run_at` first: pending ones with `run_at <= now`,
+    /// and claimed ones whose lease ended at or before `now` (their worker died). Each claimed
+    /// job's `attempts` grows by one and its lease runs until `now + lease`.
+    async fn claim(
+        &self,
+        now: Timestamp,
+        lease: SignedDuration,
+        limit: usize,
+    ) -> Result<Vec<Job>, StoreError>;
+    /// Marks attempt `attempt` of a job done. `false` (and no change) unless the job is claimed
+    /// with that attempt number: completing twice, or after the lease was taken over, is a no-op.
+    async fn complete(&self, id: JobId, attempt: u32) -> Result<bool, StoreError>;
+    /// Records that attempt `attempt` failed: back to pending until `retry_at`, or parked when it
+    /// is `None`. `false` (and no change) unless the job is claimed with that attempt number.
+    async fn fail(
+        &self,
+        id: JobId,
+        attempt: u32,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<bool, StoreError>;
+    /// A business's jobs, by id.
+    async fn jobs(&self, business: BusinessId) -> Result<Vec<Job>, StoreError>;
+    /// Puts a parked job of the business back to pending at `now` (an operator's retry).
+    async fn retry_parked(
+        &self,
+        business: BusinessId,
+        id: JobId,
+        now: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
+/// Appends the jobs of the booking changes in `writes`: one per effect for each booking created
+/// and for each status change (a reschedule's cancellation of the old booking is announced by
+/// the new booking's `booking.rescheduled`).
+#[must_use]
+pub fn jobs_for(business: BusinessId, writes: &[Write], now: Timestamp) -> Vec<NewJob> {
+    let moved: Vec<BookingId> = writes
+        .iter()
+        .filter_map(|w| match w {
+            Write::InsertBooking(new) => new.rescheduled_from,
+            _ => None,
+        })
+        .collect();
+    let mut created = 0;
+    let mut events = Vec::new();
+    for write in writes {
+        match write {
+            Write::InsertBooking(new) => {
+                let event = if new.rescheduled_from.is_some() {
+                    BookingEvent::Rescheduled
+                } else {
+                    BookingEvent::Created
+                };
+                events.push((event, BookingRef::Created(created)));
+                created += 1;
+            }
+            Write::ChangeStatus { booking, entry } if !moved.contains(booking) => {
+                events.push((BookingEvent::Status(entry.to), BookingRef::Existing(*booking)));
+            }
+            _ => {}
+        }
+    }
+    events
+        .into_iter()
+        .flat_map(|(event, booking)| {
+            Effect::ALL.into_iter().map(move |effect| NewJob {
+                business,
+                effect,
+                event,
+                booking,
+                run_at: now,
+            })
+        })
+        .collect()
+}
+
+/// When to retry a failed job.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// The wait after the first failure; each further failure doubles it.
+    pub first_delay: SignedDuration,
+    /// The longest wait.
+    pub max_delay: SignedDuration,
+    /// After this many failed attempts the job is parked.
+    pub max_attempts: u32,
+    /// How long a claim holds before another worker may take the job.
+    pub lease: SignedDuration,
+}
+
+impl Default for RetryPolicy {
+    /// 30 s, 1 min, 2 min, … capped at 1 h; parked after 10 attempts; 5-minute leases.
+    fn default() -> Self {
+        Self {
+            first_delay: SignedDuration::from_secs(30),
+            max_delay: SignedDuration::from_hours(1),
+            max_attempts: 10,
+            lease: SignedDuration::from_mins(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// When attempt number `attempt` (from 1) having failed at `now`, the job runs again; `None`
+    /// when it must be parked.
+    #[must_use]
+    pub fn retry_at(&self, attempt: u32, now: Timestamp) -> Option<Timestamp> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        let doublings = attempt.saturating_sub(1).min(30);
+        let delay = self.first_delay.checked_mul(1 << doublings).unwrap_or(self.max_delay);
+        let delay = if delay > self.max_delay { self.max_delay } else { delay };
+        Some(now.saturating_add(delay).unwrap_or(Timestamp::MAX))
+    }
+}
+
+/// Why a handler could not run a job.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum JobError {
+    /// Worth retrying (a timeout, a 5xx).
+    #[error("temporary failure: {0}")]
+    Retry(String),
+    /// Retrying cannot help (the address was refused); the job is parked at once.
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// Runs jobs of some effects.
+#[async_trait]
+pub trait JobHandler: Send + Sync {
+    /// Runs one job. MUST be idempotent per [`Job::delivery_key`]: a job may run again after a
+    /// crash between delivery and completion.
+    async fn handle(&self, job: &Job) -> Result<(), JobError>;
+}
+
+/// What one pass of [`drain`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Drained {
+    /// Jobs completed.
+    pub done: usize,
+    /// Jobs rescheduled after a failure.
+    pub retried: usize,
+    /// Jobs parked.
+    pub parked: usize,
+    /// Jobs whose lease was lost before their outcome was recorded.
+    pub lost: usize,
+}
+
+impl Drained {
+    /// Jobs claimed in all.
+    #[must_use]
+    pub const fn claimed(&self) -> usize {
+        self.done + self.retried + self.parked + self.lost
+    }
+}
+
+impl fmt::Display for Drained {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} done, {} retried, {} parked, {} lost",
+            self.done, self.retried, self.parked, self.lost
+        )
+    }
+}
+
+/// Claims and runs due jobs, `batch` at a time, until none is due at the clock's time. The worker
+/// loop calls it on every tick; tests call it to run the outbox synchronously.
+pub async fn drain(
+    outbox: &dyn Outbox,
+    clock: &dyn Clock,
+    handler: &dyn JobHandler,
+    policy: &RetryPolicy,
+    batch: usize,
+) -> Result<Drained, StoreError> {
+    let mut report = Drained::default();
+    loop {
+        let jobs = outbox.claim(clock.now(), policy.lease, batch.max(1)).await?;
+        if jobs.is_empty() {
+            return Ok(report);
+        }
+        for job in jobs {
+            let recorded = match handler.handle(&job).await {
+                Ok(()) => {
+                    let ok = outbox.complete(job.id, job.attempts).await?;
+                    report.done += usize::from(ok);
+                    ok
+                }
+                Err(error) => {
+                    let retry_at = match &error {
+                        JobError::Retry(_) => policy.retry_at(job.attempts, clock.now()),
+                        JobError::Permanent(_) => None,
+                    };
+                    let ok =
+                        outbox.fail(job.id, job.attempts, &error.to_string(), retry_at).await?;
+                    if ok && retry_at.is_some() {
+                        report.retried += 1;
+                    } else if ok {
+                        report.parked += 1;
+                    }
+                    ok
+                }
+            };
+            report.lost += usize::from(!recorded);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> Timestamp {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn backoff_doubles_then_caps_then_parks() {
+        let policy = RetryPolicy::default();
+        let now = at("2027-01-01T00:00:00Z");
+        let waits: Vec<i64> = (1..10)
+            .map(|n| policy.retry_at(n, now).unwrap().duration_since(now).as_secs())
+            .collect();
+        assert_eq!(waits, [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]);
+        assert_eq!(policy.retry_at(10, now), None);
+        assert_eq!(policy.retry_at(u32::MAX, now), None);
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for status in BookingStatus::ALL {
+            let event = BookingEvent::Status(status);
+            assert_eq!(BookingEvent::parse(&event.code()), Some(event));
+        }
+        for event in [BookingEvent::Created, BookingEvent::Rescheduled] {
+            assert_eq!(BookingEvent::parse(&event.code()), Some(event));
+        }
+        assert_eq!(BookingEvent::parse("created"), None);
+        for state in JobState::ALL {
+            assert_eq!(JobState::parse(state.code()), Some(state));
+        }
+        for effect in Effect::ALL {
+            assert_eq!(Effect::parse(effect.code()), Some(effect));
+        }
+    }
+}
