@@ -1,0 +1,334 @@
+//! Rows to domain values. Column names are the same in both databases.
+
+use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, HistoryEntry, Role};
+use booking_core::catalog::{
+    Account, Agenda, Business, Contact, Customer, Email, Event, EventKind, Resource, ResourceKind,
+    Service, Session,
+};
+use booking_core::holds::{Hold, HoldTarget, LockDigest};
+use booking_core::ids::{
+    AccountId, AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, JobId,
+    ResourceId, ServiceId, SessionId,
+};
+use booking_core::outbox::{BookingEvent, Effect, Job, JobState};
+use booking_core::schedule::Exception;
+use booking_core::settings::Locale;
+use booking_core::store::{AuditEntry, IdempotentAnswer, StoreError};
+use booking_core::time::{Interval, Zone};
+
+use crate::{Cells, corrupt, count, duration, instant, json};
+
+fn interval(row: &impl Cells, start: &str, end: &str) -> Result<Interval, StoreError> {
+    Interval::new(instant(row.int(start)?)?, instant(row.int(end)?)?)
+        .map_err(|e| corrupt("interval", e))
+}
+
+fn opt_instant(row: &impl Cells, column: &str) -> Result<Option<jiff::Timestamp>, StoreError> {
+    row.opt_int(column)?.map(instant).transpose()
+}
+
+fn opt_duration(
+    row: &impl Cells,
+    column: &str,
+) -> Result<Option<booking_core::time::SignedDuration>, StoreError> {
+    Ok(row.opt_int(column)?.map(duration))
+}
+
+fn zone(row: &impl Cells) -> Result<Zone, StoreError> {
+    let name = row.text("zone")?;
+    Zone::parse(&name).map_err(|e| corrupt("zone", e))
+}
+
+fn email(text: Option<String>) -> Result<Option<Email>, StoreError> {
+    text.map(|t| Email::parse(&t).map_err(|e| corrupt("email", e))).transpose()
+}
+
+fn status(text: &str) -> Result<BookingStatus, StoreError> {
+    BookingStatus::parse(text).ok_or_else(|| corrupt("status", text))
+}
+
+fn actor(row: &impl Cells) -> Result<Actor, StoreError> {
+    let role = row.text("actor_role")?;
+    let role = Role::parse(&role).ok_or_else(|| corrupt("role", role))?;
+    Ok(Actor { role, user: row.opt_int("actor_user")? })
+}
+
+fn contact(row: &impl Cells) -> Result<Contact, StoreError> {
+    Ok(Contact {
+        first_name: row.text("first_name")?,
+        last_name: row.text("last_name")?,
+        email: email(row.opt_text("email")?)?,
+        phone: row.opt_text("phone")?,
+    })
+}
+
+fn id_of(row: &impl Cells, column: &str) -> Result<i64, StoreError> {
+    row.opt_int(column)?.ok_or_else(|| corrupt(column, "missing"))
+}
+
+/// A `businesses` row.
+pub fn business(row: &impl Cells) -> Result<Business, StoreError> {
+    let locale = row.text("locale")?;
+    Ok(Business {
+        id: BusinessId::new(row.int("id")?),
+        name: row.text("name")?,
+        zone: zone(row)?,
+        locale: Locale::parse(&locale).ok_or_else(|| corrupt("locale", locale))?,
+        settings: json::read_settings(&row.text("settings")?)?,
+        email: email(row.opt_text("email")?)?,
+        phone: row.opt_text("phone")?,
+        address: row.opt_text("address")?,
+    })
+}
+
+/// The stored code of a resource kind.
+#[must_use]
+pub const fn resource_kind(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Staff => "staff",
+        ResourceKind::Desk => "desk",
+    }
+}
+
+/// A `resources` row.
+pub fn resource(row: &impl Cells) -> Result<Resource, StoreError> {
+    let kind = match row.text("kind")?.as_str() {
+        "staff" => ResourceKind::Staff,
+        "desk" => ResourceKind::Desk,
+        other => return Err(corrupt("resource kind", other)),
+    };
+    Ok(Resource {
+        id: ResourceId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        kind,
+        name: row.text("name")?,
+        email: email(row.opt_text("email")?)?,
+        zone: zone(row)?,
+        hours: json::read_hours(&row.text("hours")?)?,
+    })
+}
+
+/// An `exceptions` row with its resource.
+pub fn exception(row: &impl Cells) -> Result<(ResourceId, Exception), StoreError> {
+    Ok((
+        ResourceId::new(row.int("resource_id")?),
+        Exception {
+            id: Some(ExceptionId::new(row.int("id")?)),
+            interval: interval(row, "start_us", "end_us")?,
+            label: row.text("label")?,
+        },
+    ))
+}
+
+/// An `agendas` row with its resources and services (from the link tables, in order).
+pub fn agenda(
+    row: &impl Cells,
+    resources: Vec<ResourceId>,
+    services: Vec<ServiceId>,
+) -> Result<Agenda, StoreError> {
+    Ok(Agenda {
+        id: AgendaId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        name: row.text("name")?,
+        slug: row.text("slug")?,
+        resources,
+        services,
+        hold_ttl: opt_duration(row, "hold_ttl_s")?,
+        backoffice_booking: row.flag("backoffice_booking")?,
+    })
+}
+
+/// A `services` row.
+pub fn service(row: &impl Cells) -> Result<Service, StoreError> {
+    Ok(Service {
+        id: ServiceId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        name: row.text("name")?,
+        slug: row.text("slug")?,
+        duration: duration(row.int("duration_s")?),
+        step: opt_duration(row, "step_s")?,
+        buffer_before: duration(row.int("buffer_before_s")?),
+        buffer_after: duration(row.int("buffer_after_s")?),
+        price_minor: row.int("price_minor")?,
+        default_status: row.opt_text("default_status")?.as_deref().map(status).transpose()?,
+        min_before_booking: opt_duration(row, "min_before_booking_s")?,
+        min_before_cancel: opt_duration(row, "min_before_cancel_s")?,
+        min_before_reschedule: opt_duration(row, "min_before_reschedule_s")?,
+    })
+}
+
+/// The stored code of an event kind.
+#[must_use]
+pub const fn event_kind(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Event => "event",
+        EventKind::Course => "course",
+    }
+}
+
+/// An `events` row.
+pub fn event(row: &impl Cells) -> Result<Event, StoreError> {
+    let kind = match row.text("kind")?.as_str() {
+        "event" => EventKind::Event,
+        "course" => EventKind::Course,
+        other => return Err(corrupt("event kind", other)),
+    };
+    Ok(Event {
+        id: EventId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        kind,
+        name: row.text("name")?,
+        location: row.opt_text("location")?,
+        capacity: count(row.int("capacity")?, "capacity")?,
+        price_minor: row.int("price_minor")?,
+    })
+}
+
+/// A `sessions` row.
+pub fn session(row: &impl Cells) -> Result<Session, StoreError> {
+    Ok(Session {
+        id: SessionId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        event: EventId::new(row.int("event_id")?),
+        interval: interval(row, "start_us", "end_us")?,
+        capacity: count(row.int("capacity")?, "capacity")?,
+        leader: row.opt_int("leader_id")?.map(ResourceId::new),
+    })
+}
+
+/// A `customers` row.
+pub fn customer(row: &impl Cells) -> Result<Customer, StoreError> {
+    Ok(Customer {
+        id: CustomerId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        account: row.opt_int("account_id")?.map(AccountId::new),
+        contact: contact(row)?,
+        notes: row.text("notes")?,
+        fields: json::read_pairs(&row.text("fields")?)?,
+        anonymised_at: opt_instant(row, "anonymised_at_us")?,
+    })
+}
+
+/// An `accounts` row.
+pub fn account(row: &impl Cells) -> Result<Account, StoreError> {
+    let address = row.text("email")?;
+    Ok(Account {
+        id: AccountId::new(row.int("id")?),
+        email: Email::parse(&address).map_err(|e| corrupt("email", e))?,
+        verified_at: opt_instant(row, "verified_at_us")?,
+    })
+}
+
+/// A `bookings` row.
+pub fn booking(row: &impl Cells) -> Result<Booking, StoreError> {
+    let target = match row.text("kind")?.as_str() {
+        "appointment" => BookingTarget::Appointment {
+            agenda: AgendaId::new(id_of(row, "agenda_id")?),
+            service: ServiceId::new(id_of(row, "service_id")?),
+            resource: ResourceId::new(id_of(row, "resource_id")?),
+            slot: interval(row, "slot_start_us", "slot_end_us")?,
+            busy: interval(row, "busy_start_us", "busy_end_us")?,
+        },
+        "session" => BookingTarget::Session {
+            session: SessionId::new(id_of(row, "session_id")?),
+            seats: count(row.int("seats")?, "seats")?,
+        },
+        other => return Err(corrupt("booking kind", other)),
+    };
+    Ok(Booking {
+        id: BookingId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        target,
+        customer: row.opt_int("customer_id")?.map(CustomerId::new),
+        contact: contact(row)?,
+        answers: json::read_pairs(&row.text("answers")?)?,
+        status: status(&row.text("status")?)?,
+        created_at: instant(row.int("created_at_us")?)?,
+        rescheduled_from: row.opt_int("rescheduled_from")?.map(BookingId::new),
+    })
+}
+
+/// A `booking_history` row.
+pub fn history_entry(row: &impl Cells) -> Result<HistoryEntry, StoreError> {
+    Ok(HistoryEntry {
+        at: instant(row.int("at_us")?)?,
+        actor: actor(row)?,
+        from: row.opt_text("from_status")?.as_deref().map(status).transpose()?,
+        to: status(&row.text("to_status")?)?,
+        reason: row.opt_text("reason")?,
+    })
+}
+
+/// A `holds` row.
+pub fn hold(row: &impl Cells) -> Result<Hold, StoreError> {
+    let digest = row.text("lock_digest")?;
+    let target = match row.text("kind")?.as_str() {
+        "slot" => HoldTarget::Slot {
+            agenda: AgendaId::new(id_of(row, "agenda_id")?),
+            service: ServiceId::new(id_of(row, "service_id")?),
+            resource: ResourceId::new(id_of(row, "resource_id")?),
+            slot: interval(row, "slot_start_us", "slot_end_us")?,
+            busy: interval(row, "busy_start_us", "busy_end_us")?,
+        },
+        "session" => HoldTarget::Session {
+            session: SessionId::new(id_of(row, "session_id")?),
+            seats: count(row.int("seats")?, "seats")?,
+        },
+        other => return Err(corrupt("hold kind", other)),
+    };
+    Ok(Hold {
+        id: HoldId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        lock: LockDigest::from_hex(&digest).ok_or_else(|| corrupt("lock digest", digest))?,
+        target,
+        created_at: instant(row.int("created_at_us")?)?,
+        expires_at: instant(row.int("expires_at_us")?)?,
+    })
+}
+
+/// An `outbox` row.
+pub fn job(row: &impl Cells) -> Result<Job, StoreError> {
+    let effect = row.text("effect")?;
+    let event = row.text("event")?;
+    let state = row.text("state")?;
+    Ok(Job {
+        id: JobId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        effect: Effect::parse(&effect).ok_or_else(|| corrupt("effect", effect))?,
+        event: BookingEvent::parse(&event).ok_or_else(|| corrupt("event", event))?,
+        booking: BookingId::new(row.int("booking_id")?),
+        state: JobState::parse(&state).ok_or_else(|| corrupt("job state", state))?,
+        attempts: count(row.int("attempts")?, "attempts")?,
+        run_at: instant(row.int("run_at_us")?)?,
+        lease_until: opt_instant(row, "lease_until_us")?,
+        last_error: row.opt_text("last_error")?,
+        created_at: instant(row.int("created_at_us")?)?,
+    })
+}
+
+/// An `audit_log` row.
+pub fn audit_entry(row: &impl Cells) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        business: BusinessId::new(row.int("business_id")?),
+        at: instant(row.int("at_us")?)?,
+        actor: actor(row)?,
+        action: row.text("action")?,
+        subject: row.text("subject")?,
+    })
+}
+
+/// An `idempotency_keys` row.
+pub fn answer(row: &impl Cells) -> Result<IdempotentAnswer, StoreError> {
+    let status = row.int("status")?;
+    Ok(IdempotentAnswer {
+        fingerprint: row.text("fingerprint")?,
+        status: u16::try_from(status).map_err(|e| corrupt("status", e))?,
+        subject: row.text("subject")?,
+        created_at: instant(row.int("created_at_us")?)?,
+    })
+}
+
+/// An `external_busy` row.
+pub fn external_busy(row: &impl Cells) -> Result<(ResourceId, Interval), StoreError> {
+    Ok((ResourceId::new(row.int("resource_id")?), interval(row, "start_us", "end_us")?))
+}

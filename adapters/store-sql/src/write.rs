@@ -1,0 +1,143 @@
+//! Domain values to column values, shared by both adapters' `INSERT`s, and the values a
+//! transaction returns (built from what was written, as it will read back).
+
+use booking_core::booking::{Booking, BookingTarget, NewBooking};
+use booking_core::holds::{Hold, HoldTarget, NewHold};
+use booking_core::ids::{BookingId, HoldId};
+use booking_core::time::Interval;
+
+use crate::{micros, stored};
+
+/// The columns that say what a booking or hold occupies.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Target {
+    /// `appointment`/`slot` or `session`.
+    pub kind: &'static str,
+    /// Agenda, service, resource of an appointment.
+    pub agenda: Option<i64>,
+    /// The service.
+    pub service: Option<i64>,
+    /// The resource.
+    pub resource: Option<i64>,
+    /// Slot start and end (µs).
+    pub slot: Option<(i64, i64)>,
+    /// Busy start and end (µs): what the no-overlap rule applies to.
+    pub busy: Option<(i64, i64)>,
+    /// The session of a seat booking.
+    pub session: Option<i64>,
+    /// Seats (1 for an appointment).
+    pub seats: i64,
+}
+
+fn span(i: Interval) -> (i64, i64) {
+    (micros(i.start()), micros(i.end()))
+}
+
+impl Target {
+    /// The columns of a booking's target.
+    #[must_use]
+    pub fn of_booking(target: &BookingTarget) -> Self {
+        match target {
+            BookingTarget::Appointment { agenda, service, resource, slot, busy } => Self {
+                kind: "appointment",
+                agenda: Some(agenda.get()),
+                service: Some(service.get()),
+                resource: Some(resource.get()),
+                slot: Some(span(*slot)),
+                busy: Some(span(*busy)),
+                session: None,
+                seats: 1,
+            },
+            BookingTarget::Session { session, seats } => Self::seats(session.get(), *seats),
+        }
+    }
+
+    /// The columns of a hold's target.
+    #[must_use]
+    pub fn of_hold(target: &HoldTarget) -> Self {
+        match target {
+            HoldTarget::Slot { agenda, service, resource, slot, busy } => Self {
+                kind: "slot",
+                agenda: Some(agenda.get()),
+                service: Some(service.get()),
+                resource: Some(resource.get()),
+                slot: Some(span(*slot)),
+                busy: Some(span(*busy)),
+                session: None,
+                seats: 1,
+            },
+            HoldTarget::Session { session, seats } => Self::seats(session.get(), *seats),
+        }
+    }
+
+    fn seats(session: i64, seats: u32) -> Self {
+        Self {
+            kind: "session",
+            agenda: None,
+            service: None,
+            resource: None,
+            slot: None,
+            busy: None,
+            session: Some(session),
+            seats: i64::from(seats),
+        }
+    }
+}
+
+fn stored_interval(i: Interval) -> Interval {
+    Interval::new(stored(i.start()), stored(i.end())).unwrap_or(i)
+}
+
+fn stored_booking_target(target: &BookingTarget) -> BookingTarget {
+    match target {
+        BookingTarget::Appointment { agenda, service, resource, slot, busy } => {
+            BookingTarget::Appointment {
+                agenda: *agenda,
+                service: *service,
+                resource: *resource,
+                slot: stored_interval(*slot),
+                busy: stored_interval(*busy),
+            }
+        }
+        BookingTarget::Session { .. } => target.clone(),
+    }
+}
+
+/// The booking a `NewBooking` becomes under `id`, as it reads back.
+#[must_use]
+pub fn booking(id: BookingId, new: NewBooking) -> Booking {
+    Booking {
+        id,
+        business: new.business,
+        target: stored_booking_target(&new.target),
+        customer: new.customer,
+        contact: new.contact,
+        answers: new.answers,
+        status: new.status,
+        created_at: stored(new.created_at),
+        rescheduled_from: new.rescheduled_from,
+    }
+}
+
+/// The hold a `NewHold` becomes under `id`, as it reads back.
+#[must_use]
+pub fn hold(id: HoldId, new: NewHold) -> Hold {
+    let target = match new.target {
+        HoldTarget::Slot { agenda, service, resource, slot, busy } => HoldTarget::Slot {
+            agenda,
+            service,
+            resource,
+            slot: stored_interval(slot),
+            busy: stored_interval(busy),
+        },
+        session @ HoldTarget::Session { .. } => session,
+    };
+    Hold {
+        id,
+        business: new.business,
+        lock: new.lock,
+        target,
+        created_at: stored(new.created_at),
+        expires_at: stored(new.expires_at),
+    }
+}

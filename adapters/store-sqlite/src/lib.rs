@@ -1,0 +1,181 @@
+//! # booking-store-sqlite
+//!
+//! Every storage port of `booking-core` on one SQLite file: the embedded default (§B1).
+//!
+//! - The file is created on first start and migrated automatically ([`SqliteStore::open`]).
+//! - WAL journal, `synchronous = FULL`: a booking is acknowledged only once its commit is on
+//!   disk (ADR 0003), `foreign_keys = ON`, a `busy_timeout` for other processes.
+//! - Every write transaction starts with `BEGIN IMMEDIATE`, so it holds SQLite's single write
+//!   lock from its first read: the core decides on data no one else can change before commit.
+//!   Inside one process, writers also queue on an async mutex rather than spinning in SQLite's
+//!   busy handler.
+//! - A trigger on the `occupancy` table refuses overlapping appointments and holds on one
+//!   resource, and a `CHECK` on `sessions.booked_seats` refuses overbooking: the database's
+//!   own defence, reported as [`TxError::Conflict`](booking_core::store::TxError::Conflict).
+
+mod bookings;
+mod catalog;
+mod customers;
+mod outbox;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use booking_core::store::{StoreError, TxError};
+use booking_store_sql::Cells;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, Sqlite, Transaction};
+use tokio::sync::{Mutex, MutexGuard};
+
+/// The migrations, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// How long a writer of another process may make us wait for the write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The storage ports on a SQLite database.
+pub struct SqliteStore {
+    pool: SqlitePool,
+    writer: Mutex<()>,
+    guard: Option<Box<dyn std::any::Any + Send + Sync>>,
+}
+
+impl std::fmt::Debug for SqliteStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SqliteStore").field("pool", &self.pool).finish_non_exhaustive()
+    }
+}
+
+/// A write transaction with the process's write turn.
+struct Writer<'a> {
+    tx: Transaction<'static, Sqlite>,
+    _turn: MutexGuard<'a, ()>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file at `path` and migrates it.
+    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
+        Self::with_options(options).await
+    }
+
+    /// Opens a database from a `sqlite:` URL (`sqlite://data/booking.db`) and migrates it.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(unavailable)?
+            .create_if_missing(true);
+        Self::with_options(options).await
+    }
+
+    async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
+        let options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(BUSY_TIMEOUT);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(unavailable)?;
+        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Self { pool, writer: Mutex::new(()), guard: None })
+    }
+
+    /// Keeps `guard` alive as long as the store (a test's temporary directory, say).
+    #[must_use]
+    pub fn keeping(mut self, guard: impl std::any::Any + Send + Sync) -> Self {
+        self.guard = Some(Box::new(guard));
+        self
+    }
+
+    /// The connection pool (for tools and tests that inspect the database).
+    #[must_use]
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Starts a write transaction: this process's turn, then SQLite's write lock.
+    async fn write(&self) -> Result<Writer<'_>, StoreError> {
+        let turn = self.writer.lock().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        Ok(Writer { tx, _turn: turn })
+    }
+}
+
+impl Writer<'_> {
+    async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await.map_err(unavailable)
+    }
+}
+
+/// A driver error as a store error: uniqueness is `Duplicate`, the rest `Unavailable`.
+fn unavailable(error: sqlx::Error) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            return StoreError::Duplicate(db.message().to_owned());
+        }
+    }
+    StoreError::Unavailable(error.to_string())
+}
+
+/// A driver error inside a booking transaction: the database's own no-overlap and capacity
+/// defences are `Conflict`.
+fn tx_error(error: sqlx::Error) -> TxError {
+    if let sqlx::Error::Database(db) = &error {
+        let message = db.message();
+        if message.contains("occupancy_overlap") || db.is_check_violation() {
+            return TxError::Conflict;
+        }
+    }
+    TxError::Store(unavailable(error))
+}
+
+/// A list of ids as the JSON array `json_each` reads.
+fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
+    serde_json::Value::from(ids.into_iter().collect::<Vec<_>>()).to_string()
+}
+
+struct Cols<'r>(&'r SqliteRow);
+
+impl Cells for Cols<'_> {
+    fn int(&self, column: &str) -> Result<i64, StoreError> {
+        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+
+    fn flag(&self, column: &str) -> Result<bool, StoreError> {
+        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+/// Reads every row with `read`.
+fn all<'r, T>(
+    rows: &'r [SqliteRow],
+    read: impl Fn(&Cols<'r>) -> Result<T, StoreError>,
+) -> Result<Vec<T>, StoreError> {
+    rows.iter().map(|r| read(&Cols(r))).collect()
+}
+
+/// Reads an optional row with `read`.
+fn one<'r, T>(
+    row: Option<&'r SqliteRow>,
+    read: impl Fn(&Cols<'r>) -> Result<T, StoreError>,
+) -> Result<Option<T>, StoreError> {
+    row.map(|r| read(&Cols(r))).transpose()
+}
