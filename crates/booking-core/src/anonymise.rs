@@ -7,8 +7,10 @@
 //!   name, which may itself be personal), the link to a login account;
 //! - each of the customer's bookings: the contact snapshot (name, email, phone) and the answers
 //!   to custom fields;
+//! - the free-text reasons in those bookings' histories (who changed what, and when, is kept);
 //! - adapters additionally erase what they hold for those bookings: calendar-event attendee
 //!   entries and queued notifications (they call [`anonymise_booking`] on what they store).
+//!   Outbox jobs carry only ids, so a queued notification reads the erased booking when it runs.
 //!
 //! Idempotent: anonymising twice changes nothing the second time. The audit entry records who
 //! and when, never the erased values.
@@ -32,6 +34,7 @@ pub const ERASED_FIELDS: &[&str] = &[
     "booking.contact.email",
     "booking.contact.phone",
     "booking.custom_field_answers",
+    "booking.history.reason",
     "calendar_event.attendees",
     "outbox.queued_notifications",
 ];

@@ -342,7 +342,8 @@ pub trait BookingStore: Send + Sync {
         business: BusinessId,
         customer: CustomerId,
     ) -> Result<Vec<Booking>, StoreError>;
-    /// A booking's history, oldest first. Entries are never changed or removed.
+    /// A booking's history, oldest first. Entries are never removed; only anonymisation changes
+    /// them (it erases their free-text reasons).
     async fn history(
         &self,
         business: BusinessId,
@@ -382,8 +383,9 @@ pub trait CustomerStore: Send + Sync {
     /// Records that the account's owner proved the address; `false` if there is no such account.
     async fn verify_account(&self, id: AccountId, at: Timestamp) -> Result<bool, StoreError>;
     /// In one transaction: replace the customer by [`crate::anonymise::anonymise_customer`],
-    /// every booking of the customer by [`crate::anonymise::anonymise_booking`] (and erase what
-    /// the adapter keeps for them), and append `audit`. Returns the anonymised record, `None` if
+    /// every booking of the customer by [`crate::anonymise::anonymise_booking`], erase the
+    /// reasons in those bookings' histories (and whatever else the adapter keeps for them), and
+    /// append `audit`. Returns the anonymised record, `None` if
     /// there is no such customer. Idempotent.
     async fn anonymise_customer(
         &self,

@@ -680,10 +680,17 @@ impl CustomerStore for InMemoryStore {
         };
         let erased = anonymise_customer(&customer, at);
         s.customers.insert(id, erased.clone());
+        let mut theirs = Vec::new();
         for booking in
             s.bookings.values_mut().filter(|b| b.business == business && b.customer == Some(id))
         {
             *booking = anonymise_booking(booking);
+            theirs.push(booking.id);
+        }
+        for booking in theirs {
+            for entry in s.history.get_mut(&booking).into_iter().flatten() {
+                entry.reason = None;
+            }
         }
         s.audit.push(audit);
         Ok(Some(erased))

@@ -1,0 +1,556 @@
+//! `BookingStore`: occupancy, the booking transaction, bookings, history and holds.
+
+use async_trait::async_trait;
+use booking_core::booking::{Booking, BookingStatus, HistoryEntry};
+use booking_core::holds::{Hold, LockDigest};
+use booking_core::ids::{BookingId, BusinessId, CustomerId, HoldId, ResourceId, SessionId};
+use booking_core::outbox::{BookingRef, JobState};
+use booking_core::store::{
+    BookingStore, Decide, Occupancy, SessionLoad, StoreError, TxError, TxOutcome, TxScope,
+    TxView, Write,
+};
+use booking_core::time::{Interval, Timestamp};
+use booking_store_sql::write::Target;
+use booking_store_sql::{json, micros, read, write};
+use sqlx::{Row, PgConnection};
+
+use crate::{Cols, PgStore, all, id_list, one, retryable, tx_error, unavailable};
+
+const OCCUPYING: &str = "('pending', 'approved', 'no_show')";
+
+async fn occupancy(
+    conn: &mut PgConnection,
+    business: BusinessId,
+    resources: &[ResourceId],
+    window: Interval,
+) -> Result<Occupancy, StoreError> {
+    let resources = id_list(resources.iter().map(|r| r.get()));
+    let bookings = sqlx::query(&format!(
+        "SELECT * FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
+         AND status IN {OCCUPYING} AND resource_id = ANY($2) \
+         AND busy_start_us < $4 AND busy_end_us > $3 ORDER BY id"
+    ))
+    .bind(business.get())
+    .bind(&resources)
+    .bind(micros(window.start()))
+    .bind(micros(window.end()))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(unavailable)?;
+    let holds = sqlx::query(
+        "SELECT * FROM holds WHERE business_id = $1 AND kind = 'slot' \
+         AND resource_id = ANY($2) \
+         AND busy_start_us < $4 AND busy_end_us > $3 ORDER BY id",
+    )
+    .bind(business.get())
+    .bind(&resources)
+    .bind(micros(window.start()))
+    .bind(micros(window.end()))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(unavailable)?;
+    Ok(Occupancy { bookings: all(&bookings, read::booking)?, holds: all(&holds, read::hold)? })
+}
+
+async fn session_loads(
+    conn: &mut PgConnection,
+    business: BusinessId,
+    sessions: &[SessionId],
+) -> Result<Vec<SessionLoad>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT * FROM sessions WHERE business_id = $1 \
+         AND id = ANY($2) ORDER BY id",
+    )
+    .bind(business.get())
+    .bind(id_list(sessions.iter().map(|s| s.get())))
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(unavailable)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let session = read::session(&Cols(row))?;
+        let booked: i64 = row.try_get("booked_seats").map_err(unavailable)?;
+        let holds = sqlx::query("SELECT * FROM holds WHERE session_id = $1 ORDER BY id")
+            .bind(session.id.get())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+        out.push(SessionLoad {
+            session,
+            booked_seats: booking_store_sql::count(booked, "booked seats")?,
+            holds: all(&holds, read::hold)?,
+        });
+    }
+    Ok(out)
+}
+
+async fn view(conn: &mut PgConnection, scope: &TxScope) -> Result<TxView, StoreError> {
+    let b = scope.business;
+    let occupancy = match scope.window {
+        Some(window) => occupancy(conn, b, &scope.resources, window).await?,
+        None => Occupancy::default(),
+    };
+    let lock_holds = match &scope.lock {
+        Some(lock) => {
+            let rows = sqlx::query(
+                "SELECT * FROM holds WHERE business_id = $1 AND lock_digest = $2 ORDER BY id",
+            )
+            .bind(b.get())
+            .bind(lock.to_hex())
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+            all(&rows, read::hold)?
+        }
+        None => Vec::new(),
+    };
+    let bookings = if scope.bookings.is_empty() {
+        Vec::new()
+    } else {
+        let rows = sqlx::query(
+            "SELECT * FROM bookings WHERE business_id = $1 \
+             AND id = ANY($2) ORDER BY id",
+        )
+        .bind(b.get())
+        .bind(id_list(scope.bookings.iter().map(|x| x.get())))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(unavailable)?;
+        all(&rows, read::booking)?
+    };
+    let sessions = if scope.sessions.is_empty() {
+        Vec::new()
+    } else {
+        session_loads(conn, b, &scope.sessions).await?
+    };
+    Ok(TxView { occupancy, lock_holds, bookings, sessions })
+}
+
+/// What a booking or hold occupies: a row of `occupancy`, or seats of its session.
+async fn occupy(
+    conn: &mut PgConnection,
+    target: &Target,
+    booking: Option<i64>,
+    hold: Option<i64>,
+) -> Result<(), sqlx::Error> {
+    if let (Some(resource), Some((start, end))) = (target.resource, target.busy) {
+        sqlx::query(
+            "INSERT INTO occupancy (resource_id, start_us, end_us, booking_id, hold_id) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(resource)
+        .bind(start)
+        .bind(end)
+        .bind(booking)
+        .bind(hold)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn add_seats(conn: &mut PgConnection, session: i64, seats: i64) -> Result<(), TxError> {
+    let done = sqlx::query("UPDATE sessions SET booked_seats = booked_seats + $2 WHERE id = $1")
+        .bind(session)
+        .bind(seats)
+        .execute(&mut *conn)
+        .await
+        .map_err(tx_error)?;
+    if done.rows_affected() == 1 { Ok(()) } else { Err(TxError::Conflict) }
+}
+
+async fn insert_hold(
+    conn: &mut PgConnection,
+    new: booking_core::holds::NewHold,
+) -> Result<Hold, TxError> {
+    let t = Target::of_hold(&new.target);
+    let row = sqlx::query(
+        "INSERT INTO holds (business_id, lock_digest, kind, agenda_id, service_id, resource_id, \
+         slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, \
+         created_at_us, expires_at_us) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+    )
+    .bind(new.business.get())
+    .bind(new.lock.to_hex())
+    .bind(t.kind)
+    .bind(t.agenda)
+    .bind(t.service)
+    .bind(t.resource)
+    .bind(t.slot.map(|s| s.0))
+    .bind(t.slot.map(|s| s.1))
+    .bind(t.busy.map(|s| s.0))
+    .bind(t.busy.map(|s| s.1))
+    .bind(t.session)
+    .bind(t.seats)
+    .bind(micros(new.created_at))
+    .bind(micros(new.expires_at))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(tx_error)?;
+    let id: i64 = row.try_get("id").map_err(tx_error)?;
+    occupy(conn, &t, None, Some(id)).await.map_err(tx_error)?;
+    Ok(write::hold(HoldId::new(id), new))
+}
+
+async fn insert_booking(
+    conn: &mut PgConnection,
+    new: booking_core::booking::NewBooking,
+) -> Result<Booking, TxError> {
+    let t = Target::of_booking(&new.target);
+    let row = sqlx::query(
+        "INSERT INTO bookings (business_id, kind, agenda_id, service_id, resource_id, \
+         slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, customer_id, \
+         first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+         $18, $19, $20) RETURNING id",
+    )
+    .bind(new.business.get())
+    .bind(t.kind)
+    .bind(t.agenda)
+    .bind(t.service)
+    .bind(t.resource)
+    .bind(t.slot.map(|s| s.0))
+    .bind(t.slot.map(|s| s.1))
+    .bind(t.busy.map(|s| s.0))
+    .bind(t.busy.map(|s| s.1))
+    .bind(t.session)
+    .bind(t.seats)
+    .bind(new.customer.map(CustomerId::get))
+    .bind(&new.contact.first_name)
+    .bind(&new.contact.last_name)
+    .bind(new.contact.email.as_ref().map(|e| e.as_str()))
+    .bind(&new.contact.phone)
+    .bind(json::pairs(&new.answers))
+    .bind(new.status.code())
+    .bind(micros(new.created_at))
+    .bind(new.rescheduled_from.map(BookingId::get))
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(tx_error)?;
+    let id: i64 = row.try_get("id").map_err(tx_error)?;
+    let entry = HistoryEntry {
+        at: new.created_at,
+        actor: new.created_by,
+        from: None,
+        to: new.status,
+        reason: None,
+    };
+    append_history(conn, id, &entry).await?;
+    if new.status.occupies() {
+        occupy(conn, &t, Some(id), None).await.map_err(tx_error)?;
+        if let Some(session) = t.session {
+            add_seats(conn, session, t.seats).await?;
+        }
+    }
+    Ok(write::booking(BookingId::new(id), new))
+}
+
+async fn append_history(
+    conn: &mut PgConnection,
+    booking: i64,
+    entry: &HistoryEntry,
+) -> Result<(), TxError> {
+    sqlx::query(
+        "INSERT INTO booking_history (booking_id, at_us, actor_role, actor_user, from_status, \
+         to_status, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(booking)
+    .bind(micros(entry.at))
+    .bind(entry.actor.role.code())
+    .bind(entry.actor.user)
+    .bind(entry.from.map(BookingStatus::code))
+    .bind(entry.to.code())
+    .bind(&entry.reason)
+    .execute(&mut *conn)
+    .await
+    .map_err(tx_error)?;
+    Ok(())
+}
+
+async fn change_status(
+    conn: &mut PgConnection,
+    business: BusinessId,
+    booking: BookingId,
+    entry: HistoryEntry,
+) -> Result<(), TxError> {
+    let row = sqlx::query("SELECT * FROM bookings WHERE business_id = $1 AND id = $2")
+        .bind(business.get())
+        .bind(booking.get())
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(tx_error)?
+        .ok_or(TxError::Conflict)?;
+    let current = read::booking(&Cols(&row))?;
+    sqlx::query("UPDATE bookings SET status = $2 WHERE id = $1")
+        .bind(booking.get())
+        .bind(entry.to.code())
+        .execute(&mut *conn)
+        .await
+        .map_err(tx_error)?;
+    append_history(conn, booking.get(), &entry).await?;
+    let t = Target::of_booking(&current.target);
+    match (current.status.occupies(), entry.to.occupies()) {
+        (true, false) => {
+            sqlx::query("DELETE FROM occupancy WHERE booking_id = $1")
+                .bind(booking.get())
+                .execute(&mut *conn)
+                .await
+                .map_err(tx_error)?;
+            if let Some(session) = t.session {
+                add_seats(conn, session, -t.seats).await?;
+            }
+        }
+        (false, true) => {
+            occupy(conn, &t, Some(booking.get()), None).await.map_err(tx_error)?;
+            if let Some(session) = t.session {
+                add_seats(conn, session, t.seats).await?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+async fn delete_holds(
+    conn: &mut PgConnection,
+    business: BusinessId,
+    ids: &[HoldId],
+) -> Result<u64, sqlx::Error> {
+    let list = id_list(ids.iter().map(|h| h.get()));
+    sqlx::query(
+        "DELETE FROM occupancy WHERE hold_id IN \
+         (SELECT id FROM holds WHERE business_id = $1 AND id = ANY($2))",
+    )
+    .bind(business.get())
+    .bind(&list)
+    .execute(&mut *conn)
+    .await?;
+    let done = sqlx::query(
+        "DELETE FROM holds WHERE business_id = $1 AND id = ANY($2)",
+    )
+    .bind(business.get())
+    .bind(&list)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+async fn apply(
+    conn: &mut PgConnection,
+    business: BusinessId,
+    writes: Vec<Write>,
+) -> Result<TxOutcome, TxError> {
+    let mut outcome = TxOutcome::default();
+    for write in writes {
+        match write {
+            Write::DeleteHolds(ids) => {
+                delete_holds(conn, business, &ids).await.map_err(tx_error)?;
+            }
+            Write::InsertHold(new) => outcome.holds.push(insert_hold(conn, new).await?),
+            Write::InsertBooking(new) => outcome.bookings.push(insert_booking(conn, new).await?),
+            Write::ChangeStatus { booking, entry } => {
+                change_status(conn, business, booking, entry).await?;
+            }
+            Write::Enqueue(job) => {
+                let booking = match job.booking {
+                    BookingRef::Existing(id) => id,
+                    BookingRef::Created(n) => outcome.bookings.get(n).ok_or(TxError::Conflict)?.id,
+                };
+                sqlx::query(
+                    "INSERT INTO outbox (business_id, effect, event, booking_id, state, \
+                     run_at_us, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $6)",
+                )
+                .bind(job.business.get())
+                .bind(job.effect.code())
+                .bind(job.event.code())
+                .bind(booking.get())
+                .bind(JobState::Pending.code())
+                .bind(micros(job.run_at))
+                .execute(&mut *conn)
+                .await
+                .map_err(tx_error)?;
+            }
+        }
+    }
+    Ok(outcome)
+}
+
+/// How many times a transaction caught in a lock cycle is run again.
+const MAX_ATTEMPTS: u32 = 5;
+
+/// Locks, in id order, the rows a scope names, so that writers on the same resources, sessions
+/// or bookings queue here and every read after it sees the previous writer's commit.
+async fn lock(conn: &mut PgConnection, scope: &TxScope) -> Result<(), TxError> {
+    let b = scope.business.get();
+    for (table, ids) in [
+        ("resources", id_list(scope.resources.iter().map(|r| r.get()))),
+        ("sessions", id_list(scope.sessions.iter().map(|s| s.get()))),
+        ("bookings", id_list(scope.bookings.iter().map(|x| x.get()))),
+    ] {
+        if ids.is_empty() {
+            continue;
+        }
+        sqlx::query(&format!(
+            "SELECT id FROM {table} WHERE business_id = $1 AND id = ANY($2) ORDER BY id FOR UPDATE"
+        ))
+        .bind(b)
+        .bind(ids)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(tx_error)?;
+    }
+    Ok(())
+}
+
+impl PgStore {
+    async fn try_transact(
+        &self,
+        scope: &TxScope,
+        decide: &mut Decide<'_>,
+    ) -> Result<TxOutcome, TxError> {
+        let mut tx = self.begin().await?;
+        lock(&mut tx, scope).await?;
+        let view = view(&mut tx, scope).await?;
+        let writes = decide(&view).map_err(TxError::Refused)?;
+        let outcome = apply(&mut tx, scope.business, writes).await?;
+        tx.commit().await.map_err(tx_error)?;
+        Ok(outcome)
+    }
+}
+
+#[async_trait]
+impl BookingStore for PgStore {
+    async fn occupancy(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+    ) -> Result<Occupancy, StoreError> {
+        let mut tx = self.snapshot().await?;
+        occupancy(&mut tx, business, resources, window).await
+    }
+
+    async fn session_loads(
+        &self,
+        business: BusinessId,
+        sessions: &[SessionId],
+    ) -> Result<Vec<SessionLoad>, StoreError> {
+        let mut tx = self.snapshot().await?;
+        session_loads(&mut tx, business, sessions).await
+    }
+
+    async fn transact(
+        &self,
+        scope: &TxScope,
+        decide: &mut Decide<'_>,
+    ) -> Result<TxOutcome, TxError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.try_transact(scope, decide).await {
+                Err(e) if attempt < MAX_ATTEMPTS && retryable(&e) => {}
+                done => return done,
+            }
+        }
+    }
+
+    async fn booking(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+    ) -> Result<Option<Booking>, StoreError> {
+        let row = sqlx::query("SELECT * FROM bookings WHERE business_id = $1 AND id = $2")
+            .bind(business.get())
+            .bind(id.get())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(unavailable)?;
+        one(row.as_ref(), read::booking)
+    }
+
+    async fn customer_bookings(
+        &self,
+        business: BusinessId,
+        customer: CustomerId,
+    ) -> Result<Vec<Booking>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM bookings WHERE business_id = $1 AND customer_id = $2 ORDER BY id",
+        )
+        .bind(business.get())
+        .bind(customer.get())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        all(&rows, read::booking)
+    }
+
+    async fn history(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT h.* FROM booking_history h JOIN bookings b ON b.id = h.booking_id \
+             WHERE b.business_id = $1 AND b.id = $2 ORDER BY h.id",
+        )
+        .bind(business.get())
+        .bind(id.get())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        all(&rows, read::history_entry)
+    }
+
+    async fn holds_of(
+        &self,
+        business: BusinessId,
+        lock: &LockDigest,
+    ) -> Result<Vec<Hold>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT * FROM holds WHERE business_id = $1 AND lock_digest = $2 ORDER BY id",
+        )
+        .bind(business.get())
+        .bind(lock.to_hex())
+        .fetch_all(&self.pool)
+        .await
+        .map_err(unavailable)?;
+        all(&rows, read::hold)
+    }
+
+    async fn release(&self, business: BusinessId, lock: &LockDigest) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        let ids: Vec<HoldId> = sqlx::query(
+            "SELECT id FROM holds WHERE business_id = $1 AND lock_digest = $2",
+        )
+        .bind(business.get())
+        .bind(lock.to_hex())
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(unavailable)?
+        .iter()
+        .filter_map(|r| r.try_get("id").ok().map(HoldId::new))
+        .collect();
+        let count = delete_holds(&mut tx, business, &ids).await.map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(usize::try_from(count).unwrap_or(usize::MAX))
+    }
+
+    async fn purge_expired_holds(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "DELETE FROM occupancy WHERE hold_id IN (SELECT id FROM holds WHERE expires_at_us <= $1)",
+        )
+        .bind(micros(now))
+        .execute(&mut *tx)
+        .await
+        .map_err(unavailable)?;
+        let done = sqlx::query("DELETE FROM holds WHERE expires_at_us <= $1")
+            .bind(micros(now))
+            .execute(&mut *tx)
+            .await
+            .map_err(unavailable)?;
+        tx.commit().await.map_err(unavailable)?;
+        Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+    }
+}
+
