@@ -56,6 +56,7 @@ macro_rules! store_contract_tests {
             buffers_block_neighbours,
             desks_give_capacity,
             concurrent_seats_never_exceed_capacity,
+            concurrent_seat_holds_never_exceed_capacity,
             anonymisation_erases_and_keeps_bookings,
             exceptions_and_external_busy_times_block,
             another_business_sees_nothing,
@@ -532,6 +533,23 @@ pub async fn concurrent_seats_never_exceed_capacity(store: Arc<dyn Store>) {
         .expect("held seats confirm");
     let load = h.store.session_loads(h.business, &[session]).await.unwrap();
     assert_eq!(load[0].booked_seats, 5);
+}
+
+/// 32 concurrent seat holds with different lock codes: exactly the capacity succeeds. Held seats
+/// have no database constraint of their own, so this is the transaction's guarantee alone.
+pub async fn concurrent_seat_holds_never_exceed_capacity(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let when = Interval::new(at("2027-01-05T17:00:00Z"), at("2027-01-05T18:00:00Z")).unwrap();
+    let (_, session) = fixtures::event_session(h.store.as_ref(), h.business, 5, when).await;
+    let codes: Vec<LockCode> = (0..32).map(|i| lock(&format!("seat-{i}"))).collect();
+    let results = join_all(
+        codes.iter().map(|code| h.engine.hold_seats(h.business, session, 1, code, Actor::guest())),
+    )
+    .await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 5, "{results:?}");
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| e.code() == "session_full"));
+    let load = h.store.session_loads(h.business, &[session]).await.unwrap();
+    assert_eq!(load[0].holds.len(), 5);
 }
 
 /// Anonymisation erases the customer and their bookings' personal data, keeps the bookings,

@@ -1,3 +1,5 @@
+#![allow(dead_code, reason = "each test file uses part of this module")]
+
 //! A fresh PostgreSQL database per test, dropped after it.
 //!
 //! The server is the one of `BOOKING_TEST_POSTGRES_URL`. When it is not set or unreachable, the

@@ -1,0 +1,46 @@
+//! §A7: after anonymisation, no personal value is left in any column of any table.
+
+mod common;
+
+use std::sync::Arc;
+
+use sqlx::{PgPool, Row};
+
+/// Every `table.column` whose text contains `value`, over every table and column of the schema.
+async fn find(pool: &PgPool, value: &str) -> Vec<String> {
+    let columns = sqlx::query(
+        "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+         WHERE table_schema = 'public' ORDER BY table_name, ordinal_position",
+    )
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    assert!(columns.len() > 100, "every column is scanned ({})", columns.len());
+    let mut found = Vec::new();
+    for row in &columns {
+        let (table, column): (String, String) = (row.get("t"), row.get("c"));
+        let hits: i64 = sqlx::query_scalar(&format!(
+            "SELECT count(*) FROM \"{table}\" WHERE strpos(\"{column}\"::text, $1) > 0"
+        ))
+        .bind(value)
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        if hits > 0 {
+            found.push(format!("{table}.{column}"));
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_personal_value_is_left_in_any_column() {
+    let Some(store) = common::fresh_store().await else { return };
+    let store = Arc::new(store);
+    let values = booking_testkit::contract::anonymised_customer_values(store.clone()).await;
+    let pool = store.pool();
+    assert!(find(pool, "etat-civil").await.contains(&"agendas.slug".to_owned()), "the scan sees");
+    for value in &values {
+        assert_eq!(find(pool, value).await, Vec::<String>::new(), "{value:?} was left");
+    }
+}
