@@ -15,3 +15,10 @@ if ! have cargo-deny || [ "$(cargo deny --version 2>/dev/null | awk '{print $2}'
   echo "setup: installing cargo-deny $DENY_VERSION (a few minutes, once)"
   cargo install --locked cargo-deny --version "$DENY_VERSION"
 fi
+
+# The machine's PostgreSQL (tests create and drop their own databases on it): start the local
+# cluster if it is installed and stopped.
+if have pg_ctlcluster && ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+  echo "setup: starting the local PostgreSQL cluster"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
+fi

@@ -4,6 +4,21 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# PostgreSQL tests use this server (each test creates and drops its own database). Without a
+# reachable server they are skipped with a notice, unless CI=true, where they fail.
+export BOOKING_TEST_POSTGRES_URL="${BOOKING_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+pg_hostport=$(sed -E 's#^[a-z]+://([^@/]*@)?([^/?]*).*#\2#' <<<"$BOOKING_TEST_POSTGRES_URL")
+pg_host=${pg_hostport%:*}
+pg_port=${pg_hostport##*:}
+[ "$pg_port" = "$pg_hostport" ] && pg_port=5432
+if ! (exec 3<>"/dev/tcp/$pg_host/$pg_port") 2>/dev/null; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "error: CI=true and PostgreSQL at $pg_host:$pg_port is unreachable" >&2
+    exit 1
+  fi
+  echo "notice: PostgreSQL at $pg_host:$pg_port is unreachable; its tests will be skipped" >&2
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 

@@ -2,7 +2,8 @@
 //! events and sessions.
 
 use async_trait::async_trait;
-use booking_core::catalog::{Agenda, Business, Event, Resource, Service, Session};
+use booking_core::BookingStatus;
+use booking_core::catalog::{Agenda, Business, Email, Event, Resource, Service, Session};
 use booking_core::ids::{
     AgendaId, BusinessId, EventId, ExceptionId, ResourceId, ServiceId, SessionId,
 };
@@ -10,7 +11,7 @@ use booking_core::schedule::Exception;
 use booking_core::store::{CatalogStore, StoreError};
 use booking_core::time::Interval;
 use booking_store_sql::{json, micros, read, seconds};
-use sqlx::{Row, Postgres, PgConnection};
+use sqlx::{PgConnection, Postgres, Row};
 
 use crate::{Cols, PgStore, all, id_list, one, unavailable};
 
@@ -18,10 +19,7 @@ fn ids<T>(rows: &[sqlx::postgres::PgRow], column: &str, make: fn(i64) -> T) -> V
     rows.iter().filter_map(|r| r.try_get::<i64, _>(column).ok()).map(make).collect()
 }
 
-async fn agenda_links(
-    conn: &mut PgConnection,
-    agenda: &Agenda,
-) -> Result<(), sqlx::Error> {
+async fn agenda_links(conn: &mut PgConnection, agenda: &Agenda) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM agenda_resources WHERE agenda_id = $1")
         .bind(agenda.id.get())
         .execute(&mut *conn)
@@ -111,7 +109,7 @@ fn service_query<'q>(
         .bind(seconds(s.buffer_before))
         .bind(seconds(s.buffer_after))
         .bind(s.price_minor)
-        .bind(s.default_status.map(|x| x.code()))
+        .bind(s.default_status.map(BookingStatus::code))
         .bind(s.min_before_booking.map(seconds))
         .bind(s.min_before_cancel.map(seconds))
         .bind(s.min_before_reschedule.map(seconds))
@@ -128,7 +126,7 @@ impl CatalogStore for PgStore {
         .bind(draft.zone.name())
         .bind(draft.locale.code())
         .bind(json::settings(&draft.settings))
-        .bind(draft.email.as_ref().map(|e| e.as_str()))
+        .bind(draft.email.as_ref().map(Email::as_str))
         .bind(&draft.phone)
         .bind(&draft.address)
         .fetch_one(&self.pool)
@@ -157,7 +155,7 @@ impl CatalogStore for PgStore {
         .bind(b.zone.name())
         .bind(b.locale.code())
         .bind(json::settings(&b.settings))
-        .bind(b.email.as_ref().map(|e| e.as_str()))
+        .bind(b.email.as_ref().map(Email::as_str))
         .bind(&b.phone)
         .bind(&b.address)
         .execute(&self.pool)
@@ -174,7 +172,7 @@ impl CatalogStore for PgStore {
         .bind(draft.business.get())
         .bind(read::resource_kind(draft.kind))
         .bind(&draft.name)
-        .bind(draft.email.as_ref().map(|e| e.as_str()))
+        .bind(draft.email.as_ref().map(Email::as_str))
         .bind(draft.zone.name())
         .bind(json::hours(&draft.hours))
         .fetch_one(&self.pool)
@@ -216,7 +214,7 @@ impl CatalogStore for PgStore {
         .bind(r.id.get())
         .bind(read::resource_kind(r.kind))
         .bind(&r.name)
-        .bind(r.email.as_ref().map(|e| e.as_str()))
+        .bind(r.email.as_ref().map(Email::as_str))
         .bind(r.zone.name())
         .bind(json::hours(&r.hours))
         .execute(&self.pool)

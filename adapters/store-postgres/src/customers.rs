@@ -9,7 +9,7 @@ use booking_core::store::{
 };
 use booking_core::time::Timestamp;
 use booking_store_sql::{json, micros, read};
-use sqlx::{Row, PgConnection};
+use sqlx::{PgConnection, Row};
 
 use crate::{Cols, PgStore, all, one, unavailable};
 
@@ -145,11 +145,11 @@ impl CustomerStore for PgStore {
         let mut tx = self.begin().await?;
         let row =
             sqlx::query("SELECT * FROM customers WHERE business_id = $1 AND id = $2 FOR UPDATE")
-            .bind(business.get())
-            .bind(id.get())
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(unavailable)?;
+                .bind(business.get())
+                .bind(id.get())
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(unavailable)?;
         let Some(customer) = one(row.as_ref(), read::customer)? else {
             return Ok(None);
         };

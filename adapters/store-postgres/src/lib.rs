@@ -93,11 +93,12 @@ const EXCLUSION_VIOLATION: &str = "23P01";
 const RETRYABLE: [&str; 2] = ["40P01", "40001"];
 
 /// A driver error as a store error: uniqueness is `Duplicate`, the rest `Unavailable`.
+#[allow(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
 fn unavailable(error: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &error {
-        if db.is_unique_violation() {
-            return StoreError::Duplicate(db.message().to_owned());
-        }
+    if let sqlx::Error::Database(db) = &error
+        && db.is_unique_violation()
+    {
+        return StoreError::Duplicate(db.message().to_owned());
     }
     StoreError::Unavailable(error.to_string())
 }

@@ -92,7 +92,8 @@ impl Drop for ScratchDatabase {
         // Drop may run inside an async runtime that must not be blocked on: do it on a thread of
         // its own with a runtime of its own, and wait for it.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            let runtime =
+                tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
             runtime.block_on(async {
                 let mut admin = PgConnection::connect(&admin_url).await.ok()?;
                 sqlx::query(&sql).execute(&mut admin).await.ok()?;
@@ -116,7 +117,10 @@ mod tests {
             replace_database("postgres://postgres@127.0.0.1:5432/postgres", "x"),
             "postgres://postgres@127.0.0.1:5432/x"
         );
-        assert_eq!(replace_database("postgres://u:p@h/db?sslmode=disable", "x"), "postgres://u:p@h/x?sslmode=disable");
+        assert_eq!(
+            replace_database("postgres://u:p@h/db?sslmode=disable", "x"),
+            "postgres://u:p@h/x?sslmode=disable"
+        );
         assert_eq!(replace_database("postgres://h:5432", "x"), "postgres://h:5432/x");
     }
 }

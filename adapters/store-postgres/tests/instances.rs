@@ -102,10 +102,14 @@ async fn sessions_never_exceed_capacity_across_instances() {
         )
     }))
     .await;
-    let seats: u32 = results.iter().filter_map(|r| r.as_ref().ok()).map(|b| match b.target {
-        booking_core::booking::BookingTarget::Session { seats, .. } => seats,
-        booking_core::booking::BookingTarget::Appointment { .. } => 0,
-    }).sum();
+    let seats: u32 = results
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|b| match b.target {
+            booking_core::booking::BookingTarget::Session { seats, .. } => seats,
+            booking_core::booking::BookingTarget::Appointment { .. } => 0,
+        })
+        .sum();
     let load = h.store.session_loads(h.business, &[session]).await.unwrap();
     assert_eq!(load[0].booked_seats, seats);
     assert!(seats <= 10, "{seats} seats booked of 10");

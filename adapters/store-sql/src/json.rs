@@ -29,7 +29,9 @@ fn parse(text: &str, what: &str) -> Result<Value, StoreError> {
 }
 
 fn ranges(ranges: &[WallRange]) -> Value {
-    Value::Array(ranges.iter().map(|r| json!([r.start().to_string(), r.end().to_string()])).collect())
+    Value::Array(
+        ranges.iter().map(|r| json!([r.start().to_string(), r.end().to_string()])).collect(),
+    )
 }
 
 fn read_ranges(value: &Value) -> Result<Vec<WallRange>, StoreError> {
@@ -153,9 +155,8 @@ pub fn read_settings(text: &str) -> Result<Settings, StoreError> {
         get(key).and_then(Value::as_u64).and_then(|v| u32::try_from(v).ok()).unwrap_or(default)
     };
     let flag = |v: Option<&Value>, default: bool| v.and_then(Value::as_bool).unwrap_or(default);
-    let text_of = |key: &str, default: &str| {
-        get(key).and_then(Value::as_str).unwrap_or(default).to_owned()
-    };
+    let text_of =
+        |key: &str, default: &str| get(key).and_then(Value::as_str).unwrap_or(default).to_owned();
     let cal = get("calendar");
     let cal_flag = |key: &str, default: bool| flag(cal.and_then(|c| c.get(key)), default);
     let dc = &d.calendar;
@@ -169,10 +170,7 @@ pub fn read_settings(text: &str) -> Result<Settings, StoreError> {
         min_before_cancel: secs("min_before_cancel", d.min_before_cancel),
         min_before_reschedule: secs("min_before_reschedule", d.min_before_reschedule),
         days_in_advance: days("days_in_advance", d.days_in_advance),
-        customers_may_reschedule: flag(
-            get("customers_may_reschedule"),
-            d.customers_may_reschedule,
-        ),
+        customers_may_reschedule: flag(get("customers_may_reschedule"), d.customers_may_reschedule),
         customers_may_delete_profile: flag(
             get("customers_may_delete_profile"),
             d.customers_may_delete_profile,
@@ -213,11 +211,13 @@ mod tests {
 
     #[test]
     fn settings_round_trip_and_default_what_is_missing() {
-        let mut s = Settings::default();
-        s.hold_ttl = SignedDuration::from_mins(3);
+        let mut s = Settings {
+            hold_ttl: SignedDuration::from_mins(3),
+            default_status: BookingStatus::Pending,
+            appointment_event_title: "%customer_full_name% – %service_name%".into(),
+            ..Settings::default()
+        };
         s.calendar.remove_busy_slots = true;
-        s.default_status = BookingStatus::Pending;
-        s.appointment_event_title = "%customer_full_name% – %service_name%".into();
         assert_eq!(read_settings(&settings(&s)).unwrap(), s);
         assert_eq!(read_settings("{}").unwrap(), Settings::default());
         assert!(read_settings("not json").is_err());

@@ -2,12 +2,13 @@
 
 use async_trait::async_trait;
 use booking_core::booking::{Booking, BookingStatus, HistoryEntry};
+use booking_core::catalog::Email;
 use booking_core::holds::{Hold, LockDigest};
 use booking_core::ids::{BookingId, BusinessId, CustomerId, HoldId, ResourceId, SessionId};
 use booking_core::outbox::{BookingRef, JobState};
 use booking_core::store::{
-    BookingStore, Decide, Occupancy, SessionLoad, StoreError, TxError, TxOutcome, TxScope,
-    TxView, Write,
+    BookingStore, Decide, Occupancy, SessionLoad, StoreError, TxError, TxOutcome, TxScope, TxView,
+    Write,
 };
 use booking_core::time::{Interval, Timestamp};
 use booking_store_sql::write::Target;
@@ -218,7 +219,7 @@ async fn insert_booking(
     .bind(new.customer.map(CustomerId::get))
     .bind(&new.contact.first_name)
     .bind(&new.contact.last_name)
-    .bind(new.contact.email.as_ref().map(|e| e.as_str()))
+    .bind(new.contact.email.as_ref().map(Email::as_str))
     .bind(&new.contact.phone)
     .bind(json::pairs(&new.answers))
     .bind(new.status.code())
@@ -476,17 +477,16 @@ impl BookingStore for SqliteStore {
 
     async fn release(&self, business: BusinessId, lock: &LockDigest) -> Result<usize, StoreError> {
         let mut w = self.write().await?;
-        let ids: Vec<HoldId> = sqlx::query(
-            "SELECT id FROM holds WHERE business_id = $1 AND lock_digest = $2",
-        )
-        .bind(business.get())
-        .bind(lock.to_hex())
-        .fetch_all(&mut *w.tx)
-        .await
-        .map_err(unavailable)?
-        .iter()
-        .filter_map(|r| r.try_get("id").ok().map(HoldId::new))
-        .collect();
+        let ids: Vec<HoldId> =
+            sqlx::query("SELECT id FROM holds WHERE business_id = $1 AND lock_digest = $2")
+                .bind(business.get())
+                .bind(lock.to_hex())
+                .fetch_all(&mut *w.tx)
+                .await
+                .map_err(unavailable)?
+                .iter()
+                .filter_map(|r| r.try_get("id").ok().map(HoldId::new))
+                .collect();
         let count = delete_holds(&mut w.tx, business, &ids).await.map_err(unavailable)?;
         w.commit().await?;
         Ok(usize::try_from(count).unwrap_or(usize::MAX))
@@ -510,4 +510,3 @@ impl BookingStore for SqliteStore {
         Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
     }
 }
-

@@ -65,9 +65,8 @@ impl SqliteStore {
 
     /// Opens a database from a `sqlite:` URL (`sqlite://data/booking.db`) and migrates it.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::from_str(url)
-            .map_err(unavailable)?
-            .create_if_missing(true);
+        let options =
+            SqliteConnectOptions::from_str(url).map_err(unavailable)?.create_if_missing(true);
         Self::with_options(options).await
     }
 
@@ -114,11 +113,12 @@ impl Writer<'_> {
 }
 
 /// A driver error as a store error: uniqueness is `Duplicate`, the rest `Unavailable`.
+#[allow(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
 fn unavailable(error: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &error {
-        if db.is_unique_violation() {
-            return StoreError::Duplicate(db.message().to_owned());
-        }
+    if let sqlx::Error::Database(db) = &error
+        && db.is_unique_violation()
+    {
+        return StoreError::Duplicate(db.message().to_owned());
     }
     StoreError::Unavailable(error.to_string())
 }

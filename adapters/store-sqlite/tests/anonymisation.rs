@@ -43,7 +43,10 @@ async fn no_personal_value_is_left_in_any_column() {
     let store = Arc::new(SqliteStore::open(dir.path().join("booking.db")).await.unwrap());
     let values = booking_testkit::contract::anonymised_customer_values(store.clone()).await;
     let pool = store.pool();
-    assert!(find(pool, "etat-civil").await.contains(&"agendas.slug".to_owned()), "the scan sees text");
+    assert!(
+        find(pool, "etat-civil").await.contains(&"agendas.slug".to_owned()),
+        "the scan sees text"
+    );
     for value in &values {
         assert_eq!(find(pool, value).await, Vec::<String>::new(), "{value:?} was left");
     }

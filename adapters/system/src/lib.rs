@@ -2,7 +2,10 @@
 //!
 //! The real clock and the operating system's randomness behind `booking-core`'s
 //! [`Clock`] and [`TokenSource`] ports. This is the only crate allowed to call them
-//! (`clippy.toml` bans the calls everywhere else).
+//! (`clippy.toml` bans the calls everywhere else). Also the outbox [`worker`]'s loop, which
+//! needs a timer.
+
+pub mod worker;
 
 use booking_core::ports::{Clock, TokenSource};
 use jiff::Timestamp;

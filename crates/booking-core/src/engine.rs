@@ -17,16 +17,16 @@ use crate::holds::{Hold, HoldTarget, LockCode, LockDigest, NewHold};
 use crate::ids::{
     AgendaId, BookingId, BusinessId, CustomerId, HoldId, ResourceId, ServiceId, SessionId,
 };
+use crate::outbox::jobs_for;
 use crate::policy::{Change, WindowError, WindowPolicy};
 use crate::ports::{Clock, TokenSource};
 use crate::slots::{
     Availability, BusyTimes, InvalidRules, ResourceCalendar, SlotQuery, SlotRules, availability,
     free_seats,
 };
-use crate::outbox::jobs_for;
 use crate::store::{
-    AuditEntry, Decide, Occupancy, Refusal, Store, StoreError, TxError, TxOutcome, TxScope,
-    TxView, Write,
+    AuditEntry, Decide, Occupancy, Refusal, Store, StoreError, TxError, TxOutcome, TxScope, TxView,
+    Write,
 };
 use crate::time::Interval;
 
@@ -699,11 +699,10 @@ impl Engine {
                 }),
             ])
         };
-        let outcome =
-            self.transact(&scope, &mut decide).await.map_err(|e| match e {
-                TxError::Store(e) => HoldError::Store(e),
-                TxError::Refused(_) | TxError::Conflict => HoldError::SlotTaken,
-            })?;
+        let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Store(e) => HoldError::Store(e),
+            TxError::Refused(_) | TxError::Conflict => HoldError::SlotTaken,
+        })?;
         outcome.holds.into_iter().next().ok_or_else(|| HoldError::Store(missing("hold")))
     }
 
@@ -754,11 +753,10 @@ impl Engine {
                 insert(&ctx.business, target, &details, ctx.default_status(), now, actor, None),
             ])
         };
-        let outcome =
-            self.transact(&scope, &mut decide).await.map_err(|e| match e {
-                TxError::Store(e) => BookError::Store(e),
-                TxError::Refused(_) | TxError::Conflict => BookError::SlotTaken,
-            })?;
+        let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Store(e) => BookError::Store(e),
+            TxError::Refused(_) | TxError::Conflict => BookError::SlotTaken,
+        })?;
         outcome.bookings.into_iter().next().ok_or_else(|| BookError::Store(missing("booking")))
     }
 
@@ -820,12 +818,11 @@ impl Engine {
                         ),
                     ])
                 };
-                let outcome =
-                    self.transact(&scope, &mut decide).await.map_err(|e| match e {
-                        TxError::Store(e) => ConfirmError::Store(e),
-                        TxError::Refused(Refusal::HoldNotFound) => ConfirmError::HoldNotFound,
-                        TxError::Refused(_) | TxError::Conflict => ConfirmError::HoldExpired,
-                    })?;
+                let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
+                    TxError::Store(e) => ConfirmError::Store(e),
+                    TxError::Refused(Refusal::HoldNotFound) => ConfirmError::HoldNotFound,
+                    TxError::Refused(_) | TxError::Conflict => ConfirmError::HoldExpired,
+                })?;
                 outcome
                     .bookings
                     .into_iter()
@@ -995,13 +992,12 @@ impl Engine {
                 insert(&ctx.business, target, &details, status, now, actor, Some(id)),
             ])
         };
-        let outcome =
-            self.transact(&scope, &mut decide).await.map_err(|e| match e {
-                TxError::Refused(Refusal::Transition(t)) => RescheduleError::Transition(t),
-                TxError::Refused(Refusal::BookingNotFound) => RescheduleError::BookingNotFound,
-                TxError::Refused(_) | TxError::Conflict => RescheduleError::SlotTaken,
-                TxError::Store(e) => RescheduleError::Store(e),
-            })?;
+        let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Refused(Refusal::Transition(t)) => RescheduleError::Transition(t),
+            TxError::Refused(Refusal::BookingNotFound) => RescheduleError::BookingNotFound,
+            TxError::Refused(_) | TxError::Conflict => RescheduleError::SlotTaken,
+            TxError::Store(e) => RescheduleError::Store(e),
+        })?;
         outcome
             .bookings
             .into_iter()
@@ -1138,15 +1134,14 @@ impl Engine {
             };
             Ok(vec![stale_holds(view, now), write])
         };
-        let outcome =
-            self.transact(&scope, &mut decide).await.map_err(|e| match e {
-                TxError::Refused(Refusal::SessionNotFound | Refusal::HoldNotFound) => {
-                    SeatError::SessionNotFound
-                }
-                TxError::Refused(Refusal::InThePast) => SeatError::InThePast,
-                TxError::Refused(_) | TxError::Conflict => SeatError::SessionFull,
-                TxError::Store(e) => SeatError::Store(e),
-            })?;
+        let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
+            TxError::Refused(Refusal::SessionNotFound | Refusal::HoldNotFound) => {
+                SeatError::SessionNotFound
+            }
+            TxError::Refused(Refusal::InThePast) => SeatError::InThePast,
+            TxError::Refused(_) | TxError::Conflict => SeatError::SessionFull,
+            TxError::Store(e) => SeatError::Store(e),
+        })?;
         if let Some(booking) = outcome.bookings.into_iter().next() {
             return Ok(SeatOutcome::Booked(booking));
         }

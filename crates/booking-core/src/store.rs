@@ -17,8 +17,8 @@ use crate::catalog::{
 };
 use crate::holds::{Hold, LockDigest, NewHold};
 use crate::ids::{
-    AccountId, AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, ResourceId,
-    ServiceId, SessionId,
+    AccountId, AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
+    ResourceId, ServiceId, SessionId,
 };
 use crate::outbox::{NewJob, Outbox};
 use crate::schedule::Exception;
