@@ -13,11 +13,7 @@ use booking_core::time::Interval;
 use booking_store_sql::{json, micros, read, seconds};
 use sqlx::{PgConnection, Postgres, Row};
 
-use crate::{Cols, PgStore, all, id_list, one, unavailable};
-
-fn ids<T>(rows: &[sqlx::postgres::PgRow], column: &str, make: fn(i64) -> T) -> Vec<T> {
-    rows.iter().filter_map(|r| r.try_get::<i64, _>(column).ok()).map(make).collect()
-}
+use crate::{PgStore, all, id_list, one, unavailable};
 
 async fn agenda_links(conn: &mut PgConnection, agenda: &Agenda) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM agenda_resources WHERE agenda_id = $1")
@@ -62,37 +58,19 @@ impl PgStore {
         only: Option<AgendaId>,
     ) -> Result<Vec<Agenda>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM agendas WHERE business_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id",
+            "SELECT a.*, \
+             (SELECT COALESCE(json_agg(resource_id ORDER BY position), '[]')::text \
+             FROM agenda_resources WHERE agenda_id = a.id) AS resource_ids, \
+             (SELECT COALESCE(json_agg(service_id ORDER BY position), '[]')::text \
+             FROM agenda_services WHERE agenda_id = a.id) AS service_ids \
+             FROM agendas a WHERE a.business_id = $1 AND ($2 IS NULL OR a.id = $2) ORDER BY a.id",
         )
         .bind(business.get())
         .bind(only.map(AgendaId::get))
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id: i64 = row.try_get("id").map_err(unavailable)?;
-            let resources = sqlx::query(
-                "SELECT resource_id FROM agenda_resources WHERE agenda_id = $1 ORDER BY position",
-            )
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
-            let services = sqlx::query(
-                "SELECT service_id FROM agenda_services WHERE agenda_id = $1 ORDER BY position",
-            )
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
-            out.push(read::agenda(
-                &Cols(row),
-                ids(&resources, "resource_id", ResourceId::new),
-                ids(&services, "service_id", ServiceId::new),
-            )?);
-        }
-        Ok(out)
+        all(&rows, read::agenda)
     }
 }
 

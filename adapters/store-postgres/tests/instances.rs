@@ -30,7 +30,7 @@ async fn instances() -> Option<(ScratchDatabase, Harness, Vec<Engine>)> {
     let h = Harness::demo_in(first, "2027-01-01T08:00:00Z").await;
     let mut engines = Vec::new();
     for n in 0..INSTANCES {
-        let store = PgStore::connect(db.url(), 16).await.unwrap();
+        let store = PgStore::connect(db.url(), 8).await.unwrap();
         let store: Arc<dyn Store> = Arc::new(store);
         engines.push(Engine::new(Ports {
             store,

@@ -108,6 +108,13 @@ pub fn read_pairs(text: &str) -> Result<Vec<(String, String)>, StoreError> {
         .collect()
 }
 
+/// A JSON array of ids (`[3, 1, 2]`, order kept), as the databases aggregate them.
+pub fn read_ids(text: &str) -> Result<Vec<i64>, StoreError> {
+    let value = parse(text, "ids")?;
+    let bad = || corrupt("ids", text);
+    value.as_array().ok_or_else(bad)?.iter().map(|v| v.as_i64().ok_or_else(bad)).collect()
+}
+
 /// Business settings, every field by name; durations in seconds.
 #[must_use]
 pub fn settings(s: &Settings) -> String {

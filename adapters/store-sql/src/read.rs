@@ -120,19 +120,17 @@ pub fn exception(row: &impl Cells) -> Result<(ResourceId, Exception), StoreError
     ))
 }
 
-/// An `agendas` row with its resources and services (from the link tables, in order).
-pub fn agenda(
-    row: &impl Cells,
-    resources: Vec<ResourceId>,
-    services: Vec<ServiceId>,
-) -> Result<Agenda, StoreError> {
+/// An `agendas` row with its resources and services in order, aggregated as JSON arrays in the
+/// columns `resource_ids` and `service_ids`.
+pub fn agenda(row: &impl Cells) -> Result<Agenda, StoreError> {
+    let ids = |column: &str| json::read_ids(&row.text(column)?);
     Ok(Agenda {
         id: AgendaId::new(row.int("id")?),
         business: BusinessId::new(row.int("business_id")?),
         name: row.text("name")?,
         slug: row.text("slug")?,
-        resources,
-        services,
+        resources: ids("resource_ids")?.into_iter().map(ResourceId::new).collect(),
+        services: ids("service_ids")?.into_iter().map(ServiceId::new).collect(),
         hold_ttl: opt_duration(row, "hold_ttl_s")?,
         backoffice_booking: row.flag("backoffice_booking")?,
     })

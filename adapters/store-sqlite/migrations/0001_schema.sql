@@ -1,7 +1,9 @@
 -- booking-store-sqlite schema, version 1.
 -- Instants are INTEGER microseconds since the Unix epoch (`*_us`), durations INTEGER seconds
 -- (`*_s`), enums their stable codes, nested values JSON text. Every row of a tenant carries
--- business_id, and every query filters on it.
+-- business_id, and every query filters on it. Intervals are indexed on (resource, end): an
+-- overlap query `end > window.start AND start < window.end` then scans only what ends after
+-- the window starts — the bounded future — never the ever-growing past.
 
 CREATE TABLE businesses (
     id       INTEGER PRIMARY KEY,
@@ -33,7 +35,7 @@ CREATE TABLE exceptions (
     end_us      INTEGER NOT NULL CHECK (end_us > start_us),
     label       TEXT NOT NULL
 );
-CREATE INDEX exceptions_resource ON exceptions (resource_id, start_us);
+CREATE INDEX exceptions_resource ON exceptions (resource_id, end_us);
 
 -- Calendar-sync cache of busy times read from external calendars (§H).
 CREATE TABLE external_busy (
@@ -43,7 +45,7 @@ CREATE TABLE external_busy (
     start_us    INTEGER NOT NULL,
     end_us      INTEGER NOT NULL CHECK (end_us > start_us)
 );
-CREATE INDEX external_busy_resource ON external_busy (resource_id, start_us);
+CREATE INDEX external_busy_resource ON external_busy (resource_id, end_us);
 
 CREATE TABLE services (
     id                      INTEGER PRIMARY KEY,
@@ -157,7 +159,7 @@ CREATE TABLE bookings (
     CHECK ((kind = 'session') = (session_id IS NOT NULL))
 );
 CREATE INDEX bookings_customer ON bookings (customer_id);
-CREATE INDEX bookings_resource ON bookings (resource_id, busy_start_us);
+CREATE INDEX bookings_resource ON bookings (resource_id, busy_end_us);
 CREATE INDEX bookings_session ON bookings (session_id);
 
 CREATE TABLE booking_history (
@@ -190,7 +192,7 @@ CREATE TABLE holds (
     expires_at_us INTEGER NOT NULL
 );
 CREATE INDEX holds_lock ON holds (business_id, lock_digest);
-CREATE INDEX holds_resource ON holds (resource_id, busy_start_us);
+CREATE INDEX holds_resource ON holds (resource_id, busy_end_us);
 CREATE INDEX holds_session ON holds (session_id);
 CREATE INDEX holds_expiry ON holds (expires_at_us);
 
@@ -205,7 +207,7 @@ CREATE TABLE occupancy (
     hold_id     INTEGER UNIQUE REFERENCES holds (id) ON DELETE CASCADE,
     CHECK ((booking_id IS NULL) <> (hold_id IS NULL))
 );
-CREATE INDEX occupancy_resource ON occupancy (resource_id, start_us);
+CREATE INDEX occupancy_resource ON occupancy (resource_id, end_us);
 
 CREATE TRIGGER occupancy_no_overlap
 BEFORE INSERT ON occupancy

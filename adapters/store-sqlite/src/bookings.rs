@@ -344,6 +344,7 @@ async fn apply(
     let mut outcome = TxOutcome::default();
     for write in writes {
         match write {
+            Write::DeleteHolds(ids) if ids.is_empty() => {}
             Write::DeleteHolds(ids) => {
                 delete_holds(conn, business, &ids).await.map_err(tx_error)?;
             }

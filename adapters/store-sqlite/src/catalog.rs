@@ -13,11 +13,7 @@ use booking_core::time::Interval;
 use booking_store_sql::{json, micros, read, seconds};
 use sqlx::{Row, Sqlite, SqliteConnection};
 
-use crate::{Cols, SqliteStore, all, id_list, one, unavailable};
-
-fn ids<T>(rows: &[sqlx::sqlite::SqliteRow], column: &str, make: fn(i64) -> T) -> Vec<T> {
-    rows.iter().filter_map(|r| r.try_get::<i64, _>(column).ok()).map(make).collect()
-}
+use crate::{SqliteStore, all, id_list, one, unavailable};
 
 async fn agenda_links(conn: &mut SqliteConnection, agenda: &Agenda) -> Result<(), sqlx::Error> {
     sqlx::query("DELETE FROM agenda_resources WHERE agenda_id = $1")
@@ -62,37 +58,19 @@ impl SqliteStore {
         only: Option<AgendaId>,
     ) -> Result<Vec<Agenda>, StoreError> {
         let rows = sqlx::query(
-            "SELECT * FROM agendas WHERE business_id = $1 AND ($2 IS NULL OR id = $2) ORDER BY id",
+            "SELECT a.*, \
+             (SELECT json_group_array(resource_id) FROM (SELECT resource_id FROM agenda_resources \
+             WHERE agenda_id = a.id ORDER BY position)) AS resource_ids, \
+             (SELECT json_group_array(service_id) FROM (SELECT service_id FROM agenda_services \
+             WHERE agenda_id = a.id ORDER BY position)) AS service_ids \
+             FROM agendas a WHERE a.business_id = $1 AND ($2 IS NULL OR a.id = $2) ORDER BY a.id",
         )
         .bind(business.get())
         .bind(only.map(AgendaId::get))
         .fetch_all(&self.pool)
         .await
         .map_err(unavailable)?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let id: i64 = row.try_get("id").map_err(unavailable)?;
-            let resources = sqlx::query(
-                "SELECT resource_id FROM agenda_resources WHERE agenda_id = $1 ORDER BY position",
-            )
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
-            let services = sqlx::query(
-                "SELECT service_id FROM agenda_services WHERE agenda_id = $1 ORDER BY position",
-            )
-            .bind(id)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(unavailable)?;
-            out.push(read::agenda(
-                &Cols(row),
-                ids(&resources, "resource_id", ResourceId::new),
-                ids(&services, "service_id", ServiceId::new),
-            )?);
-        }
-        Ok(out)
+        all(&rows, read::agenda)
     }
 }
 
@@ -129,7 +107,7 @@ impl CatalogStore for SqliteStore {
         .bind(draft.email.as_ref().map(Email::as_str))
         .bind(&draft.phone)
         .bind(&draft.address)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(unavailable)?;
         draft.id = BusinessId::new(row.try_get("id").map_err(unavailable)?);
@@ -158,7 +136,7 @@ impl CatalogStore for SqliteStore {
         .bind(b.email.as_ref().map(Email::as_str))
         .bind(&b.phone)
         .bind(&b.address)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(())
@@ -175,7 +153,7 @@ impl CatalogStore for SqliteStore {
         .bind(draft.email.as_ref().map(Email::as_str))
         .bind(draft.zone.name())
         .bind(json::hours(&draft.hours))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(unavailable)?;
         draft.id = ResourceId::new(row.try_get("id").map_err(unavailable)?);
@@ -217,7 +195,7 @@ impl CatalogStore for SqliteStore {
         .bind(r.email.as_ref().map(Email::as_str))
         .bind(r.zone.name())
         .bind(json::hours(&r.hours))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(())
@@ -239,7 +217,7 @@ impl CatalogStore for SqliteStore {
         .bind(micros(exception.interval.start()))
         .bind(micros(exception.interval.end()))
         .bind(&exception.label)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(unavailable)?
         .ok_or_else(|| StoreError::Unavailable(format!("no resource {resource}")))?;
@@ -259,7 +237,7 @@ impl CatalogStore for SqliteStore {
         .bind(business.get())
         .bind(resource.get())
         .bind(id.get())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() > 0)
@@ -403,7 +381,7 @@ impl CatalogStore for SqliteStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             &draft,
         )
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(unavailable)?;
         draft.id = ServiceId::new(row.try_get("id").map_err(unavailable)?);
@@ -442,7 +420,7 @@ impl CatalogStore for SqliteStore {
             s,
         )
         .bind(s.id.get())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(())
@@ -459,7 +437,7 @@ impl CatalogStore for SqliteStore {
         .bind(&draft.location)
         .bind(i64::from(draft.capacity))
         .bind(draft.price_minor)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(unavailable)?;
         draft.id = EventId::new(row.try_get("id").map_err(unavailable)?);
@@ -488,7 +466,7 @@ impl CatalogStore for SqliteStore {
         .bind(micros(draft.interval.end()))
         .bind(i64::from(draft.capacity))
         .bind(draft.leader.map(ResourceId::get))
-        .fetch_optional(&self.pool)
+        .fetch_optional(&self.writer)
         .await
         .map_err(unavailable)?
         .ok_or_else(|| StoreError::Unavailable(format!("no event {}", draft.event)))?;

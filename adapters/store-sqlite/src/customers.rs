@@ -69,7 +69,7 @@ impl CustomerStore for SqliteStore {
         .bind(&draft.notes)
         .bind(json::pairs(&draft.fields))
         .bind(draft.anonymised_at.map(micros))
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await
         .map_err(unavailable)?;
         draft.id = CustomerId::new(row.try_get("id").map_err(unavailable)?);
@@ -91,14 +91,14 @@ impl CustomerStore for SqliteStore {
     }
 
     async fn update_customer(&self, customer: &Customer) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
         save_customer(&mut conn, customer).await
     }
 
     async fn create_account(&self, email: Email) -> Result<Account, StoreError> {
         let row = sqlx::query("INSERT INTO accounts (email) VALUES ($1) RETURNING id")
             .bind(email.as_str())
-            .fetch_one(&self.pool)
+            .fetch_one(&self.writer)
             .await
             .map_err(unavailable)?;
         let id = AccountId::new(row.try_get("id").map_err(unavailable)?);
@@ -129,7 +129,7 @@ impl CustomerStore for SqliteStore {
         )
         .bind(id.get())
         .bind(micros(at))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() > 0)
@@ -181,7 +181,7 @@ impl CustomerStore for SqliteStore {
 #[async_trait]
 impl AuditLog for SqliteStore {
     async fn append(&self, entry: AuditEntry) -> Result<(), StoreError> {
-        let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
         append_audit(&mut conn, &entry).await
     }
 
@@ -245,7 +245,7 @@ impl IdempotencyStore for SqliteStore {
     async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError> {
         let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at_us < $1")
             .bind(micros(before))
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await
             .map_err(unavailable)?;
         Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))

@@ -7,8 +7,9 @@
 //!   disk (ADR 0003), `foreign_keys = ON`, a `busy_timeout` for other processes.
 //! - Every write transaction starts with `BEGIN IMMEDIATE`, so it holds SQLite's single write
 //!   lock from its first read: the core decides on data no one else can change before commit.
-//!   Inside one process, writers also queue on an async mutex rather than spinning in SQLite's
-//!   busy handler.
+//!   Inside one process, every write goes through one dedicated connection, so writers queue
+//!   for it (first come, first served) instead of spinning in SQLite's busy handler, and never
+//!   wait for a connection that readers hold; reads use a pool of their own.
 //! - A trigger on the `occupancy` table refuses overlapping appointments and holds on one
 //!   resource, and a `CHECK` on `sessions.booked_seats` refuses overbooking: the database's
 //!   own defence, reported as [`TxError::Conflict`](booking_core::store::TxError::Conflict).
@@ -29,10 +30,12 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{Row, Sqlite, Transaction};
-use tokio::sync::{Mutex, MutexGuard};
 
 /// The migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Connections for reads (writes have one of their own).
+const READERS: u32 = 8;
 
 /// How long a writer of another process may make us wait for the write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
@@ -40,7 +43,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The storage ports on a SQLite database.
 pub struct SqliteStore {
     pool: SqlitePool,
-    writer: Mutex<()>,
+    writer: SqlitePool,
     guard: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
@@ -50,10 +53,9 @@ impl std::fmt::Debug for SqliteStore {
     }
 }
 
-/// A write transaction with the process's write turn.
-struct Writer<'a> {
+/// A write transaction on the writer connection.
+struct Writer {
     tx: Transaction<'static, Sqlite>,
-    _turn: MutexGuard<'a, ()>,
 }
 
 impl SqliteStore {
@@ -76,13 +78,18 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await
+            .map_err(unavailable)?;
+        MIGRATOR.run(&writer).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let pool = SqlitePoolOptions::new()
-            .max_connections(8)
+            .max_connections(READERS)
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self { pool, writer: Mutex::new(()), guard: None })
+        Ok(Self { pool, writer, guard: None })
     }
 
     /// Keeps `guard` alive as long as the store (a test's temporary directory, say).
@@ -92,21 +99,20 @@ impl SqliteStore {
         self
     }
 
-    /// The connection pool (for tools and tests that inspect the database).
+    /// The pool of read connections (for tools and tests that inspect the database).
     #[must_use]
     pub fn pool(&self) -> &SqlitePool {
         &self.pool
     }
 
-    /// Starts a write transaction: this process's turn, then SQLite's write lock.
-    async fn write(&self) -> Result<Writer<'_>, StoreError> {
-        let turn = self.writer.lock().await;
-        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        Ok(Writer { tx, _turn: turn })
+    /// Starts a write transaction: the writer connection, then SQLite's write lock.
+    async fn write(&self) -> Result<Writer, StoreError> {
+        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
+        Ok(Writer { tx })
     }
 }
 
-impl Writer<'_> {
+impl Writer {
     async fn commit(self) -> Result<(), StoreError> {
         self.tx.commit().await.map_err(unavailable)
     }

@@ -46,7 +46,7 @@ impl Outbox for SqliteStore {
         )
         .bind(id.get())
         .bind(i64::from(attempt))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)
@@ -69,7 +69,7 @@ impl Outbox for SqliteStore {
         .bind(i64::from(attempt))
         .bind(error)
         .bind(retry_at.map(micros))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)
@@ -97,7 +97,7 @@ impl Outbox for SqliteStore {
         .bind(business.get())
         .bind(id.get())
         .bind(micros(now))
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)

@@ -22,9 +22,10 @@ pub(crate) async fn scratch() -> Option<ScratchDatabase> {
     }
 }
 
-/// A store on a fresh database (its pool large enough for 64 racing tasks), or `None`.
+/// A store on a fresh database, or `None`. Its 16 connections make racing tasks interleave;
+/// two tests at a time stay well under the server's 100 connections.
 pub(crate) async fn fresh_store() -> Option<PgStore> {
     let db = scratch().await?;
-    let store = PgStore::connect(db.url(), 32).await.expect("the scratch database migrates");
+    let store = PgStore::connect(db.url(), 16).await.expect("the scratch database migrates");
     Some(store.keeping(db))
 }

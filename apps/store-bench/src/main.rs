@@ -1,0 +1,226 @@
+//! Books slots from concurrent tasks through the engine on one storage backend, and reports
+//! throughput, latency and double bookings (§B2). A benchmark, not a test: it only reads the
+//! clock to measure.
+//!
+//! ```text
+//! cargo run --release -p booking-store-bench -- [memory|sqlite|postgres] [bookings] [clients]
+//! ```
+//!
+//! Two runs per backend, each of `bookings` attempts from `clients` tasks:
+//! - distinct: every attempt is for a different slot (one desk per client, consecutive slots);
+//! - contended: all clients race for the same slot, round after round; one per round may win.
+//!
+//! SQLite runs on a file in a temporary directory with its production settings (WAL,
+//! `synchronous = FULL`). PostgreSQL runs on a scratch database of the server in
+//! `BOOKING_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`), with one
+//! pool of `clients` connections.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+use booking_core::booking::BookingTarget;
+use booking_core::ids::{AgendaId, BusinessId, ResourceId, ServiceId};
+use booking_core::schedule::OpeningHours;
+use booking_core::store::Store;
+use booking_core::time::{Interval, SignedDuration, Timestamp};
+use booking_core::{Actor, Details, Engine, Limits, Offer, Ports};
+use booking_store_postgres::PgStore;
+use booking_store_postgres::scratch::{ScratchDatabase, URL_VARIABLE};
+use booking_store_sqlite::SqliteStore;
+use booking_testkit::{FakeClock, InMemoryStore, SeqTokens, fixtures};
+use futures::future::join_all;
+
+/// Monday 2027-01-04 00:00 UTC: the first slot; the clock stands a few days before.
+const FIRST_SLOT: &str = "2027-01-04T00:00:00Z";
+const NOW: &str = "2027-01-01T00:00:00Z";
+const SLOT_MINUTES: i64 = 15;
+
+struct Setup {
+    engine: Engine,
+    store: Arc<dyn Store>,
+    business: BusinessId,
+    agenda: AgendaId,
+    service: ServiceId,
+    desks: Vec<ResourceId>,
+}
+
+/// A business whose `desks` desks are open around the clock, with a 15-minute service
+/// bookable ten years ahead.
+async fn setup(store: Arc<dyn Store>, desks: usize) -> anyhow::Result<Setup> {
+    let mut draft = fixtures::business("Bench", "UTC");
+    draft.settings.days_in_advance = 3650;
+    let business = store.create_business(draft).await?;
+    let open =
+        OpeningHours::closed().on(&fixtures::EVERY_DAY, &[fixtures::hours("00:00", "24:00")]);
+    let mut ids = Vec::new();
+    for n in 0..desks {
+        let desk = fixtures::desk(business.id, &format!("desk {n}"), &business.zone, open.clone());
+        ids.push(store.create_resource(desk).await?.id);
+    }
+    let mut service = fixtures::service(business.id, "quick", SLOT_MINUTES);
+    service.step = Some(SignedDuration::from_mins(SLOT_MINUTES));
+    let service = store.create_service(service).await?;
+    let agenda = store
+        .create_agenda(fixtures::agenda(business.id, "bench", ids.clone(), vec![service.id]))
+        .await?;
+    let engine = Engine::new(Ports {
+        store: store.clone(),
+        clock: Arc::new(FakeClock::parse(NOW)),
+        tokens: Arc::new(SeqTokens::new(1)),
+    });
+    Ok(Setup {
+        engine,
+        store,
+        business: business.id,
+        agenda: agenda.id,
+        service: service.id,
+        desks: ids,
+    })
+}
+
+fn slot(n: usize) -> Timestamp {
+    let first: Timestamp = FIRST_SLOT.parse().expect("an instant");
+    let minutes = i64::try_from(n).unwrap_or(i64::MAX / 60) * SLOT_MINUTES;
+    first.checked_add(SignedDuration::from_mins(minutes)).expect("in range")
+}
+
+struct Run {
+    attempts: usize,
+    booked: usize,
+    elapsed: Duration,
+    latencies: Vec<Duration>,
+}
+
+impl Run {
+    fn percentile(&self, p: f64) -> Duration {
+        let mut sorted = self.latencies.clone();
+        sorted.sort_unstable();
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            clippy::cast_precision_loss,
+            reason = "an index into a short list"
+        )]
+        let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted.get(at).copied().unwrap_or_default()
+    }
+
+    fn report(&self, label: &str) {
+        let secs = self.elapsed.as_secs_f64();
+        #[allow(clippy::cast_precision_loss, reason = "counts far below 2^52")]
+        let (attempts, booked) = (self.attempts as f64, self.booked as f64);
+        println!(
+            "{label:<10} {:>6} attempts {:>6} booked in {secs:>6.2} s: {:>8.0} attempts/s {:>8.0} bookings/s  p50 {:>7.2} ms  p99 {:>7.2} ms",
+            self.attempts,
+            self.booked,
+            attempts / secs,
+            booked / secs,
+            self.percentile(0.50).as_secs_f64() * 1e3,
+            self.percentile(0.99).as_secs_f64() * 1e3,
+        );
+    }
+}
+
+/// One booking attempt, timed.
+async fn attempt(s: &Setup, desk: Option<ResourceId>, start: Timestamp) -> (bool, Duration) {
+    let offer = Offer { agenda: s.agenda, service: s.service, resource: desk };
+    let began = Instant::now();
+    let result = s
+        .engine
+        .book(s.business, offer, start, None, Details::default(), Actor::guest(), Limits::Apply)
+        .await;
+    (result.is_ok(), began.elapsed())
+}
+
+/// Each client books its own desk's consecutive slots: no two attempts compete.
+async fn distinct(s: &Setup, bookings: usize, clients: usize) -> Run {
+    let per_client = bookings.div_ceil(clients);
+    let began = Instant::now();
+    let results = join_all((0..clients).map(|c| async move {
+        let mut out = Vec::with_capacity(per_client);
+        for n in 0..per_client {
+            out.push(attempt(s, Some(s.desks[c]), slot(n)).await);
+        }
+        out
+    }))
+    .await;
+    collect(results.into_iter().flatten().collect(), began.elapsed())
+}
+
+/// All clients race for one slot per round (on desk 0, after the distinct run's slots).
+async fn contended(s: &Setup, bookings: usize, clients: usize, offset: usize) -> Run {
+    let rounds = bookings.div_ceil(clients);
+    let began = Instant::now();
+    let mut all = Vec::with_capacity(rounds * clients);
+    for round in 0..rounds {
+        let start = slot(offset + round);
+        all.extend(join_all((0..clients).map(|_| attempt(s, Some(s.desks[0]), start))).await);
+    }
+    collect(all, began.elapsed())
+}
+
+fn collect(results: Vec<(bool, Duration)>, elapsed: Duration) -> Run {
+    Run {
+        attempts: results.len(),
+        booked: results.iter().filter(|r| r.0).count(),
+        elapsed,
+        latencies: results.into_iter().map(|r| r.1).collect(),
+    }
+}
+
+/// Occupying appointments that overlap another on the same desk.
+async fn double_bookings(s: &Setup) -> anyhow::Result<usize> {
+    let window = Interval::new(slot(0), slot(1_000_000))?;
+    let occupancy = s.store.occupancy(s.business, &s.desks, window).await?;
+    let mut spans: Vec<(ResourceId, Interval)> = occupancy
+        .bookings
+        .iter()
+        .filter_map(|b| match &b.target {
+            BookingTarget::Appointment { resource, busy, .. } => Some((*resource, *busy)),
+            BookingTarget::Session { .. } => None,
+        })
+        .collect();
+    spans.sort();
+    Ok(spans.windows(2).filter(|w| w[0].0 == w[1].0 && w[0].1.overlaps(&w[1].1)).count())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let backend = args.first().map_or("sqlite", String::as_str).to_owned();
+    let bookings: usize = args.get(1).map_or(Ok(2000), |a| a.parse()).context("bookings")?;
+    let clients: usize = args.get(2).map_or(Ok(16), |a| a.parse()).context("clients")?;
+    if bookings == 0 || clients == 0 {
+        bail!("bookings and clients must be positive");
+    }
+    let dir = tempfile::tempdir()?;
+    let mut _scratch = None;
+    let store: Arc<dyn Store> = match backend.as_str() {
+        "memory" => Arc::new(InMemoryStore::new()),
+        "sqlite" => Arc::new(SqliteStore::open(dir.path().join("bench.db")).await?),
+        "postgres" => {
+            let url = std::env::var(URL_VARIABLE)
+                .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
+            let db = ScratchDatabase::create_on(&url).await?;
+            let connections = u32::try_from(clients).unwrap_or(u32::MAX);
+            let store = PgStore::connect(db.url(), connections).await?;
+            _scratch = Some(db);
+            Arc::new(store)
+        }
+        other => bail!("unknown backend {other:?}: memory, sqlite or postgres"),
+    };
+    let s = setup(store, clients).await?;
+    println!("{backend}: {bookings} attempts per run from {clients} concurrent clients");
+    let run = distinct(&s, bookings, clients).await;
+    run.report("distinct");
+    let run2 = contended(&s, bookings, clients, bookings.div_ceil(clients) + 1).await;
+    run2.report("contended");
+    let rounds = bookings.div_ceil(clients);
+    let doubles = double_bookings(&s).await?;
+    println!("double bookings: {doubles}; contended rounds won: {} of {rounds}", run2.booked);
+    if doubles > 0 || run2.booked > rounds {
+        bail!("double booking detected");
+    }
+    Ok(())
+}
