@@ -199,9 +199,10 @@ CREATE INDEX holds_resource ON holds (resource_id, busy_end_us);
 CREATE INDEX holds_session ON holds (session_id);
 CREATE INDEX holds_expiry ON holds (expires_at_us);
 
--- What occupies a resource: one row per occupying appointment and per slot hold. The
--- exclusion constraint is the database's own guarantee that no two of them overlap on one
--- resource, whatever the code above it does (§B2).
+-- What occupies a resource: one row per occupying appointment and per slot hold, maintained by
+-- the triggers below from bookings and holds (no code above has to remember it). The exclusion
+-- constraint is the database's own guarantee that no two of them overlap on one resource,
+-- whatever the code above does (§B2).
 CREATE TABLE occupancy (
     resource_id BIGINT NOT NULL REFERENCES resources (id),
     start_us    BIGINT NOT NULL,
@@ -214,6 +215,47 @@ CREATE TABLE occupancy (
     CHECK ((booking_id IS NULL) <> (hold_id IS NULL)),
     CONSTRAINT occupancy_no_overlap EXCLUDE USING gist (resource_id WITH =, busy WITH &&)
 );
+
+-- An occupying booking (pending, approved, no-show) occupies its resource's busy interval, or
+-- its seats of a session; a booking that stops occupying frees them.
+CREATE FUNCTION bookings_occupancy() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was boolean := TG_OP = 'UPDATE' AND OLD.status IN ('pending', 'approved', 'no_show');
+    is_now boolean := NEW.status IN ('pending', 'approved', 'no_show');
+BEGIN
+    IF was = is_now THEN
+        RETURN NULL;
+    END IF;
+    IF NEW.kind = 'appointment' AND is_now THEN
+        INSERT INTO occupancy (resource_id, start_us, end_us, booking_id)
+        VALUES (NEW.resource_id, NEW.busy_start_us, NEW.busy_end_us, NEW.id);
+    ELSIF NEW.kind = 'appointment' THEN
+        DELETE FROM occupancy WHERE booking_id = NEW.id;
+    ELSE
+        UPDATE sessions
+        SET booked_seats = booked_seats + CASE WHEN is_now THEN NEW.seats ELSE -NEW.seats END
+        WHERE id = NEW.session_id;
+    END IF;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER bookings_occupancy
+AFTER INSERT OR UPDATE OF status ON bookings
+FOR EACH ROW EXECUTE FUNCTION bookings_occupancy();
+
+-- A slot hold occupies its busy interval until it is deleted (the row goes with it: cascade).
+CREATE FUNCTION holds_occupancy() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO occupancy (resource_id, start_us, end_us, hold_id)
+    VALUES (NEW.resource_id, NEW.busy_start_us, NEW.busy_end_us, NEW.id);
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER holds_occupancy
+AFTER INSERT ON holds
+FOR EACH ROW WHEN (NEW.kind = 'slot') EXECUTE FUNCTION holds_occupancy();
 
 -- §B3: side effects, written in the booking transaction, claimed by workers under a lease.
 CREATE TABLE outbox (

@@ -196,9 +196,10 @@ CREATE INDEX holds_resource ON holds (resource_id, busy_end_us);
 CREATE INDEX holds_session ON holds (session_id);
 CREATE INDEX holds_expiry ON holds (expires_at_us);
 
--- What occupies a resource: one row per occupying appointment and per slot hold. The trigger
--- below is SQLite's counterpart of PostgreSQL's exclusion constraint: no two rows of one
--- resource overlap, whatever the code above it does.
+-- What occupies a resource: one row per occupying appointment and per slot hold, maintained by
+-- the triggers below from bookings and holds (no code above has to remember it). The overlap
+-- trigger is SQLite's counterpart of PostgreSQL's exclusion constraint: no two rows of one
+-- resource overlap, whatever the code above does.
 CREATE TABLE occupancy (
     resource_id INTEGER NOT NULL REFERENCES resources (id),
     start_us    INTEGER NOT NULL,
@@ -213,10 +214,54 @@ CREATE TRIGGER occupancy_no_overlap
 BEFORE INSERT ON occupancy
 WHEN EXISTS (
     SELECT 1 FROM occupancy o
-    WHERE o.resource_id = NEW.resource_id AND o.start_us < NEW.end_us AND NEW.start_us < o.end_us
+    WHERE o.resource_id = NEW.resource_id AND o.end_us > NEW.start_us AND o.start_us < NEW.end_us
 )
 BEGIN
     SELECT RAISE(ABORT, 'occupancy_overlap');
+END;
+
+-- An occupying booking (pending, approved, no-show) occupies its resource's busy interval, or
+-- its seats of a session; a booking that stops occupying frees them.
+CREATE TRIGGER bookings_occupy
+AFTER INSERT ON bookings
+WHEN NEW.status IN ('pending', 'approved', 'no_show')
+BEGIN
+    INSERT INTO occupancy (resource_id, start_us, end_us, booking_id)
+    SELECT NEW.resource_id, NEW.busy_start_us, NEW.busy_end_us, NEW.id
+    WHERE NEW.kind = 'appointment';
+    UPDATE sessions SET booked_seats = booked_seats + NEW.seats
+    WHERE NEW.kind = 'session' AND id = NEW.session_id;
+END;
+
+CREATE TRIGGER bookings_release
+AFTER UPDATE OF status ON bookings
+WHEN OLD.status IN ('pending', 'approved', 'no_show')
+    AND NEW.status NOT IN ('pending', 'approved', 'no_show')
+BEGIN
+    DELETE FROM occupancy WHERE booking_id = NEW.id;
+    UPDATE sessions SET booked_seats = booked_seats - NEW.seats
+    WHERE NEW.kind = 'session' AND id = NEW.session_id;
+END;
+
+CREATE TRIGGER bookings_reoccupy
+AFTER UPDATE OF status ON bookings
+WHEN OLD.status NOT IN ('pending', 'approved', 'no_show')
+    AND NEW.status IN ('pending', 'approved', 'no_show')
+BEGIN
+    INSERT INTO occupancy (resource_id, start_us, end_us, booking_id)
+    SELECT NEW.resource_id, NEW.busy_start_us, NEW.busy_end_us, NEW.id
+    WHERE NEW.kind = 'appointment';
+    UPDATE sessions SET booked_seats = booked_seats + NEW.seats
+    WHERE NEW.kind = 'session' AND id = NEW.session_id;
+END;
+
+-- A slot hold occupies its busy interval until it is deleted (the row goes with it: cascade).
+CREATE TRIGGER holds_occupy
+AFTER INSERT ON holds
+WHEN NEW.kind = 'slot'
+BEGIN
+    INSERT INTO occupancy (resource_id, start_us, end_us, hold_id)
+    VALUES (NEW.resource_id, NEW.busy_start_us, NEW.busy_end_us, NEW.id);
 END;
 
 -- §B3: side effects, written in the booking transaction, claimed by workers under a lease.

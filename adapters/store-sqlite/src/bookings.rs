@@ -127,39 +127,6 @@ async fn view(conn: &mut SqliteConnection, scope: &TxScope) -> Result<TxView, St
     Ok(TxView { occupancy, lock_holds, bookings, sessions })
 }
 
-/// What a booking or hold occupies: a row of `occupancy`, or seats of its session.
-async fn occupy(
-    conn: &mut SqliteConnection,
-    target: &Target,
-    booking: Option<i64>,
-    hold: Option<i64>,
-) -> Result<(), sqlx::Error> {
-    if let (Some(resource), Some((start, end))) = (target.resource, target.busy) {
-        sqlx::query(
-            "INSERT INTO occupancy (resource_id, start_us, end_us, booking_id, hold_id) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(resource)
-        .bind(start)
-        .bind(end)
-        .bind(booking)
-        .bind(hold)
-        .execute(&mut *conn)
-        .await?;
-    }
-    Ok(())
-}
-
-async fn add_seats(conn: &mut SqliteConnection, session: i64, seats: i64) -> Result<(), TxError> {
-    let done = sqlx::query("UPDATE sessions SET booked_seats = booked_seats + $2 WHERE id = $1")
-        .bind(session)
-        .bind(seats)
-        .execute(&mut *conn)
-        .await
-        .map_err(tx_error)?;
-    if done.rows_affected() == 1 { Ok(()) } else { Err(TxError::Conflict) }
-}
-
 async fn insert_hold(
     conn: &mut SqliteConnection,
     new: booking_core::holds::NewHold,
@@ -189,7 +156,6 @@ async fn insert_hold(
     .await
     .map_err(tx_error)?;
     let id: i64 = row.try_get("id").map_err(tx_error)?;
-    occupy(conn, &t, None, Some(id)).await.map_err(tx_error)?;
     Ok(write::hold(HoldId::new(id), new))
 }
 
@@ -237,12 +203,6 @@ async fn insert_booking(
         reason: None,
     };
     append_history(conn, id, &entry).await?;
-    if new.status.occupies() {
-        occupy(conn, &t, Some(id), None).await.map_err(tx_error)?;
-        if let Some(session) = t.session {
-            add_seats(conn, session, t.seats).await?;
-        }
-    }
     Ok(write::booking(BookingId::new(id), new))
 }
 
@@ -268,48 +228,24 @@ async fn append_history(
     Ok(())
 }
 
+/// Changes a booking's status; the database's triggers free or take its occupancy and seats.
 async fn change_status(
     conn: &mut SqliteConnection,
     business: BusinessId,
     booking: BookingId,
     entry: HistoryEntry,
 ) -> Result<(), TxError> {
-    let row = sqlx::query("SELECT * FROM bookings WHERE business_id = $1 AND id = $2")
+    let done = sqlx::query("UPDATE bookings SET status = $3 WHERE business_id = $1 AND id = $2")
         .bind(business.get())
-        .bind(booking.get())
-        .fetch_optional(&mut *conn)
-        .await
-        .map_err(tx_error)?
-        .ok_or(TxError::Conflict)?;
-    let current = read::booking(&Cols(&row))?;
-    sqlx::query("UPDATE bookings SET status = $2 WHERE id = $1")
         .bind(booking.get())
         .bind(entry.to.code())
         .execute(&mut *conn)
         .await
         .map_err(tx_error)?;
-    append_history(conn, booking.get(), &entry).await?;
-    let t = Target::of_booking(&current.target);
-    match (current.status.occupies(), entry.to.occupies()) {
-        (true, false) => {
-            sqlx::query("DELETE FROM occupancy WHERE booking_id = $1")
-                .bind(booking.get())
-                .execute(&mut *conn)
-                .await
-                .map_err(tx_error)?;
-            if let Some(session) = t.session {
-                add_seats(conn, session, -t.seats).await?;
-            }
-        }
-        (false, true) => {
-            occupy(conn, &t, Some(booking.get()), None).await.map_err(tx_error)?;
-            if let Some(session) = t.session {
-                add_seats(conn, session, t.seats).await?;
-            }
-        }
-        _ => {}
+    if done.rows_affected() != 1 {
+        return Err(TxError::Conflict);
     }
-    Ok(())
+    append_history(conn, booking.get(), &entry).await
 }
 
 async fn delete_holds(
@@ -318,14 +254,6 @@ async fn delete_holds(
     ids: &[HoldId],
 ) -> Result<u64, sqlx::Error> {
     let list = id_list(ids.iter().map(|h| h.get()));
-    sqlx::query(
-        "DELETE FROM occupancy WHERE hold_id IN \
-         (SELECT id FROM holds WHERE business_id = $1 AND id IN (SELECT value FROM json_each($2)))",
-    )
-    .bind(business.get())
-    .bind(&list)
-    .execute(&mut *conn)
-    .await?;
     let done = sqlx::query(
         "DELETE FROM holds WHERE business_id = $1 AND id IN (SELECT value FROM json_each($2))",
     )
@@ -495,13 +423,6 @@ impl BookingStore for SqliteStore {
 
     async fn purge_expired_holds(&self, now: Timestamp) -> Result<usize, StoreError> {
         let mut w = self.write().await?;
-        sqlx::query(
-            "DELETE FROM occupancy WHERE hold_id IN (SELECT id FROM holds WHERE expires_at_us <= $1)",
-        )
-        .bind(micros(now))
-        .execute(&mut *w.tx)
-        .await
-        .map_err(unavailable)?;
         let done = sqlx::query("DELETE FROM holds WHERE expires_at_us <= $1")
             .bind(micros(now))
             .execute(&mut *w.tx)
