@@ -16,7 +16,10 @@ CREATE TABLE businesses (
     settings TEXT NOT NULL,
     email    TEXT,
     phone    TEXT,
-    address  TEXT
+    address  TEXT,
+    -- Grows with every change to the business or its resources, agendas or services (see the
+    -- triggers at the end): caches of the catalog compare it.
+    revision BIGINT NOT NULL DEFAULT 0
 );
 
 CREATE TABLE resources (
@@ -157,6 +160,8 @@ CREATE TABLE bookings (
     status           TEXT NOT NULL
         CHECK (status IN ('pending', 'approved', 'canceled', 'rejected', 'no_show')),
     created_at_us    BIGINT NOT NULL,
+    created_by_role  TEXT NOT NULL,
+    created_by_user  BIGINT,
     rescheduled_from BIGINT REFERENCES bookings (id),
     CHECK ((kind = 'appointment') = (resource_id IS NOT NULL AND busy_start_us IS NOT NULL)),
     CHECK ((kind = 'session') = (session_id IS NOT NULL))
@@ -296,3 +301,33 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (business_id, key)
 );
 CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at_us);
+
+-- A change to a resource, agenda or service is a change to its business's catalog.
+CREATE FUNCTION catalog_revision() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE businesses SET revision = revision + 1 WHERE id = NEW.business_id;
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER resources_revision AFTER INSERT OR UPDATE ON resources
+FOR EACH ROW EXECUTE FUNCTION catalog_revision();
+
+CREATE TRIGGER agendas_revision AFTER INSERT OR UPDATE ON agendas
+FOR EACH ROW EXECUTE FUNCTION catalog_revision();
+
+CREATE TRIGGER services_revision AFTER INSERT OR UPDATE ON services
+FOR EACH ROW EXECUTE FUNCTION catalog_revision();
+
+-- A booking's first history line: who created it, when, with which status.
+CREATE FUNCTION bookings_history() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO booking_history (booking_id, at_us, actor_role, actor_user, to_status)
+    VALUES (NEW.id, NEW.created_at_us, NEW.created_by_role, NEW.created_by_user, NEW.status);
+    RETURN NULL;
+END;
+$$;
+
+CREATE TRIGGER bookings_history
+AFTER INSERT ON bookings
+FOR EACH ROW EXECUTE FUNCTION bookings_history();

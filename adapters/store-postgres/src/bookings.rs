@@ -19,38 +19,49 @@ use crate::{Cols, PgStore, all, id_list, one, retryable, tx_error, unavailable};
 
 const OCCUPYING: &str = "('pending', 'approved', 'no_show')";
 
+/// Columns of `bookings` and `holds` side by side, for one query over both.
+const OCCUPANCY_COLUMNS: &str = "id, business_id, kind, agenda_id, service_id, resource_id, \
+    slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, created_at_us";
+
+/// Occupying appointments and slot holds on some resources overlapping a window, in one query
+/// (this runs inside every booking transaction, where each round trip counts).
 async fn occupancy(
     conn: &mut PgConnection,
     business: BusinessId,
     resources: &[ResourceId],
     window: Interval,
 ) -> Result<Occupancy, StoreError> {
-    let resources = id_list(resources.iter().map(|r| r.get()));
-    let bookings = sqlx::query(&format!(
-        "SELECT * FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
+    let rows = sqlx::query(&format!(
+        "SELECT 'booking' AS source, {OCCUPANCY_COLUMNS}, customer_id, first_name, last_name, \
+         email, phone, answers, status, rescheduled_from, NULL::text AS lock_digest, \
+         NULL::bigint AS expires_at_us \
+         FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
          AND status IN {OCCUPYING} AND resource_id = ANY($2) \
-         AND busy_start_us < $4 AND busy_end_us > $3 ORDER BY id"
+         AND busy_end_us > $3 AND busy_start_us < $4 \
+         UNION ALL \
+         SELECT 'hold', {OCCUPANCY_COLUMNS}, NULL, '', '', NULL, NULL, '[]', 'approved', NULL, \
+         lock_digest, expires_at_us \
+         FROM holds WHERE business_id = $1 AND kind = 'slot' AND resource_id = ANY($2) \
+         AND busy_end_us > $3 AND busy_start_us < $4 \
+         ORDER BY source, id"
     ))
     .bind(business.get())
-    .bind(&resources)
+    .bind(id_list(resources.iter().map(|r| r.get())))
     .bind(micros(window.start()))
     .bind(micros(window.end()))
     .fetch_all(&mut *conn)
     .await
     .map_err(unavailable)?;
-    let holds = sqlx::query(
-        "SELECT * FROM holds WHERE business_id = $1 AND kind = 'slot' \
-         AND resource_id = ANY($2) \
-         AND busy_start_us < $4 AND busy_end_us > $3 ORDER BY id",
-    )
-    .bind(business.get())
-    .bind(&resources)
-    .bind(micros(window.start()))
-    .bind(micros(window.end()))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(unavailable)?;
-    Ok(Occupancy { bookings: all(&bookings, read::booking)?, holds: all(&holds, read::hold)? })
+    let mut out = Occupancy::default();
+    for row in &rows {
+        let source: String = row.try_get("source").map_err(unavailable)?;
+        if source == "hold" {
+            out.holds.push(read::hold(&Cols(row))?);
+        } else {
+            out.bookings.push(read::booking(&Cols(row))?);
+        }
+    }
+    Ok(out)
 }
 
 async fn session_loads(
@@ -167,9 +178,10 @@ async fn insert_booking(
     let row = sqlx::query(
         "INSERT INTO bookings (business_id, kind, agenda_id, service_id, resource_id, \
          slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, customer_id, \
-         first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from) \
+         first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from, \
+         created_by_role, created_by_user) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20) RETURNING id",
+         $18, $19, $20, $21, $22) RETURNING id",
     )
     .bind(new.business.get())
     .bind(t.kind)
@@ -191,18 +203,13 @@ async fn insert_booking(
     .bind(new.status.code())
     .bind(micros(new.created_at))
     .bind(new.rescheduled_from.map(BookingId::get))
+    .bind(new.created_by.role.code())
+    .bind(new.created_by.user)
     .fetch_one(&mut *conn)
     .await
     .map_err(tx_error)?;
+    // Its first history line is written by the database (trigger `bookings_history`).
     let id: i64 = row.try_get("id").map_err(tx_error)?;
-    let entry = HistoryEntry {
-        at: new.created_at,
-        actor: new.created_by,
-        from: None,
-        to: new.status,
-        reason: None,
-    };
-    append_history(conn, id, &entry).await?;
     Ok(write::booking(BookingId::new(id), new))
 }
 

@@ -111,6 +111,7 @@ impl CatalogStore for PgStore {
         .await
         .map_err(unavailable)?;
         draft.id = BusinessId::new(row.try_get("id").map_err(unavailable)?);
+        draft.revision = 0;
         Ok(draft)
     }
 
@@ -126,7 +127,7 @@ impl CatalogStore for PgStore {
     async fn update_business(&self, b: &Business) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE businesses SET name = $2, zone = $3, locale = $4, settings = $5, email = $6, \
-             phone = $7, address = $8 WHERE id = $1",
+             phone = $7, address = $8, revision = revision + 1 WHERE id = $1",
         )
         .bind(b.id.get())
         .bind(&b.name)

@@ -78,6 +78,7 @@ pub fn business(row: &impl Cells) -> Result<Business, StoreError> {
         email: email(row.opt_text("email")?)?,
         phone: row.opt_text("phone")?,
         address: row.opt_text("address")?,
+        revision: row.int("revision")?.unsigned_abs(),
     })
 }
 

@@ -13,7 +13,10 @@ CREATE TABLE businesses (
     settings TEXT NOT NULL,
     email    TEXT,
     phone    TEXT,
-    address  TEXT
+    address  TEXT,
+    -- Grows with every change to the business or its resources, agendas or services (see the
+    -- triggers at the end): caches of the catalog compare it.
+    revision INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE resources (
@@ -154,6 +157,8 @@ CREATE TABLE bookings (
     status           TEXT NOT NULL
         CHECK (status IN ('pending', 'approved', 'canceled', 'rejected', 'no_show')),
     created_at_us    INTEGER NOT NULL,
+    created_by_role  TEXT NOT NULL,
+    created_by_user  INTEGER,
     rescheduled_from INTEGER REFERENCES bookings (id),
     CHECK ((kind = 'appointment') = (resource_id IS NOT NULL AND busy_start_us IS NOT NULL)),
     CHECK ((kind = 'session') = (session_id IS NOT NULL))
@@ -303,3 +308,43 @@ CREATE TABLE idempotency_keys (
     PRIMARY KEY (business_id, key)
 );
 CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at_us);
+
+-- A change to a resource, agenda or service is a change to its business's catalog.
+
+CREATE TRIGGER resources_insert_revision AFTER INSERT ON resources
+BEGIN
+    UPDATE businesses SET revision = revision + 1 WHERE id = NEW.business_id;
+END;
+
+CREATE TRIGGER resources_update_revision AFTER UPDATE ON resources
+BEGIN
+    UPDATE businesses SET revision = revision + 1 WHERE id = NEW.business_id;
+END;
+
+CREATE TRIGGER agendas_insert_revision AFTER INSERT ON agendas
+BEGIN
+    UPDATE businesses SET revision = revision + 1 WHERE id = NEW.business_id;
+END;
+
+CREATE TRIGGER agendas_update_revision AFTER UPDATE ON agendas
+BEGIN
+    UPDATE businesses SET revision = revision + 1 WHERE id = NEW.business_id;
+END;
+
+CREATE TRIGGER services_insert_revision AFTER INSERT ON services
+BEGIN
+    UPDATE businesses SET revision = revision + 1 WHERE id = NEW.business_id;
+END;
+
+CREATE TRIGGER services_update_revision AFTER UPDATE ON services
+BEGIN
+    UPDATE businesses SET revision = revision + 1 WHERE id = NEW.business_id;
+END;
+
+-- A booking's first history line: who created it, when, with which status.
+CREATE TRIGGER bookings_history
+AFTER INSERT ON bookings
+BEGIN
+    INSERT INTO booking_history (booking_id, at_us, actor_role, actor_user, to_status)
+    VALUES (NEW.id, NEW.created_at_us, NEW.created_by_role, NEW.created_by_user, NEW.status);
+END;

@@ -15,42 +15,55 @@ use booking_store_sql::write::Target;
 use booking_store_sql::{json, micros, read, write};
 use sqlx::{Row, SqliteConnection};
 
+use crate::writer::Finished;
 use crate::{Cols, SqliteStore, all, id_list, one, tx_error, unavailable};
 
 const OCCUPYING: &str = "('pending', 'approved', 'no_show')";
 
+/// Columns of `bookings` and `holds` side by side, for one query over both.
+const OCCUPANCY_COLUMNS: &str = "id, business_id, kind, agenda_id, service_id, resource_id, \
+    slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, created_at_us";
+
+/// Occupying appointments and slot holds on some resources overlapping a window, in one query
+/// (this runs inside every booking transaction, where each statement counts).
 async fn occupancy(
     conn: &mut SqliteConnection,
     business: BusinessId,
     resources: &[ResourceId],
     window: Interval,
 ) -> Result<Occupancy, StoreError> {
-    let resources = id_list(resources.iter().map(|r| r.get()));
-    let bookings = sqlx::query(&format!(
-        "SELECT * FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
+    let rows = sqlx::query(&format!(
+        "SELECT 'booking' AS source, {OCCUPANCY_COLUMNS}, customer_id, first_name, last_name, \
+         email, phone, answers, status, rescheduled_from, NULL AS lock_digest, \
+         NULL AS expires_at_us \
+         FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
          AND status IN {OCCUPYING} AND resource_id IN (SELECT value FROM json_each($2)) \
-         AND busy_start_us < $4 AND busy_end_us > $3 ORDER BY id"
+         AND busy_end_us > $3 AND busy_start_us < $4 \
+         UNION ALL \
+         SELECT 'hold', {OCCUPANCY_COLUMNS}, NULL, '', '', NULL, NULL, '[]', 'approved', NULL, \
+         lock_digest, expires_at_us \
+         FROM holds WHERE business_id = $1 AND kind = 'slot' \
+         AND resource_id IN (SELECT value FROM json_each($2)) \
+         AND busy_end_us > $3 AND busy_start_us < $4 \
+         ORDER BY source, id"
     ))
     .bind(business.get())
-    .bind(&resources)
+    .bind(id_list(resources.iter().map(|r| r.get())))
     .bind(micros(window.start()))
     .bind(micros(window.end()))
     .fetch_all(&mut *conn)
     .await
     .map_err(unavailable)?;
-    let holds = sqlx::query(
-        "SELECT * FROM holds WHERE business_id = $1 AND kind = 'slot' \
-         AND resource_id IN (SELECT value FROM json_each($2)) \
-         AND busy_start_us < $4 AND busy_end_us > $3 ORDER BY id",
-    )
-    .bind(business.get())
-    .bind(&resources)
-    .bind(micros(window.start()))
-    .bind(micros(window.end()))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(unavailable)?;
-    Ok(Occupancy { bookings: all(&bookings, read::booking)?, holds: all(&holds, read::hold)? })
+    let mut out = Occupancy::default();
+    for row in &rows {
+        let source: String = row.try_get("source").map_err(unavailable)?;
+        if source == "hold" {
+            out.holds.push(read::hold(&Cols(row))?);
+        } else {
+            out.bookings.push(read::booking(&Cols(row))?);
+        }
+    }
+    Ok(out)
 }
 
 async fn session_loads(
@@ -167,9 +180,10 @@ async fn insert_booking(
     let row = sqlx::query(
         "INSERT INTO bookings (business_id, kind, agenda_id, service_id, resource_id, \
          slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, customer_id, \
-         first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from) \
+         first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from, \
+         created_by_role, created_by_user) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20) RETURNING id",
+         $18, $19, $20, $21, $22) RETURNING id",
     )
     .bind(new.business.get())
     .bind(t.kind)
@@ -191,18 +205,13 @@ async fn insert_booking(
     .bind(new.status.code())
     .bind(micros(new.created_at))
     .bind(new.rescheduled_from.map(BookingId::get))
+    .bind(new.created_by.role.code())
+    .bind(new.created_by.user)
     .fetch_one(&mut *conn)
     .await
     .map_err(tx_error)?;
+    // Its first history line is written by the database (trigger `bookings_history`).
     let id: i64 = row.try_get("id").map_err(tx_error)?;
-    let entry = HistoryEntry {
-        at: new.created_at,
-        actor: new.created_by,
-        from: None,
-        to: new.status,
-        reason: None,
-    };
-    append_history(conn, id, &entry).await?;
     Ok(write::booking(BookingId::new(id), new))
 }
 
@@ -305,6 +314,20 @@ async fn apply(
     Ok(outcome)
 }
 
+/// How many times a transaction runs again after its batch was rolled back for another's sake.
+const MAX_RUNS: u32 = 8;
+
+/// One booking transaction: read the scope, let the core decide, apply its writes.
+async fn run(
+    conn: &mut SqliteConnection,
+    scope: &TxScope,
+    decide: &mut Decide<'_>,
+) -> Result<TxOutcome, TxError> {
+    let view = view(conn, scope).await?;
+    let writes = decide(&view).map_err(TxError::Refused)?;
+    apply(conn, scope.business, writes).await
+}
+
 #[async_trait]
 impl BookingStore for SqliteStore {
     async fn occupancy(
@@ -333,12 +356,15 @@ impl BookingStore for SqliteStore {
         scope: &TxScope,
         decide: &mut Decide<'_>,
     ) -> Result<TxOutcome, TxError> {
-        let mut w = self.write().await?;
-        let view = view(&mut w.tx, scope).await?;
-        let writes = decide(&view).map_err(TxError::Refused)?;
-        let outcome = apply(&mut w.tx, scope.business, writes).await?;
-        w.commit().await?;
-        Ok(outcome)
+        for _ in 0..MAX_RUNS {
+            let mut member = self.writer.join().await?;
+            let result = run(&mut member, scope, decide).await;
+            match member.finish(result).await {
+                Finished::Done(result) => return result,
+                Finished::Again => {}
+            }
+        }
+        Err(TxError::Conflict)
     }
 
     async fn booking(
@@ -410,13 +436,13 @@ impl BookingStore for SqliteStore {
             sqlx::query("SELECT id FROM holds WHERE business_id = $1 AND lock_digest = $2")
                 .bind(business.get())
                 .bind(lock.to_hex())
-                .fetch_all(&mut *w.tx)
+                .fetch_all(&mut *w)
                 .await
                 .map_err(unavailable)?
                 .iter()
                 .filter_map(|r| r.try_get("id").ok().map(HoldId::new))
                 .collect();
-        let count = delete_holds(&mut w.tx, business, &ids).await.map_err(unavailable)?;
+        let count = delete_holds(&mut w, business, &ids).await.map_err(unavailable)?;
         w.commit().await?;
         Ok(usize::try_from(count).unwrap_or(usize::MAX))
     }
@@ -425,7 +451,7 @@ impl BookingStore for SqliteStore {
         let mut w = self.write().await?;
         let done = sqlx::query("DELETE FROM holds WHERE expires_at_us <= $1")
             .bind(micros(now))
-            .execute(&mut *w.tx)
+            .execute(&mut *w)
             .await
             .map_err(unavailable)?;
         w.commit().await?;

@@ -96,6 +96,7 @@ fn service_query<'q>(
 #[async_trait]
 impl CatalogStore for SqliteStore {
     async fn create_business(&self, mut draft: Business) -> Result<Business, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let row = sqlx::query(
             "INSERT INTO businesses (name, zone, locale, settings, email, phone, address) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
@@ -107,10 +108,11 @@ impl CatalogStore for SqliteStore {
         .bind(draft.email.as_ref().map(Email::as_str))
         .bind(&draft.phone)
         .bind(&draft.address)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *w)
         .await
         .map_err(unavailable)?;
         draft.id = BusinessId::new(row.try_get("id").map_err(unavailable)?);
+        draft.revision = 0;
         Ok(draft)
     }
 
@@ -124,9 +126,10 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn update_business(&self, b: &Business) -> Result<(), StoreError> {
+        let mut w = self.writer.exclusive().await?;
         sqlx::query(
             "UPDATE businesses SET name = $2, zone = $3, locale = $4, settings = $5, email = $6, \
-             phone = $7, address = $8 WHERE id = $1",
+             phone = $7, address = $8, revision = revision + 1 WHERE id = $1",
         )
         .bind(b.id.get())
         .bind(&b.name)
@@ -136,13 +139,14 @@ impl CatalogStore for SqliteStore {
         .bind(b.email.as_ref().map(Email::as_str))
         .bind(&b.phone)
         .bind(&b.address)
-        .execute(&self.writer)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         Ok(())
     }
 
     async fn create_resource(&self, mut draft: Resource) -> Result<Resource, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let row = sqlx::query(
             "INSERT INTO resources (business_id, kind, name, email, zone, hours) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -153,7 +157,7 @@ impl CatalogStore for SqliteStore {
         .bind(draft.email.as_ref().map(Email::as_str))
         .bind(draft.zone.name())
         .bind(json::hours(&draft.hours))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *w)
         .await
         .map_err(unavailable)?;
         draft.id = ResourceId::new(row.try_get("id").map_err(unavailable)?);
@@ -184,6 +188,7 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn update_resource(&self, r: &Resource) -> Result<(), StoreError> {
+        let mut w = self.writer.exclusive().await?;
         sqlx::query(
             "UPDATE resources SET kind = $3, name = $4, email = $5, zone = $6, hours = $7 \
              WHERE business_id = $1 AND id = $2",
@@ -195,7 +200,7 @@ impl CatalogStore for SqliteStore {
         .bind(r.email.as_ref().map(Email::as_str))
         .bind(r.zone.name())
         .bind(json::hours(&r.hours))
-        .execute(&self.writer)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         Ok(())
@@ -207,6 +212,7 @@ impl CatalogStore for SqliteStore {
         resource: ResourceId,
         mut exception: Exception,
     ) -> Result<Exception, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let row = sqlx::query(
             "INSERT INTO exceptions (business_id, resource_id, start_us, end_us, label) \
              SELECT $1, id, $3, $4, $5 FROM resources WHERE business_id = $1 AND id = $2 \
@@ -217,7 +223,7 @@ impl CatalogStore for SqliteStore {
         .bind(micros(exception.interval.start()))
         .bind(micros(exception.interval.end()))
         .bind(&exception.label)
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *w)
         .await
         .map_err(unavailable)?
         .ok_or_else(|| StoreError::Unavailable(format!("no resource {resource}")))?;
@@ -231,13 +237,14 @@ impl CatalogStore for SqliteStore {
         resource: ResourceId,
         id: ExceptionId,
     ) -> Result<bool, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let done = sqlx::query(
             "DELETE FROM exceptions WHERE business_id = $1 AND resource_id = $2 AND id = $3",
         )
         .bind(business.get())
         .bind(resource.get())
         .bind(id.get())
-        .execute(&self.writer)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() > 0)
@@ -280,7 +287,7 @@ impl CatalogStore for SqliteStore {
         .bind(resource.get())
         .bind(micros(window.start()))
         .bind(micros(window.end()))
-        .execute(&mut *w.tx)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         for interval in busy {
@@ -292,7 +299,7 @@ impl CatalogStore for SqliteStore {
             .bind(resource.get())
             .bind(micros(interval.start()))
             .bind(micros(interval.end()))
-            .execute(&mut *w.tx)
+            .execute(&mut *w)
             .await
             .map_err(unavailable)?;
         }
@@ -331,11 +338,11 @@ impl CatalogStore for SqliteStore {
         .bind(&draft.slug)
         .bind(draft.hold_ttl.map(seconds))
         .bind(draft.backoffice_booking)
-        .fetch_one(&mut *w.tx)
+        .fetch_one(&mut *w)
         .await
         .map_err(unavailable)?;
         draft.id = AgendaId::new(row.try_get("id").map_err(unavailable)?);
-        agenda_links(&mut w.tx, &draft).await.map_err(unavailable)?;
+        agenda_links(&mut w, &draft).await.map_err(unavailable)?;
         w.commit().await?;
         Ok(draft)
     }
@@ -364,16 +371,17 @@ impl CatalogStore for SqliteStore {
         .bind(&a.slug)
         .bind(a.hold_ttl.map(seconds))
         .bind(a.backoffice_booking)
-        .execute(&mut *w.tx)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         if done.rows_affected() > 0 {
-            agenda_links(&mut w.tx, a).await.map_err(unavailable)?;
+            agenda_links(&mut w, a).await.map_err(unavailable)?;
         }
         w.commit().await
     }
 
     async fn create_service(&self, mut draft: Service) -> Result<Service, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let row = service_query(
             "INSERT INTO services (business_id, name, slug, duration_s, step_s, buffer_before_s, \
              buffer_after_s, price_minor, default_status, min_before_booking_s, \
@@ -381,7 +389,7 @@ impl CatalogStore for SqliteStore {
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             &draft,
         )
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *w)
         .await
         .map_err(unavailable)?;
         draft.id = ServiceId::new(row.try_get("id").map_err(unavailable)?);
@@ -412,6 +420,7 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn update_service(&self, s: &Service) -> Result<(), StoreError> {
+        let mut w = self.writer.exclusive().await?;
         service_query(
             "UPDATE services SET name = $2, slug = $3, duration_s = $4, step_s = $5, \
              buffer_before_s = $6, buffer_after_s = $7, price_minor = $8, default_status = $9, \
@@ -420,13 +429,14 @@ impl CatalogStore for SqliteStore {
             s,
         )
         .bind(s.id.get())
-        .execute(&self.writer)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         Ok(())
     }
 
     async fn create_event(&self, mut draft: Event) -> Result<Event, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let row = sqlx::query(
             "INSERT INTO events (business_id, kind, name, location, capacity, price_minor) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -437,7 +447,7 @@ impl CatalogStore for SqliteStore {
         .bind(&draft.location)
         .bind(i64::from(draft.capacity))
         .bind(draft.price_minor)
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *w)
         .await
         .map_err(unavailable)?;
         draft.id = EventId::new(row.try_get("id").map_err(unavailable)?);
@@ -455,6 +465,7 @@ impl CatalogStore for SqliteStore {
     }
 
     async fn create_session(&self, mut draft: Session) -> Result<Session, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let row = sqlx::query(
             "INSERT INTO sessions (business_id, event_id, start_us, end_us, capacity, leader_id) \
              SELECT $1, id, $3, $4, $5, $6 FROM events WHERE business_id = $1 AND id = $2 \
@@ -466,7 +477,7 @@ impl CatalogStore for SqliteStore {
         .bind(micros(draft.interval.end()))
         .bind(i64::from(draft.capacity))
         .bind(draft.leader.map(ResourceId::get))
-        .fetch_optional(&self.writer)
+        .fetch_optional(&mut *w)
         .await
         .map_err(unavailable)?
         .ok_or_else(|| StoreError::Unavailable(format!("no event {}", draft.event)))?;

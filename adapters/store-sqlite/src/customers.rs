@@ -55,6 +55,7 @@ async fn save_customer(conn: &mut SqliteConnection, c: &Customer) -> Result<(), 
 #[async_trait]
 impl CustomerStore for SqliteStore {
     async fn create_customer(&self, mut draft: Customer) -> Result<Customer, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let row = sqlx::query(
             "INSERT INTO customers (business_id, account_id, first_name, last_name, email, phone, \
              notes, fields, anonymised_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
@@ -69,7 +70,7 @@ impl CustomerStore for SqliteStore {
         .bind(&draft.notes)
         .bind(json::pairs(&draft.fields))
         .bind(draft.anonymised_at.map(micros))
-        .fetch_one(&self.writer)
+        .fetch_one(&mut *w)
         .await
         .map_err(unavailable)?;
         draft.id = CustomerId::new(row.try_get("id").map_err(unavailable)?);
@@ -91,14 +92,15 @@ impl CustomerStore for SqliteStore {
     }
 
     async fn update_customer(&self, customer: &Customer) -> Result<(), StoreError> {
-        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
-        save_customer(&mut conn, customer).await
+        let mut w = self.writer.exclusive().await?;
+        save_customer(&mut w, customer).await
     }
 
     async fn create_account(&self, email: Email) -> Result<Account, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let row = sqlx::query("INSERT INTO accounts (email) VALUES ($1) RETURNING id")
             .bind(email.as_str())
-            .fetch_one(&self.writer)
+            .fetch_one(&mut *w)
             .await
             .map_err(unavailable)?;
         let id = AccountId::new(row.try_get("id").map_err(unavailable)?);
@@ -124,12 +126,13 @@ impl CustomerStore for SqliteStore {
     }
 
     async fn verify_account(&self, id: AccountId, at: Timestamp) -> Result<bool, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let done = sqlx::query(
             "UPDATE accounts SET verified_at_us = COALESCE(verified_at_us, $2) WHERE id = $1",
         )
         .bind(id.get())
         .bind(micros(at))
-        .execute(&self.writer)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() > 0)
@@ -146,21 +149,21 @@ impl CustomerStore for SqliteStore {
         let row = sqlx::query("SELECT * FROM customers WHERE business_id = $1 AND id = $2")
             .bind(business.get())
             .bind(id.get())
-            .fetch_optional(&mut *w.tx)
+            .fetch_optional(&mut *w)
             .await
             .map_err(unavailable)?;
         let Some(customer) = one(row.as_ref(), read::customer)? else {
             return Ok(None);
         };
         let erased = anonymise_customer(&customer, at);
-        save_customer(&mut w.tx, &erased).await?;
+        save_customer(&mut w, &erased).await?;
         sqlx::query(
             "UPDATE bookings SET first_name = '', last_name = '', email = NULL, phone = NULL, \
              answers = '[]' WHERE business_id = $1 AND customer_id = $2",
         )
         .bind(business.get())
         .bind(id.get())
-        .execute(&mut *w.tx)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         sqlx::query(
@@ -169,10 +172,10 @@ impl CustomerStore for SqliteStore {
         )
         .bind(business.get())
         .bind(id.get())
-        .execute(&mut *w.tx)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
-        append_audit(&mut w.tx, &audit).await?;
+        append_audit(&mut w, &audit).await?;
         w.commit().await?;
         Ok(Some(erased))
     }
@@ -181,8 +184,8 @@ impl CustomerStore for SqliteStore {
 #[async_trait]
 impl AuditLog for SqliteStore {
     async fn append(&self, entry: AuditEntry) -> Result<(), StoreError> {
-        let mut conn = self.writer.acquire().await.map_err(unavailable)?;
-        append_audit(&mut conn, &entry).await
+        let mut w = self.writer.exclusive().await?;
+        append_audit(&mut w, &entry).await
     }
 
     async fn audit_entries(&self, business: BusinessId) -> Result<Vec<AuditEntry>, StoreError> {
@@ -228,13 +231,13 @@ impl IdempotencyStore for SqliteStore {
         .bind(i64::from(answer.status))
         .bind(&answer.subject)
         .bind(micros(answer.created_at))
-        .execute(&mut *w.tx)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         let row = sqlx::query("SELECT * FROM idempotency_keys WHERE business_id = $1 AND key = $2")
             .bind(business.get())
             .bind(key)
-            .fetch_one(&mut *w.tx)
+            .fetch_one(&mut *w)
             .await
             .map_err(unavailable)?;
         let kept = read::answer(&Cols(&row))?;
@@ -243,9 +246,10 @@ impl IdempotencyStore for SqliteStore {
     }
 
     async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at_us < $1")
             .bind(micros(before))
-            .execute(&self.writer)
+            .execute(&mut *w)
             .await
             .map_err(unavailable)?;
         Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))

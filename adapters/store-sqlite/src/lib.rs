@@ -10,6 +10,9 @@
 //!   Inside one process, every write goes through one dedicated connection, so writers queue
 //!   for it (first come, first served) instead of spinning in SQLite's busy handler, and never
 //!   wait for a connection that readers hold; reads use a pool of their own.
+//! - Booking transactions are group-committed ([`writer`]): those queued together run one after
+//!   another in one SQLite transaction and share its commit and fsync; each is answered only
+//!   once that commit is done.
 //! - A trigger on the `occupancy` table refuses overlapping appointments and holds on one
 //!   resource, and a `CHECK` on `sessions.booked_seats` refuses overbooking: the database's
 //!   own defence, reported as [`TxError::Conflict`](booking_core::store::TxError::Conflict).
@@ -18,6 +21,7 @@ mod bookings;
 mod catalog;
 mod customers;
 mod outbox;
+mod writer;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -29,7 +33,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
-use sqlx::{Row, Sqlite, Transaction};
+use std::sync::Arc;
+
+use sqlx::{ConnectOptions, Row};
+use writer::{Exclusive, WriterShared};
 
 /// The migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -43,7 +50,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The storage ports on a SQLite database.
 pub struct SqliteStore {
     pool: SqlitePool,
-    writer: SqlitePool,
+    writer: Arc<WriterShared>,
     guard: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
@@ -51,11 +58,6 @@ impl std::fmt::Debug for SqliteStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SqliteStore").field("pool", &self.pool).finish_non_exhaustive()
     }
-}
-
-/// A write transaction on the writer connection.
-struct Writer {
-    tx: Transaction<'static, Sqlite>,
 }
 
 impl SqliteStore {
@@ -78,12 +80,9 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(BUSY_TIMEOUT);
-        let writer = SqlitePoolOptions::new()
-            .max_connections(1)
-            .connect_with(options.clone())
-            .await
-            .map_err(unavailable)?;
-        MIGRATOR.run(&writer).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let mut writer = options.connect().await.map_err(unavailable)?;
+        MIGRATOR.run(&mut writer).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let writer = WriterShared::new(writer);
         let pool = SqlitePoolOptions::new()
             .max_connections(READERS)
             .connect_with(options)
@@ -105,16 +104,12 @@ impl SqliteStore {
         &self.pool
     }
 
-    /// Starts a write transaction: the writer connection, then SQLite's write lock.
-    async fn write(&self) -> Result<Writer, StoreError> {
-        let tx = self.writer.begin_with("BEGIN IMMEDIATE").await.map_err(unavailable)?;
-        Ok(Writer { tx })
-    }
-}
-
-impl Writer {
-    async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await.map_err(unavailable)
+    /// Starts a write transaction of its own on the write connection (any open batch of
+    /// booking transactions is committed first).
+    async fn write(&self) -> Result<Exclusive<'_>, StoreError> {
+        let mut w = self.writer.exclusive().await?;
+        w.begin().await?;
+        Ok(w)
     }
 }
 

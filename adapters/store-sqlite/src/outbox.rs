@@ -30,7 +30,7 @@ impl Outbox for SqliteStore {
         .bind(micros(now))
         .bind(micros(until))
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
-        .fetch_all(&mut *w.tx)
+        .fetch_all(&mut *w)
         .await
         .map_err(unavailable)?;
         w.commit().await?;
@@ -40,13 +40,14 @@ impl Outbox for SqliteStore {
     }
 
     async fn complete(&self, id: JobId, attempt: u32) -> Result<bool, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let done = sqlx::query(
             "UPDATE outbox SET state = 'done', lease_until_us = NULL \
              WHERE id = $1 AND state = 'claimed' AND attempts = $2",
         )
         .bind(id.get())
         .bind(i64::from(attempt))
-        .execute(&self.writer)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)
@@ -59,6 +60,7 @@ impl Outbox for SqliteStore {
         error: &str,
         retry_at: Option<Timestamp>,
     ) -> Result<bool, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let done = sqlx::query(
             "UPDATE outbox SET lease_until_us = NULL, last_error = $3, \
              state = CASE WHEN $4 IS NULL THEN 'parked' ELSE 'pending' END, \
@@ -69,7 +71,7 @@ impl Outbox for SqliteStore {
         .bind(i64::from(attempt))
         .bind(error)
         .bind(retry_at.map(micros))
-        .execute(&self.writer)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)
@@ -90,6 +92,7 @@ impl Outbox for SqliteStore {
         id: JobId,
         now: Timestamp,
     ) -> Result<bool, StoreError> {
+        let mut w = self.writer.exclusive().await?;
         let done = sqlx::query(
             "UPDATE outbox SET state = 'pending', run_at_us = $3 \
              WHERE business_id = $1 AND id = $2 AND state = 'parked'",
@@ -97,7 +100,7 @@ impl Outbox for SqliteStore {
         .bind(business.get())
         .bind(id.get())
         .bind(micros(now))
-        .execute(&self.writer)
+        .execute(&mut *w)
         .await
         .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)

@@ -114,6 +114,9 @@ pub struct Business {
     pub phone: Option<String>,
     /// `%company_address%`.
     pub address: Option<String>,
+    /// Set by the store, ignored on writes: grows with every change to the business or to its
+    /// resources, agendas or services, so a cache of the catalog knows when to reload.
+    pub revision: u64,
 }
 
 /// What kind of resource is booked.

@@ -5,7 +5,8 @@
 //! transaction with the same slot engine that lists availability ([`OfferContext::availability`]):
 //! a listed slot can be booked and a slot that cannot be booked is never listed.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -48,7 +49,7 @@ pub struct Ports {
 }
 
 /// What is being booked: a service on an agenda, optionally on one chosen resource.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Offer {
     /// The agenda.
     pub agenda: AgendaId,
@@ -496,13 +497,22 @@ fn one_second(start: Timestamp) -> Interval {
 #[derive(Clone)]
 pub struct Engine {
     ports: Ports,
+    /// Offers already loaded, valid while their business's catalog revision is unchanged.
+    offers: Arc<Mutex<OfferCache>>,
 }
+
+/// Loaded offers by business and offer.
+type OfferCache = HashMap<(BusinessId, Offer), Arc<OfferContext>>;
+
+/// Beyond this many cached offers the cache starts afresh (a bound, not a policy: a business
+/// has a few agendas × services × resources).
+const MAX_CACHED_OFFERS: usize = 4096;
 
 impl Engine {
     /// The engine over a bundle of ports.
     #[must_use]
     pub fn new(ports: Ports) -> Self {
-        Self { ports }
+        Self { ports, offers: Arc::default() }
     }
 
     /// The ports, for adapters that share them.
@@ -534,13 +544,23 @@ impl Engine {
     }
 
     /// Loads and checks an offer: the business, the agenda, the service on it, the resources.
+    ///
+    /// The catalog part (agenda, service, resources, rules) is cached per engine and reused while
+    /// the business's `revision` is unchanged, so a request reads the business row only: any
+    /// change to the business or its resources, agendas or services bumps the revision (the
+    /// store guarantees it) and the next request reloads.
     pub async fn offer(
         &self,
         business: BusinessId,
         offer: Offer,
-    ) -> Result<OfferContext, OfferError> {
+    ) -> Result<Arc<OfferContext>, OfferError> {
         let store = &self.ports.store;
         let business = store.business(business).await?.ok_or(OfferError::UnknownBusiness)?;
+        let key = (business.id, offer);
+        let cached = self.offers.lock().unwrap_or_else(PoisonError::into_inner).get(&key).cloned();
+        if let Some(ctx) = cached.filter(|c| c.business == business) {
+            return Ok(ctx);
+        }
         let agenda =
             store.agenda(business.id, offer.agenda).await?.ok_or(OfferError::UnknownAgenda)?;
         let service =
@@ -557,7 +577,13 @@ impl Engine {
         let resources =
             wanted.iter().filter_map(|id| all.iter().find(|r| r.id == *id).cloned()).collect();
         let rules = SlotRules::for_service(&service, &business.settings)?;
-        Ok(OfferContext::new(business, agenda, service, resources, rules))
+        let ctx = Arc::new(OfferContext::new(business, agenda, service, resources, rules));
+        let mut offers = self.offers.lock().unwrap_or_else(PoisonError::into_inner);
+        if offers.len() >= MAX_CACHED_OFFERS {
+            offers.clear();
+        }
+        offers.insert(key, ctx.clone());
+        Ok(ctx)
     }
 
     /// Exceptions, and external busy times when the business removes busy slots (§H3).

@@ -198,7 +198,9 @@ pub struct AuditEntry {
 
 /// Businesses and their set-up. Implementations MUST scope every read and write by business:
 /// an id of another business reads as absent. The `id` of an entity passed to `create_*` is
-/// ignored; the store assigns a fresh one.
+/// ignored; the store assigns a fresh one. Every change to a business or to one of its
+/// resources, agendas or services MUST increase the business's `revision` (the engine caches
+/// the catalog until it changes).
 #[async_trait]
 pub trait CatalogStore: Send + Sync {
     /// Creates a business.

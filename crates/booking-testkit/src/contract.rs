@@ -17,7 +17,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use booking_core::booking::{BookingStatus, BookingTarget, NewBooking, Role};
-use booking_core::catalog::{Contact, Email};
+use booking_core::catalog::{Business, Contact, Email};
 use booking_core::engine::{BookError, ConfirmError, ErrorCode, HoldError, SeatError};
 use booking_core::holds::{Hold, LockCode};
 use booking_core::ids::{BusinessId, JobId};
@@ -43,6 +43,7 @@ macro_rules! store_contract_tests {
         $crate::store_contract_tests!(@cases #[$attr] $make;
             catalog_round_trips_and_is_scoped_by_business,
             books_a_listed_slot_and_unlists_it,
+            catalog_changes_reach_the_next_request,
             first_available_honours_bookings_notice_and_advance,
             double_booking_is_refused,
             concurrent_bookings_of_one_slot_one_wins,
@@ -135,18 +136,32 @@ async fn book(h: &Harness, start: &str) -> Result<booking_core::Booking, BookErr
 pub async fn catalog_round_trips_and_is_scoped_by_business(store: Arc<dyn Store>) {
     let a = fixtures::demo_business(store.as_ref(), 2).await;
     let b = fixtures::demo_business(store.as_ref(), 1).await;
+    let b_revision = store.business(b.business).await.unwrap().unwrap().revision;
     let agenda = store.agenda(a.business, a.agenda).await.unwrap().unwrap();
     assert_eq!(agenda.resources, a.desks);
     assert_eq!(agenda.services, vec![a.service]);
+    let revision = |store: Arc<dyn Store>, id| async move {
+        store.business(id).await.unwrap().map(|b| b.revision).unwrap()
+    };
+    let before = revision(store.clone(), a.business).await;
     let mut desk = store.resource(a.business, a.desks[0]).await.unwrap().unwrap();
     desk.hours.set_override("2027-01-04".parse().unwrap(), DayHours::Closed);
     store.update_resource(&desk).await.unwrap();
     assert_eq!(store.resource(a.business, a.desks[0]).await.unwrap().unwrap(), desk);
+    let after_desk = revision(store.clone(), a.business).await;
+    assert!(after_desk > before, "a resource change is a catalog change");
     let mut business = store.business(a.business).await.unwrap().unwrap();
     business.settings.customers_may_reschedule = true;
     business.settings.hold_ttl = SignedDuration::from_mins(3);
     store.update_business(&business).await.unwrap();
-    assert_eq!(store.business(a.business).await.unwrap().unwrap(), business);
+    let stored = store.business(a.business).await.unwrap().unwrap();
+    assert!(stored.revision > after_desk, "a business change is a catalog change");
+    assert_eq!(stored, Business { revision: stored.revision, ..business });
+    let mut service = store.service(a.business, a.service).await.unwrap().unwrap();
+    service.buffer_after = SignedDuration::from_mins(5);
+    store.update_service(&service).await.unwrap();
+    assert!(revision(store.clone(), a.business).await > stored.revision, "so is a service's");
+    assert_eq!(revision(store.clone(), b.business).await, b_revision, "not another business's");
     assert_eq!(store.resources(a.business).await.unwrap().len(), 2);
     assert!(store.agenda(b.business, a.agenda).await.unwrap().is_none());
     assert!(store.resource(b.business, a.desks[0]).await.unwrap().is_none());
@@ -155,6 +170,33 @@ pub async fn catalog_round_trips_and_is_scoped_by_business(store: Arc<dyn Store>
     assert!(store.create_agenda(duplicate).await.is_err(), "agenda slugs are unique per business");
     let other = fixtures::agenda(b.business, "autre", vec![], vec![]);
     assert!(store.create_agenda(other).await.is_ok());
+}
+
+/// The engine caches the catalog, yet a change to hours, a service or the agenda is seen by the
+/// very next request.
+pub async fn catalog_changes_reach_the_next_request(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    assert_eq!(listed(&h, None).await.len(), 16);
+    let mut desk = h.store.resource(h.business, h.desk).await.unwrap().unwrap();
+    desk.hours.set_override(
+        "2027-01-04".parse().unwrap(),
+        DayHours::Open(vec![fixtures::hours("09:00", "12:00")]),
+    );
+    h.store.update_resource(&desk).await.unwrap();
+    assert_eq!(listed(&h, None).await.len(), 6, "new hours");
+    let mut service = h.store.service(h.business, h.service).await.unwrap().unwrap();
+    service.duration = SignedDuration::from_mins(60);
+    service.step = Some(SignedDuration::from_mins(60));
+    h.store.update_service(&service).await.unwrap();
+    assert_eq!(listed(&h, None).await.len(), 3, "new duration");
+    let mut agenda = h.store.agenda(h.business, h.agenda).await.unwrap().unwrap();
+    agenda.services.clear();
+    h.store.update_agenda(&agenda).await.unwrap();
+    let gone = h
+        .engine
+        .availability(h.business, offer(&h), monday(), None, Actor::guest(), Limits::Apply)
+        .await;
+    assert_eq!(gone.unwrap_err().code(), "service_not_on_agenda");
 }
 
 /// A listed slot books, and is then no longer listed; the history records the creation.

@@ -52,6 +52,7 @@ pub fn business(name: &str, zone_name: &str) -> Business {
         email: None,
         phone: None,
         address: None,
+        revision: 0,
     }
 }
 

@@ -50,6 +50,13 @@ struct State {
 }
 
 impl State {
+    /// A change to the catalog of a business: its revision grows.
+    fn touch(&mut self, business: BusinessId) {
+        if let Some(b) = self.businesses.get_mut(&business) {
+            b.revision += 1;
+        }
+    }
+
     fn id(&mut self) -> i64 {
         self.next_id += 1;
         self.next_id
@@ -300,6 +307,7 @@ impl CatalogStore for InMemoryStore {
     async fn create_business(&self, mut draft: Business) -> Result<Business, StoreError> {
         let mut s = self.state();
         draft.id = BusinessId::new(s.id());
+        draft.revision = 0;
         s.businesses.insert(draft.id, draft.clone());
         Ok(draft)
     }
@@ -310,7 +318,8 @@ impl CatalogStore for InMemoryStore {
 
     async fn update_business(&self, business: &Business) -> Result<(), StoreError> {
         if let Some(stored) = self.state().businesses.get_mut(&business.id) {
-            *stored = business.clone();
+            let revision = stored.revision + 1;
+            *stored = Business { revision, ..business.clone() };
         }
         Ok(())
     }
@@ -319,6 +328,7 @@ impl CatalogStore for InMemoryStore {
         let mut s = self.state();
         draft.id = ResourceId::new(s.id());
         s.resources.insert(draft.id, draft.clone());
+        s.touch(draft.business);
         Ok(draft)
     }
 
@@ -335,10 +345,12 @@ impl CatalogStore for InMemoryStore {
     }
 
     async fn update_resource(&self, resource: &Resource) -> Result<(), StoreError> {
+        let mut s = self.state();
         if let Some(stored) =
-            self.state().resources.get_mut(&resource.id).filter(|r| r.business == resource.business)
+            s.resources.get_mut(&resource.id).filter(|x| x.business == resource.business)
         {
             *stored = resource.clone();
+            s.touch(resource.business);
         }
         Ok(())
     }
@@ -421,6 +433,7 @@ impl CatalogStore for InMemoryStore {
         )?;
         draft.id = AgendaId::new(s.id());
         s.agendas.insert(draft.id, draft.clone());
+        s.touch(draft.business);
         Ok(draft)
     }
 
@@ -437,10 +450,12 @@ impl CatalogStore for InMemoryStore {
     }
 
     async fn update_agenda(&self, agenda: &Agenda) -> Result<(), StoreError> {
+        let mut s = self.state();
         if let Some(stored) =
-            self.state().agendas.get_mut(&agenda.id).filter(|a| a.business == agenda.business)
+            s.agendas.get_mut(&agenda.id).filter(|x| x.business == agenda.business)
         {
             *stored = agenda.clone();
+            s.touch(agenda.business);
         }
         Ok(())
     }
@@ -454,6 +469,7 @@ impl CatalogStore for InMemoryStore {
         )?;
         draft.id = ServiceId::new(s.id());
         s.services.insert(draft.id, draft.clone());
+        s.touch(draft.business);
         Ok(draft)
     }
 
@@ -470,10 +486,12 @@ impl CatalogStore for InMemoryStore {
     }
 
     async fn update_service(&self, service: &Service) -> Result<(), StoreError> {
+        let mut s = self.state();
         if let Some(stored) =
-            self.state().services.get_mut(&service.id).filter(|x| x.business == service.business)
+            s.services.get_mut(&service.id).filter(|x| x.business == service.business)
         {
             *stored = service.clone();
+            s.touch(service.business);
         }
         Ok(())
     }
