@@ -5,7 +5,7 @@ use booking_core::booking::{Booking, BookingStatus, HistoryEntry};
 use booking_core::catalog::Email;
 use booking_core::holds::{Hold, LockDigest};
 use booking_core::ids::{BookingId, BusinessId, CustomerId, HoldId, ResourceId, SessionId};
-use booking_core::outbox::{BookingRef, JobState};
+use booking_core::outbox::{BookingRef, JobState, NewJob};
 use booking_core::store::{
     BookingStore, Decide, Occupancy, SessionLoad, StoreError, TxError, TxOutcome, TxScope, TxView,
     Write,
@@ -170,18 +170,25 @@ async fn insert_hold(
     Ok(write::hold(HoldId::new(id), new))
 }
 
+/// Inserts a booking and, in the same statement, the outbox jobs about it (one round trip).
 async fn insert_booking(
     conn: &mut PgConnection,
     new: booking_core::booking::NewBooking,
+    jobs: &[&NewJob],
 ) -> Result<Booking, TxError> {
     let t = Target::of_booking(&new.target);
     let row = sqlx::query(
-        "INSERT INTO bookings (business_id, kind, agenda_id, service_id, resource_id, \
+        "WITH b AS (INSERT INTO bookings (business_id, kind, agenda_id, service_id, resource_id, \
          slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, customer_id, \
          first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from, \
          created_by_role, created_by_user) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22) RETURNING id",
+         $18, $19, $20, $21, $22) RETURNING id), \
+         j AS (INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
+         created_at_us) SELECT $1::bigint, e.effect, e.event, b.id, 'pending', e.run_at, \
+         e.run_at FROM b, \
+         unnest($23::text[], $24::text[], $25::bigint[]) AS e(effect, event, run_at)) \
+         SELECT id FROM b",
     )
     .bind(new.business.get())
     .bind(t.kind)
@@ -205,6 +212,9 @@ async fn insert_booking(
     .bind(new.rescheduled_from.map(BookingId::get))
     .bind(new.created_by.role.code())
     .bind(new.created_by.user)
+    .bind(jobs.iter().map(|j| j.effect.code()).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| j.event.code()).collect::<Vec<_>>())
+    .bind(jobs.iter().map(|j| micros(j.run_at)).collect::<Vec<_>>())
     .fetch_one(&mut *conn)
     .await
     .map_err(tx_error)?;
@@ -275,22 +285,38 @@ async fn apply(
     writes: Vec<Write>,
 ) -> Result<TxOutcome, TxError> {
     let mut outcome = TxOutcome::default();
-    for write in writes {
-        match write {
+    // Jobs about a booking this transaction creates go in with its insert.
+    let mut created_jobs: Vec<Vec<&NewJob>> = Vec::new();
+    for write in &writes {
+        if let Write::Enqueue(job @ NewJob { booking: BookingRef::Created(n), .. }) = write {
+            if created_jobs.len() <= *n {
+                created_jobs.resize_with(n + 1, Vec::new);
+            }
+            created_jobs[*n].push(job);
+        }
+    }
+    let mut created = 0;
+    for write in &writes {
+        match write.clone() {
             Write::DeleteHolds(ids) if ids.is_empty() => {}
             Write::DeleteHolds(ids) => {
                 delete_holds(conn, business, &ids).await.map_err(tx_error)?;
             }
             Write::InsertHold(new) => outcome.holds.push(insert_hold(conn, new).await?),
-            Write::InsertBooking(new) => outcome.bookings.push(insert_booking(conn, new).await?),
+            Write::InsertBooking(new) => {
+                let jobs = created_jobs.get(created).map_or(&[][..], Vec::as_slice);
+                outcome.bookings.push(insert_booking(conn, new, jobs).await?);
+                created += 1;
+            }
             Write::ChangeStatus { booking, entry } => {
                 change_status(conn, business, booking, entry).await?;
             }
-            Write::Enqueue(job) => {
-                let booking = match job.booking {
-                    BookingRef::Existing(id) => id,
-                    BookingRef::Created(n) => outcome.bookings.get(n).ok_or(TxError::Conflict)?.id,
-                };
+            Write::Enqueue(NewJob { booking: BookingRef::Created(n), .. }) => {
+                if n >= created {
+                    return Err(TxError::Conflict); // a job about a booking not (yet) created
+                }
+            }
+            Write::Enqueue(job @ NewJob { booking: BookingRef::Existing(booking), .. }) => {
                 sqlx::query(
                     "INSERT INTO outbox (business_id, effect, event, booking_id, state, \
                      run_at_us, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $6)",
