@@ -16,16 +16,14 @@
 //! - Workers claim outbox jobs with `FOR UPDATE SKIP LOCKED`.
 
 mod bookings;
-mod catalog;
-mod customers;
-mod outbox;
 pub mod scratch;
 
 use std::time::Duration;
 
 use booking_core::store::{StoreError, TxError};
 use booking_store_sql::Cells;
-use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
 /// The migrations, embedded in the binary.
@@ -76,6 +74,16 @@ impl PgStore {
 
     async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
         self.pool.begin().await.map_err(unavailable)
+    }
+
+    /// A connection for single statements.
+    async fn write_conn(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        self.pool.acquire().await.map_err(unavailable)
+    }
+
+    /// A transaction of its own.
+    async fn write(&self) -> Result<Write, StoreError> {
+        Ok(Write(self.begin().await?))
     }
 
     /// A read-only transaction whose statements all see one snapshot.
@@ -165,4 +173,40 @@ fn one<'r, T>(
     read: impl Fn(&Cols<'r>) -> Result<T, StoreError>,
 ) -> Result<Option<T>, StoreError> {
     row.map(|r| read(&Cols(r))).transpose()
+}
+
+/// A write transaction of the shared ports.
+struct Write(Transaction<'static, Postgres>);
+
+impl Write {
+    async fn commit(self) -> Result<(), StoreError> {
+        self.0.commit().await.map_err(unavailable)
+    }
+}
+
+impl std::ops::Deref for Write {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Write {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        &mut self.0
+    }
+}
+
+booking_store_sql::sql_store_ports! {
+    store: PgStore,
+    connection: sqlx::PgConnection,
+    database: sqlx::Postgres,
+    in_ids_2: "= ANY($2)",
+    agenda_links: "(SELECT COALESCE(json_agg(resource_id ORDER BY position), '[]')::text \
+        FROM agenda_resources WHERE agenda_id = a.id) AS resource_ids, \
+        (SELECT COALESCE(json_agg(service_id ORDER BY position), '[]')::text \
+        FROM agenda_services WHERE agenda_id = a.id) AS service_ids",
+    lock_row: " FOR UPDATE",
+    lock_skip: " FOR UPDATE SKIP LOCKED",
 }

@@ -14,6 +14,7 @@
 
 pub mod json;
 pub mod read;
+mod shared;
 pub mod write;
 
 use booking_core::store::StoreError;

@@ -18,9 +18,6 @@
 //!   own defence, reported as [`TxError::Conflict`](booking_core::store::TxError::Conflict).
 
 mod bookings;
-mod catalog;
-mod customers;
-mod outbox;
 mod writer;
 
 use std::path::Path;
@@ -104,6 +101,12 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// The write connection for single statements (any open batch of booking transactions is
+    /// committed first).
+    async fn write_conn(&self) -> Result<Exclusive<'_>, StoreError> {
+        self.writer.exclusive().await
+    }
+
     /// Starts a write transaction of its own on the write connection (any open batch of
     /// booking transactions is committed first).
     async fn write(&self) -> Result<Exclusive<'_>, StoreError> {
@@ -179,4 +182,17 @@ fn one<'r, T>(
     read: impl Fn(&Cols<'r>) -> Result<T, StoreError>,
 ) -> Result<Option<T>, StoreError> {
     row.map(|r| read(&Cols(r))).transpose()
+}
+
+booking_store_sql::sql_store_ports! {
+    store: SqliteStore,
+    connection: sqlx::SqliteConnection,
+    database: sqlx::Sqlite,
+    in_ids_2: "IN (SELECT value FROM json_each($2))",
+    agenda_links: "(SELECT json_group_array(resource_id) FROM (SELECT resource_id \
+        FROM agenda_resources WHERE agenda_id = a.id ORDER BY position)) AS resource_ids, \
+        (SELECT json_group_array(service_id) FROM (SELECT service_id FROM agenda_services \
+        WHERE agenda_id = a.id ORDER BY position)) AS service_ids",
+    lock_row: "",
+    lock_skip: "",
 }

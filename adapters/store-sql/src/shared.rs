@@ -1,0 +1,896 @@
+//! The storage ports that read and write the same way on both databases, written once.
+//!
+//! [`sql_store_ports!`](crate::sql_store_ports) expands, inside an adapter crate, to the
+//! `CatalogStore`, `CustomerStore`, `AuditLog`, `IdempotencyStore` and `Outbox` implementations
+//! of its store. The few SQL fragments that differ between the dialects are its parameters; the
+//! booking transaction, where the databases really differ, stays in each adapter.
+
+/// Implements the shared storage ports for an adapter's store.
+///
+/// The invoking crate's root must provide, under these names: the store type with a read pool
+/// `pool` and the methods `write()` (a transaction of its own: a guard that derefs to the
+/// connection and has `commit()`) and `write_conn()` (a connection for single statements);
+/// `unavailable` (driver error to `StoreError`), `id_list` (ids to the value `$in_ids_2` binds),
+/// and the row readers `Cols`, `all` and `one`.
+#[macro_export]
+macro_rules! sql_store_ports {
+    (
+        store: $store:ident,
+        connection: $connection:ty,
+        database: $database:ty,
+        in_ids_2: $in_ids_2:literal,
+        agenda_links: $agenda_links:literal,
+        lock_row: $lock_row:literal,
+        lock_skip: $lock_skip:literal $(,)?
+    ) => {
+        /// The ports shared with the other SQL store (`booking_store_sql::sql_store_ports!`).
+        mod shared_ports {
+            use async_trait::async_trait;
+            use booking_core::BookingStatus;
+            use booking_core::anonymise::anonymise_customer;
+            use booking_core::catalog::{
+                Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
+            };
+            use booking_core::ids::{
+                AccountId, AgendaId, BusinessId, CustomerId, EventId, ExceptionId, JobId,
+                ResourceId, ServiceId, SessionId,
+            };
+            use booking_core::outbox::{Job, Outbox};
+            use booking_core::schedule::Exception;
+            use booking_core::store::{
+                AuditEntry, AuditLog, CatalogStore, CustomerStore, IdempotencyStore,
+                IdempotentAnswer, StoreError,
+            };
+            use booking_core::time::{Interval, SignedDuration, Timestamp};
+            use booking_store_sql::{json, micros, read, seconds};
+            use sqlx::Row;
+
+            use super::{$store, Cols, all, id_list, one, unavailable};
+
+        async fn agenda_links(conn: &mut $connection, agenda: &Agenda) -> Result<(), sqlx::Error> {
+            sqlx::query("DELETE FROM agenda_resources WHERE agenda_id = $1")
+                .bind(agenda.id.get())
+                .execute(&mut *conn)
+                .await?;
+            sqlx::query("DELETE FROM agenda_services WHERE agenda_id = $1")
+                .bind(agenda.id.get())
+                .execute(&mut *conn)
+                .await?;
+            for (position, resource) in (0_i64..).zip(&agenda.resources) {
+                sqlx::query(
+                    "INSERT INTO agenda_resources (agenda_id, position, resource_id) \
+                     SELECT $1, $2, id FROM resources WHERE id = $3 AND business_id = $4",
+                )
+                .bind(agenda.id.get())
+                .bind(position)
+                .bind(resource.get())
+                .bind(agenda.business.get())
+                .execute(&mut *conn)
+                .await?;
+            }
+            for (position, service) in (0_i64..).zip(&agenda.services) {
+                sqlx::query(
+                    "INSERT INTO agenda_services (agenda_id, position, service_id) \
+                     SELECT $1, $2, id FROM services WHERE id = $3 AND business_id = $4",
+                )
+                .bind(agenda.id.get())
+                .bind(position)
+                .bind(service.get())
+                .bind(agenda.business.get())
+                .execute(&mut *conn)
+                .await?;
+            }
+            Ok(())
+        }
+
+        impl $store {
+            async fn read_agendas(
+                &self,
+                business: BusinessId,
+                only: Option<AgendaId>,
+            ) -> Result<Vec<Agenda>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT a.*, ",
+                    $agenda_links,
+                    " FROM agendas a WHERE a.business_id = $1 AND ($2 IS NULL OR a.id = $2) ORDER BY a.id",
+                ))
+                .bind(business.get())
+                .bind(only.map(AgendaId::get))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::agenda)
+            }
+        }
+
+        fn service_query<'q>(
+            sql: &'q str,
+            s: &'q Service,
+        ) -> sqlx::query::Query<'q, $database, <$database as sqlx::Database>::Arguments<'q>> {
+            sqlx::query(sql)
+                .bind(s.business.get())
+                .bind(&s.name)
+                .bind(&s.slug)
+                .bind(seconds(s.duration))
+                .bind(s.step.map(seconds))
+                .bind(seconds(s.buffer_before))
+                .bind(seconds(s.buffer_after))
+                .bind(s.price_minor)
+                .bind(s.default_status.map(BookingStatus::code))
+                .bind(s.min_before_booking.map(seconds))
+                .bind(s.min_before_cancel.map(seconds))
+                .bind(s.min_before_reschedule.map(seconds))
+        }
+
+        #[async_trait]
+        impl CatalogStore for $store {
+            async fn create_business(&self, mut draft: Business) -> Result<Business, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query(
+                    "INSERT INTO businesses (name, zone, locale, settings, email, phone, address) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+                )
+                .bind(&draft.name)
+                .bind(draft.zone.name())
+                .bind(draft.locale.code())
+                .bind(json::settings(&draft.settings))
+                .bind(draft.email.as_ref().map(Email::as_str))
+                .bind(&draft.phone)
+                .bind(&draft.address)
+                .fetch_one(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                draft.id = BusinessId::new(row.try_get("id").map_err(unavailable)?);
+                draft.revision = 0;
+                Ok(draft)
+            }
+
+            async fn business(&self, id: BusinessId) -> Result<Option<Business>, StoreError> {
+                let row = sqlx::query("SELECT * FROM businesses WHERE id = $1")
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::business)
+            }
+
+            async fn update_business(&self, b: &Business) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "UPDATE businesses SET name = $2, zone = $3, locale = $4, settings = $5, email = $6, \
+                     phone = $7, address = $8, revision = revision + 1 WHERE id = $1",
+                )
+                .bind(b.id.get())
+                .bind(&b.name)
+                .bind(b.zone.name())
+                .bind(b.locale.code())
+                .bind(json::settings(&b.settings))
+                .bind(b.email.as_ref().map(Email::as_str))
+                .bind(&b.phone)
+                .bind(&b.address)
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn create_resource(&self, mut draft: Resource) -> Result<Resource, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query(
+                    "INSERT INTO resources (business_id, kind, name, email, zone, hours) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(draft.business.get())
+                .bind(read::resource_kind(draft.kind))
+                .bind(&draft.name)
+                .bind(draft.email.as_ref().map(Email::as_str))
+                .bind(draft.zone.name())
+                .bind(json::hours(&draft.hours))
+                .fetch_one(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                draft.id = ResourceId::new(row.try_get("id").map_err(unavailable)?);
+                Ok(draft)
+            }
+
+            async fn resource(
+                &self,
+                business: BusinessId,
+                id: ResourceId,
+            ) -> Result<Option<Resource>, StoreError> {
+                let row = sqlx::query("SELECT * FROM resources WHERE business_id = $1 AND id = $2")
+                    .bind(business.get())
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::resource)
+            }
+
+            async fn resources(&self, business: BusinessId) -> Result<Vec<Resource>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM resources WHERE business_id = $1 ORDER BY id")
+                    .bind(business.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                all(&rows, read::resource)
+            }
+
+            async fn update_resource(&self, r: &Resource) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "UPDATE resources SET kind = $3, name = $4, email = $5, zone = $6, hours = $7 \
+                     WHERE business_id = $1 AND id = $2",
+                )
+                .bind(r.business.get())
+                .bind(r.id.get())
+                .bind(read::resource_kind(r.kind))
+                .bind(&r.name)
+                .bind(r.email.as_ref().map(Email::as_str))
+                .bind(r.zone.name())
+                .bind(json::hours(&r.hours))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn add_exception(
+                &self,
+                business: BusinessId,
+                resource: ResourceId,
+                mut exception: Exception,
+            ) -> Result<Exception, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query(
+                    "INSERT INTO exceptions (business_id, resource_id, start_us, end_us, label) \
+                     SELECT $1, id, $3, $4, $5 FROM resources WHERE business_id = $1 AND id = $2 \
+                     RETURNING id",
+                )
+                .bind(business.get())
+                .bind(resource.get())
+                .bind(micros(exception.interval.start()))
+                .bind(micros(exception.interval.end()))
+                .bind(&exception.label)
+                .fetch_optional(&mut *w)
+                .await
+                .map_err(unavailable)?
+                .ok_or_else(|| StoreError::Unavailable(format!("no resource {resource}")))?;
+                exception.id = Some(ExceptionId::new(row.try_get("id").map_err(unavailable)?));
+                Ok(exception)
+            }
+
+            async fn remove_exception(
+                &self,
+                business: BusinessId,
+                resource: ResourceId,
+                id: ExceptionId,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "DELETE FROM exceptions WHERE business_id = $1 AND resource_id = $2 AND id = $3",
+                )
+                .bind(business.get())
+                .bind(resource.get())
+                .bind(id.get())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn exceptions(
+                &self,
+                business: BusinessId,
+                resources: &[ResourceId],
+                window: Interval,
+            ) -> Result<Vec<(ResourceId, Exception)>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT * FROM exceptions WHERE business_id = $1 AND resource_id ",
+                    $in_ids_2,
+                    " AND start_us < $4 AND end_us > $3 ORDER BY start_us, id",
+                ))
+                .bind(business.get())
+                .bind(id_list(resources.iter().map(|r| r.get())))
+                .bind(micros(window.start()))
+                .bind(micros(window.end()))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::exception)
+            }
+
+            async fn replace_external_busy(
+                &self,
+                business: BusinessId,
+                resource: ResourceId,
+                window: Interval,
+                busy: Vec<Interval>,
+            ) -> Result<(), StoreError> {
+                let mut w = self.write().await?;
+                sqlx::query(
+                    "DELETE FROM external_busy WHERE business_id = $1 AND resource_id = $2 \
+                     AND start_us >= $3 AND end_us <= $4",
+                )
+                .bind(business.get())
+                .bind(resource.get())
+                .bind(micros(window.start()))
+                .bind(micros(window.end()))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                for interval in busy {
+                    sqlx::query(
+                        "INSERT INTO external_busy (business_id, resource_id, start_us, end_us) \
+                         SELECT $1, id, $3, $4 FROM resources WHERE business_id = $1 AND id = $2",
+                    )
+                    .bind(business.get())
+                    .bind(resource.get())
+                    .bind(micros(interval.start()))
+                    .bind(micros(interval.end()))
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                }
+                w.commit().await
+            }
+
+            async fn external_busy(
+                &self,
+                business: BusinessId,
+                resources: &[ResourceId],
+                window: Interval,
+            ) -> Result<Vec<(ResourceId, Interval)>, StoreError> {
+                let rows = sqlx::query(concat!(
+                    "SELECT resource_id, start_us, end_us FROM external_busy WHERE business_id = $1 \
+                     AND resource_id ",
+                    $in_ids_2,
+                    " AND start_us < $4 AND end_us > $3 ORDER BY start_us",
+                ))
+                .bind(business.get())
+                .bind(id_list(resources.iter().map(|r| r.get())))
+                .bind(micros(window.start()))
+                .bind(micros(window.end()))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::external_busy)
+            }
+
+            async fn create_agenda(&self, mut draft: Agenda) -> Result<Agenda, StoreError> {
+                let mut w = self.write().await?;
+                let row = sqlx::query(
+                    "INSERT INTO agendas (business_id, name, slug, hold_ttl_s, backoffice_booking) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(draft.business.get())
+                .bind(&draft.name)
+                .bind(&draft.slug)
+                .bind(draft.hold_ttl.map(seconds))
+                .bind(draft.backoffice_booking)
+                .fetch_one(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                draft.id = AgendaId::new(row.try_get("id").map_err(unavailable)?);
+                agenda_links(&mut w, &draft).await.map_err(unavailable)?;
+                w.commit().await?;
+                Ok(draft)
+            }
+
+            async fn agenda(
+                &self,
+                business: BusinessId,
+                id: AgendaId,
+            ) -> Result<Option<Agenda>, StoreError> {
+                Ok(self.read_agendas(business, Some(id)).await?.pop())
+            }
+
+            async fn agendas(&self, business: BusinessId) -> Result<Vec<Agenda>, StoreError> {
+                self.read_agendas(business, None).await
+            }
+
+            async fn update_agenda(&self, a: &Agenda) -> Result<(), StoreError> {
+                let mut w = self.write().await?;
+                let done = sqlx::query(
+                    "UPDATE agendas SET name = $3, slug = $4, hold_ttl_s = $5, backoffice_booking = $6 \
+                     WHERE business_id = $1 AND id = $2",
+                )
+                .bind(a.business.get())
+                .bind(a.id.get())
+                .bind(&a.name)
+                .bind(&a.slug)
+                .bind(a.hold_ttl.map(seconds))
+                .bind(a.backoffice_booking)
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                if done.rows_affected() > 0 {
+                    agenda_links(&mut w, a).await.map_err(unavailable)?;
+                }
+                w.commit().await
+            }
+
+            async fn create_service(&self, mut draft: Service) -> Result<Service, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = service_query(
+                    "INSERT INTO services (business_id, name, slug, duration_s, step_s, buffer_before_s, \
+                     buffer_after_s, price_minor, default_status, min_before_booking_s, \
+                     min_before_cancel_s, min_before_reschedule_s) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                    &draft,
+                )
+                .fetch_one(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                draft.id = ServiceId::new(row.try_get("id").map_err(unavailable)?);
+                Ok(draft)
+            }
+
+            async fn service(
+                &self,
+                business: BusinessId,
+                id: ServiceId,
+            ) -> Result<Option<Service>, StoreError> {
+                let row = sqlx::query("SELECT * FROM services WHERE business_id = $1 AND id = $2")
+                    .bind(business.get())
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::service)
+            }
+
+            async fn services(&self, business: BusinessId) -> Result<Vec<Service>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM services WHERE business_id = $1 ORDER BY id")
+                    .bind(business.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                all(&rows, read::service)
+            }
+
+            async fn update_service(&self, s: &Service) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                service_query(
+                    "UPDATE services SET name = $2, slug = $3, duration_s = $4, step_s = $5, \
+                     buffer_before_s = $6, buffer_after_s = $7, price_minor = $8, default_status = $9, \
+                     min_before_booking_s = $10, min_before_cancel_s = $11, \
+                     min_before_reschedule_s = $12 WHERE business_id = $1 AND id = $13",
+                    s,
+                )
+                .bind(s.id.get())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn create_event(&self, mut draft: Event) -> Result<Event, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query(
+                    "INSERT INTO events (business_id, kind, name, location, capacity, price_minor) \
+                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                )
+                .bind(draft.business.get())
+                .bind(read::event_kind(draft.kind))
+                .bind(&draft.name)
+                .bind(&draft.location)
+                .bind(i64::from(draft.capacity))
+                .bind(draft.price_minor)
+                .fetch_one(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                draft.id = EventId::new(row.try_get("id").map_err(unavailable)?);
+                Ok(draft)
+            }
+
+            async fn event(&self, business: BusinessId, id: EventId) -> Result<Option<Event>, StoreError> {
+                let row = sqlx::query("SELECT * FROM events WHERE business_id = $1 AND id = $2")
+                    .bind(business.get())
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::event)
+            }
+
+            async fn create_session(&self, mut draft: Session) -> Result<Session, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query(
+                    "INSERT INTO sessions (business_id, event_id, start_us, end_us, capacity, leader_id) \
+                     SELECT $1, id, $3, $4, $5, $6 FROM events WHERE business_id = $1 AND id = $2 \
+                     RETURNING id",
+                )
+                .bind(draft.business.get())
+                .bind(draft.event.get())
+                .bind(micros(draft.interval.start()))
+                .bind(micros(draft.interval.end()))
+                .bind(i64::from(draft.capacity))
+                .bind(draft.leader.map(ResourceId::get))
+                .fetch_optional(&mut *w)
+                .await
+                .map_err(unavailable)?
+                .ok_or_else(|| StoreError::Unavailable(format!("no event {}", draft.event)))?;
+                draft.id = SessionId::new(row.try_get("id").map_err(unavailable)?);
+                Ok(draft)
+            }
+
+            async fn session(
+                &self,
+                business: BusinessId,
+                id: SessionId,
+            ) -> Result<Option<Session>, StoreError> {
+                let row = sqlx::query("SELECT * FROM sessions WHERE business_id = $1 AND id = $2")
+                    .bind(business.get())
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::session)
+            }
+
+            async fn sessions(
+                &self,
+                business: BusinessId,
+                event: EventId,
+            ) -> Result<Vec<Session>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM sessions WHERE business_id = $1 AND event_id = $2 \
+                     ORDER BY start_us, id",
+                )
+                .bind(business.get())
+                .bind(event.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::session)
+            }
+        }
+
+        async fn append_audit(conn: &mut $connection, e: &AuditEntry) -> Result<(), StoreError> {
+            sqlx::query(
+                "INSERT INTO audit_log (business_id, at_us, actor_role, actor_user, action, subject) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(e.business.get())
+            .bind(micros(e.at))
+            .bind(e.actor.role.code())
+            .bind(e.actor.user)
+            .bind(&e.action)
+            .bind(&e.subject)
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+            Ok(())
+        }
+
+        async fn save_customer(conn: &mut $connection, c: &Customer) -> Result<(), StoreError> {
+            sqlx::query(
+                "UPDATE customers SET account_id = $3, first_name = $4, last_name = $5, email = $6, \
+                 phone = $7, notes = $8, fields = $9, anonymised_at_us = $10 \
+                 WHERE business_id = $1 AND id = $2",
+            )
+            .bind(c.business.get())
+            .bind(c.id.get())
+            .bind(c.account.map(AccountId::get))
+            .bind(&c.contact.first_name)
+            .bind(&c.contact.last_name)
+            .bind(c.contact.email.as_ref().map(Email::as_str))
+            .bind(&c.contact.phone)
+            .bind(&c.notes)
+            .bind(json::pairs(&c.fields))
+            .bind(c.anonymised_at.map(micros))
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+            Ok(())
+        }
+
+        #[async_trait]
+        impl CustomerStore for $store {
+            async fn create_customer(&self, mut draft: Customer) -> Result<Customer, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query(
+                    "INSERT INTO customers (business_id, account_id, first_name, last_name, email, phone, \
+                     notes, fields, anonymised_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                     RETURNING id",
+                )
+                .bind(draft.business.get())
+                .bind(draft.account.map(AccountId::get))
+                .bind(&draft.contact.first_name)
+                .bind(&draft.contact.last_name)
+                .bind(draft.contact.email.as_ref().map(Email::as_str))
+                .bind(&draft.contact.phone)
+                .bind(&draft.notes)
+                .bind(json::pairs(&draft.fields))
+                .bind(draft.anonymised_at.map(micros))
+                .fetch_one(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                draft.id = CustomerId::new(row.try_get("id").map_err(unavailable)?);
+                Ok(draft)
+            }
+
+            async fn customer(
+                &self,
+                business: BusinessId,
+                id: CustomerId,
+            ) -> Result<Option<Customer>, StoreError> {
+                let row = sqlx::query("SELECT * FROM customers WHERE business_id = $1 AND id = $2")
+                    .bind(business.get())
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::customer)
+            }
+
+            async fn update_customer(&self, customer: &Customer) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                save_customer(&mut w, customer).await
+            }
+
+            async fn create_account(&self, email: Email) -> Result<Account, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query("INSERT INTO accounts (email) VALUES ($1) RETURNING id")
+                    .bind(email.as_str())
+                    .fetch_one(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                let id = AccountId::new(row.try_get("id").map_err(unavailable)?);
+                Ok(Account { id, email, verified_at: None })
+            }
+
+            async fn account(&self, id: AccountId) -> Result<Option<Account>, StoreError> {
+                let row = sqlx::query("SELECT * FROM accounts WHERE id = $1")
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::account)
+            }
+
+            async fn account_by_email(&self, email: &Email) -> Result<Option<Account>, StoreError> {
+                let row = sqlx::query("SELECT * FROM accounts WHERE email = $1")
+                    .bind(email.as_str())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::account)
+            }
+
+            async fn verify_account(&self, id: AccountId, at: Timestamp) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "UPDATE accounts SET verified_at_us = COALESCE(verified_at_us, $2) WHERE id = $1",
+                )
+                .bind(id.get())
+                .bind(micros(at))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() > 0)
+            }
+
+            async fn anonymise_customer(
+                &self,
+                business: BusinessId,
+                id: CustomerId,
+                at: Timestamp,
+                audit: AuditEntry,
+            ) -> Result<Option<Customer>, StoreError> {
+                let mut w = self.write().await?;
+                let row = sqlx::query(concat!(
+                    "SELECT * FROM customers WHERE business_id = $1 AND id = $2",
+                    $lock_row,
+                ))
+                .bind(business.get())
+                .bind(id.get())
+                .fetch_optional(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                let Some(customer) = one(row.as_ref(), read::customer)? else {
+                    return Ok(None);
+                };
+                let erased = anonymise_customer(&customer, at);
+                save_customer(&mut w, &erased).await?;
+                sqlx::query(
+                    "UPDATE bookings SET first_name = '', last_name = '', email = NULL, phone = NULL, \
+                     answers = '[]' WHERE business_id = $1 AND customer_id = $2",
+                )
+                .bind(business.get())
+                .bind(id.get())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                sqlx::query(
+                    "UPDATE booking_history SET reason = NULL WHERE reason IS NOT NULL AND booking_id IN \
+                     (SELECT id FROM bookings WHERE business_id = $1 AND customer_id = $2)",
+                )
+                .bind(business.get())
+                .bind(id.get())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                append_audit(&mut w, &audit).await?;
+                w.commit().await?;
+                Ok(Some(erased))
+            }
+        }
+
+        #[async_trait]
+        impl AuditLog for $store {
+            async fn append(&self, entry: AuditEntry) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                append_audit(&mut w, &entry).await
+            }
+
+            async fn audit_entries(&self, business: BusinessId) -> Result<Vec<AuditEntry>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM audit_log WHERE business_id = $1 ORDER BY id")
+                    .bind(business.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                all(&rows, read::audit_entry)
+            }
+        }
+
+        #[async_trait]
+        impl IdempotencyStore for $store {
+            async fn recall(
+                &self,
+                business: BusinessId,
+                key: &str,
+            ) -> Result<Option<IdempotentAnswer>, StoreError> {
+                let row = sqlx::query("SELECT * FROM idempotency_keys WHERE business_id = $1 AND key = $2")
+                    .bind(business.get())
+                    .bind(key)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::answer)
+            }
+
+            async fn remember(
+                &self,
+                business: BusinessId,
+                key: &str,
+                answer: IdempotentAnswer,
+            ) -> Result<IdempotentAnswer, StoreError> {
+                let mut w = self.write().await?;
+                sqlx::query(
+                    "INSERT INTO idempotency_keys (business_id, key, fingerprint, status, subject, \
+                     created_at_us) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                )
+                .bind(business.get())
+                .bind(key)
+                .bind(&answer.fingerprint)
+                .bind(i64::from(answer.status))
+                .bind(&answer.subject)
+                .bind(micros(answer.created_at))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                let row = sqlx::query("SELECT * FROM idempotency_keys WHERE business_id = $1 AND key = $2")
+                    .bind(business.get())
+                    .bind(key)
+                    .fetch_one(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                let kept = read::answer(&Cols(&row))?;
+                w.commit().await?;
+                Ok(kept)
+            }
+
+            async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at_us < $1")
+                    .bind(micros(before))
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+            }
+        }
+
+        #[async_trait]
+        impl Outbox for $store {
+            async fn claim(
+                &self,
+                now: Timestamp,
+                lease: SignedDuration,
+                limit: usize,
+            ) -> Result<Vec<Job>, StoreError> {
+                let until = now.saturating_add(lease).unwrap_or(Timestamp::MAX);
+                let mut w = self.write().await?;
+                let rows = sqlx::query(concat!(
+                    "UPDATE outbox SET state = 'claimed', attempts = attempts + 1, lease_until_us = $2 \
+                     WHERE id IN (SELECT id FROM outbox \
+                         WHERE (state = 'pending' AND run_at_us <= $1) \
+                            OR (state = 'claimed' AND lease_until_us <= $1) \
+                         ORDER BY run_at_us, id LIMIT $3",
+                    $lock_skip,
+                    ") RETURNING *",
+                ))
+                .bind(micros(now))
+                .bind(micros(until))
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                w.commit().await?;
+                let mut jobs = all(&rows, read::job)?;
+                jobs.sort_by_key(|j| (j.run_at, j.id));
+                Ok(jobs)
+            }
+
+            async fn complete(&self, id: JobId, attempt: u32) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "UPDATE outbox SET state = 'done', lease_until_us = NULL \
+                     WHERE id = $1 AND state = 'claimed' AND attempts = $2",
+                )
+                .bind(id.get())
+                .bind(i64::from(attempt))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn fail(
+                &self,
+                id: JobId,
+                attempt: u32,
+                error: &str,
+                retry_at: Option<Timestamp>,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "UPDATE outbox SET lease_until_us = NULL, last_error = $3, \
+                     state = CASE WHEN $4 IS NULL THEN 'parked' ELSE 'pending' END, \
+                     run_at_us = COALESCE($4, run_at_us) \
+                     WHERE id = $1 AND state = 'claimed' AND attempts = $2",
+                )
+                .bind(id.get())
+                .bind(i64::from(attempt))
+                .bind(error)
+                .bind(retry_at.map(micros))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn jobs(&self, business: BusinessId) -> Result<Vec<Job>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM outbox WHERE business_id = $1 ORDER BY id")
+                    .bind(business.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                all(&rows, read::job)
+            }
+
+            async fn retry_parked(
+                &self,
+                business: BusinessId,
+                id: JobId,
+                now: Timestamp,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "UPDATE outbox SET state = 'pending', run_at_us = $3 \
+                     WHERE business_id = $1 AND id = $2 AND state = 'parked'",
+                )
+                .bind(business.get())
+                .bind(id.get())
+                .bind(micros(now))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+        }
+    };
+}
