@@ -1,179 +1,22 @@
-//! `BookingStore`: occupancy, the booking transaction, bookings, history and holds.
+//! The booking transaction on PostgreSQL: row locks in id order, then read, decide, write.
+//! The reads and writes around it are shared with SQLite (`booking_ports`).
 
-use async_trait::async_trait;
-use booking_core::booking::{Booking, BookingStatus, HistoryEntry};
+use booking_core::booking::{Booking, NewBooking};
 use booking_core::catalog::Email;
-use booking_core::holds::{Hold, LockDigest};
-use booking_core::ids::{BookingId, BusinessId, CustomerId, HoldId, ResourceId, SessionId};
+use booking_core::ids::{BookingId, BusinessId, CustomerId};
 use booking_core::outbox::{BookingRef, JobState, NewJob};
-use booking_core::store::{
-    BookingStore, Decide, Occupancy, SessionLoad, StoreError, TxError, TxOutcome, TxScope, TxView,
-    Write,
-};
-use booking_core::time::{Interval, Timestamp};
+use booking_core::store::{Decide, TxError, TxOutcome, TxScope, Write};
 use booking_store_sql::write::Target;
-use booking_store_sql::{json, micros, read, write};
+use booking_store_sql::{json, micros, write};
 use sqlx::{PgConnection, Row};
 
-use crate::{Cols, PgStore, all, id_list, one, retryable, tx_error, unavailable};
-
-const OCCUPYING: &str = "('pending', 'approved', 'no_show')";
-
-/// Columns of `bookings` and `holds` side by side, for one query over both.
-const OCCUPANCY_COLUMNS: &str = "id, business_id, kind, agenda_id, service_id, resource_id, \
-    slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, created_at_us";
-
-/// Occupying appointments and slot holds on some resources overlapping a window, in one query
-/// (this runs inside every booking transaction, where each round trip counts).
-async fn occupancy(
-    conn: &mut PgConnection,
-    business: BusinessId,
-    resources: &[ResourceId],
-    window: Interval,
-) -> Result<Occupancy, StoreError> {
-    let rows = sqlx::query(&format!(
-        "SELECT 'booking' AS source, {OCCUPANCY_COLUMNS}, customer_id, first_name, last_name, \
-         email, phone, answers, status, rescheduled_from, NULL::text AS lock_digest, \
-         NULL::bigint AS expires_at_us \
-         FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
-         AND status IN {OCCUPYING} AND resource_id = ANY($2) \
-         AND busy_end_us > $3 AND busy_start_us < $4 \
-         UNION ALL \
-         SELECT 'hold', {OCCUPANCY_COLUMNS}, NULL, '', '', NULL, NULL, '[]', 'approved', NULL, \
-         lock_digest, expires_at_us \
-         FROM holds WHERE business_id = $1 AND kind = 'slot' AND resource_id = ANY($2) \
-         AND busy_end_us > $3 AND busy_start_us < $4 \
-         ORDER BY source, id"
-    ))
-    .bind(business.get())
-    .bind(id_list(resources.iter().map(|r| r.get())))
-    .bind(micros(window.start()))
-    .bind(micros(window.end()))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(unavailable)?;
-    let mut out = Occupancy::default();
-    for row in &rows {
-        let source: String = row.try_get("source").map_err(unavailable)?;
-        if source == "hold" {
-            out.holds.push(read::hold(&Cols(row))?);
-        } else {
-            out.bookings.push(read::booking(&Cols(row))?);
-        }
-    }
-    Ok(out)
-}
-
-async fn session_loads(
-    conn: &mut PgConnection,
-    business: BusinessId,
-    sessions: &[SessionId],
-) -> Result<Vec<SessionLoad>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT * FROM sessions WHERE business_id = $1 \
-         AND id = ANY($2) ORDER BY id",
-    )
-    .bind(business.get())
-    .bind(id_list(sessions.iter().map(|s| s.get())))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(unavailable)?;
-    let mut out = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let session = read::session(&Cols(row))?;
-        let booked: i64 = row.try_get("booked_seats").map_err(unavailable)?;
-        let holds = sqlx::query("SELECT * FROM holds WHERE session_id = $1 ORDER BY id")
-            .bind(session.id.get())
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(unavailable)?;
-        out.push(SessionLoad {
-            session,
-            booked_seats: booking_store_sql::count(booked, "booked seats")?,
-            holds: all(&holds, read::hold)?,
-        });
-    }
-    Ok(out)
-}
-
-async fn view(conn: &mut PgConnection, scope: &TxScope) -> Result<TxView, StoreError> {
-    let b = scope.business;
-    let occupancy = match scope.window {
-        Some(window) => occupancy(conn, b, &scope.resources, window).await?,
-        None => Occupancy::default(),
-    };
-    let lock_holds = match &scope.lock {
-        Some(lock) => {
-            let rows = sqlx::query(
-                "SELECT * FROM holds WHERE business_id = $1 AND lock_digest = $2 ORDER BY id",
-            )
-            .bind(b.get())
-            .bind(lock.to_hex())
-            .fetch_all(&mut *conn)
-            .await
-            .map_err(unavailable)?;
-            all(&rows, read::hold)?
-        }
-        None => Vec::new(),
-    };
-    let bookings = if scope.bookings.is_empty() {
-        Vec::new()
-    } else {
-        let rows = sqlx::query(
-            "SELECT * FROM bookings WHERE business_id = $1 \
-             AND id = ANY($2) ORDER BY id",
-        )
-        .bind(b.get())
-        .bind(id_list(scope.bookings.iter().map(|x| x.get())))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(unavailable)?;
-        all(&rows, read::booking)?
-    };
-    let sessions = if scope.sessions.is_empty() {
-        Vec::new()
-    } else {
-        session_loads(conn, b, &scope.sessions).await?
-    };
-    Ok(TxView { occupancy, lock_holds, bookings, sessions })
-}
-
-async fn insert_hold(
-    conn: &mut PgConnection,
-    new: booking_core::holds::NewHold,
-) -> Result<Hold, TxError> {
-    let t = Target::of_hold(&new.target);
-    let row = sqlx::query(
-        "INSERT INTO holds (business_id, lock_digest, kind, agenda_id, service_id, resource_id, \
-         slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, \
-         created_at_us, expires_at_us) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
-    )
-    .bind(new.business.get())
-    .bind(new.lock.to_hex())
-    .bind(t.kind)
-    .bind(t.agenda)
-    .bind(t.service)
-    .bind(t.resource)
-    .bind(t.slot.map(|s| s.0))
-    .bind(t.slot.map(|s| s.1))
-    .bind(t.busy.map(|s| s.0))
-    .bind(t.busy.map(|s| s.1))
-    .bind(t.session)
-    .bind(t.seats)
-    .bind(micros(new.created_at))
-    .bind(micros(new.expires_at))
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(tx_error)?;
-    let id: i64 = row.try_get("id").map_err(tx_error)?;
-    Ok(write::hold(HoldId::new(id), new))
-}
+use crate::booking_ports::{change_status, delete_holds, insert_hold, view};
+use crate::{PgStore, id_list, retryable, tx_error};
 
 /// Inserts a booking and, in the same statement, the outbox jobs about it (one round trip).
 async fn insert_booking(
     conn: &mut PgConnection,
-    new: booking_core::booking::NewBooking,
+    new: NewBooking,
     jobs: &[&NewJob],
 ) -> Result<Booking, TxError> {
     let t = Target::of_booking(&new.target);
@@ -221,62 +64,6 @@ async fn insert_booking(
     // Its first history line is written by the database (trigger `bookings_history`).
     let id: i64 = row.try_get("id").map_err(tx_error)?;
     Ok(write::booking(BookingId::new(id), new))
-}
-
-async fn append_history(
-    conn: &mut PgConnection,
-    booking: i64,
-    entry: &HistoryEntry,
-) -> Result<(), TxError> {
-    sqlx::query(
-        "INSERT INTO booking_history (booking_id, at_us, actor_role, actor_user, from_status, \
-         to_status, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(booking)
-    .bind(micros(entry.at))
-    .bind(entry.actor.role.code())
-    .bind(entry.actor.user)
-    .bind(entry.from.map(BookingStatus::code))
-    .bind(entry.to.code())
-    .bind(&entry.reason)
-    .execute(&mut *conn)
-    .await
-    .map_err(tx_error)?;
-    Ok(())
-}
-
-/// Changes a booking's status; the database's triggers free or take its occupancy and seats.
-async fn change_status(
-    conn: &mut PgConnection,
-    business: BusinessId,
-    booking: BookingId,
-    entry: HistoryEntry,
-) -> Result<(), TxError> {
-    let done = sqlx::query("UPDATE bookings SET status = $3 WHERE business_id = $1 AND id = $2")
-        .bind(business.get())
-        .bind(booking.get())
-        .bind(entry.to.code())
-        .execute(&mut *conn)
-        .await
-        .map_err(tx_error)?;
-    if done.rows_affected() != 1 {
-        return Err(TxError::Conflict);
-    }
-    append_history(conn, booking.get(), &entry).await
-}
-
-async fn delete_holds(
-    conn: &mut PgConnection,
-    business: BusinessId,
-    ids: &[HoldId],
-) -> Result<u64, sqlx::Error> {
-    let list = id_list(ids.iter().map(|h| h.get()));
-    let done = sqlx::query("DELETE FROM holds WHERE business_id = $1 AND id = ANY($2)")
-        .bind(business.get())
-        .bind(&list)
-        .execute(&mut *conn)
-        .await?;
-    Ok(done.rows_affected())
 }
 
 async fn apply(
@@ -364,43 +151,8 @@ async fn lock(conn: &mut PgConnection, scope: &TxScope) -> Result<(), TxError> {
 }
 
 impl PgStore {
-    async fn try_transact(
-        &self,
-        scope: &TxScope,
-        decide: &mut Decide<'_>,
-    ) -> Result<TxOutcome, TxError> {
-        let mut tx = self.begin().await?;
-        lock(&mut tx, scope).await?;
-        let view = view(&mut tx, scope).await?;
-        let writes = decide(&view).map_err(TxError::Refused)?;
-        let outcome = apply(&mut tx, scope.business, writes).await?;
-        tx.commit().await.map_err(tx_error)?;
-        Ok(outcome)
-    }
-}
-
-#[async_trait]
-impl BookingStore for PgStore {
-    async fn occupancy(
-        &self,
-        business: BusinessId,
-        resources: &[ResourceId],
-        window: Interval,
-    ) -> Result<Occupancy, StoreError> {
-        let mut tx = self.snapshot().await?;
-        occupancy(&mut tx, business, resources, window).await
-    }
-
-    async fn session_loads(
-        &self,
-        business: BusinessId,
-        sessions: &[SessionId],
-    ) -> Result<Vec<SessionLoad>, StoreError> {
-        let mut tx = self.snapshot().await?;
-        session_loads(&mut tx, business, sessions).await
-    }
-
-    async fn transact(
+    /// The booking transaction, run again after a lock cycle or serialisation failure.
+    pub(crate) async fn transaction(
         &self,
         scope: &TxScope,
         decide: &mut Decide<'_>,
@@ -415,94 +167,17 @@ impl BookingStore for PgStore {
         }
     }
 
-    async fn booking(
+    async fn try_transact(
         &self,
-        business: BusinessId,
-        id: BookingId,
-    ) -> Result<Option<Booking>, StoreError> {
-        let row = sqlx::query("SELECT * FROM bookings WHERE business_id = $1 AND id = $2")
-            .bind(business.get())
-            .bind(id.get())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(unavailable)?;
-        one(row.as_ref(), read::booking)
-    }
-
-    async fn customer_bookings(
-        &self,
-        business: BusinessId,
-        customer: CustomerId,
-    ) -> Result<Vec<Booking>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM bookings WHERE business_id = $1 AND customer_id = $2 ORDER BY id",
-        )
-        .bind(business.get())
-        .bind(customer.get())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        all(&rows, read::booking)
-    }
-
-    async fn history(
-        &self,
-        business: BusinessId,
-        id: BookingId,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT h.* FROM booking_history h JOIN bookings b ON b.id = h.booking_id \
-             WHERE b.business_id = $1 AND b.id = $2 ORDER BY h.id",
-        )
-        .bind(business.get())
-        .bind(id.get())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        all(&rows, read::history_entry)
-    }
-
-    async fn holds_of(
-        &self,
-        business: BusinessId,
-        lock: &LockDigest,
-    ) -> Result<Vec<Hold>, StoreError> {
-        let rows = sqlx::query(
-            "SELECT * FROM holds WHERE business_id = $1 AND lock_digest = $2 ORDER BY id",
-        )
-        .bind(business.get())
-        .bind(lock.to_hex())
-        .fetch_all(&self.pool)
-        .await
-        .map_err(unavailable)?;
-        all(&rows, read::hold)
-    }
-
-    async fn release(&self, business: BusinessId, lock: &LockDigest) -> Result<usize, StoreError> {
+        scope: &TxScope,
+        decide: &mut Decide<'_>,
+    ) -> Result<TxOutcome, TxError> {
         let mut tx = self.begin().await?;
-        let ids: Vec<HoldId> =
-            sqlx::query("SELECT id FROM holds WHERE business_id = $1 AND lock_digest = $2")
-                .bind(business.get())
-                .bind(lock.to_hex())
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(unavailable)?
-                .iter()
-                .filter_map(|r| r.try_get("id").ok().map(HoldId::new))
-                .collect();
-        let count = delete_holds(&mut tx, business, &ids).await.map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
-        Ok(usize::try_from(count).unwrap_or(usize::MAX))
-    }
-
-    async fn purge_expired_holds(&self, now: Timestamp) -> Result<usize, StoreError> {
-        let mut tx = self.begin().await?;
-        let done = sqlx::query("DELETE FROM holds WHERE expires_at_us <= $1")
-            .bind(micros(now))
-            .execute(&mut *tx)
-            .await
-            .map_err(unavailable)?;
-        tx.commit().await.map_err(unavailable)?;
-        Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+        lock(&mut tx, scope).await?;
+        let view = view(&mut tx, scope).await?;
+        let writes = decide(&view).map_err(TxError::Refused)?;
+        let outcome = apply(&mut tx, scope.business, writes).await?;
+        tx.commit().await.map_err(tx_error)?;
+        Ok(outcome)
     }
 }

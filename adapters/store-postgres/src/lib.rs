@@ -210,3 +210,9 @@ booking_store_sql::sql_store_ports! {
     lock_row: " FOR UPDATE",
     lock_skip: " FOR UPDATE SKIP LOCKED",
 }
+
+booking_store_sql::sql_booking_store! {
+    store: PgStore,
+    connection: sqlx::PgConnection,
+    in_ids_2: "= ANY($2)",
+}

@@ -3,7 +3,8 @@
 //! [`sql_store_ports!`](crate::sql_store_ports) expands, inside an adapter crate, to the
 //! `CatalogStore`, `CustomerStore`, `AuditLog`, `IdempotencyStore` and `Outbox` implementations
 //! of its store. The few SQL fragments that differ between the dialects are its parameters; the
-//! booking transaction, where the databases really differ, stays in each adapter.
+//! booking transaction, where the databases really differ, stays in each adapter;
+//! [`sql_booking_store!`](crate::sql_booking_store) gives it the reads and writes around it.
 
 /// Implements the shared storage ports for an adapter's store.
 ///
@@ -889,6 +890,377 @@ macro_rules! sql_store_ports {
                 .await
                 .map_err(unavailable)?;
                 Ok(done.rows_affected() == 1)
+            }
+        }
+        }
+    };
+}
+
+/// Implements `BookingStore` for an adapter's store, around the adapter's own transaction.
+///
+/// Besides what [`sql_store_ports!`](crate::sql_store_ports) needs, the invoking crate's root
+/// provides `tx_error` (driver error inside a transaction to `TxError`), and the store the methods
+/// `snapshot()` (a read transaction seeing one snapshot) and `transaction(scope, decide)` (the
+/// booking transaction, which calls this module's `view` and applies the writes with its
+/// helpers: `insert_hold`, `append_history`, `change_status`, `delete_holds`).
+#[macro_export]
+macro_rules! sql_booking_store {
+    (
+        store: $store:ident,
+        connection: $connection:ty,
+        in_ids_2: $in_ids_2:literal $(,)?
+    ) => {
+        /// Reads and writes of bookings and holds shared with the other SQL store
+        /// (`booking_store_sql::sql_booking_store!`).
+        pub(crate) mod booking_ports {
+            use async_trait::async_trait;
+            use booking_core::booking::{Booking, BookingStatus, HistoryEntry};
+            use booking_core::holds::{Hold, LockDigest};
+            use booking_core::ids::{BookingId, BusinessId, CustomerId, HoldId, ResourceId, SessionId};
+            use booking_core::store::{
+                BookingStore, Decide, Occupancy, SessionLoad, StoreError, TxError, TxOutcome,
+                TxScope, TxView,
+            };
+            use booking_core::time::{Interval, Timestamp};
+            use booking_store_sql::write::Target;
+            use booking_store_sql::{micros, read, write};
+            use sqlx::Row;
+
+            use super::{$store, Cols, all, id_list, one, tx_error, unavailable};
+
+            /// Membership of the list bound as `$2`.
+            const IN_IDS_2: &str = $in_ids_2;
+
+        pub(crate) const OCCUPYING: &str = "('pending', 'approved', 'no_show')";
+
+        /// Columns of `bookings` and `holds` side by side, for one query over both.
+        const OCCUPANCY_COLUMNS: &str = "id, business_id, kind, agenda_id, service_id, resource_id, \
+            slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, created_at_us";
+
+        /// Occupying appointments and slot holds on some resources overlapping a window, in one query
+        /// (this runs inside every booking transaction, where each statement counts).
+        pub(crate) async fn occupancy(
+            conn: &mut $connection,
+            business: BusinessId,
+            resources: &[ResourceId],
+            window: Interval,
+        ) -> Result<Occupancy, StoreError> {
+            let rows = sqlx::query(&format!(
+                "SELECT 'booking' AS source, {OCCUPANCY_COLUMNS}, customer_id, first_name, last_name, \
+                 email, phone, answers, status, rescheduled_from, CAST(NULL AS TEXT) AS lock_digest, \
+                 CAST(NULL AS BIGINT) AS expires_at_us \
+                 FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
+                 AND status IN {OCCUPYING} AND resource_id {IN_IDS_2} \
+                 AND busy_end_us > $3 AND busy_start_us < $4 \
+                 UNION ALL \
+                 SELECT 'hold', {OCCUPANCY_COLUMNS}, NULL, '', '', NULL, NULL, '[]', 'approved', NULL, \
+                 lock_digest, expires_at_us \
+                 FROM holds WHERE business_id = $1 AND kind = 'slot' \
+                 AND resource_id {IN_IDS_2} \
+                 AND busy_end_us > $3 AND busy_start_us < $4 \
+                 ORDER BY source, id"
+            ))
+            .bind(business.get())
+            .bind(id_list(resources.iter().map(|r| r.get())))
+            .bind(micros(window.start()))
+            .bind(micros(window.end()))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+            let mut out = Occupancy::default();
+            for row in &rows {
+                let source: String = row.try_get("source").map_err(unavailable)?;
+                if source == "hold" {
+                    out.holds.push(read::hold(&Cols(row))?);
+                } else {
+                    out.bookings.push(read::booking(&Cols(row))?);
+                }
+            }
+            Ok(out)
+        }
+
+        pub(crate) async fn session_loads(
+            conn: &mut $connection,
+            business: BusinessId,
+            sessions: &[SessionId],
+        ) -> Result<Vec<SessionLoad>, StoreError> {
+            let rows = sqlx::query(&format!(
+                "SELECT * FROM sessions WHERE business_id = $1 \
+                 AND id {IN_IDS_2} ORDER BY id"
+            ))
+            .bind(business.get())
+            .bind(id_list(sessions.iter().map(|s| s.get())))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in &rows {
+                let session = read::session(&Cols(row))?;
+                let booked: i64 = row.try_get("booked_seats").map_err(unavailable)?;
+                let holds = sqlx::query("SELECT * FROM holds WHERE session_id = $1 ORDER BY id")
+                    .bind(session.id.get())
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(unavailable)?;
+                out.push(SessionLoad {
+                    session,
+                    booked_seats: booking_store_sql::count(booked, "booked seats")?,
+                    holds: all(&holds, read::hold)?,
+                });
+            }
+            Ok(out)
+        }
+
+        pub(crate) async fn view(conn: &mut $connection, scope: &TxScope) -> Result<TxView, StoreError> {
+            let b = scope.business;
+            let occupancy = match scope.window {
+                Some(window) => occupancy(conn, b, &scope.resources, window).await?,
+                None => Occupancy::default(),
+            };
+            let lock_holds = match &scope.lock {
+                Some(lock) => {
+                    let rows = sqlx::query(
+                        "SELECT * FROM holds WHERE business_id = $1 AND lock_digest = $2 ORDER BY id",
+                    )
+                    .bind(b.get())
+                    .bind(lock.to_hex())
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(unavailable)?;
+                    all(&rows, read::hold)?
+                }
+                None => Vec::new(),
+            };
+            let bookings = if scope.bookings.is_empty() {
+                Vec::new()
+            } else {
+                let rows = sqlx::query(&format!(
+                    "SELECT * FROM bookings WHERE business_id = $1 \
+                     AND id {IN_IDS_2} ORDER BY id"
+                ))
+                .bind(b.get())
+                .bind(id_list(scope.bookings.iter().map(|x| x.get())))
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::booking)?
+            };
+            let sessions = if scope.sessions.is_empty() {
+                Vec::new()
+            } else {
+                session_loads(conn, b, &scope.sessions).await?
+            };
+            Ok(TxView { occupancy, lock_holds, bookings, sessions })
+        }
+
+        pub(crate) async fn insert_hold(
+            conn: &mut $connection,
+            new: booking_core::holds::NewHold,
+        ) -> Result<Hold, TxError> {
+            let t = Target::of_hold(&new.target);
+            let row = sqlx::query(
+                "INSERT INTO holds (business_id, lock_digest, kind, agenda_id, service_id, resource_id, \
+                 slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, \
+                 created_at_us, expires_at_us) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            )
+            .bind(new.business.get())
+            .bind(new.lock.to_hex())
+            .bind(t.kind)
+            .bind(t.agenda)
+            .bind(t.service)
+            .bind(t.resource)
+            .bind(t.slot.map(|s| s.0))
+            .bind(t.slot.map(|s| s.1))
+            .bind(t.busy.map(|s| s.0))
+            .bind(t.busy.map(|s| s.1))
+            .bind(t.session)
+            .bind(t.seats)
+            .bind(micros(new.created_at))
+            .bind(micros(new.expires_at))
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(tx_error)?;
+            let id: i64 = row.try_get("id").map_err(tx_error)?;
+            Ok(write::hold(HoldId::new(id), new))
+        }
+
+        pub(crate) async fn append_history(
+            conn: &mut $connection,
+            booking: i64,
+            entry: &HistoryEntry,
+        ) -> Result<(), TxError> {
+            sqlx::query(
+                "INSERT INTO booking_history (booking_id, at_us, actor_role, actor_user, from_status, \
+                 to_status, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(booking)
+            .bind(micros(entry.at))
+            .bind(entry.actor.role.code())
+            .bind(entry.actor.user)
+            .bind(entry.from.map(BookingStatus::code))
+            .bind(entry.to.code())
+            .bind(&entry.reason)
+            .execute(&mut *conn)
+            .await
+            .map_err(tx_error)?;
+            Ok(())
+        }
+
+        /// Changes a booking's status; the database's triggers free or take its occupancy and seats.
+        pub(crate) async fn change_status(
+            conn: &mut $connection,
+            business: BusinessId,
+            booking: BookingId,
+            entry: HistoryEntry,
+        ) -> Result<(), TxError> {
+            let done = sqlx::query("UPDATE bookings SET status = $3 WHERE business_id = $1 AND id = $2")
+                .bind(business.get())
+                .bind(booking.get())
+                .bind(entry.to.code())
+                .execute(&mut *conn)
+                .await
+                .map_err(tx_error)?;
+            if done.rows_affected() != 1 {
+                return Err(TxError::Conflict);
+            }
+            append_history(conn, booking.get(), &entry).await
+        }
+
+        pub(crate) async fn delete_holds(
+            conn: &mut $connection,
+            business: BusinessId,
+            ids: &[HoldId],
+        ) -> Result<u64, sqlx::Error> {
+            let list = id_list(ids.iter().map(|h| h.get()));
+            let done = sqlx::query(&format!(
+                "DELETE FROM holds WHERE business_id = $1 AND id {IN_IDS_2}"
+            ))
+            .bind(business.get())
+            .bind(&list)
+            .execute(&mut *conn)
+            .await?;
+            Ok(done.rows_affected())
+        }
+
+        #[async_trait]
+        impl BookingStore for $store {
+            async fn occupancy(
+                &self,
+                business: BusinessId,
+                resources: &[ResourceId],
+                window: Interval,
+            ) -> Result<Occupancy, StoreError> {
+                let mut tx = self.snapshot().await?;
+                occupancy(&mut tx, business, resources, window).await
+            }
+
+            async fn session_loads(
+                &self,
+                business: BusinessId,
+                sessions: &[SessionId],
+            ) -> Result<Vec<SessionLoad>, StoreError> {
+                let mut tx = self.snapshot().await?;
+                session_loads(&mut tx, business, sessions).await
+            }
+
+            async fn transact(
+                &self,
+                scope: &TxScope,
+                decide: &mut Decide<'_>,
+            ) -> Result<TxOutcome, TxError> {
+                self.transaction(scope, decide).await
+            }
+
+            async fn booking(
+                &self,
+                business: BusinessId,
+                id: BookingId,
+            ) -> Result<Option<Booking>, StoreError> {
+                let row = sqlx::query("SELECT * FROM bookings WHERE business_id = $1 AND id = $2")
+                    .bind(business.get())
+                    .bind(id.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::booking)
+            }
+
+            async fn customer_bookings(
+                &self,
+                business: BusinessId,
+                customer: CustomerId,
+            ) -> Result<Vec<Booking>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM bookings WHERE business_id = $1 AND customer_id = $2 ORDER BY id",
+                )
+                .bind(business.get())
+                .bind(customer.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::booking)
+            }
+
+            async fn history(
+                &self,
+                business: BusinessId,
+                id: BookingId,
+            ) -> Result<Vec<HistoryEntry>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT h.* FROM booking_history h JOIN bookings b ON b.id = h.booking_id \
+                     WHERE b.business_id = $1 AND b.id = $2 ORDER BY h.id",
+                )
+                .bind(business.get())
+                .bind(id.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::history_entry)
+            }
+
+            async fn holds_of(
+                &self,
+                business: BusinessId,
+                lock: &LockDigest,
+            ) -> Result<Vec<Hold>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM holds WHERE business_id = $1 AND lock_digest = $2 ORDER BY id",
+                )
+                .bind(business.get())
+                .bind(lock.to_hex())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::hold)
+            }
+
+            async fn release(&self, business: BusinessId, lock: &LockDigest) -> Result<usize, StoreError> {
+                let mut w = self.write().await?;
+                let ids: Vec<HoldId> =
+                    sqlx::query("SELECT id FROM holds WHERE business_id = $1 AND lock_digest = $2")
+                        .bind(business.get())
+                        .bind(lock.to_hex())
+                        .fetch_all(&mut *w)
+                        .await
+                        .map_err(unavailable)?
+                        .iter()
+                        .filter_map(|r| r.try_get("id").ok().map(HoldId::new))
+                        .collect();
+                let count = delete_holds(&mut w, business, &ids).await.map_err(unavailable)?;
+                w.commit().await?;
+                Ok(usize::try_from(count).unwrap_or(usize::MAX))
+            }
+
+            async fn purge_expired_holds(&self, now: Timestamp) -> Result<usize, StoreError> {
+                let mut w = self.write().await?;
+                let done = sqlx::query("DELETE FROM holds WHERE expires_at_us <= $1")
+                    .bind(micros(now))
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                w.commit().await?;
+                Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
             }
         }
         }

@@ -196,3 +196,9 @@ booking_store_sql::sql_store_ports! {
     lock_row: "",
     lock_skip: "",
 }
+
+booking_store_sql::sql_booking_store! {
+    store: SqliteStore,
+    connection: sqlx::SqliteConnection,
+    in_ids_2: "IN (SELECT value FROM json_each($2))",
+}

@@ -35,6 +35,9 @@ enum Failure {
     Aborted,
     /// The commit itself failed: nothing of the batch is stored.
     Commit(String),
+    /// The commit was interrupted: its outcome is unknown (reported as a failure, never as
+    /// success).
+    InDoubt,
 }
 
 /// An open SQLite transaction shared by queued booking transactions.
@@ -53,8 +56,10 @@ pub(crate) struct WriterState {
     batch: Option<Batch>,
     next_epoch: u64,
     failures: VecDeque<(u64, Failure)>,
-    /// An exclusive transaction was begun and neither committed nor rolled back.
-    abandoned: bool,
+    /// The connection may be inside a transaction. Set before every `BEGIN`, cleared only once
+    /// a `COMMIT` or `ROLLBACK` returned: a caller dropped in between leaves it set, and the next
+    /// one rolls back.
+    in_tx: bool,
 }
 
 /// The write connection, shared by every writer of the store.
@@ -71,7 +76,7 @@ impl WriterShared {
                 batch: None,
                 next_epoch: 0,
                 failures: VecDeque::new(),
-                abandoned: false,
+                in_tx: false,
             }),
         })
     }
@@ -79,7 +84,7 @@ impl WriterShared {
     /// The connection for a write of its own: any open batch is committed first.
     pub(crate) async fn exclusive(&self) -> Result<Exclusive<'_>, StoreError> {
         let mut st = self.state.lock().await;
-        st.recover().await?;
+        st.recover().await;
         if let Some(batch) = st.batch.take() {
             st.settle(batch.epoch).await;
         }
@@ -90,12 +95,18 @@ impl WriterShared {
     /// caller runs it on [`Member`]'s connection, then hands its result to [`Member::finish`].
     pub(crate) async fn join(self: &Arc<Self>) -> Result<Member<'_>, StoreError> {
         let mut st = self.state.lock().await;
-        st.recover().await?;
+        st.recover().await;
         if st.batch.is_none() {
-            sqlx::query("BEGIN IMMEDIATE").execute(&mut st.conn).await.map_err(unavailable)?;
             let epoch = st.next_epoch;
             st.next_epoch += 1;
-            st.batch = Some(Batch { epoch, members: 0, dirty: false });
+            // Recorded first: if this caller is dropped during the BEGIN, the next one rolls back.
+            st.batch = Some(Batch { epoch, members: 0, dirty: true });
+            st.in_tx = true;
+            if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut st.conn).await {
+                st.batch = None;
+                st.in_tx = false;
+                return Err(unavailable(e));
+            }
         }
         let epoch = st.set_dirty(true);
         Ok(Member { shared: self, st, epoch })
@@ -129,21 +140,22 @@ impl Member<'_> {
                     batch.members += 1;
                 }
                 drop(st);
-                let mut pending = Pending { shared: shared.clone(), epoch, settled: false };
-                match pending.outcome().await {
+                match outcome(shared, epoch).await {
                     Ok(()) => Finished::Done(Ok(value)),
                     Err(Failure::Aborted) => Finished::Again,
                     Err(Failure::Commit(e)) => {
                         Finished::Done(Err(TxError::Store(StoreError::Unavailable(e))))
                     }
+                    Err(Failure::InDoubt) => Finished::Done(Err(TxError::Store(
+                        StoreError::Unavailable("the commit was interrupted".into()),
+                    ))),
                 }
             }
             Err(refused @ TxError::Refused(_)) => {
                 st.set_dirty(false);
                 if st.batch.as_ref().is_some_and(|b| b.members == 0) {
                     // Nothing to keep: do not hold SQLite's write lock for nobody.
-                    st.batch = None;
-                    let _ = sqlx::query("ROLLBACK").execute(&mut st.conn).await;
+                    st.roll_back_batch().await;
                 }
                 Finished::Done(Err(refused))
             }
@@ -181,32 +193,50 @@ impl WriterState {
         }
     }
 
-    /// Cleans up after a caller dropped while holding the connection.
-    async fn recover(&mut self) -> Result<(), StoreError> {
-        if self.abandoned {
-            sqlx::query("ROLLBACK").execute(&mut self.conn).await.map_err(unavailable)?;
-            self.abandoned = false;
-        }
+    /// Cleans up after a caller dropped while holding the connection: a batch left dirty, or a
+    /// transaction that no batch owns, is rolled back.
+    async fn recover(&mut self) {
         if self.batch.as_ref().is_some_and(|b| b.dirty) {
             self.roll_back_batch().await;
+        } else if self.batch.is_none() && self.in_tx {
+            self.roll_back().await;
         }
-        Ok(())
     }
 
-    /// Rolls the open batch back; its transactions will run again.
+    /// Rolls the open batch back; its transactions will run again. The failure is recorded
+    /// before the rollback, so a caller dropped during it still leaves the others told.
     async fn roll_back_batch(&mut self) {
         if let Some(batch) = self.batch.take() {
-            let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
             self.remember(batch.epoch, Failure::Aborted);
+            self.roll_back().await;
         }
     }
 
-    /// Commits the batch `epoch` (already taken out of `self.batch`).
+    /// `ROLLBACK`; an error means there was no transaction left to roll back.
+    async fn roll_back(&mut self) {
+        let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
+        self.in_tx = false;
+    }
+
+    /// Commits the batch `epoch` (already taken out of `self.batch`). Until the `COMMIT`
+    /// returns, the batch's outcome is recorded as in doubt.
     async fn settle(&mut self, epoch: u64) {
-        if let Err(e) = sqlx::query("COMMIT").execute(&mut self.conn).await {
-            let _ = sqlx::query("ROLLBACK").execute(&mut self.conn).await;
-            self.remember(epoch, Failure::Commit(e.to_string()));
+        self.remember(epoch, Failure::InDoubt);
+        match sqlx::query("COMMIT").execute(&mut self.conn).await {
+            Ok(_) => {
+                self.in_tx = false;
+                self.forget(epoch);
+            }
+            Err(e) => {
+                self.forget(epoch);
+                self.remember(epoch, Failure::Commit(e.to_string()));
+                self.roll_back().await;
+            }
         }
+    }
+
+    fn forget(&mut self, epoch: u64) {
+        self.failures.retain(|(e, _)| *e != epoch);
     }
 
     fn remember(&mut self, epoch: u64, failure: Failure) {
@@ -233,33 +263,13 @@ impl WriterState {
     }
 }
 
-/// A transaction whose writes are in a batch not yet committed. Dropped before learning the
-/// outcome, it still makes sure the batch gets committed (from a task of its own).
-struct Pending {
-    shared: Arc<WriterShared>,
-    epoch: u64,
-    settled: bool,
-}
-
-impl Pending {
-    async fn outcome(&mut self) -> Result<(), Failure> {
-        let outcome = self.shared.state.lock().await.outcome(self.epoch).await;
-        self.settled = true;
-        outcome
-    }
-}
-
-impl Drop for Pending {
-    fn drop(&mut self) {
-        if self.settled {
-            return;
-        }
-        let Ok(runtime) = tokio::runtime::Handle::try_current() else { return };
-        let (shared, epoch) = (self.shared.clone(), self.epoch);
-        runtime.spawn(async move {
-            let _ = shared.state.lock().await.outcome(epoch).await;
-        });
-    }
+/// The outcome of batch `epoch`, committing it if it is still open. Runs as a task of its own:
+/// a caller dropped while waiting cannot interrupt the commit, and the batch is committed even
+/// if no one else comes.
+async fn outcome(shared: &Arc<WriterShared>, epoch: u64) -> Result<(), Failure> {
+    let shared = shared.clone();
+    let task = tokio::spawn(async move { shared.state.lock().await.outcome(epoch).await });
+    task.await.unwrap_or(Err(Failure::InDoubt))
 }
 
 /// The write connection held for one caller; a transaction begun on it and dropped without
@@ -269,17 +279,18 @@ pub(crate) struct Exclusive<'a> {
 }
 
 impl Exclusive<'_> {
-    /// Begins an immediate transaction.
+    /// Begins an immediate transaction; dropped without [`Self::commit`], it is rolled back by
+    /// the next caller.
     pub(crate) async fn begin(&mut self) -> Result<(), StoreError> {
+        self.st.in_tx = true;
         sqlx::query("BEGIN IMMEDIATE").execute(&mut self.st.conn).await.map_err(unavailable)?;
-        self.st.abandoned = true;
         Ok(())
     }
 
     /// Commits the transaction begun with [`Self::begin`].
     pub(crate) async fn commit(mut self) -> Result<(), StoreError> {
         sqlx::query("COMMIT").execute(&mut self.st.conn).await.map_err(unavailable)?;
-        self.st.abandoned = false;
+        self.st.in_tx = false;
         Ok(())
     }
 }
@@ -346,6 +357,39 @@ mod tests {
         insert(&mut next, 2).await.unwrap();
         done(next.finish(Ok(())).await).unwrap();
         assert_eq!(stored(&w).await, [2], "the half-written transaction is gone");
+    }
+
+    #[tokio::test]
+    async fn a_caller_dropped_during_its_begin_leaves_no_transaction_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(dir.path().join("t.db"))
+            .create_if_missing(true);
+        let mut conn = options.connect().await.unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER NOT NULL UNIQUE)").execute(&mut conn).await.unwrap();
+        let w = WriterShared::new(conn);
+        // Another process holds the write lock: our `BEGIN IMMEDIATE` waits in SQLite's busy
+        // handler, and the caller gives up meanwhile.
+        let mut other = options.connect().await.unwrap();
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut other).await.unwrap();
+        {
+            let mut join = std::pin::pin!(w.join());
+            assert!(futures::poll!(join.as_mut()).is_pending());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        // The other process lets go; the abandoned `BEGIN` now opens a transaction nobody owns.
+        sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut next = w.join().await.unwrap();
+        insert(&mut next, 3).await.unwrap();
+        done(next.finish(Ok(())).await).unwrap();
+        let mut own = w.exclusive().await.unwrap();
+        own.begin().await.unwrap();
+        drop(own); // and one dropped inside a transaction of its own
+        let mut last = w.join().await.unwrap();
+        insert(&mut last, 4).await.unwrap();
+        done(last.finish(Ok(())).await).unwrap();
+        assert_eq!(stored(&w).await, [3, 4]);
     }
 
     #[tokio::test]
