@@ -2,15 +2,16 @@
 //! The reads and writes around it are shared with SQLite (`booking_ports`).
 
 use booking_core::booking::{Booking, NewBooking};
-use booking_core::catalog::Email;
-use booking_core::ids::{BookingId, BusinessId, CustomerId};
+use booking_core::ids::{BookingId, BusinessId};
 use booking_core::outbox::{BookingRef, JobState, NewJob};
 use booking_core::store::{Decide, TxError, TxOutcome, TxScope, Write};
 use booking_store_sql::write::Target;
-use booking_store_sql::{json, micros, write};
+use booking_store_sql::{micros, write};
 use sqlx::{PgConnection, Row};
 
-use crate::booking_ports::{change_status, delete_holds, insert_hold, view};
+use crate::booking_ports::{
+    INSERT_BOOKING, bind_new_booking, change_status, delete_holds, insert_hold, view,
+};
 use crate::{PgStore, id_list, retryable, tx_error};
 
 /// Inserts a booking and, in the same statement, the outbox jobs about it (one round trip).
@@ -20,41 +21,18 @@ async fn insert_booking(
     jobs: &[&NewJob],
 ) -> Result<Booking, TxError> {
     let t = Target::of_booking(&new.target);
-    let row = sqlx::query(
-        "WITH b AS (INSERT INTO bookings (business_id, kind, agenda_id, service_id, resource_id, \
-         slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, customer_id, \
-         first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from, \
-         created_by_role, created_by_user) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22) RETURNING id), \
-         j AS (INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
-         created_at_us) SELECT $1::bigint, e.effect, e.event, b.id, 'pending', e.run_at, \
-         e.run_at FROM b, \
-         unnest($23::text[], $24::text[], $25::bigint[]) AS e(effect, event, run_at)) \
-         SELECT id FROM b",
+    let row = bind_new_booking(
+        sqlx::query(&format!(
+            "WITH b AS ({INSERT_BOOKING}), \
+             j AS (INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
+             created_at_us) SELECT $1::bigint, e.effect, e.event, b.id, 'pending', e.run_at, \
+             e.run_at FROM b, \
+             unnest($23::text[], $24::text[], $25::bigint[]) AS e(effect, event, run_at)) \
+             SELECT id FROM b"
+        )),
+        &new,
+        &t,
     )
-    .bind(new.business.get())
-    .bind(t.kind)
-    .bind(t.agenda)
-    .bind(t.service)
-    .bind(t.resource)
-    .bind(t.slot.map(|s| s.0))
-    .bind(t.slot.map(|s| s.1))
-    .bind(t.busy.map(|s| s.0))
-    .bind(t.busy.map(|s| s.1))
-    .bind(t.session)
-    .bind(t.seats)
-    .bind(new.customer.map(CustomerId::get))
-    .bind(&new.contact.first_name)
-    .bind(&new.contact.last_name)
-    .bind(new.contact.email.as_ref().map(Email::as_str))
-    .bind(&new.contact.phone)
-    .bind(json::pairs(&new.answers))
-    .bind(new.status.code())
-    .bind(micros(new.created_at))
-    .bind(new.rescheduled_from.map(BookingId::get))
-    .bind(new.created_by.role.code())
-    .bind(new.created_by.user)
     .bind(jobs.iter().map(|j| j.effect.code()).collect::<Vec<_>>())
     .bind(jobs.iter().map(|j| j.event.code()).collect::<Vec<_>>())
     .bind(jobs.iter().map(|j| micros(j.run_at)).collect::<Vec<_>>())

@@ -214,5 +214,6 @@ booking_store_sql::sql_store_ports! {
 booking_store_sql::sql_booking_store! {
     store: PgStore,
     connection: sqlx::PgConnection,
+    database: sqlx::Postgres,
     in_ids_2: "= ANY($2)",
 }

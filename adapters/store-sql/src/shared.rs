@@ -908,6 +908,7 @@ macro_rules! sql_booking_store {
     (
         store: $store:ident,
         connection: $connection:ty,
+        database: $database:ty,
         in_ids_2: $in_ids_2:literal $(,)?
     ) => {
         /// Reads and writes of bookings and holds shared with the other SQL store
@@ -923,13 +924,53 @@ macro_rules! sql_booking_store {
             };
             use booking_core::time::{Interval, Timestamp};
             use booking_store_sql::write::Target;
-            use booking_store_sql::{micros, read, write};
+            use booking_core::catalog::Email;
+            use booking_store_sql::{json, micros, read, write};
             use sqlx::Row;
 
             use super::{$store, Cols, all, id_list, one, tx_error, unavailable};
 
             /// Membership of the list bound as `$2`.
             const IN_IDS_2: &str = $in_ids_2;
+
+            /// The insert of a booking's 22 columns, `RETURNING id`.
+            pub(crate) const INSERT_BOOKING: &str = "INSERT INTO bookings (business_id, kind, agenda_id, service_id, resource_id, \
+                 slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, customer_id, \
+                 first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from, \
+                 created_by_role, created_by_user) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                 $18, $19, $20, $21, $22) RETURNING id";
+
+            /// Binds a booking's 22 columns as `$1`…`$22`, in [`INSERT_BOOKING`]'s order.
+            pub(crate) fn bind_new_booking<'q>(
+                query: ::sqlx::query::Query<'q, $database, <$database as ::sqlx::Database>::Arguments<'q>>,
+                new: &'q ::booking_core::booking::NewBooking,
+                t: &'q Target,
+            ) -> ::sqlx::query::Query<'q, $database, <$database as ::sqlx::Database>::Arguments<'q>> {
+                query
+                .bind(new.business.get())
+                .bind(t.kind)
+                .bind(t.agenda)
+                .bind(t.service)
+                .bind(t.resource)
+                .bind(t.slot.map(|s| s.0))
+                .bind(t.slot.map(|s| s.1))
+                .bind(t.busy.map(|s| s.0))
+                .bind(t.busy.map(|s| s.1))
+                .bind(t.session)
+                .bind(t.seats)
+                .bind(new.customer.map(CustomerId::get))
+                .bind(&new.contact.first_name)
+                .bind(&new.contact.last_name)
+                .bind(new.contact.email.as_ref().map(Email::as_str))
+                .bind(&new.contact.phone)
+                .bind(json::pairs(&new.answers))
+                .bind(new.status.code())
+                .bind(micros(new.created_at))
+                .bind(new.rescheduled_from.map(BookingId::get))
+                .bind(new.created_by.role.code())
+                .bind(new.created_by.user)
+            }
 
         pub(crate) const OCCUPYING: &str = "('pending', 'approved', 'no_show')";
 

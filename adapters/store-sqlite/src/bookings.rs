@@ -2,54 +2,26 @@
 //! The reads and writes around it are shared with PostgreSQL (`booking_ports`).
 
 use booking_core::booking::{Booking, NewBooking};
-use booking_core::catalog::Email;
-use booking_core::ids::{BookingId, BusinessId, CustomerId};
+use booking_core::ids::{BookingId, BusinessId};
 use booking_core::outbox::{BookingRef, JobState};
 use booking_core::store::{Decide, StoreError, TxError, TxOutcome, TxScope, Write};
 use booking_store_sql::write::Target;
-use booking_store_sql::{json, micros, write};
+use booking_store_sql::{micros, write};
 use sqlx::{Row, Sqlite, SqliteConnection, Transaction};
 
-use crate::booking_ports::{change_status, delete_holds, insert_hold, view};
+use crate::booking_ports::{
+    INSERT_BOOKING, bind_new_booking, change_status, delete_holds, insert_hold, view,
+};
 use crate::writer::Finished;
 use crate::{SqliteStore, tx_error, unavailable};
 
 /// Inserts a booking (its first history line and its occupancy follow by trigger).
 async fn insert_booking(conn: &mut SqliteConnection, new: NewBooking) -> Result<Booking, TxError> {
     let t = Target::of_booking(&new.target);
-    let row = sqlx::query(
-        "INSERT INTO bookings (business_id, kind, agenda_id, service_id, resource_id, \
-         slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, customer_id, \
-         first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from, \
-         created_by_role, created_by_user) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22) RETURNING id",
-    )
-    .bind(new.business.get())
-    .bind(t.kind)
-    .bind(t.agenda)
-    .bind(t.service)
-    .bind(t.resource)
-    .bind(t.slot.map(|s| s.0))
-    .bind(t.slot.map(|s| s.1))
-    .bind(t.busy.map(|s| s.0))
-    .bind(t.busy.map(|s| s.1))
-    .bind(t.session)
-    .bind(t.seats)
-    .bind(new.customer.map(CustomerId::get))
-    .bind(&new.contact.first_name)
-    .bind(&new.contact.last_name)
-    .bind(new.contact.email.as_ref().map(Email::as_str))
-    .bind(&new.contact.phone)
-    .bind(json::pairs(&new.answers))
-    .bind(new.status.code())
-    .bind(micros(new.created_at))
-    .bind(new.rescheduled_from.map(BookingId::get))
-    .bind(new.created_by.role.code())
-    .bind(new.created_by.user)
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(tx_error)?;
+    let row = bind_new_booking(sqlx::query(INSERT_BOOKING), &new, &t)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(tx_error)?;
     // Its first history line is written by the database (trigger `bookings_history`).
     let id: i64 = row.try_get("id").map_err(tx_error)?;
     Ok(write::booking(BookingId::new(id), new))

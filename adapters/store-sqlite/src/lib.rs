@@ -200,5 +200,6 @@ booking_store_sql::sql_store_ports! {
 booking_store_sql::sql_booking_store! {
     store: SqliteStore,
     connection: sqlx::SqliteConnection,
+    database: sqlx::Sqlite,
     in_ids_2: "IN (SELECT value FROM json_each($2))",
 }
