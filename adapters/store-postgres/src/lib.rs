@@ -21,10 +21,9 @@ pub mod scratch;
 use std::time::Duration;
 
 use booking_core::store::{StoreError, TxError};
-use booking_store_sql::Cells;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Postgres, Row, Transaction};
+use sqlx::{Postgres, Transaction};
 
 /// The migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -135,45 +134,7 @@ fn id_list(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
     ids.into_iter().collect()
 }
 
-struct Cols<'r>(&'r PgRow);
-
-impl Cells for Cols<'_> {
-    fn int(&self, column: &str) -> Result<i64, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn text(&self, column: &str) -> Result<String, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn flag(&self, column: &str) -> Result<bool, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-}
-
-/// Reads every row with `read`.
-fn all<'r, T>(
-    rows: &'r [PgRow],
-    read: impl Fn(&Cols<'r>) -> Result<T, StoreError>,
-) -> Result<Vec<T>, StoreError> {
-    rows.iter().map(|r| read(&Cols(r))).collect()
-}
-
-/// Reads an optional row with `read`.
-fn one<'r, T>(
-    row: Option<&'r PgRow>,
-    read: impl Fn(&Cols<'r>) -> Result<T, StoreError>,
-) -> Result<Option<T>, StoreError> {
-    row.map(|r| read(&Cols(r))).transpose()
-}
+booking_store_sql::sql_row_readers!(PgRow);
 
 /// A write transaction of the shared ports.
 struct Write(Transaction<'static, Postgres>);

@@ -1307,3 +1307,68 @@ macro_rules! sql_booking_store {
         }
     };
 }
+
+/// Defines, in the invoking crate, `Cols` (its row type read through [`Cells`](crate::Cells))
+/// and the readers `all` and `one` that the shared ports use.
+#[macro_export]
+macro_rules! sql_row_readers {
+    ($row:ty) => {
+        /// A row read through `booking_store_sql::Cells`.
+        struct Cols<'r>(&'r $row);
+
+        impl booking_store_sql::Cells for Cols<'_> {
+            fn int(&self, column: &str) -> Result<i64, booking_core::store::StoreError> {
+                self.get(column)
+            }
+
+            fn opt_int(
+                &self,
+                column: &str,
+            ) -> Result<Option<i64>, booking_core::store::StoreError> {
+                self.get(column)
+            }
+
+            fn text(&self, column: &str) -> Result<String, booking_core::store::StoreError> {
+                self.get(column)
+            }
+
+            fn opt_text(
+                &self,
+                column: &str,
+            ) -> Result<Option<String>, booking_core::store::StoreError> {
+                self.get(column)
+            }
+
+            fn flag(&self, column: &str) -> Result<bool, booking_core::store::StoreError> {
+                self.get(column)
+            }
+        }
+
+        impl<'r> Cols<'r> {
+            fn get<T>(&self, column: &str) -> Result<T, booking_core::store::StoreError>
+            where
+                T: sqlx::Decode<'r, <$row as sqlx::Row>::Database>
+                    + sqlx::Type<<$row as sqlx::Row>::Database>,
+            {
+                sqlx::Row::try_get(self.0, column)
+                    .map_err(|e| booking_core::store::StoreError::Corrupt(e.to_string()))
+            }
+        }
+
+        /// Reads every row with `read`.
+        fn all<'r, T>(
+            rows: &'r [$row],
+            read: impl Fn(&Cols<'r>) -> Result<T, booking_core::store::StoreError>,
+        ) -> Result<Vec<T>, booking_core::store::StoreError> {
+            rows.iter().map(|r| read(&Cols(r))).collect()
+        }
+
+        /// Reads an optional row with `read`.
+        fn one<'r, T>(
+            row: Option<&'r $row>,
+            read: impl Fn(&Cols<'r>) -> Result<T, booking_core::store::StoreError>,
+        ) -> Result<Option<T>, booking_core::store::StoreError> {
+            row.map(|r| read(&Cols(r))).transpose()
+        }
+    };
+}

@@ -25,14 +25,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use booking_core::store::{StoreError, TxError};
-use booking_store_sql::Cells;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
     SqliteSynchronous,
 };
 use std::sync::Arc;
 
-use sqlx::{ConnectOptions, Row};
+use sqlx::ConnectOptions;
 use writer::{Exclusive, WriterShared};
 
 /// The migrations, embedded in the binary.
@@ -144,45 +143,7 @@ fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
     serde_json::Value::from(ids.into_iter().collect::<Vec<_>>()).to_string()
 }
 
-struct Cols<'r>(&'r SqliteRow);
-
-impl Cells for Cols<'_> {
-    fn int(&self, column: &str) -> Result<i64, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn text(&self, column: &str) -> Result<String, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-
-    fn flag(&self, column: &str) -> Result<bool, StoreError> {
-        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
-    }
-}
-
-/// Reads every row with `read`.
-fn all<'r, T>(
-    rows: &'r [SqliteRow],
-    read: impl Fn(&Cols<'r>) -> Result<T, StoreError>,
-) -> Result<Vec<T>, StoreError> {
-    rows.iter().map(|r| read(&Cols(r))).collect()
-}
-
-/// Reads an optional row with `read`.
-fn one<'r, T>(
-    row: Option<&'r SqliteRow>,
-    read: impl Fn(&Cols<'r>) -> Result<T, StoreError>,
-) -> Result<Option<T>, StoreError> {
-    row.map(|r| read(&Cols(r))).transpose()
-}
+booking_store_sql::sql_row_readers!(SqliteRow);
 
 booking_store_sql::sql_store_ports! {
     store: SqliteStore,
