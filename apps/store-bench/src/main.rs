@@ -20,70 +20,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use booking_core::booking::BookingTarget;
-use booking_core::ids::{AgendaId, BusinessId, ResourceId, ServiceId};
-use booking_core::schedule::OpeningHours;
+use booking_core::ids::ResourceId;
 use booking_core::store::Store;
-use booking_core::time::{Interval, SignedDuration, Timestamp};
-use booking_core::{Actor, Details, Engine, Limits, Offer, Ports};
+use booking_core::time::{Interval, Timestamp};
+use booking_core::{Actor, Details, Limits, Offer};
+use booking_store_bench::{Setup, setup, slot};
 use booking_store_postgres::PgStore;
 use booking_store_postgres::scratch::{ScratchDatabase, URL_VARIABLE};
 use booking_store_sqlite::SqliteStore;
-use booking_testkit::{FakeClock, InMemoryStore, SeqTokens, fixtures};
+use booking_testkit::InMemoryStore;
 use futures::future::join_all;
-
-/// Monday 2027-01-04 00:00 UTC: the first slot; the clock stands a few days before.
-const FIRST_SLOT: &str = "2027-01-04T00:00:00Z";
-const NOW: &str = "2027-01-01T00:00:00Z";
-const SLOT_MINUTES: i64 = 15;
-
-struct Setup {
-    engine: Engine,
-    store: Arc<dyn Store>,
-    business: BusinessId,
-    agenda: AgendaId,
-    service: ServiceId,
-    desks: Vec<ResourceId>,
-}
-
-/// A business whose `desks` desks are open around the clock, with a 15-minute service
-/// bookable ten years ahead.
-async fn setup(store: Arc<dyn Store>, desks: usize) -> anyhow::Result<Setup> {
-    let mut draft = fixtures::business("Bench", "UTC");
-    draft.settings.days_in_advance = 3650;
-    let business = store.create_business(draft).await?;
-    let open =
-        OpeningHours::closed().on(&fixtures::EVERY_DAY, &[fixtures::hours("00:00", "24:00")]);
-    let mut ids = Vec::new();
-    for n in 0..desks {
-        let desk = fixtures::desk(business.id, &format!("desk {n}"), &business.zone, open.clone());
-        ids.push(store.create_resource(desk).await?.id);
-    }
-    let mut service = fixtures::service(business.id, "quick", SLOT_MINUTES);
-    service.step = Some(SignedDuration::from_mins(SLOT_MINUTES));
-    let service = store.create_service(service).await?;
-    let agenda = store
-        .create_agenda(fixtures::agenda(business.id, "bench", ids.clone(), vec![service.id]))
-        .await?;
-    let engine = Engine::new(Ports {
-        store: store.clone(),
-        clock: Arc::new(FakeClock::parse(NOW)),
-        tokens: Arc::new(SeqTokens::new(1)),
-    });
-    Ok(Setup {
-        engine,
-        store,
-        business: business.id,
-        agenda: agenda.id,
-        service: service.id,
-        desks: ids,
-    })
-}
-
-fn slot(n: usize) -> Timestamp {
-    let first: Timestamp = FIRST_SLOT.parse().expect("an instant");
-    let minutes = i64::try_from(n).unwrap_or(i64::MAX / 60) * SLOT_MINUTES;
-    first.checked_add(SignedDuration::from_mins(minutes)).expect("in range")
-}
 
 struct Run {
     attempts: usize,
