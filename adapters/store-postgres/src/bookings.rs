@@ -2,23 +2,21 @@
 //! The reads and writes around it are shared with SQLite (`booking_ports`).
 
 use booking_core::booking::{Booking, NewBooking};
-use booking_core::ids::{BookingId, BusinessId};
-use booking_core::outbox::{BookingRef, JobState, NewJob};
-use booking_core::store::{Decide, TxError, TxOutcome, TxScope, Write};
+use booking_core::ids::BookingId;
+use booking_core::outbox::NewJob;
+use booking_core::store::{Decide, TxError, TxOutcome, TxScope};
 use booking_store_sql::write::Target;
 use booking_store_sql::{micros, write};
 use sqlx::{PgConnection, Row};
 
-use crate::booking_ports::{
-    INSERT_BOOKING, bind_new_booking, change_status, delete_holds, insert_hold, view,
-};
+use crate::booking_ports::{INSERT_BOOKING, apply, bind_new_booking, view};
 use crate::{PgStore, id_list, retryable, tx_error};
 
 /// Inserts a booking and, in the same statement, the outbox jobs about it (one round trip).
-async fn insert_booking(
+pub(crate) async fn insert_booking(
     conn: &mut PgConnection,
     new: NewBooking,
-    jobs: &[&NewJob],
+    jobs: &[NewJob],
 ) -> Result<Booking, TxError> {
     let t = Target::of_booking(&new.target);
     let row = bind_new_booking(
@@ -42,63 +40,6 @@ async fn insert_booking(
     // Its first history line is written by the database (trigger `bookings_history`).
     let id: i64 = row.try_get("id").map_err(tx_error)?;
     Ok(write::booking(BookingId::new(id), new))
-}
-
-async fn apply(
-    conn: &mut PgConnection,
-    business: BusinessId,
-    writes: Vec<Write>,
-) -> Result<TxOutcome, TxError> {
-    let mut outcome = TxOutcome::default();
-    // Jobs about a booking this transaction creates go in with its insert.
-    let mut created_jobs: Vec<Vec<&NewJob>> = Vec::new();
-    for write in &writes {
-        if let Write::Enqueue(job @ NewJob { booking: BookingRef::Created(n), .. }) = write {
-            if created_jobs.len() <= *n {
-                created_jobs.resize_with(n + 1, Vec::new);
-            }
-            created_jobs[*n].push(job);
-        }
-    }
-    let mut created = 0;
-    for write in &writes {
-        match write.clone() {
-            Write::DeleteHolds(ids) if ids.is_empty() => {}
-            Write::DeleteHolds(ids) => {
-                delete_holds(conn, business, &ids).await.map_err(tx_error)?;
-            }
-            Write::InsertHold(new) => outcome.holds.push(insert_hold(conn, new).await?),
-            Write::InsertBooking(new) => {
-                let jobs = created_jobs.get(created).map_or(&[][..], Vec::as_slice);
-                outcome.bookings.push(insert_booking(conn, new, jobs).await?);
-                created += 1;
-            }
-            Write::ChangeStatus { booking, entry } => {
-                change_status(conn, business, booking, entry).await?;
-            }
-            Write::Enqueue(NewJob { booking: BookingRef::Created(n), .. }) => {
-                if n >= created {
-                    return Err(TxError::Conflict); // a job about a booking not (yet) created
-                }
-            }
-            Write::Enqueue(job @ NewJob { booking: BookingRef::Existing(booking), .. }) => {
-                sqlx::query(
-                    "INSERT INTO outbox (business_id, effect, event, booking_id, state, \
-                     run_at_us, created_at_us) VALUES ($1, $2, $3, $4, $5, $6, $6)",
-                )
-                .bind(job.business.get())
-                .bind(job.effect.code())
-                .bind(job.event.code())
-                .bind(booking.get())
-                .bind(JobState::Pending.code())
-                .bind(micros(job.run_at))
-                .execute(&mut *conn)
-                .await
-                .map_err(tx_error)?;
-            }
-        }
-    }
-    Ok(outcome)
 }
 
 /// How many times a transaction caught in a lock cycle is run again.

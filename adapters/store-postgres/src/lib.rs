@@ -112,7 +112,9 @@ fn unavailable(error: sqlx::Error) -> StoreError {
 
 /// Whether running the transaction again may succeed.
 fn retryable(error: &TxError) -> bool {
-    matches!(error, TxError::Store(StoreError::Unavailable(m)) if RETRYABLE.iter().any(|c| m.contains(c)))
+    // `tx_error` writes these as `<SQLSTATE>: <message>`.
+    matches!(error, TxError::Store(StoreError::Unavailable(m))
+        if RETRYABLE.iter().any(|c| m.strip_prefix(c).is_some_and(|rest| rest.starts_with(": "))))
 }
 
 /// A driver error inside a booking transaction: the database's own no-overlap and capacity
@@ -171,6 +173,8 @@ booking_store_sql::sql_store_ports! {
     lock_row: " FOR UPDATE",
     lock_skip: " FOR UPDATE SKIP LOCKED",
 }
+
+use bookings::insert_booking;
 
 booking_store_sql::sql_booking_store! {
     store: PgStore,

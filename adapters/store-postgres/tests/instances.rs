@@ -2,8 +2,6 @@
 //! as instances behind a load balancer do. Exactly one of 64 racing bookings (or holds) of a
 //! slot wins, and a session never takes more seats than it has.
 
-mod common;
-
 use std::sync::Arc;
 
 use booking_core::holds::LockCode;
@@ -25,7 +23,7 @@ fn at(text: &str) -> Timestamp {
 /// A scratch database with the demo business, and one engine per instance, each on its own
 /// pool. The database is dropped with the first element, which the test drops last.
 async fn instances() -> Option<(ScratchDatabase, Harness, Vec<Engine>)> {
-    let db = common::scratch().await?;
+    let db = ScratchDatabase::for_test().await?;
     let first: Arc<dyn Store> = Arc::new(PgStore::connect(db.url(), 4).await.unwrap());
     let h = Harness::demo_in(first, "2027-01-01T08:00:00Z").await;
     let mut engines = Vec::new();

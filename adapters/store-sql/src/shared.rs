@@ -941,6 +941,75 @@ macro_rules! sql_booking_store {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
                  $18, $19, $20, $21, $22) RETURNING id";
 
+            /// Applies the core's writes in order. Jobs about a booking the same transaction creates
+            /// are handed to the adapter's `insert_booking` with it (PostgreSQL writes them in the
+            /// same statement); jobs about existing bookings are inserted as they come.
+            pub(crate) async fn apply(
+                conn: &mut $connection,
+                business: BusinessId,
+                writes: Vec<::booking_core::store::Write>,
+            ) -> Result<TxOutcome, TxError> {
+                use ::booking_core::outbox::{BookingRef, NewJob};
+                use ::booking_core::store::Write;
+                let mut created_jobs: Vec<Vec<NewJob>> = Vec::new();
+                for write in &writes {
+                    if let Write::Enqueue(job @ NewJob { booking: BookingRef::Created(n), .. }) = write {
+                        if created_jobs.len() <= *n {
+                            created_jobs.resize_with(n + 1, Vec::new);
+                        }
+                        created_jobs[*n].push(job.clone());
+                    }
+                }
+                let mut outcome = TxOutcome::default();
+                for write in writes {
+                    match write {
+                        Write::DeleteHolds(ids) if ids.is_empty() => {}
+                        Write::DeleteHolds(ids) => {
+                            delete_holds(conn, business, &ids).await.map_err(tx_error)?;
+                        }
+                        Write::InsertHold(new) => outcome.holds.push(insert_hold(conn, new).await?),
+                        Write::InsertBooking(new) => {
+                            let n = outcome.bookings.len();
+                            let jobs = created_jobs.get(n).map_or(&[][..], Vec::as_slice);
+                            outcome.bookings.push(super::insert_booking(conn, new, jobs).await?);
+                        }
+                        Write::ChangeStatus { booking, entry } => {
+                            change_status(conn, business, booking, entry).await?;
+                        }
+                        Write::Enqueue(NewJob { booking: BookingRef::Created(n), .. }) => {
+                            if n >= outcome.bookings.len() {
+                                return Err(TxError::Conflict); // about a booking not (yet) created
+                            }
+                        }
+                        Write::Enqueue(job @ NewJob { booking: BookingRef::Existing(id), .. }) => {
+                            insert_job(conn, &job, id).await?;
+                        }
+                    }
+                }
+                Ok(outcome)
+            }
+
+            /// Inserts one outbox job about booking `booking`.
+            pub(crate) async fn insert_job(
+                conn: &mut $connection,
+                job: &::booking_core::outbox::NewJob,
+                booking: BookingId,
+            ) -> Result<(), TxError> {
+                sqlx::query(
+                    "INSERT INTO outbox (business_id, effect, event, booking_id, state, \
+                     run_at_us, created_at_us) VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
+                )
+                .bind(job.business.get())
+                .bind(job.effect.code())
+                .bind(job.event.code())
+                .bind(booking.get())
+                .bind(micros(job.run_at))
+                .execute(&mut *conn)
+                .await
+                .map_err(tx_error)?;
+                Ok(())
+            }
+
             /// Binds a booking's 22 columns as `$1`…`$22`, in [`INSERT_BOOKING`]'s order.
             pub(crate) fn bind_new_booking<'q>(
                 query: ::sqlx::query::Query<'q, $database, <$database as ::sqlx::Database>::Arguments<'q>>,

@@ -52,19 +52,19 @@ impl Target {
         }
     }
 
-    /// The columns of a hold's target.
+    /// The columns of a hold's target: those of the booking it would become, but `slot`.
     #[must_use]
     pub fn of_hold(target: &HoldTarget) -> Self {
         match target {
             HoldTarget::Slot { agenda, service, resource, slot, busy } => Self {
                 kind: "slot",
-                agenda: Some(agenda.get()),
-                service: Some(service.get()),
-                resource: Some(resource.get()),
-                slot: Some(span(*slot)),
-                busy: Some(span(*busy)),
-                session: None,
-                seats: 1,
+                ..Self::of_booking(&BookingTarget::Appointment {
+                    agenda: *agenda,
+                    service: *service,
+                    resource: *resource,
+                    slot: *slot,
+                    busy: *busy,
+                })
             },
             HoldTarget::Session { session, seats } => Self::seats(session.get(), *seats),
         }

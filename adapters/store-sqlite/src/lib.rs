@@ -158,6 +158,8 @@ booking_store_sql::sql_store_ports! {
     lock_skip: "",
 }
 
+use bookings::insert_booking;
+
 booking_store_sql::sql_booking_store! {
     store: SqliteStore,
     connection: sqlx::SqliteConnection,

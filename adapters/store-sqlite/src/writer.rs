@@ -96,19 +96,26 @@ impl WriterShared {
     pub(crate) async fn join(self: &Arc<Self>) -> Result<Member<'_>, StoreError> {
         let mut st = self.state.lock().await;
         st.recover().await;
-        if st.batch.is_none() {
-            let epoch = st.next_epoch;
-            st.next_epoch += 1;
-            // Recorded first: if this caller is dropped during the BEGIN, the next one rolls back.
-            st.batch = Some(Batch { epoch, members: 0, dirty: true });
-            st.in_tx = true;
-            if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut st.conn).await {
-                st.batch = None;
-                st.in_tx = false;
-                return Err(unavailable(e));
+        let epoch = match st.batch.as_mut() {
+            Some(batch) => {
+                batch.dirty = true;
+                batch.epoch
             }
-        }
-        let epoch = st.set_dirty(true);
+            None => {
+                let epoch = st.next_epoch;
+                st.next_epoch += 1;
+                // Recorded first: if this caller is dropped during the BEGIN, the next one rolls
+                // back.
+                st.batch = Some(Batch { epoch, members: 0, dirty: true });
+                st.in_tx = true;
+                if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut st.conn).await {
+                    st.batch = None;
+                    st.in_tx = false;
+                    return Err(unavailable(e));
+                }
+                epoch
+            }
+        };
         Ok(Member { shared: self, st, epoch })
     }
 }
@@ -135,7 +142,7 @@ impl Member<'_> {
         let Member { shared, mut st, epoch } = self;
         match result {
             Ok(value) => {
-                st.set_dirty(false);
+                st.set_clean();
                 if let Some(batch) = st.batch.as_mut() {
                     batch.members += 1;
                 }
@@ -152,7 +159,7 @@ impl Member<'_> {
                 }
             }
             Err(refused @ TxError::Refused(_)) => {
-                st.set_dirty(false);
+                st.set_clean();
                 if st.batch.as_ref().is_some_and(|b| b.members == 0) {
                     // Nothing to keep: do not hold SQLite's write lock for nobody.
                     st.roll_back_batch().await;
@@ -182,14 +189,10 @@ impl DerefMut for Member<'_> {
 }
 
 impl WriterState {
-    /// Marks the open batch as being written to (or not); its epoch.
-    fn set_dirty(&mut self, dirty: bool) -> u64 {
-        match self.batch.as_mut() {
-            Some(batch) => {
-                batch.dirty = dirty;
-                batch.epoch
-            }
-            None => u64::MAX,
+    /// Marks the open batch as no longer being written to.
+    fn set_clean(&mut self) {
+        if let Some(batch) = self.batch.as_mut() {
+            batch.dirty = false;
         }
     }
 

@@ -1048,8 +1048,22 @@ pub async fn accounts_are_unique_per_email(store: Arc<dyn Store>) {
 
 /// For the adapters' database scans (§A7): stores a customer with distinctive personal values —
 /// contact, notes, custom fields, a booking with answers, a rescheduled one, a cancellation
-/// reason — anonymises them, and returns the values that must appear nowhere in the database.
-pub async fn anonymised_customer_values(store: Arc<dyn Store>) -> Vec<String> {
+/// reason — anonymises them, then asks `find` (every `table.column` of the database whose text
+/// contains a value) for each of them: none may be found. A control value (the agenda's slug)
+/// must be found in `agendas.slug`, so a scan that sees nothing fails.
+pub async fn assert_anonymisation_leaves_nothing(
+    store: Arc<dyn Store>,
+    find: impl AsyncFn(&str) -> Vec<String>,
+) {
+    let values = anonymised_customer_values(store).await;
+    let control = find("etat-civil").await;
+    assert!(control.contains(&"agendas.slug".to_owned()), "the scan sees stored text: {control:?}");
+    for value in &values {
+        assert_eq!(find(value).await, Vec::<String>::new(), "{value:?} was left");
+    }
+}
+
+async fn anonymised_customer_values(store: Arc<dyn Store>) -> Vec<String> {
     let h = Harness::demo_in(store, NOW).await;
     let values: Vec<String> = [
         "Zéphyrine",

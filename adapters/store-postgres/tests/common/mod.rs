@@ -1,31 +1,15 @@
-#![allow(dead_code, reason = "each test file uses part of this module")]
-
 //! A fresh PostgreSQL database per test, dropped after it.
 //!
 //! The server is the one of `BOOKING_TEST_POSTGRES_URL`. When it is not set or unreachable, the
 //! test fails if `CI=true` (CI must run these) and is skipped with a notice otherwise.
 
 use booking_store_postgres::PgStore;
-use booking_store_postgres::scratch::{ScratchDatabase, ScratchError};
-
-/// A scratch database, or `None` (after a notice) when PostgreSQL is not available here.
-pub(crate) async fn scratch() -> Option<ScratchDatabase> {
-    match ScratchDatabase::create().await {
-        Ok(db) => Some(db),
-        Err(e) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("CI=true and PostgreSQL is not available: {e}")
-        }
-        Err(e @ (ScratchError::NotConfigured | ScratchError::Unreachable { .. })) => {
-            eprintln!("notice: skipping a PostgreSQL test: {e}");
-            None
-        }
-    }
-}
+use booking_store_postgres::scratch::ScratchDatabase;
 
 /// A store on a fresh database, or `None`. Its 16 connections make racing tasks interleave;
 /// two tests at a time stay well under the server's 100 connections.
 pub(crate) async fn fresh_store() -> Option<PgStore> {
-    let db = scratch().await?;
+    let db = ScratchDatabase::for_test().await?;
     let store = PgStore::connect(db.url(), 16).await.expect("the scratch database migrates");
     Some(store.keeping(db))
 }
