@@ -360,7 +360,10 @@ impl DayTable {
                 let day_end = day_start + SECONDS_PER_DAY;
                 let next = zone.tz.following(ts(day_start)).next();
                 match next {
-                    Some(t) if t.timestamp().as_second() < day_end => None,
+                    // A transition exactly at the day's end still belongs to it when the clock
+                    // falls back there (Santiago, 2028-04-02 00:00): the repeated hour is the
+                    // end of this date.
+                    Some(t) if t.timestamp().as_second() <= day_end => None,
                     _ => Some(offset.seconds()),
                 }
             }
@@ -423,6 +426,21 @@ mod tests {
         assert!(day.uniform_offset.is_none());
         assert_eq!(day.start_instant(&zone, 2 * 3600 + 1800), None);
         assert!(day.start_instant(&zone, 3 * 3600).is_some());
+    }
+
+    #[test]
+    fn a_fall_back_at_midnight_keeps_the_repeated_hour_in_the_day() {
+        // Santiago falls back at 2028-04-02 00:00 (-03) to 2028-04-01 23:00 (-04): 1 April has
+        // 25 hours, and its 24:00 is the second midnight.
+        let zone = Zone::parse("America/Santiago").unwrap();
+        let day = DayTable::day_of(&zone, "2028-04-01".parse().unwrap());
+        assert!(day.uniform_offset.is_none());
+        assert_eq!(day.boundary(&zone, 86_400), ts_of("2028-04-02T04:00:00Z"));
+        assert_eq!(day.start_instant(&zone, 23 * 3600 + 2700), Some(ts_of("2028-04-02T02:45:00Z")));
+    }
+
+    fn ts_of(text: &str) -> i64 {
+        text.parse::<Timestamp>().unwrap().as_second()
     }
 
     #[test]
