@@ -1,5 +1,6 @@
 //! Rows to domain values. Column names are the same in both databases.
 
+use booking_core::access::{ApiKey, KeyDigest};
 use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, HistoryEntry, Role};
 use booking_core::catalog::{
     Account, Agenda, Business, Contact, Customer, Email, Event, EventKind, Resource, ResourceKind,
@@ -7,8 +8,8 @@ use booking_core::catalog::{
 };
 use booking_core::holds::{Hold, HoldTarget, LockDigest};
 use booking_core::ids::{
-    AccountId, AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, JobId,
-    ResourceId, ServiceId, SessionId,
+    AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
+    JobId, ResourceId, ServiceId, SessionId,
 };
 use booking_core::outbox::{BookingEvent, Effect, Job, JobState};
 use booking_core::schedule::Exception;
@@ -330,4 +331,21 @@ pub fn answer(row: &impl Cells) -> Result<IdempotentAnswer, StoreError> {
 /// An `external_busy` row.
 pub fn external_busy(row: &impl Cells) -> Result<(ResourceId, Interval), StoreError> {
     Ok((ResourceId::new(row.int("resource_id")?), interval(row, "start_us", "end_us")?))
+}
+
+/// An `api_keys` row.
+pub fn api_key(row: &impl Cells) -> Result<ApiKey, StoreError> {
+    let role = row.text("role")?;
+    let digest = row.text("digest")?;
+    Ok(ApiKey {
+        id: ApiKeyId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        name: row.text("name")?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", role))?,
+        subject: row.opt_int("subject")?,
+        prefix: row.text("prefix")?,
+        digest: KeyDigest::from_hex(&digest).ok_or_else(|| corrupt("digest", "not hex"))?,
+        created_at: instant(row.int("created_at_us")?)?,
+        revoked_at: opt_instant(row, "revoked_at_us")?,
+    })
 }

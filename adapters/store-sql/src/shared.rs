@@ -28,18 +28,19 @@ macro_rules! sql_store_ports {
         mod shared_ports {
             use async_trait::async_trait;
             use booking_core::BookingStatus;
+            use booking_core::access::{ApiKey, KeyDigest};
             use booking_core::anonymise::anonymise_customer;
             use booking_core::catalog::{
                 Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
             };
             use booking_core::ids::{
-                AccountId, AgendaId, BusinessId, CustomerId, EventId, ExceptionId, JobId,
+                AccountId, AgendaId, ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, JobId,
                 ResourceId, ServiceId, SessionId,
             };
             use booking_core::outbox::{Job, Outbox};
             use booking_core::schedule::Exception;
             use booking_core::store::{
-                AuditEntry, AuditLog, CatalogStore, CustomerStore, IdempotencyStore,
+                AccessStore, AuditEntry, AuditLog, CatalogStore, CustomerStore, IdempotencyStore,
                 IdempotentAnswer, StoreError,
             };
             use booking_core::time::{Interval, SignedDuration, Timestamp};
@@ -783,6 +784,28 @@ macro_rules! sql_store_ports {
                 Ok(kept)
             }
 
+            async fn settle(
+                &self,
+                business: BusinessId,
+                key: &str,
+                answer: IdempotentAnswer,
+            ) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "UPDATE idempotency_keys SET fingerprint = $3, status = $4, subject = $5 \
+                     WHERE business_id = $1 AND key = $2",
+                )
+                .bind(business.get())
+                .bind(key)
+                .bind(&answer.fingerprint)
+                .bind(i64::from(answer.status))
+                .bind(&answer.subject)
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
             async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError> {
                 let mut w = self.write_conn().await?;
                 let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at_us < $1")
@@ -791,6 +814,68 @@ macro_rules! sql_store_ports {
                     .await
                     .map_err(unavailable)?;
                 Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+            }
+        }
+
+        #[async_trait]
+        impl AccessStore for $store {
+            async fn create_api_key(&self, mut draft: ApiKey) -> Result<ApiKey, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query(
+                    "INSERT INTO api_keys (business_id, name, role, subject, prefix, digest, \
+                     created_at_us, revoked_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(draft.business.get())
+                .bind(&draft.name)
+                .bind(draft.role.code())
+                .bind(draft.subject)
+                .bind(&draft.prefix)
+                .bind(draft.digest.to_hex())
+                .bind(micros(draft.created_at))
+                .bind(draft.revoked_at.map(micros))
+                .fetch_one(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                draft.id = ApiKeyId::new(row.try_get("id").map_err(unavailable)?);
+                Ok(draft)
+            }
+
+            async fn api_key_by_digest(&self, digest: &KeyDigest) -> Result<Option<ApiKey>, StoreError> {
+                let row = sqlx::query("SELECT * FROM api_keys WHERE digest = $1")
+                    .bind(digest.to_hex())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::api_key)
+            }
+
+            async fn api_keys(&self, business: BusinessId) -> Result<Vec<ApiKey>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM api_keys WHERE business_id = $1 ORDER BY id")
+                    .bind(business.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                all(&rows, read::api_key)
+            }
+
+            async fn revoke_api_key(
+                &self,
+                business: BusinessId,
+                id: ApiKeyId,
+                at: Timestamp,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "UPDATE api_keys SET revoked_at_us = $3 \
+                     WHERE business_id = $1 AND id = $2 AND revoked_at_us IS NULL",
+                )
+                .bind(business.get())
+                .bind(id.get())
+                .bind(micros(at))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
             }
         }
 
@@ -1294,6 +1379,26 @@ macro_rules! sql_booking_store {
                     .await
                     .map_err(unavailable)?;
                 one(row.as_ref(), read::booking)
+            }
+
+            async fn bookings_in(
+                &self,
+                business: BusinessId,
+                window: Interval,
+            ) -> Result<Vec<Booking>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT b.* FROM bookings b LEFT JOIN sessions s ON s.id = b.session_id \
+                     WHERE b.business_id = $1 AND ( \
+                       (b.slot_start_us < $3 AND b.slot_end_us > $2) \
+                       OR (s.start_us < $3 AND s.end_us > $2)) ORDER BY b.id",
+                )
+                .bind(business.get())
+                .bind(micros(window.start()))
+                .bind(micros(window.end()))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::booking)
             }
 
             async fn customer_bookings(

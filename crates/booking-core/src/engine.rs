@@ -168,6 +168,8 @@ error_enum!(
         Offer(#[from] OfferError) => delegate, "{0}";
         /// The slot is not free (or not offered).
         SlotTaken => "slot_taken", "this slot is no longer available";
+        /// The customer named is not one of this business.
+        UnknownCustomer => "customer_not_found", "unknown customer";
         /// Storage failed.
         Store(#[from] StoreError) => "storage_unavailable", "{0}";
     }
@@ -185,6 +187,8 @@ error_enum!(
         HoldExpired => "hold_expired", "the hold expired and the slot was taken meanwhile";
         /// The held seats are no longer available.
         SessionFull => "session_full", "the session is full";
+        /// The customer named is not one of this business.
+        UnknownCustomer => "customer_not_found", "unknown customer";
         /// Storage failed.
         Store(#[from] StoreError) => "storage_unavailable", "{0}";
     }
@@ -251,6 +255,8 @@ error_enum!(
         SessionFull => "session_full", "not enough seats left";
         /// The session has started.
         InThePast => "in_the_past", "the session has already started";
+        /// The customer named is not one of this business.
+        UnknownCustomer => "customer_not_found", "unknown customer";
         /// Storage failed.
         Store(#[from] StoreError) => "storage_unavailable", "{0}";
     }
@@ -525,6 +531,18 @@ impl Engine {
         self.ports.clock.now()
     }
 
+    /// Whether the customer a booking names (if any) is one of `business`'s.
+    async fn customer_of(
+        &self,
+        business: BusinessId,
+        details: &Details,
+    ) -> Result<bool, StoreError> {
+        match details.customer {
+            Some(id) => Ok(self.ports.store.customer(business, id).await?.is_some()),
+            None => Ok(true),
+        }
+    }
+
     /// Runs `decide` in a store transaction, adding the outbox jobs (§B3) of the booking changes
     /// it decides, so that they commit or roll back together.
     async fn transact(
@@ -757,6 +775,9 @@ impl Engine {
         actor: Actor,
         limits: Limits,
     ) -> Result<Booking, BookError> {
+        if !self.customer_of(business, &details).await? {
+            return Err(BookError::UnknownCustomer);
+        }
         let ctx = self.offer(business, offer).await?;
         let now = self.now();
         let digest = lock.map(LockCode::digest);
@@ -795,6 +816,9 @@ impl Engine {
         details: Details,
         actor: Actor,
     ) -> Result<Booking, ConfirmError> {
+        if !self.customer_of(business, &details).await? {
+            return Err(ConfirmError::UnknownCustomer);
+        }
         let digest = lock.digest();
         let holds = self.ports.store.holds_of(business, &digest).await?;
         let hold = holds.into_iter().next().ok_or(ConfirmError::HoldNotFound)?;
@@ -1100,6 +1124,9 @@ impl Engine {
         details: Details,
         actor: Actor,
     ) -> Result<Booking, SeatError> {
+        if !self.customer_of(business, &details).await? {
+            return Err(SeatError::UnknownCustomer);
+        }
         match self.seats(business, session, seats, lock, Some(details), actor).await? {
             SeatOutcome::Booked(booking) => Ok(booking),
             SeatOutcome::Held(_) => Err(SeatError::Store(missing("booking"))),

@@ -91,3 +91,7 @@ id!(
     /// A job of the outbox.
     JobId
 );
+id!(
+    /// An API key of a business.
+    ApiKeyId
+);

@@ -19,6 +19,8 @@
 //! | §A8 templates | [`template`] |
 //! | §A9 ports | [`store`], [`ports`] |
 //! | §B3 outbox | [`outbox`] |
+//! | §C4 roles, API keys | [`access`] |
+//! | catalog set-up with tenant checks | [`setup`] |
 //! | §K defaults | [`settings`] |
 //!
 //! ## Booking a slot end to end
@@ -59,6 +61,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod access;
 pub mod anonymise;
 pub mod booking;
 pub mod catalog;
@@ -70,6 +73,7 @@ pub mod policy;
 pub mod ports;
 pub mod schedule;
 pub mod settings;
+pub mod setup;
 pub mod slots;
 pub mod store;
 pub mod template;

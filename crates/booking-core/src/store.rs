@@ -11,13 +11,14 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+use crate::access::{ApiKey, KeyDigest};
 use crate::booking::{Actor, Booking, HistoryEntry, NewBooking};
 use crate::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
 };
 use crate::holds::{Hold, LockDigest, NewHold};
 use crate::ids::{
-    AccountId, AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
+    AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
     ResourceId, ServiceId, SessionId,
 };
 use crate::outbox::{NewJob, Outbox};
@@ -338,6 +339,12 @@ pub trait BookingStore: Send + Sync {
         business: BusinessId,
         id: BookingId,
     ) -> Result<Option<Booking>, StoreError>;
+    /// The bookings (any status) whose appointment or session overlaps `window`, by id.
+    async fn bookings_in(
+        &self,
+        business: BusinessId,
+        window: Interval,
+    ) -> Result<Vec<Booking>, StoreError>;
     /// A customer's bookings, by creation.
     async fn customer_bookings(
         &self,
@@ -438,17 +445,50 @@ pub trait IdempotencyStore: Send + Sync {
         key: &str,
         answer: IdempotentAnswer,
     ) -> Result<IdempotentAnswer, StoreError>;
+    /// Replaces the answer remembered for `key` (a reservation made before the request ran, by
+    /// its final answer).
+    async fn settle(
+        &self,
+        business: BusinessId,
+        key: &str,
+        answer: IdempotentAnswer,
+    ) -> Result<(), StoreError>;
     /// Forgets answers given before `before`; how many.
     async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError>;
 }
 
+/// §C4 API keys.
+#[async_trait]
+pub trait AccessStore: Send + Sync {
+    /// Stores a key (its id is assigned).
+    async fn create_api_key(&self, draft: ApiKey) -> Result<ApiKey, StoreError>;
+    /// The key with this digest, whatever its business (this is how a caller is identified).
+    async fn api_key_by_digest(&self, digest: &KeyDigest) -> Result<Option<ApiKey>, StoreError>;
+    /// The business's keys, revoked ones included, oldest first.
+    async fn api_keys(&self, business: BusinessId) -> Result<Vec<ApiKey>, StoreError>;
+    /// Revokes a key of the business; whether it was live.
+    async fn revoke_api_key(
+        &self,
+        business: BusinessId,
+        id: ApiKeyId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
+}
+
 /// Everything a storage adapter provides.
 pub trait Store:
-    CatalogStore + BookingStore + CustomerStore + AuditLog + Outbox + IdempotencyStore
+    CatalogStore + BookingStore + CustomerStore + AuditLog + Outbox + IdempotencyStore + AccessStore
 {
 }
 
-impl<T: CatalogStore + BookingStore + CustomerStore + AuditLog + Outbox + IdempotencyStore> Store
-    for T
+impl<
+    T: CatalogStore
+        + BookingStore
+        + CustomerStore
+        + AuditLog
+        + Outbox
+        + IdempotencyStore
+        + AccessStore,
+> Store for T
 {
 }

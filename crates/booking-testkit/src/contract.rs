@@ -70,6 +70,9 @@ macro_rules! store_contract_tests {
             outbox_parks_and_operators_retry,
             idempotency_keys_remember_the_first_answer,
             accounts_are_unique_per_email,
+            api_keys_authenticate_until_revoked,
+            set_up_refuses_another_business_references,
+            bookings_in_a_window,
         );
     };
     (@cases #[$attr:meta] $make:expr; $($case:ident),* $(,)?) => {
@@ -1027,7 +1030,159 @@ pub async fn idempotency_keys_remember_the_first_answer(store: Arc<dyn Store>) {
     store.remember(b, "key-1", later.clone()).await.unwrap();
     assert_eq!(store.forget_answers_before(at("2027-01-02T00:00:00Z")).await.unwrap(), 1);
     assert_eq!(store.recall(a, "key-1").await.unwrap(), None);
-    assert_eq!(store.recall(b, "key-1").await.unwrap(), Some(later));
+    assert_eq!(store.recall(b, "key-1").await.unwrap(), Some(later.clone()));
+    // A reservation is settled with the final answer.
+    let settled = answer("booking:4", "2027-01-02T08:00:00Z");
+    store.settle(b, "key-1", settled.clone()).await.unwrap();
+    assert_eq!(store.recall(b, "key-1").await.unwrap(), Some(settled));
+}
+
+/// §C4: a key authenticates its business and role until revoked; only its digest is stored;
+/// another business can neither list nor revoke it.
+pub async fn api_keys_authenticate_until_revoked(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let other = fixtures::demo_business(h.store.as_ref(), 1).await.business;
+    let (key, secret) =
+        h.engine.issue_api_key(h.business, "integration", Role::Agent, None).await.unwrap();
+    let principal = h.engine.authenticate(secret.expose()).await.unwrap().unwrap();
+    assert_eq!(
+        (principal.business, principal.role, principal.subject),
+        (h.business, Role::Agent, None)
+    );
+    assert_eq!(h.store.api_keys(h.business).await.unwrap(), vec![key.clone()]);
+    assert!(h.store.api_keys(other).await.unwrap().is_empty());
+    let stored = h.store.api_key_by_digest(&key.digest).await.unwrap().unwrap();
+    assert_ne!(stored.digest.to_hex(), secret.expose(), "the key itself is not stored");
+    // A near miss authenticates no one.
+    let mut wrong = secret.expose().to_owned();
+    wrong.pop();
+    wrong.push(if secret.expose().ends_with('0') { '1' } else { '0' });
+    assert_eq!(h.engine.authenticate(&wrong).await.unwrap(), None);
+    assert_eq!(h.engine.authenticate("not a key").await.unwrap(), None);
+    assert_eq!(
+        h.engine.revoke_api_key(other, key.id).await.unwrap_err().code(),
+        "not_found",
+        "another business cannot revoke it"
+    );
+    assert!(h.engine.authenticate(secret.expose()).await.unwrap().is_some());
+    h.engine.revoke_api_key(h.business, key.id).await.unwrap();
+    assert_eq!(h.engine.authenticate(secret.expose()).await.unwrap(), None);
+    assert_eq!(h.engine.revoke_api_key(h.business, key.id).await.unwrap_err().code(), "not_found");
+    // Staff and customer keys name one of the business's own.
+    let staff = h.engine.issue_api_key(h.business, "desk", Role::Staff, Some(h.desk.get())).await;
+    assert_eq!(staff.unwrap_err().code(), "invalid_value", "a desk is not a staff member");
+    let foreign = fixtures::demo_business(h.store.as_ref(), 1).await;
+    let err = h
+        .engine
+        .issue_api_key(h.business, "x", Role::Staff, Some(foreign.desks[0].get()))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "unknown_resource");
+    let err = h.engine.issue_api_key(h.business, "x", Role::System, None).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_value");
+}
+
+/// Set-up and bookings refuse ids of another business: nothing links two tenants.
+pub async fn set_up_refuses_another_business_references(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let other = fixtures::demo_business(h.store.as_ref(), 1).await;
+    let zone = fixtures::zone("Europe/Paris");
+    let mut draft =
+        fixtures::agenda(h.business, "mixed", vec![h.desk, other.desks[0]], vec![h.service]);
+    let err = h.engine.create_agenda(h.business, draft.clone()).await.unwrap_err();
+    assert_eq!(err.code(), "unknown_resource");
+    draft.resources = vec![h.desk];
+    draft.services = vec![other.service];
+    assert_eq!(
+        h.engine.create_agenda(h.business, draft).await.unwrap_err().code(),
+        "unknown_service"
+    );
+    // Updating another business's agenda or service is "not found".
+    let mut foreign = h.store.agenda(other.business, other.agenda).await.unwrap().unwrap();
+    foreign.name = "stolen".into();
+    assert_eq!(h.engine.update_agenda(h.business, foreign).await.unwrap_err().code(), "not_found");
+    // A session of another business's event.
+    let (event, _) = fixtures::event_session(
+        h.store.as_ref(),
+        other.business,
+        3,
+        Interval::new(at("2027-01-05T09:00:00Z"), at("2027-01-05T10:00:00Z")).unwrap(),
+    )
+    .await;
+    let session = booking_core::catalog::Session {
+        id: booking_core::ids::SessionId::new(0),
+        business: h.business,
+        event,
+        interval: Interval::new(at("2027-01-06T09:00:00Z"), at("2027-01-06T10:00:00Z")).unwrap(),
+        capacity: 3,
+        leader: None,
+    };
+    assert_eq!(
+        h.engine.create_session(h.business, session).await.unwrap_err().code(),
+        "unknown_event"
+    );
+    // An exception on another business's resource.
+    let exception = Exception::all_day(
+        &zone,
+        at(NOW).to_zoned(zone.tz().clone()).date(),
+        at(NOW).to_zoned(zone.tz().clone()).date(),
+        "off",
+    )
+    .unwrap();
+    let err = h.engine.add_exception(h.business, other.desks[0], exception).await.unwrap_err();
+    assert_eq!(err.code(), "not_found");
+    // A booking for another business's customer.
+    let stranger = h
+        .store
+        .create_customer(fixtures::customer(other.business, "Bo", "Ng", "bo@example.org"))
+        .await
+        .unwrap();
+    let details = Details { customer: Some(stranger.id), ..Details::default() };
+    let err = h
+        .engine
+        .book(
+            h.business,
+            offer(&h),
+            at("2027-01-04T09:00:00Z"),
+            None,
+            details,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), "customer_not_found");
+    assert!(listed(&h, None).await.contains(&at("2027-01-04T09:00:00Z")), "nothing was booked");
+}
+
+/// The bookings of a window: appointments and sessions overlapping it, any status, this
+/// business only.
+pub async fn bookings_in_a_window(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let other = fixtures::demo_business(h.store.as_ref(), 1).await;
+    let nine = book(&h, "2027-01-04T09:00:00Z").await.unwrap();
+    let ten = book(&h, "2027-01-04T10:00:00Z").await.unwrap();
+    book(&h, "2027-01-05T10:00:00Z").await.unwrap();
+    h.engine.cancel(h.business, ten.id, Actor::staff(Role::Admin, None), None).await.unwrap();
+    let (_, session) = fixtures::event_session(
+        h.store.as_ref(),
+        h.business,
+        3,
+        Interval::new(at("2027-01-04T12:00:00Z"), at("2027-01-04T13:00:00Z")).unwrap(),
+    )
+    .await;
+    let seat = h
+        .engine
+        .book_seats(h.business, session, 1, None, Details::default(), Actor::guest())
+        .await
+        .unwrap();
+    let window = Interval::new(at("2027-01-04T09:29:00Z"), at("2027-01-04T12:30:00Z")).unwrap();
+    let found: Vec<_> =
+        h.store.bookings_in(h.business, window).await.unwrap().iter().map(|b| b.id).collect();
+    assert_eq!(found, vec![nine.id, ten.id, seat.id]);
+    assert!(h.store.bookings_in(other.business, window).await.unwrap().is_empty());
+    let before = Interval::new(at("2027-01-04T08:00:00Z"), at("2027-01-04T09:00:00Z")).unwrap();
+    assert!(h.store.bookings_in(h.business, before).await.unwrap().is_empty(), "end is exclusive");
 }
 
 /// One account per email address; verification is recorded once.

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
+use booking_core::access::{ApiKey, KeyDigest};
 use booking_core::anonymise::{anonymise_booking, anonymise_customer};
 use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
 use booking_core::catalog::{
@@ -16,15 +17,15 @@ use booking_core::catalog::{
 };
 use booking_core::holds::{Hold, HoldTarget, LockDigest};
 use booking_core::ids::{
-    AccountId, AgendaId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId, JobId,
-    ResourceId, ServiceId, SessionId,
+    AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
+    JobId, ResourceId, ServiceId, SessionId,
 };
 use booking_core::outbox::{BookingRef, Job, JobState, Outbox};
 use booking_core::schedule::Exception;
 use booking_core::store::{
-    AuditEntry, AuditLog, BookingStore, CatalogStore, CustomerStore, Decide, IdempotencyStore,
-    IdempotentAnswer, Occupancy, SessionLoad, StoreError, TxError, TxOutcome, TxScope, TxView,
-    Write,
+    AccessStore, AuditEntry, AuditLog, BookingStore, CatalogStore, CustomerStore, Decide,
+    IdempotencyStore, IdempotentAnswer, Occupancy, SessionLoad, StoreError, TxError, TxOutcome,
+    TxScope, TxView, Write,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 
@@ -47,6 +48,7 @@ struct State {
     audit: Vec<AuditEntry>,
     jobs: BTreeMap<JobId, Job>,
     answers: BTreeMap<(BusinessId, String), IdempotentAnswer>,
+    api_keys: BTreeMap<ApiKeyId, ApiKey>,
 }
 
 impl State {
@@ -580,6 +582,21 @@ impl BookingStore for InMemoryStore {
         Ok(self.state().bookings.get(&id).filter(|b| b.business == business).cloned())
     }
 
+    async fn bookings_in(
+        &self,
+        business: BusinessId,
+        window: Interval,
+    ) -> Result<Vec<Booking>, StoreError> {
+        let s = self.state();
+        let overlaps = |b: &Booking| match &b.target {
+            BookingTarget::Appointment { slot, .. } => slot.overlaps(&window),
+            BookingTarget::Session { session, .. } => {
+                s.sessions.get(session).is_some_and(|x| x.interval.overlaps(&window))
+            }
+        };
+        Ok(s.bookings.values().filter(|b| b.business == business && overlaps(b)).cloned().collect())
+    }
+
     async fn customer_bookings(
         &self,
         business: BusinessId,
@@ -836,10 +853,57 @@ impl IdempotencyStore for InMemoryStore {
         Ok(self.state().answers.entry((business, key.to_owned())).or_insert(answer).clone())
     }
 
+    async fn settle(
+        &self,
+        business: BusinessId,
+        key: &str,
+        answer: IdempotentAnswer,
+    ) -> Result<(), StoreError> {
+        self.state().answers.insert((business, key.to_owned()), answer);
+        Ok(())
+    }
+
     async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError> {
         let mut s = self.state();
         let count = s.answers.len();
         s.answers.retain(|_, a| a.created_at >= before);
         Ok(count - s.answers.len())
+    }
+}
+
+#[async_trait]
+impl AccessStore for InMemoryStore {
+    async fn create_api_key(&self, mut draft: ApiKey) -> Result<ApiKey, StoreError> {
+        let mut s = self.state();
+        if s.api_keys.values().any(|k| k.digest == draft.digest) {
+            return Err(StoreError::Duplicate("api key".into()));
+        }
+        draft.id = ApiKeyId::new(s.id());
+        s.api_keys.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    async fn api_key_by_digest(&self, digest: &KeyDigest) -> Result<Option<ApiKey>, StoreError> {
+        Ok(self.state().api_keys.values().find(|k| k.digest == *digest).cloned())
+    }
+
+    async fn api_keys(&self, business: BusinessId) -> Result<Vec<ApiKey>, StoreError> {
+        Ok(self.state().api_keys.values().filter(|k| k.business == business).cloned().collect())
+    }
+
+    async fn revoke_api_key(
+        &self,
+        business: BusinessId,
+        id: ApiKeyId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        match s.api_keys.get_mut(&id) {
+            Some(k) if k.business == business && k.revoked_at.is_none() => {
+                k.revoked_at = Some(at);
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 }

@@ -1,0 +1,373 @@
+//! §C2 Set-up use cases: the catalog, customers and API keys of a business.
+//!
+//! Every use case takes the business it acts in and checks that everything a draft refers to
+//! (the resources and services of an agenda, the event and leader of a session, the resource of
+//! an exception, the subject of an API key) belongs to that business, so that no adapter can
+//! link one tenant's rows to another's by passing a foreign id.
+
+use jiff::SignedDuration;
+
+use crate::access::{ApiKey, DrawnKey, KeyDigest, Principal};
+use crate::booking::Role;
+use crate::catalog::{Agenda, Customer, Event, Resource, ResourceKind, Service, Session};
+use crate::engine::{Engine, ErrorCode};
+use crate::ids::{ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, ResourceId, ServiceId};
+use crate::ports::Secret;
+use crate::schedule::Exception;
+use crate::slots::SlotRules;
+use crate::store::StoreError;
+
+/// Why a set-up change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SetupError {
+    /// The thing changed does not exist in this business.
+    #[error("not found")]
+    NotFound,
+    /// A referenced resource is not one of this business.
+    #[error("unknown resource {0}")]
+    UnknownResource(ResourceId),
+    /// A referenced service is not one of this business.
+    #[error("unknown service {0}")]
+    UnknownService(ServiceId),
+    /// A referenced event is not one of this business.
+    #[error("unknown event {0}")]
+    UnknownEvent(EventId),
+    /// A referenced customer is not one of this business.
+    #[error("unknown customer {0}")]
+    UnknownCustomer(CustomerId),
+    /// A field's value is not acceptable; the message says which and why.
+    #[error("{0}")]
+    Invalid(String),
+    /// A slug is already used in this business.
+    #[error("this slug is already used")]
+    DuplicateSlug,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for SetupError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Duplicate(_) => Self::DuplicateSlug,
+            other => Self::Store(other),
+        }
+    }
+}
+
+impl ErrorCode for SetupError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::NotFound => "not_found",
+            Self::UnknownResource(_) => "unknown_resource",
+            Self::UnknownService(_) => "unknown_service",
+            Self::UnknownEvent(_) => "unknown_event",
+            Self::UnknownCustomer(_) => "customer_not_found",
+            Self::Invalid(_) => "invalid_value",
+            Self::DuplicateSlug => "duplicate_slug",
+            Self::Store(_) => "storage_unavailable",
+        }
+    }
+}
+
+fn invalid(message: impl Into<String>) -> SetupError {
+    SetupError::Invalid(message.into())
+}
+
+fn check_name(what: &str, name: &str) -> Result<(), SetupError> {
+    let n = name.trim().chars().count();
+    if n == 0 || n > 200 {
+        return Err(invalid(format!("{what} is 1 to 200 characters")));
+    }
+    Ok(())
+}
+
+fn check_slug(slug: &str) -> Result<(), SetupError> {
+    let ok = !slug.is_empty()
+        && slug.len() <= 100
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok { Ok(()) } else { Err(invalid("a slug is 1 to 100 of a-z, 0-9 and -")) }
+}
+
+/// The longest hold lifetime an agenda may set.
+const MAX_HOLD_TTL: SignedDuration = SignedDuration::from_hours(24);
+
+impl Engine {
+    async fn resource_in(
+        &self,
+        business: BusinessId,
+        id: ResourceId,
+    ) -> Result<Resource, SetupError> {
+        self.ports().store.resource(business, id).await?.ok_or(SetupError::UnknownResource(id))
+    }
+
+    /// Creates a resource (staff or desk) in `business`.
+    pub async fn create_resource(
+        &self,
+        business: BusinessId,
+        mut draft: Resource,
+    ) -> Result<Resource, SetupError> {
+        check_name("a resource name", &draft.name)?;
+        draft.business = business;
+        Ok(self.ports().store.create_resource(draft).await?)
+    }
+
+    /// Replaces a resource of `business` (its hours included).
+    pub async fn update_resource(
+        &self,
+        business: BusinessId,
+        mut resource: Resource,
+    ) -> Result<Resource, SetupError> {
+        check_name("a resource name", &resource.name)?;
+        let current =
+            self.resource_in(business, resource.id).await.map_err(|_| SetupError::NotFound)?;
+        resource.business = current.business;
+        self.ports().store.update_resource(&resource).await?;
+        Ok(resource)
+    }
+
+    /// Adds an exception (time off, holiday) to a resource of `business`.
+    pub async fn add_exception(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        mut exception: Exception,
+    ) -> Result<Exception, SetupError> {
+        self.resource_in(business, resource).await.map_err(|_| SetupError::NotFound)?;
+        if exception.label.chars().count() > 500 {
+            return Err(invalid("a label is at most 500 characters"));
+        }
+        exception.id = None;
+        Ok(self.ports().store.add_exception(business, resource, exception).await?)
+    }
+
+    /// Removes an exception of a resource of `business`.
+    pub async fn remove_exception(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        id: ExceptionId,
+    ) -> Result<(), SetupError> {
+        if self.ports().store.remove_exception(business, resource, id).await? {
+            Ok(())
+        } else {
+            Err(SetupError::NotFound)
+        }
+    }
+
+    async fn check_agenda(&self, business: BusinessId, agenda: &Agenda) -> Result<(), SetupError> {
+        check_name("an agenda name", &agenda.name)?;
+        check_slug(&agenda.slug)?;
+        if agenda.hold_ttl.is_some_and(|t| t <= SignedDuration::ZERO || t > MAX_HOLD_TTL) {
+            return Err(invalid("a hold lasts more than 0 seconds and at most 24 hours"));
+        }
+        let store = &self.ports().store;
+        let resources = store.resources(business).await?;
+        if let Some(r) = agenda.resources.iter().find(|r| !resources.iter().any(|x| x.id == **r)) {
+            return Err(SetupError::UnknownResource(*r));
+        }
+        let services = store.services(business).await?;
+        if let Some(s) = agenda.services.iter().find(|s| !services.iter().any(|x| x.id == **s)) {
+            return Err(SetupError::UnknownService(*s));
+        }
+        let unique = |ids: &[i64]| {
+            let mut sorted = ids.to_vec();
+            sorted.sort_unstable();
+            sorted.windows(2).all(|w| w[0] != w[1])
+        };
+        let r: Vec<i64> = agenda.resources.iter().map(|r| r.get()).collect();
+        let s: Vec<i64> = agenda.services.iter().map(|s| s.get()).collect();
+        if !unique(&r) || !unique(&s) {
+            return Err(invalid("an agenda lists each resource and service once"));
+        }
+        Ok(())
+    }
+
+    /// Creates an agenda of `business` over some of its resources and services.
+    pub async fn create_agenda(
+        &self,
+        business: BusinessId,
+        mut draft: Agenda,
+    ) -> Result<Agenda, SetupError> {
+        draft.business = business;
+        self.check_agenda(business, &draft).await?;
+        Ok(self.ports().store.create_agenda(draft).await?)
+    }
+
+    /// Replaces an agenda of `business`.
+    pub async fn update_agenda(
+        &self,
+        business: BusinessId,
+        mut agenda: Agenda,
+    ) -> Result<Agenda, SetupError> {
+        self.ports().store.agenda(business, agenda.id).await?.ok_or(SetupError::NotFound)?;
+        agenda.business = business;
+        self.check_agenda(business, &agenda).await?;
+        self.ports().store.update_agenda(&agenda).await?;
+        Ok(agenda)
+    }
+
+    async fn check_service(
+        &self,
+        business: BusinessId,
+        service: &Service,
+    ) -> Result<(), SetupError> {
+        check_name("a service name", &service.name)?;
+        check_slug(&service.slug)?;
+        let settings =
+            self.ports().store.business(business).await?.ok_or(SetupError::NotFound)?.settings;
+        SlotRules::for_service(service, &settings).map_err(|e| invalid(e.to_string()))?;
+        if service.price_minor < 0 {
+            return Err(invalid("a price is not negative"));
+        }
+        let negative =
+            [service.min_before_booking, service.min_before_cancel, service.min_before_reschedule]
+                .into_iter()
+                .flatten()
+                .any(|d| d.is_negative());
+        if negative {
+            return Err(invalid("minimum times are not negative"));
+        }
+        Ok(())
+    }
+
+    /// Creates a service of `business`.
+    pub async fn create_service(
+        &self,
+        business: BusinessId,
+        mut draft: Service,
+    ) -> Result<Service, SetupError> {
+        draft.business = business;
+        self.check_service(business, &draft).await?;
+        Ok(self.ports().store.create_service(draft).await?)
+    }
+
+    /// Replaces a service of `business`.
+    pub async fn update_service(
+        &self,
+        business: BusinessId,
+        mut service: Service,
+    ) -> Result<Service, SetupError> {
+        self.ports().store.service(business, service.id).await?.ok_or(SetupError::NotFound)?;
+        service.business = business;
+        self.check_service(business, &service).await?;
+        self.ports().store.update_service(&service).await?;
+        Ok(service)
+    }
+
+    /// Creates an event or course of `business`.
+    pub async fn create_event(
+        &self,
+        business: BusinessId,
+        mut draft: Event,
+    ) -> Result<Event, SetupError> {
+        check_name("an event name", &draft.name)?;
+        if draft.price_minor < 0 {
+            return Err(invalid("a price is not negative"));
+        }
+        draft.business = business;
+        Ok(self.ports().store.create_event(draft).await?)
+    }
+
+    /// Creates a session of an event of `business`; its leader must be a staff member of it.
+    pub async fn create_session(
+        &self,
+        business: BusinessId,
+        mut draft: Session,
+    ) -> Result<Session, SetupError> {
+        let store = &self.ports().store;
+        store.event(business, draft.event).await?.ok_or(SetupError::UnknownEvent(draft.event))?;
+        if let Some(leader) = draft.leader {
+            let resource = self.resource_in(business, leader).await?;
+            if resource.kind != ResourceKind::Staff {
+                return Err(invalid("a session is led by a staff member, not a desk"));
+            }
+        }
+        draft.business = business;
+        Ok(store.create_session(draft).await?)
+    }
+
+    /// Creates a customer record of `business`.
+    pub async fn create_customer(
+        &self,
+        business: BusinessId,
+        mut draft: Customer,
+    ) -> Result<Customer, SetupError> {
+        draft.business = business;
+        draft.account = None;
+        draft.anonymised_at = None;
+        Ok(self.ports().store.create_customer(draft).await?)
+    }
+
+    /// Issues an API key of `business`: its record, and the key, to show once. A staff key names
+    /// a staff resource of the business, a customer key one of its customers; other roles name
+    /// no one.
+    pub async fn issue_api_key(
+        &self,
+        business: BusinessId,
+        name: &str,
+        role: Role,
+        subject: Option<i64>,
+    ) -> Result<(ApiKey, Secret), SetupError> {
+        check_name("a key name", name)?;
+        let store = &self.ports().store;
+        store.business(business).await?.ok_or(SetupError::NotFound)?;
+        match (role, subject) {
+            (Role::System, _) => return Err(invalid("no key acts as the system")),
+            (Role::Staff, Some(id)) => {
+                let resource = self.resource_in(business, ResourceId::new(id)).await?;
+                if resource.kind != ResourceKind::Staff {
+                    return Err(invalid("a staff key names a staff member, not a desk"));
+                }
+            }
+            (Role::Customer, Some(id)) => {
+                let id = CustomerId::new(id);
+                store.customer(business, id).await?.ok_or(SetupError::UnknownCustomer(id))?;
+            }
+            (Role::Staff | Role::Customer, None) => {
+                return Err(invalid("a staff or customer key names its staff member or customer"));
+            }
+            (Role::Admin | Role::Manager | Role::Agent, Some(_)) => {
+                return Err(invalid("only staff and customer keys name a subject"));
+            }
+            (Role::Admin | Role::Manager | Role::Agent, None) => {}
+        }
+        let drawn = DrawnKey::draw(self.ports().tokens.as_ref());
+        let draft = ApiKey {
+            id: ApiKeyId::new(0),
+            business,
+            name: name.trim().to_owned(),
+            role,
+            subject,
+            prefix: drawn.prefix,
+            digest: drawn.digest,
+            created_at: self.ports().clock.now(),
+            revoked_at: None,
+        };
+        let key = store.create_api_key(draft).await?;
+        Ok((key, drawn.secret))
+    }
+
+    /// Revokes an API key of `business`.
+    pub async fn revoke_api_key(
+        &self,
+        business: BusinessId,
+        id: ApiKeyId,
+    ) -> Result<(), SetupError> {
+        let now = self.ports().clock.now();
+        if self.ports().store.revoke_api_key(business, id, now).await? {
+            Ok(())
+        } else {
+            Err(SetupError::NotFound)
+        }
+    }
+
+    /// The caller a presented API key authenticates: `None` for anything but a live key.
+    pub async fn authenticate(&self, presented: &str) -> Result<Option<Principal>, StoreError> {
+        if !DrawnKey::looks_like_key(presented) {
+            return Ok(None);
+        }
+        let key = self.ports().store.api_key_by_digest(&KeyDigest::of(presented)).await?;
+        Ok(key.and_then(|k| k.principal()))
+    }
+}
