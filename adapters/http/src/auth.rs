@@ -1,0 +1,70 @@
+//! §C4 Who is calling: `Authorization: Bearer <API key>`, or no one (a guest).
+
+use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use booking_core::access::{Action, Principal};
+use booking_core::booking::{Actor, Role};
+use booking_core::ids::BusinessId;
+
+use crate::AppState;
+use crate::problem::Problem;
+
+/// The caller: a principal when a valid key was sent, none for a guest. A key that is sent but
+/// not valid is refused (401), never downgraded to a guest.
+#[derive(Clone, Copy, Debug)]
+pub struct Caller(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        let Some(value) = parts.headers.get(AUTHORIZATION) else {
+            return Ok(Self(None));
+        };
+        let key = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(Problem::unauthenticated)?;
+        match state.engine().authenticate(key).await? {
+            Some(principal) => Ok(Self(Some(principal))),
+            None => Err(Problem::unauthenticated()),
+        }
+    }
+}
+
+impl Caller {
+    /// The principal, or 401.
+    pub fn required(&self) -> Result<Principal, Problem> {
+        self.0.ok_or_else(Problem::unauthenticated)
+    }
+
+    /// The actor to run `action` in `business` as: 401 without a key, 404 for another
+    /// business, 403 for a role that may not.
+    pub fn authorize(&self, business: BusinessId, action: Action) -> Result<Actor, Problem> {
+        Ok(self.required()?.authorize(business, action)?)
+    }
+
+    /// The actor of a public request in `business`: a guest, or the caller if they belong to it.
+    /// A key of another business is refused (404), as for every other route.
+    pub fn public(&self, business: BusinessId) -> Result<Actor, Problem> {
+        match self.0 {
+            None => Ok(Actor::guest()),
+            Some(p) => Ok(p.member_of(business)?),
+        }
+    }
+
+    /// Whether the caller may act for customers (back office) in `business`.
+    #[must_use]
+    pub fn may(&self, business: BusinessId, action: Action) -> bool {
+        self.0.is_some_and(|p| p.authorize(business, action).is_ok())
+    }
+
+    /// The role, when authenticated.
+    #[must_use]
+    pub fn role(&self) -> Option<Role> {
+        self.0.map(|p| p.role)
+    }
+}

@@ -1,0 +1,230 @@
+//! §C5 `Idempotency-Key` on every POST that creates or changes a booking or a hold.
+//!
+//! The key is reserved before the request runs (the first writer wins, so two racing retries
+//! cannot both book), the request runs in its own task (a client that hangs up does not leave
+//! the key half-done), and the final answer is settled. A retry with the same key and the same
+//! request replays the answer: the same status and the same booking or hold. The same key with
+//! another request is a 409. Answers keep no body — a booking is re-read when replayed, so a
+//! replay after anonymisation shows the anonymised booking — and are forgotten after a day.
+
+use std::future::Future;
+
+use axum::Json;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use booking_core::ids::{BookingId, BusinessId};
+use booking_core::store::IdempotentAnswer;
+use jiff::SignedDuration;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::auth::Caller;
+use crate::dto::BookingOut;
+use crate::problem::Problem;
+
+/// The header.
+pub const HEADER: &str = "idempotency-key";
+
+/// How long a reservation may stay unsettled before its retry is told the outcome is unknown.
+const STALE: SignedDuration = SignedDuration::from_secs(120);
+
+/// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters.
+#[derive(Clone, Debug)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+        let Some(value) = parts.headers.get(HEADER) else {
+            return Ok(Self(None));
+        };
+        let text = value.to_str().unwrap_or_default();
+        if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Problem::coded(
+                "invalid_idempotency_key",
+                "`Idempotency-Key` is 1 to 255 visible ASCII characters",
+            ));
+        }
+        Ok(Self(Some(text.to_owned())))
+    }
+}
+
+/// What a request answered, and how to find it again.
+pub struct Answer {
+    /// The status.
+    pub status: StatusCode,
+    /// `booking:<id>`, or `hold:<json>` (a hold has no personal data).
+    pub subject: String,
+    /// The body.
+    pub body: serde_json::Value,
+}
+
+impl Answer {
+    /// A booking answer.
+    pub fn booking(status: StatusCode, id: BookingId, body: &BookingOut) -> Self {
+        Self {
+            status,
+            subject: format!("booking:{id}"),
+            body: serde_json::to_value(body).unwrap_or_default(),
+        }
+    }
+
+    /// An answer whose body holds no personal data, replayed as is.
+    pub fn plain(status: StatusCode, body: &impl Serialize) -> Self {
+        let body = serde_json::to_value(body).unwrap_or_default();
+        Self { status, subject: format!("plain:{body}"), body }
+    }
+
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+const PENDING: u16 = 0;
+const RETRYABLE: &str = "retry";
+
+fn fingerprint(caller: &Caller, route: &str, request: &impl Serialize) -> String {
+    let mut h = Sha256::new();
+    h.update(route.as_bytes());
+    h.update(b"\0");
+    if let Some(p) = caller.0 {
+        h.update(format!("{}:{}:{:?}", p.business, p.role.code(), p.subject).as_bytes());
+    }
+    h.update(b"\0");
+    h.update(serde_json::to_vec(request).unwrap_or_default());
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Runs `run` once per key: the first time for real, then as a replay of its answer.
+pub async fn once<F, Fut>(
+    state: &AppState,
+    business: BusinessId,
+    caller: &Caller,
+    key: IdempotencyKey,
+    route: &str,
+    request: &impl Serialize,
+    run: F,
+) -> Response
+where
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Answer, Problem>> + Send + 'static,
+{
+    let Some(key) = key.0 else {
+        return match run().await {
+            Ok(answer) => answer.into_response(),
+            Err(problem) => problem.into_response(),
+        };
+    };
+    match reserve(state, business, &key, fingerprint(caller, route, request)).await {
+        Ok(Reserved::Run(fingerprint)) => {
+            let state = state.clone();
+            // Its own task: the request completes and settles even if the client hangs up.
+            let task = tokio::spawn(async move {
+                let result = run().await;
+                let (status, subject) = match &result {
+                    Ok(a) => (a.status.as_u16(), a.subject.clone()),
+                    Err(p) if p.status().is_server_error() => (PENDING, RETRYABLE.to_owned()),
+                    Err(p) => (p.status, format!("error:{}", p.code)),
+                };
+                let answer = IdempotentAnswer {
+                    fingerprint,
+                    status,
+                    subject,
+                    created_at: state.engine().ports().clock.now(),
+                };
+                if let Err(e) = state.store().settle(business, &key, answer).await {
+                    tracing::error!(error = %e, "could not settle an idempotency key");
+                }
+                result
+            });
+            match task.await {
+                Ok(Ok(answer)) => answer.into_response(),
+                Ok(Err(problem)) => problem.into_response(),
+                Err(_) => Problem::coded("internal", "the request failed").into_response(),
+            }
+        }
+        Ok(Reserved::Replay(answer)) => {
+            let mut response = replay(state, business, &answer).await;
+            response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+            response
+        }
+        Err(problem) => problem.into_response(),
+    }
+}
+
+enum Reserved {
+    Run(String),
+    Replay(IdempotentAnswer),
+}
+
+async fn reserve(
+    state: &AppState,
+    business: BusinessId,
+    key: &str,
+    fingerprint: String,
+) -> Result<Reserved, Problem> {
+    let now = state.engine().ports().clock.now();
+    // A nonce tells this request's reservation from a racing twin's.
+    let nonce = state.engine().ports().tokens.token(8);
+    let mine = IdempotentAnswer {
+        fingerprint: fingerprint.clone(),
+        status: PENDING,
+        subject: format!("pending:{}", nonce.expose()),
+        created_at: now,
+    };
+    let kept = state.store().remember(business, key, mine.clone()).await?;
+    if kept.subject == mine.subject {
+        return Ok(Reserved::Run(fingerprint));
+    }
+    if kept.fingerprint != fingerprint {
+        return Err(Problem::coded(
+            "idempotency_key_reused",
+            "this Idempotency-Key was used for another request",
+        ));
+    }
+    if kept.status == PENDING && kept.subject == RETRYABLE {
+        // The first attempt failed on the server's side: this retry runs it again.
+        state.store().settle(business, key, mine).await?;
+        return Ok(Reserved::Run(fingerprint));
+    }
+    if kept.status == PENDING {
+        let stale = now.duration_since(kept.created_at) > STALE;
+        return Err(Problem::coded(
+            "idempotency_key_in_use",
+            if stale {
+                "the first request with this key did not finish; check its outcome before \
+                 retrying with a new key"
+            } else {
+                "a request with this key is still running; retry in a moment"
+            },
+        ));
+    }
+    Ok(Reserved::Replay(kept))
+}
+
+async fn replay(state: &AppState, business: BusinessId, answer: &IdempotentAnswer) -> Response {
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
+    let subject = answer.subject.as_str();
+    if let Some(code) = subject.strip_prefix("error:") {
+        let mut problem = Problem::coded(code, "the first request with this key failed");
+        problem.status = answer.status;
+        return problem.into_response();
+    }
+    if let Some(body) = subject.strip_prefix("plain:") {
+        let body: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        return (status, Json(body)).into_response();
+    }
+    if let Some(id) = subject.strip_prefix("booking:").and_then(|i| i.parse::<i64>().ok()) {
+        let id = BookingId::new(id);
+        return match state.booking_out(business, id, false).await {
+            Ok(Some(b)) => (status, Json(b)).into_response(),
+            Ok(None) => Problem::coded("booking_not_found", "unknown booking").into_response(),
+            Err(p) => p.into_response(),
+        };
+    }
+    Problem::coded("internal", "unreadable idempotent answer").into_response()
+}

@@ -1,0 +1,248 @@
+//! # booking-http
+//!
+//! The HTTP adapter: the JSON API under `/api/v1` (§C1–§C5) over the core's use cases, its
+//! OpenAPI 3.1 document at `/api/v1/openapi.json` with an offline docs page at `/api/v1/docs`,
+//! RFC 9457 problems with the core's stable codes, API-key auth with roles, and
+//! `Idempotency-Key`. Health and metrics routes are here too, so the server binary only wires.
+//!
+//! Every route is declared once with `utoipa_axum::routes!`: the router and the OpenAPI
+//! document come from the same list, so a route cannot be served undocumented.
+
+pub mod auth;
+pub mod dto;
+pub mod idempotency;
+pub mod metrics;
+pub mod problem;
+mod routes;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderName, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use booking_core::Engine;
+use booking_core::ids::{BookingId, BusinessId};
+use booking_core::store::Store;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::dto::{BookingOut, HistoryOut};
+use crate::metrics::Metrics;
+use crate::problem::Problem;
+
+/// Limits of the HTTP layer.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Largest request body accepted.
+    pub max_body_bytes: usize,
+    /// Longest a request may run.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self { max_body_bytes: 256 * 1024, request_timeout: Duration::from_secs(30) }
+    }
+}
+
+struct Inner {
+    engine: Engine,
+    metrics: Metrics,
+    ready: AtomicBool,
+}
+
+/// What every handler shares: the engine over its ports, metrics, readiness.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+impl AppState {
+    /// A state over an engine.
+    #[must_use]
+    pub fn new(engine: Engine) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                engine,
+                metrics: Metrics::default(),
+                ready: AtomicBool::new(true),
+            }),
+        }
+    }
+
+    /// The engine.
+    #[must_use]
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// The store.
+    #[must_use]
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.inner.engine.ports().store
+    }
+
+    /// The metrics.
+    #[must_use]
+    pub fn metrics(&self) -> &Metrics {
+        &self.inner.metrics
+    }
+
+    /// Marks the server as (not) ready: `/readyz` answers 503 while shutting down.
+    pub fn set_ready(&self, ready: bool) {
+        self.inner.ready.store(ready, Ordering::SeqCst);
+    }
+
+    fn is_ready(&self) -> bool {
+        self.inner.ready.load(Ordering::SeqCst)
+    }
+
+    /// A booking of `business` as the API shows it, with its history when asked.
+    pub(crate) async fn booking_out(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+        with_history: bool,
+    ) -> Result<Option<BookingOut>, Problem> {
+        let store = self.store();
+        let Some(b) = store.business(business).await? else { return Ok(None) };
+        let Some(booking) = store.booking(business, id).await? else { return Ok(None) };
+        let mut out = BookingOut::new(&booking, &b.zone);
+        if with_history {
+            let history = store.history(business, id).await?;
+            out.history = Some(history.iter().map(|h| HistoryOut::new(h, &b.zone)).collect());
+        }
+        Ok(Some(out))
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Booking API",
+        description = "Appointment and event booking: set-up, availability, holds with lock codes, \
+                       bookings. Errors are RFC 9457 problems with a stable `code`. POSTs that \
+                       create or change a booking or hold accept an `Idempotency-Key` header.",
+        version = "1"
+    ),
+    modifiers(&BearerAuth),
+    components(schemas(Problem)),
+    tags(
+        (name = "set-up", description = "Businesses, resources, hours, agendas, services, events, keys (admin, manager)"),
+        (name = "public", description = "Services, availability, holds and bookings (anyone)"),
+        (name = "bookings", description = "Reading and changing bookings (staff, customers)"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API key: `Authorization: Bearer bk_…`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The API's routes and their OpenAPI document, from one list.
+pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let router = OpenApiRouter::with_openapi(ApiDoc::openapi());
+    routes::all(router).split_for_parts()
+}
+
+/// The OpenAPI document.
+#[must_use]
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api().1
+}
+
+/// The whole HTTP app: the API, its document and docs page, health, readiness and metrics,
+/// with body limits, timeouts, request ids and tracing.
+pub fn app(state: AppState, limits: Limits) -> Router {
+    let (api, doc) = api();
+    let request_id = HeaderName::from_static("x-request-id");
+    let docs = SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", doc);
+    Router::new()
+        .merge(api)
+        .route("/healthz", axum::routing::get(|| async { "ok" }))
+        .route("/readyz", axum::routing::get(readyz))
+        .route("/metrics", axum::routing::get(metrics::render))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .with_state(state.clone())
+        .merge(docs)
+        .layer(middleware::from_fn_with_state(state, metrics::track))
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            limits.request_timeout,
+        ))
+        .layer(middleware::from_fn(problems_for_layers))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
+            let id = req
+                .headers()
+                .get("x-request-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    if !state.is_ready() {
+        return Problem::coded("storage_unavailable", "shutting down").into_response();
+    }
+    match state.store().business(BusinessId::new(0)).await {
+        Ok(_) => "ready".into_response(),
+        Err(e) => Problem::from(e).into_response(),
+    }
+}
+
+async fn not_found() -> Problem {
+    Problem::coded("route_not_found", "no such route")
+}
+
+async fn method_not_allowed() -> Problem {
+    Problem::coded("method_not_allowed", "this route does not take this method")
+}
+
+/// Turns the plain-text answers of the layers (timeout, body limit) into problems.
+async fn problems_for_layers(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let plain = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .is_none_or(|v| v.as_bytes().starts_with(b"text/plain"));
+    if !plain || response.status().is_success() {
+        return response;
+    }
+    match response.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            Problem::coded("payload_too_large", "the body is too large").into_response()
+        }
+        StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
+            Problem::coded("timeout", "the request took too long").into_response()
+        }
+        _ => response,
+    }
+}

@@ -1,0 +1,111 @@
+//! Prometheus metrics at `/metrics`, in the text exposition format.
+//!
+//! Request counts by method, route and status, a and a latency histogram:
+//! hand-rolled atomics, because a handful of series do not justify a metrics framework.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::header::CONTENT_TYPE;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::AppState;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 12] =
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
+
+/// The server's counters.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Metrics {
+    fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        let key = (method.to_owned(), route.to_owned(), status);
+        *self
+            .requests
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(key)
+            .or_default() += 1;
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            if seconds <= *bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        #[allow(
+            clippy::cast_possible_truncation,
+            clippy::cast_sign_loss,
+            reason = "a request's duration in microseconds fits u64"
+        )]
+        self.sum_micros.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// The text exposition.
+    #[must_use]
+    pub fn exposition(&self) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP booking_http_requests_total HTTP requests answered.\n");
+        out.push_str("# TYPE booking_http_requests_total counter\n");
+        let requests = self.requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        for ((method, route, status), n) in requests.iter() {
+            let _ = writeln!(
+                out,
+                "booking_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP booking_http_request_duration_seconds Time to answer.\n");
+        out.push_str("# TYPE booking_http_request_duration_seconds histogram\n");
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            let _ = writeln!(
+                out,
+                "booking_http_request_duration_seconds_bucket{{le=\"{bound}\"}} {}",
+                bucket.load(Ordering::Relaxed)
+            );
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let _ =
+            writeln!(out, "booking_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}");
+        #[allow(clippy::cast_precision_loss, reason = "a sum of microseconds, shown as seconds")]
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "booking_http_request_duration_seconds_sum {sum}");
+        let _ = writeln!(out, "booking_http_request_duration_seconds_count {count}");
+        out
+    }
+}
+
+/// Records every request under its route template (never its concrete path: ids stay out of
+/// label values).
+pub(crate) async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = request.method().to_string();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let response = next.run(request).await;
+    state.metrics().observe(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}
+
+/// `GET /metrics`.
+pub(crate) async fn render(State(state): State<AppState>) -> Response {
+    let body = state.metrics().exposition();
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}

@@ -1,0 +1,389 @@
+//! §C3/§A5/§A6 Bookings: book (guest, customer, or staff for a customer), read, cancel,
+//! reschedule, approve, reject, mark no-show.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use booking_core::access::Action;
+use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, Role};
+use booking_core::ids::{
+    AgendaId, BookingId, BusinessId, CustomerId, ResourceId, ServiceId, SessionId,
+};
+use booking_core::{Details, Offer};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::public::{business_of, limits, lock_code};
+use super::setup::Window;
+use super::{Errors, business};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::dto::{BookingIn, BookingOut, ReasonIn, RescheduleIn, parse_instant};
+use crate::idempotency::{self, Answer, IdempotencyKey};
+use crate::problem::{Body, Path, Problem, Query};
+
+/// A request with its lock code replaced by its digest: what the idempotency fingerprint hashes.
+#[derive(Serialize)]
+struct Fingerprint<'a, T: Serialize> {
+    lock: Option<String>,
+    input: &'a T,
+}
+
+fn digest_of(code: Option<&str>) -> Option<String> {
+    code.map(|c| {
+        booking_core::holds::LockCode::parse(c)
+            .map_or_else(|_| String::new(), |l| l.digest().to_hex())
+    })
+}
+
+/// Who a booking is for, and who makes it.
+fn details_and_actor(
+    caller: &Caller,
+    business: BusinessId,
+    input: &BookingIn,
+) -> Result<(Details, Actor), Problem> {
+    let actor = caller.public(business)?;
+    let mut details = Details {
+        customer: None,
+        contact: input.contact.to_core()?,
+        answers: input.answers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+    };
+    if input.answers.len() > 100
+        || input.answers.iter().any(|(k, v)| k.chars().count() > 200 || v.chars().count() > 5000)
+    {
+        return Err(Problem::invalid("at most 100 answers of at most 5000 characters"));
+    }
+    match (input.customer_id, caller.role()) {
+        (Some(id), _) => {
+            caller.authorize(business, Action::BookForCustomers)?;
+            details.customer = Some(CustomerId::new(id));
+        }
+        (None, Some(Role::Customer)) => {
+            details.customer = actor.user.map(CustomerId::new);
+        }
+        (None, _) => {}
+    }
+    Ok((details, actor))
+}
+
+/// §C3 Books an appointment, seats in a session, or confirms a hold (its lock code alone).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings", tag = "public",
+    params(("business" = i64, Path, description = "Business id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    request_body = BookingIn, responses((status = 201, body = BookingOut), Errors))]
+pub(crate) async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Path(id): Path<i64>,
+    Body(input): Body<BookingIn>,
+) -> Response {
+    let business = BusinessId::new(id);
+    let anonymous = BookingIn { lock_code: None, ..input.clone() };
+    let fingerprint =
+        Fingerprint { lock: digest_of(input.lock_code.as_deref()), input: &anonymous };
+    let run_state = state.clone();
+    let run = move || async move {
+        let state = run_state;
+        let b = business_of(&state, business).await?;
+        let (details, actor) = details_and_actor(&caller, b.id, &input)?;
+        let lock = lock_code(input.lock_code.as_deref())?;
+        let limits = limits(&caller, b.id, input.bypass_delays);
+        let engine = state.engine();
+        let booking = match (input.session_id, input.agenda_id, input.service_id, &input.start) {
+            (Some(session), None, None, None) => {
+                let seats = input.seats.unwrap_or(1);
+                engine
+                    .book_seats(b.id, SessionId::new(session), seats, lock.as_ref(), details, actor)
+                    .await?
+            }
+            (None, Some(agenda), Some(service), Some(start)) => {
+                let offer = Offer {
+                    agenda: AgendaId::new(agenda),
+                    service: ServiceId::new(service),
+                    resource: input.resource_id.map(ResourceId::new),
+                };
+                let start = parse_instant("start", start)?;
+                engine.book(b.id, offer, start, lock.as_ref(), details, actor, limits).await?
+            }
+            (None, None, None, None) => {
+                let lock = lock.ok_or_else(|| {
+                    Problem::invalid(
+                        "book a slot (`agenda_id`, `service_id`, `start`), seats (`session_id`), \
+                         or confirm a hold (`lock_code`)",
+                    )
+                })?;
+                engine.confirm(b.id, &lock, details, actor).await?
+            }
+            _ => {
+                return Err(Problem::invalid(
+                    "book either a slot (`agenda_id`, `service_id`, `start`) or seats (`session_id`)",
+                ));
+            }
+        };
+        Ok(Answer::booking(StatusCode::CREATED, booking.id, &BookingOut::new(&booking, &b.zone)))
+    };
+    idempotency::once(&state, business, &caller, key, "POST /bookings", &fingerprint, run).await
+}
+
+/// Bookings overlapping a window (agents and up: all; staff: their own resource's).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/bookings", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), Window),
+    security(("api_key" = [])), responses((status = 200, body = Vec<BookingOut>), Errors))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Query(window): Query<Window>,
+) -> Result<Json<Vec<BookingOut>>, Problem> {
+    let b = BusinessId::new(id);
+    let principal = caller.required()?;
+    principal.member_of(b)?;
+    let all = principal.may(Action::ReadAllBookings);
+    let own = match (principal.role, principal.subject) {
+        (Role::Staff, Some(r)) => Some(ResourceId::new(r)),
+        _ => None,
+    };
+    if !all && own.is_none() {
+        return Err(Problem::from(booking_core::access::Denied::Forbidden));
+    }
+    let biz = business(&state, id).await?;
+    let found = state.store().bookings_in(b, window.interval(&biz.zone)?).await?;
+    let visible = found.iter().filter(|bk| {
+        all || matches!(&bk.target, BookingTarget::Appointment { resource, .. } if Some(*resource) == own)
+    });
+    Ok(Json(visible.map(|bk| BookingOut::new(bk, &biz.zone)).collect()))
+}
+
+/// What a caller may do with one booking: read it, or change it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Use {
+    Read,
+    Manage,
+}
+
+/// The actor to use `id` as, or 401/403/404. Customers reach their own bookings; staff the
+/// bookings of their resource; agents and up every booking of their business.
+async fn access(
+    state: &AppState,
+    caller: &Caller,
+    business: BusinessId,
+    id: BookingId,
+    how: Use,
+) -> Result<(Booking, Actor), Problem> {
+    let principal = caller.required()?;
+    principal.member_of(business)?;
+    let booking = state.store().booking(business, id).await?.ok_or_else(Problem::not_found)?;
+    let action = match (&booking.target, how) {
+        (BookingTarget::Appointment { resource, .. }, Use::Read) => {
+            Action::ReadBookingsOf(*resource)
+        }
+        (BookingTarget::Appointment { resource, .. }, Use::Manage) => {
+            Action::ManageBookingsOf(*resource)
+        }
+        (BookingTarget::Session { .. }, Use::Read) => Action::ReadAllBookings,
+        (BookingTarget::Session { .. }, Use::Manage) => Action::ManageAllBookings,
+    };
+    if principal.may(action) {
+        return Ok((booking, principal.actor()));
+    }
+    match booking.customer {
+        Some(c) if principal.may(Action::ActAsCustomer(c)) => Ok((booking, principal.actor())),
+        // A customer learns nothing about others' bookings; staff are told they may not.
+        _ if principal.role == Role::Customer => Err(Problem::not_found()),
+        _ => Err(Problem::from(booking_core::access::Denied::Forbidden)),
+    }
+}
+
+/// One booking with its history.
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/bookings/{booking}", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id")),
+    security(("api_key" = [])), responses((status = 200, body = BookingOut), Errors))]
+pub(crate) async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, booking)): Path<(i64, i64)>,
+) -> Result<Json<BookingOut>, Problem> {
+    let b = BusinessId::new(id);
+    let booking = BookingId::new(booking);
+    access(&state, &caller, b, booking, Use::Read).await?;
+    let out = state.booking_out(b, booking, true).await?.ok_or_else(Problem::not_found)?;
+    Ok(Json(out))
+}
+
+/// An optional JSON body: empty means the defaults.
+fn optional<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, Problem> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            Problem::coded("invalid_json", e.to_string())
+        } else {
+            Problem::coded("invalid_body", e.to_string())
+        }
+    })
+}
+
+/// Runs a change of one booking under the idempotency rules.
+async fn change<F, Fut>(
+    state: AppState,
+    caller: Caller,
+    key: IdempotencyKey,
+    (id, booking): (i64, i64),
+    route: &'static str,
+    request: &impl Serialize,
+    how: F,
+) -> Response
+where
+    F: FnOnce(AppState, BusinessId, BookingId, Actor) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<Booking, Problem>> + Send + 'static,
+{
+    let business = BusinessId::new(id);
+    let booking = BookingId::new(booking);
+    let run_state = state.clone();
+    let run = move || async move {
+        let state = run_state;
+        let (_, actor) = access(&state, &caller, business, booking, Use::Manage).await?;
+        let changed = how(state.clone(), business, booking, actor).await?;
+        let b = business_of(&state, business).await?;
+        let status = if changed.id == booking { StatusCode::OK } else { StatusCode::CREATED };
+        Ok(Answer::booking(status, changed.id, &BookingOut::new(&changed, &b.zone)))
+    };
+    let route = format!("{route} {booking}");
+    idempotency::once(&state, business, &caller, key, &route, request, run).await
+}
+
+/// §A5/§A6 Cancels a booking (customers only within their window).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/cancel", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    request_body(content = Option<ReasonIn>, description = "Optional reason"),
+    security(("api_key" = [])), responses((status = 200, body = BookingOut), Errors))]
+pub(crate) async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Path(path): Path<(i64, i64)>,
+    body: Bytes,
+) -> Response {
+    let input: ReasonIn = match optional(&body) {
+        Ok(i) => i,
+        Err(p) => return axum::response::IntoResponse::into_response(p),
+    };
+    let request = input.clone();
+    change(state, caller, key, path, "cancel", &request, move |state, b, id, actor| async move {
+        Ok(state.engine().cancel(b, id, actor, input.reason).await?)
+    })
+    .await
+}
+
+/// §A5 Moves an appointment to another slot, atomically: if the new slot is taken, nothing
+/// changes. Answers the new booking.
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/reschedule", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    request_body = RescheduleIn, security(("api_key" = [])),
+    responses((status = 201, body = BookingOut), Errors))]
+pub(crate) async fn reschedule(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Path(path): Path<(i64, i64)>,
+    Body(input): Body<RescheduleIn>,
+) -> Response {
+    let anonymous = RescheduleIn { lock_code: None, ..input.clone() };
+    let fingerprint =
+        Fingerprint { lock: digest_of(input.lock_code.as_deref()), input: &anonymous };
+    let bypass = limits(&caller, BusinessId::new(path.0), input.bypass_delays);
+    change(
+        state,
+        caller,
+        key,
+        path,
+        "reschedule",
+        &fingerprint,
+        move |state, b, id, actor| async move {
+            let start = parse_instant("start", &input.start)?;
+            let lock = lock_code(input.lock_code.as_deref())?;
+            let resource = input.resource_id.map(ResourceId::new);
+            Ok(state
+                .engine()
+                .reschedule(b, id, start, resource, lock.as_ref(), actor, bypass)
+                .await?)
+        },
+    )
+    .await
+}
+
+async fn set_status(
+    state: AppState,
+    caller: Caller,
+    key: IdempotencyKey,
+    path: (i64, i64),
+    body: &Bytes,
+    to: BookingStatus,
+) -> Response {
+    let input: ReasonIn = match optional(body) {
+        Ok(i) => i,
+        Err(p) => return axum::response::IntoResponse::into_response(p),
+    };
+    let request = input.clone();
+    change(state, caller, key, path, to.code(), &request, move |state, b, id, actor| async move {
+        if actor.role == Role::Customer {
+            return Err(Problem::from(booking_core::access::Denied::Forbidden));
+        }
+        Ok(state.engine().set_status(b, id, to, actor, input.reason).await?)
+    })
+    .await
+}
+
+/// §A5 Approves a pending booking (staff of its resource, agents and up).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/approve", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    request_body(content = Option<ReasonIn>, description = "Optional reason"),
+    security(("api_key" = [])), responses((status = 200, body = BookingOut), Errors))]
+pub(crate) async fn approve(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Path(path): Path<(i64, i64)>,
+    body: Bytes,
+) -> Response {
+    set_status(state, caller, key, path, &body, BookingStatus::Approved).await
+}
+
+/// §A5 Rejects a booking (staff of its resource, agents and up).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/reject", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    request_body(content = Option<ReasonIn>, description = "Optional reason"),
+    security(("api_key" = [])), responses((status = 200, body = BookingOut), Errors))]
+pub(crate) async fn reject(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Path(path): Path<(i64, i64)>,
+    body: Bytes,
+) -> Response {
+    set_status(state, caller, key, path, &body, BookingStatus::Rejected).await
+}
+
+/// §A5 Records a no-show once the appointment has started (staff of its resource, agents and up).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/no-show", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
+    request_body(content = Option<ReasonIn>, description = "Optional reason"),
+    security(("api_key" = [])), responses((status = 200, body = BookingOut), Errors))]
+pub(crate) async fn no_show(
+    State(state): State<AppState>,
+    caller: Caller,
+    key: IdempotencyKey,
+    Path(path): Path<(i64, i64)>,
+    body: Bytes,
+) -> Response {
+    set_status(state, caller, key, path, &body, BookingStatus::NoShow).await
+}

@@ -1,0 +1,591 @@
+//! §C2 Set-up: the business, its settings, resources, hours, exceptions, agendas, services,
+//! events and sessions, customers and API keys.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use booking_core::access::Action;
+use booking_core::booking::Role;
+use booking_core::catalog::{Customer, Session};
+use booking_core::ids::{
+    AgendaId, ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, ResourceId, ServiceId,
+    SessionId,
+};
+use booking_core::time::Interval;
+use jiff::SignedDuration;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+use super::{Errors, business};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::dto::{
+    AgendaIn, AgendaOut, ApiKeyIn, ApiKeyOut, BusinessOut, BusinessPatch, CustomerIn, CustomerOut,
+    EventIn, EventOut, ExceptionIn, ExceptionOut, HoursDto, ResourceIn, ResourceOut, ServiceIn,
+    ServiceOut, SessionIn, SessionOut, SettingsOut, SettingsPatch, parse_instant,
+    parse_instant_or_date,
+};
+use crate::problem::{Body, Path, Problem, Query};
+
+type Answer<T> = Result<Json<T>, Problem>;
+type Created<T> = Result<(StatusCode, Json<T>), Problem>;
+
+fn created<T>(value: T) -> Created<T> {
+    Ok((StatusCode::CREATED, Json(value)))
+}
+
+/// The public profile of a business.
+#[utoipa::path(get, path = "/api/v1/businesses/{business}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")),
+    responses((status = 200, body = BusinessOut), Errors))]
+pub(crate) async fn get_business(
+    State(state): State<AppState>,
+    Path(id): Path<i64>,
+) -> Answer<BusinessOut> {
+    Ok(Json((&business(&state, id).await?).into()))
+}
+
+/// Changes the business profile (admin).
+#[utoipa::path(patch, path = "/api/v1/businesses/{business}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")),
+    request_body = BusinessPatch, security(("api_key" = [])),
+    responses((status = 200, body = BusinessOut), Errors))]
+pub(crate) async fn patch_business(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(patch): Body<BusinessPatch>,
+) -> Answer<BusinessOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let mut b = business(&state, id).await?;
+    patch.apply(&mut b)?;
+    state.store().update_business(&b).await?;
+    Ok(Json((&b).into()))
+}
+
+/// Every setting (admin, manager).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/settings", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")), security(("api_key" = [])),
+    responses((status = 200, body = SettingsOut), Errors))]
+pub(crate) async fn get_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Answer<SettingsOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    Ok(Json((&business(&state, id).await?.settings).into()))
+}
+
+/// Changes settings: only the fields sent (admin).
+#[utoipa::path(patch, path = "/api/v1/businesses/{business}/settings", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")),
+    request_body = SettingsPatch, security(("api_key" = [])),
+    responses((status = 200, body = SettingsOut), Errors))]
+pub(crate) async fn patch_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(patch): Body<SettingsPatch>,
+) -> Answer<SettingsOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let mut b = business(&state, id).await?;
+    patch.apply(&mut b.settings)?;
+    state.store().update_business(&b).await?;
+    Ok(Json((&b.settings).into()))
+}
+
+/// Staff and desks (admin, manager).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/resources", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")), security(("api_key" = [])),
+    responses((status = 200, body = Vec<ResourceOut>), Errors))]
+pub(crate) async fn list_resources(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Answer<Vec<ResourceOut>> {
+    let b = BusinessId::new(id);
+    caller.authorize(b, Action::ManageCatalog)?;
+    Ok(Json(state.store().resources(b).await?.iter().map(Into::into).collect()))
+}
+
+/// Creates a staff member or desk (admin, manager).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/resources", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")),
+    request_body = ResourceIn, security(("api_key" = [])),
+    responses((status = 201, body = ResourceOut), Errors))]
+pub(crate) async fn create_resource(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(input): Body<ResourceIn>,
+) -> Created<ResourceOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    let r = state.engine().create_resource(b.id, input.to_core(&b, 0)?).await?;
+    created((&r).into())
+}
+
+/// One resource (admin, manager, or the staff member themself).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/resources/{resource}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "Resource id")),
+    security(("api_key" = [])), responses((status = 200, body = ResourceOut), Errors))]
+pub(crate) async fn get_resource(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+) -> Answer<ResourceOut> {
+    let b = BusinessId::new(id);
+    caller.authorize(b, Action::ManageHours(ResourceId::new(resource)))?;
+    let r = state
+        .store()
+        .resource(b, ResourceId::new(resource))
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    Ok(Json((&r).into()))
+}
+
+/// Replaces a resource, hours included (admin, manager).
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/resources/{resource}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "Resource id")),
+    request_body = ResourceIn, security(("api_key" = [])),
+    responses((status = 200, body = ResourceOut), Errors))]
+pub(crate) async fn put_resource(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+    Body(input): Body<ResourceIn>,
+) -> Answer<ResourceOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    let r = state.engine().update_resource(b.id, input.to_core(&b, resource)?).await?;
+    Ok(Json((&r).into()))
+}
+
+/// Replaces a resource's opening hours (admin, manager, or the staff member themself).
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/resources/{resource}/hours", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "Resource id")),
+    request_body = HoursDto, security(("api_key" = [])),
+    responses((status = 200, body = ResourceOut), Errors))]
+pub(crate) async fn put_hours(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+    Body(hours): Body<HoursDto>,
+) -> Answer<ResourceOut> {
+    let b = BusinessId::new(id);
+    caller.authorize(b, Action::ManageHours(ResourceId::new(resource)))?;
+    let mut r = state
+        .store()
+        .resource(b, ResourceId::new(resource))
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    r.hours = hours.to_core()?;
+    let r = state.engine().update_resource(b, r).await?;
+    Ok(Json((&r).into()))
+}
+
+/// A window of time, as instants or dates in the business zone.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub(crate) struct Window {
+    /// From (RFC 3339 instant, or a date: its local midnight).
+    from: String,
+    /// To, exclusive (RFC 3339 instant, or a date: its local midnight).
+    to: String,
+}
+
+impl Window {
+    pub(crate) fn interval(&self, zone: &booking_core::time::Zone) -> Result<Interval, Problem> {
+        let from = parse_instant_or_date("from", &self.from, zone)?;
+        let to = parse_instant_or_date("to", &self.to, zone)?;
+        let window =
+            Interval::new(from, to).map_err(|_| Problem::invalid("`to` is after `from`"))?;
+        if window.duration() > SignedDuration::from_hours(24 * 400) {
+            return Err(Problem::coded("window_too_long", "a window spans at most 400 days"));
+        }
+        Ok(window)
+    }
+}
+
+/// Exceptions of a resource over a window.
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/resources/{resource}/exceptions", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "Resource id"), Window),
+    security(("api_key" = [])), responses((status = 200, body = Vec<ExceptionOut>), Errors))]
+pub(crate) async fn list_exceptions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+    Query(window): Query<Window>,
+) -> Answer<Vec<ExceptionOut>> {
+    let r = ResourceId::new(resource);
+    caller.authorize(BusinessId::new(id), Action::ManageHours(r))?;
+    let b = business(&state, id).await?;
+    let found = state.store().exceptions(b.id, &[r], window.interval(&b.zone)?).await?;
+    Ok(Json(found.iter().map(|(_, e)| ExceptionOut::new(e, &b.zone)).collect()))
+}
+
+/// Adds an exception: time off, a holiday (admin, manager, or the staff member themself).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/resources/{resource}/exceptions", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "Resource id")),
+    request_body = ExceptionIn, security(("api_key" = [])),
+    responses((status = 201, body = ExceptionOut), Errors))]
+pub(crate) async fn add_exception(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+    Body(input): Body<ExceptionIn>,
+) -> Created<ExceptionOut> {
+    let r = ResourceId::new(resource);
+    caller.authorize(BusinessId::new(id), Action::ManageHours(r))?;
+    let b = business(&state, id).await?;
+    let e = state.engine().add_exception(b.id, r, input.to_core(&b.zone)?).await?;
+    created(ExceptionOut::new(&e, &b.zone))
+}
+
+/// Removes an exception.
+#[utoipa::path(delete, path = "/api/v1/businesses/{business}/resources/{resource}/exceptions/{exception}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "Resource id"), ("exception" = i64, Path, description = "Exception id")),
+    security(("api_key" = [])), responses((status = 204), Errors))]
+pub(crate) async fn delete_exception(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource, exception)): Path<(i64, i64, i64)>,
+) -> Result<StatusCode, Problem> {
+    let r = ResourceId::new(resource);
+    let b = BusinessId::new(id);
+    caller.authorize(b, Action::ManageHours(r))?;
+    state.engine().remove_exception(b, r, ExceptionId::new(exception)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The business's agendas (public).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/agendas", tag = "public",
+    params(("business" = i64, Path, description = "Business id")),
+    responses((status = 200, body = Vec<AgendaOut>), Errors))]
+pub(crate) async fn list_agendas(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Answer<Vec<AgendaOut>> {
+    caller.public(BusinessId::new(id))?;
+    let b = business(&state, id).await?;
+    Ok(Json(state.store().agendas(b.id).await?.iter().map(Into::into).collect()))
+}
+
+/// Creates an agenda over resources and services of the business (admin, manager).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/agendas", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")),
+    request_body = AgendaIn, security(("api_key" = [])),
+    responses((status = 201, body = AgendaOut), Errors))]
+pub(crate) async fn create_agenda(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(input): Body<AgendaIn>,
+) -> Created<AgendaOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    let a = state.engine().create_agenda(b.id, input.to_core(&b, 0)?).await?;
+    created((&a).into())
+}
+
+/// One agenda (public).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/agendas/{agenda}", tag = "public",
+    params(("business" = i64, Path, description = "Business id"), ("agenda" = i64, Path, description = "Agenda id")),
+    responses((status = 200, body = AgendaOut), Errors))]
+pub(crate) async fn get_agenda(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, agenda)): Path<(i64, i64)>,
+) -> Answer<AgendaOut> {
+    let b = BusinessId::new(id);
+    caller.public(b)?;
+    let a = state.store().agenda(b, AgendaId::new(agenda)).await?.ok_or_else(Problem::not_found)?;
+    Ok(Json((&a).into()))
+}
+
+/// Replaces an agenda (admin, manager).
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/agendas/{agenda}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("agenda" = i64, Path, description = "Agenda id")),
+    request_body = AgendaIn, security(("api_key" = [])),
+    responses((status = 200, body = AgendaOut), Errors))]
+pub(crate) async fn put_agenda(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, agenda)): Path<(i64, i64)>,
+    Body(input): Body<AgendaIn>,
+) -> Answer<AgendaOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    let a = state.engine().update_agenda(b.id, input.to_core(&b, agenda)?).await?;
+    Ok(Json((&a).into()))
+}
+
+/// The business's services (public).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/services", tag = "public",
+    params(("business" = i64, Path, description = "Business id")),
+    responses((status = 200, body = Vec<ServiceOut>), Errors))]
+pub(crate) async fn list_services(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Answer<Vec<ServiceOut>> {
+    caller.public(BusinessId::new(id))?;
+    let b = business(&state, id).await?;
+    Ok(Json(state.store().services(b.id).await?.iter().map(Into::into).collect()))
+}
+
+/// Creates a service (admin, manager).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/services", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")),
+    request_body = ServiceIn, security(("api_key" = [])),
+    responses((status = 201, body = ServiceOut), Errors))]
+pub(crate) async fn create_service(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(input): Body<ServiceIn>,
+) -> Created<ServiceOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    let s = state.engine().create_service(b.id, input.to_core(&b, 0)?).await?;
+    created((&s).into())
+}
+
+/// One service (public).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/services/{service}", tag = "public",
+    params(("business" = i64, Path, description = "Business id"), ("service" = i64, Path, description = "Service id")),
+    responses((status = 200, body = ServiceOut), Errors))]
+pub(crate) async fn get_service(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, service)): Path<(i64, i64)>,
+) -> Answer<ServiceOut> {
+    let b = BusinessId::new(id);
+    caller.public(b)?;
+    let s =
+        state.store().service(b, ServiceId::new(service)).await?.ok_or_else(Problem::not_found)?;
+    Ok(Json((&s).into()))
+}
+
+/// Replaces a service (admin, manager).
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/services/{service}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("service" = i64, Path, description = "Service id")),
+    request_body = ServiceIn, security(("api_key" = [])),
+    responses((status = 200, body = ServiceOut), Errors))]
+pub(crate) async fn put_service(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, service)): Path<(i64, i64)>,
+    Body(input): Body<ServiceIn>,
+) -> Answer<ServiceOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    let s = state.engine().update_service(b.id, input.to_core(&b, service)?).await?;
+    Ok(Json((&s).into()))
+}
+
+/// Creates an event or course (admin, manager).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/events", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")),
+    request_body = EventIn, security(("api_key" = [])),
+    responses((status = 201, body = EventOut), Errors))]
+pub(crate) async fn create_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(input): Body<EventIn>,
+) -> Created<EventOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    let e = state.engine().create_event(b.id, input.to_core(&b)?).await?;
+    created((&e).into())
+}
+
+/// One event or course (public).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/events/{event}", tag = "public",
+    params(("business" = i64, Path, description = "Business id"), ("event" = i64, Path, description = "Event id")),
+    responses((status = 200, body = EventOut), Errors))]
+pub(crate) async fn get_event(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, event)): Path<(i64, i64)>,
+) -> Answer<EventOut> {
+    let b = BusinessId::new(id);
+    caller.public(b)?;
+    let e = state.store().event(b, EventId::new(event)).await?.ok_or_else(Problem::not_found)?;
+    Ok(Json((&e).into()))
+}
+
+/// The sessions of an event (public).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/events/{event}/sessions", tag = "public",
+    params(("business" = i64, Path, description = "Business id"), ("event" = i64, Path, description = "Event id")),
+    responses((status = 200, body = Vec<SessionOut>), Errors))]
+pub(crate) async fn list_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, event)): Path<(i64, i64)>,
+) -> Answer<Vec<SessionOut>> {
+    caller.public(BusinessId::new(id))?;
+    let b = business(&state, id).await?;
+    let event = EventId::new(event);
+    state.store().event(b.id, event).await?.ok_or_else(Problem::not_found)?;
+    let sessions = state.store().sessions(b.id, event).await?;
+    Ok(Json(sessions.iter().map(|s| SessionOut::new(s, &b.zone)).collect()))
+}
+
+/// Adds a session to an event (admin, manager).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/events/{event}/sessions", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("event" = i64, Path, description = "Event id")),
+    request_body = SessionIn, security(("api_key" = [])),
+    responses((status = 201, body = SessionOut), Errors))]
+pub(crate) async fn create_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, event)): Path<(i64, i64)>,
+    Body(input): Body<SessionIn>,
+) -> Created<SessionOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    let e = state.store().event(b.id, EventId::new(event)).await?.ok_or_else(Problem::not_found)?;
+    let interval =
+        Interval::new(parse_instant("start", &input.start)?, parse_instant("end", &input.end)?)
+            .map_err(|_| Problem::invalid("`end` is after `start`"))?;
+    let capacity = input.capacity.unwrap_or(e.capacity);
+    if capacity > 100_000 {
+        return Err(Problem::invalid("`capacity` is at most 100000"));
+    }
+    let draft = Session {
+        id: SessionId::new(0),
+        business: b.id,
+        event: e.id,
+        interval,
+        capacity,
+        leader: input.leader_id.map(ResourceId::new),
+    };
+    let s = state.engine().create_session(b.id, draft).await?;
+    created(SessionOut::new(&s, &b.zone))
+}
+
+/// The business's API keys, revoked ones included (admin).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/api-keys", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")), security(("api_key" = [])),
+    responses((status = 200, body = Vec<ApiKeyOut>), Errors))]
+pub(crate) async fn list_keys(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Answer<Vec<ApiKeyOut>> {
+    caller.authorize(BusinessId::new(id), Action::ManageApiKeys)?;
+    let b = business(&state, id).await?;
+    let keys = state.store().api_keys(b.id).await?;
+    Ok(Json(keys.iter().map(|k| ApiKeyOut::new(k, &b.zone)).collect()))
+}
+
+/// Issues an API key; the answer is the only time the key is shown (admin).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/api-keys", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")),
+    request_body = ApiKeyIn, security(("api_key" = [])),
+    responses((status = 201, body = ApiKeyOut), Errors))]
+pub(crate) async fn create_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(input): Body<ApiKeyIn>,
+) -> Created<ApiKeyOut> {
+    caller.authorize(BusinessId::new(id), Action::ManageApiKeys)?;
+    let b = business(&state, id).await?;
+    let role = Role::parse(&input.role)
+        .filter(|r| *r != Role::System)
+        .ok_or_else(|| Problem::invalid("`role` is admin, manager, agent, staff or customer"))?;
+    let (key, secret) =
+        state.engine().issue_api_key(b.id, &input.name, role, input.subject).await?;
+    let mut out = ApiKeyOut::new(&key, &b.zone);
+    out.key = Some(secret.expose().to_owned());
+    created(out)
+}
+
+/// Revokes an API key (admin).
+#[utoipa::path(delete, path = "/api/v1/businesses/{business}/api-keys/{key}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("key" = i64, Path, description = "Key id")),
+    security(("api_key" = [])), responses((status = 204), Errors))]
+pub(crate) async fn revoke_key(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, key)): Path<(i64, i64)>,
+) -> Result<StatusCode, Problem> {
+    let b = BusinessId::new(id);
+    caller.authorize(b, Action::ManageApiKeys)?;
+    state.engine().revoke_api_key(b, ApiKeyId::new(key)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Creates a customer record (agents and up).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/customers", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id")),
+    request_body = CustomerIn, security(("api_key" = [])),
+    responses((status = 201, body = CustomerOut), Errors))]
+pub(crate) async fn create_customer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(input): Body<CustomerIn>,
+) -> Created<CustomerOut> {
+    caller.authorize(BusinessId::new(id), Action::BookForCustomers)?;
+    let b = business(&state, id).await?;
+    if input.notes.chars().count() > 5000 {
+        return Err(Problem::invalid("`notes` is at most 5000 characters"));
+    }
+    let draft = Customer {
+        id: CustomerId::new(0),
+        business: b.id,
+        account: None,
+        contact: input.contact.to_core()?,
+        notes: input.notes,
+        fields: Vec::new(),
+        anonymised_at: None,
+    };
+    let c = state.engine().create_customer(b.id, draft).await?;
+    created(CustomerOut::new(&c, &b.zone))
+}
+
+/// A customer record (agents and up, or the customer themself).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/customers/{customer}", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("customer" = i64, Path, description = "Customer id")),
+    security(("api_key" = [])), responses((status = 200, body = CustomerOut), Errors))]
+pub(crate) async fn get_customer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, customer)): Path<(i64, i64)>,
+) -> Answer<CustomerOut> {
+    let b = BusinessId::new(id);
+    let c = CustomerId::new(customer);
+    if !caller.may(b, Action::ReadAllBookings) {
+        caller.authorize(b, Action::ActAsCustomer(c))?;
+    }
+    let biz = business(&state, id).await?;
+    let found = state.store().customer(b, c).await?.ok_or_else(Problem::not_found)?;
+    Ok(Json(CustomerOut::new(&found, &biz.zone)))
+}
+
+/// §A7 Erases a customer's personal data and keeps their bookings (managers and up; the
+/// customer themself when the business allows profile deletion).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/customers/{customer}/anonymise", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("customer" = i64, Path, description = "Customer id")),
+    security(("api_key" = [])), responses((status = 200, body = CustomerOut), Errors))]
+pub(crate) async fn anonymise_customer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, customer)): Path<(i64, i64)>,
+) -> Answer<CustomerOut> {
+    let b = BusinessId::new(id);
+    let c = CustomerId::new(customer);
+    let actor = if caller.may(b, Action::ManageCatalog) {
+        caller.authorize(b, Action::ManageCatalog)?
+    } else {
+        caller.authorize(b, Action::ActAsCustomer(c))?
+    };
+    let biz = business(&state, id).await?;
+    let erased = state.engine().anonymise_customer(b, c, actor).await?;
+    Ok(Json(CustomerOut::new(&erased, &biz.zone)))
+}

@@ -1,0 +1,139 @@
+//! Configuration: defaults, then an optional TOML file, then environment variables (which win).
+//! Every key is documented in `docs/OPERATIONS.md`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::Context as _;
+use serde::Deserialize;
+
+/// The server's settings.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on (`BOOKING_LISTEN`, default `127.0.0.1:8080`).
+    pub listen: SocketAddr,
+    /// Database: a SQLite file path or `sqlite:` URL, or a `postgres://` URL
+    /// (`BOOKING_DATABASE_URL`, default `booking.db`).
+    pub database_url: String,
+    /// PostgreSQL connections per instance (`BOOKING_PG_CONNECTIONS`, default 16).
+    pub pg_connections: u32,
+    /// Largest request body in bytes (`BOOKING_MAX_BODY_BYTES`, default 262144).
+    pub max_body_bytes: usize,
+    /// Longest a request may run, in seconds (`BOOKING_REQUEST_TIMEOUT_SECS`, default 30).
+    pub request_timeout_secs: u64,
+    /// Log filter (`BOOKING_LOG`, default `info`), in `tracing` `EnvFilter` syntax.
+    pub log: String,
+    /// `text` or `json` (`BOOKING_LOG_FORMAT`, default `text`).
+    pub log_format: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "booking.db".to_owned(),
+            pg_connections: 16,
+            max_body_bytes: 256 * 1024,
+            request_timeout_secs: 30,
+            log: "info".to_owned(),
+            log_format: "text".to_owned(),
+        }
+    }
+}
+
+impl Config {
+    /// Defaults, overridden by `file` (TOML) if given, overridden by `env` (`BOOKING_*`).
+    pub fn load(file: Option<&Path>, env: impl Fn(&str) -> Option<String>) -> anyhow::Result<Self> {
+        let mut config = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                toml::from_str(&text).with_context(|| format!("invalid {}", path.display()))?
+            }
+            None => Self::default(),
+        };
+        if let Some(v) = env("BOOKING_LISTEN") {
+            config.listen =
+                v.parse().context("BOOKING_LISTEN is an address like 127.0.0.1:8080")?;
+        }
+        if let Some(v) = env("BOOKING_DATABASE_URL") {
+            config.database_url = v;
+        }
+        if let Some(v) = env("BOOKING_PG_CONNECTIONS") {
+            config.pg_connections = v.parse().context("BOOKING_PG_CONNECTIONS is a number")?;
+        }
+        if let Some(v) = env("BOOKING_MAX_BODY_BYTES") {
+            config.max_body_bytes = v.parse().context("BOOKING_MAX_BODY_BYTES is a number")?;
+        }
+        if let Some(v) = env("BOOKING_REQUEST_TIMEOUT_SECS") {
+            config.request_timeout_secs =
+                v.parse().context("BOOKING_REQUEST_TIMEOUT_SECS is a number")?;
+        }
+        if let Some(v) = env("BOOKING_LOG") {
+            config.log = v;
+        }
+        if let Some(v) = env("BOOKING_LOG_FORMAT") {
+            config.log_format = v;
+        }
+        anyhow::ensure!(
+            matches!(config.log_format.as_str(), "text" | "json"),
+            "log_format is `text` or `json`"
+        );
+        anyhow::ensure!(config.request_timeout_secs > 0, "request_timeout_secs is at least 1");
+        Ok(config)
+    }
+
+    /// The database URL with any password replaced, for logs.
+    #[must_use]
+    pub fn database_for_logs(&self) -> String {
+        redact(&self.database_url)
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_owned() };
+    let Some((credentials, host)) = rest.split_once('@') else { return url.to_owned() };
+    match credentials.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_overrides_the_file_which_overrides_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("booking.toml");
+        std::fs::write(&file, "listen = \"0.0.0.0:9000\"\npg_connections = 4\n").unwrap();
+        let env = |k: &str| (k == "BOOKING_PG_CONNECTIONS").then(|| "8".to_owned());
+        let config = Config::load(Some(&file), env).unwrap();
+        assert_eq!(config.listen.port(), 9000);
+        assert_eq!(config.pg_connections, 8);
+        assert_eq!(config.database_url, "booking.db");
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        let env = |k: &str| (k == "BOOKING_LISTEN").then(|| "nowhere".to_owned());
+        assert!(Config::load(None, env).unwrap_err().to_string().contains("BOOKING_LISTEN"));
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "unknown_key = 1\n").unwrap();
+        assert!(Config::load(Some(&file), |_| None).is_err());
+    }
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/booking"),
+            "postgres://app:***@db:5432/booking"
+        );
+        assert_eq!(redact("postgres://postgres@127.0.0.1/x"), "postgres://postgres@127.0.0.1/x");
+        assert_eq!(redact("booking.db"), "booking.db");
+    }
+}

@@ -1,0 +1,130 @@
+//! # booking-server
+//!
+//! One process serving the API (`booking-http`) and running the background work (expired holds
+//! and old idempotency answers are purged every minute), over SQLite (a file, the default) or
+//! PostgreSQL (a URL). [`Config`] comes from the environment and an optional TOML file
+//! (`docs/OPERATIONS.md`). [`demo::seed`] creates the demo business of `--demo`.
+
+pub mod config;
+pub mod demo;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use booking_core::store::Store;
+use booking_core::{Engine, Ports};
+use booking_http::{AppState, Limits};
+use booking_store_postgres::PgStore;
+use booking_store_sqlite::SqliteStore;
+use booking_system::{OsTokens, SystemClock};
+use jiff::SignedDuration;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+pub use crate::config::Config;
+
+/// How long idempotency answers are kept.
+const ANSWER_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
+
+/// Opens the store a database URL names: `postgres://…` or `postgresql://…` for PostgreSQL,
+/// `sqlite:…` or a plain file path for SQLite. Migrates it.
+pub async fn open_store(url: &str, pg_connections: u32) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let store = PgStore::connect(url, pg_connections)
+            .await
+            .context("cannot open the PostgreSQL database")?;
+        Ok(Arc::new(store))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::connect(url).await.context("cannot open the SQLite database")?))
+    } else {
+        Ok(Arc::new(SqliteStore::open(url).await.context("cannot open the SQLite database")?))
+    }
+}
+
+/// The engine over a store, the system clock and the OS random generator.
+#[must_use]
+pub fn engine(store: Arc<dyn Store>) -> Engine {
+    Engine::new(Ports { store, clock: Arc::new(SystemClock), tokens: Arc::new(OsTokens) })
+}
+
+/// A server that is listening.
+pub struct Running {
+    /// Where it listens (useful with port 0).
+    pub addr: SocketAddr,
+    /// Its state (engine, store).
+    pub state: AppState,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Asks it to stop (graceful: requests in flight finish) and waits.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.state.set_ready(false);
+        let _ = self.stop.send(true);
+        self.task.await.context("the server task panicked")?
+    }
+
+    /// Waits until it stops by itself (after `shutdown` resolves).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.task.await.context("the server task panicked")?
+    }
+}
+
+/// Binds `config.listen`, serves the API over `store`, and runs the housekeeping until
+/// `shutdown` resolves or [`Running::stop`] is called.
+pub async fn start(
+    config: &Config,
+    store: Arc<dyn Store>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(engine(store.clone()));
+    let limits = Limits {
+        max_body_bytes: config.max_body_bytes,
+        request_timeout: Duration::from_secs(config.request_timeout_secs),
+    };
+    let app = booking_http::app(state.clone(), limits);
+    let (stop, mut stopped) = watch::channel(false);
+    let housekeeping = tokio::spawn(housekeeping(state.clone(), stopped.clone()));
+    let ready = state.clone();
+    let task = tokio::spawn(async move {
+        let signal = async move {
+            tokio::select! {
+                () = shutdown => {}
+                _ = stopped.wait_for(|s| *s) => {}
+            }
+            ready.set_ready(false);
+            tracing::info!("shutting down: finishing requests in flight");
+        };
+        axum::serve(listener, app).with_graceful_shutdown(signal).await?;
+        housekeeping.abort();
+        Ok(())
+    });
+    Ok(Running { addr, state, stop, task })
+}
+
+/// Every minute: purge expired holds (they are already ignored when read) and idempotency
+/// answers older than a day.
+async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let now = state.engine().ports().clock.now();
+        if let Err(e) = state.store().purge_expired_holds(now).await {
+            tracing::warn!(error = %e, "could not purge expired holds");
+        }
+        let before = now.checked_sub(ANSWER_LIFETIME).unwrap_or(now);
+        if let Err(e) = state.store().forget_answers_before(before).await {
+            tracing::warn!(error = %e, "could not forget old idempotency answers");
+        }
+    }
+}
