@@ -28,11 +28,20 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(Problem::unauthenticated)?;
-        match state.engine().authenticate(key).await? {
-            Some(principal) => Ok(Self(Some(principal))),
-            None => Err(Problem::unauthenticated()),
+        let principal =
+            state.engine().authenticate(key).await?.ok_or_else(Problem::unauthenticated)?;
+        // Another tenant's routes do not exist for this caller: answered before the body is
+        // even read, whatever the route.
+        if business_in_path(parts.uri.path()).is_some_and(|b| b != principal.business.get()) {
+            return Err(Problem::not_found());
         }
+        Ok(Self(Some(principal)))
     }
+}
+
+/// The business id of a `/api/v1/businesses/{business}/…` path.
+fn business_in_path(path: &str) -> Option<i64> {
+    path.strip_prefix("/api/v1/businesses/")?.split('/').next()?.parse().ok()
 }
 
 impl Caller {

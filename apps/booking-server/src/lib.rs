@@ -128,3 +128,34 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
         }
     }
 }
+
+/// Creates a business with default settings and its first admin API key (shown once): what
+/// `booking create-business` and the tests use, since no API caller exists before it.
+pub async fn create_business(
+    engine: &Engine,
+    name: &str,
+    zone: &str,
+    locale: booking_core::settings::Locale,
+) -> anyhow::Result<(booking_core::catalog::Business, booking_core::ports::Secret)> {
+    let zone = booking_core::time::Zone::parse(zone)?;
+    anyhow::ensure!(!name.trim().is_empty(), "a business has a name");
+    let business = engine
+        .ports()
+        .store
+        .create_business(booking_core::catalog::Business {
+            id: booking_core::ids::BusinessId::new(0),
+            name: name.trim().to_owned(),
+            zone,
+            locale,
+            settings: booking_core::settings::Settings::default(),
+            email: None,
+            phone: None,
+            address: None,
+            revision: 0,
+        })
+        .await?;
+    let (_, key) = engine
+        .issue_api_key(business.id, "first admin", booking_core::booking::Role::Admin, None)
+        .await?;
+    Ok((business, key))
+}

@@ -1,0 +1,434 @@
+//! Complete journeys over HTTP against the real app, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::{Server, next_monday, now, paris, setup};
+use jiff::ToSpan;
+use reqwest::Method;
+use serde_json::json;
+
+on_both_databases!(
+    set_up_list_hold_confirm_and_replay,
+    customers_cancel_inside_their_window_only,
+    reschedule_is_atomic,
+    staff_approve_reject_and_no_show,
+    seats_in_a_session,
+    bad_input_gets_a_clear_4xx,
+);
+
+/// Set-up, availability, a hold with a lock code, its confirmation, idempotent replays.
+async fn set_up_list_hold_confirm_and_replay(s: Server) {
+    let t = s.tenant("Mairie").await;
+    let c = setup(&s, &t).await;
+    let monday = next_monday();
+    let q = format!("?agenda_id={}&service_id={}", c.agenda, c.service);
+    let day = format!("{q}&from={monday}&to={}", monday.tomorrow().unwrap());
+    let before = s.get(&t.path(&format!("/availability{day}")), None).await;
+    assert_eq!(before.status, 200, "{:?}", before.body);
+    let slots = before.body["slots"].as_array().unwrap().clone();
+    assert_eq!(slots.len(), 48, "two resources open all day: every half hour");
+    assert_eq!(
+        slots[18]["start"],
+        "2026-11-30T09:00:00+01:00".replace("2026-11-30", &monday.to_string())
+    );
+    assert_eq!(slots[18]["free"], 2);
+    // The same day shown in New York.
+    let ny = s.get(&t.path(&format!("/availability{day}&zone=America/New_York")), None).await;
+    assert_eq!(ny.body["zone"], "America/New_York");
+    assert!(ny.body["slots"][0]["start"].as_str().unwrap().ends_with("-05:00"));
+
+    // Hold 09:00 for lock A on the desk: others see one place, A sees two.
+    let nine = paris(monday, 9, 0);
+    let hold = json!({"lock_code": "lock-A", "agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": nine});
+    let held = s
+        .call(
+            Method::POST,
+            &t.path("/holds"),
+            None,
+            Some(hold.clone()),
+            &[("Idempotency-Key", "h-1")],
+        )
+        .await;
+    assert_eq!(held.status, 201, "{:?}", held.body);
+    assert_eq!(held.body["resource_id"], c.desk);
+    let replayed = s
+        .call(Method::POST, &t.path("/holds"), None, Some(hold), &[("Idempotency-Key", "h-1")])
+        .await;
+    assert_eq!((replayed.status, &replayed.body), (201, &held.body));
+    assert_eq!(replayed.headers["idempotent-replayed"], "true");
+    let free_at_nine = |r: &common::Reply| {
+        r.body["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["start"].as_str() == Some(&paris_local(&nine)))
+            .map(|x| x["free"].as_i64().unwrap())
+    };
+    let others = s.get(&t.path(&format!("/availability{day}")), None).await;
+    assert_eq!(free_at_nine(&others), Some(1));
+    let owner = s.get(&t.path(&format!("/availability{day}&lock_code=lock-A")), None).await;
+    assert_eq!(free_at_nine(&owner), Some(2));
+    // Lock B cannot take the held desk.
+    let taken = s
+        .post(&t.path("/holds"), None, json!({"lock_code": "lock-B", "agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": nine}))
+        .await;
+    assert_eq!((taken.status, taken.code()), (409, "slot_taken"));
+
+    // Confirm A's hold as a guest.
+    let confirm = json!({"lock_code": "lock-A", "contact": {"first_name": "Ana", "last_name": "Lima", "email": "ana@example.org"}});
+    let booked = s
+        .call(
+            Method::POST,
+            &t.path("/bookings"),
+            None,
+            Some(confirm.clone()),
+            &[("Idempotency-Key", "b-1")],
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+    assert_eq!(booked.body["status"], "approved");
+    assert_eq!(booked.body["start"], paris_local(&nine));
+    let again = s
+        .call(
+            Method::POST,
+            &t.path("/bookings"),
+            None,
+            Some(confirm),
+            &[("Idempotency-Key", "b-1")],
+        )
+        .await;
+    assert_eq!((again.status, &again.body["id"]), (201, &booked.body["id"]), "a retry replays");
+    let other = s
+        .call(
+            Method::POST,
+            &t.path("/bookings"),
+            None,
+            Some(json!({"lock_code": "lock-Z"})),
+            &[("Idempotency-Key", "b-1")],
+        )
+        .await;
+    assert_eq!((other.status, other.code()), (409, "idempotency_key_reused"));
+    // A second confirmation finds nothing held.
+    let twice = s.post(&t.path("/bookings"), None, json!({"lock_code": "lock-A"})).await;
+    assert_eq!((twice.status, twice.code()), (409, "hold_not_found"));
+    // The desk is taken at 09:00; the staff member is still free.
+    let after = s.get(&t.path(&format!("/availability{day}")), None).await;
+    assert_eq!(free_at_nine(&after), Some(1));
+    // Staff read it with its history.
+    let id = booked.body["id"].as_i64().unwrap();
+    let read = s.get(&t.path(&format!("/bookings/{id}")), Some(&t.admin)).await;
+    assert_eq!(read.body["history"][0]["to"], "approved");
+    assert_eq!(read.body["contact"]["email"], "ana@example.org");
+    // And in the list of the week.
+    let list = s
+        .get(&t.path(&format!("/bookings?from={monday}&to={}", monday + 7.days())), Some(&t.admin))
+        .await;
+    assert_eq!(list.body.as_array().unwrap().len(), 1);
+    // First available is the earliest listed slot.
+    let first = s.get(&t.path(&format!("/availability/first{q}&from={monday}")), None).await;
+    assert_eq!(first.body["slot"]["start"], slots[0]["start"]);
+}
+
+/// `2027-01-04T08:00:00Z` → `2027-01-04T09:00:00+01:00`.
+fn paris_local(utc: &str) -> String {
+    let t: jiff::Timestamp = utc.parse().unwrap();
+    t.to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap())
+        .strftime("%Y-%m-%dT%H:%M:%S%:z")
+        .to_string()
+}
+
+/// The next half hour at least `hours` from now, as RFC 3339.
+fn soon(hours: i64) -> String {
+    let t = now() + hours.hours();
+    let secs = t.as_second();
+    let rounded = secs + (1800 - secs.rem_euclid(1800));
+    jiff::Timestamp::from_second(rounded).unwrap().to_string()
+}
+
+/// §A6: a customer cannot cancel inside the window, staff can; outside, the customer can.
+async fn customers_cancel_inside_their_window_only(s: Server) {
+    let t = s.tenant("Salon").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let patched = s
+        .call(
+            Method::PATCH,
+            &t.path("/settings"),
+            admin,
+            Some(json!({"min_before_cancel_minutes": 1440})),
+            &[],
+        )
+        .await;
+    assert_eq!(patched.body["min_before_cancel_minutes"], 1440);
+    let customer = s
+        .post(
+            &t.path("/customers"),
+            admin,
+            json!({"contact": {"first_name": "Bo", "email": "bo@example.org"}}),
+        )
+        .await;
+    assert_eq!(customer.status, 201, "{:?}", customer.body);
+    let key = s
+        .post(
+            &t.path("/api-keys"),
+            admin,
+            json!({"name": "Bo", "role": "customer", "subject": customer.body["id"]}),
+        )
+        .await;
+    assert_eq!(key.status, 201, "{:?}", key.body);
+    let bo = key.body["key"].as_str().unwrap().to_owned();
+    let book =
+        |start: String| json!({"agenda_id": c.agenda, "service_id": c.service, "start": start});
+    let close = s.post(&t.path("/bookings"), Some(&bo), book(soon(3))).await;
+    assert_eq!(close.status, 201, "{:?}", close.body);
+    assert_eq!(close.body["customer_id"], customer.body["id"], "booked as the customer");
+    let far = s.post(&t.path("/bookings"), Some(&bo), book(soon(72))).await;
+    assert_eq!(far.status, 201, "{:?}", far.body);
+    let cancel = |id: &serde_json::Value| t.path(&format!("/bookings/{id}/cancel"));
+    let refused = s.post(&cancel(&close.body["id"]), Some(&bo), json!({})).await;
+    assert_eq!((refused.status, refused.code()), (409, "cancel_too_close"));
+    let ok =
+        s.post(&cancel(&far.body["id"]), Some(&bo), json!({"reason": "changed my mind"})).await;
+    assert_eq!((ok.status, &ok.body["status"]), (200, &json!("canceled")));
+    let again = s.post(&cancel(&far.body["id"]), Some(&bo), json!({})).await;
+    assert_eq!((again.status, again.code()), (409, "already_canceled"));
+    // Staff are exempt from the window (and need no body).
+    let staff = s.call(Method::POST, &cancel(&close.body["id"]), admin, None, &[]).await;
+    assert_eq!(staff.status, 200, "{:?}", staff.body);
+    // Another customer does not see Bo's bookings.
+    let other =
+        s.post(&t.path("/customers"), admin, json!({"contact": {"first_name": "Cy"}})).await;
+    let cy = s
+        .post(
+            &t.path("/api-keys"),
+            admin,
+            json!({"name": "Cy", "role": "customer", "subject": other.body["id"]}),
+        )
+        .await;
+    let cy = cy.body["key"].as_str().unwrap();
+    let hidden = s.get(&t.path(&format!("/bookings/{}", far.body["id"])), Some(cy)).await;
+    assert_eq!(hidden.status, 404);
+    let mine = s.get(&t.path(&format!("/bookings/{}", far.body["id"])), Some(&bo)).await;
+    assert_eq!(mine.status, 200);
+    assert_eq!(mine.body["history"][1]["reason"], "changed my mind");
+}
+
+/// §A5: a reschedule onto a taken slot changes nothing; onto a free one, it moves.
+async fn reschedule_is_atomic(s: Server) {
+    let t = s.tenant("Clinique").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let monday = next_monday();
+    let at = |h| json!({"agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": paris(monday, h, 0)});
+    let x = s.post(&t.path("/bookings"), None, at(9)).await;
+    let y = s.post(&t.path("/bookings"), None, at(10)).await;
+    assert_eq!((x.status, y.status), (201, 201));
+    let path = t.path(&format!("/bookings/{}/reschedule", x.body["id"]));
+    let taken =
+        s.post(&path, admin, json!({"start": paris(monday, 10, 0), "resource_id": c.desk})).await;
+    assert_eq!((taken.status, taken.code()), (409, "slot_taken"));
+    let still = s.get(&t.path(&format!("/bookings/{}", x.body["id"])), admin).await;
+    assert_eq!(still.body["status"], "approved", "the old booking stays");
+    let moved = s
+        .call(
+            Method::POST,
+            &path,
+            admin,
+            Some(json!({"start": paris(monday, 11, 0), "resource_id": c.desk})),
+            &[("Idempotency-Key", "r-1")],
+        )
+        .await;
+    assert_eq!(moved.status, 201, "{:?}", moved.body);
+    assert_eq!(moved.body["rescheduled_from"], x.body["id"]);
+    let replay = s
+        .call(
+            Method::POST,
+            &path,
+            admin,
+            Some(json!({"start": paris(monday, 11, 0), "resource_id": c.desk})),
+            &[("Idempotency-Key", "r-1")],
+        )
+        .await;
+    assert_eq!(replay.body["id"], moved.body["id"], "a retried reschedule does not move twice");
+    let old = s.get(&t.path(&format!("/bookings/{}", x.body["id"])), admin).await;
+    assert_eq!(old.body["status"], "canceled");
+    assert_eq!(old.body["history"][1]["reason"], "rescheduled");
+    // A guest (no key) cannot reschedule by id.
+    let guest = s
+        .post(
+            &t.path(&format!("/bookings/{}/reschedule", y.body["id"])),
+            None,
+            json!({"start": paris(monday, 12, 0)}),
+        )
+        .await;
+    assert_eq!((guest.status, guest.code()), (401, "unauthenticated"));
+}
+
+/// §A5: pending bookings are approved or rejected by staff; a no-show needs the start passed.
+async fn staff_approve_reject_and_no_show(s: Server) {
+    let t = s.tenant("Cabinet").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let svc = s.call(Method::PUT, &t.path(&format!("/services/{}", c.service)), admin,
+        Some(json!({"name": "Passeport", "slug": "passeport", "duration_minutes": 30, "default_status": "pending"})), &[]).await;
+    assert_eq!(svc.status, 200, "{:?}", svc.body);
+    let monday = next_monday();
+    let book =
+        |h| json!({"agenda_id": c.agenda, "service_id": c.service, "start": paris(monday, h, 0)});
+    let a = s.post(&t.path("/bookings"), None, book(9)).await;
+    assert_eq!(a.body["status"], "pending");
+    let b = s.post(&t.path("/bookings"), None, book(10)).await;
+    let approve = s
+        .call(
+            Method::POST,
+            &t.path(&format!("/bookings/{}/approve", a.body["id"])),
+            admin,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(approve.body["status"], "approved");
+    let reject = s
+        .post(
+            &t.path(&format!("/bookings/{}/reject", b.body["id"])),
+            admin,
+            json!({"reason": "no documents"}),
+        )
+        .await;
+    assert_eq!(reject.body["status"], "rejected");
+    let no_show = s
+        .call(
+            Method::POST,
+            &t.path(&format!("/bookings/{}/no-show", a.body["id"])),
+            admin,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!((no_show.status, no_show.code()), (409, "not_started"));
+    let reapprove = s
+        .call(
+            Method::POST,
+            &t.path(&format!("/bookings/{}/approve", b.body["id"])),
+            admin,
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(reapprove.status, 409, "{:?}", reapprove.body);
+}
+
+/// §A3: seats in a session never exceed its capacity; a hold on seats confirms.
+async fn seats_in_a_session(s: Server) {
+    let t = s.tenant("Studio").await;
+    let c = setup(&s, &t).await;
+    let held = s
+        .post(
+            &t.path("/holds"),
+            None,
+            json!({"lock_code": "yoga-1", "session_id": c.session, "seats": 1}),
+        )
+        .await;
+    assert_eq!(held.status, 201, "{:?}", held.body);
+    let one = s.post(&t.path("/bookings"), None, json!({"session_id": c.session})).await;
+    assert_eq!(one.status, 201, "{:?}", one.body);
+    let full = s.post(&t.path("/bookings"), None, json!({"session_id": c.session})).await;
+    assert_eq!((full.status, full.code()), (409, "session_full"));
+    let confirmed = s.post(&t.path("/bookings"), None, json!({"lock_code": "yoga-1"})).await;
+    assert_eq!((confirmed.status, &confirmed.body["kind"]), (201, &json!("session")));
+    let sessions = s.get(&t.path(&format!("/events/{}/sessions", c.event)), None).await;
+    assert_eq!(sessions.body[0]["capacity"], 2);
+}
+
+/// §C1: malformed or wrong input is a 4xx problem with a code, never a 5xx.
+async fn bad_input_gets_a_clear_4xx(s: Server) {
+    let t = s.tenant("Mairie").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let raw = |body: &'static str, ct: &'static str| {
+        let url = format!("{}{}", s.base, t.path("/bookings"));
+        let http = s.http.clone();
+        async move {
+            let r = http.post(url).header("content-type", ct).body(body).send().await.unwrap();
+            let status = r.status().as_u16();
+            let ct = r.headers()["content-type"].to_str().unwrap().to_owned();
+            let body: serde_json::Value = r.json().await.unwrap();
+            (status, ct, body["code"].as_str().unwrap().to_owned())
+        }
+    };
+    assert_eq!(
+        raw("{\"agenda_id\": 1", "application/json").await,
+        (400, "application/problem+json".into(), "invalid_json".into())
+    );
+    assert_eq!(raw("{\"nonsense\": 1}", "application/json").await.2, "invalid_body");
+    assert_eq!(raw("{\"agenda_id\": \"x\"}", "application/json").await.2, "invalid_body");
+    assert_eq!(raw("{}", "text/plain").await.2, "unsupported_media_type");
+    let big = "x".repeat(300 * 1024);
+    let r = s
+        .http
+        .post(format!("{}{}", s.base, t.path("/bookings")))
+        .header("content-type", "application/json")
+        .body(format!("{{\"contact\": {{\"first_name\": \"{big}\"}}}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 413);
+    let q = format!("?agenda_id={}&service_id={}", c.agenda, c.service);
+    for (query, code) in [
+        (format!("{q}&from=2027-13-01&to=2027-01-02"), "invalid_value"),
+        (format!("{q}&from=2027-01-01&to=2027-01-02&zone=Mars/Olympus"), "invalid_value"),
+        (format!("{q}&from=2027-01-02&to=2027-01-01"), "invalid_value"),
+        (format!("{q}&from=2027-01-01&to=2029-01-01"), "window_too_long"),
+        (
+            format!("?agenda_id=999&service_id={}&from=2027-01-01&to=2027-01-02", c.service),
+            "unknown_agenda",
+        ),
+        ("?agenda_id=abc".to_owned(), "invalid_query"),
+    ] {
+        let r = s.get(&t.path(&format!("/availability{query}")), None).await;
+        assert_eq!((r.status, r.code()), (422, code), "{query}: {:?}", r.body);
+    }
+    let bad_start = s
+        .post(
+            &t.path("/bookings"),
+            None,
+            json!({"agenda_id": c.agenda, "service_id": c.service, "start": "tomorrow"}),
+        )
+        .await;
+    assert_eq!((bad_start.status, bad_start.code()), (422, "invalid_value"));
+    let bad_email = s.post(&t.path("/bookings"), None, json!({"agenda_id": c.agenda, "service_id": c.service, "start": paris(next_monday(), 9, 0), "contact": {"email": "nope"}})).await;
+    assert_eq!((bad_email.status, bad_email.code()), (422, "invalid_value"));
+    let missing = s.get(&t.path("/bookings/999999"), admin).await;
+    assert_eq!((missing.status, missing.code()), (404, "not_found"));
+    let not_a_number = s.get(&t.path("/bookings/abc"), admin).await;
+    assert_eq!(not_a_number.status, 404);
+    let no_business = s.get("/api/v1/businesses/999999/services", None).await;
+    assert_eq!(no_business.status, 404);
+    let no_route = s.get("/api/v1/nothing", None).await;
+    assert_eq!((no_route.status, no_route.code()), (404, "route_not_found"));
+    let wrong_method = s.call(Method::DELETE, &t.path("/services"), admin, None, &[]).await;
+    assert_eq!(wrong_method.status, 405);
+    let bad_key = s
+        .get(&t.path("/settings"), Some("bk_00000000_0000000000000000000000000000000000000000"))
+        .await;
+    assert_eq!((bad_key.status, bad_key.code()), (401, "unauthenticated"));
+    let bad_agenda =
+        s.post(&t.path("/agendas"), admin, json!({"name": "X", "slug": "Not A Slug"})).await;
+    assert_eq!((bad_agenda.status, bad_agenda.code()), (422, "invalid_value"));
+    let dup = s.post(&t.path("/agendas"), admin, json!({"name": "X", "slug": "accueil"})).await;
+    assert_eq!((dup.status, dup.code()), (409, "duplicate_slug"));
+    let bad_hours = s
+        .call(
+            Method::PUT,
+            &t.path(&format!("/resources/{}/hours", c.desk)),
+            admin,
+            Some(json!({"weekly": {"monday": [["17:00", "09:00"]]}})),
+            &[],
+        )
+        .await;
+    assert_eq!((bad_hours.status, bad_hours.code()), (422, "invalid_value"));
+    let bad_key_header = s
+        .call(Method::POST, &t.path("/bookings"), None, Some(json!({})), &[("Idempotency-Key", "")])
+        .await;
+    assert_eq!(bad_key_header.status, 422);
+}

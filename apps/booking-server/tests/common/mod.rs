@@ -1,0 +1,272 @@
+//! Starts the real app on 127.0.0.1:0 over a fresh database and talks to it over HTTP.
+
+#![allow(dead_code, unreachable_pub, reason = "each test binary uses a part of this module")]
+
+use std::sync::Arc;
+
+use booking_core::ports::Clock as _;
+use booking_core::settings::Locale;
+use booking_core::store::Store;
+use booking_server::{Config, Running, create_business, open_store, start};
+use booking_store_postgres::scratch::ScratchDatabase;
+use booking_system::SystemClock;
+use jiff::civil::{Date, Weekday};
+use jiff::{Timestamp, ToSpan};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+/// Runs each named test against SQLite and PostgreSQL (skipped with a notice when PostgreSQL is
+/// unreachable, except under `CI=true`).
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::common::Server::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(server) = super::common::Server::postgres().await {
+                        super::$name(server).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A running app and a client.
+pub struct Server {
+    pub base: String,
+    pub http: reqwest::Client,
+    pub store: Arc<dyn Store>,
+    pub database_url: String,
+    running: Option<Running>,
+    _guard: Box<dyn std::any::Any + Send + Sync>,
+}
+
+/// An HTTP answer.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+impl Reply {
+    /// The problem's code, for an error answer.
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or_default()
+    }
+}
+
+impl Server {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = dir.path().join("booking.db").to_string_lossy().into_owned();
+        Self::on(&url, Box::new(dir)).await
+    }
+
+    pub async fn postgres() -> Option<Self> {
+        let db = ScratchDatabase::for_test().await?;
+        let url = db.url().to_owned();
+        Some(Self::on(&url, Box::new(db)).await)
+    }
+
+    /// Another app instance on the same database (PostgreSQL: two instances side by side).
+    pub async fn sibling(&self) -> Self {
+        let store = open_store(&self.database_url, 8).await.expect("the database opens");
+        Self::with_store(&self.database_url, store, Box::new(())).await
+    }
+
+    async fn on(url: &str, guard: Box<dyn std::any::Any + Send + Sync>) -> Self {
+        let store = open_store(url, 8).await.expect("the database opens");
+        Self::with_store(url, store, guard).await
+    }
+
+    async fn with_store(
+        url: &str,
+        store: Arc<dyn Store>,
+        guard: Box<dyn std::any::Any + Send + Sync>,
+    ) -> Self {
+        let config = Config { listen: "127.0.0.1:0".parse().unwrap(), ..Config::default() };
+        let running =
+            start(&config, store.clone(), std::future::pending()).await.expect("the app starts");
+        Self {
+            base: format!("http://{}", running.addr),
+            http: reqwest::Client::new(),
+            store,
+            database_url: url.to_owned(),
+            running: Some(running),
+            _guard: guard,
+        }
+    }
+
+    /// A new business and its first admin key.
+    pub async fn tenant(&self, name: &str) -> Tenant {
+        let running = self.running.as_ref().expect("running");
+        let (b, key) = create_business(running.state.engine(), name, "Europe/Paris", Locale::Fr)
+            .await
+            .unwrap();
+        Tenant { id: b.id.get(), admin: key.expose().to_owned() }
+    }
+
+    /// Sends a request; `path` is under `/api/v1/businesses/{business}` when it does not start
+    /// with `/`.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.send().await.expect("the server answers");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        if status >= 500 {
+            panic!("a 5xx answer: {status} {body}");
+        }
+        Reply { status, body, headers }
+    }
+
+    pub async fn get(&self, path: &str, key: Option<&str>) -> Reply {
+        self.call(Method::GET, path, key, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, key: Option<&str>, body: Value) -> Reply {
+        self.call(Method::POST, path, key, Some(body), &[]).await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.stop().await.unwrap();
+        }
+    }
+}
+
+/// A business and its admin key.
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub id: i64,
+    pub admin: String,
+}
+
+impl Tenant {
+    pub fn path(&self, rest: &str) -> String {
+        format!("/api/v1/businesses/{}{rest}", self.id)
+    }
+}
+
+/// What `setup` created.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    pub desk: i64,
+    pub staff: i64,
+    pub service: i64,
+    pub agenda: i64,
+    pub event: i64,
+    pub session: i64,
+}
+
+/// Open every day, all day: a slot is always near, whatever the hour the test runs.
+pub fn always_open() -> Value {
+    let day = json!([["00:00", "24:00"]]);
+    json!({"weekly": {"monday": day, "tuesday": day, "wednesday": day, "thursday": day,
+                      "friday": day, "saturday": day, "sunday": day}})
+}
+
+/// A desk and a staff member open all the time, a 30-minute service, an agenda of the desk, an
+/// event with a session in 10 days.
+pub async fn setup(server: &Server, t: &Tenant) -> Catalog {
+    let key = Some(t.admin.as_str());
+    let desk = server
+        .post(
+            &t.path("/resources"),
+            key,
+            json!({"kind": "desk", "name": "Guichet 1", "hours": always_open()}),
+        )
+        .await;
+    assert_eq!(desk.status, 201, "{:?}", desk.body);
+    let staff = server
+        .post(&t.path("/resources"), key, json!({"kind": "staff", "name": "Ana", "email": "ana@example.org", "hours": always_open()}))
+        .await;
+    assert_eq!(staff.status, 201, "{:?}", staff.body);
+    let service = server
+        .post(
+            &t.path("/services"),
+            key,
+            json!({"name": "Passeport", "slug": "passeport", "duration_minutes": 30}),
+        )
+        .await;
+    assert_eq!(service.status, 201, "{:?}", service.body);
+    let agenda = server
+        .post(
+            &t.path("/agendas"),
+            key,
+            json!({"name": "Accueil", "slug": "accueil", "resources": [desk.body["id"], staff.body["id"]], "services": [service.body["id"]]}),
+        )
+        .await;
+    assert_eq!(agenda.status, 201, "{:?}", agenda.body);
+    let event = server
+        .post(&t.path("/events"), key, json!({"kind": "course", "name": "Yoga", "capacity": 2}))
+        .await;
+    assert_eq!(event.status, 201, "{:?}", event.body);
+    let start = now() + 240.hours();
+    let session = server
+        .post(
+            &t.path(&format!("/events/{}/sessions", event.body["id"])),
+            key,
+            json!({"start": start.to_string(), "end": (start + 1.hour()).to_string(), "leader_id": staff.body["id"]}),
+        )
+        .await;
+    assert_eq!(session.status, 201, "{:?}", session.body);
+    let id = |r: &Reply| r.body["id"].as_i64().unwrap();
+    Catalog {
+        desk: id(&desk),
+        staff: id(&staff),
+        service: id(&service),
+        agenda: id(&agenda),
+        event: id(&event),
+        session: id(&session),
+    }
+}
+
+/// A Monday at least a week away, in Paris.
+pub fn next_monday() -> Date {
+    let zone = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+    let mut day = now().to_zoned(zone).date() + 7.days();
+    while day.weekday() != Weekday::Monday {
+        day = day.tomorrow().unwrap();
+    }
+    day
+}
+
+/// `date` at `hh:mm` in Paris, as RFC 3339.
+pub fn paris(date: Date, hour: i8, minute: i8) -> String {
+    let zone = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+    date.at(hour, minute, 0, 0).to_zoned(zone).unwrap().timestamp().to_string()
+}
+
+/// The real clock (the app runs on it too).
+pub fn now() -> Timestamp {
+    SystemClock.now()
+}
