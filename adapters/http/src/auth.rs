@@ -19,8 +19,36 @@ impl FromRequestParts<AppState> for Caller {
     type Rejection = Problem;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Problem> {
+        if let Some(known) = parts.extensions.get::<Self>() {
+            return Ok(*known);
+        }
+        let caller = identify(parts, state).await?;
+        parts.extensions.insert(caller);
+        Ok(caller)
+    }
+}
+
+/// Authenticates the request's key and refuses another tenant's paths (404), before any
+/// handler or body parsing runs: a middleware over every route.
+pub(crate) async fn tenant_guard(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let (mut parts, body) = request.into_parts();
+    match identify(&parts, &state).await {
+        Ok(caller) => {
+            parts.extensions.insert(caller);
+            next.run(axum::extract::Request::from_parts(parts, body)).await
+        }
+        Err(problem) => axum::response::IntoResponse::into_response(problem),
+    }
+}
+
+async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
+    {
         let Some(value) = parts.headers.get(AUTHORIZATION) else {
-            return Ok(Self(None));
+            return Ok(Caller(None));
         };
         let key = value
             .to_str()
@@ -35,7 +63,7 @@ impl FromRequestParts<AppState> for Caller {
         if business_in_path(parts.uri.path()).is_some_and(|b| b != principal.business.get()) {
             return Err(Problem::not_found());
         }
-        Ok(Self(Some(principal)))
+        Ok(Caller(Some(principal)))
     }
 }
 

@@ -188,6 +188,7 @@ pub fn app(state: AppState, limits: Limits) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .with_state(state.clone())
         .merge(docs)
+        .layer(middleware::from_fn_with_state(state.clone(), auth::tenant_guard))
         .layer(middleware::from_fn_with_state(state, metrics::track))
         .layer(DefaultBodyLimit::max(limits.max_body_bytes))
         .layer(TimeoutLayer::with_status_code(

@@ -14,7 +14,26 @@ on_both_databases!(
     staff_approve_reject_and_no_show,
     seats_in_a_session,
     bad_input_gets_a_clear_4xx,
+    two_instances_race_for_one_slot,
 );
+
+/// §B2: two app instances on one database, 24 requests for one desk at once: exactly one wins.
+async fn two_instances_race_for_one_slot(s: Server) {
+    let t = s.tenant("Mairie").await;
+    let c = setup(&s, &t).await;
+    let sibling = s.sibling().await;
+    let body = json!({"agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": paris(next_monday(), 9, 0)});
+    let path = t.path("/bookings");
+    let calls = (0..24).map(|i| {
+        let server = if i % 2 == 0 { &s } else { &sibling };
+        server.post(&path, None, body.clone())
+    });
+    let replies = futures::future::join_all(calls).await;
+    let won = replies.iter().filter(|r| r.status == 201).count();
+    let lost = replies.iter().filter(|r| r.status == 409 && r.code() == "slot_taken").count();
+    assert_eq!((won, lost), (1, 23), "{:?}", replies.iter().map(|r| r.status).collect::<Vec<_>>());
+    sibling.stop().await;
+}
 
 /// Set-up, availability, a hold with a lock code, its confirmation, idempotent replays.
 async fn set_up_list_hold_confirm_and_replay(s: Server) {

@@ -40,8 +40,10 @@ fn created<T>(value: T) -> Created<T> {
     responses((status = 200, body = BusinessOut), Errors))]
 pub(crate) async fn get_business(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<i64>,
 ) -> Answer<BusinessOut> {
+    caller.public(BusinessId::new(id))?;
     Ok(Json((&business(&state, id).await?).into()))
 }
 
