@@ -22,3 +22,16 @@ if have pg_ctlcluster && ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   echo "setup: starting the local PostgreSQL cluster"
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
 fi
+
+# Python tools the tests use: `icalendar` (a real RFC 5545 parser that checks our feeds) and
+# `schemathesis` (fuzzes the API against its OpenAPI document), in a virtualenv outside the clone.
+VENV="${BOOKING_VENV:-/var/tmp/booking-venv}"
+PY_PACKAGES=(icalendar==6.3.1 schemathesis==4.1.4)
+if [ ! -x "$VENV/bin/python" ]; then
+  echo "setup: creating the Python virtualenv $VENV"
+  python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c 'import icalendar, schemathesis' >/dev/null 2>&1; then
+  echo "setup: installing ${PY_PACKAGES[*]}"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}"
+fi

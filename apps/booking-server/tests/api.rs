@@ -15,7 +15,144 @@ on_both_databases!(
     seats_in_a_session,
     bad_input_gets_a_clear_4xx,
     two_instances_race_for_one_slot,
+    calendars_in_and_out,
 );
+
+/// The Python that has `icalendar` (scripts/setup.sh makes it), or `None` with a notice.
+fn python() -> Option<String> {
+    let venv = std::env::var("BOOKING_VENV").unwrap_or_else(|_| "/var/tmp/booking-venv".to_owned());
+    let python = format!("{venv}/bin/python");
+    let ok = std::process::Command::new(&python)
+        .args(["-c", "import icalendar"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if ok {
+        return Some(python);
+    }
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "CI=true and {python} has no icalendar: run scripts/setup.sh"
+    );
+    eprintln!(
+        "notice: skipping the RFC 5545 check: {python} has no icalendar (run scripts/setup.sh)"
+    );
+    None
+}
+
+/// Parses a feed with Python's `icalendar` (scripts/check_ics.py); its events as JSON.
+fn parse_with_icalendar(python: &str, text: &str) -> serde_json::Value {
+    use std::io::Write as _;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/check_ics.py");
+    let mut child = std::process::Command::new(python)
+        .arg(script)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "icalendar refused the feed: {}\n{text}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// §C8 feeds parse with a real RFC 5545 parser, with stable UIDs and growing SEQUENCE; §C2
+/// exceptions imported from an .ics file remove availability.
+async fn calendars_in_and_out(s: Server) {
+    let t = s.tenant("Mairie").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let monday = next_monday();
+    // Import: the desk is away 10:00–12:00 on Monday (Paris), and a repeating event is skipped.
+    let d = monday.strftime("%Y%m%d");
+    let ics = format!(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:x\r\n\
+         DTSTART;TZID=Europe/Paris:{d}T100000\r\nDTEND;TZID=Europe/Paris:{d}T120000\r\nSUMMARY:Formation\r\nEND:VEVENT\r\n\
+         BEGIN:VEVENT\r\nDTSTART;VALUE=DATE:{d}\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:Weekly\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    );
+    let imported = s
+        .raw(
+            Method::POST,
+            &t.path(&format!("/resources/{}/exceptions/import", c.desk)),
+            admin,
+            "text/calendar",
+            ics,
+        )
+        .await;
+    assert_eq!(imported.status, 201, "{:?}", imported.body);
+    assert_eq!(imported.body["imported"][0]["start"], paris_local(&paris(monday, 10, 0)));
+    assert_eq!(imported.body["skipped"].as_array().unwrap().len(), 1);
+    let q = format!(
+        "?agenda_id={}&service_id={}&resource_id={}&from={monday}&to={}",
+        c.agenda,
+        c.service,
+        c.desk,
+        monday.tomorrow().unwrap()
+    );
+    let slots = s.get(&t.path(&format!("/availability{q}")), None).await;
+    let starts: Vec<&str> = slots.body["slots"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["start"].as_str().unwrap())
+        .collect();
+    assert!(starts.contains(&paris_local(&paris(monday, 9, 30)).as_str()));
+    assert!(
+        !starts.contains(&paris_local(&paris(monday, 10, 0)).as_str()),
+        "the imported time off removes 10:00"
+    );
+    assert!(!starts.contains(&paris_local(&paris(monday, 11, 30)).as_str()));
+    let not_ics = s
+        .raw(
+            Method::POST,
+            &t.path(&format!("/resources/{}/exceptions/import", c.desk)),
+            admin,
+            "text/calendar",
+            "hello".into(),
+        )
+        .await;
+    assert_eq!((not_ics.status, not_ics.code()), (422, "invalid_ics"));
+
+    // Feeds: a booking on the desk, then cancelled; a staff key reads the desk's feed.
+    let customer = s.post(&t.path("/customers"), admin, json!({"contact": {"first_name": "Zoé", "last_name": "Ñandú, Jr.", "email": "zoe@example.org"}})).await;
+    let booked = s.post(&t.path("/bookings"), admin,
+        json!({"agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": paris(monday, 9, 0), "customer_id": customer.body["id"], "contact": {"first_name": "Zoé", "last_name": "Ñandú, Jr."}})).await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+    let feed_path = t.path(&format!("/resources/{}/feed.ics", c.desk));
+    let first = s.get(&feed_path, admin).await;
+    assert_eq!(first.status, 200);
+    assert!(first.headers["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    let text = first.body.as_str().unwrap().to_owned();
+    s.post(&t.path(&format!("/bookings/{}/cancel", booked.body["id"])), admin, json!({})).await;
+    let key = s.post(&t.path("/api-keys"), admin, json!({"name": "feed", "role": "agent"})).await;
+    let key = key.body["key"].as_str().unwrap();
+    let second = s.get(&format!("{feed_path}?key={key}"), None).await;
+    assert_eq!(second.status, 200, "a calendar program passes the key in the URL");
+    let customer_feed =
+        s.get(&t.path(&format!("/customers/{}/feed.ics", customer.body["id"])), admin).await;
+    assert_eq!(customer_feed.status, 200);
+    let wrong_key = s
+        .get(&format!("{feed_path}?key=bk_00000000_0000000000000000000000000000000000000000"), None)
+        .await;
+    assert_eq!(wrong_key.status, 401);
+    let Some(python) = python() else { return };
+    let before = parse_with_icalendar(&python, &text);
+    let after = parse_with_icalendar(&python, second.body.as_str().unwrap());
+    let mine = parse_with_icalendar(&python, customer_feed.body.as_str().unwrap());
+    assert_eq!(before["events"][0]["summary"], "Passeport — Zoé Ñandú, Jr.");
+    assert_eq!(before["events"][0]["status"], "CONFIRMED");
+    assert_eq!(after["events"][0]["uid"], before["events"][0]["uid"], "a stable UID");
+    assert_eq!(after["events"][0]["status"], "CANCELLED");
+    assert!(after["events"][0]["sequence"].as_i64() > before["events"][0]["sequence"].as_i64());
+    assert_eq!(mine["events"][0]["uid"], before["events"][0]["uid"]);
+    assert_eq!(mine["events"][0]["summary"], "Passeport — Mairie");
+    let start: jiff::Timestamp = before["events"][0]["start"].as_str().unwrap().parse().unwrap();
+    assert_eq!(start.to_string(), paris(monday, 9, 0));
+}
 
 /// §B2: two app instances on one database, 24 requests for one desk at once: exactly one wins.
 async fn two_instances_race_for_one_slot(s: Server) {

@@ -20,6 +20,7 @@
 //! | §A9 ports | [`store`], [`ports`] |
 //! | §B3 outbox | [`outbox`] |
 //! | §C4 roles, API keys | [`access`] |
+//! | §C8 iCalendar import and feeds | [`ics`] |
 //! | catalog set-up with tenant checks | [`setup`] |
 //! | §K defaults | [`settings`] |
 //!
@@ -67,6 +68,7 @@ pub mod booking;
 pub mod catalog;
 pub mod engine;
 pub mod holds;
+pub mod ics;
 pub mod ids;
 pub mod outbox;
 pub mod policy;

@@ -1,6 +1,7 @@
 //! The API's routes, each declared once for both the router and the OpenAPI document.
 
 mod bookings;
+mod calendars;
 mod public;
 mod setup;
 
@@ -38,6 +39,9 @@ pub(crate) fn all(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(setup::put_hours))
         .routes(routes!(setup::list_exceptions, setup::add_exception))
         .routes(routes!(setup::delete_exception))
+        .routes(routes!(calendars::import_exceptions))
+        .routes(routes!(calendars::resource_feed))
+        .routes(routes!(calendars::customer_feed))
         .routes(routes!(setup::list_agendas, setup::create_agenda))
         .routes(routes!(setup::get_agenda, setup::put_agenda))
         .routes(routes!(setup::list_services, setup::create_service))

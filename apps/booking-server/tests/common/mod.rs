@@ -142,9 +142,33 @@ impl Server {
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        if status >= 500 {
-            panic!("a 5xx answer: {status} {body}");
+        assert!(status < 500, "a 5xx answer: {status} {body}");
+        Reply { status, body, headers }
+    }
+
+    /// Sends a body of another type than JSON.
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        key: Option<&str>,
+        content_type: &str,
+        body: String,
+    ) -> Reply {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(key) = key {
+            req = req.bearer_auth(key);
         }
+        let resp = req.send().await.expect("the server answers");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        assert!(status < 500, "a 5xx answer: {status} {body}");
         Reply { status, body, headers }
     }
 
