@@ -282,11 +282,11 @@ pub fn import(text: &str, zone: &Zone) -> Result<Imported, IcsError> {
                         "DTEND" => draft.end = Some(line),
                         "DURATION" => draft.duration = Some(line.value),
                         "SUMMARY" => {
-                            draft.summary = unescape(line.value).chars().take(500).collect()
+                            draft.summary = unescape(line.value).chars().take(500).collect();
                         }
                         "RRULE" | "RDATE" => draft.repeats = true,
                         "STATUS" => {
-                            draft.cancelled = line.value.trim().eq_ignore_ascii_case("CANCELLED")
+                            draft.cancelled = line.value.trim().eq_ignore_ascii_case("CANCELLED");
                         }
                         _ => {}
                     }
