@@ -43,9 +43,9 @@ fn allowed(op: &str) -> &'static [&'static str] {
         "POST /businesses/{business}/customers"
         | "POST /businesses/{business}/bookings/{booking}/approve"
         | "POST /businesses/{business}/bookings/{booking}/reject"
-        | "POST /businesses/{business}/bookings/{booking}/no-show" => BACK_OFFICE,
+        | "POST /businesses/{business}/bookings/{booking}/no-show"
+        | "GET /businesses/{business}/resources/{resource}/feed.ics" => BACK_OFFICE,
         "GET /businesses/{business}/bookings" => &["staff", "agent", "manager", "admin"],
-        "GET /businesses/{business}/resources/{resource}/feed.ics" => BACK_OFFICE,
         "GET /businesses/{business}/customers/{customer}"
         | "GET /businesses/{business}/customers/{customer}/feed.ics"
         | "GET /businesses/{business}/bookings/{booking}"
