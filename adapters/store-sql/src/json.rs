@@ -250,3 +250,85 @@ mod tests {
         assert!(read_pairs(r#"[["only-one"]]"#).is_err());
     }
 }
+
+/// One row of the occupancy aggregate (see `sql_booking_store!`'s `occupancy`).
+type OccupancyRow = (
+    String,         // source: booking | hold
+    i64,            // id
+    i64,            // resource_id
+    i64,            // busy_start_us
+    i64,            // busy_end_us
+    String,         // status
+    Option<String>, // lock_digest
+    Option<i64>,    // expires_at_us
+    Option<i64>,    // agenda_id
+    Option<i64>,    // service_id
+    Option<i64>,    // slot_start_us
+    Option<i64>,    // slot_end_us
+    Option<i64>,    // created_at_us
+);
+
+/// The occupancy aggregate: a JSON array of [`OccupancyRow`]s.
+pub fn read_occupancy(
+    business: booking_core::ids::BusinessId,
+    text: &str,
+) -> Result<booking_core::store::Occupancy, StoreError> {
+    use booking_core::holds::{Hold, HoldTarget, LockDigest};
+    use booking_core::ids::{AgendaId, BookingId, HoldId, ResourceId, ServiceId};
+    use booking_core::store::{BusyBooking, Occupancy};
+    use booking_core::time::Interval;
+
+    let rows: Vec<OccupancyRow> =
+        serde_json::from_str(text).map_err(|e| corrupt("occupancy", e))?;
+    let interval = |a: i64, b: i64| {
+        Interval::new(crate::instant(a)?, crate::instant(b)?).map_err(|e| corrupt("interval", e))
+    };
+    let mut out = Occupancy::default();
+    for (
+        source,
+        id,
+        resource,
+        busy_start,
+        busy_end,
+        status,
+        lock,
+        expires,
+        agenda,
+        service,
+        slot_start,
+        slot_end,
+        created,
+    ) in rows
+    {
+        let resource = ResourceId::new(resource);
+        let busy = interval(busy_start, busy_end)?;
+        if source == "hold" {
+            let need = |v: Option<i64>, what: &str| v.ok_or_else(|| corrupt(what, "missing"));
+            let lock = lock
+                .as_deref()
+                .and_then(LockDigest::from_hex)
+                .ok_or_else(|| corrupt("lock digest", "missing"))?;
+            out.holds.push(Hold {
+                id: HoldId::new(id),
+                business,
+                lock,
+                target: HoldTarget::Slot {
+                    agenda: AgendaId::new(need(agenda, "agenda_id")?),
+                    service: ServiceId::new(need(service, "service_id")?),
+                    resource,
+                    slot: interval(
+                        need(slot_start, "slot_start_us")?,
+                        need(slot_end, "slot_end_us")?,
+                    )?,
+                    busy,
+                },
+                created_at: crate::instant(need(created, "created_at_us")?)?,
+                expires_at: crate::instant(need(expires, "expires_at_us")?)?,
+            });
+        } else {
+            let status = BookingStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?;
+            out.bookings.push(BusyBooking { id: BookingId::new(id), resource, busy, status });
+        }
+    }
+    Ok(out)
+}

@@ -14,7 +14,7 @@ use booking_core::ids::{
 use booking_core::outbox::{BookingEvent, Effect, Job, JobState};
 use booking_core::schedule::Exception;
 use booking_core::settings::Locale;
-use booking_core::store::{AuditEntry, IdempotentAnswer, StoreError};
+use booking_core::store::{AuditEntry, BusyBooking, IdempotentAnswer, StoreError};
 use booking_core::time::{Interval, Zone};
 
 use crate::{Cells, corrupt, count, duration, instant, json};
@@ -245,6 +245,16 @@ pub fn booking(row: &impl Cells) -> Result<Booking, StoreError> {
         status: status(&row.text("status")?)?,
         created_at: instant(row.int("created_at_us")?)?,
         rescheduled_from: row.opt_int("rescheduled_from")?.map(BookingId::new),
+    })
+}
+
+/// The occupancy columns of a `bookings` row.
+pub fn busy_booking(row: &impl Cells) -> Result<BusyBooking, StoreError> {
+    Ok(BusyBooking {
+        id: BookingId::new(row.int("id")?),
+        resource: ResourceId::new(id_of(row, "resource_id")?),
+        busy: interval(row, "busy_start_us", "busy_end_us")?,
+        status: status(&row.text("status")?)?,
     })
 }
 

@@ -994,7 +994,8 @@ macro_rules! sql_booking_store {
         store: $store:ident,
         connection: $connection:ty,
         database: $database:ty,
-        in_ids_2: $in_ids_2:literal $(,)?
+        in_ids_2: $in_ids_2:literal,
+        json_rows: $json_rows:literal $(,)?
     ) => {
         /// Reads and writes of bookings and holds shared with the other SQL store
         /// (`booking_store_sql::sql_booking_store!`).
@@ -1128,50 +1129,46 @@ macro_rules! sql_booking_store {
 
         pub(crate) const OCCUPYING: &str = "('pending', 'approved', 'no_show')";
 
-        /// Columns of `bookings` and `holds` side by side, for one query over both.
-        const OCCUPANCY_COLUMNS: &str = "id, business_id, kind, agenda_id, service_id, resource_id, \
-            slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, created_at_us";
-
-        /// Occupying appointments and slot holds on some resources overlapping a window, in one query
-        /// (this runs inside every booking transaction, where each statement counts).
+        /// Occupying appointments and slot holds on some resources overlapping a window, in one
+        /// query returning one row: the rows as one JSON array of arrays (`$json_rows` is the
+        /// dialect's aggregate of `json_array(…)` over the subquery `o`), because a driver that
+        /// hands rows over one by one (sqlx's SQLite worker thread) spent most of an
+        /// availability request on the hand-over. This runs in every availability query and
+        /// inside every booking transaction.
         pub(crate) async fn occupancy(
             conn: &mut $connection,
             business: BusinessId,
             resources: &[ResourceId],
             window: Interval,
         ) -> Result<Occupancy, StoreError> {
-            let rows = sqlx::query(&format!(
-                "SELECT 'booking' AS source, {OCCUPANCY_COLUMNS}, customer_id, first_name, last_name, \
-                 email, phone, answers, status, rescheduled_from, CAST(NULL AS TEXT) AS lock_digest, \
-                 CAST(NULL AS BIGINT) AS expires_at_us \
+            let row = sqlx::query(&format!(
+                "SELECT {} AS occupancy FROM ( \
+                 SELECT 'booking' AS source, id, resource_id, busy_start_us, busy_end_us, status, \
+                 CAST(NULL AS TEXT) AS lock_digest, CAST(NULL AS BIGINT) AS expires_at_us, \
+                 CAST(NULL AS BIGINT) AS agenda_id, CAST(NULL AS BIGINT) AS service_id, \
+                 CAST(NULL AS BIGINT) AS slot_start_us, CAST(NULL AS BIGINT) AS slot_end_us, \
+                 CAST(NULL AS BIGINT) AS created_at_us \
                  FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
                  AND status IN {OCCUPYING} AND resource_id {IN_IDS_2} \
                  AND busy_end_us > $3 AND busy_start_us < $4 \
                  UNION ALL \
-                 SELECT 'hold', {OCCUPANCY_COLUMNS}, NULL, '', '', NULL, NULL, '[]', 'approved', NULL, \
-                 lock_digest, expires_at_us \
+                 SELECT 'hold', id, resource_id, busy_start_us, busy_end_us, 'approved', \
+                 lock_digest, expires_at_us, agenda_id, service_id, slot_start_us, slot_end_us, \
+                 created_at_us \
                  FROM holds WHERE business_id = $1 AND kind = 'slot' \
                  AND resource_id {IN_IDS_2} \
-                 AND busy_end_us > $3 AND busy_start_us < $4 \
-                 ORDER BY source, id"
+                 AND busy_end_us > $3 AND busy_start_us < $4) o",
+                $json_rows
             ))
             .bind(business.get())
             .bind(id_list(resources.iter().map(|r| r.get())))
             .bind(micros(window.start()))
             .bind(micros(window.end()))
-            .fetch_all(&mut *conn)
+            .fetch_one(&mut *conn)
             .await
             .map_err(unavailable)?;
-            let mut out = Occupancy::default();
-            for row in &rows {
-                let source: String = row.try_get("source").map_err(unavailable)?;
-                if source == "hold" {
-                    out.holds.push(read::hold(&Cols(row))?);
-                } else {
-                    out.bookings.push(read::booking(&Cols(row))?);
-                }
-            }
-            Ok(out)
+            let text: Option<String> = row.try_get("occupancy").map_err(unavailable)?;
+            booking_store_sql::json::read_occupancy(business, text.as_deref().unwrap_or("[]"))
         }
 
         pub(crate) async fn session_loads(
@@ -1346,8 +1343,10 @@ macro_rules! sql_booking_store {
                 resources: &[ResourceId],
                 window: Interval,
             ) -> Result<Occupancy, StoreError> {
-                let mut tx = self.snapshot().await?;
-                occupancy(&mut tx, business, resources, window).await
+                // One statement sees one snapshot: no transaction needed (it cost two more round
+                // trips per availability query).
+                let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+                occupancy(&mut conn, business, resources, window).await
             }
 
             async fn session_loads(

@@ -122,7 +122,7 @@ async fn cancelled_callers_lose_nothing_acknowledged() {
         .unwrap()
         .bookings
         .iter()
-        .filter_map(booking_core::Booking::slot)
+        .map(|b| b.busy)
         .collect();
     busy.sort();
     assert!(busy.windows(2).all(|w| !w[0].overlaps(&w[1])), "no double booking: {busy:?}");

@@ -19,7 +19,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use booking_core::booking::BookingTarget;
 use booking_core::ids::ResourceId;
 use booking_core::store::Store;
 use booking_core::time::{Interval, Timestamp};
@@ -119,14 +118,8 @@ fn collect(results: Vec<(bool, Duration)>, elapsed: Duration) -> Run {
 async fn double_bookings(s: &Setup) -> anyhow::Result<usize> {
     let window = Interval::new(slot(0), slot(1_000_000))?;
     let occupancy = s.store.occupancy(s.business, &s.desks, window).await?;
-    let mut spans: Vec<(ResourceId, Interval)> = occupancy
-        .bookings
-        .iter()
-        .filter_map(|b| match &b.target {
-            BookingTarget::Appointment { resource, busy, .. } => Some((*resource, *busy)),
-            BookingTarget::Session { .. } => None,
-        })
-        .collect();
+    let mut spans: Vec<(ResourceId, Interval)> =
+        occupancy.bookings.iter().map(|b| (b.resource, b.busy)).collect();
     spans.sort();
     Ok(spans.windows(2).filter(|w| w[0].0 == w[1].0 && w[0].1.overlaps(&w[1].1)).count())
 }

@@ -410,12 +410,11 @@ impl OfferContext {
             .map(|i| statics.per_resource.get(i).cloned().unwrap_or_default())
             .collect();
         for booking in &occupancy.bookings {
-            if let BookingTarget::Appointment { resource, busy, .. } = &booking.target
-                && booking.status.occupies()
+            if booking.status.occupies()
                 && Some(booking.id) != ignore.booking
-                && let Some(i) = self.index_of(*resource)
+                && let Some(i) = self.index_of(booking.resource)
             {
-                spans[i].push(busy.seconds());
+                spans[i].push(booking.busy.seconds());
             }
         }
         for hold in &occupancy.holds {
@@ -640,14 +639,27 @@ impl Engine {
         actor: Actor,
         limits: Limits,
     ) -> Result<Availability, OfferError> {
+        let ctx = self.offer(business, offer).await?;
+        self.availability_for(&ctx, window, lock, actor, limits).await
+    }
+
+    /// [`Engine::availability`] of an offer already loaded with [`Engine::offer`] (an adapter
+    /// that needs the business too, for its zone, reads it once).
+    pub async fn availability_for(
+        &self,
+        ctx: &OfferContext,
+        window: Interval,
+        lock: Option<&LockCode>,
+        actor: Actor,
+        limits: Limits,
+    ) -> Result<Availability, OfferError> {
         if window.duration() > SignedDuration::from_hours(24 * MAX_WINDOW_DAYS) {
             return Err(OfferError::WindowTooLong);
         }
-        let ctx = self.offer(business, offer).await?;
         let digest = lock.map(LockCode::digest);
         let now = self.now();
         let query = ctx.query(window, now, effective(actor, limits));
-        self.availability_of(&ctx, &query, now, digest.as_ref()).await
+        self.availability_of(ctx, &query, now, digest.as_ref()).await
     }
 
     /// Availability of a loaded offer: reads occupancy and static busy times around the query.

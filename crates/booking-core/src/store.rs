@@ -11,8 +11,9 @@
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+use crate::BookingStatus;
 use crate::access::{ApiKey, KeyDigest};
-use crate::booking::{Actor, Booking, HistoryEntry, NewBooking};
+use crate::booking::{Actor, Booking, BookingTarget, HistoryEntry, NewBooking};
 use crate::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
 };
@@ -39,12 +40,42 @@ pub enum StoreError {
     Duplicate(String),
 }
 
+/// An occupying appointment as availability sees it: where and when, never who (availability
+/// moves no personal data, and reads less).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BusyBooking {
+    /// The booking.
+    pub id: BookingId,
+    /// The resource it takes.
+    pub resource: ResourceId,
+    /// What it blocks (buffers included).
+    pub busy: Interval,
+    /// Its status.
+    pub status: BookingStatus,
+}
+
+impl BusyBooking {
+    /// The occupancy of an appointment; `None` for seats in a session.
+    #[must_use]
+    pub fn of(booking: &Booking) -> Option<Self> {
+        match &booking.target {
+            BookingTarget::Appointment { resource, busy, .. } => Some(Self {
+                id: booking.id,
+                resource: *resource,
+                busy: *busy,
+                status: booking.status,
+            }),
+            BookingTarget::Session { .. } => None,
+        }
+    }
+}
+
 /// Bookings and holds around some resources over a window.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Occupancy {
-    /// Bookings that occupy (pending, approved, no-show) on those resources, whose busy interval
-    /// (buffers included) overlaps the window.
-    pub bookings: Vec<Booking>,
+    /// Appointments that occupy (pending, approved, no-show) on those resources, whose busy
+    /// interval (buffers included) overlaps the window.
+    pub bookings: Vec<BusyBooking>,
     /// Slot holds on those resources whose busy interval overlaps the window. May include expired
     /// ones: the core ignores them.
     pub holds: Vec<Hold>,

@@ -234,9 +234,7 @@ proptest! {
                 }
                 let occupancy = h.store.occupancy(demo.business, &demo.desks, monday_to_wednesday()).await.unwrap();
                 for desk in &demo.desks {
-                    let mut spans: Vec<Interval> = occupancy.bookings.iter().filter_map(|b| match &b.target {
-                        booking_core::booking::BookingTarget::Appointment { resource, busy, .. } if resource == desk => Some(*busy), _ => None,
-                    }).chain(occupancy.holds.iter().filter(|h| h.is_live(now)).filter_map(|h| match &h.target {
+                    let mut spans: Vec<Interval> = occupancy.bookings.iter().filter(|b| b.resource == *desk).map(|b| b.busy).chain(occupancy.holds.iter().filter(|h| h.is_live(now)).filter_map(|h| match &h.target {
                         booking_core::holds::HoldTarget::Slot { resource, busy, .. } if resource == desk => Some(*busy), _ => None,
                     })).collect();
                     spans.sort();

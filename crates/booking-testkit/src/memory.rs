@@ -23,9 +23,9 @@ use booking_core::ids::{
 use booking_core::outbox::{BookingRef, Job, JobState, Outbox};
 use booking_core::schedule::Exception;
 use booking_core::store::{
-    AccessStore, AuditEntry, AuditLog, BookingStore, CatalogStore, CustomerStore, Decide,
-    IdempotencyStore, IdempotentAnswer, Occupancy, SessionLoad, StoreError, TxError, TxOutcome,
-    TxScope, TxView, Write,
+    AccessStore, AuditEntry, AuditLog, BookingStore, BusyBooking, CatalogStore, CustomerStore,
+    Decide, IdempotencyStore, IdempotentAnswer, Occupancy, SessionLoad, StoreError, TxError,
+    TxOutcome, TxScope, TxView, Write,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 
@@ -97,8 +97,8 @@ impl State {
             .bookings
             .values()
             .filter(|x| x.business == business && x.status.occupies())
-            .filter(|x| matches!(&x.target, BookingTarget::Appointment { resource, busy, .. } if resources.contains(resource) && busy.overlaps(&window)))
-            .cloned()
+            .filter_map(BusyBooking::of)
+            .filter(|x| resources.contains(&x.resource) && x.busy.overlaps(&window))
             .collect();
         let holds = self
             .holds

@@ -93,19 +93,22 @@ pub(crate) async fn availability(
     Query(query): Query<OfferQuery>,
     Query(window): Query<Window>,
 ) -> Result<Json<AvailabilityOut>, Problem> {
-    let b = business(&state, id).await?;
-    let actor = caller.public(b.id)?;
+    let business = BusinessId::new(id);
+    let actor = caller.public(business)?;
+    // One read of the business: the offer carries it (and its zone).
+    let ctx = state.engine().offer(business, query.offer()).await.map_err(|e| match e {
+        booking_core::engine::OfferError::UnknownBusiness => Problem::not_found(),
+        other => other.into(),
+    })?;
     let zone = match &query.zone {
         Some(z) => parse_zone("zone", z)?,
-        None => b.zone.clone(),
+        None => ctx.business().zone.clone(),
     };
     let window = window.interval(&zone)?;
     let lock = lock_code(query.lock_code.as_deref())?;
-    let limits = limits(&caller, b.id, query.bypass_delays.unwrap_or(false));
-    let found = state
-        .engine()
-        .availability(b.id, query.offer(), window, lock.as_ref(), actor, limits)
-        .await?;
+    let limits = limits(&caller, business, query.bypass_delays.unwrap_or(false));
+    let found =
+        state.engine().availability_for(&ctx, window, lock.as_ref(), actor, limits).await?;
     Ok(Json(AvailabilityOut { zone: zone.name().to_owned(), slots: slots_out(&found, &zone) }))
 }
 
