@@ -198,13 +198,17 @@ pub fn app(state: AppState, limits: Limits) -> Router {
         .layer(middleware::from_fn(problems_for_layers))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
-            let id = req
-                .headers()
-                .get("x-request-id")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+            // Fields are evaluated only when the span is enabled.
+            tracing::info_span!(
+                "request",
+                method = %req.method(),
+                path = %req.uri().path(),
+                request_id = %req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default(),
+            )
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }

@@ -23,7 +23,8 @@ const BUCKETS: [f64; 12] =
 /// The server's counters.
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// Route → (method, status) → count: a known route is counted without allocating.
+    requests: Mutex<BTreeMap<String, BTreeMap<(String, u16), u64>>>,
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
@@ -31,13 +32,19 @@ pub struct Metrics {
 
 impl Metrics {
     fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
-        let key = (method.to_owned(), route.to_owned(), status);
-        *self
-            .requests
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .entry(key)
-            .or_default() += 1;
+        let mut requests = self.requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !requests.contains_key(route) {
+            requests.insert(route.to_owned(), BTreeMap::new());
+        }
+        if let Some(by_route) = requests.get_mut(route) {
+            match by_route.iter_mut().find(|((m, s), _)| m == method && *s == status) {
+                Some((_, n)) => *n += 1,
+                None => {
+                    by_route.insert((method.to_owned(), status), 1);
+                }
+            }
+        }
+        drop(requests);
         for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
             if seconds <= *bound {
                 bucket.fetch_add(1, Ordering::Relaxed);
@@ -59,11 +66,13 @@ impl Metrics {
         out.push_str("# HELP booking_http_requests_total HTTP requests answered.\n");
         out.push_str("# TYPE booking_http_requests_total counter\n");
         let requests = self.requests.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        for ((method, route, status), n) in requests.iter() {
-            let _ = writeln!(
-                out,
-                "booking_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
-            );
+        for (route, counts) in requests.iter() {
+            for ((method, status), n) in counts {
+                let _ = writeln!(
+                    out,
+                    "booking_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}"
+                );
+            }
         }
         out.push_str("# HELP booking_http_request_duration_seconds Time to answer.\n");
         out.push_str("# TYPE booking_http_request_duration_seconds histogram\n");
@@ -89,18 +98,12 @@ impl Metrics {
 /// label values).
 pub(crate) async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
-    state.metrics().observe(
-        &method,
-        &route,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
-    );
+    let route = route.as_ref().map_or("unmatched", MatchedPath::as_str);
+    let elapsed = started.elapsed().as_secs_f64();
+    state.metrics().observe(method.as_str(), route, response.status().as_u16(), elapsed);
     response
 }
 

@@ -268,14 +268,25 @@ type OccupancyRow = (
     Option<i64>,    // created_at_us
 );
 
-/// The occupancy aggregate: a JSON array of [`OccupancyRow`]s.
-pub fn read_occupancy(
+/// What an occupancy aggregate holds.
+#[derive(Debug, Default)]
+pub struct Aggregate {
+    /// Appointments and holds.
+    pub occupancy: booking_core::store::Occupancy,
+    /// Exceptions by resource.
+    pub exceptions: Vec<(booking_core::ids::ResourceId, booking_core::time::Interval)>,
+    /// External busy times by resource.
+    pub external: Vec<(booking_core::ids::ResourceId, booking_core::time::Interval)>,
+}
+
+/// An occupancy aggregate: a JSON array of [`OccupancyRow`]s.
+pub fn read_aggregate(
     business: booking_core::ids::BusinessId,
     text: &str,
-) -> Result<booking_core::store::Occupancy, StoreError> {
+) -> Result<Aggregate, StoreError> {
     use booking_core::holds::{Hold, HoldTarget, LockDigest};
     use booking_core::ids::{AgendaId, BookingId, HoldId, ResourceId, ServiceId};
-    use booking_core::store::{BusyBooking, Occupancy};
+    use booking_core::store::BusyBooking;
     use booking_core::time::Interval;
 
     let rows: Vec<OccupancyRow> =
@@ -283,7 +294,7 @@ pub fn read_occupancy(
     let interval = |a: i64, b: i64| {
         Interval::new(crate::instant(a)?, crate::instant(b)?).map_err(|e| corrupt("interval", e))
     };
-    let mut out = Occupancy::default();
+    let mut out = Aggregate::default();
     for (
         source,
         id,
@@ -302,13 +313,17 @@ pub fn read_occupancy(
     {
         let resource = ResourceId::new(resource);
         let busy = interval(busy_start, busy_end)?;
-        if source == "hold" {
+        if source == "exception" {
+            out.exceptions.push((resource, busy));
+        } else if source == "external" {
+            out.external.push((resource, busy));
+        } else if source == "hold" {
             let need = |v: Option<i64>, what: &str| v.ok_or_else(|| corrupt(what, "missing"));
             let lock = lock
                 .as_deref()
                 .and_then(LockDigest::from_hex)
                 .ok_or_else(|| corrupt("lock digest", "missing"))?;
-            out.holds.push(Hold {
+            out.occupancy.holds.push(Hold {
                 id: HoldId::new(id),
                 business,
                 lock,
@@ -327,7 +342,12 @@ pub fn read_occupancy(
             });
         } else {
             let status = BookingStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?;
-            out.bookings.push(BusyBooking { id: BookingId::new(id), resource, busy, status });
+            out.occupancy.bookings.push(BusyBooking {
+                id: BookingId::new(id),
+                resource,
+                busy,
+                status,
+            });
         }
     }
     Ok(out)

@@ -1005,7 +1005,7 @@ macro_rules! sql_booking_store {
             use booking_core::holds::{Hold, LockDigest};
             use booking_core::ids::{BookingId, BusinessId, CustomerId, HoldId, ResourceId, SessionId};
             use booking_core::store::{
-                BookingStore, Decide, Occupancy, SessionLoad, StoreError, TxError, TxOutcome,
+                BookingStore, Busy, Decide, Occupancy, SessionLoad, StoreError, TxError, TxOutcome,
                 TxScope, TxView,
             };
             use booking_core::time::{Interval, Timestamp};
@@ -1129,46 +1129,82 @@ macro_rules! sql_booking_store {
 
         pub(crate) const OCCUPYING: &str = "('pending', 'approved', 'no_show')";
 
+        /// The rows of occupancy (`booking`, `hold`) and, for [`busy`], of exceptions and
+        /// external busy times, side by side over the same columns.
+        const OCCUPANCY_ROWS: &str = "SELECT 'booking' AS source, id, resource_id, busy_start_us, \
+             busy_end_us, status, CAST(NULL AS TEXT) AS lock_digest, \
+             CAST(NULL AS BIGINT) AS expires_at_us, CAST(NULL AS BIGINT) AS agenda_id, \
+             CAST(NULL AS BIGINT) AS service_id, CAST(NULL AS BIGINT) AS slot_start_us, \
+             CAST(NULL AS BIGINT) AS slot_end_us, CAST(NULL AS BIGINT) AS created_at_us \
+             FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
+             AND status IN ('pending', 'approved', 'no_show') AND resource_id IN_IDS \
+             AND busy_end_us > $3 AND busy_start_us < $4 \
+             UNION ALL \
+             SELECT 'hold', id, resource_id, busy_start_us, busy_end_us, 'approved', lock_digest, \
+             expires_at_us, agenda_id, service_id, slot_start_us, slot_end_us, created_at_us \
+             FROM holds WHERE business_id = $1 AND kind = 'slot' AND resource_id IN_IDS \
+             AND busy_end_us > $3 AND busy_start_us < $4";
+
+        const STATIC_ROWS: &str = " UNION ALL \
+             SELECT 'exception', id, resource_id, start_us, end_us, '', NULL, NULL, NULL, NULL, \
+             NULL, NULL, NULL FROM exceptions WHERE business_id = $1 AND resource_id IN_IDS \
+             AND start_us < $4 AND end_us > $3 \
+             UNION ALL \
+             SELECT 'external', id, resource_id, start_us, end_us, '', NULL, NULL, NULL, NULL, \
+             NULL, NULL, NULL FROM external_busy WHERE $5 AND business_id = $1 \
+             AND resource_id IN_IDS AND start_us < $4 AND end_us > $3";
+
+        /// The aggregate of some rows as one JSON text: one row crosses the driver, because a
+        /// driver that hands rows over one by one (sqlx's SQLite worker thread) spent most of an
+        /// availability request on the hand-over.
+        fn aggregated(rows: &str) -> String {
+            format!("SELECT {} AS occupancy FROM ({}) o", $json_rows, rows.replace("IN_IDS", IN_IDS_2))
+        }
+
+        async fn aggregate_query(
+            conn: &mut $connection,
+            sql: &str,
+            business: BusinessId,
+            resources: &[ResourceId],
+            window: Interval,
+            external: Option<bool>,
+        ) -> Result<booking_store_sql::json::Aggregate, StoreError> {
+            let mut query = sqlx::query(sql)
+                .bind(business.get())
+                .bind(id_list(resources.iter().map(|r| r.get())))
+                .bind(micros(window.start()))
+                .bind(micros(window.end()));
+            if let Some(external) = external {
+                query = query.bind(external);
+            }
+            let row = query.fetch_one(&mut *conn).await.map_err(unavailable)?;
+            let text: Option<String> = row.try_get("occupancy").map_err(unavailable)?;
+            booking_store_sql::json::read_aggregate(business, text.as_deref().unwrap_or("[]"))
+        }
+
         /// Occupying appointments and slot holds on some resources overlapping a window, in one
-        /// query returning one row: the rows as one JSON array of arrays (`$json_rows` is the
-        /// dialect's aggregate of `json_array(…)` over the subquery `o`), because a driver that
-        /// hands rows over one by one (sqlx's SQLite worker thread) spent most of an
-        /// availability request on the hand-over. This runs in every availability query and
-        /// inside every booking transaction.
+        /// query returning one row. This runs inside every booking transaction.
         pub(crate) async fn occupancy(
             conn: &mut $connection,
             business: BusinessId,
             resources: &[ResourceId],
             window: Interval,
         ) -> Result<Occupancy, StoreError> {
-            let row = sqlx::query(&format!(
-                "SELECT {} AS occupancy FROM ( \
-                 SELECT 'booking' AS source, id, resource_id, busy_start_us, busy_end_us, status, \
-                 CAST(NULL AS TEXT) AS lock_digest, CAST(NULL AS BIGINT) AS expires_at_us, \
-                 CAST(NULL AS BIGINT) AS agenda_id, CAST(NULL AS BIGINT) AS service_id, \
-                 CAST(NULL AS BIGINT) AS slot_start_us, CAST(NULL AS BIGINT) AS slot_end_us, \
-                 CAST(NULL AS BIGINT) AS created_at_us \
-                 FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
-                 AND status IN {OCCUPYING} AND resource_id {IN_IDS_2} \
-                 AND busy_end_us > $3 AND busy_start_us < $4 \
-                 UNION ALL \
-                 SELECT 'hold', id, resource_id, busy_start_us, busy_end_us, 'approved', \
-                 lock_digest, expires_at_us, agenda_id, service_id, slot_start_us, slot_end_us, \
-                 created_at_us \
-                 FROM holds WHERE business_id = $1 AND kind = 'slot' \
-                 AND resource_id {IN_IDS_2} \
-                 AND busy_end_us > $3 AND busy_start_us < $4) o",
-                $json_rows
-            ))
-            .bind(business.get())
-            .bind(id_list(resources.iter().map(|r| r.get())))
-            .bind(micros(window.start()))
-            .bind(micros(window.end()))
-            .fetch_one(&mut *conn)
-            .await
-            .map_err(unavailable)?;
-            let text: Option<String> = row.try_get("occupancy").map_err(unavailable)?;
-            booking_store_sql::json::read_occupancy(business, text.as_deref().unwrap_or("[]"))
+            let sql = aggregated(OCCUPANCY_ROWS);
+            Ok(aggregate_query(conn, &sql, business, resources, window, None).await?.occupancy)
+        }
+
+        /// Occupancy, exceptions and (with `external`) external busy times in one query.
+        pub(crate) async fn busy(
+            conn: &mut $connection,
+            business: BusinessId,
+            resources: &[ResourceId],
+            window: Interval,
+            external: bool,
+        ) -> Result<Busy, StoreError> {
+            let sql = aggregated(&format!("{OCCUPANCY_ROWS}{STATIC_ROWS}"));
+            let found = aggregate_query(conn, &sql, business, resources, window, Some(external)).await?;
+            Ok(Busy { occupancy: found.occupancy, exceptions: found.exceptions, external: found.external })
         }
 
         pub(crate) async fn session_loads(
@@ -1347,6 +1383,17 @@ macro_rules! sql_booking_store {
                 // trips per availability query).
                 let mut conn = self.pool.acquire().await.map_err(unavailable)?;
                 occupancy(&mut conn, business, resources, window).await
+            }
+
+            async fn busy(
+                &self,
+                business: BusinessId,
+                resources: &[ResourceId],
+                window: Interval,
+                external: bool,
+            ) -> Result<Busy, StoreError> {
+                let mut conn = self.pool.acquire().await.map_err(unavailable)?;
+                busy(&mut conn, business, resources, window, external).await
             }
 
             async fn session_loads(

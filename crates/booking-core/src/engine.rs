@@ -671,11 +671,18 @@ impl Engine {
         caller: Option<&LockDigest>,
     ) -> Result<Availability, OfferError> {
         let window = query.window();
-        let statics = self.static_busy(ctx, window).await?;
         let ids: Vec<ResourceId> = ctx.resources.iter().map(|r| r.id).collect();
-        let occupancy =
-            self.ports.store.occupancy(ctx.business.id, &ids, ctx.reach(window)).await?;
-        Ok(ctx.availability(&statics, &occupancy, now, caller, query))
+        let external = ctx.business.settings.calendar.remove_busy_slots;
+        let busy =
+            self.ports.store.busy(ctx.business.id, &ids, ctx.reach(window), external).await?;
+        let mut per_resource = vec![Vec::new(); ids.len()];
+        for (resource, interval) in busy.exceptions.iter().chain(&busy.external) {
+            if let Some(i) = ctx.index_of(*resource) {
+                per_resource[i].push(interval.seconds());
+            }
+        }
+        let statics = StaticBusy { per_resource };
+        Ok(ctx.availability(&statics, &busy.occupancy, now, caller, query))
     }
 
     /// §A2: the first free slot at or after `from`, searched week by week up to the maximum advance.

@@ -81,6 +81,17 @@ pub struct Occupancy {
     pub holds: Vec<Hold>,
 }
 
+/// Everything that blocks time on some resources around a window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Busy {
+    /// Occupying appointments and slot holds.
+    pub occupancy: Occupancy,
+    /// Exceptions (time off, holidays), by resource.
+    pub exceptions: Vec<(ResourceId, Interval)>,
+    /// External calendar busy times, by resource (only when asked for).
+    pub external: Vec<(ResourceId, Interval)>,
+}
+
 /// A session with what occupies it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SessionLoad {
@@ -348,6 +359,15 @@ pub trait BookingStore: Send + Sync {
         resources: &[ResourceId],
         window: Interval,
     ) -> Result<Occupancy, StoreError>;
+    /// [`Busy`] on some resources around a window: occupancy, exceptions and, with `external`,
+    /// external busy times — in one read where the store can (each availability query makes it).
+    async fn busy(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+        external: bool,
+    ) -> Result<Busy, StoreError>;
     /// Sessions with their seat counts.
     async fn session_loads(
         &self,

@@ -23,9 +23,9 @@ use booking_core::ids::{
 use booking_core::outbox::{BookingRef, Job, JobState, Outbox};
 use booking_core::schedule::Exception;
 use booking_core::store::{
-    AccessStore, AuditEntry, AuditLog, BookingStore, BusyBooking, CatalogStore, CustomerStore,
-    Decide, IdempotencyStore, IdempotentAnswer, Occupancy, SessionLoad, StoreError, TxError,
-    TxOutcome, TxScope, TxView, Write,
+    AccessStore, AuditEntry, AuditLog, BookingStore, Busy, BusyBooking, CatalogStore,
+    CustomerStore, Decide, IdempotencyStore, IdempotentAnswer, Occupancy, SessionLoad, StoreError,
+    TxError, TxOutcome, TxScope, TxView, Write,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 
@@ -550,6 +550,34 @@ impl BookingStore for InMemoryStore {
         window: Interval,
     ) -> Result<Occupancy, StoreError> {
         Ok(self.state().occupancy(business, resources, window))
+    }
+
+    async fn busy(
+        &self,
+        business: BusinessId,
+        resources: &[ResourceId],
+        window: Interval,
+        external: bool,
+    ) -> Result<Busy, StoreError> {
+        let s = self.state();
+        let exceptions = s
+            .exceptions
+            .values()
+            .filter(|(b, r, e)| {
+                *b == business && resources.contains(r) && e.interval.overlaps(&window)
+            })
+            .map(|(_, r, e)| (*r, e.interval))
+            .collect();
+        let external = if external {
+            s.external
+                .iter()
+                .filter(|(b, r, i)| *b == business && resources.contains(r) && i.overlaps(&window))
+                .map(|(_, r, i)| (*r, *i))
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Busy { occupancy: s.occupancy(business, resources, window), exceptions, external })
     }
 
     async fn session_loads(

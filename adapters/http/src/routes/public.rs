@@ -107,8 +107,7 @@ pub(crate) async fn availability(
     let window = window.interval(&zone)?;
     let lock = lock_code(query.lock_code.as_deref())?;
     let limits = limits(&caller, business, query.bypass_delays.unwrap_or(false));
-    let found =
-        state.engine().availability_for(&ctx, window, lock.as_ref(), actor, limits).await?;
+    let found = state.engine().availability_for(&ctx, window, lock.as_ref(), actor, limits).await?;
     Ok(Json(AvailabilityOut { zone: zone.name().to_owned(), slots: slots_out(&found, &zone) }))
 }
 
