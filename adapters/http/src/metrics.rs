@@ -20,11 +20,14 @@ use crate::AppState;
 const BUCKETS: [f64; 12] =
     [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0];
 
+/// (method, status) → requests of one route.
+type Counts = BTreeMap<(String, u16), u64>;
+
 /// The server's counters.
 #[derive(Default)]
 pub struct Metrics {
     /// Route → (method, status) → count: a known route is counted without allocating.
-    requests: Mutex<BTreeMap<String, BTreeMap<(String, u16), u64>>>,
+    requests: Mutex<BTreeMap<String, Counts>>,
     buckets: [AtomicU64; BUCKETS.len()],
     count: AtomicU64,
     sum_micros: AtomicU64,
