@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the project needs to build, lint and test, idempotently. Safe to run every time.
 set -euo pipefail
+cd "$(dirname "$0")/.."
 
 DENY_VERSION=0.20.2
 
@@ -26,12 +27,12 @@ fi
 # Python tools the tests use: `icalendar` (a real RFC 5545 parser that checks our feeds) and
 # `schemathesis` (fuzzes the API against its OpenAPI document), in a virtualenv outside the clone.
 VENV="${BOOKING_VENV:-/var/tmp/booking-venv}"
-PY_PACKAGES=(icalendar==6.3.1 schemathesis==4.1.4)
 if [ ! -x "$VENV/bin/python" ]; then
   echo "setup: creating the Python virtualenv $VENV"
   python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import icalendar, schemathesis' >/dev/null 2>&1; then
-  echo "setup: installing ${PY_PACKAGES[*]}"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "${PY_PACKAGES[@]}"
+if ! cmp -s scripts/requirements.txt "$VENV/.installed-requirements"; then
+  echo "setup: installing scripts/requirements.txt into $VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
+  cp scripts/requirements.txt "$VENV/.installed-requirements"
 fi

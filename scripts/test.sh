@@ -4,6 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# What the tests need (Python's icalendar and schemathesis in a virtualenv, a running local
+# PostgreSQL when installed), idempotently: quick once done.
+bash scripts/setup.sh
+
 # PostgreSQL tests use this server (each test creates and drops its own database). Without a
 # reachable server they are skipped with a notice, unless CI=true, where they fail.
 export BOOKING_TEST_POSTGRES_URL="${BOOKING_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
@@ -27,6 +31,15 @@ cargo test --workspace --doc --locked 2>&1 | tee -a "$log"
 
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')
 failed=$(grep -Eo '[0-9]+ failed' "$log" | awk '{s += $1} END {print s + 0}')
+
+# The API against its own OpenAPI document (schemathesis; bounded).
+echo
+echo "== schemathesis"
+if bash scripts/schemathesis.sh; then
+  passed=$((passed + 1))
+else
+  failed=$((failed + 1))
+fi
 echo
 echo "tests: $passed passed, $failed failed"
-[ "$passed" -gt 0 ]
+[ "$passed" -gt 0 ] && [ "$failed" -eq 0 ]

@@ -31,25 +31,27 @@ pub const HEADER: &str = "idempotency-key";
 /// How long a reservation may stay unsettled before its retry is told the outcome is unknown.
 const STALE: SignedDuration = SignedDuration::from_secs(120);
 
-/// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters.
+/// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters. A malformed key
+/// is reported by [`once`], after the caller's credentials were checked (a missing key is a
+/// 401 before a bad header is a 422).
 #[derive(Clone, Debug)]
-pub struct IdempotencyKey(pub Option<String>);
+pub struct IdempotencyKey(Result<Option<String>, Problem>);
 
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
-    type Rejection = Problem;
+    type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Problem> {
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let Some(value) = parts.headers.get(HEADER) else {
-            return Ok(Self(None));
+            return Ok(Self(Ok(None)));
         };
         let text = value.to_str().unwrap_or_default();
         if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(Problem::coded(
+            return Ok(Self(Err(Problem::coded(
                 "invalid_idempotency_key",
                 "`Idempotency-Key` is 1 to 255 visible ASCII characters",
-            ));
+            ))));
         }
-        Ok(Self(Some(text.to_owned())))
+        Ok(Self(Ok(Some(text.to_owned()))))
     }
 }
 
@@ -113,7 +115,11 @@ where
     F: FnOnce() -> Fut + Send + 'static,
     Fut: Future<Output = Result<Answer, Problem>> + Send + 'static,
 {
-    let Some(key) = key.0 else {
+    let key = match key.0 {
+        Ok(key) => key,
+        Err(problem) => return problem.into_response(),
+    };
+    let Some(key) = key else {
         return match run().await {
             Ok(answer) => answer.into_response(),
             Err(problem) => problem.into_response(),

@@ -241,6 +241,10 @@ where
     F: FnOnce(AppState, BusinessId, BookingId, Actor) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Booking, Problem>> + Send + 'static,
 {
+    // Credentials first: a caller without a key is told so before anything about its request.
+    if let Err(problem) = caller.required() {
+        return axum::response::IntoResponse::into_response(problem);
+    }
     let business = BusinessId::new(id);
     let booking = BookingId::new(booking);
     let run_state = state.clone();
