@@ -352,3 +352,14 @@ pub fn read_aggregate(
     }
     Ok(out)
 }
+
+/// A list of strings as a JSON array.
+#[must_use]
+pub fn write_strings(items: &[String]) -> String {
+    Value::Array(items.iter().cloned().map(Value::String).collect()).to_string()
+}
+
+/// Reads [`write_strings`] back.
+pub fn read_strings(text: &str) -> Result<Vec<String>, StoreError> {
+    serde_json::from_str(text).map_err(|e| corrupt("string list", e))
+}

@@ -359,3 +359,31 @@ pub fn api_key(row: &impl Cells) -> Result<ApiKey, StoreError> {
         revoked_at: opt_instant(row, "revoked_at_us")?,
     })
 }
+
+/// A `webhooks` row.
+pub fn webhook(row: &impl Cells) -> Result<booking_core::webhooks::Endpoint, StoreError> {
+    Ok(booking_core::webhooks::Endpoint {
+        id: booking_core::ids::WebhookId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        url: row.text("url")?,
+        secret: booking_core::ports::Secret::new(row.text("secret")?),
+        events: json::read_strings(&row.text("events")?)?,
+        created_at: instant(row.int("created_at_us")?)?,
+    })
+}
+
+/// A `webhook_deliveries` row.
+pub fn delivery(row: &impl Cells) -> Result<booking_core::webhooks::Delivery, StoreError> {
+    let status = row.opt_int("status")?;
+    Ok(booking_core::webhooks::Delivery {
+        business: BusinessId::new(row.int("business_id")?),
+        endpoint: booking_core::ids::WebhookId::new(row.int("endpoint_id")?),
+        job: JobId::new(row.int("job_id")?),
+        booking: BookingId::new(row.int("booking_id")?),
+        event: row.text("event")?,
+        at: instant(row.int("at_us")?)?,
+        status: status.map(|s| u16::try_from(s).map_err(|e| corrupt("status", e))).transpose()?,
+        ok: row.flag("ok")?,
+        error: row.opt_text("error")?,
+    })
+}

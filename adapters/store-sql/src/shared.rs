@@ -29,19 +29,21 @@ macro_rules! sql_store_ports {
             use async_trait::async_trait;
             use booking_core::BookingStatus;
             use booking_core::access::{ApiKey, KeyDigest};
+            use booking_core::webhooks::{Delivery, Endpoint};
             use booking_core::anonymise::anonymise_customer;
             use booking_core::catalog::{
                 Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
             };
             use booking_core::ids::{
                 AccountId, AgendaId, ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, JobId,
+                WebhookId,
                 ResourceId, ServiceId, SessionId,
             };
-            use booking_core::outbox::{Job, Outbox};
+            use booking_core::outbox::{Effect, Job, Outbox};
             use booking_core::schedule::Exception;
             use booking_core::store::{
                 AccessStore, AuditEntry, AuditLog, CatalogStore, CustomerStore, IdempotencyStore,
-                IdempotentAnswer, StoreError,
+                IdempotentAnswer, StoreError, WebhookStore,
             };
             use booking_core::time::{Interval, SignedDuration, Timestamp};
             use booking_store_sql::{json, micros, read, seconds};
@@ -818,6 +820,101 @@ macro_rules! sql_store_ports {
         }
 
         #[async_trait]
+        impl WebhookStore for $store {
+            async fn create_webhook(&self, mut draft: Endpoint) -> Result<Endpoint, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query(
+                    "INSERT INTO webhooks (business_id, url, secret, events, created_at_us) \
+                     VALUES ($1, $2, $3, $4, $5) RETURNING id",
+                )
+                .bind(draft.business.get())
+                .bind(&draft.url)
+                .bind(draft.secret.expose())
+                .bind(json::write_strings(&draft.events))
+                .bind(micros(draft.created_at))
+                .fetch_one(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                draft.id = WebhookId::new(row.try_get("id").map_err(unavailable)?);
+                Ok(draft)
+            }
+
+            async fn webhooks(&self, business: BusinessId) -> Result<Vec<Endpoint>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM webhooks WHERE business_id = $1 ORDER BY id")
+                    .bind(business.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                all(&rows, read::webhook)
+            }
+
+            async fn delete_webhook(&self, business: BusinessId, id: WebhookId) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query("DELETE FROM webhooks WHERE business_id = $1 AND id = $2")
+                    .bind(business.get())
+                    .bind(id.get())
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn record_delivery(&self, d: Delivery) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "INSERT INTO webhook_deliveries (business_id, endpoint_id, job_id, booking_id, \
+                     event, at_us, status, ok, error) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                )
+                .bind(d.business.get())
+                .bind(d.endpoint.get())
+                .bind(d.job.get())
+                .bind(d.booking.get())
+                .bind(&d.event)
+                .bind(micros(d.at))
+                .bind(d.status.map(i64::from))
+                .bind(d.ok)
+                .bind(&d.error)
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn deliveries(
+                &self,
+                business: BusinessId,
+                endpoint: WebhookId,
+                limit: usize,
+            ) -> Result<Vec<Delivery>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM webhook_deliveries WHERE business_id = $1 AND endpoint_id = $2 \
+                     ORDER BY id DESC LIMIT $3",
+                )
+                .bind(business.get())
+                .bind(endpoint.get())
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::delivery)
+            }
+
+            async fn delivered(&self, job: JobId, endpoint: WebhookId) -> Result<bool, StoreError> {
+                let row = sqlx::query(
+                    "SELECT COUNT(*) AS n FROM webhook_deliveries \
+                     WHERE job_id = $1 AND endpoint_id = $2 AND ok",
+                )
+                .bind(job.get())
+                .bind(endpoint.get())
+                .fetch_one(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                let n: i64 = row.try_get("n").map_err(unavailable)?;
+                Ok(n > 0)
+            }
+        }
+
+        #[async_trait]
         impl AccessStore for $store {
             async fn create_api_key(&self, mut draft: ApiKey) -> Result<ApiKey, StoreError> {
                 let mut w = self.write_conn().await?;
@@ -886,14 +983,15 @@ macro_rules! sql_store_ports {
                 now: Timestamp,
                 lease: SignedDuration,
                 limit: usize,
+                effect: Effect,
             ) -> Result<Vec<Job>, StoreError> {
                 let until = now.saturating_add(lease).unwrap_or(Timestamp::MAX);
                 let mut w = self.write().await?;
                 let rows = sqlx::query(concat!(
                     "UPDATE outbox SET state = 'claimed', attempts = attempts + 1, lease_until_us = $2 \
                      WHERE id IN (SELECT id FROM outbox \
-                         WHERE (state = 'pending' AND run_at_us <= $1) \
-                            OR (state = 'claimed' AND lease_until_us <= $1) \
+                         WHERE effect = $4 AND ((state = 'pending' AND run_at_us <= $1) \
+                            OR (state = 'claimed' AND lease_until_us <= $1)) \
                          ORDER BY run_at_us, id LIMIT $3",
                     $lock_skip,
                     ") RETURNING *",
@@ -901,6 +999,7 @@ macro_rules! sql_store_ports {
                 .bind(micros(now))
                 .bind(micros(until))
                 .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .bind(effect.code())
                 .fetch_all(&mut *w)
                 .await
                 .map_err(unavailable)?;

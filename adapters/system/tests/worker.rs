@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use booking_core::outbox::{BookingEvent, Job, JobError, JobHandler, JobState, Outbox};
+use booking_core::outbox::{BookingEvent, Effect, Job, JobError, JobHandler, JobState, Outbox};
 use booking_core::{Actor, Details, Limits, Offer};
 use booking_system::worker::{WorkerConfig, run};
 use booking_testkit::Harness;
@@ -14,6 +14,10 @@ struct Record(Mutex<Vec<(BookingEvent, String)>>);
 
 #[async_trait]
 impl JobHandler for Record {
+    fn effect(&self) -> Effect {
+        Effect::Notify
+    }
+
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         self.0.lock().unwrap().push((job.event, job.delivery_key()));
         Ok(())
@@ -45,5 +49,8 @@ async fn runs_booking_jobs_then_stops() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].0, BookingEvent::Created);
     let jobs = h.store.jobs(h.business).await.unwrap();
-    assert_eq!((jobs[0].booking, jobs[0].state), (booking.id, JobState::Done));
+    let notify = jobs.iter().find(|j| j.effect == Effect::Notify).unwrap();
+    assert_eq!((notify.booking, notify.state), (booking.id, JobState::Done));
+    let webhook = jobs.iter().find(|j| j.effect == Effect::Webhook).unwrap();
+    assert_eq!(webhook.state, JobState::Pending, "another effect's worker runs it");
 }

@@ -95,3 +95,7 @@ id!(
     /// An API key of a business.
     ApiKeyId
 );
+id!(
+    /// A webhook endpoint of a business.
+    WebhookId
+);

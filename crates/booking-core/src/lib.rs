@@ -21,6 +21,7 @@
 //! | §B3 outbox | [`outbox`] |
 //! | §C4 roles, API keys | [`access`] |
 //! | §C8 iCalendar import and feeds | [`ics`] |
+//! | §C9 signed webhooks | [`webhooks`] |
 //! | catalog set-up with tenant checks | [`setup`] |
 //! | §K defaults | [`settings`] |
 //!
@@ -80,6 +81,7 @@ pub mod slots;
 pub mod store;
 pub mod template;
 pub mod time;
+pub mod webhooks;
 
 pub use booking::{Actor, Booking, BookingStatus, Role};
 pub use engine::{Details, Engine, ErrorCode, Limits, Offer, Ports};

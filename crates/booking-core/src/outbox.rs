@@ -28,17 +28,20 @@ use crate::store::{StoreError, Write};
 pub enum Effect {
     /// Tell the people concerned (§E): the customer and, per settings, the staff.
     Notify,
+    /// Call the business's webhook endpoints (§C9).
+    Webhook,
 }
 
 impl Effect {
     /// Every effect.
-    pub const ALL: [Self; 1] = [Self::Notify];
+    pub const ALL: [Self; 2] = [Self::Notify, Self::Webhook];
 
     /// The stable code stored and shown (`notify`).
     #[must_use]
     pub const fn code(self) -> &'static str {
         match self {
             Self::Notify => "notify",
+            Self::Webhook => "webhook",
         }
     }
 
@@ -181,14 +184,16 @@ impl Job {
 /// never return the same job.
 #[async_trait]
 pub trait Outbox: Send + Sync {
-    /// Claims up to `limit` due jobs, oldest `run_at` first: pending ones with `run_at <= now`,
-    /// and claimed ones whose lease ended at or before `now` (their worker died). Each claimed
-    /// job's `attempts` grows by one and its lease runs until `now + lease`.
+    /// Claims up to `limit` due jobs of `effect` (a worker runs the effects it can), oldest
+    /// `run_at` first: pending ones with `run_at <= now`, and claimed ones whose lease ended at
+    /// or before `now` (their worker died). Each claimed job's `attempts` grows by one and its
+    /// lease runs until `now + lease`.
     async fn claim(
         &self,
         now: Timestamp,
         lease: SignedDuration,
         limit: usize,
+        effect: Effect,
     ) -> Result<Vec<Job>, StoreError>;
     /// Marks attempt `attempt` of a job done. `false` (and no change) unless the job is claimed
     /// with that attempt number: completing twice, or after the lease was taken over, is a no-op.
@@ -309,9 +314,11 @@ pub enum JobError {
     Permanent(String),
 }
 
-/// Runs jobs of some effects.
+/// Runs the jobs of one effect.
 #[async_trait]
 pub trait JobHandler: Send + Sync {
+    /// The effect whose jobs it runs.
+    fn effect(&self) -> Effect;
     /// Runs one job. MUST be idempotent per [`Job::delivery_key`]: a job may run again after a
     /// crash between delivery and completion.
     async fn handle(&self, job: &Job) -> Result<(), JobError>;
@@ -359,7 +366,7 @@ pub async fn drain(
 ) -> Result<Drained, StoreError> {
     let mut report = Drained::default();
     loop {
-        let jobs = outbox.claim(clock.now(), policy.lease, batch.max(1)).await?;
+        let jobs = outbox.claim(clock.now(), policy.lease, batch.max(1), handler.effect()).await?;
         if jobs.is_empty() {
             return Ok(report);
         }

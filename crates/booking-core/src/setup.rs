@@ -11,11 +11,14 @@ use crate::access::{ApiKey, DrawnKey, KeyDigest, Principal};
 use crate::booking::Role;
 use crate::catalog::{Agenda, Customer, Event, Resource, ResourceKind, Service, Session};
 use crate::engine::{Engine, ErrorCode};
-use crate::ids::{ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, ResourceId, ServiceId};
+use crate::ids::{
+    ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, ResourceId, ServiceId, WebhookId,
+};
 use crate::ports::Secret;
 use crate::schedule::Exception;
 use crate::slots::SlotRules;
 use crate::store::StoreError;
+use crate::webhooks::{self, Endpoint};
 
 /// Why a set-up change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -88,6 +91,9 @@ fn check_slug(slug: &str) -> Result<(), SetupError> {
         && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok { Ok(()) } else { Err(invalid("a slug is 1 to 100 of a-z, 0-9 and -")) }
 }
+
+/// The most webhook endpoints one business may register.
+const MAX_WEBHOOKS: usize = 20;
 
 /// The longest hold lifetime an agenda may set.
 const MAX_HOLD_TTL: SignedDuration = SignedDuration::from_hours(24);
@@ -356,6 +362,38 @@ impl Engine {
     ) -> Result<(), SetupError> {
         let now = self.ports().clock.now();
         if self.ports().store.revoke_api_key(business, id, now).await? {
+            Ok(())
+        } else {
+            Err(SetupError::NotFound)
+        }
+    }
+
+    /// §C9 Registers a webhook endpoint of `business`; its secret is in the answer.
+    pub async fn register_webhook(
+        &self,
+        business: BusinessId,
+        url: &str,
+        events: Vec<String>,
+    ) -> Result<Endpoint, SetupError> {
+        let store = &self.ports().store;
+        store.business(business).await?.ok_or(SetupError::NotFound)?;
+        if store.webhooks(business).await?.len() >= MAX_WEBHOOKS {
+            return Err(invalid(format!("a business has at most {MAX_WEBHOOKS} webhooks")));
+        }
+        let now = self.ports().clock.now();
+        let draft =
+            webhooks::new_endpoint(business, url, events, self.ports().tokens.as_ref(), now)
+                .map_err(|e| invalid(e.to_string()))?;
+        Ok(store.create_webhook(draft).await?)
+    }
+
+    /// Removes a webhook endpoint of `business`.
+    pub async fn remove_webhook(
+        &self,
+        business: BusinessId,
+        id: WebhookId,
+    ) -> Result<(), SetupError> {
+        if self.ports().store.delete_webhook(business, id).await? {
             Ok(())
         } else {
             Err(SetupError::NotFound)

@@ -20,11 +20,12 @@ use crate::catalog::{
 use crate::holds::{Hold, LockDigest, NewHold};
 use crate::ids::{
     AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
-    ResourceId, ServiceId, SessionId,
+    JobId, ResourceId, ServiceId, SessionId, WebhookId,
 };
 use crate::outbox::{NewJob, Outbox};
 use crate::schedule::Exception;
 use crate::time::Interval;
+use crate::webhooks::{Delivery, Endpoint};
 
 /// A storage failure that is not a business rule.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -526,9 +527,39 @@ pub trait AccessStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// §C9 Webhook endpoints and their delivery log.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Stores an endpoint (its id is assigned).
+    async fn create_webhook(&self, draft: Endpoint) -> Result<Endpoint, StoreError>;
+    /// The business's endpoints, by id.
+    async fn webhooks(&self, business: BusinessId) -> Result<Vec<Endpoint>, StoreError>;
+    /// Removes an endpoint of the business (its log stays); whether it existed.
+    async fn delete_webhook(&self, business: BusinessId, id: WebhookId)
+    -> Result<bool, StoreError>;
+    /// Appends an attempt to the log.
+    async fn record_delivery(&self, delivery: Delivery) -> Result<(), StoreError>;
+    /// The log of one endpoint of the business, newest first, at most `limit` lines.
+    async fn deliveries(
+        &self,
+        business: BusinessId,
+        endpoint: WebhookId,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError>;
+    /// Whether the endpoint already took this job (a retry skips it).
+    async fn delivered(&self, job: JobId, endpoint: WebhookId) -> Result<bool, StoreError>;
+}
+
 /// Everything a storage adapter provides.
 pub trait Store:
-    CatalogStore + BookingStore + CustomerStore + AuditLog + Outbox + IdempotencyStore + AccessStore
+    CatalogStore
+    + BookingStore
+    + CustomerStore
+    + AuditLog
+    + Outbox
+    + IdempotencyStore
+    + AccessStore
+    + WebhookStore
 {
 }
 
@@ -539,7 +570,8 @@ impl<
         + AuditLog
         + Outbox
         + IdempotencyStore
-        + AccessStore,
+        + AccessStore
+        + WebhookStore,
 > Store for T
 {
 }

@@ -73,6 +73,7 @@ macro_rules! store_contract_tests {
             api_keys_authenticate_until_revoked,
             set_up_refuses_another_business_references,
             bookings_in_a_window,
+            webhooks_are_scoped_and_logged,
         );
     };
     (@cases #[$attr:meta] $make:expr; $($case:ident),* $(,)?) => {
@@ -834,7 +835,12 @@ pub async fn the_store_itself_refuses_overbooked_sessions(store: Arc<dyn Store>)
 }
 
 fn events_of(jobs: &[Job]) -> Vec<(BookingEvent, booking_core::ids::BookingId)> {
-    jobs.iter().map(|j| (j.event, j.booking)).collect()
+    jobs.iter().filter(|j| j.effect == Effect::Notify).map(|j| (j.event, j.booking)).collect()
+}
+
+/// The business's jobs of one effect.
+async fn jobs_of(h: &Harness, effect: Effect) -> Vec<Job> {
+    h.store.jobs(h.business).await.unwrap().into_iter().filter(|j| j.effect == effect).collect()
 }
 
 /// Every booking change writes its jobs with it; a refused change writes none.
@@ -844,6 +850,8 @@ pub async fn booking_changes_write_their_jobs_in_the_transaction(store: Arc<dyn 
     assert!(book(&h, "2027-01-04T10:00:00Z").await.is_err());
     let jobs = h.store.jobs(h.business).await.unwrap();
     assert_eq!(events_of(&jobs), vec![(BookingEvent::Created, booking.id)]);
+    let effects: Vec<Effect> = jobs.iter().map(|j| j.effect).collect();
+    assert_eq!(effects, Effect::ALL, "one job per effect");
     let job = &jobs[0];
     assert_eq!((job.effect, job.state, job.attempts), (Effect::Notify, JobState::Pending, 0));
     assert_eq!((job.run_at, job.lease_until, job.last_error.as_deref()), (at(NOW), None, None));
@@ -880,7 +888,7 @@ async fn book_jobs(h: &Harness, count: usize) -> Vec<JobId> {
         book(h, &start.to_string()).await.unwrap();
         start = start.checked_add(SignedDuration::from_mins(30)).unwrap();
     }
-    h.store.jobs(h.business).await.unwrap().iter().map(|j| j.id).collect()
+    jobs_of(h, Effect::Notify).await.iter().map(|j| j.id).collect()
 }
 
 /// Eight workers claiming at once never get the same job.
@@ -889,12 +897,19 @@ pub async fn outbox_claims_are_exclusive(store: Arc<dyn Store>) {
     let ids = book_jobs(&h, 12).await;
     assert_eq!(ids.len(), 12);
     let lease = SignedDuration::from_mins(1);
-    let claims = join_all((0..8).map(|_| h.store.claim(at(NOW), lease, 2))).await;
+    let claims = join_all((0..8).map(|_| h.store.claim(at(NOW), lease, 2, Effect::Notify))).await;
     let claimed: Vec<JobId> = claims.into_iter().flat_map(Result::unwrap).map(|j| j.id).collect();
     let unique: BTreeSet<JobId> = claimed.iter().copied().collect();
     assert_eq!(unique.len(), claimed.len(), "a job was claimed twice: {claimed:?}");
     assert_eq!(claimed.len(), 12);
-    assert!(h.store.claim(at(NOW), lease, 10).await.unwrap().is_empty(), "all leased");
+    assert!(
+        h.store.claim(at(NOW), lease, 10, Effect::Notify).await.unwrap().is_empty(),
+        "all leased"
+    );
+    // Another effect's worker gets that effect's jobs only.
+    let webhooks = h.store.claim(at(NOW), lease, 100, Effect::Webhook).await.unwrap();
+    assert_eq!(webhooks.len(), 12);
+    assert!(webhooks.iter().all(|j| j.effect == Effect::Webhook && !unique.contains(&j.id)));
 }
 
 /// A job whose worker died is claimed again once its lease ends, and the dead worker's late
@@ -903,20 +918,33 @@ pub async fn outbox_reclaims_a_job_whose_lease_lapsed(store: Arc<dyn Store>) {
     let h = Harness::demo_in(store, NOW).await;
     book_jobs(&h, 1).await;
     let lease = SignedDuration::from_mins(1);
-    let first = h.store.claim(at(NOW), lease, 10).await.unwrap();
+    let first = h.store.claim(at(NOW), lease, 10, Effect::Notify).await.unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!((first[0].attempts, first[0].state), (1, JobState::Claimed));
     assert_eq!(first[0].lease_until, Some(at("2027-01-01T08:01:00Z")));
-    assert!(h.store.claim(at("2027-01-01T08:00:59Z"), lease, 10).await.unwrap().is_empty());
-    let second = h.store.claim(at("2027-01-01T08:01:00Z"), lease, 10).await.unwrap();
+    assert!(
+        h.store
+            .claim(at("2027-01-01T08:00:59Z"), lease, 10, Effect::Notify)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let second =
+        h.store.claim(at("2027-01-01T08:01:00Z"), lease, 10, Effect::Notify).await.unwrap();
     assert_eq!(second.iter().map(|j| (j.id, j.attempts)).collect::<Vec<_>>(), [(first[0].id, 2)]);
     assert!(!h.store.complete(first[0].id, 1).await.unwrap(), "the dead worker lost its lease");
     assert!(!h.store.fail(first[0].id, 1, "late", None).await.unwrap());
     assert!(h.store.complete(first[0].id, 2).await.unwrap());
     assert!(!h.store.complete(first[0].id, 2).await.unwrap(), "completion is idempotent");
-    let jobs = h.store.jobs(h.business).await.unwrap();
+    let jobs = jobs_of(&h, Effect::Notify).await;
     assert_eq!((jobs[0].state, jobs[0].attempts, jobs[0].lease_until), (JobState::Done, 2, None));
-    assert!(h.store.claim(at("2027-01-02T00:00:00Z"), lease, 10).await.unwrap().is_empty());
+    assert!(
+        h.store
+            .claim(at("2027-01-02T00:00:00Z"), lease, 10, Effect::Notify)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Fails its first `failures` runs of each job with a temporary error, then delivers once.
@@ -934,6 +962,10 @@ impl Flaky {
 
 #[async_trait]
 impl JobHandler for Flaky {
+    fn effect(&self) -> Effect {
+        Effect::Notify
+    }
+
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         let mut runs = self.runs.lock().unwrap();
         runs.push((job.id, job.attempts));
@@ -961,7 +993,7 @@ pub async fn outbox_retries_with_backoff_and_delivers_once(store: Arc<dyn Store>
     assert_eq!(run().await.unwrap().claimed(), 0);
     h.clock.advance(SignedDuration::from_secs(1));
     assert_eq!(run().await.unwrap().retried, 1);
-    let job = h.store.jobs(h.business).await.unwrap().remove(0);
+    let job = jobs_of(&h, Effect::Notify).await.remove(0);
     assert_eq!(job.run_at, at("2027-01-01T08:01:30Z"), "60 s after the second failure");
     assert_eq!(job.last_error.as_deref(), Some("temporary failure: smtp timeout #2"));
     h.clock.advance(SignedDuration::from_secs(60));
@@ -974,13 +1006,17 @@ pub async fn outbox_retries_with_backoff_and_delivers_once(store: Arc<dyn Store>
         [1, 2, 3],
         "attempts are counted"
     );
-    assert_eq!(h.store.jobs(h.business).await.unwrap()[0].state, JobState::Done);
+    assert_eq!(jobs_of(&h, Effect::Notify).await[0].state, JobState::Done);
 }
 
 struct Refused;
 
 #[async_trait]
 impl JobHandler for Refused {
+    fn effect(&self) -> Effect {
+        Effect::Notify
+    }
+
     async fn handle(&self, _: &Job) -> Result<(), JobError> {
         Err(JobError::Permanent("mailbox does not exist".into()))
     }
@@ -1005,7 +1041,7 @@ pub async fn outbox_parks_and_operators_retry(store: Arc<dyn Store>) {
     assert!(!h.store.retry_parked(other, ids[1], at(NOW)).await.unwrap(), "scoped by business");
     let report = drain(h.store.as_ref(), h.clock.as_ref(), &always, &policy, 1).await.unwrap();
     assert_eq!(report.parked, 1, "the attempt count goes on, so it parks again: {report}");
-    let jobs = h.store.jobs(h.business).await.unwrap();
+    let jobs = jobs_of(&h, Effect::Notify).await;
     assert!(jobs.iter().all(|j| j.state == JobState::Parked));
 }
 
@@ -1290,4 +1326,56 @@ async fn anonymised_customer_values(store: Arc<dyn Store>) -> Vec<String> {
         assert!(!history.is_empty(), "the history itself is kept");
     }
     values
+}
+
+/// §C9 Endpoints belong to one business; every attempt is logged; `delivered` is per job and
+/// endpoint and only counts successes.
+pub async fn webhooks_are_scoped_and_logged(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let other = fixtures::demo_business(h.store.as_ref(), 1).await.business;
+    let hook =
+        h.engine.register_webhook(h.business, "https://example.org/hook", vec![]).await.unwrap();
+    let picky = h
+        .engine
+        .register_webhook(h.business, "https://example.org/cancel", vec!["booking.canceled".into()])
+        .await
+        .unwrap();
+    assert!(hook.secret.expose().starts_with("whsec_"));
+    assert_ne!(hook.secret, picky.secret);
+    let err =
+        h.engine.register_webhook(h.business, "http://example.org/x", vec![]).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_value");
+    assert_eq!(h.store.webhooks(h.business).await.unwrap(), vec![hook.clone(), picky.clone()]);
+    assert!(h.store.webhooks(other).await.unwrap().is_empty());
+    assert_eq!(h.engine.remove_webhook(other, hook.id).await.unwrap_err().code(), "not_found");
+    let booking = book(&h, "2027-01-04T09:00:00Z").await.unwrap();
+    let job = jobs_of(&h, Effect::Webhook).await.remove(0);
+    let attempt = |ok: bool, status: Option<u16>| booking_core::webhooks::Delivery {
+        business: h.business,
+        endpoint: hook.id,
+        job: job.id,
+        booking: booking.id,
+        event: "booking.created".into(),
+        at: at(NOW),
+        status,
+        ok,
+        error: (!ok).then(|| "HTTP 500".to_owned()),
+    };
+    h.store.record_delivery(attempt(false, Some(500))).await.unwrap();
+    assert!(!h.store.delivered(job.id, hook.id).await.unwrap(), "a failure is not a delivery");
+    h.store.record_delivery(attempt(true, Some(204))).await.unwrap();
+    assert!(h.store.delivered(job.id, hook.id).await.unwrap());
+    assert!(!h.store.delivered(job.id, picky.id).await.unwrap(), "per endpoint");
+    let log = h.store.deliveries(h.business, hook.id, 10).await.unwrap();
+    assert_eq!(log.iter().map(|d| d.ok).collect::<Vec<_>>(), [true, false], "newest first");
+    assert_eq!(log[1].error.as_deref(), Some("HTTP 500"));
+    assert_eq!(h.store.deliveries(h.business, hook.id, 1).await.unwrap().len(), 1);
+    assert!(h.store.deliveries(other, hook.id, 10).await.unwrap().is_empty());
+    h.engine.remove_webhook(h.business, hook.id).await.unwrap();
+    assert_eq!(h.store.webhooks(h.business).await.unwrap(), vec![picky]);
+    assert_eq!(
+        h.store.deliveries(h.business, hook.id, 10).await.unwrap().len(),
+        2,
+        "the log stays"
+    );
 }

@@ -18,16 +18,17 @@ use booking_core::catalog::{
 use booking_core::holds::{Hold, HoldTarget, LockDigest};
 use booking_core::ids::{
     AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
-    JobId, ResourceId, ServiceId, SessionId,
+    JobId, ResourceId, ServiceId, SessionId, WebhookId,
 };
-use booking_core::outbox::{BookingRef, Job, JobState, Outbox};
+use booking_core::outbox::{BookingRef, Effect, Job, JobState, Outbox};
 use booking_core::schedule::Exception;
 use booking_core::store::{
     AccessStore, AuditEntry, AuditLog, BookingStore, Busy, BusyBooking, CatalogStore,
     CustomerStore, Decide, IdempotencyStore, IdempotentAnswer, Occupancy, SessionLoad, StoreError,
-    TxError, TxOutcome, TxScope, TxView, Write,
+    TxError, TxOutcome, TxScope, TxView, WebhookStore, Write,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
+use booking_core::webhooks::{Delivery, Endpoint};
 
 #[derive(Clone, Debug, Default)]
 struct State {
@@ -49,6 +50,8 @@ struct State {
     jobs: BTreeMap<JobId, Job>,
     answers: BTreeMap<(BusinessId, String), IdempotentAnswer>,
     api_keys: BTreeMap<ApiKeyId, ApiKey>,
+    webhooks: BTreeMap<WebhookId, Endpoint>,
+    deliveries: Vec<Delivery>,
 }
 
 impl State {
@@ -779,11 +782,13 @@ impl Outbox for InMemoryStore {
         now: Timestamp,
         lease: SignedDuration,
         limit: usize,
+        effect: Effect,
     ) -> Result<Vec<Job>, StoreError> {
         let mut s = self.state();
         let mut due: Vec<&mut Job> = s
             .jobs
             .values_mut()
+            .filter(|j| j.effect == effect)
             .filter(|j| match j.state {
                 JobState::Pending => j.run_at <= now,
                 JobState::Claimed => j.lease_until.is_some_and(|l| l <= now),
@@ -933,5 +938,58 @@ impl AccessStore for InMemoryStore {
             }
             _ => Ok(false),
         }
+    }
+}
+
+#[async_trait]
+impl WebhookStore for InMemoryStore {
+    async fn create_webhook(&self, mut draft: Endpoint) -> Result<Endpoint, StoreError> {
+        let mut s = self.state();
+        draft.id = WebhookId::new(s.id());
+        s.webhooks.insert(draft.id, draft.clone());
+        Ok(draft)
+    }
+
+    async fn webhooks(&self, business: BusinessId) -> Result<Vec<Endpoint>, StoreError> {
+        Ok(self.state().webhooks.values().filter(|w| w.business == business).cloned().collect())
+    }
+
+    async fn delete_webhook(
+        &self,
+        business: BusinessId,
+        id: WebhookId,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let mine = s.webhooks.get(&id).is_some_and(|w| w.business == business);
+        if mine {
+            s.webhooks.remove(&id);
+        }
+        Ok(mine)
+    }
+
+    async fn record_delivery(&self, delivery: Delivery) -> Result<(), StoreError> {
+        self.state().deliveries.push(delivery);
+        Ok(())
+    }
+
+    async fn deliveries(
+        &self,
+        business: BusinessId,
+        endpoint: WebhookId,
+        limit: usize,
+    ) -> Result<Vec<Delivery>, StoreError> {
+        Ok(self
+            .state()
+            .deliveries
+            .iter()
+            .rev()
+            .filter(|d| d.business == business && d.endpoint == endpoint)
+            .take(limit)
+            .cloned()
+            .collect())
+    }
+
+    async fn delivered(&self, job: JobId, endpoint: WebhookId) -> Result<bool, StoreError> {
+        Ok(self.state().deliveries.iter().any(|d| d.job == job && d.endpoint == endpoint && d.ok))
     }
 }
