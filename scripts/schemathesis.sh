@@ -16,15 +16,16 @@ if [ ! -x "$VENV/bin/st" ]; then
   exit 0
 fi
 server="${CARGO_TARGET_DIR:-target}/debug/booking-server"
+case "$server" in /*) ;; *) server="$PWD/$server" ;; esac
 [ -x "$server" ] || cargo build --locked -q -p booking-server
 work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-(cd "$work" && BOOKING_LISTEN="127.0.0.1:$port" BOOKING_LOG=warn exec "$OLDPWD/$server" --demo >"$work/demo.out" 2>&1) &
+(cd "$work" && BOOKING_LISTEN="127.0.0.1:$port" BOOKING_LOG=warn exec "$server" --demo >"$work/demo.out" 2>&1) &
 pid=$!
 for _ in $(seq 100); do grep -q 'shown once' "$work/demo.out" 2>/dev/null && break; sleep 0.1; done
-key=$(grep -o 'bk_[0-9a-f_]*' "$work/demo.out" | head -n 1)
+key=$(grep -o 'bk_[0-9a-f_]*' "$work/demo.out" | head -n 1 || true)
 [ -n "$key" ] || { cat "$work/demo.out" >&2; echo "error: the demo server did not start" >&2; exit 1; }
 cd "$work"
 timeout 600 "$VENV/bin/st" run "http://127.0.0.1:$port/api/v1/openapi.json" \
