@@ -14,6 +14,7 @@ pub mod idempotency;
 pub mod metrics;
 pub mod problem;
 mod routes;
+pub mod sender;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

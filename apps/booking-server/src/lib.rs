@@ -1,7 +1,7 @@
 //! # booking-server
 //!
-//! One process serving the API (`booking-http`) and running the background work (expired holds
-//! and old idempotency answers are purged every minute), over SQLite (a file, the default) or
+//! One process serving the API (`booking-http`) and running the background work (the webhook
+//! worker; expired holds and old idempotency answers purged every minute), over SQLite (a file, the default) or
 //! PostgreSQL (a URL). [`Config`] comes from the environment and an optional TOML file
 //! (`docs/OPERATIONS.md`). [`demo::seed`] creates the demo business of `--demo`.
 
@@ -92,6 +92,8 @@ pub async fn start(
     let app = booking_http::app(state.clone(), limits);
     let (stop, mut stopped) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stopped.clone()));
+    let (stop_worker, worker_stopped) = watch::channel(false);
+    let webhooks = spawn_webhook_worker(config, &store, worker_stopped)?;
     let ready = state.clone();
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -104,9 +106,34 @@ pub async fn start(
         };
         axum::serve(listener, app).with_graceful_shutdown(signal).await?;
         housekeeping.abort();
+        // The worker finishes the job in hand, then stops (a job cut short is retried later).
+        let _ = stop_worker.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(15), webhooks).await;
         Ok(())
     });
     Ok(Running { addr, state, stop, task })
+}
+
+/// The §C9 webhook worker: runs `webhook` jobs until the server stops.
+fn spawn_webhook_worker(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<booking_system::worker::WorkerReport>> {
+    let clock: Arc<dyn booking_core::ports::Clock> = Arc::new(SystemClock);
+    let sender = booking_http::sender::WebhookSender::new(store.clone(), clock.clone())
+        .context("cannot build the webhook HTTP client")?;
+    let policy = booking_core::outbox::RetryPolicy {
+        first_delay: SignedDuration::from_secs(i64::try_from(config.webhook_first_retry_secs)?),
+        ..booking_core::outbox::RetryPolicy::default()
+    };
+    let worker = booking_system::worker::WorkerConfig {
+        policy,
+        poll: Duration::from_millis(config.webhook_poll_ms),
+        ..booking_system::worker::WorkerConfig::default()
+    };
+    let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();
+    Ok(tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(sender), worker, stop)))
 }
 
 /// Every minute: purge expired holds (they are already ignored when read) and idempotency

@@ -16,7 +16,108 @@ on_both_databases!(
     bad_input_gets_a_clear_4xx,
     two_instances_race_for_one_slot,
     calendars_in_and_out,
+    webhooks_are_signed_retried_and_logged,
 );
+
+/// What a local webhook receiver saw: headers and body of each call.
+type Seen = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;
+
+/// A receiver on 127.0.0.1 that fails its first call (500), then takes every call (204).
+async fn receiver() -> (String, Seen) {
+    let seen: Seen = std::sync::Arc::default();
+    let record = seen.clone();
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+            let record = record.clone();
+            async move {
+                let mut calls = record.lock().unwrap();
+                calls.push((headers, body.to_vec()));
+                if calls.len() == 1 {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (url, seen)
+}
+
+async fn wait_for(seen: &Seen, calls: usize) {
+    for _ in 0..200 {
+        if seen.lock().unwrap().len() >= calls {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the receiver got {} calls, expected {calls}", seen.lock().unwrap().len());
+}
+
+/// §C9: every booking event reaches the endpoint signed and timestamped; a failure is retried
+/// with the same delivery id; a taken delivery is never repeated; every attempt is logged.
+async fn webhooks_are_signed_retried_and_logged(s: Server) {
+    let t = s.tenant("Mairie").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let (url, seen) = receiver().await;
+    let hook = s.post(&t.path("/webhooks"), admin, json!({"url": url})).await;
+    assert_eq!(hook.status, 201, "{:?}", hook.body);
+    let secret = booking_core::ports::Secret::new(hook.body["secret"].as_str().unwrap().to_owned());
+    let listed = s.get(&t.path("/webhooks"), admin).await;
+    assert!(listed.body[0].get("secret").is_none(), "the secret is shown once");
+    let bad = s.post(&t.path("/webhooks"), admin, json!({"url": "http://example.org/x"})).await;
+    assert_eq!((bad.status, bad.code()), (422, "invalid_value"));
+
+    let booked = s.post(&t.path("/bookings"), None, json!({"agenda_id": c.agenda, "service_id": c.service, "start": paris(next_monday(), 9, 0), "contact": {"first_name": "Ana"}})).await;
+    assert_eq!(booked.status, 201);
+    wait_for(&seen, 2).await; // a 500, then the retry a second later
+    let calls = seen.lock().unwrap().clone();
+    let header = |i: usize, name: &str| calls[i].0[name].to_str().unwrap().to_owned();
+    assert_eq!(
+        header(0, "x-booking-delivery"),
+        header(1, "x-booking-delivery"),
+        "a retry is the same delivery"
+    );
+    assert_eq!(calls[0].1, calls[1].1, "and the same body");
+    for (headers, body) in &calls {
+        let ts: i64 = headers["x-booking-timestamp"].to_str().unwrap().parse().unwrap();
+        let sig = headers["x-booking-signature"].to_str().unwrap();
+        assert!(
+            booking_core::webhooks::verify(&secret, ts, body, sig, now(), 300),
+            "a valid signature"
+        );
+        assert!(!booking_core::webhooks::verify(&secret, ts, b"{}", sig, now(), 300));
+    }
+    let event: serde_json::Value = serde_json::from_slice(&calls[1].1).unwrap();
+    assert_eq!(event["type"], "booking.created");
+    assert_eq!(event["booking"]["id"], booked.body["id"]);
+    assert_eq!(event["booking"]["contact"]["first_name"], "Ana");
+
+    // A cancellation: one more event, delivered once.
+    s.post(&t.path(&format!("/bookings/{}/cancel", booked.body["id"])), admin, json!({})).await;
+    wait_for(&seen, 3).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    let calls = seen.lock().unwrap().clone();
+    assert_eq!(calls.len(), 3, "nothing delivered twice");
+    let event: serde_json::Value = serde_json::from_slice(&calls[2].1).unwrap();
+    assert_eq!(event["type"], "booking.canceled");
+    assert_eq!(event["booking"]["status"], "canceled");
+
+    let log = s.get(&t.path(&format!("/webhooks/{}/deliveries", hook.body["id"])), admin).await;
+    let oks: Vec<bool> =
+        log.body.as_array().unwrap().iter().map(|d| d["ok"].as_bool().unwrap()).collect();
+    assert_eq!(oks, [true, true, false], "newest first: {:?}", log.body);
+    assert_eq!(log.body[2]["status"], 500);
+    assert_eq!(log.body[2]["error"], "HTTP 500");
+    let removed = s
+        .call(Method::DELETE, &t.path(&format!("/webhooks/{}", hook.body["id"])), admin, None, &[])
+        .await;
+    assert_eq!(removed.status, 204);
+}
 
 /// The Python that has `icalendar` (scripts/setup.sh makes it), or `None` with a notice.
 fn python() -> Option<String> {

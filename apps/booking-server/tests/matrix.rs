@@ -27,7 +27,11 @@ fn allowed(op: &str) -> &'static [&'static str] {
         | "PATCH /businesses/{business}/settings"
         | "GET /businesses/{business}/api-keys"
         | "POST /businesses/{business}/api-keys"
-        | "DELETE /businesses/{business}/api-keys/{key}" => ADMIN,
+        | "DELETE /businesses/{business}/api-keys/{key}"
+        | "GET /businesses/{business}/webhooks"
+        | "POST /businesses/{business}/webhooks"
+        | "DELETE /businesses/{business}/webhooks/{webhook}"
+        | "GET /businesses/{business}/webhooks/{webhook}/deliveries" => ADMIN,
         "GET /businesses/{business}"
         | "GET /businesses/{business}/agendas"
         | "GET /businesses/{business}/agendas/{agenda}"
@@ -84,6 +88,7 @@ fn body(op: &str, c: &Catalog) -> Option<Value> {
             json!({"start": paris(monday, 18, 0), "end": paris(monday, 19, 0)})
         }
         "POST /businesses/{business}/api-keys" => json!({"name": "k", "role": "agent"}),
+        "POST /businesses/{business}/webhooks" => json!({"url": "https://example.org/hook"}),
         "POST /businesses/{business}/customers" => json!({"contact": {"first_name": "New"}}),
         "POST /businesses/{business}/holds" => {
             json!({"lock_code": format!("l-{}", rand_slug()), "session_id": c.session})
@@ -169,6 +174,9 @@ async fn fixture(s: &Server, name: &str) -> Fixture {
     }
     let throwaway =
         s.post(&t.path("/api-keys"), admin, json!({"name": "spare", "role": "agent"})).await;
+    let hook =
+        s.post(&t.path("/webhooks"), admin, json!({"url": "https://example.org/hook"})).await;
+    assert_eq!(hook.status, 201, "{:?}", hook.body);
     let booking = s
         .post(&t.path("/bookings"), Some(&keys["customer"]),
             json!({"agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": paris(next_monday(), 9, 0)}))
@@ -191,6 +199,7 @@ async fn fixture(s: &Server, name: &str) -> Fixture {
     ids.insert("booking", booking.body["id"].to_string());
     ids.insert("customer", customer.body["id"].to_string());
     ids.insert("key", throwaway.body["id"].to_string());
+    ids.insert("webhook", hook.body["id"].to_string());
     ids.insert("exception", exception.body["id"].to_string());
     ids.insert("lock_code", "some-lock".to_owned());
     let _ = spare;

@@ -4,6 +4,7 @@ mod bookings;
 mod calendars;
 mod public;
 mod setup;
+mod webhooks;
 
 use booking_core::catalog::Business;
 use booking_core::ids::BusinessId;
@@ -51,6 +52,9 @@ pub(crate) fn all(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(setup::list_sessions, setup::create_session))
         .routes(routes!(setup::list_keys, setup::create_key))
         .routes(routes!(setup::revoke_key))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::delete))
+        .routes(routes!(webhooks::deliveries))
         .routes(routes!(setup::create_customer))
         .routes(routes!(setup::get_customer))
         .routes(routes!(setup::anonymise_customer))

@@ -95,7 +95,12 @@ impl Server {
         store: Arc<dyn Store>,
         guard: Box<dyn std::any::Any + Send + Sync>,
     ) -> Self {
-        let config = Config { listen: "127.0.0.1:0".parse().unwrap(), ..Config::default() };
+        let config = Config {
+            listen: "127.0.0.1:0".parse().unwrap(),
+            webhook_poll_ms: 50,
+            webhook_first_retry_secs: 1,
+            ..Config::default()
+        };
         let running =
             start(&config, store.clone(), std::future::pending()).await.expect("the app starts");
         Self {
