@@ -498,6 +498,15 @@ macro_rules! sql_store_ports {
                 one(row.as_ref(), read::event)
             }
 
+            async fn events(&self, business: BusinessId) -> Result<Vec<Event>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM events WHERE business_id = $1 ORDER BY id")
+                    .bind(business.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                all(&rows, read::event)
+            }
+
             async fn create_session(&self, mut draft: Session) -> Result<Session, StoreError> {
                 let mut w = self.write_conn().await?;
                 let row = sqlx::query(

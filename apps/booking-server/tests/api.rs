@@ -17,7 +17,32 @@ on_both_databases!(
     two_instances_race_for_one_slot,
     calendars_in_and_out,
     webhooks_are_signed_retried_and_logged,
+    probes_metrics_and_request_ids,
 );
+
+/// §C6: liveness, readiness, Prometheus metrics by route template, request ids echoed.
+async fn probes_metrics_and_request_ids(s: Server) {
+    let t = s.tenant("Mairie").await;
+    assert_eq!(s.get("/healthz", None).await.status, 200);
+    assert_eq!(s.get("/readyz", None).await.status, 200);
+    let r = s
+        .call(Method::GET, &t.path("/services"), None, None, &[("x-request-id", "trace-me-42")])
+        .await;
+    assert_eq!(r.headers["x-request-id"], "trace-me-42", "a client's request id is kept");
+    let fresh = s.get(&t.path("/services"), None).await;
+    assert_eq!(fresh.headers["x-request-id"].len(), 36, "one is made when missing (a UUID)");
+    let metrics = s.get("/metrics", None).await;
+    let text = metrics.body.as_str().unwrap();
+    assert!(text.contains(r#"booking_http_requests_total{method="GET",route="/api/v1/businesses/{business}/services",status="200"} 2"#), "{text}");
+    assert!(text.contains("booking_http_request_duration_seconds_count"));
+    assert!(!text.contains(&format!("/businesses/{}/", t.id)), "ids never become labels");
+    let docs = s.http.get(format!("{}/api/v1/docs/", s.base)).send().await.unwrap();
+    assert_eq!(docs.status().as_u16(), 200);
+    assert!(
+        docs.text().await.unwrap().contains("swagger"),
+        "the docs page is served from the binary"
+    );
+}
 
 /// What a local webhook receiver saw: headers and body of each call.
 type Seen = std::sync::Arc<std::sync::Mutex<Vec<(axum::http::HeaderMap, Vec<u8>)>>>;

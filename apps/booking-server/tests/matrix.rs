@@ -37,6 +37,7 @@ fn allowed(op: &str) -> &'static [&'static str] {
         | "GET /businesses/{business}/agendas/{agenda}"
         | "GET /businesses/{business}/services"
         | "GET /businesses/{business}/services/{service}"
+        | "GET /businesses/{business}/events"
         | "GET /businesses/{business}/events/{event}"
         | "GET /businesses/{business}/events/{event}/sessions"
         | "GET /businesses/{business}/availability"

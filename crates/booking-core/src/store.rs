@@ -334,6 +334,8 @@ pub trait CatalogStore: Send + Sync {
     async fn create_event(&self, draft: Event) -> Result<Event, StoreError>;
     /// An event.
     async fn event(&self, business: BusinessId, id: EventId) -> Result<Option<Event>, StoreError>;
+    /// The business's events and courses, by id.
+    async fn events(&self, business: BusinessId) -> Result<Vec<Event>, StoreError>;
     /// Creates a session of an event.
     async fn create_session(&self, draft: Session) -> Result<Session, StoreError>;
     /// A session.

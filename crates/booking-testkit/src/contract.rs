@@ -1138,6 +1138,7 @@ pub async fn set_up_refuses_another_business_references(store: Arc<dyn Store>) {
     foreign.name = "stolen".into();
     assert_eq!(h.engine.update_agenda(h.business, foreign).await.unwrap_err().code(), "not_found");
     // A session of another business's event.
+    assert!(h.store.events(h.business).await.unwrap().is_empty());
     let (event, _) = fixtures::event_session(
         h.store.as_ref(),
         other.business,

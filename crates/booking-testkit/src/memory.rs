@@ -512,6 +512,10 @@ impl CatalogStore for InMemoryStore {
         Ok(self.state().events.get(&id).filter(|e| e.business == business).cloned())
     }
 
+    async fn events(&self, business: BusinessId) -> Result<Vec<Event>, StoreError> {
+        Ok(self.state().events.values().filter(|e| e.business == business).cloned().collect())
+    }
+
     async fn create_session(&self, mut draft: Session) -> Result<Session, StoreError> {
         let mut s = self.state();
         draft.id = SessionId::new(s.id());

@@ -47,7 +47,7 @@ pub(crate) fn all(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(setup::get_agenda, setup::put_agenda))
         .routes(routes!(setup::list_services, setup::create_service))
         .routes(routes!(setup::get_service, setup::put_service))
-        .routes(routes!(setup::create_event))
+        .routes(routes!(setup::list_events, setup::create_event))
         .routes(routes!(setup::get_event))
         .routes(routes!(setup::list_sessions, setup::create_session))
         .routes(routes!(setup::list_keys, setup::create_key))

@@ -387,6 +387,20 @@ pub(crate) async fn put_service(
     Ok(Json((&s).into()))
 }
 
+/// The business's events and courses (public).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/events", tag = "public",
+    params(("business" = i64, Path, description = "Business id")),
+    responses((status = 200, body = Vec<EventOut>), Errors))]
+pub(crate) async fn list_events(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Answer<Vec<EventOut>> {
+    caller.public(BusinessId::new(id))?;
+    let b = business(&state, id).await?;
+    Ok(Json(state.store().events(b.id).await?.iter().map(Into::into).collect()))
+}
+
 /// Creates an event or course (admin, manager).
 #[utoipa::path(post, path = "/api/v1/businesses/{business}/events", tag = "set-up",
     params(("business" = i64, Path, description = "Business id")),
