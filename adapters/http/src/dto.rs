@@ -1090,6 +1090,59 @@ impl HoldOut {
     }
 }
 
+/// What a hold or booking request names: seats in a session, a slot, or neither (a booking
+/// that confirms a hold by its lock code alone).
+#[derive(Clone, Copy, Debug)]
+pub enum Wanted {
+    /// Seats in a session.
+    Seats {
+        /// The session.
+        session: booking_core::ids::SessionId,
+        /// How many (default 1).
+        seats: u32,
+    },
+    /// An appointment slot.
+    Slot {
+        /// What is booked.
+        offer: booking_core::Offer,
+        /// Its start.
+        start: Timestamp,
+    },
+    /// Nothing named.
+    Nothing,
+}
+
+impl Wanted {
+    /// Reads the fields hold and booking requests share; a mix of both kinds is refused.
+    pub fn of(
+        session: Option<i64>,
+        seats: Option<u32>,
+        agenda: Option<i64>,
+        service: Option<i64>,
+        resource: Option<i64>,
+        start: Option<&str>,
+    ) -> Result<Self, Problem> {
+        match (session, agenda, service, start) {
+            (Some(session), None, None, None) => Ok(Self::Seats {
+                session: booking_core::ids::SessionId::new(session),
+                seats: seats.unwrap_or(1),
+            }),
+            (None, Some(agenda), Some(service), Some(start)) => Ok(Self::Slot {
+                offer: booking_core::Offer {
+                    agenda: booking_core::ids::AgendaId::new(agenda),
+                    service: booking_core::ids::ServiceId::new(service),
+                    resource: resource.map(booking_core::ids::ResourceId::new),
+                },
+                start: parse_instant("start", start)?,
+            }),
+            (None, None, None, None) => Ok(Self::Nothing),
+            _ => Err(Problem::invalid(
+                "name either a slot (`agenda_id`, `service_id`, `start`) or seats (`session_id`)",
+            )),
+        }
+    }
+}
+
 // ---------------------------------------------------------------- bookings
 
 /// Contact details of the person booking.

@@ -86,6 +86,25 @@ impl Answer {
     }
 }
 
+/// A request with its lock code replaced by the code's digest: what the fingerprint hashes
+/// (the secret itself is never hashed into a stored value).
+#[derive(Serialize)]
+pub struct Fingerprint<'a, T: Serialize> {
+    lock: Option<String>,
+    input: &'a T,
+}
+
+impl<'a, T: Serialize> Fingerprint<'a, T> {
+    /// `input` (with its lock code blanked by the caller) and the code's digest.
+    pub fn new(lock_code: Option<&str>, input: &'a T) -> Self {
+        let lock = lock_code.map(|c| {
+            booking_core::holds::LockCode::parse(c)
+                .map_or_else(|_| String::new(), |l| l.digest().to_hex())
+        });
+        Self { lock, input }
+    }
+}
+
 const PENDING: u16 = 0;
 const RETRYABLE: &str = "retry";
 

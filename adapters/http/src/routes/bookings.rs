@@ -6,12 +6,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use booking_core::Details;
 use booking_core::access::Action;
 use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, Role};
-use booking_core::ids::{
-    AgendaId, BookingId, BusinessId, CustomerId, ResourceId, ServiceId, SessionId,
-};
-use booking_core::{Details, Offer};
+use booking_core::ids::{BookingId, BusinessId, CustomerId, ResourceId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
@@ -20,23 +18,9 @@ use super::setup::Window;
 use super::{Errors, business};
 use crate::AppState;
 use crate::auth::Caller;
-use crate::dto::{BookingIn, BookingOut, ReasonIn, RescheduleIn, parse_instant};
-use crate::idempotency::{self, Answer, IdempotencyKey};
+use crate::dto::{BookingIn, BookingOut, ReasonIn, RescheduleIn, Wanted, parse_instant};
+use crate::idempotency::{self, Answer, Fingerprint, IdempotencyKey};
 use crate::problem::{Body, Path, Problem, Query};
-
-/// A request with its lock code replaced by its digest: what the idempotency fingerprint hashes.
-#[derive(Serialize)]
-struct Fingerprint<'a, T: Serialize> {
-    lock: Option<String>,
-    input: &'a T,
-}
-
-fn digest_of(code: Option<&str>) -> Option<String> {
-    code.map(|c| {
-        booking_core::holds::LockCode::parse(c)
-            .map_or_else(|_| String::new(), |l| l.digest().to_hex())
-    })
-}
 
 /// Who a booking is for, and who makes it.
 fn details_and_actor(
@@ -82,8 +66,7 @@ pub(crate) async fn create(
 ) -> Response {
     let business = BusinessId::new(id);
     let anonymous = BookingIn { lock_code: None, ..input.clone() };
-    let fingerprint =
-        Fingerprint { lock: digest_of(input.lock_code.as_deref()), input: &anonymous };
+    let fingerprint = Fingerprint::new(input.lock_code.as_deref(), &anonymous);
     let run_state = state.clone();
     let run = move || async move {
         let state = run_state;
@@ -92,23 +75,22 @@ pub(crate) async fn create(
         let lock = lock_code(input.lock_code.as_deref())?;
         let limits = limits(&caller, b.id, input.bypass_delays);
         let engine = state.engine();
-        let booking = match (input.session_id, input.agenda_id, input.service_id, &input.start) {
-            (Some(session), None, None, None) => {
-                let seats = input.seats.unwrap_or(1);
-                engine
-                    .book_seats(b.id, SessionId::new(session), seats, lock.as_ref(), details, actor)
-                    .await?
+        let wanted = Wanted::of(
+            input.session_id,
+            input.seats,
+            input.agenda_id,
+            input.service_id,
+            input.resource_id,
+            input.start.as_deref(),
+        )?;
+        let booking = match wanted {
+            Wanted::Seats { session, seats } => {
+                engine.book_seats(b.id, session, seats, lock.as_ref(), details, actor).await?
             }
-            (None, Some(agenda), Some(service), Some(start)) => {
-                let offer = Offer {
-                    agenda: AgendaId::new(agenda),
-                    service: ServiceId::new(service),
-                    resource: input.resource_id.map(ResourceId::new),
-                };
-                let start = parse_instant("start", start)?;
+            Wanted::Slot { offer, start } => {
                 engine.book(b.id, offer, start, lock.as_ref(), details, actor, limits).await?
             }
-            (None, None, None, None) => {
+            Wanted::Nothing => {
                 let lock = lock.ok_or_else(|| {
                     Problem::invalid(
                         "book a slot (`agenda_id`, `service_id`, `start`), seats (`session_id`), \
@@ -116,11 +98,6 @@ pub(crate) async fn create(
                     )
                 })?;
                 engine.confirm(b.id, &lock, details, actor).await?
-            }
-            _ => {
-                return Err(Problem::invalid(
-                    "book either a slot (`agenda_id`, `service_id`, `start`) or seats (`session_id`)",
-                ));
             }
         };
         Ok(Answer::booking(StatusCode::CREATED, booking.id, &BookingOut::new(&booking, &b.zone)))
@@ -299,8 +276,7 @@ pub(crate) async fn reschedule(
     Body(input): Body<RescheduleIn>,
 ) -> Response {
     let anonymous = RescheduleIn { lock_code: None, ..input.clone() };
-    let fingerprint =
-        Fingerprint { lock: digest_of(input.lock_code.as_deref()), input: &anonymous };
+    let fingerprint = Fingerprint::new(input.lock_code.as_deref(), &anonymous);
     let bypass = limits(&caller, BusinessId::new(path.0), input.bypass_delays);
     change(
         state,

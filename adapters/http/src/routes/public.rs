@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::access::Action;
 use booking_core::holds::LockCode;
-use booking_core::ids::{AgendaId, BusinessId, ResourceId, ServiceId, SessionId};
+use booking_core::ids::{AgendaId, BusinessId, ResourceId, ServiceId};
 use booking_core::slots::Availability;
 use booking_core::time::Zone;
 use booking_core::{Limits, Offer};
@@ -17,10 +17,10 @@ use super::{Errors, business};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::{
-    AvailabilityOut, FirstSlotOut, HoldIn, HoldOut, SlotOut, instant, parse_instant,
+    AvailabilityOut, FirstSlotOut, HoldIn, HoldOut, SlotOut, Wanted, instant,
     parse_instant_or_date, parse_zone,
 };
-use crate::idempotency::{self, Answer, IdempotencyKey};
+use crate::idempotency::{self, Answer, Fingerprint, IdempotencyKey};
 use crate::problem::{Body, Path, Problem, Query};
 use crate::routes::setup::Window;
 
@@ -156,13 +156,6 @@ pub(crate) async fn first_available(
     Ok(Json(FirstSlotOut { zone: zone.name().to_owned(), slot }))
 }
 
-/// What a hold request asked for, for the idempotency fingerprint (the lock code digested).
-#[derive(Serialize)]
-struct HoldFingerprint<'a> {
-    lock: String,
-    input: &'a HoldIn,
-}
-
 /// §A4 Holds a slot (or seats) for a lock code, moving any hold that code already has.
 #[utoipa::path(post, path = "/api/v1/businesses/{business}/holds", tag = "public",
     params(("business" = i64, Path, description = "Business id"),
@@ -181,31 +174,29 @@ pub(crate) async fn hold(
         return axum::response::IntoResponse::into_response(problem);
     };
     let anonymous = HoldIn { lock_code: String::new(), ..input.clone() };
-    let fingerprint = HoldFingerprint { lock: lock.digest().to_hex(), input: &anonymous };
+    let fingerprint = Fingerprint::new(Some(&input.lock_code), &anonymous);
     let run_state = state.clone();
     let run = move || async move {
         let state = run_state;
         let b = business_of(&state, business).await?;
         let actor = caller.public(b.id)?;
-        let held = match (input.session_id, input.agenda_id, input.service_id, &input.start) {
-            (Some(session), None, None, None) => {
-                let seats = input.seats.unwrap_or(1);
-                state
-                    .engine()
-                    .hold_seats(b.id, SessionId::new(session), seats, &lock, actor)
-                    .await?
+        let wanted = Wanted::of(
+            input.session_id,
+            input.seats,
+            input.agenda_id,
+            input.service_id,
+            input.resource_id,
+            input.start.as_deref(),
+        )?;
+        let engine = state.engine();
+        let held = match wanted {
+            Wanted::Seats { session, seats } => {
+                engine.hold_seats(b.id, session, seats, &lock, actor).await?
             }
-            (None, Some(agenda), Some(service), Some(start)) => {
-                let offer = Offer {
-                    agenda: AgendaId::new(agenda),
-                    service: ServiceId::new(service),
-                    resource: input.resource_id.map(ResourceId::new),
-                };
-                let start = parse_instant("start", start)?;
-                let limits = limits(&caller, b.id, false);
-                state.engine().hold(b.id, offer, start, &lock, actor, limits).await?
+            Wanted::Slot { offer, start } => {
+                engine.hold(b.id, offer, start, &lock, actor, limits(&caller, b.id, false)).await?
             }
-            _ => {
+            Wanted::Nothing => {
                 return Err(Problem::invalid(
                     "hold either a slot (`agenda_id`, `service_id`, `start`) or seats (`session_id`)",
                 ));
