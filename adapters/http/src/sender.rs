@@ -32,6 +32,13 @@ pub struct WebhookEvent {
     pub booking: Option<BookingOut>,
 }
 
+/// Makes rustls' `ring` provider the process default (the workspace's one crypto provider):
+/// call it before building any HTTP client of this build (reqwest is built without a provider
+/// of its own). Calling it again is harmless.
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Runs `webhook` jobs.
 pub struct WebhookSender {
     store: Arc<dyn Store>,
@@ -42,8 +49,7 @@ pub struct WebhookSender {
 impl WebhookSender {
     /// A sender over the store, with its own HTTP client.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
-        // One crypto provider in the build (ring); installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())

@@ -43,7 +43,7 @@ async fn books_under_load_then_sigkill(url: &str) {
     drop(store);
     let key = key.expose().to_owned();
     let (mut child, base) = spawn(url);
-    let http = reqwest::Client::new();
+    let http = common::client();
     let api = format!("{base}/api/v1/businesses/{}", b.id);
     let post = |path: &str, body: serde_json::Value| {
         http.post(format!("{api}{path}")).bearer_auth(&key).json(&body).send()

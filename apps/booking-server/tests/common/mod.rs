@@ -105,7 +105,7 @@ impl Server {
             start(&config, store.clone(), std::future::pending()).await.expect("the app starts");
         Self {
             base: format!("http://{}", running.addr),
-            http: reqwest::Client::new(),
+            http: client(),
             store,
             database_url: url.to_owned(),
             running: Some(running),
@@ -298,4 +298,10 @@ pub fn paris(date: Date, hour: i8, minute: i8) -> String {
 /// The real clock (the app runs on it too).
 pub fn now() -> Timestamp {
     SystemClock.now()
+}
+
+/// An HTTP client for the tests (reqwest is built without a crypto provider of its own).
+pub fn client() -> reqwest::Client {
+    booking_http::sender::install_crypto_provider();
+    reqwest::Client::new()
 }
