@@ -53,7 +53,7 @@ fn details_and_actor(
 }
 
 /// §C3 Books an appointment, seats in a session, or confirms a hold (its lock code alone).
-#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings", tag = "public",
+#[utoipa::path(operation_id = "create_booking", post, path = "/api/v1/businesses/{business}/bookings", tag = "public",
     params(("business" = i64, Path, description = "Business id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     request_body = BookingIn, responses((status = 201, body = BookingOut), Errors))]
@@ -106,7 +106,7 @@ pub(crate) async fn create(
 }
 
 /// Bookings overlapping a window (agents and up: all; staff: their own resource's).
-#[utoipa::path(get, path = "/api/v1/businesses/{business}/bookings", tag = "bookings",
+#[utoipa::path(operation_id = "list_bookings", get, path = "/api/v1/businesses/{business}/bookings", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), Window),
     security(("api_key" = [])), responses((status = 200, body = Vec<BookingOut>), Errors))]
 pub(crate) async fn list(
@@ -175,7 +175,7 @@ async fn access(
 }
 
 /// One booking with its history.
-#[utoipa::path(get, path = "/api/v1/businesses/{business}/bookings/{booking}", tag = "bookings",
+#[utoipa::path(operation_id = "get_booking", get, path = "/api/v1/businesses/{business}/bookings/{booking}", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id")),
     security(("api_key" = [])), responses((status = 200, body = BookingOut), Errors))]
 pub(crate) async fn get(
@@ -238,7 +238,7 @@ where
 }
 
 /// §A5/§A6 Cancels a booking (customers only within their window).
-#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/cancel", tag = "bookings",
+#[utoipa::path(operation_id = "cancel_booking", post, path = "/api/v1/businesses/{business}/bookings/{booking}/cancel", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     request_body(content = Option<ReasonIn>, description = "Optional reason"),
@@ -263,7 +263,7 @@ pub(crate) async fn cancel(
 
 /// §A5 Moves an appointment to another slot, atomically: if the new slot is taken, nothing
 /// changes. Answers the new booking.
-#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/reschedule", tag = "bookings",
+#[utoipa::path(operation_id = "reschedule_booking", post, path = "/api/v1/businesses/{business}/bookings/{booking}/reschedule", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     request_body = RescheduleIn, security(("api_key" = [])),
@@ -321,7 +321,7 @@ async fn set_status(
 }
 
 /// §A5 Approves a pending booking (staff of its resource, agents and up).
-#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/approve", tag = "bookings",
+#[utoipa::path(operation_id = "approve_booking", post, path = "/api/v1/businesses/{business}/bookings/{booking}/approve", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     request_body(content = Option<ReasonIn>, description = "Optional reason"),
@@ -337,7 +337,7 @@ pub(crate) async fn approve(
 }
 
 /// §A5 Rejects a booking (staff of its resource, agents and up).
-#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/reject", tag = "bookings",
+#[utoipa::path(operation_id = "reject_booking", post, path = "/api/v1/businesses/{business}/bookings/{booking}/reject", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     request_body(content = Option<ReasonIn>, description = "Optional reason"),
@@ -353,7 +353,7 @@ pub(crate) async fn reject(
 }
 
 /// §A5 Records a no-show once the appointment has started (staff of its resource, agents and up).
-#[utoipa::path(post, path = "/api/v1/businesses/{business}/bookings/{booking}/no-show", tag = "bookings",
+#[utoipa::path(operation_id = "mark_no_show", post, path = "/api/v1/businesses/{business}/bookings/{booking}/no-show", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     request_body(content = Option<ReasonIn>, description = "Optional reason"),

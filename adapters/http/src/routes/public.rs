@@ -83,7 +83,7 @@ fn slots_out(found: &Availability, zone: &Zone) -> Vec<SlotOut> {
 }
 
 /// §A2 Free slots whose start lies in a window.
-#[utoipa::path(get, path = "/api/v1/businesses/{business}/availability", tag = "public",
+#[utoipa::path(operation_id = "availability", get, path = "/api/v1/businesses/{business}/availability", tag = "public",
     params(("business" = i64, Path, description = "Business id"), OfferQuery, Window),
     responses((status = 200, body = AvailabilityOut), Errors))]
 pub(crate) async fn availability(
@@ -120,7 +120,7 @@ pub(crate) struct From {
 }
 
 /// §A2 The first free slot at or after a moment.
-#[utoipa::path(get, path = "/api/v1/businesses/{business}/availability/first", tag = "public",
+#[utoipa::path(operation_id = "first_available", get, path = "/api/v1/businesses/{business}/availability/first", tag = "public",
     params(("business" = i64, Path, description = "Business id"), OfferQuery, From),
     responses((status = 200, body = FirstSlotOut), Errors))]
 pub(crate) async fn first_available(
@@ -157,7 +157,7 @@ pub(crate) async fn first_available(
 }
 
 /// §A4 Holds a slot (or seats) for a lock code, moving any hold that code already has.
-#[utoipa::path(post, path = "/api/v1/businesses/{business}/holds", tag = "public",
+#[utoipa::path(operation_id = "hold", post, path = "/api/v1/businesses/{business}/holds", tag = "public",
     params(("business" = i64, Path, description = "Business id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
     request_body = HoldIn, responses((status = 201, body = HoldOut), Errors))]
@@ -222,7 +222,7 @@ pub(crate) struct Released {
 }
 
 /// §A4 Releases every hold of a lock code.
-#[utoipa::path(delete, path = "/api/v1/businesses/{business}/holds/{lock_code}", tag = "public",
+#[utoipa::path(operation_id = "release_holds", delete, path = "/api/v1/businesses/{business}/holds/{lock_code}", tag = "public",
     params(("business" = i64, Path, description = "Business id"), ("lock_code" = String, Path, description = "The lock code")),
     responses((status = 200, body = Released), Errors))]
 pub(crate) async fn release(

@@ -56,7 +56,7 @@ pub(crate) struct WebhookIn {
 }
 
 /// The business's webhook endpoints (admin).
-#[utoipa::path(get, path = "/api/v1/businesses/{business}/webhooks", tag = "set-up",
+#[utoipa::path(operation_id = "list_webhooks", get, path = "/api/v1/businesses/{business}/webhooks", tag = "set-up",
     params(("business" = i64, Path, description = "Business id")), security(("api_key" = [])),
     responses((status = 200, body = Vec<WebhookOut>), Errors))]
 pub(crate) async fn list(
@@ -71,7 +71,7 @@ pub(crate) async fn list(
 }
 
 /// Registers an endpoint; the answer holds its signing secret, shown this once (admin).
-#[utoipa::path(post, path = "/api/v1/businesses/{business}/webhooks", tag = "set-up",
+#[utoipa::path(operation_id = "create_webhook", post, path = "/api/v1/businesses/{business}/webhooks", tag = "set-up",
     params(("business" = i64, Path, description = "Business id")), request_body = WebhookIn,
     security(("api_key" = [])), responses((status = 201, body = WebhookOut), Errors))]
 pub(crate) async fn create(
@@ -89,7 +89,7 @@ pub(crate) async fn create(
 }
 
 /// Removes an endpoint; its delivery log stays (admin).
-#[utoipa::path(delete, path = "/api/v1/businesses/{business}/webhooks/{webhook}", tag = "set-up",
+#[utoipa::path(operation_id = "delete_webhook", delete, path = "/api/v1/businesses/{business}/webhooks/{webhook}", tag = "set-up",
     params(("business" = i64, Path, description = "Business id"), ("webhook" = i64, Path, description = "Webhook id")),
     security(("api_key" = [])), responses((status = 204), Errors))]
 pub(crate) async fn delete(
@@ -145,7 +145,7 @@ impl DeliveryOut {
 }
 
 /// The delivery log of an endpoint, newest first (admin).
-#[utoipa::path(get, path = "/api/v1/businesses/{business}/webhooks/{webhook}/deliveries", tag = "set-up",
+#[utoipa::path(operation_id = "list_deliveries", get, path = "/api/v1/businesses/{business}/webhooks/{webhook}/deliveries", tag = "set-up",
     params(("business" = i64, Path, description = "Business id"), ("webhook" = i64, Path, description = "Webhook id"), Limit),
     security(("api_key" = [])), responses((status = 200, body = Vec<DeliveryOut>), Errors))]
 pub(crate) async fn deliveries(
