@@ -70,7 +70,11 @@ async fn main() -> anyhow::Result<()> {
 
 fn init_logs(config: &Config) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&config.log).context("BOOKING_LOG is not a valid filter")?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Logs go to stderr (stdout carries the URLs to open); colours only on a terminal.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
     if config.log_format == "json" {
         builder.json().init();
     } else {

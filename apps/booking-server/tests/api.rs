@@ -18,7 +18,32 @@ on_both_databases!(
     calendars_in_and_out,
     webhooks_are_signed_retried_and_logged,
     probes_metrics_and_request_ids,
+    relocking_moves_the_hold_and_release_frees_it,
 );
+
+/// §A4 over HTTP: the same lock code moves its hold; releasing frees the slot.
+async fn relocking_moves_the_hold_and_release_frees_it(s: Server) {
+    let t = s.tenant("Mairie").await;
+    let c = setup(&s, &t).await;
+    let monday = next_monday();
+    let hold = |h: i8| json!({"lock_code": "form-7", "agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": paris(monday, h, 0)});
+    let by_other = |h: i8| json!({"lock_code": "someone-else", "agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": paris(monday, h, 0)});
+    assert_eq!(s.post(&t.path("/holds"), None, hold(9)).await.status, 201);
+    assert_eq!(s.post(&t.path("/holds"), None, by_other(9)).await.code(), "slot_taken");
+    assert_eq!(
+        s.post(&t.path("/holds"), None, hold(10)).await.status,
+        201,
+        "the code moves to 10:00"
+    );
+    let nine = s.post(&t.path("/holds"), None, by_other(9)).await;
+    assert_eq!(nine.status, 201, "09:00 is free again: {:?}", nine.body);
+    assert_eq!(s.post(&t.path("/holds"), None, json!({"lock_code": "third", "agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": paris(monday, 10, 0)})).await.code(), "slot_taken");
+    let released = s.call(Method::DELETE, &t.path("/holds/form-7"), None, None, &[]).await;
+    assert_eq!(released.body["released"], 1);
+    let again = s.call(Method::DELETE, &t.path("/holds/form-7"), None, None, &[]).await;
+    assert_eq!(again.body["released"], 0);
+    assert_eq!(s.post(&t.path("/holds"), None, json!({"lock_code": "third", "agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": paris(monday, 10, 0)})).await.status, 201);
+}
 
 /// §C6: liveness, readiness, Prometheus metrics by route template, request ids echoed.
 async fn probes_metrics_and_request_ids(s: Server) {
