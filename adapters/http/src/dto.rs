@@ -387,10 +387,15 @@ impl SettingsPatch {
             s.hold_ttl = positive("hold_ttl_minutes", m, 1440)?;
         }
         if let Some(d) = self.chrono_min_delay_days {
-            s.chrono_min_delay_days = d.min(1000);
+            s.chrono_min_delay_days = d;
         }
         if let Some(d) = self.chrono_max_delay_days {
-            s.chrono_max_delay_days = d.min(1000);
+            s.chrono_max_delay_days = d;
+        }
+        if s.chrono_max_delay_days > 1000 || s.chrono_min_delay_days > s.chrono_max_delay_days {
+            return Err(Problem::invalid(
+                "`chrono_min_delay_days` ≤ `chrono_max_delay_days` ≤ 1000",
+            ));
         }
         if let Some(c) = self.calendar {
             s.calendar = c.into();
