@@ -727,7 +727,16 @@ impl AgendaIn {
                 .map(|r| booking_core::ids::ResourceId::new(*r))
                 .collect(),
             services: self.services.iter().map(|s| booking_core::ids::ServiceId::new(*s)).collect(),
-            hold_ttl: self.hold_ttl_minutes.map(SignedDuration::from_mins),
+            hold_ttl: self
+                .hold_ttl_minutes
+                .map(|m| {
+                    if (1..=1440).contains(&m) {
+                        Ok(SignedDuration::from_mins(m))
+                    } else {
+                        Err(Problem::invalid("`hold_ttl_minutes` is 1 to 1440"))
+                    }
+                })
+                .transpose()?,
             backoffice_booking: self.backoffice_booking,
         })
     }

@@ -722,6 +722,16 @@ async fn bad_input_gets_a_clear_4xx(s: Server) {
     let bad_agenda =
         s.post(&t.path("/agendas"), admin, json!({"name": "X", "slug": "Not A Slug"})).await;
     assert_eq!((bad_agenda.status, bad_agenda.code()), (422, "invalid_value"));
+    let huge = s
+        .post(
+            &t.path("/agendas"),
+            admin,
+            json!({"name": "X", "slug": "x", "hold_ttl_minutes": i64::MAX}),
+        )
+        .await;
+    assert_eq!((huge.status, huge.code()), (422, "invalid_value"), "no overflow");
+    let far = s.get(&t.path(&format!("/availability?agenda_id={}&service_id={}&from=9999-12-29T00:00:00Z&to=9999-12-30T00:00:00Z", c.agenda, c.service)), None).await;
+    assert_eq!(far.status, 200, "the end of time is an empty answer");
     let dup = s.post(&t.path("/agendas"), admin, json!({"name": "X", "slug": "accueil"})).await;
     assert_eq!((dup.status, dup.code()), (409, "duplicate_slug"));
     let bad_hours = s
