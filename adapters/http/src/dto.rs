@@ -81,17 +81,78 @@ fn parse_locale(text: &str) -> Result<Locale, Problem> {
     Locale::parse(text).ok_or_else(|| Problem::invalid("`locale` is `fr` or `en`"))
 }
 
-fn parse_status(field: &str, text: &str) -> Result<BookingStatus, Problem> {
-    BookingStatus::parse(text)
-        .filter(|s| matches!(s, BookingStatus::Pending | BookingStatus::Approved))
-        .ok_or_else(|| Problem::invalid(format!("`{field}` is `pending` or `approved`")))
-}
-
 fn bounded(field: &str, text: &str, max: usize) -> Result<(), Problem> {
     if text.chars().count() > max {
         Err(Problem::invalid(format!("`{field}` is at most {max} characters")))
     } else {
         Ok(())
+    }
+}
+
+/// The status new bookings get.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NewStatus {
+    /// Booked at once.
+    Approved,
+    /// Awaiting staff approval.
+    Pending,
+}
+
+impl From<NewStatus> for BookingStatus {
+    fn from(s: NewStatus) -> Self {
+        match s {
+            NewStatus::Approved => Self::Approved,
+            NewStatus::Pending => Self::Pending,
+        }
+    }
+}
+
+/// What a resource is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// A staff member.
+    Staff,
+    /// A desk, room or counter.
+    Desk,
+}
+
+/// An event or a course.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Offering {
+    /// A one-off event.
+    Event,
+    /// Several sessions sold together.
+    Course,
+}
+
+/// The role an API key acts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyRole {
+    /// Everything in the business.
+    Admin,
+    /// Set-up and bookings.
+    Manager,
+    /// Bookings for customers (back office).
+    Agent,
+    /// One staff member's own agenda (`subject`: the staff resource).
+    Staff,
+    /// One customer (`subject`: the customer record).
+    Customer,
+}
+
+impl From<KeyRole> for booking_core::booking::Role {
+    fn from(r: KeyRole) -> Self {
+        match r {
+            KeyRole::Admin => Self::Admin,
+            KeyRole::Manager => Self::Manager,
+            KeyRole::Agent => Self::Agent,
+            KeyRole::Staff => Self::Staff,
+            KeyRole::Customer => Self::Customer,
+        }
     }
 }
 
@@ -305,7 +366,7 @@ pub struct SettingsPatch {
     /// Grid step of slots (1 to 1440).
     pub slot_step_minutes: Option<i64>,
     /// `approved` or `pending`.
-    pub default_status: Option<String>,
+    pub default_status: Option<NewStatus>,
     /// Minimum notice before a booking.
     pub min_before_booking_minutes: Option<i64>,
     /// Minimum time before a customer cancels.
@@ -354,7 +415,7 @@ impl SettingsPatch {
             s.slot_step = positive("slot_step_minutes", m, 1440)?;
         }
         if let Some(t) = self.default_status {
-            s.default_status = parse_status("default_status", &t)?;
+            s.default_status = t.into();
         }
         if let Some(m) = self.min_before_booking_minutes {
             s.min_before_booking = from_minutes("min_before_booking_minutes", m)?;
@@ -559,7 +620,7 @@ impl From<&Resource> for ResourceOut {
 #[serde(deny_unknown_fields)]
 pub struct ResourceIn {
     /// `staff` or `desk`.
-    pub kind: String,
+    pub kind: Kind,
     /// Display name.
     pub name: String,
     /// Staff email.
@@ -576,10 +637,9 @@ pub struct ResourceIn {
 impl ResourceIn {
     /// The core's resource (id and business are set by the use case).
     pub fn to_core(&self, business: &Business, id: i64) -> Result<Resource, Problem> {
-        let kind = match self.kind.as_str() {
-            "staff" => ResourceKind::Staff,
-            "desk" => ResourceKind::Desk,
-            _ => return Err(Problem::invalid("`kind` is `staff` or `desk`")),
+        let kind = match self.kind {
+            Kind::Staff => ResourceKind::Staff,
+            Kind::Desk => ResourceKind::Desk,
         };
         let zone = match &self.zone {
             Some(z) => parse_zone("zone", z)?,
@@ -812,9 +872,9 @@ pub struct ServiceIn {
     /// Price in minor units.
     #[serde(default)]
     pub price_minor: i64,
-    /// `approved` or `pending`.
+    /// `approved` or `pending` (default: the business setting).
     #[serde(default)]
-    pub default_status: Option<String>,
+    pub default_status: Option<NewStatus>,
     /// Minimum notice (override).
     #[serde(default)]
     pub min_before_booking_minutes: Option<i64>,
@@ -847,11 +907,7 @@ impl ServiceIn {
             buffer_before: bounded_minutes("buffer_before_minutes", self.buffer_before_minutes)?,
             buffer_after: bounded_minutes("buffer_after_minutes", self.buffer_after_minutes)?,
             price_minor: self.price_minor,
-            default_status: self
-                .default_status
-                .as_deref()
-                .map(|t| parse_status("default_status", t))
-                .transpose()?,
+            default_status: self.default_status.map(Into::into),
             min_before_booking: opt("min_before_booking_minutes", self.min_before_booking_minutes)?,
             min_before_cancel: opt("min_before_cancel_minutes", self.min_before_cancel_minutes)?,
             min_before_reschedule: opt(
@@ -903,7 +959,7 @@ impl From<&Event> for EventOut {
 #[serde(deny_unknown_fields)]
 pub struct EventIn {
     /// `event` or `course`.
-    pub kind: String,
+    pub kind: Offering,
     /// Display name.
     pub name: String,
     /// Where.
@@ -919,10 +975,9 @@ pub struct EventIn {
 impl EventIn {
     /// The core's event.
     pub fn to_core(&self, business: &Business) -> Result<Event, Problem> {
-        let kind = match self.kind.as_str() {
-            "event" => EventKind::Event,
-            "course" => EventKind::Course,
-            _ => return Err(Problem::invalid("`kind` is `event` or `course`")),
+        let kind = match self.kind {
+            Offering::Event => EventKind::Event,
+            Offering::Course => EventKind::Course,
         };
         if self.capacity > 100_000 {
             return Err(Problem::invalid("`capacity` is at most 100000"));
@@ -1427,7 +1482,7 @@ pub struct ApiKeyIn {
     /// What it is for.
     pub name: String,
     /// `admin`, `manager`, `agent`, `staff` or `customer`.
-    pub role: String,
+    pub role: KeyRole,
     /// For staff keys the staff resource id, for customer keys the customer id.
     #[serde(default)]
     pub subject: Option<i64>,
