@@ -45,26 +45,25 @@ pub(crate) async fn tenant_guard(
     }
 }
 
+/// The caller of a request: none without `Authorization`, 401 for a key that is not valid, 404
+/// for a valid key of another business than the path's.
 async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
-    {
-        let Some(value) = parts.headers.get(AUTHORIZATION) else {
-            return Ok(Caller(None));
-        };
-        let key = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(Problem::unauthenticated)?;
-        let principal =
-            state.engine().authenticate(key).await?.ok_or_else(Problem::unauthenticated)?;
-        // Another tenant's routes do not exist for this caller: answered before the body is
-        // even read, whatever the route.
-        if business_in_path(parts.uri.path()).is_some_and(|b| b != principal.business.get()) {
-            return Err(Problem::not_found());
-        }
-        Ok(Caller(Some(principal)))
+    let Some(value) = parts.headers.get(AUTHORIZATION) else {
+        return Ok(Caller(None));
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or_else(Problem::unauthenticated)?;
+    let principal = state.engine().authenticate(key).await?.ok_or_else(Problem::unauthenticated)?;
+    // Another tenant's routes do not exist for this caller: answered before the body is
+    // even read, whatever the route.
+    if business_in_path(parts.uri.path()).is_some_and(|b| b != principal.business.get()) {
+        return Err(Problem::not_found());
     }
+    Ok(Caller(Some(principal)))
 }
 
 /// The business id of a `/api/v1/businesses/{business}/…` path.

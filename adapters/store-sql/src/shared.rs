@@ -1264,9 +1264,12 @@ macro_rules! sql_booking_store {
 
         /// The aggregate of some rows as one JSON text: one row crosses the driver, because a
         /// driver that hands rows over one by one (sqlx's SQLite worker thread) spent most of an
-        /// availability request on the hand-over.
-        fn aggregated(rows: &str) -> String {
-            format!("SELECT {} AS occupancy FROM ({}) o", $json_rows, rows.replace("IN_IDS", IN_IDS_2))
+        /// availability request on the hand-over. Built once per statement.
+        fn aggregated(cache: &'static std::sync::OnceLock<String>, rows: &[&str]) -> &'static str {
+            cache.get_or_init(|| {
+                let rows = rows.concat().replace("IN_IDS", IN_IDS_2);
+                format!("SELECT {} AS occupancy FROM ({rows}) o", $json_rows)
+            })
         }
 
         async fn aggregate_query(
@@ -1298,8 +1301,9 @@ macro_rules! sql_booking_store {
             resources: &[ResourceId],
             window: Interval,
         ) -> Result<Occupancy, StoreError> {
-            let sql = aggregated(OCCUPANCY_ROWS);
-            Ok(aggregate_query(conn, &sql, business, resources, window, None).await?.occupancy)
+            static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            let sql = aggregated(&SQL, &[OCCUPANCY_ROWS]);
+            Ok(aggregate_query(conn, sql, business, resources, window, None).await?.occupancy)
         }
 
         /// Occupancy, exceptions and (with `external`) external busy times in one query.
@@ -1310,8 +1314,9 @@ macro_rules! sql_booking_store {
             window: Interval,
             external: bool,
         ) -> Result<Busy, StoreError> {
-            let sql = aggregated(&format!("{OCCUPANCY_ROWS}{STATIC_ROWS}"));
-            let found = aggregate_query(conn, &sql, business, resources, window, Some(external)).await?;
+            static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            let sql = aggregated(&SQL, &[OCCUPANCY_ROWS, STATIC_ROWS]);
+            let found = aggregate_query(conn, sql, business, resources, window, Some(external)).await?;
             Ok(Busy { occupancy: found.occupancy, exceptions: found.exceptions, external: found.external })
         }
 

@@ -13,7 +13,7 @@ use booking_core::ids::{BookingId, BusinessId, CustomerId, ResourceId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::public::{business_of, limits, lock_code};
+use super::public::{limits, lock_code};
 use super::setup::Window;
 use super::{Errors, business};
 use crate::AppState;
@@ -70,7 +70,7 @@ pub(crate) async fn create(
     let run_state = state.clone();
     let run = move || async move {
         let state = run_state;
-        let b = business_of(&state, business).await?;
+        let b = super::business(&state, business.get()).await?;
         let (details, actor) = details_and_actor(&caller, b.id, &input)?;
         let lock = lock_code(input.lock_code.as_deref())?;
         let limits = limits(&caller, b.id, input.bypass_delays);
@@ -229,7 +229,7 @@ where
         let state = run_state;
         let (_, actor) = access(&state, &caller, business, booking, Use::Manage).await?;
         let changed = how(state.clone(), business, booking, actor).await?;
-        let b = business_of(&state, business).await?;
+        let b = super::business(&state, business.get()).await?;
         let status = if changed.id == booking { StatusCode::OK } else { StatusCode::CREATED };
         Ok(Answer::booking(status, changed.id, &BookingOut::new(&changed, &b.zone)))
     };

@@ -178,7 +178,7 @@ pub(crate) async fn hold(
     let run_state = state.clone();
     let run = move || async move {
         let state = run_state;
-        let b = business_of(&state, business).await?;
+        let b = super::business(&state, business.get()).await?;
         let actor = caller.public(b.id)?;
         let wanted = Wanted::of(
             input.session_id,
@@ -205,13 +205,6 @@ pub(crate) async fn hold(
         Ok(Answer::plain(StatusCode::CREATED, &HoldOut::new(&held, &b.zone)))
     };
     idempotency::once(&state, business, &caller, key, "POST /holds", &fingerprint, run).await
-}
-
-pub(crate) async fn business_of(
-    state: &AppState,
-    id: BusinessId,
-) -> Result<booking_core::catalog::Business, Problem> {
-    business(state, id.get()).await
 }
 
 /// The count of holds released.
