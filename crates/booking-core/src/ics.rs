@@ -367,42 +367,60 @@ fn utc(at: Timestamp) -> String {
     at.strftime("%Y%m%dT%H%M%SZ").to_string()
 }
 
-/// A `VCALENDAR` named `name` with `events`.
+fn write_event(out: &mut String, e: &FeedEvent, organizer: Option<&str>) {
+    push_line(out, "BEGIN:VEVENT");
+    push_line(out, &format!("UID:{}", escape(&e.uid)));
+    push_line(out, &format!("SEQUENCE:{}", e.sequence));
+    push_line(out, &format!("DTSTAMP:{}", utc(e.stamp)));
+    push_line(out, &format!("DTSTART:{}", utc(e.interval.start())));
+    push_line(out, &format!("DTEND:{}", utc(e.interval.end())));
+    push_line(out, &format!("SUMMARY:{}", escape(&e.summary)));
+    if !e.description.is_empty() {
+        push_line(out, &format!("DESCRIPTION:{}", escape(&e.description)));
+    }
+    if let Some(l) = &e.location {
+        push_line(out, &format!("LOCATION:{}", escape(l)));
+    }
+    if let Some(email) = organizer {
+        push_line(out, &format!("ORGANIZER:mailto:{email}"));
+    }
+    let status = match e.status {
+        FeedStatus::Confirmed => "CONFIRMED",
+        FeedStatus::Tentative => "TENTATIVE",
+        FeedStatus::Cancelled => "CANCELLED",
+    };
+    push_line(out, &format!("STATUS:{status}"));
+    push_line(out, "END:VEVENT");
+}
+
+fn begin(out: &mut String, method: &str) {
+    for line in ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//booking//booking-engine//EN"] {
+        push_line(out, line);
+    }
+    push_line(out, "CALSCALE:GREGORIAN");
+    push_line(out, &format!("METHOD:{method}"));
+}
+
+/// A `VCALENDAR` named `name` with `events` (a subscribed feed: `METHOD:PUBLISH`).
 #[must_use]
 pub fn feed(name: &str, events: &[FeedEvent]) -> String {
     let mut out = String::new();
-    for line in [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//booking//booking-engine//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-    ] {
-        push_line(&mut out, line);
-    }
+    begin(&mut out, "PUBLISH");
     push_line(&mut out, &format!("X-WR-CALNAME:{}", escape(name)));
     for e in events {
-        push_line(&mut out, "BEGIN:VEVENT");
-        push_line(&mut out, &format!("UID:{}", escape(&e.uid)));
-        push_line(&mut out, &format!("SEQUENCE:{}", e.sequence));
-        push_line(&mut out, &format!("DTSTAMP:{}", utc(e.stamp)));
-        push_line(&mut out, &format!("DTSTART:{}", utc(e.interval.start())));
-        push_line(&mut out, &format!("DTEND:{}", utc(e.interval.end())));
-        push_line(&mut out, &format!("SUMMARY:{}", escape(&e.summary)));
-        if !e.description.is_empty() {
-            push_line(&mut out, &format!("DESCRIPTION:{}", escape(&e.description)));
-        }
-        if let Some(l) = &e.location {
-            push_line(&mut out, &format!("LOCATION:{}", escape(l)));
-        }
-        let status = match e.status {
-            FeedStatus::Confirmed => "CONFIRMED",
-            FeedStatus::Tentative => "TENTATIVE",
-            FeedStatus::Cancelled => "CANCELLED",
-        };
-        push_line(&mut out, &format!("STATUS:{status}"));
-        push_line(&mut out, "END:VEVENT");
+        write_event(&mut out, e, None);
     }
+    push_line(&mut out, "END:VCALENDAR");
+    out
+}
+
+/// An invitation attached to an email (RFC 5546): `method` is `REQUEST` for a booking that
+/// holds and `CANCEL` when it no longer does; the same UID updates or removes the event.
+#[must_use]
+pub fn invitation(method: &str, organizer: Option<&str>, event: &FeedEvent) -> String {
+    let mut out = String::new();
+    begin(&mut out, method);
+    write_event(&mut out, event, organizer);
     push_line(&mut out, "END:VCALENDAR");
     out
 }

@@ -22,6 +22,7 @@
 //! | §C4 roles, API keys | [`access`] |
 //! | §C8 iCalendar import and feeds | [`ics`] |
 //! | §C9 signed webhooks | [`webhooks`] |
+//! | §E booking emails | [`notify`] |
 //! | catalog set-up with tenant checks | [`setup`] |
 //! | §K defaults | [`settings`] |
 //!
@@ -71,6 +72,7 @@ pub mod engine;
 pub mod holds;
 pub mod ics;
 pub mod ids;
+pub mod notify;
 pub mod outbox;
 pub mod policy;
 pub mod ports;

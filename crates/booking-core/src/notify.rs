@@ -1,0 +1,460 @@
+//! §E Booking notifications to customers: which email a booking event sends, its default
+//! templates in French and English, the §E3 placeholder values, and the `notify` job handler
+//! that composes it and hands it to the [`Mailer`] port.
+//!
+//! A job carries ids only (§B3): the email is composed when the job runs, from the booking as
+//! it is then, so an anonymised customer is never mailed. Its `Message-ID` is derived from the
+//! job, so a resend after a crash between sending and completing is recognisable as the same
+//! message; the `.eml` development transport overwrites the same file.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::Timestamp;
+use jiff::civil::{DateTime, Weekday};
+
+use crate::BookingStatus;
+use crate::booking::{Booking, BookingTarget};
+use crate::catalog::{Business, Email};
+use crate::ics::{self, FeedEvent, FeedStatus};
+use crate::outbox::{BookingEvent, Effect, Job, JobError, JobHandler};
+use crate::ports::{Attachment, Clock, MailError, Mailer, Message};
+use crate::settings::Locale;
+use crate::store::{Store, StoreError};
+use crate::template::{Escape, Template, Values};
+use crate::time::Interval;
+
+/// What happened to a booking, as its customer is told.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Trigger {
+    /// Booked and approved.
+    Approved,
+    /// Booked, awaiting approval.
+    Pending,
+    /// Canceled.
+    Canceled,
+    /// Rejected by staff.
+    Rejected,
+    /// Moved to another time.
+    Rescheduled,
+}
+
+impl Trigger {
+    /// The email a booking event sends, if any (a no-show sends none).
+    #[must_use]
+    pub const fn of(event: BookingEvent, status: BookingStatus) -> Option<Self> {
+        match event {
+            BookingEvent::Rescheduled => Some(Self::Rescheduled),
+            BookingEvent::Created | BookingEvent::Status(_) => match status {
+                BookingStatus::Approved => Some(Self::Approved),
+                BookingStatus::Pending => Some(Self::Pending),
+                BookingStatus::Canceled => Some(Self::Canceled),
+                BookingStatus::Rejected => Some(Self::Rejected),
+                BookingStatus::NoShow => None,
+            },
+        }
+    }
+
+    /// The default subject and text in `locale`.
+    #[must_use]
+    pub const fn default_template(self, locale: Locale) -> (&'static str, &'static str) {
+        match (locale, self) {
+            (Locale::Fr, Self::Approved) => (
+                "Votre rendez-vous du %appointment_date% est confirmé",
+                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » est confirmé le %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_address%\n%company_phone%\n",
+            ),
+            (Locale::Fr, Self::Pending) => (
+                "Votre demande de rendez-vous du %appointment_date% est enregistrée",
+                "Bonjour %customer_first_name%,\n\nVotre demande de rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%) attend la confirmation de %company_name%. Vous recevrez un message dès qu'elle sera traitée.\n\n%company_name%\n%company_phone%\n",
+            ),
+            (Locale::Fr, Self::Canceled) => (
+                "Votre rendez-vous du %appointment_date% est annulé",
+                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » du %appointment_date_time% (%time_zone%) est annulé.\n\n%company_name%\n%company_phone%\n",
+            ),
+            (Locale::Fr, Self::Rejected) => (
+                "Votre demande de rendez-vous du %appointment_date% n'a pas pu être acceptée",
+                "Bonjour %customer_first_name%,\n\n%company_name% n'a pas pu accepter votre demande de rendez-vous « %service_name% » du %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_phone%\n",
+            ),
+            (Locale::Fr, Self::Rescheduled) => (
+                "Votre rendez-vous est déplacé au %appointment_date%",
+                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » du %initial_appointment_date_time% est déplacé au %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_address%\n%company_phone%\n",
+            ),
+            (Locale::En, Self::Approved) => (
+                "Your appointment on %appointment_date% is confirmed",
+                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" is confirmed for %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_address%\n%company_phone%\n",
+            ),
+            (Locale::En, Self::Pending) => (
+                "Your appointment request for %appointment_date% is received",
+                "Hello %customer_first_name%,\n\nYour request for \"%service_name%\" on %appointment_date_time% (%time_zone%) awaits confirmation by %company_name%. You will hear from us as soon as it is handled.\n\n%company_name%\n%company_phone%\n",
+            ),
+            (Locale::En, Self::Canceled) => (
+                "Your appointment on %appointment_date% is canceled",
+                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" on %appointment_date_time% (%time_zone%) is canceled.\n\n%company_name%\n%company_phone%\n",
+            ),
+            (Locale::En, Self::Rejected) => (
+                "Your appointment request for %appointment_date% could not be accepted",
+                "Hello %customer_first_name%,\n\n%company_name% could not accept your request for \"%service_name%\" on %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_phone%\n",
+            ),
+            (Locale::En, Self::Rescheduled) => (
+                "Your appointment is moved to %appointment_date%",
+                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" on %initial_appointment_date_time% is moved to %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_address%\n%company_phone%\n",
+            ),
+        }
+    }
+}
+
+const FR_DAYS: [&str; 7] =
+    ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"];
+const EN_DAYS: [&str; 7] =
+    ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+const FR_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
+const EN_MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+fn day_index(w: Weekday) -> usize {
+    usize::try_from(w.to_monday_zero_offset()).unwrap_or(0)
+}
+
+fn month_index(m: i8) -> usize {
+    usize::try_from(m - 1).unwrap_or(0).min(11)
+}
+
+/// `lundi 4 janvier 2027` / `Monday, January 4, 2027`.
+#[must_use]
+pub fn date(at: DateTime, locale: Locale) -> String {
+    let (d, m, y) = (at.day(), month_index(at.month()), at.year());
+    match locale {
+        Locale::Fr => format!("{} {d} {} {y}", FR_DAYS[day_index(at.weekday())], FR_MONTHS[m]),
+        Locale::En => format!("{}, {} {d}, {y}", EN_DAYS[day_index(at.weekday())], EN_MONTHS[m]),
+    }
+}
+
+/// `09:00` / `9:00 AM`.
+#[must_use]
+pub fn time(at: DateTime, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => format!("{:02}:{:02}", at.hour(), at.minute()),
+        Locale::En => {
+            let h = at.hour() % 12;
+            let suffix = if at.hour() < 12 { "AM" } else { "PM" };
+            format!("{}:{:02} {suffix}", if h == 0 { 12 } else { h }, at.minute())
+        }
+    }
+}
+
+/// `lundi 4 janvier 2027 à 09:00` / `Monday, January 4, 2027 at 9:00 AM`.
+#[must_use]
+pub fn date_time(at: DateTime, locale: Locale) -> String {
+    let word = match locale {
+        Locale::Fr => "à",
+        Locale::En => "at",
+    };
+    format!("{} {word} {}", date(at, locale), time(at, locale))
+}
+
+fn minutes_text(minutes: i64, locale: Locale) -> String {
+    match locale {
+        Locale::Fr => format!("{minutes} min"),
+        Locale::En => format!("{minutes} minutes"),
+    }
+}
+
+/// Money in minor units as `12,50 €`-like text in the business locale (the currency is not a
+/// setting yet: the amount only).
+fn price(minor: i64, locale: Locale) -> String {
+    let (units, cents) = (minor / 100, (minor % 100).abs());
+    match locale {
+        Locale::Fr => format!("{units},{cents:02}"),
+        Locale::En => format!("{units}.{cents:02}"),
+    }
+}
+
+/// Everything an email about a booking may show.
+#[derive(Clone, Debug)]
+pub struct Subject<'a> {
+    /// The business.
+    pub business: &'a Business,
+    /// The booking as it is now.
+    pub booking: &'a Booking,
+    /// What is booked (a service name or an event name) and its price in minor units.
+    pub what: (String, i64),
+    /// When.
+    pub interval: Interval,
+    /// Where (an event's location), if known.
+    pub location: Option<String>,
+    /// The staff member taking it, if any (name, email).
+    pub employee: Option<(String, Option<Email>)>,
+    /// Before a reschedule: when it was.
+    pub initial: Option<Interval>,
+}
+
+impl Subject<'_> {
+    /// The §E3 values, dates in the business zone and locale.
+    #[must_use]
+    pub fn values(&self) -> Values {
+        let b = self.business;
+        let (locale, zone) = (b.locale, &b.zone);
+        let local = |t: Timestamp| zone.local(t);
+        let start = local(self.interval.start());
+        let end = local(self.interval.end());
+        let minutes = self.interval.duration().as_mins();
+        let c = &self.booking.contact;
+        let mut v = Values::new()
+            .with("customer_full_name", c.full_name())
+            .with("customer_first_name", c.first_name.clone())
+            .with("customer_email", c.email.as_ref().map(Email::as_str).unwrap_or_default())
+            .with("customer_phone", c.phone.clone().unwrap_or_default())
+            .with("appointment_id", self.booking.id.to_string())
+            .with("appointment_date", date(start, locale))
+            .with("appointment_date_time", date_time(start, locale))
+            .with("appointment_start_time", time(start, locale))
+            .with("appointment_end_time", time(end, locale))
+            .with("appointment_duration", minutes_text(minutes, locale))
+            .with("appointment_status", self.booking.status.code())
+            .with("company_name", b.name.clone())
+            .with("company_email", b.email.as_ref().map(Email::as_str).unwrap_or_default())
+            .with("company_phone", b.phone.clone().unwrap_or_default())
+            .with("company_address", b.address.clone().unwrap_or_default())
+            .with("time_zone", zone.name());
+        let (name, price_minor) = &self.what;
+        match self.booking.target {
+            BookingTarget::Appointment { .. } => {
+                v.set("service_name", name.clone());
+                v.set("service_duration", minutes_text(minutes, locale));
+                v.set("service_price", price(*price_minor, locale));
+            }
+            BookingTarget::Session { .. } => {
+                v.set("service_name", name.clone());
+                v.set("event_name", name.clone());
+                v.set("event_start_date_time", date_time(start, locale));
+                v.set("event_location", self.location.clone().unwrap_or_default());
+            }
+        }
+        if let Some((name, email)) = &self.employee {
+            v.set("employee_full_name", name.clone());
+            v.set("employee_email", email.as_ref().map(Email::as_str).unwrap_or_default());
+        }
+        if let Some(initial) = self.initial {
+            v.set("initial_appointment_date_time", date_time(local(initial.start()), locale));
+        }
+        v
+    }
+}
+
+/// The email for `trigger`, or `None` when the customer gave no address. The invitation
+/// (`.ics`) carries a stable UID: `METHOD:REQUEST` for a booking that holds, `METHOD:CANCEL`
+/// otherwise.
+#[must_use]
+pub fn compose(
+    trigger: Trigger,
+    subject: &Subject<'_>,
+    key: &str,
+    now: Timestamp,
+) -> Option<Message> {
+    let to = subject.booking.contact.email.clone()?;
+    let (subject_text, body) = trigger.default_template(subject.business.locale);
+    let values = subject.values();
+    // The shipped templates use known placeholders only: parsing cannot fail.
+    let render = |source: &str| {
+        Template::parse(source).map(|t| t.render(&values, Escape::Text)).unwrap_or_default()
+    };
+    let cancel = matches!(trigger, Trigger::Canceled | Trigger::Rejected);
+    let event = FeedEvent {
+        uid: format!("booking-{}-{}@booking", subject.business.id, subject.booking.id),
+        sequence: 0,
+        interval: subject.interval,
+        summary: format!("{} — {}", subject.what.0, subject.business.name),
+        description: String::new(),
+        location: subject.location.clone().or_else(|| subject.business.address.clone()),
+        status: if cancel { FeedStatus::Cancelled } else { FeedStatus::Confirmed },
+        stamp: now,
+    };
+    let method = if cancel { "CANCEL" } else { "REQUEST" };
+    Some(Message {
+        to,
+        subject: render(subject_text),
+        text: render(body),
+        html: None,
+        attachments: vec![Attachment {
+            filename: "invitation.ics".to_owned(),
+            content_type: format!("text/calendar; charset=utf-8; method={method}"),
+            content: ics::invitation(
+                method,
+                subject.business.email.as_ref().map(Email::as_str),
+                &event,
+            )
+            .into_bytes(),
+        }],
+        idempotency_key: key.to_owned(),
+    })
+}
+
+/// Runs `notify` jobs: composes the customer's email from the booking as it is now and sends
+/// it through the mailer.
+pub struct Notifier {
+    store: Arc<dyn Store>,
+    mailer: Arc<dyn Mailer>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Notifier {
+    /// A notifier over the ports.
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>) -> Self {
+        Self { store, mailer, clock }
+    }
+
+    async fn subject_of<'a>(
+        &self,
+        business: &'a Business,
+        booking: &'a Booking,
+    ) -> Result<Option<Subject<'a>>, StoreError> {
+        let store = &self.store;
+        let subject = match &booking.target {
+            BookingTarget::Appointment { service, resource, slot, .. } => {
+                let service = store.service(business.id, *service).await?;
+                let resource = store.resource(business.id, *resource).await?;
+                let initial = match booking.rescheduled_from {
+                    Some(old) => store.booking(business.id, old).await?.and_then(|b| b.slot()),
+                    None => None,
+                };
+                Subject {
+                    business,
+                    booking,
+                    what: service.map_or_else(|| (String::new(), 0), |s| (s.name, s.price_minor)),
+                    interval: *slot,
+                    location: None,
+                    employee: resource
+                        .filter(|r| r.kind == crate::catalog::ResourceKind::Staff)
+                        .map(|r| (r.name, r.email)),
+                    initial,
+                }
+            }
+            BookingTarget::Session { session, .. } => {
+                let Some(s) = store.session(business.id, *session).await? else { return Ok(None) };
+                let event = store.event(business.id, s.event).await?;
+                Subject {
+                    business,
+                    booking,
+                    what: event
+                        .as_ref()
+                        .map_or_else(|| (String::new(), 0), |e| (e.name.clone(), e.price_minor)),
+                    interval: s.interval,
+                    location: event.and_then(|e| e.location),
+                    employee: None,
+                    initial: None,
+                }
+            }
+        };
+        Ok(Some(subject))
+    }
+}
+
+#[async_trait]
+impl JobHandler for Notifier {
+    fn effect(&self) -> Effect {
+        Effect::Notify
+    }
+
+    async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        let temporary = |e: StoreError| JobError::Retry(e.to_string());
+        let Some(business) = self.store.business(job.business).await.map_err(temporary)? else {
+            return Ok(()); // nothing to tell about a business that is gone
+        };
+        let Some(booking) =
+            self.store.booking(job.business, job.booking).await.map_err(temporary)?
+        else {
+            return Ok(());
+        };
+        // The status the event announced (a later change sends its own email).
+        let status = match job.event {
+            BookingEvent::Status(s) => s,
+            BookingEvent::Created | BookingEvent::Rescheduled => booking.status,
+        };
+        let Some(trigger) = Trigger::of(job.event, status) else { return Ok(()) };
+        let Some(subject) = self.subject_of(&business, &booking).await.map_err(temporary)? else {
+            return Ok(());
+        };
+        let Some(message) = compose(trigger, &subject, &job.delivery_key(), self.clock.now())
+        else {
+            return Ok(()); // no address (or erased by anonymisation)
+        };
+        self.mailer.send(&message).await.map_err(|e| match e {
+            MailError::Temporary(why) => JobError::Retry(why),
+            MailError::Permanent(why) => JobError::Permanent(why),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn dates_read_naturally_in_each_locale() {
+        let t = at("2027-01-04T09:05");
+        assert_eq!(date_time(t, Locale::Fr), "lundi 4 janvier 2027 à 09:05");
+        assert_eq!(date_time(t, Locale::En), "Monday, January 4, 2027 at 9:05 AM");
+        assert_eq!(time(at("2027-08-15T00:30"), Locale::En), "12:30 AM");
+        assert_eq!(time(at("2027-08-15T12:00"), Locale::En), "12:00 PM");
+        assert_eq!(date(at("2027-08-15T12:00"), Locale::Fr), "dimanche 15 août 2027");
+        assert_eq!(price(1250, Locale::Fr), "12,50");
+        assert_eq!(price(1250, Locale::En), "12.50");
+    }
+
+    #[test]
+    fn every_shipped_template_uses_known_placeholders() {
+        for locale in [Locale::Fr, Locale::En] {
+            for t in [
+                Trigger::Approved,
+                Trigger::Pending,
+                Trigger::Canceled,
+                Trigger::Rejected,
+                Trigger::Rescheduled,
+            ] {
+                let (subject, body) = t.default_template(locale);
+                assert!(Template::parse(subject).is_ok(), "{t:?} {locale:?}");
+                assert!(Template::parse(body).is_ok(), "{t:?} {locale:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn events_pick_their_email() {
+        use BookingStatus::{Approved, Canceled, NoShow, Pending};
+        assert_eq!(Trigger::of(BookingEvent::Created, Approved), Some(Trigger::Approved));
+        assert_eq!(Trigger::of(BookingEvent::Created, Pending), Some(Trigger::Pending));
+        assert_eq!(Trigger::of(BookingEvent::Rescheduled, Approved), Some(Trigger::Rescheduled));
+        assert_eq!(Trigger::of(BookingEvent::Status(Canceled), Canceled), Some(Trigger::Canceled));
+        assert_eq!(Trigger::of(BookingEvent::Status(NoShow), NoShow), None);
+    }
+}
