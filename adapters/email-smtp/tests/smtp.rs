@@ -1,0 +1,134 @@
+//! The mailers against a real SMTP server process (Python's aiosmtpd, from the test
+//! virtualenv) and a real folder.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use booking_core::catalog::Email;
+use booking_core::ports::{Attachment, MailError, Mailer, Message};
+use booking_email_smtp::{FileMailer, from_url};
+
+fn message(key: &str) -> Message {
+    Message {
+        to: Email::parse("zoe@example.org").unwrap(),
+        subject: "Votre rendez-vous du lundi 4 janvier 2027 est confirmé".into(),
+        text: "Bonjour Zoé,\n\nÀ lundi.\n".into(),
+        html: None,
+        attachments: vec![Attachment {
+            filename: "invitation.ics".into(),
+            content_type: "text/calendar; charset=utf-8; method=REQUEST".into(),
+            content: b"BEGIN:VCALENDAR\r\nMETHOD:REQUEST\r\nEND:VCALENDAR\r\n".to_vec(),
+        }],
+        idempotency_key: key.into(),
+    }
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// aiosmtpd writing into a Maildir, or `None` with a notice when it is not installed.
+fn smtp_server(maildir: &std::path::Path, port: u16) -> Option<Server> {
+    let venv = std::env::var("BOOKING_VENV").unwrap_or_else(|_| "/var/tmp/booking-venv".into());
+    let python = format!("{venv}/bin/python");
+    let has =
+        Command::new(&python).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
+    if !has {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true and aiosmtpd is missing (scripts/setup.sh)"
+        );
+        eprintln!(
+            "notice: skipping the SMTP test: {python} has no aiosmtpd (run scripts/setup.sh)"
+        );
+        return None;
+    }
+    let child = Command::new(python)
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    Some(Server(child))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[tokio::test]
+async fn a_real_smtp_server_receives_the_message_with_its_invitation() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("Maildir");
+    let port = free_port();
+    let Some(_server) = smtp_server(&maildir, port) else { return };
+    let mailer =
+        from_url(&format!("smtp://127.0.0.1:{port}"), "Mairie <noreply@mairie.example>").unwrap();
+    let mut sent = Err(MailError::Temporary("not tried".into()));
+    for _ in 0..100 {
+        sent = mailer.send(&message("job-1-42")).await;
+        if sent.is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await; // the server is starting
+    }
+    sent.unwrap();
+    let new = maildir.join("new");
+    let mut received = Vec::new();
+    for _ in 0..50 {
+        received = std::fs::read_dir(&new).map(|d| d.flatten().collect()).unwrap_or_default();
+        if !received.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(received.len(), 1);
+    let raw = std::fs::read_to_string(received[0].path()).unwrap();
+    assert!(raw.contains("Message-ID: <job-1-42@booking>"), "{raw}");
+    assert!(raw.contains("To: zoe@example.org"), "{raw}");
+    assert!(raw.contains("From: Mairie <noreply@mairie.example>"), "{raw}");
+    assert!(
+        raw.contains("Subject: Votre rendez-vous") && raw.contains("=?utf-8?"),
+        "a non-ASCII subject is encoded: {raw}"
+    );
+    assert!(raw.contains("filename=\"invitation.ics\""), "{raw}");
+    assert!(raw.contains("text/calendar; charset=utf-8; method=REQUEST"), "{raw}");
+    // A server that is down is a temporary failure: the outbox retries.
+    let down =
+        from_url(&format!("smtp://127.0.0.1:{}", free_port()), "noreply@mairie.example").unwrap();
+    assert!(matches!(down.send(&message("job-1-43")).await, Err(MailError::Temporary(_))));
+}
+
+#[tokio::test]
+async fn the_development_transport_writes_one_file_per_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let mailer = FileMailer::new(dir.path().join("mail"), "noreply@mairie.example").unwrap();
+    mailer.send(&message("job-1-42")).await.unwrap();
+    mailer.send(&message("job-1-42")).await.unwrap(); // a retry after a crash
+    mailer.send(&message("job-1-43")).await.unwrap();
+    let mut files: Vec<String> = std::fs::read_dir(dir.path().join("mail"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    assert_eq!(files, ["job-1-42.eml", "job-1-43.eml"], "nothing twice");
+    let raw = std::fs::read_to_string(dir.path().join("mail/job-1-42.eml")).unwrap();
+    assert!(raw.contains("Message-ID: <job-1-42@booking>"));
+    assert!(from_url("ftp://x", "a@b.c").is_err());
+    assert!(from_url("file:/tmp/x", "not an address").is_err());
+}
