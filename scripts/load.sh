@@ -40,7 +40,7 @@ case "$backend" in
 esac
 
 key=$("$target/booking" create-business --name "Load" --zone Europe/Paris | sed -n 's/.*shown once): //p')
-BOOKING_LISTEN="127.0.0.1:$PORT" BOOKING_LOG=warn "$target/booking-server" >"$work/server.log" 2>&1 &
+BOOKING_LISTEN="127.0.0.1:$PORT" BOOKING_LOG=warn BOOKING_MAIL_URL="file:$work/mail" "$target/booking-server" >"$work/server.log" 2>&1 &
 server_pid=$!
 base="http://127.0.0.1:$PORT/api/v1/businesses/1"
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done

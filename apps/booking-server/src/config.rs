@@ -33,6 +33,12 @@ pub struct Config {
     /// doubles it, up to an hour, and the tenth failure parks the job
     /// (`BOOKING_WEBHOOK_FIRST_RETRY_SECS`, default 30).
     pub webhook_first_retry_secs: u64,
+    /// Where emails go: `file:<folder>` (one `.eml` per email, the development default),
+    /// `smtp://host:25`, `smtp://user:password@host:587?tls=required` (STARTTLS) or
+    /// `smtps://user:password@host:465` (`BOOKING_MAIL_URL`, default `file:mail`).
+    pub mail_url: String,
+    /// The sender of emails (`BOOKING_MAIL_FROM`, default `Booking <booking@localhost>`).
+    pub mail_from: String,
 }
 
 impl Default for Config {
@@ -47,6 +53,8 @@ impl Default for Config {
             log_format: "text".to_owned(),
             webhook_poll_ms: 1000,
             webhook_first_retry_secs: 30,
+            mail_url: "file:mail".to_owned(),
+            mail_from: "Booking <booking@localhost>".to_owned(),
         }
     }
 }
@@ -85,6 +93,12 @@ impl Config {
         if let Some(v) = env("BOOKING_LOG_FORMAT") {
             config.log_format = v;
         }
+        if let Some(v) = env("BOOKING_MAIL_URL") {
+            config.mail_url = v;
+        }
+        if let Some(v) = env("BOOKING_MAIL_FROM") {
+            config.mail_from = v;
+        }
         if let Some(v) = env("BOOKING_WEBHOOK_POLL_MS") {
             config.webhook_poll_ms = v.parse().context("BOOKING_WEBHOOK_POLL_MS is a number")?;
         }
@@ -109,6 +123,12 @@ impl Config {
     #[must_use]
     pub fn database_for_logs(&self) -> String {
         redact(&self.database_url)
+    }
+
+    /// The mail URL with any password replaced, for logs.
+    #[must_use]
+    pub fn mail_for_logs(&self) -> String {
+        redact(&self.mail_url)
     }
 }
 

@@ -93,7 +93,8 @@ pub async fn start(
     let (stop, mut stopped) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stopped.clone()));
     let (stop_worker, worker_stopped) = watch::channel(false);
-    let webhooks = spawn_webhook_worker(config, &store, worker_stopped)?;
+    let webhooks = spawn_webhook_worker(config, &store, worker_stopped.clone())?;
+    let emails = spawn_email_worker(config, &store, worker_stopped)?;
     let ready = state.clone();
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -109,6 +110,7 @@ pub async fn start(
         // The worker finishes the job in hand, then stops (a job cut short is retried later).
         let _ = stop_worker.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(15), webhooks).await;
+        let _ = tokio::time::timeout(Duration::from_secs(15), emails).await;
         Ok(())
     });
     Ok(Running { addr, state, stop, task })
@@ -134,6 +136,25 @@ fn spawn_webhook_worker(
     };
     let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();
     Ok(tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(sender), worker, stop)))
+}
+
+/// The §E email worker: runs `notify` jobs through the configured mailer.
+fn spawn_email_worker(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    stop: watch::Receiver<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<booking_system::worker::WorkerReport>> {
+    booking_http::sender::install_crypto_provider();
+    let mailer = booking_email_smtp::from_url(&config.mail_url, &config.mail_from)
+        .map_err(|e| anyhow::anyhow!("mail_url / mail_from: {e}"))?;
+    let clock: Arc<dyn booking_core::ports::Clock> = Arc::new(SystemClock);
+    let notifier = booking_core::notify::Notifier::new(store.clone(), mailer, clock.clone());
+    let worker = booking_system::worker::WorkerConfig {
+        poll: Duration::from_millis(config.webhook_poll_ms),
+        ..booking_system::worker::WorkerConfig::default()
+    };
+    let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();
+    Ok(tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(notifier), worker, stop)))
 }
 
 /// Every minute: purge expired holds (they are already ignored when read) and idempotency

@@ -34,7 +34,12 @@ async fn main() -> anyhow::Result<()> {
             let _ = std::fs::remove_file(format!("booking-demo.db{suffix}"));
         }
     }
-    tracing::info!(database = %config.database_for_logs(), listen = %config.listen, "starting");
+    tracing::info!(
+        database = %config.database_for_logs(),
+        mail = %config.mail_for_logs(),
+        listen = %config.listen,
+        "starting"
+    );
     let store = open_store(&config.database_url, config.pg_connections).await?;
     let running = start(&config, store, shutdown_signal()).await?;
     let base = format!("http://{}", running.addr);
@@ -57,6 +62,9 @@ async fn main() -> anyhow::Result<()> {
         );
         println!("  yoga sessions {base}/api/v1/businesses/{b}/events/{}/sessions", d.event);
         println!("  health        {base}/healthz   metrics {base}/metrics");
+        if let Some(dir) = config.mail_url.strip_prefix("file:") {
+            println!("  emails        written as .eml files into {dir}/");
+        }
         println!("\nAdmin API key (shown once): {}", d.admin_key);
         println!(
             "  curl -H 'Authorization: Bearer {}' {base}/api/v1/businesses/{b}/settings\n",

@@ -19,7 +19,61 @@ on_both_databases!(
     webhooks_are_signed_retried_and_logged,
     probes_metrics_and_request_ids,
     relocking_moves_the_hold_and_release_frees_it,
+    customers_get_their_emails,
 );
+
+/// The `.eml` files the app wrote, waiting until there are `count`.
+async fn emails(dir: &std::path::Path, count: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let mut found: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .map(|d| {
+                d.flatten()
+                    .map(|e| e.path())
+                    .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+                    .collect()
+            })
+            .unwrap_or_default();
+        if found.len() >= count {
+            found.sort();
+            return found.iter().map(|p| std::fs::read_to_string(p).unwrap()).collect();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("expected {count} emails in {}", dir.display());
+}
+
+/// §E through the whole server: a booking's confirmation and its cancellation reach the
+/// customer, with the invitation; a booking without an address sends nothing.
+async fn customers_get_their_emails(s: Server) {
+    let t = s.tenant("Mairie").await;
+    let c = setup(&s, &t).await;
+    let monday = next_monday();
+    let booked = s
+        .post(
+            &t.path("/bookings"),
+            None,
+            json!({"agenda_id": c.agenda, "service_id": c.service, "start": paris(monday, 9, 0),
+            "contact": {"first_name": "Zoé", "last_name": "Martin", "email": "zoe@example.org"}}),
+        )
+        .await;
+    assert_eq!(booked.status, 201);
+    s.post(
+        &t.path("/bookings"),
+        None,
+        json!({"agenda_id": c.agenda, "service_id": c.service, "start": paris(monday, 10, 0)}),
+    )
+    .await;
+    let first = emails(&s.mail_dir, 1).await;
+    assert!(first[0].contains("To: zoe@example.org"), "{}", first[0]);
+    assert!(first[0].contains("Bonjour Zo"), "{}", first[0]);
+    assert!(first[0].contains("method=REQUEST"), "the invitation: {}", first[0]);
+    s.post(&t.path(&format!("/bookings/{}/cancel", booked.body["id"])), Some(&t.admin), json!({}))
+        .await;
+    let both = emails(&s.mail_dir, 2).await;
+    assert!(both.iter().any(|m| m.contains("method=CANCEL")), "{both:?}");
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(emails(&s.mail_dir, 2).await.len(), 2, "nothing for the booking without an address");
+}
 
 /// §A4 over HTTP: the same lock code moves its hold; releasing frees the slot.
 async fn relocking_moves_the_hold_and_release_frees_it(s: Server) {

@@ -15,9 +15,10 @@ use booking_store_postgres::scratch::ScratchDatabase;
 use serde_json::json;
 
 /// Starts the binary on `url`; its base URL from the line it prints.
-fn spawn(url: &str) -> (Child, String) {
+fn spawn(url: &str, mail: &std::path::Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_booking-server"))
         .env("BOOKING_DATABASE_URL", url)
+        .env("BOOKING_MAIL_URL", format!("file:{}", mail.display()))
         .env("BOOKING_LISTEN", "127.0.0.1:0")
         .env("BOOKING_LOG", "warn")
         .stdout(Stdio::piped())
@@ -42,7 +43,8 @@ async fn books_under_load_then_sigkill(url: &str) {
         .unwrap();
     drop(store);
     let key = key.expose().to_owned();
-    let (mut child, base) = spawn(url);
+    let mail = tempfile::tempdir().unwrap();
+    let (mut child, base) = spawn(url, mail.path());
     let http = common::client();
     let api = format!("{base}/api/v1/businesses/{}", b.id);
     let post = |path: &str, body: serde_json::Value| {
@@ -115,7 +117,7 @@ async fn books_under_load_then_sigkill(url: &str) {
         acknowledged.extend(c.await.unwrap());
     }
     assert!(acknowledged.len() > 20, "the load ran: {} bookings", acknowledged.len());
-    let (mut again, base) = spawn(url);
+    let (mut again, base) = spawn(url, mail.path());
     let api = format!("{base}/api/v1/businesses/{}", b.id);
     for id in &acknowledged {
         let r = http.get(format!("{api}/bookings/{id}")).bearer_auth(&key).send().await.unwrap();

@@ -47,6 +47,8 @@ pub struct Server {
     pub http: reqwest::Client,
     pub store: Arc<dyn Store>,
     pub database_url: String,
+    /// Where the app writes its emails (`.eml` files).
+    pub mail_dir: std::path::PathBuf,
     running: Option<Running>,
     _guard: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -95,10 +97,13 @@ impl Server {
         store: Arc<dyn Store>,
         guard: Box<dyn std::any::Any + Send + Sync>,
     ) -> Self {
+        let mail = tempfile::tempdir().expect("a temporary directory");
+        let mail_dir = mail.path().join("mail");
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             webhook_poll_ms: 50,
             webhook_first_retry_secs: 1,
+            mail_url: format!("file:{}", mail_dir.display()),
             ..Config::default()
         };
         let running =
@@ -108,8 +113,9 @@ impl Server {
             http: client(),
             store,
             database_url: url.to_owned(),
+            mail_dir,
             running: Some(running),
-            _guard: guard,
+            _guard: Box::new((guard, mail)),
         }
     }
 
