@@ -321,6 +321,18 @@ async fn calendars_in_and_out(s: Server) {
         )
         .await;
     assert_eq!((not_ics.status, not_ics.code()), (422, "invalid_ics"));
+    let url = format!("{}{}", s.base, t.path(&format!("/resources/{}/exceptions/import", c.desk)));
+    let binary = s
+        .http
+        .post(url)
+        .bearer_auth(&t.admin)
+        .header("content-type", "text/calendar")
+        .body(vec![0xff, 0xfe, 0x00])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(binary.status().as_u16(), 422);
+    assert_eq!(binary.headers()["content-type"], "application/problem+json");
 
     // Feeds: a booking on the desk, then cancelled; a staff key reads the desk's feed.
     let customer = s.post(&t.path("/customers"), admin, json!({"contact": {"first_name": "Zoé", "last_name": "Ñandú, Jr.", "email": "zoe@example.org"}})).await;

@@ -192,7 +192,7 @@ pub(crate) async fn import_exceptions(
     caller: Caller,
     Path((id, resource)): Path<(i64, i64)>,
     headers: HeaderMap,
-    body: String,
+    body: axum::body::Bytes,
 ) -> Result<(StatusCode, axum::Json<ImportOut>), Problem> {
     let r = ResourceId::new(resource);
     caller.authorize(BusinessId::new(id), Action::ManageHours(r))?;
@@ -206,10 +206,12 @@ pub(crate) async fn import_exceptions(
             "send the file as `Content-Type: text/calendar`",
         ));
     }
+    let body = std::str::from_utf8(&body)
+        .map_err(|_| Problem::coded("invalid_ics", "an iCalendar file is UTF-8 text"))?;
     let b = business(&state, id).await?;
     let found = state.store().resource(b.id, r).await?.ok_or_else(Problem::not_found)?;
     let parsed =
-        ics::import(&body, &found.zone).map_err(|e| Problem::coded(e.code(), e.to_string()))?;
+        ics::import(body, &found.zone).map_err(|e| Problem::coded(e.code(), e.to_string()))?;
     let mut imported = Vec::with_capacity(parsed.exceptions.len());
     for exception in parsed.exceptions {
         let e = state.engine().add_exception(b.id, r, exception).await?;
