@@ -145,7 +145,7 @@ where
         };
     };
     match reserve(state, business, &key, fingerprint(caller, route, request)).await {
-        Ok(Reserved::Run(fingerprint)) => {
+        Ok(Reserved::Run(fingerprint, reservation)) => {
             let state = state.clone();
             // Its own task: the request completes and settles even if the client hangs up.
             let task = tokio::spawn(async move {
@@ -161,8 +161,10 @@ where
                     subject,
                     created_at: state.engine().ports().clock.now(),
                 };
-                if let Err(e) = state.store().settle(business, &key, answer).await {
-                    tracing::error!(error = %e, "could not settle an idempotency key");
+                match state.store().settle(business, &key, &reservation, answer).await {
+                    Ok(true) => {}
+                    Ok(false) => tracing::error!("an idempotency reservation changed hands"),
+                    Err(e) => tracing::error!(error = %e, "could not settle an idempotency key"),
                 }
                 result
             });
@@ -182,7 +184,8 @@ where
 }
 
 enum Reserved {
-    Run(String),
+    /// Run it: the fingerprint, and the reservation's subject to settle.
+    Run(String, String),
     Replay(IdempotentAnswer),
 }
 
@@ -203,7 +206,7 @@ async fn reserve(
     };
     let kept = state.store().remember(business, key, mine.clone()).await?;
     if kept.subject == mine.subject {
-        return Ok(Reserved::Run(fingerprint));
+        return Ok(Reserved::Run(fingerprint, mine.subject));
     }
     if kept.fingerprint != fingerprint {
         return Err(Problem::coded(
@@ -212,9 +215,16 @@ async fn reserve(
         ));
     }
     if kept.status == PENDING && kept.subject == RETRYABLE {
-        // The first attempt failed on the server's side: this retry runs it again.
-        state.store().settle(business, key, mine).await?;
-        return Ok(Reserved::Run(fingerprint));
+        // The first attempt failed on the server's side: one retry takes it over and runs it
+        // again; a retry racing it is told the key is in use.
+        let subject = mine.subject.clone();
+        if state.store().settle(business, key, RETRYABLE, mine).await? {
+            return Ok(Reserved::Run(fingerprint, subject));
+        }
+        return Err(Problem::coded(
+            "idempotency_key_in_use",
+            "a request with this key is still running; retry in a moment",
+        ));
     }
     if kept.status == PENDING {
         let stale = now.duration_since(kept.created_at) > STALE;

@@ -799,22 +799,24 @@ macro_rules! sql_store_ports {
                 &self,
                 business: BusinessId,
                 key: &str,
+                expected: &str,
                 answer: IdempotentAnswer,
-            ) -> Result<(), StoreError> {
+            ) -> Result<bool, StoreError> {
                 let mut w = self.write_conn().await?;
-                sqlx::query(
+                let done = sqlx::query(
                     "UPDATE idempotency_keys SET fingerprint = $3, status = $4, subject = $5 \
-                     WHERE business_id = $1 AND key = $2",
+                     WHERE business_id = $1 AND key = $2 AND subject = $6",
                 )
                 .bind(business.get())
                 .bind(key)
                 .bind(&answer.fingerprint)
                 .bind(i64::from(answer.status))
                 .bind(&answer.subject)
+                .bind(expected)
                 .execute(&mut *w)
                 .await
                 .map_err(unavailable)?;
-                Ok(())
+                Ok(done.rows_affected() == 1)
             }
 
             async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError> {

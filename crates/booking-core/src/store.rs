@@ -499,14 +499,16 @@ pub trait IdempotencyStore: Send + Sync {
         key: &str,
         answer: IdempotentAnswer,
     ) -> Result<IdempotentAnswer, StoreError>;
-    /// Replaces the answer remembered for `key` (a reservation made before the request ran, by
-    /// its final answer).
+    /// Replaces the answer remembered for `key` by `answer` if its subject is still `expected`
+    /// (a reservation settled by its final answer, or taken over by one request only); whether
+    /// it was replaced.
     async fn settle(
         &self,
         business: BusinessId,
         key: &str,
+        expected: &str,
         answer: IdempotentAnswer,
-    ) -> Result<(), StoreError>;
+    ) -> Result<bool, StoreError>;
     /// Forgets answers given before `before`; how many.
     async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError>;
 }

@@ -1067,10 +1067,15 @@ pub async fn idempotency_keys_remember_the_first_answer(store: Arc<dyn Store>) {
     assert_eq!(store.forget_answers_before(at("2027-01-02T00:00:00Z")).await.unwrap(), 1);
     assert_eq!(store.recall(a, "key-1").await.unwrap(), None);
     assert_eq!(store.recall(b, "key-1").await.unwrap(), Some(later.clone()));
-    // A reservation is settled with the final answer.
+    // A reservation is settled with the final answer, only from the subject it expects: of two
+    // requests taking one over, one wins.
     let settled = answer("booking:4", "2027-01-02T08:00:00Z");
-    store.settle(b, "key-1", settled.clone()).await.unwrap();
+    assert!(store.settle(b, "key-1", "booking:3", settled.clone()).await.unwrap());
+    assert_eq!(store.recall(b, "key-1").await.unwrap(), Some(settled.clone()));
+    let late = answer("booking:5", "2027-01-02T08:00:00Z");
+    assert!(!store.settle(b, "key-1", "booking:3", late).await.unwrap(), "already settled");
     assert_eq!(store.recall(b, "key-1").await.unwrap(), Some(settled));
+    assert!(!store.settle(b, "no-such-key", "x", answer("y", NOW)).await.unwrap());
 }
 
 /// §C4: a key authenticates its business and role until revoked; only its digest is stored;

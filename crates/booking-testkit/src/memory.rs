@@ -894,10 +894,17 @@ impl IdempotencyStore for InMemoryStore {
         &self,
         business: BusinessId,
         key: &str,
+        expected: &str,
         answer: IdempotentAnswer,
-    ) -> Result<(), StoreError> {
-        self.state().answers.insert((business, key.to_owned()), answer);
-        Ok(())
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        match s.answers.get_mut(&(business, key.to_owned())) {
+            Some(current) if current.subject == expected => {
+                *current = answer;
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
     }
 
     async fn forget_answers_before(&self, before: Timestamp) -> Result<usize, StoreError> {
