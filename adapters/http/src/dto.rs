@@ -62,13 +62,23 @@ fn minutes(d: SignedDuration) -> i64 {
     d.as_secs() / 60
 }
 
-/// Whole minutes, at most a year and not negative.
-pub fn from_minutes(field: &str, m: i64) -> Result<SignedDuration, Problem> {
-    if (0..=366 * 24 * 60).contains(&m) {
+/// Whole minutes within `range` (every duration of the API is checked before it becomes one:
+/// an unchecked `i64` of minutes overflows).
+pub fn minutes_in(
+    field: &str,
+    m: i64,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<SignedDuration, Problem> {
+    if range.contains(&m) {
         Ok(SignedDuration::from_mins(m))
     } else {
-        Err(Problem::invalid(format!("`{field}` is 0 to 527040 minutes")))
+        Err(Problem::invalid(format!("`{field}` is {} to {} minutes", range.start(), range.end())))
     }
+}
+
+/// Whole minutes, at most a year and not negative.
+pub fn from_minutes(field: &str, m: i64) -> Result<SignedDuration, Problem> {
+    minutes_in(field, m, 0..=366 * 24 * 60)
 }
 
 fn parse_email(field: &str, text: Option<String>) -> Result<Option<Email>, Problem> {
@@ -404,15 +414,8 @@ pub struct SettingsPatch {
 impl SettingsPatch {
     /// Applies the patch, checking each value.
     pub fn apply(self, s: &mut Settings) -> Result<(), Problem> {
-        let positive = |field: &str, m: i64, max: i64| {
-            if (1..=max).contains(&m) {
-                Ok(SignedDuration::from_mins(m))
-            } else {
-                Err(Problem::invalid(format!("`{field}` is 1 to {max} minutes")))
-            }
-        };
         if let Some(m) = self.slot_step_minutes {
-            s.slot_step = positive("slot_step_minutes", m, 1440)?;
+            s.slot_step = minutes_in("slot_step_minutes", m, 1..=1440)?;
         }
         if let Some(t) = self.default_status {
             s.default_status = t.into();
@@ -442,10 +445,10 @@ impl SettingsPatch {
             s.require_password = v;
         }
         if let Some(m) = self.magic_link_lifetime_minutes {
-            s.magic_link_lifetime = positive("magic_link_lifetime_minutes", m, 366 * 1440)?;
+            s.magic_link_lifetime = minutes_in("magic_link_lifetime_minutes", m, 1..=366 * 1440)?;
         }
         if let Some(m) = self.hold_ttl_minutes {
-            s.hold_ttl = positive("hold_ttl_minutes", m, 1440)?;
+            s.hold_ttl = minutes_in("hold_ttl_minutes", m, 1..=1440)?;
         }
         if let Some(d) = self.chrono_min_delay_days {
             s.chrono_min_delay_days = d;
@@ -789,13 +792,7 @@ impl AgendaIn {
             services: self.services.iter().map(|s| booking_core::ids::ServiceId::new(*s)).collect(),
             hold_ttl: self
                 .hold_ttl_minutes
-                .map(|m| {
-                    if (1..=1440).contains(&m) {
-                        Ok(SignedDuration::from_mins(m))
-                    } else {
-                        Err(Problem::invalid("`hold_ttl_minutes` is 1 to 1440"))
-                    }
-                })
+                .map(|m| minutes_in("hold_ttl_minutes", m, 1..=1440))
                 .transpose()?,
             backoffice_booking: self.backoffice_booking,
         })
@@ -889,13 +886,7 @@ pub struct ServiceIn {
 impl ServiceIn {
     /// The core's service.
     pub fn to_core(&self, business: &Business, id: i64) -> Result<Service, Problem> {
-        let bounded_minutes = |field: &str, m: i64| {
-            if (0..=1440).contains(&m) {
-                Ok(SignedDuration::from_mins(m))
-            } else {
-                Err(Problem::invalid(format!("`{field}` is 0 to 1440 minutes")))
-            }
-        };
+        let bounded_minutes = |field: &str, m: i64| minutes_in(field, m, 0..=1440);
         let opt = |field: &str, m: Option<i64>| m.map(|m| from_minutes(field, m)).transpose();
         Ok(Service {
             id: booking_core::ids::ServiceId::new(id),
