@@ -387,3 +387,17 @@ pub fn delivery(row: &impl Cells) -> Result<booking_core::webhooks::Delivery, St
         error: row.opt_text("error")?,
     })
 }
+
+/// An `email_templates` row.
+pub fn email_template(row: &impl Cells) -> Result<booking_core::notify::EmailTemplate, StoreError> {
+    let trigger = row.text("trigger_code")?;
+    let locale = row.text("locale")?;
+    Ok(booking_core::notify::EmailTemplate {
+        business: BusinessId::new(row.int("business_id")?),
+        trigger: booking_core::notify::Trigger::parse(&trigger)
+            .ok_or_else(|| corrupt("trigger", &trigger))?,
+        locale: Locale::parse(&locale).ok_or_else(|| corrupt("locale", &locale))?,
+        subject: row.text("subject")?,
+        text: row.text("body")?,
+    })
+}

@@ -30,6 +30,8 @@ macro_rules! sql_store_ports {
             use booking_core::BookingStatus;
             use booking_core::access::{ApiKey, KeyDigest};
             use booking_core::webhooks::{Delivery, Endpoint};
+            use booking_core::notify::{EmailTemplate, Trigger};
+            use booking_core::settings::Locale;
             use booking_core::anonymise::anonymise_customer;
             use booking_core::catalog::{
                 Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
@@ -43,7 +45,7 @@ macro_rules! sql_store_ports {
             use booking_core::schedule::Exception;
             use booking_core::store::{
                 AccessStore, AuditEntry, AuditLog, CatalogStore, CustomerStore, IdempotencyStore,
-                IdempotentAnswer, StoreError, WebhookStore,
+                IdempotentAnswer, StoreError, TemplateStore, WebhookStore,
             };
             use booking_core::time::{Interval, SignedDuration, Timestamp};
             use booking_store_sql::{json, micros, read, seconds};
@@ -827,6 +829,77 @@ macro_rules! sql_store_ports {
                     .await
                     .map_err(unavailable)?;
                 Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+            }
+        }
+
+        #[async_trait]
+        impl TemplateStore for $store {
+            async fn email_template(
+                &self,
+                business: BusinessId,
+                trigger: Trigger,
+                locale: Locale,
+            ) -> Result<Option<EmailTemplate>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT * FROM email_templates WHERE business_id = $1 AND trigger_code = $2 \
+                     AND locale = $3",
+                )
+                .bind(business.get())
+                .bind(trigger.code())
+                .bind(locale.code())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                one(row.as_ref(), read::email_template)
+            }
+
+            async fn email_templates(&self, business: BusinessId) -> Result<Vec<EmailTemplate>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM email_templates WHERE business_id = $1 ORDER BY trigger_code, locale",
+                )
+                .bind(business.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::email_template)
+            }
+
+            async fn save_email_template(&self, t: &EmailTemplate) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "INSERT INTO email_templates (business_id, trigger_code, locale, subject, body) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (business_id, trigger_code, locale) \
+                     DO UPDATE SET subject = excluded.subject, body = excluded.body",
+                )
+                .bind(t.business.get())
+                .bind(t.trigger.code())
+                .bind(t.locale.code())
+                .bind(&t.subject)
+                .bind(&t.text)
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn delete_email_template(
+                &self,
+                business: BusinessId,
+                trigger: Trigger,
+                locale: Locale,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "DELETE FROM email_templates WHERE business_id = $1 AND trigger_code = $2 \
+                     AND locale = $3",
+                )
+                .bind(business.get())
+                .bind(trigger.code())
+                .bind(locale.code())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
             }
         }
 

@@ -47,6 +47,29 @@ async fn emails(dir: &std::path::Path, count: usize) -> Vec<String> {
 async fn customers_get_their_emails(s: Server) {
     let t = s.tenant("Mairie").await;
     let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    // The business writes its own cancellation email; an unknown placeholder is refused.
+    let path = t.path("/email-templates/booking_canceled/fr");
+    let wrong = s
+        .call(
+            Method::PUT,
+            &path,
+            admin,
+            Some(json!({"subject": "Annulé", "text": "%customer_nickname%"})),
+            &[],
+        )
+        .await;
+    assert_eq!((wrong.status, wrong.code()), (422, "invalid_template"));
+    assert!(wrong.body["detail"].as_str().unwrap().contains("%customer_nickname%"));
+    let own = s.call(Method::PUT, &path, admin, Some(json!({"subject": "Annulation n°%appointment_id%", "text": "Au revoir %customer_first_name%."})), &[]).await;
+    assert_eq!(own.status, 200, "{:?}", own.body);
+    let all = s.get(&t.path("/email-templates"), admin).await;
+    assert_eq!(all.body.as_array().unwrap().len(), 10, "5 emails in 2 languages");
+    assert_eq!(all.body.as_array().unwrap().iter().filter(|t| t["custom"] == true).count(), 1);
+    let unknown = s
+        .call(Method::DELETE, &t.path("/email-templates/booking_nothing/fr"), admin, None, &[])
+        .await;
+    assert_eq!(unknown.status, 404);
     let monday = next_monday();
     let booked = s
         .post(
@@ -71,6 +94,7 @@ async fn customers_get_their_emails(s: Server) {
         .await;
     let both = emails(&s.mail_dir, 2).await;
     assert!(both.iter().any(|m| m.contains("method=CANCEL")), "{both:?}");
+    assert!(both.iter().any(|m| m.contains("Au revoir Zo")), "the business's wording: {both:?}");
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(emails(&s.mail_dir, 2).await.len(), 2, "nothing for the booking without an address");
 }

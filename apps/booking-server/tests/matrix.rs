@@ -31,7 +31,10 @@ fn allowed(op: &str) -> &'static [&'static str] {
         | "GET /businesses/{business}/webhooks"
         | "POST /businesses/{business}/webhooks"
         | "DELETE /businesses/{business}/webhooks/{webhook}"
-        | "GET /businesses/{business}/webhooks/{webhook}/deliveries" => ADMIN,
+        | "GET /businesses/{business}/webhooks/{webhook}/deliveries"
+        | "GET /businesses/{business}/email-templates"
+        | "PUT /businesses/{business}/email-templates/{trigger}/{locale}"
+        | "DELETE /businesses/{business}/email-templates/{trigger}/{locale}" => ADMIN,
         "GET /businesses/{business}"
         | "GET /businesses/{business}/agendas"
         | "GET /businesses/{business}/agendas/{agenda}"
@@ -90,6 +93,9 @@ fn body(op: &str, c: &Catalog) -> Option<Value> {
         }
         "POST /businesses/{business}/api-keys" => json!({"name": "k", "role": "agent"}),
         "POST /businesses/{business}/webhooks" => json!({"url": "https://example.org/hook"}),
+        "PUT /businesses/{business}/email-templates/{trigger}/{locale}" => {
+            json!({"subject": "RDV %appointment_date%", "text": "Bonjour %customer_first_name%"})
+        }
         "POST /businesses/{business}/customers" => json!({"contact": {"first_name": "New"}}),
         "POST /businesses/{business}/holds" => {
             json!({"lock_code": format!("l-{}", rand_slug()), "session_id": c.session})
@@ -203,6 +209,8 @@ async fn fixture(s: &Server, name: &str) -> Fixture {
     ids.insert("webhook", hook.body["id"].to_string());
     ids.insert("exception", exception.body["id"].to_string());
     ids.insert("lock_code", "some-lock".to_owned());
+    ids.insert("trigger", "booking_approved".to_owned());
+    ids.insert("locale", "fr".to_owned());
     let _ = spare;
     Fixture { catalog: c, keys, ids, secret }
 }

@@ -40,6 +40,28 @@ pub enum Trigger {
 }
 
 impl Trigger {
+    /// Every trigger.
+    pub const ALL: [Self; 5] =
+        [Self::Approved, Self::Pending, Self::Canceled, Self::Rejected, Self::Rescheduled];
+
+    /// The stable code (`booking_approved`, …) naming the template.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Approved => "booking_approved",
+            Self::Pending => "booking_pending",
+            Self::Canceled => "booking_canceled",
+            Self::Rejected => "booking_rejected",
+            Self::Rescheduled => "booking_rescheduled",
+        }
+    }
+
+    /// Reads [`Self::code`] back.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.code() == text)
+    }
+
     /// The email a booking event sends, if any (a no-show sends none).
     #[must_use]
     pub const fn of(event: BookingEvent, status: BookingStatus) -> Option<Self> {
@@ -266,6 +288,51 @@ impl Subject<'_> {
     }
 }
 
+/// A business's own wording of one email in one language (§E3), checked when saved.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EmailTemplate {
+    /// Owner tenant.
+    pub business: crate::ids::BusinessId,
+    /// Which email.
+    pub trigger: Trigger,
+    /// In which language.
+    pub locale: Locale,
+    /// Subject line, with `%placeholders%`.
+    pub subject: String,
+    /// Plain-text body, with `%placeholders%`.
+    pub text: String,
+}
+
+/// Why a template is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// Placeholders that do not exist (listed, for the author).
+    #[error(transparent)]
+    Unknown(#[from] crate::template::UnknownPlaceholders),
+    /// Empty, too long, or a subject over one line.
+    #[error("{0}")]
+    Invalid(&'static str),
+}
+
+impl EmailTemplate {
+    /// Checks a business's wording: known placeholders only (never sent silently wrong), a
+    /// one-line subject of at most 200 characters, a body of 1 to 20,000.
+    pub fn check(&self) -> Result<(), TemplateError> {
+        if self.subject.trim().is_empty() || self.subject.chars().count() > 200 {
+            return Err(TemplateError::Invalid("a subject is 1 to 200 characters"));
+        }
+        if self.subject.contains(['\r', '\n']) {
+            return Err(TemplateError::Invalid("a subject is one line"));
+        }
+        if self.text.trim().is_empty() || self.text.chars().count() > 20_000 {
+            return Err(TemplateError::Invalid("a body is 1 to 20000 characters"));
+        }
+        Template::parse(&self.subject)?;
+        Template::parse(&self.text)?;
+        Ok(())
+    }
+}
+
 /// The email for `trigger`, or `None` when the customer gave no address. The invitation
 /// (`.ics`) carries a stable UID: `METHOD:REQUEST` for a booking that holds, `METHOD:CANCEL`
 /// otherwise.
@@ -273,13 +340,18 @@ impl Subject<'_> {
 pub fn compose(
     trigger: Trigger,
     subject: &Subject<'_>,
+    custom: Option<&EmailTemplate>,
     key: &str,
     now: Timestamp,
 ) -> Option<Message> {
     let to = subject.booking.contact.email.clone()?;
-    let (subject_text, body) = trigger.default_template(subject.business.locale);
+    let (subject_text, body) = match custom {
+        Some(t) => (t.subject.as_str(), t.text.as_str()),
+        None => trigger.default_template(subject.business.locale),
+    };
     let values = subject.values();
-    // The shipped templates use known placeholders only: parsing cannot fail.
+    // Shipped templates and saved ones (checked by `EmailTemplate::check`) use known
+    // placeholders only: parsing cannot fail.
     let render = |source: &str| {
         Template::parse(source).map(|t| t.render(&values, Escape::Text)).unwrap_or_default()
     };
@@ -400,7 +472,13 @@ impl JobHandler for Notifier {
         let Some(subject) = self.subject_of(&business, &booking).await.map_err(temporary)? else {
             return Ok(());
         };
-        let Some(message) = compose(trigger, &subject, &job.delivery_key(), self.clock.now())
+        let custom = self
+            .store
+            .email_template(business.id, trigger, business.locale)
+            .await
+            .map_err(temporary)?;
+        let key = job.delivery_key();
+        let Some(message) = compose(trigger, &subject, custom.as_ref(), &key, self.clock.now())
         else {
             return Ok(()); // no address (or erased by anonymisation)
         };

@@ -14,8 +14,10 @@ use crate::engine::{Engine, ErrorCode};
 use crate::ids::{
     ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, ResourceId, ServiceId, WebhookId,
 };
+use crate::notify::{EmailTemplate, TemplateError, Trigger};
 use crate::ports::Secret;
 use crate::schedule::Exception;
+use crate::settings::Locale;
 use crate::slots::SlotRules;
 use crate::store::StoreError;
 use crate::webhooks::{self, Endpoint};
@@ -44,6 +46,9 @@ pub enum SetupError {
     /// A slug is already used in this business.
     #[error("this slug is already used")]
     DuplicateSlug,
+    /// An email template uses unknown placeholders or is malformed.
+    #[error(transparent)]
+    Template(#[from] TemplateError),
     /// Storage failed.
     #[error(transparent)]
     Store(StoreError),
@@ -68,6 +73,7 @@ impl ErrorCode for SetupError {
             Self::UnknownCustomer(_) => "customer_not_found",
             Self::Invalid(_) => "invalid_value",
             Self::DuplicateSlug => "duplicate_slug",
+            Self::Template(_) => "invalid_template",
             Self::Store(_) => "storage_unavailable",
         }
     }
@@ -394,6 +400,29 @@ impl Engine {
         id: WebhookId,
     ) -> Result<(), SetupError> {
         if self.ports().store.delete_webhook(business, id).await? {
+            Ok(())
+        } else {
+            Err(SetupError::NotFound)
+        }
+    }
+
+    /// §E3 Saves a business's own wording of one email (placeholders checked: an unknown one
+    /// is refused and named, never sent).
+    pub async fn save_email_template(&self, template: EmailTemplate) -> Result<(), SetupError> {
+        let store = &self.ports().store;
+        store.business(template.business).await?.ok_or(SetupError::NotFound)?;
+        template.check()?;
+        Ok(store.save_email_template(&template).await?)
+    }
+
+    /// Goes back to the shipped wording of one email.
+    pub async fn reset_email_template(
+        &self,
+        business: BusinessId,
+        trigger: Trigger,
+        locale: Locale,
+    ) -> Result<(), SetupError> {
+        if self.ports().store.delete_email_template(business, trigger, locale).await? {
             Ok(())
         } else {
             Err(SetupError::NotFound)

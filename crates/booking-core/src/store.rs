@@ -22,8 +22,10 @@ use crate::ids::{
     AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
     JobId, ResourceId, ServiceId, SessionId, WebhookId,
 };
+use crate::notify::{EmailTemplate, Trigger};
 use crate::outbox::{NewJob, Outbox};
 use crate::schedule::Exception;
+use crate::settings::Locale;
 use crate::time::Interval;
 use crate::webhooks::{Delivery, Endpoint};
 
@@ -554,6 +556,30 @@ pub trait WebhookStore: Send + Sync {
     async fn delivered(&self, job: JobId, endpoint: WebhookId) -> Result<bool, StoreError>;
 }
 
+/// §E3 Email templates a business wrote in place of the shipped ones.
+#[async_trait]
+pub trait TemplateStore: Send + Sync {
+    /// The business's template for a trigger and locale, if it wrote one.
+    async fn email_template(
+        &self,
+        business: BusinessId,
+        trigger: Trigger,
+        locale: Locale,
+    ) -> Result<Option<EmailTemplate>, StoreError>;
+    /// Every template the business wrote.
+    async fn email_templates(&self, business: BusinessId)
+    -> Result<Vec<EmailTemplate>, StoreError>;
+    /// Saves (replaces) one.
+    async fn save_email_template(&self, template: &EmailTemplate) -> Result<(), StoreError>;
+    /// Removes one (the shipped wording applies again); whether it existed.
+    async fn delete_email_template(
+        &self,
+        business: BusinessId,
+        trigger: Trigger,
+        locale: Locale,
+    ) -> Result<bool, StoreError>;
+}
+
 /// Everything a storage adapter provides.
 pub trait Store:
     CatalogStore
@@ -564,6 +590,7 @@ pub trait Store:
     + IdempotencyStore
     + AccessStore
     + WebhookStore
+    + TemplateStore
 {
 }
 
@@ -575,7 +602,8 @@ impl<
         + Outbox
         + IdempotencyStore
         + AccessStore
-        + WebhookStore,
+        + WebhookStore
+        + TemplateStore,
 > Store for T
 {
 }

@@ -154,3 +154,30 @@ fn english_businesses_write_english_and_anonymised_customers_get_nothing() {
         assert_eq!(mailer.sent().len(), 1, "no email to an anonymised customer");
     });
 }
+
+#[test]
+fn a_business_writes_its_own_wording() {
+    futures::executor::block_on(async {
+        use booking_core::notify::{EmailTemplate, Trigger};
+        let h = Harness::demo(NOW).await;
+        h.engine
+            .save_email_template(EmailTemplate {
+                business: h.business,
+                trigger: Trigger::Approved,
+                locale: Locale::Fr,
+                subject: "C'est noté pour le %appointment_start_time%".into(),
+                text: "%customer_full_name% : %service_name%, %appointment_duration%.".into(),
+            })
+            .await
+            .unwrap();
+        booked(&h, "2027-01-04T08:00:00Z", Some("zoe@example.org")).await;
+        let mailer = Arc::new(RecordingMailer::default());
+        let notifier = Notifier::new(h.store.clone(), mailer.clone(), h.clock.clone());
+        drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &RetryPolicy::default(), 10)
+            .await
+            .unwrap();
+        let m = &mailer.sent()[0];
+        assert_eq!(m.subject, "C'est noté pour le 09:00");
+        assert_eq!(m.text, "Zoé Martin : passeport, 30 min.");
+    });
+}

@@ -74,6 +74,7 @@ macro_rules! store_contract_tests {
             set_up_refuses_another_business_references,
             bookings_in_a_window,
             webhooks_are_scoped_and_logged,
+            email_templates_are_per_business_trigger_and_locale,
         );
     };
     (@cases #[$attr:meta] $make:expr; $($case:ident),* $(,)?) => {
@@ -1384,4 +1385,47 @@ pub async fn webhooks_are_scoped_and_logged(store: Arc<dyn Store>) {
         2,
         "the log stays"
     );
+}
+
+/// §E3 A business's templates replace the shipped wording per trigger and locale, are checked
+/// when saved, and belong to it alone.
+pub async fn email_templates_are_per_business_trigger_and_locale(store: Arc<dyn Store>) {
+    use booking_core::notify::{EmailTemplate, Trigger};
+    use booking_core::settings::Locale;
+    let h = Harness::demo_in(store, NOW).await;
+    let other = fixtures::demo_business(h.store.as_ref(), 1).await.business;
+    let mine = EmailTemplate {
+        business: h.business,
+        trigger: Trigger::Approved,
+        locale: Locale::Fr,
+        subject: "RDV %appointment_date%".into(),
+        text: "À bientôt %customer_first_name%".into(),
+    };
+    h.engine.save_email_template(mine.clone()).await.unwrap();
+    let again = EmailTemplate { subject: "RDV confirmé".into(), ..mine.clone() };
+    h.engine.save_email_template(again.clone()).await.unwrap();
+    assert_eq!(h.store.email_templates(h.business).await.unwrap(), vec![again.clone()], "replaced");
+    assert_eq!(
+        h.store.email_template(h.business, Trigger::Approved, Locale::Fr).await.unwrap(),
+        Some(again)
+    );
+    assert_eq!(
+        h.store.email_template(h.business, Trigger::Approved, Locale::En).await.unwrap(),
+        None
+    );
+    assert_eq!(h.store.email_template(other, Trigger::Approved, Locale::Fr).await.unwrap(), None);
+    let wrong = EmailTemplate { text: "Bonjour %customer_nickname%".into(), ..mine.clone() };
+    let err = h.engine.save_email_template(wrong).await.unwrap_err();
+    assert_eq!(err.code(), "invalid_template");
+    assert!(err.to_string().contains("%customer_nickname%"), "{err}");
+    assert_eq!(
+        h.engine
+            .reset_email_template(other, Trigger::Approved, Locale::Fr)
+            .await
+            .unwrap_err()
+            .code(),
+        "not_found"
+    );
+    h.engine.reset_email_template(h.business, Trigger::Approved, Locale::Fr).await.unwrap();
+    assert!(h.store.email_templates(h.business).await.unwrap().is_empty());
 }

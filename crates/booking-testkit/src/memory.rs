@@ -20,12 +20,14 @@ use booking_core::ids::{
     AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
     JobId, ResourceId, ServiceId, SessionId, WebhookId,
 };
+use booking_core::notify::{EmailTemplate, Trigger};
 use booking_core::outbox::{BookingRef, Effect, Job, JobState, Outbox};
 use booking_core::schedule::Exception;
+use booking_core::settings::Locale;
 use booking_core::store::{
     AccessStore, AuditEntry, AuditLog, BookingStore, Busy, BusyBooking, CatalogStore,
     CustomerStore, Decide, IdempotencyStore, IdempotentAnswer, Occupancy, SessionLoad, StoreError,
-    TxError, TxOutcome, TxScope, TxView, WebhookStore, Write,
+    TemplateStore, TxError, TxOutcome, TxScope, TxView, WebhookStore, Write,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 use booking_core::webhooks::{Delivery, Endpoint};
@@ -52,6 +54,7 @@ struct State {
     api_keys: BTreeMap<ApiKeyId, ApiKey>,
     webhooks: BTreeMap<WebhookId, Endpoint>,
     deliveries: Vec<Delivery>,
+    templates: Vec<EmailTemplate>,
 }
 
 impl State {
@@ -1002,5 +1005,51 @@ impl WebhookStore for InMemoryStore {
 
     async fn delivered(&self, job: JobId, endpoint: WebhookId) -> Result<bool, StoreError> {
         Ok(self.state().deliveries.iter().any(|d| d.job == job && d.endpoint == endpoint && d.ok))
+    }
+}
+
+#[async_trait]
+impl TemplateStore for InMemoryStore {
+    async fn email_template(
+        &self,
+        business: BusinessId,
+        trigger: Trigger,
+        locale: Locale,
+    ) -> Result<Option<EmailTemplate>, StoreError> {
+        Ok(self
+            .state()
+            .templates
+            .iter()
+            .find(|t| t.business == business && t.trigger == trigger && t.locale == locale)
+            .cloned())
+    }
+
+    async fn email_templates(
+        &self,
+        business: BusinessId,
+    ) -> Result<Vec<EmailTemplate>, StoreError> {
+        Ok(self.state().templates.iter().filter(|t| t.business == business).cloned().collect())
+    }
+
+    async fn save_email_template(&self, template: &EmailTemplate) -> Result<(), StoreError> {
+        let mut s = self.state();
+        s.templates.retain(|t| {
+            (t.business, t.trigger, t.locale)
+                != (template.business, template.trigger, template.locale)
+        });
+        s.templates.push(template.clone());
+        Ok(())
+    }
+
+    async fn delete_email_template(
+        &self,
+        business: BusinessId,
+        trigger: Trigger,
+        locale: Locale,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let before = s.templates.len();
+        s.templates.retain(|t| (t.business, t.trigger, t.locale) != (business, trigger, locale));
+        Ok(s.templates.len() != before)
     }
 }

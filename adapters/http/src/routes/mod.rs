@@ -4,6 +4,7 @@ mod bookings;
 mod calendars;
 mod public;
 mod setup;
+mod templates;
 mod webhooks;
 
 use booking_core::catalog::Business;
@@ -55,6 +56,8 @@ pub(crate) fn all(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::delete))
         .routes(routes!(webhooks::deliveries))
+        .routes(routes!(templates::list_templates))
+        .routes(routes!(templates::put_template, templates::delete_template))
         .routes(routes!(setup::create_customer))
         .routes(routes!(setup::get_customer))
         .routes(routes!(setup::anonymise_customer))
