@@ -463,10 +463,15 @@ impl JobHandler for Notifier {
         else {
             return Ok(());
         };
-        // The status the event announced (a later change sends its own email).
+        // The status the event announced, not today's: a booking made pending and approved
+        // since is announced as pending here, and the approval sends its own email.
         let status = match job.event {
             BookingEvent::Status(s) => s,
-            BookingEvent::Created | BookingEvent::Rescheduled => booking.status,
+            BookingEvent::Created | BookingEvent::Rescheduled => {
+                let history =
+                    self.store.history(business.id, booking.id).await.map_err(temporary)?;
+                history.first().map_or(booking.status, |h| h.to)
+            }
         };
         let Some(trigger) = Trigger::of(job.event, status) else { return Ok(()) };
         let Some(subject) = self.subject_of(&business, &booking).await.map_err(temporary)? else {

@@ -181,3 +181,38 @@ fn a_business_writes_its_own_wording() {
         assert_eq!(m.text, "Zoé Martin : passeport, 30 min.");
     });
 }
+
+#[test]
+fn each_change_is_announced_as_it_was() {
+    futures::executor::block_on(async {
+        let h = Harness::demo(NOW).await;
+        let mut business = h.store.business(h.business).await.unwrap().unwrap();
+        business.settings.default_status = booking_core::BookingStatus::Pending;
+        h.store.update_business(&business).await.unwrap();
+        let booking = booked(&h, "2027-01-04T08:00:00Z", Some("zoe@example.org")).await;
+        // Approved before the first email went out: two emails, pending then approved.
+        h.engine
+            .set_status(
+                h.business,
+                booking.id,
+                booking_core::BookingStatus::Approved,
+                Actor::staff(Role::Admin, None),
+                None,
+            )
+            .await
+            .unwrap();
+        let mailer = Arc::new(RecordingMailer::default());
+        let notifier = Notifier::new(h.store.clone(), mailer.clone(), h.clock.clone());
+        drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &RetryPolicy::default(), 10)
+            .await
+            .unwrap();
+        let subjects: Vec<String> = mailer.sent().into_iter().map(|m| m.subject).collect();
+        assert_eq!(
+            subjects,
+            [
+                "Votre demande de rendez-vous du lundi 4 janvier 2027 est enregistrée",
+                "Votre rendez-vous du lundi 4 janvier 2027 est confirmé",
+            ]
+        );
+    });
+}
