@@ -26,9 +26,9 @@ pub struct Config {
     pub log: String,
     /// `text` or `json` (`BOOKING_LOG_FORMAT`, default `text`).
     pub log_format: String,
-    /// How often the webhook worker looks for due jobs, in milliseconds
-    /// (`BOOKING_WEBHOOK_POLL_MS`, default 1000).
-    pub webhook_poll_ms: u64,
+    /// How often the webhook and email workers look for due outbox jobs, in milliseconds
+    /// (`BOOKING_OUTBOX_POLL_MS`, default 1000).
+    pub outbox_poll_ms: u64,
     /// The wait before the first retry of a failed webhook, in seconds; each further failure
     /// doubles it, up to an hour, and the tenth failure parks the job
     /// (`BOOKING_WEBHOOK_FIRST_RETRY_SECS`, default 30).
@@ -51,7 +51,7 @@ impl Default for Config {
             request_timeout_secs: 30,
             log: "info".to_owned(),
             log_format: "text".to_owned(),
-            webhook_poll_ms: 1000,
+            outbox_poll_ms: 1000,
             webhook_first_retry_secs: 30,
             mail_url: "file:mail".to_owned(),
             mail_from: "Booking <booking@localhost>".to_owned(),
@@ -99,8 +99,8 @@ impl Config {
         if let Some(v) = env("BOOKING_MAIL_FROM") {
             config.mail_from = v;
         }
-        if let Some(v) = env("BOOKING_WEBHOOK_POLL_MS") {
-            config.webhook_poll_ms = v.parse().context("BOOKING_WEBHOOK_POLL_MS is a number")?;
+        if let Some(v) = env("BOOKING_OUTBOX_POLL_MS") {
+            config.outbox_poll_ms = v.parse().context("BOOKING_OUTBOX_POLL_MS is a number")?;
         }
         if let Some(v) = env("BOOKING_WEBHOOK_FIRST_RETRY_SECS") {
             config.webhook_first_retry_secs =
@@ -111,7 +111,7 @@ impl Config {
             "log_format is `text` or `json`"
         );
         anyhow::ensure!(config.request_timeout_secs > 0, "request_timeout_secs is at least 1");
-        anyhow::ensure!(config.webhook_poll_ms > 0, "webhook_poll_ms is at least 1");
+        anyhow::ensure!(config.outbox_poll_ms > 0, "outbox_poll_ms is at least 1");
         anyhow::ensure!(
             (1..=3600).contains(&config.webhook_first_retry_secs),
             "webhook_first_retry_secs is 1 to 3600"

@@ -131,7 +131,7 @@ fn spawn_webhook_worker(
     };
     let worker = booking_system::worker::WorkerConfig {
         policy,
-        poll: Duration::from_millis(config.webhook_poll_ms),
+        poll: Duration::from_millis(config.outbox_poll_ms),
         ..booking_system::worker::WorkerConfig::default()
     };
     let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();
@@ -150,7 +150,7 @@ fn spawn_email_worker(
     let clock: Arc<dyn booking_core::ports::Clock> = Arc::new(SystemClock);
     let notifier = booking_core::notify::Notifier::new(store.clone(), mailer, clock.clone());
     let worker = booking_system::worker::WorkerConfig {
-        poll: Duration::from_millis(config.webhook_poll_ms),
+        poll: Duration::from_millis(config.outbox_poll_ms),
         ..booking_system::worker::WorkerConfig::default()
     };
     let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();

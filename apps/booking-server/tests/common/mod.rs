@@ -101,7 +101,7 @@ impl Server {
         let mail_dir = mail.path().join("mail");
         let config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
-            webhook_poll_ms: 50,
+            outbox_poll_ms: 50,
             webhook_first_retry_secs: 1,
             mail_url: format!("file:{}", mail_dir.display()),
             ..Config::default()
