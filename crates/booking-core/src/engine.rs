@@ -26,8 +26,8 @@ use crate::slots::{
     free_seats,
 };
 use crate::store::{
-    AuditEntry, Decide, Occupancy, Refusal, Store, StoreError, TxError, TxOutcome, TxScope, TxView,
-    Write,
+    AuditEntry, Busy, Decide, Occupancy, Refusal, Store, StoreError, TxError, TxOutcome, TxScope,
+    TxView, Write,
 };
 use crate::time::Interval;
 
@@ -309,6 +309,17 @@ pub struct StaticBusy {
 }
 
 impl OfferContext {
+    /// Exceptions and external busy times of a store read, per resource of the offer.
+    fn statics(&self, busy: &Busy) -> StaticBusy {
+        let mut per_resource = vec![Vec::new(); self.resources.len()];
+        for (resource, interval) in busy.exceptions.iter().chain(&busy.external) {
+            if let Some(i) = self.index_of(*resource) {
+                per_resource[i].push(interval.seconds());
+            }
+        }
+        StaticBusy { per_resource }
+    }
+
     fn new(
         business: Business,
         agenda: Agenda,
@@ -609,23 +620,14 @@ impl Engine {
         ctx: &OfferContext,
         window: Interval,
     ) -> Result<StaticBusy, StoreError> {
-        let store = &self.ports.store;
+        Ok(ctx.statics(&self.busy_around(ctx, window).await?))
+    }
+
+    /// Everything blocking the offer's resources around `window`, in one store read.
+    async fn busy_around(&self, ctx: &OfferContext, window: Interval) -> Result<Busy, StoreError> {
         let ids: Vec<ResourceId> = ctx.resources.iter().map(|r| r.id).collect();
-        let reach = ctx.reach(window);
-        let mut per_resource = vec![Vec::new(); ids.len()];
-        for (resource, exception) in store.exceptions(ctx.business.id, &ids, reach).await? {
-            if let Some(i) = ctx.index_of(resource) {
-                per_resource[i].push(exception.interval.seconds());
-            }
-        }
-        if ctx.business.settings.calendar.remove_busy_slots {
-            for (resource, busy) in store.external_busy(ctx.business.id, &ids, reach).await? {
-                if let Some(i) = ctx.index_of(resource) {
-                    per_resource[i].push(busy.seconds());
-                }
-            }
-        }
-        Ok(StaticBusy { per_resource })
+        let external = ctx.business.settings.calendar.remove_busy_slots;
+        self.ports.store.busy(ctx.business.id, &ids, ctx.reach(window), external).await
     }
 
     /// §A2: the free slots of an offer whose start lies in `window`. `lock` makes the caller's
@@ -670,19 +672,8 @@ impl Engine {
         now: Timestamp,
         caller: Option<&LockDigest>,
     ) -> Result<Availability, OfferError> {
-        let window = query.window();
-        let ids: Vec<ResourceId> = ctx.resources.iter().map(|r| r.id).collect();
-        let external = ctx.business.settings.calendar.remove_busy_slots;
-        let busy =
-            self.ports.store.busy(ctx.business.id, &ids, ctx.reach(window), external).await?;
-        let mut per_resource = vec![Vec::new(); ids.len()];
-        for (resource, interval) in busy.exceptions.iter().chain(&busy.external) {
-            if let Some(i) = ctx.index_of(*resource) {
-                per_resource[i].push(interval.seconds());
-            }
-        }
-        let statics = StaticBusy { per_resource };
-        Ok(ctx.availability(&statics, &busy.occupancy, now, caller, query))
+        let busy = self.busy_around(ctx, query.window()).await?;
+        Ok(ctx.availability(&ctx.statics(&busy), &busy.occupancy, now, caller, query))
     }
 
     /// §A2: the first free slot at or after `from`, searched week by week up to the maximum advance.
@@ -696,6 +687,18 @@ impl Engine {
         limits: Limits,
     ) -> Result<Option<FirstSlot>, OfferError> {
         let ctx = self.offer(business, offer).await?;
+        self.first_available_for(&ctx, from, lock, actor, limits).await
+    }
+
+    /// [`Engine::first_available`] of an offer already loaded with [`Engine::offer`].
+    pub async fn first_available_for(
+        &self,
+        ctx: &OfferContext,
+        from: Timestamp,
+        lock: Option<&LockCode>,
+        actor: Actor,
+        limits: Limits,
+    ) -> Result<Option<FirstSlot>, OfferError> {
         let now = self.now();
         let digest = lock.map(LockCode::digest);
         let horizon = match effective(actor, limits) {
@@ -712,7 +715,7 @@ impl Engine {
             let end = start.saturating_add(week).unwrap_or(Timestamp::MAX).min(horizon);
             let Ok(window) = Interval::new(start, end) else { break };
             let query = ctx.query(window, now, effective(actor, limits));
-            let found = self.availability_of(&ctx, &query, now, digest.as_ref()).await?;
+            let found = self.availability_of(ctx, &query, now, digest.as_ref()).await?;
             if let Some(slot) = found.first() {
                 return Ok(Some(FirstSlot {
                     interval: slot.interval(),

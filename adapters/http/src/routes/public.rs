@@ -43,6 +43,23 @@ pub(crate) struct OfferQuery {
 }
 
 impl OfferQuery {
+    /// The offer, loaded once (it carries the business), and the zone to show instants in.
+    async fn load(
+        &self,
+        state: &AppState,
+        business: BusinessId,
+    ) -> Result<(std::sync::Arc<booking_core::engine::OfferContext>, Zone), Problem> {
+        let ctx = state.engine().offer(business, self.offer()).await.map_err(|e| match e {
+            booking_core::engine::OfferError::UnknownBusiness => Problem::not_found(),
+            other => other.into(),
+        })?;
+        let zone = match &self.zone {
+            Some(z) => parse_zone("zone", z)?,
+            None => ctx.business().zone.clone(),
+        };
+        Ok((ctx, zone))
+    }
+
     fn offer(&self) -> Offer {
         Offer {
             agenda: AgendaId::new(self.agenda_id),
@@ -95,15 +112,7 @@ pub(crate) async fn availability(
 ) -> Result<Json<AvailabilityOut>, Problem> {
     let business = BusinessId::new(id);
     let actor = caller.public(business)?;
-    // One read of the business: the offer carries it (and its zone).
-    let ctx = state.engine().offer(business, query.offer()).await.map_err(|e| match e {
-        booking_core::engine::OfferError::UnknownBusiness => Problem::not_found(),
-        other => other.into(),
-    })?;
-    let zone = match &query.zone {
-        Some(z) => parse_zone("zone", z)?,
-        None => ctx.business().zone.clone(),
-    };
+    let (ctx, zone) = query.load(&state, business).await?;
     let window = window.interval(&zone)?;
     let lock = lock_code(query.lock_code.as_deref())?;
     let limits = limits(&caller, business, query.bypass_delays.unwrap_or(false));
@@ -130,23 +139,18 @@ pub(crate) async fn first_available(
     Query(query): Query<OfferQuery>,
     Query(from): Query<From>,
 ) -> Result<Json<FirstSlotOut>, Problem> {
-    let b = business(&state, id).await?;
-    let actor = caller.public(b.id)?;
-    let zone = match &query.zone {
-        Some(z) => parse_zone("zone", z)?,
-        None => b.zone.clone(),
-    };
+    let business = BusinessId::new(id);
+    let actor = caller.public(business)?;
+    let (ctx, zone) = query.load(&state, business).await?;
     let now = state.engine().ports().clock.now();
     let from = match &from.from {
         Some(t) => parse_instant_or_date("from", t, &zone)?,
         None => now,
     };
     let lock = lock_code(query.lock_code.as_deref())?;
-    let limits = limits(&caller, b.id, query.bypass_delays.unwrap_or(false));
-    let found = state
-        .engine()
-        .first_available(b.id, query.offer(), from, lock.as_ref(), actor, limits)
-        .await?;
+    let limits = limits(&caller, business, query.bypass_delays.unwrap_or(false));
+    let found =
+        state.engine().first_available_for(&ctx, from, lock.as_ref(), actor, limits).await?;
     let slot = found.map(|f| SlotOut {
         start: instant(f.interval.start(), &zone),
         end: instant(f.interval.end(), &zone),
