@@ -309,11 +309,11 @@ pub struct StaticBusy {
 }
 
 impl OfferContext {
-    /// Exceptions and external busy times of a store read, per resource of the offer.
-    fn statics(&self, busy: &Busy) -> StaticBusy {
+    /// Exceptions and external busy times, per resource of the offer.
+    fn statics(&self, busy: impl Iterator<Item = (ResourceId, Interval)>) -> StaticBusy {
         let mut per_resource = vec![Vec::new(); self.resources.len()];
-        for (resource, interval) in busy.exceptions.iter().chain(&busy.external) {
-            if let Some(i) = self.index_of(*resource) {
+        for (resource, interval) in busy {
+            if let Some(i) = self.index_of(resource) {
                 per_resource[i].push(interval.seconds());
             }
         }
@@ -620,7 +620,19 @@ impl Engine {
         ctx: &OfferContext,
         window: Interval,
     ) -> Result<StaticBusy, StoreError> {
-        Ok(ctx.statics(&self.busy_around(ctx, window).await?))
+        // Not `busy_around`: a booking reads occupancy inside its transaction, so reading it
+        // here too would be wasted on the hot path (measured: a fifth fewer bookings/s).
+        let store = &self.ports.store;
+        let ids: Vec<ResourceId> = ctx.resources.iter().map(|r| r.id).collect();
+        let reach = ctx.reach(window);
+        let exceptions = store.exceptions(ctx.business.id, &ids, reach).await?;
+        let external = if ctx.business.settings.calendar.remove_busy_slots {
+            store.external_busy(ctx.business.id, &ids, reach).await?
+        } else {
+            Vec::new()
+        };
+        let exceptions = exceptions.iter().map(|(r, e)| (*r, e.interval));
+        Ok(ctx.statics(exceptions.chain(external)))
     }
 
     /// Everything blocking the offer's resources around `window`, in one store read.
@@ -673,7 +685,8 @@ impl Engine {
         caller: Option<&LockDigest>,
     ) -> Result<Availability, OfferError> {
         let busy = self.busy_around(ctx, query.window()).await?;
-        Ok(ctx.availability(&ctx.statics(&busy), &busy.occupancy, now, caller, query))
+        let statics = ctx.statics(busy.exceptions.iter().chain(&busy.external).copied());
+        Ok(ctx.availability(&statics, &busy.occupancy, now, caller, query))
     }
 
     /// §A2: the first free slot at or after `from`, searched week by week up to the maximum advance.
