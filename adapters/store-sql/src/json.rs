@@ -146,6 +146,11 @@ pub fn settings(s: &Settings) -> String {
         "event_event_title": s.event_event_title,
         "hide_video_links_in_emails": s.hide_video_links_in_emails,
         "hide_video_links_in_panel": s.hide_video_links_in_panel,
+        "panel_enabled": s.panel_enabled,
+        "panel_url": s.panel_url,
+        "panel_appointments": s.panel_appointments,
+        "panel_events": s.panel_events,
+        "frame_ancestors": s.frame_ancestors,
     })
     .to_string()
 }
@@ -209,6 +214,11 @@ pub fn read_settings(text: &str) -> Result<Settings, StoreError> {
             get("hide_video_links_in_panel"),
             d.hide_video_links_in_panel,
         ),
+        panel_enabled: flag(get("panel_enabled"), d.panel_enabled),
+        panel_url: get("panel_url").and_then(Value::as_str).map(str::to_owned),
+        panel_appointments: flag(get("panel_appointments"), d.panel_appointments),
+        panel_events: flag(get("panel_events"), d.panel_events),
+        frame_ancestors: text_of("frame_ancestors", &d.frame_ancestors),
     })
 }
 
@@ -225,6 +235,9 @@ mod tests {
             ..Settings::default()
         };
         s.calendar.remove_busy_slots = true;
+        s.panel_url = Some("https://example.org/my-bookings".into());
+        s.panel_events = false;
+        s.frame_ancestors = "https://example.org".into();
         assert_eq!(read_settings(&settings(&s)).unwrap(), s);
         assert_eq!(read_settings("{}").unwrap(), Settings::default());
         assert!(read_settings("not json").is_err());

@@ -1,6 +1,7 @@
 //! Rows to domain values. Column names are the same in both databases.
 
 use booking_core::access::{ApiKey, KeyDigest};
+use booking_core::accounts::{AuthToken, TokenDigest, TokenPurpose};
 use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, HistoryEntry, Role};
 use booking_core::catalog::{
     Account, Agenda, Business, Contact, Customer, Email, Event, EventKind, Resource, ResourceKind,
@@ -216,6 +217,22 @@ pub fn account(row: &impl Cells) -> Result<Account, StoreError> {
         id: AccountId::new(row.int("id")?),
         email: Email::parse(&address).map_err(|e| corrupt("email", e))?,
         verified_at: opt_instant(row, "verified_at_us")?,
+    })
+}
+
+/// An `auth_tokens` row.
+pub fn auth_token(row: &impl Cells) -> Result<AuthToken, StoreError> {
+    let digest = row.text("digest")?;
+    let purpose = row.text("purpose")?;
+    Ok(AuthToken {
+        digest: TokenDigest::from_hex(&digest).ok_or_else(|| corrupt("digest", &digest))?,
+        purpose: TokenPurpose::parse(&purpose).ok_or_else(|| corrupt("purpose", &purpose))?,
+        account: row.opt_int("account_id")?.map(AccountId::new),
+        business: row.opt_int("business_id")?.map(BusinessId::new),
+        customer: row.opt_int("customer_id")?.map(CustomerId::new),
+        booking: row.opt_int("booking_id")?.map(BookingId::new),
+        created_at: instant(row.int("created_at_us")?)?,
+        expires_at: instant(row.int("expires_at_us")?)?,
     })
 }
 

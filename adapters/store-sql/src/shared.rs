@@ -33,12 +33,14 @@ macro_rules! sql_store_ports {
             use booking_core::notify::{EmailTemplate, Trigger};
             use booking_core::settings::Locale;
             use booking_core::anonymise::anonymise_customer;
+            use booking_core::accounts::{AccountStore, AuthToken, TokenDigest, TokenOwner, TokenPurpose};
+            use booking_core::ports::PasswordHash;
             use booking_core::catalog::{
                 Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
             };
             use booking_core::ids::{
-                AccountId, AgendaId, ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, JobId,
-                WebhookId,
+                AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId,
+                JobId, WebhookId,
                 ResourceId, ServiceId, SessionId,
             };
             use booking_core::outbox::{Effect, Job, Outbox};
@@ -727,9 +729,161 @@ macro_rules! sql_store_ports {
                 .execute(&mut *w)
                 .await
                 .map_err(unavailable)?;
+                // Sessions, magic links and cancel links die with the identity they opened.
+                sqlx::query(
+                    "DELETE FROM auth_tokens WHERE business_id = $1 AND (customer_id = $2 OR booking_id IN \
+                     (SELECT id FROM bookings WHERE business_id = $1 AND customer_id = $2))",
+                )
+                .bind(business.get())
+                .bind(id.get())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
                 append_audit(&mut w, &audit).await?;
                 w.commit().await?;
                 Ok(Some(erased))
+            }
+        }
+
+        #[async_trait]
+        impl AccountStore for $store {
+            async fn password_hash(&self, account: AccountId) -> Result<Option<PasswordHash>, StoreError> {
+                let row = sqlx::query("SELECT password_hash FROM accounts WHERE id = $1")
+                    .bind(account.get())
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                let hash: Option<String> = match row {
+                    Some(r) => r.try_get("password_hash").map_err(unavailable)?,
+                    None => None,
+                };
+                Ok(hash.map(PasswordHash))
+            }
+
+            async fn set_password_hash(&self, account: AccountId, hash: &PasswordHash) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query("UPDATE accounts SET password_hash = $2 WHERE id = $1")
+                    .bind(account.get())
+                    .bind(&hash.0)
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn insert_token(&self, token: &AuthToken) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "INSERT INTO auth_tokens (digest, purpose, account_id, business_id, customer_id, \
+                     booking_id, created_at_us, expires_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(token.digest.to_hex())
+                .bind(token.purpose.code())
+                .bind(token.account.map(AccountId::get))
+                .bind(token.business.map(BusinessId::get))
+                .bind(token.customer.map(CustomerId::get))
+                .bind(token.booking.map(BookingId::get))
+                .bind(micros(token.created_at))
+                .bind(micros(token.expires_at))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn token(&self, digest: &TokenDigest, now: Timestamp) -> Result<Option<AuthToken>, StoreError> {
+                let row = sqlx::query("SELECT * FROM auth_tokens WHERE digest = $1 AND expires_at_us > $2")
+                    .bind(digest.to_hex())
+                    .bind(micros(now))
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                one(row.as_ref(), read::auth_token)
+            }
+
+            async fn take_token(&self, digest: &TokenDigest, now: Timestamp) -> Result<Option<AuthToken>, StoreError> {
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query("DELETE FROM auth_tokens WHERE digest = $1 RETURNING *")
+                    .bind(digest.to_hex())
+                    .fetch_optional(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(one(row.as_ref(), read::auth_token)?.filter(|t| t.expires_at > now))
+            }
+
+            async fn revoke_tokens(&self, owner: TokenOwner, purpose: Option<TokenPurpose>) -> Result<usize, StoreError> {
+                let mut w = self.write_conn().await?;
+                let code = purpose.map(TokenPurpose::code);
+                let done = match owner {
+                    TokenOwner::Account(account) => sqlx::query(
+                        "DELETE FROM auth_tokens WHERE ($2 IS NULL OR purpose = $2) AND (account_id = $1 \
+                         OR customer_id IN (SELECT id FROM customers WHERE account_id = $1))",
+                    )
+                    .bind(account.get())
+                    .bind(code),
+                    TokenOwner::Customer(business, customer) => sqlx::query(
+                        "DELETE FROM auth_tokens WHERE business_id = $1 AND customer_id = $2 \
+                         AND ($3 IS NULL OR purpose = $3)",
+                    )
+                    .bind(business.get())
+                    .bind(customer.get())
+                    .bind(code),
+                }
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+            }
+
+            async fn purge_expired_tokens(&self, now: Timestamp) -> Result<usize, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query("DELETE FROM auth_tokens WHERE expires_at_us <= $1")
+                    .bind(micros(now))
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+            }
+
+            async fn customer_of_account(&self, business: BusinessId, account: AccountId) -> Result<Option<Customer>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT * FROM customers WHERE business_id = $1 AND account_id = $2 \
+                     AND anonymised_at_us IS NULL ORDER BY id LIMIT 1",
+                )
+                .bind(business.get())
+                .bind(account.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                one(row.as_ref(), read::customer)
+            }
+
+            async fn attach_guests(&self, account: AccountId, email: &Email, business: Option<BusinessId>) -> Result<usize, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "UPDATE customers SET account_id = $1 WHERE lower(email) = $2 AND account_id IS NULL \
+                     AND anonymised_at_us IS NULL AND ($3 IS NULL OR business_id = $3)",
+                )
+                .bind(account.get())
+                .bind(email.as_str().to_lowercase())
+                .bind(business.map(BusinessId::get))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+            }
+
+            async fn guest_by_email(&self, business: BusinessId, email: &Email) -> Result<Option<Customer>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT * FROM customers WHERE business_id = $1 AND lower(email) = $2 AND account_id IS NULL \
+                     AND anonymised_at_us IS NULL ORDER BY id LIMIT 1",
+                )
+                .bind(business.get())
+                .bind(email.as_str().to_lowercase())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                one(row.as_ref(), read::customer)
             }
         }
 

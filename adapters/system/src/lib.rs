@@ -2,12 +2,13 @@
 //!
 //! The real clock and the operating system's randomness behind `booking-core`'s
 //! [`Clock`] and [`TokenSource`] ports. This is the only crate allowed to call them
-//! (`clippy.toml` bans the calls everywhere else). Also the outbox [`worker`]'s loop, which
+//! (`clippy.toml` bans the calls everywhere else). Also argon2id password hashing behind
+//! [`PasswordHasher`], and the outbox [`worker`]'s loop, which
 //! needs a timer.
 
 pub mod worker;
 
-use booking_core::ports::{Clock, TokenSource};
+use booking_core::ports::{Clock, HashError, PasswordHash, PasswordHasher, Secret, TokenSource};
 use jiff::Timestamp;
 
 /// The wall clock of the machine.
@@ -41,9 +42,46 @@ impl TokenSource for OsTokens {
     }
 }
 
+/// argon2id password hashing (§D1) with the argon2 crate's defaults (OWASP's minimum: 19 MiB,
+/// 2 passes, 1 lane), a 16-byte salt from the OS, PHC strings at rest.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Argon2Hasher;
+
+impl PasswordHasher for Argon2Hasher {
+    fn hash(&self, password: &Secret) -> Result<PasswordHash, HashError> {
+        use argon2::password_hash::{PasswordHasher as _, SaltString};
+        let mut salt = [0u8; 16];
+        OsTokens.fill(&mut salt);
+        let salt = SaltString::encode_b64(&salt).map_err(|e| HashError(e.to_string()))?;
+        argon2::Argon2::default()
+            .hash_password(password.expose().as_bytes(), &salt)
+            .map(|h| PasswordHash(h.to_string()))
+            .map_err(|e| HashError(e.to_string()))
+    }
+
+    fn verify(&self, password: &Secret, hash: &PasswordHash) -> bool {
+        use argon2::password_hash::{PasswordHash as Phc, PasswordVerifier as _};
+        Phc::new(&hash.0).is_ok_and(|parsed| {
+            argon2::Argon2::default().verify_password(password.expose().as_bytes(), &parsed).is_ok()
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn argon2id_hashes_verify_and_salt() {
+        let password = Secret::new("correct horse battery".into());
+        let a = Argon2Hasher.hash(&password).unwrap();
+        let b = Argon2Hasher.hash(&password).unwrap();
+        assert!(a.0.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{}", a.0);
+        assert_ne!(a, b, "a fresh salt each time");
+        assert!(Argon2Hasher.verify(&password, &a));
+        assert!(!Argon2Hasher.verify(&Secret::new("correct horse batterY".into()), &a));
+        assert!(!Argon2Hasher.verify(&password, &PasswordHash("not a hash".into())));
+    }
 
     #[test]
     fn tokens_differ_and_have_the_requested_length() {

@@ -138,7 +138,7 @@ macro_rules! error_enum {
             #[allow(unused_variables, reason = "the macro binds every payload, not all codes use it")]
             fn code(&self) -> &'static str {
                 match self {
-                    $(error_enum!(@pat $name $variant $( ( $inner ) )?, e) => error_enum!(@code e $code),)*
+                    $($crate::engine::error_enum!(@pat $name $variant $( ( $inner ) )?, e) => $crate::engine::error_enum!(@code e $code),)*
                 }
             }
         }
@@ -148,6 +148,7 @@ macro_rules! error_enum {
     (@code $e:ident delegate) => { $e.code() };
     (@code $e:ident $code:literal) => { $code };
 }
+pub(crate) use error_enum;
 
 error_enum!(
     /// Why a hold was refused.

@@ -65,6 +65,7 @@
 #![deny(missing_docs)]
 
 pub mod access;
+pub mod accounts;
 pub mod anonymise;
 pub mod booking;
 pub mod catalog;

@@ -98,6 +98,18 @@ pub struct Settings {
     pub hide_video_links_in_emails: bool,
     /// Hide video links from the customer panel (no).
     pub hide_video_links_in_panel: bool,
+    /// Customers can sign up, log in and use the panel (yes).
+    pub panel_enabled: bool,
+    /// The page of the business's own site where the panel is embedded; links in emails lead
+    /// there when set, else to the engine's own panel page (none).
+    pub panel_url: Option<String>,
+    /// The panel lists appointments (yes).
+    pub panel_appointments: bool,
+    /// The panel lists events and courses (yes).
+    pub panel_events: bool,
+    /// Origins allowed to embed the pages in a frame (CSP `frame-ancestors`), space-separated;
+    /// empty: only the engine's own origin (none).
+    pub frame_ancestors: String,
 }
 
 impl Default for Settings {
@@ -121,6 +133,11 @@ impl Default for Settings {
             event_event_title: "%event_name%".to_owned(),
             hide_video_links_in_emails: false,
             hide_video_links_in_panel: false,
+            panel_enabled: true,
+            panel_url: None,
+            panel_appointments: true,
+            panel_events: true,
+            frame_ancestors: String::new(),
         }
     }
 }

@@ -13,6 +13,7 @@ use jiff::Timestamp;
 
 use crate::BookingStatus;
 use crate::access::{ApiKey, KeyDigest};
+pub use crate::accounts::AccountStore;
 use crate::booking::{Actor, Booking, BookingTarget, HistoryEntry, NewBooking};
 use crate::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
@@ -583,6 +584,7 @@ pub trait TemplateStore: Send + Sync {
 /// Everything a storage adapter provides.
 pub trait Store:
     CatalogStore
+    + AccountStore
     + BookingStore
     + CustomerStore
     + AuditLog
@@ -596,6 +598,7 @@ pub trait Store:
 
 impl<
     T: CatalogStore
+        + AccountStore
         + BookingStore
         + CustomerStore
         + AuditLog

@@ -10,6 +10,7 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use booking_core::access::{ApiKey, KeyDigest};
+use booking_core::accounts::{AccountStore, AuthToken, TokenDigest, TokenOwner, TokenPurpose};
 use booking_core::anonymise::{anonymise_booking, anonymise_customer};
 use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
 use booking_core::catalog::{
@@ -22,6 +23,7 @@ use booking_core::ids::{
 };
 use booking_core::notify::{EmailTemplate, Trigger};
 use booking_core::outbox::{BookingRef, Effect, Job, JobState, Outbox};
+use booking_core::ports::PasswordHash;
 use booking_core::schedule::Exception;
 use booking_core::settings::Locale;
 use booking_core::store::{
@@ -55,6 +57,8 @@ struct State {
     webhooks: BTreeMap<WebhookId, Endpoint>,
     deliveries: Vec<Delivery>,
     templates: Vec<EmailTemplate>,
+    passwords: BTreeMap<AccountId, PasswordHash>,
+    tokens: BTreeMap<String, AuthToken>,
 }
 
 impl State {
@@ -760,13 +764,151 @@ impl CustomerStore for InMemoryStore {
             *booking = anonymise_booking(booking);
             theirs.push(booking.id);
         }
-        for booking in theirs {
-            for entry in s.history.get_mut(&booking).into_iter().flatten() {
+        for booking in &theirs {
+            for entry in s.history.get_mut(booking).into_iter().flatten() {
                 entry.reason = None;
             }
         }
+        s.tokens.retain(|_, t| {
+            t.business != Some(business)
+                || (t.customer != Some(id) && !t.booking.is_some_and(|b| theirs.contains(&b)))
+        });
         s.audit.push(audit);
         Ok(Some(erased))
+    }
+}
+
+fn same_address(a: Option<&Email>, b: &Email) -> bool {
+    a.is_some_and(|a| a.as_str().eq_ignore_ascii_case(b.as_str()))
+}
+
+#[async_trait]
+impl AccountStore for InMemoryStore {
+    async fn password_hash(&self, account: AccountId) -> Result<Option<PasswordHash>, StoreError> {
+        Ok(self.state().passwords.get(&account).cloned())
+    }
+
+    async fn set_password_hash(
+        &self,
+        account: AccountId,
+        hash: &PasswordHash,
+    ) -> Result<(), StoreError> {
+        let mut s = self.state();
+        if s.accounts.contains_key(&account) {
+            s.passwords.insert(account, hash.clone());
+        }
+        Ok(())
+    }
+
+    async fn insert_token(&self, token: &AuthToken) -> Result<(), StoreError> {
+        let mut s = self.state();
+        let key = token.digest.to_hex();
+        if s.tokens.contains_key(&key) {
+            return Err(StoreError::Duplicate("token".into()));
+        }
+        s.tokens.insert(key, token.clone());
+        Ok(())
+    }
+
+    async fn token(
+        &self,
+        digest: &TokenDigest,
+        now: Timestamp,
+    ) -> Result<Option<AuthToken>, StoreError> {
+        Ok(self.state().tokens.get(&digest.to_hex()).filter(|t| t.expires_at > now).cloned())
+    }
+
+    async fn take_token(
+        &self,
+        digest: &TokenDigest,
+        now: Timestamp,
+    ) -> Result<Option<AuthToken>, StoreError> {
+        Ok(self.state().tokens.remove(&digest.to_hex()).filter(|t| t.expires_at > now))
+    }
+
+    async fn revoke_tokens(
+        &self,
+        owner: TokenOwner,
+        purpose: Option<TokenPurpose>,
+    ) -> Result<usize, StoreError> {
+        let mut s = self.state();
+        let records: Vec<CustomerId> = match owner {
+            TokenOwner::Account(a) => {
+                s.customers.values().filter(|c| c.account == Some(a)).map(|c| c.id).collect()
+            }
+            TokenOwner::Customer(..) => Vec::new(),
+        };
+        let before = s.tokens.len();
+        s.tokens.retain(|_, t| {
+            let owned = match owner {
+                TokenOwner::Account(a) => {
+                    t.account == Some(a) || t.customer.is_some_and(|c| records.contains(&c))
+                }
+                TokenOwner::Customer(b, c) => t.business == Some(b) && t.customer == Some(c),
+            };
+            !(owned && purpose.is_none_or(|p| p == t.purpose))
+        });
+        Ok(before - s.tokens.len())
+    }
+
+    async fn purge_expired_tokens(&self, now: Timestamp) -> Result<usize, StoreError> {
+        let mut s = self.state();
+        let before = s.tokens.len();
+        s.tokens.retain(|_, t| t.expires_at > now);
+        Ok(before - s.tokens.len())
+    }
+
+    async fn customer_of_account(
+        &self,
+        business: BusinessId,
+        account: AccountId,
+    ) -> Result<Option<Customer>, StoreError> {
+        Ok(self
+            .state()
+            .customers
+            .values()
+            .find(|c| {
+                c.business == business && c.account == Some(account) && c.anonymised_at.is_none()
+            })
+            .cloned())
+    }
+
+    async fn attach_guests(
+        &self,
+        account: AccountId,
+        email: &Email,
+        business: Option<BusinessId>,
+    ) -> Result<usize, StoreError> {
+        let mut s = self.state();
+        let mut attached = 0;
+        for c in s.customers.values_mut().filter(|c| {
+            c.account.is_none()
+                && c.anonymised_at.is_none()
+                && same_address(c.contact.email.as_ref(), email)
+                && business.is_none_or(|b| b == c.business)
+        }) {
+            c.account = Some(account);
+            attached += 1;
+        }
+        Ok(attached)
+    }
+
+    async fn guest_by_email(
+        &self,
+        business: BusinessId,
+        email: &Email,
+    ) -> Result<Option<Customer>, StoreError> {
+        Ok(self
+            .state()
+            .customers
+            .values()
+            .find(|c| {
+                c.business == business
+                    && c.account.is_none()
+                    && c.anonymised_at.is_none()
+                    && same_address(c.contact.email.as_ref(), email)
+            })
+            .cloned())
     }
 }
 
