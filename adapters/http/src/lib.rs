@@ -12,6 +12,7 @@ pub mod auth;
 pub mod dto;
 pub mod idempotency;
 pub mod metrics;
+mod pages;
 pub mod problem;
 mod routes;
 pub mod sender;
@@ -39,6 +40,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::dto::{BookingOut, HistoryOut};
 use crate::metrics::Metrics;
+pub use crate::pages::Web;
 use crate::problem::Problem;
 
 /// Limits of the HTTP layer.
@@ -58,6 +60,7 @@ impl Default for Limits {
 
 struct Inner {
     engine: Engine,
+    pages: pages::PagesState,
     metrics: Metrics,
     ready: AtomicBool,
 }
@@ -69,11 +72,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// A state over an engine.
+    /// A state over an engine, with what the customer pages need.
     #[must_use]
-    pub fn new(engine: Engine) -> Self {
+    pub fn new(engine: Engine, web: Web) -> Self {
         Self {
             inner: Arc::new(Inner {
+                pages: pages::PagesState::new(web, engine.ports()),
                 engine,
                 metrics: Metrics::default(),
                 ready: AtomicBool::new(true),
@@ -85,6 +89,16 @@ impl AppState {
     #[must_use]
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
+    }
+
+    pub(crate) fn pages(&self) -> &pages::PagesState {
+        &self.inner.pages
+    }
+
+    /// The account use cases (sign-up, log-in, tokens).
+    #[must_use]
+    pub fn accounts(&self) -> &booking_core::accounts::Accounts {
+        &self.inner.pages.accounts
     }
 
     /// The store.
@@ -183,6 +197,7 @@ pub fn app(state: AppState, limits: Limits) -> Router {
     let docs = SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", doc);
     Router::new()
         .merge(api)
+        .merge(pages::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .route("/metrics", axum::routing::get(metrics::render))

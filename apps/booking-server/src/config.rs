@@ -7,6 +7,17 @@ use std::path::Path;
 use anyhow::Context as _;
 use serde::Deserialize;
 
+/// A setting that is a secret: `Debug` never shows it.
+#[derive(Clone, Deserialize)]
+#[serde(transparent)]
+pub struct SecretText(pub String);
+
+impl std::fmt::Debug for SecretText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
 /// The server's settings.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -39,6 +50,12 @@ pub struct Config {
     pub mail_url: String,
     /// The sender of emails (`BOOKING_MAIL_FROM`, default `Booking <booking@localhost>`).
     pub mail_from: String,
+    /// The address customers reach the server at, for links in emails (`BOOKING_PUBLIC_URL`,
+    /// default `http://<listen>`). With `https://`, cookies are `Secure`.
+    pub public_url: Option<String>,
+    /// 64 hex digits keying form tokens (`BOOKING_SECRET`; default: drawn at start, so forms
+    /// open during a restart must be sent again). Secret: never logged.
+    pub secret: Option<SecretText>,
 }
 
 impl Default for Config {
@@ -55,6 +72,8 @@ impl Default for Config {
             webhook_first_retry_secs: 30,
             mail_url: "file:mail".to_owned(),
             mail_from: "Booking <booking@localhost>".to_owned(),
+            public_url: None,
+            secret: None,
         }
     }
 }
@@ -99,6 +118,12 @@ impl Config {
         if let Some(v) = env("BOOKING_MAIL_FROM") {
             config.mail_from = v;
         }
+        if let Some(v) = env("BOOKING_PUBLIC_URL") {
+            config.public_url = Some(v);
+        }
+        if let Some(v) = env("BOOKING_SECRET") {
+            config.secret = Some(SecretText(v));
+        }
         if let Some(v) = env("BOOKING_OUTBOX_POLL_MS") {
             config.outbox_poll_ms = v.parse().context("BOOKING_OUTBOX_POLL_MS is a number")?;
         }
@@ -112,11 +137,51 @@ impl Config {
         );
         anyhow::ensure!(config.request_timeout_secs > 0, "request_timeout_secs is at least 1");
         anyhow::ensure!(config.outbox_poll_ms > 0, "outbox_poll_ms is at least 1");
+        if let Some(url) = &config.public_url {
+            anyhow::ensure!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "public_url starts with http:// or https://"
+            );
+        }
+        if let Some(SecretText(secret)) = &config.secret {
+            anyhow::ensure!(
+                secret.len() == 64 && secret.bytes().all(|b| b.is_ascii_hexdigit()),
+                "secret is 64 hex digits"
+            );
+        }
         anyhow::ensure!(
             (1..=3600).contains(&config.webhook_first_retry_secs),
             "webhook_first_retry_secs is 1 to 3600"
         );
         Ok(config)
+    }
+
+    /// The public base URL, without a trailing slash.
+    #[must_use]
+    pub fn public_base(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// The form-token key: [`Self::secret`], else drawn from the OS.
+    #[must_use]
+    pub fn secret_key(&self) -> [u8; 32] {
+        let mut key = [0u8; 32];
+        match &self.secret {
+            Some(SecretText(hex)) => {
+                for (i, byte) in key.iter_mut().enumerate() {
+                    *byte = hex
+                        .get(2 * i..2 * i + 2)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
+                        .unwrap_or(0);
+                }
+            }
+            None => booking_core::ports::TokenSource::fill(&booking_system::OsTokens, &mut key),
+        }
+        key
     }
 
     /// The database URL with any password replaced, for logs.

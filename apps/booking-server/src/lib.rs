@@ -84,7 +84,19 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    let state = AppState::new(engine(store.clone()));
+    booking_http::sender::install_crypto_provider();
+    let mailer = booking_email_smtp::from_url(&config.mail_url, &config.mail_from)
+        .map_err(|e| anyhow::anyhow!("mail_url / mail_from: {e}"))?;
+    if config.secret.is_none() {
+        tracing::info!("no `secret` set: form tokens are keyed by a key drawn at start");
+    }
+    let web = booking_http::Web {
+        public_url: config.public_base(),
+        secret: config.secret_key(),
+        mailer: mailer.clone(),
+        hasher: Arc::new(booking_system::Argon2Hasher),
+    };
+    let state = AppState::new(engine(store.clone()), web);
     let limits = Limits {
         max_body_bytes: config.max_body_bytes,
         request_timeout: Duration::from_secs(config.request_timeout_secs),
@@ -94,7 +106,10 @@ pub async fn start(
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stopped.clone()));
     let (stop_worker, worker_stopped) = watch::channel(false);
     let webhooks = spawn_webhook_worker(config, &store, worker_stopped.clone())?;
-    let emails = spawn_email_worker(config, &store, worker_stopped)?;
+    let notifier =
+        booking_core::notify::Notifier::new(store.clone(), mailer, Arc::new(SystemClock))
+            .with_links(state.accounts().clone(), &config.public_base());
+    let emails = spawn_email_worker(config, &store, notifier, worker_stopped);
     let ready = state.clone();
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -105,6 +120,8 @@ pub async fn start(
             ready.set_ready(false);
             tracing::info!("shutting down: finishing requests in flight");
         };
+        // Client addresses reach the pages' attempt counters (log-in rate limits).
+        let app = app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app).with_graceful_shutdown(signal).await?;
         housekeeping.abort();
         // The worker finishes the job in hand, then stops (a job cut short is retried later).
@@ -138,27 +155,25 @@ fn spawn_webhook_worker(
     Ok(tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(sender), worker, stop)))
 }
 
-/// The §E email worker: runs `notify` jobs through the configured mailer.
+/// The §E email worker: runs `notify` jobs through the configured mailer, with links to the
+/// customer pages.
 fn spawn_email_worker(
     config: &Config,
     store: &Arc<dyn Store>,
+    notifier: booking_core::notify::Notifier,
     stop: watch::Receiver<bool>,
-) -> anyhow::Result<tokio::task::JoinHandle<booking_system::worker::WorkerReport>> {
-    booking_http::sender::install_crypto_provider();
-    let mailer = booking_email_smtp::from_url(&config.mail_url, &config.mail_from)
-        .map_err(|e| anyhow::anyhow!("mail_url / mail_from: {e}"))?;
+) -> tokio::task::JoinHandle<booking_system::worker::WorkerReport> {
     let clock: Arc<dyn booking_core::ports::Clock> = Arc::new(SystemClock);
-    let notifier = booking_core::notify::Notifier::new(store.clone(), mailer, clock.clone());
     let worker = booking_system::worker::WorkerConfig {
         poll: Duration::from_millis(config.outbox_poll_ms),
         ..booking_system::worker::WorkerConfig::default()
     };
     let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();
-    Ok(tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(notifier), worker, stop)))
+    tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(notifier), worker, stop))
 }
 
-/// Every minute: purge expired holds (they are already ignored when read) and idempotency
-/// answers older than a day.
+/// Every minute: purge expired holds and account tokens (both are already ignored when read)
+/// and idempotency answers older than a day.
 async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
@@ -167,6 +182,9 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = stop.wait_for(|s| *s) => return,
         }
         let now = state.engine().ports().clock.now();
+        if let Err(e) = state.store().purge_expired_tokens(now).await {
+            tracing::warn!(error = %e, "could not purge expired account tokens");
+        }
         if let Err(e) = state.store().purge_expired_holds(now).await {
             tracing::warn!(error = %e, "could not purge expired holds");
         }

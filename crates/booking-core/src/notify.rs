@@ -83,11 +83,11 @@ impl Trigger {
         match (locale, self) {
             (Locale::Fr, Self::Approved) => (
                 "Votre rendez-vous du %appointment_date% est confirmé",
-                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » est confirmé le %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » est confirmé le %appointment_date_time% (%time_zone%).\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
             (Locale::Fr, Self::Pending) => (
                 "Votre demande de rendez-vous du %appointment_date% est enregistrée",
-                "Bonjour %customer_first_name%,\n\nVotre demande de rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%) attend la confirmation de %company_name%. Vous recevrez un message dès qu'elle sera traitée.\n\n%company_name%\n%company_phone%\n",
+                "Bonjour %customer_first_name%,\n\nVotre demande de rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%) attend la confirmation de %company_name%. Vous recevrez un message dès qu'elle sera traitée.\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_phone%\n",
             ),
             (Locale::Fr, Self::Canceled) => (
                 "Votre rendez-vous du %appointment_date% est annulé",
@@ -99,15 +99,15 @@ impl Trigger {
             ),
             (Locale::Fr, Self::Rescheduled) => (
                 "Votre rendez-vous est déplacé au %appointment_date%",
-                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » du %initial_appointment_date_time% est déplacé au %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » du %initial_appointment_date_time% est déplacé au %appointment_date_time% (%time_zone%).\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
             (Locale::En, Self::Approved) => (
                 "Your appointment on %appointment_date% is confirmed",
-                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" is confirmed for %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" is confirmed for %appointment_date_time% (%time_zone%).\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
             (Locale::En, Self::Pending) => (
                 "Your appointment request for %appointment_date% is received",
-                "Hello %customer_first_name%,\n\nYour request for \"%service_name%\" on %appointment_date_time% (%time_zone%) awaits confirmation by %company_name%. You will hear from us as soon as it is handled.\n\n%company_name%\n%company_phone%\n",
+                "Hello %customer_first_name%,\n\nYour request for \"%service_name%\" on %appointment_date_time% (%time_zone%) awaits confirmation by %company_name%. You will hear from us as soon as it is handled.\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_phone%\n",
             ),
             (Locale::En, Self::Canceled) => (
                 "Your appointment on %appointment_date% is canceled",
@@ -119,7 +119,7 @@ impl Trigger {
             ),
             (Locale::En, Self::Rescheduled) => (
                 "Your appointment is moved to %appointment_date%",
-                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" on %initial_appointment_date_time% is moved to %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" on %initial_appointment_date_time% is moved to %appointment_date_time% (%time_zone%).\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
         }
     }
@@ -233,6 +233,10 @@ pub struct Subject<'a> {
     pub employee: Option<(String, Option<Email>)>,
     /// Before a reschedule: when it was.
     pub initial: Option<Interval>,
+    /// `%customer_panel_url%`, when the business has a panel.
+    pub panel_url: Option<String>,
+    /// `%appointment_cancel_url%`, while the booking can be canceled.
+    pub cancel_url: Option<String>,
 }
 
 impl Subject<'_> {
@@ -283,6 +287,12 @@ impl Subject<'_> {
         }
         if let Some(initial) = self.initial {
             v.set("initial_appointment_date_time", date_time(local(initial.start()), locale));
+        }
+        if let Some(url) = &self.panel_url {
+            v.set("customer_panel_url", url.clone());
+        }
+        if let Some(url) = &self.cancel_url {
+            v.set("appointment_cancel_url", url.clone());
         }
         v
     }
@@ -355,6 +365,9 @@ pub fn compose(
     let render = |source: &str| {
         Template::parse(source).map(|t| t.render(&values, Escape::Text)).unwrap_or_default()
     };
+    let render_body = |source: &str| {
+        Template::parse(source).map(|t| t.render_body(&values, Escape::Text)).unwrap_or_default()
+    };
     let cancel = matches!(trigger, Trigger::Canceled | Trigger::Rejected);
     let event = FeedEvent {
         uid: format!("booking-{}-{}@booking", subject.business.id, subject.booking.id),
@@ -370,7 +383,7 @@ pub fn compose(
     Some(Message {
         to,
         subject: render(subject_text),
-        text: render(body),
+        text: render_body(body),
         html: None,
         attachments: vec![Attachment {
             filename: "invitation.ics".to_owned(),
@@ -386,19 +399,140 @@ pub fn compose(
     })
 }
 
+/// Emails about a customer's account rather than a booking (§E1): each carries one link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AccountMail {
+    /// Prove the address after signing up.
+    Verify,
+    /// Someone signed up with an address that already has an account: tell its owner.
+    AlreadyRegistered,
+    /// Choose a new password.
+    Reset,
+    /// Open the panel without a password (§D2).
+    MagicLink,
+}
+
+impl AccountMail {
+    /// Subject and body in `locale`; `{company}` and `{link}` are filled in.
+    const fn wording(self, locale: Locale) -> (&'static str, &'static str) {
+        match (locale, self) {
+            (Locale::Fr, Self::Verify) => (
+                "Confirmez votre adresse e-mail — {company}",
+                "Bonjour,\n\nPour confirmer votre adresse et activer votre compte client, ouvrez ce lien puis cliquez sur « Confirmer mon adresse » :\n\n{link}\n\nLe lien est valable 48 heures. Si vous n'êtes pas à l'origine de cette inscription, ignorez ce message.\n\n{company}\n",
+            ),
+            (Locale::Fr, Self::AlreadyRegistered) => (
+                "Vous avez déjà un compte — {company}",
+                "Bonjour,\n\nQuelqu'un (vous, sans doute) a voulu créer un compte avec cette adresse, qui en a déjà un. Connectez-vous, ou choisissez un nouveau mot de passe ici :\n\n{link}\n\nSi ce n'était pas vous, ignorez ce message : rien n'a changé.\n\n{company}\n",
+            ),
+            (Locale::Fr, Self::Reset) => (
+                "Choisir un nouveau mot de passe — {company}",
+                "Bonjour,\n\nPour choisir un nouveau mot de passe, ouvrez ce lien :\n\n{link}\n\nIl est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message.\n\n{company}\n",
+            ),
+            (Locale::Fr, Self::MagicLink) => (
+                "Votre lien de connexion — {company}",
+                "Bonjour,\n\nPour ouvrir votre espace client, ouvrez ce lien puis cliquez sur « Ouvrir mon espace » :\n\n{link}\n\nIl ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce message.\n\n{company}\n",
+            ),
+            (Locale::En, Self::Verify) => (
+                "Confirm your email address — {company}",
+                "Hello,\n\nTo confirm your address and activate your customer account, open this link and click \"Confirm my address\":\n\n{link}\n\nThe link is valid for 48 hours. If you did not sign up, ignore this message.\n\n{company}\n",
+            ),
+            (Locale::En, Self::AlreadyRegistered) => (
+                "You already have an account — {company}",
+                "Hello,\n\nSomeone (probably you) tried to sign up with this address, which already has an account. Log in, or choose a new password here:\n\n{link}\n\nIf it was not you, ignore this message: nothing has changed.\n\n{company}\n",
+            ),
+            (Locale::En, Self::Reset) => (
+                "Choose a new password — {company}",
+                "Hello,\n\nTo choose a new password, open this link:\n\n{link}\n\nIt is valid for one hour and works once. If you asked for nothing, ignore this message.\n\n{company}\n",
+            ),
+            (Locale::En, Self::MagicLink) => (
+                "Your log-in link — {company}",
+                "Hello,\n\nTo open your customer space, open this link and click \"Open my space\":\n\n{link}\n\nIt works once. If you asked for nothing, ignore this message.\n\n{company}\n",
+            ),
+        }
+    }
+
+    /// The email to `to` in `locale` for `business`, carrying `link`.
+    #[must_use]
+    pub fn message(
+        self,
+        locale: Locale,
+        business: &Business,
+        to: Email,
+        link: &str,
+        key: String,
+    ) -> Message {
+        let (subject, text) = self.wording(locale);
+        let fill = |s: &str| s.replace("{company}", &business.name).replace("{link}", link);
+        Message {
+            to,
+            subject: fill(subject),
+            text: fill(text),
+            html: None,
+            attachments: Vec::new(),
+            idempotency_key: key,
+        }
+    }
+}
+
 /// Runs `notify` jobs: composes the customer's email from the booking as it is now and sends
 /// it through the mailer.
 pub struct Notifier {
     store: Arc<dyn Store>,
     mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
+    links: Option<(crate::accounts::Accounts, String)>,
 }
 
 impl Notifier {
     /// A notifier over the ports.
     #[must_use]
     pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, mailer, clock }
+        Self { store, mailer, clock, links: None }
+    }
+
+    /// Fills `%customer_panel_url%` and `%appointment_cancel_url%` with links to the pages
+    /// served at `base_url`: the panel (a one-use magic link when the business does not require
+    /// passwords, §D2), and a cancel link valid until the booking starts.
+    #[must_use]
+    pub fn with_links(mut self, accounts: crate::accounts::Accounts, base_url: &str) -> Self {
+        self.links = Some((accounts, base_url.trim_end_matches('/').to_owned()));
+        self
+    }
+
+    async fn links(
+        &self,
+        business: &Business,
+        booking: &Booking,
+        trigger: Trigger,
+        start: Timestamp,
+    ) -> Result<(Option<String>, Option<String>), StoreError> {
+        let Some((accounts, base)) = &self.links else { return Ok((None, None)) };
+        let settings = &business.settings;
+        let root = format!("{base}/b/{}", business.id);
+        let live = matches!(trigger, Trigger::Approved | Trigger::Pending | Trigger::Rescheduled);
+        let cancel = if live && start > self.clock.now() {
+            let token =
+                accounts.cancel_link(business.id, booking.customer, booking.id, start).await?;
+            Some(format!("{root}/cancel?token={}", token.expose()))
+        } else {
+            None
+        };
+        if !settings.panel_enabled {
+            return Ok((None, cancel));
+        }
+        let magic = match booking.customer {
+            Some(customer) if !settings.require_password => {
+                match accounts.magic_link(business.id, customer).await {
+                    Ok(token) => Some(format!("{root}/magic?token={}", token.expose())),
+                    Err(crate::accounts::AccountError::Store(e)) => return Err(e),
+                    Err(_) => None,
+                }
+            }
+            _ => None,
+        };
+        let panel =
+            magic.or_else(|| settings.panel_url.clone()).unwrap_or_else(|| format!("{root}/panel"));
+        Ok((Some(panel), cancel))
     }
 
     async fn subject_of<'a>(
@@ -425,6 +559,8 @@ impl Notifier {
                         .filter(|r| r.kind == crate::catalog::ResourceKind::Staff)
                         .map(|r| (r.name, r.email)),
                     initial,
+                    panel_url: None,
+                    cancel_url: None,
                 }
             }
             BookingTarget::Session { session, .. } => {
@@ -440,6 +576,8 @@ impl Notifier {
                     location: event.and_then(|e| e.location),
                     employee: None,
                     initial: None,
+                    panel_url: None,
+                    cancel_url: None,
                 }
             }
         };
@@ -474,9 +612,19 @@ impl JobHandler for Notifier {
             }
         };
         let Some(trigger) = Trigger::of(job.event, status) else { return Ok(()) };
-        let Some(subject) = self.subject_of(&business, &booking).await.map_err(temporary)? else {
+        let Some(mut subject) = self.subject_of(&business, &booking).await.map_err(temporary)?
+        else {
             return Ok(());
         };
+        if booking.contact.email.is_none() {
+            return Ok(()); // no address (or erased by anonymisation): no links to draw either
+        }
+        let (panel, cancel) = self
+            .links(&business, &booking, trigger, subject.interval.start())
+            .await
+            .map_err(temporary)?;
+        subject.panel_url = panel;
+        subject.cancel_url = cancel;
         let custom = self
             .store
             .email_template(business.id, trigger, business.locale)

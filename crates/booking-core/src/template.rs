@@ -3,7 +3,10 @@
 //! A placeholder is `%name%` where `name` is lower-case ASCII letters, digits and `_`. Any other
 //! `%` is literal text ("50% off"). Unknown placeholders are an error for the template author,
 //! never sent silently. Known placeholders without a value render empty (a video link on an
-//! in-person appointment). HTML output escapes every value.
+//! in-person appointment). HTML output escapes every value. Email bodies render with
+//! [`Template::render_body`], which leaves out a line whose placeholders all came out empty
+//! (`Video: %video_link%` on an in-person appointment, `Phone: %company_phone%` when there is
+//! none), so optional facts need no conditionals.
 
 use std::collections::BTreeMap;
 
@@ -173,6 +176,45 @@ impl Template {
     }
 }
 
+impl Template {
+    /// Renders like [`Template::render`], line by line, leaving out each line that has
+    /// placeholders and whose placeholders all render empty.
+    #[must_use]
+    pub fn render_body(&self, values: &Values, escape: Escape) -> String {
+        let mut lines: Vec<(String, bool, bool)> = vec![(String::new(), false, false)];
+        for part in &self.parts {
+            match part {
+                Part::Text(text) => {
+                    let mut pieces = text.split('\n');
+                    if let (Some(first), Some(line)) = (pieces.next(), lines.last_mut()) {
+                        line.0.push_str(first);
+                    }
+                    for piece in pieces {
+                        lines.push((piece.to_owned(), false, false));
+                    }
+                }
+                Part::Placeholder(name) => {
+                    let value = values.0.get(name).map_or("", String::as_str);
+                    if let Some(line) = lines.last_mut() {
+                        line.1 = true;
+                        line.2 |= !value.is_empty();
+                        match escape {
+                            Escape::Text => line.0.push_str(value),
+                            Escape::Html => escape_html(value, &mut line.0),
+                        }
+                    }
+                }
+            }
+        }
+        lines
+            .into_iter()
+            .filter(|(_, has_placeholder, has_value)| !has_placeholder || *has_value)
+            .map(|(text, ..)| text)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 fn escape_html(value: &str, out: &mut String) {
     for c in value.chars() {
         match c {
@@ -213,5 +255,13 @@ mod tests {
         check("%Service_Name%", Escape::Text, Ok("%Service_Name%"));
         check("", Escape::Text, Ok(""));
         check("é%service_name%é", Escape::Text, Ok("éCoupe & couleuré"));
+    }
+
+    #[test]
+    fn bodies_leave_out_lines_whose_placeholders_are_all_empty() {
+        let values = Values::new().with("service_name", "Coupe").with("company_phone", "");
+        let body = "Hello\n%service_name%\nPhone: %company_phone%\nVideo: %video_link% %zoom_join_url%\n\n%service_name% %video_link%\nBye\n";
+        let got = Template::parse(body).unwrap().render_body(&values, Escape::Text);
+        assert_eq!(got, "Hello\nCoupe\n\nCoupe \nBye\n");
     }
 }

@@ -1,0 +1,561 @@
+//! The public booking page: choose a service (and a staff member), pick a slot in a week of
+//! real availability, give your details, confirm.
+//!
+//! Choosing a slot holds it (§A4) with a lock code derived from the visitor's form session,
+//! so the slot stays theirs while they type and choosing another one moves the hold; if it
+//! was taken meanwhile the week comes back with the reason and the next free slots. The week
+//! and the hold read the same engine path, so a listed slot can be held.
+
+use askama::Template;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::Response;
+use booking_core::booking::{Actor, BookingStatus, BookingTarget};
+use booking_core::catalog::{Contact, Customer, Email, ResourceKind};
+use booking_core::engine::ErrorCode;
+use booking_core::holds::{HoldTarget, LockCode};
+use booking_core::ids::{AgendaId, BookingId, CustomerId, ResourceId, ServiceId};
+use booking_core::notify;
+use booking_core::time::Interval;
+use booking_core::{Details, Limits, Offer};
+use jiff::civil::Date;
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+
+use super::{Ctx, PageForm, View};
+
+pub(crate) struct ServiceLink {
+    name: String,
+    minutes: i64,
+    price: String,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "services.html")]
+struct ServicesPage {
+    c: View,
+    agendas: Vec<(String, Vec<ServiceLink>)>,
+}
+
+/// One bookable slot as a button.
+pub(crate) struct SlotView {
+    /// `09:30` / `9:30 AM`.
+    pub(crate) label: String,
+    /// The day, for slots listed outside the week.
+    pub(crate) day: String,
+    /// RFC 3339 instant, posted back.
+    pub(crate) start: String,
+}
+
+pub(crate) struct DayView {
+    pub(crate) label: String,
+    pub(crate) slots: Vec<SlotView>,
+}
+
+/// A week of free slots, each a form posting `start` (and `hidden`) to `action`.
+pub(crate) struct WeekView {
+    pub(crate) action: String,
+    pub(crate) hidden: Vec<(&'static str, String)>,
+    pub(crate) days: Vec<DayView>,
+    pub(crate) previous: Option<String>,
+    pub(crate) following: String,
+    pub(crate) empty: bool,
+    /// Staff choice: (name, link, chosen).
+    pub(crate) staff: Vec<(String, String, bool)>,
+}
+
+#[derive(Template)]
+#[template(path = "week.html")]
+pub(crate) struct WeekPage {
+    pub(crate) c: View,
+    pub(crate) title: String,
+    pub(crate) error: Option<&'static str>,
+    pub(crate) next: Vec<SlotView>,
+    pub(crate) w: WeekView,
+}
+
+fn price(minor: i64, locale: booking_core::settings::Locale) -> String {
+    if minor == 0 {
+        return String::new();
+    }
+    let (units, cents) = (minor / 100, (minor % 100).abs());
+    match locale {
+        booking_core::settings::Locale::Fr => format!("{units},{cents:02} €"),
+        booking_core::settings::Locale::En => format!("€{units}.{cents:02}"),
+    }
+}
+
+/// The services of the business, by agenda.
+pub(crate) async fn services(ctx: Ctx) -> Response {
+    let store = ctx.state.store();
+    let b = ctx.business.id;
+    let (Ok(agendas), Ok(services)) = (store.agendas(b).await, store.services(b).await) else {
+        return unavailable(&ctx);
+    };
+    let agendas = agendas
+        .into_iter()
+        .map(|a| {
+            let links = a
+                .services
+                .iter()
+                .filter_map(|id| services.iter().find(|s| s.id == *id))
+                .map(|s| ServiceLink {
+                    name: s.name.clone(),
+                    minutes: s.duration.as_mins(),
+                    price: price(s.price_minor, ctx.locale),
+                    href: ctx.path(&format!("/book?agenda={}&service={}", a.id, s.id)),
+                })
+                .collect::<Vec<_>>();
+            (a.name, links)
+        })
+        .filter(|(_, links)| !links.is_empty())
+        .collect();
+    ctx.render(StatusCode::OK, &ServicesPage { c: ctx.view(), agendas })
+}
+
+pub(crate) fn unavailable(ctx: &Ctx) -> Response {
+    ctx.message(StatusCode::SERVICE_UNAVAILABLE, ctx.t.error_title, ctx.t.reason_other)
+}
+
+fn not_found(ctx: &Ctx) -> Response {
+    ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found)
+}
+
+/// Who acts: the logged-in customer, or a guest.
+pub(crate) fn actor(ctx: &Ctx) -> Actor {
+    ctx.session.map_or_else(Actor::guest, |s| Actor::customer(s.customer))
+}
+
+/// Builds a week of free slots of `offer` from the local date `from` (today at the earliest).
+/// `href` is the page's link without `from`, for the pager.
+pub(crate) async fn build_week(
+    ctx: &Ctx,
+    offer: Offer,
+    from: Option<&str>,
+    href: &str,
+    action: String,
+    hidden: Vec<(&'static str, String)>,
+    lock: Option<&LockCode>,
+) -> Result<WeekView, Response> {
+    let zone = &ctx.business.zone;
+    let today = zone.local_date(ctx.now());
+    let start_date =
+        from.and_then(|f| f.parse::<Date>().ok()).filter(|d| *d > today).unwrap_or(today);
+    let end_date = start_date.checked_add(jiff::Span::new().days(7)).map_err(|_| not_found(ctx))?;
+    let window = Interval::new(zone.start_of_day(start_date), zone.start_of_day(end_date))
+        .map_err(|_| not_found(ctx))?;
+    let engine = ctx.state.engine();
+    let found = engine
+        .availability(ctx.business.id, offer, window, lock, actor(ctx), Limits::Apply)
+        .await
+        .map_err(|e| match e.code() {
+            "storage_unavailable" => unavailable(ctx),
+            _ => not_found(ctx),
+        })?;
+    let mut days: Vec<DayView> = (0..7)
+        .filter_map(|n| start_date.checked_add(jiff::Span::new().days(n)).ok())
+        .map(|d| DayView {
+            label: notify::date(d.to_datetime(jiff::civil::Time::midnight()), ctx.locale),
+            slots: Vec::new(),
+        })
+        .collect();
+    for slot in found.slots() {
+        let local = zone.local(slot.start());
+        let index = usize::try_from((local.date() - start_date).get_days()).unwrap_or(usize::MAX);
+        if let Some(day) = days.get_mut(index) {
+            day.slots.push(SlotView {
+                label: notify::time(local, ctx.locale),
+                day: String::new(),
+                start: slot.start().to_string(),
+            });
+        }
+    }
+    let empty = days.iter().all(|d| d.slots.is_empty());
+    let previous = start_date
+        .checked_sub(jiff::Span::new().days(7))
+        .ok()
+        .filter(|_| start_date > today)
+        .map(|d| format!("{href}&from={}", d.max(today)));
+    let following = format!("{href}&from={end_date}");
+    Ok(WeekView { action, hidden, days, previous, following, empty, staff: Vec::new() })
+}
+
+/// The next few free slots from `from` (after a slot was taken).
+pub(crate) async fn next_free(
+    ctx: &Ctx,
+    offer: Offer,
+    from: Timestamp,
+    lock: Option<&LockCode>,
+) -> Vec<SlotView> {
+    let zone = &ctx.business.zone;
+    let Ok(window) =
+        Interval::starting_at(from.max(ctx.now()), SignedDuration::from_hours(24 * 14))
+    else {
+        return Vec::new();
+    };
+    let engine = ctx.state.engine();
+    let Ok(found) =
+        engine.availability(ctx.business.id, offer, window, lock, actor(ctx), Limits::Apply).await
+    else {
+        return Vec::new();
+    };
+    found
+        .slots()
+        .iter()
+        .take(5)
+        .map(|s| {
+            let local = zone.local(s.start());
+            SlotView {
+                label: notify::time(local, ctx.locale),
+                day: notify::date(local, ctx.locale),
+                start: s.start().to_string(),
+            }
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+pub(crate) struct WeekQuery {
+    agenda: i64,
+    service: i64,
+    resource: Option<i64>,
+    from: Option<String>,
+}
+
+async fn offer_title(ctx: &Ctx, offer: Offer) -> Option<String> {
+    let service = ctx.state.store().service(ctx.business.id, offer.service).await.ok().flatten()?;
+    Some(service.name)
+}
+
+/// Staff choice for an agenda with several staff members.
+async fn staff_links(ctx: &Ctx, offer: Offer) -> Vec<(String, String, bool)> {
+    let store = ctx.state.store();
+    let Ok(Some(agenda)) = store.agenda(ctx.business.id, offer.agenda).await else {
+        return Vec::new();
+    };
+    let Ok(resources) = store.resources(ctx.business.id).await else { return Vec::new() };
+    let staff: Vec<_> = agenda
+        .resources
+        .iter()
+        .filter_map(|id| resources.iter().find(|r| r.id == *id && r.kind == ResourceKind::Staff))
+        .collect();
+    if staff.len() < 2 {
+        return Vec::new();
+    }
+    let base = ctx.path(&format!("/book?agenda={}&service={}", offer.agenda, offer.service));
+    let any = match ctx.locale {
+        booking_core::settings::Locale::Fr => "Indifférent",
+        booking_core::settings::Locale::En => "Anyone",
+    };
+    let mut links = vec![(any.to_owned(), base.clone(), offer.resource.is_none())];
+    links.extend(staff.into_iter().map(|r| {
+        (r.name.clone(), format!("{base}&resource={}", r.id), offer.resource == Some(r.id))
+    }));
+    links
+}
+
+async fn week_page(
+    ctx: &Ctx,
+    offer: Offer,
+    from: Option<&str>,
+    status: StatusCode,
+    error: Option<&'static str>,
+    next: Vec<SlotView>,
+) -> Response {
+    let Some(title) = offer_title(ctx, offer).await else { return not_found(ctx) };
+    let mut href = ctx.path(&format!("/book?agenda={}&service={}", offer.agenda, offer.service));
+    let mut hidden =
+        vec![("agenda", offer.agenda.to_string()), ("service", offer.service.to_string())];
+    if let Some(r) = offer.resource {
+        href.push_str(&format!("&resource={r}"));
+        hidden.push(("resource", r.to_string()));
+    }
+    let lock = ctx.lock_code();
+    let mut w = match build_week(
+        ctx,
+        offer,
+        from,
+        &href,
+        ctx.path("/book/hold"),
+        hidden,
+        Some(&lock),
+    )
+    .await
+    {
+        Ok(w) => w,
+        Err(r) => return r,
+    };
+    w.staff = staff_links(ctx, offer).await;
+    ctx.render(status, &WeekPage { c: ctx.view(), title, error, next, w })
+}
+
+/// A week of free slots of one service.
+pub(crate) async fn week(ctx: Ctx, Query(q): Query<WeekQuery>) -> Response {
+    let offer = Offer {
+        agenda: AgendaId::new(q.agenda),
+        service: ServiceId::new(q.service),
+        resource: q.resource.map(ResourceId::new),
+    };
+    week_page(&ctx, offer, q.from.as_deref(), StatusCode::OK, None, Vec::new()).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct HoldForm {
+    csrf: String,
+    agenda: i64,
+    service: i64,
+    resource: Option<i64>,
+    start: String,
+}
+
+/// Holds the chosen slot for this form session, then asks for the details.
+pub(crate) async fn hold(ctx: Ctx, PageForm(form): PageForm<HoldForm>) -> Response {
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let offer = Offer {
+        agenda: AgendaId::new(form.agenda),
+        service: ServiceId::new(form.service),
+        resource: form.resource.map(ResourceId::new),
+    };
+    let Ok(start) = form.start.parse::<Timestamp>() else { return not_found(&ctx) };
+    let lock = ctx.lock_code();
+    let engine = ctx.state.engine();
+    match engine.hold(ctx.business.id, offer, start, &lock, actor(&ctx), Limits::Apply).await {
+        Ok(_) => ctx.redirect(&ctx.path("/book/details")),
+        Err(e) if e.code() == "slot_taken" => {
+            let next = next_free(&ctx, offer, start, Some(&lock)).await;
+            let from = ctx.business.zone.local_date(start).to_string();
+            week_page(&ctx, offer, Some(&from), StatusCode::CONFLICT, Some(ctx.t.slot_taken), next)
+                .await
+        }
+        Err(e) if e.code() == "storage_unavailable" => unavailable(&ctx),
+        Err(_) => not_found(&ctx),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "details.html")]
+struct DetailsPage {
+    c: View,
+    error: Option<&'static str>,
+    what: String,
+    when: String,
+    until: String,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    logged_in: bool,
+    back: String,
+}
+
+struct Held {
+    offer: Offer,
+    slot: Interval,
+    expires_at: Timestamp,
+    what: String,
+}
+
+async fn held(ctx: &Ctx) -> Option<Held> {
+    let store = ctx.state.store();
+    let holds = store.holds_of(ctx.business.id, &ctx.lock_code().digest()).await.ok()?;
+    let hold = holds.into_iter().find(|h| h.expires_at > ctx.now())?;
+    let HoldTarget::Slot { agenda, service, slot, .. } = hold.target else { return None };
+    let name = store.service(ctx.business.id, service).await.ok().flatten()?.name;
+    Some(Held {
+        offer: Offer { agenda, service, resource: None },
+        slot,
+        expires_at: hold.expires_at,
+        what: name,
+    })
+}
+
+fn when(ctx: &Ctx, slot: Interval) -> String {
+    let zone = &ctx.business.zone;
+    format!(
+        "{} – {} ({})",
+        notify::date_time(zone.local(slot.start()), ctx.locale),
+        notify::time(zone.local(slot.end()), ctx.locale),
+        zone.name()
+    )
+}
+
+async fn hold_lost(ctx: &Ctx) -> Response {
+    ctx.linked(ctx.t.error_title, ctx.t.hold_lost, ctx.path(""), ctx.t.choose_service)
+}
+
+async fn own_record(ctx: &Ctx) -> Option<Customer> {
+    let session = ctx.session?;
+    ctx.state.store().customer(ctx.business.id, session.customer).await.ok().flatten()
+}
+
+/// The details form for the held slot (prefilled for a logged-in customer).
+pub(crate) async fn details(ctx: Ctx) -> Response {
+    let Some(h) = held(&ctx).await else { return hold_lost(&ctx).await };
+    let me = own_record(&ctx).await;
+    let contact = me.map(|c| c.contact).unwrap_or_default();
+    let page = DetailsPage {
+        c: ctx.view(),
+        error: None,
+        what: h.what,
+        when: when(&ctx, h.slot),
+        until: notify::time(ctx.business.zone.local(h.expires_at), ctx.locale),
+        first_name: contact.first_name,
+        last_name: contact.last_name,
+        email: contact.email.map(|e| e.to_string()).unwrap_or_default(),
+        phone: contact.phone.unwrap_or_default(),
+        logged_in: ctx.session.is_some(),
+        back: ctx.path(&format!("/book?agenda={}&service={}", h.offer.agenda, h.offer.service)),
+    };
+    ctx.render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ConfirmForm {
+    csrf: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// The customer record a booking belongs to: the logged-in customer's, else the business's
+/// guest record of the address (created on first use). A guest record joins an account once
+/// the address is proven (§D4).
+async fn record_for(ctx: &Ctx, email: &Email, contact: &Contact) -> Result<CustomerId, Response> {
+    if let Some(s) = ctx.session {
+        return Ok(s.customer);
+    }
+    let store = ctx.state.store();
+    match store.guest_by_email(ctx.business.id, email).await {
+        Ok(Some(c)) => Ok(c.id),
+        Ok(None) => store
+            .create_customer(Customer {
+                id: CustomerId::new(0),
+                business: ctx.business.id,
+                account: None,
+                contact: contact.clone(),
+                notes: String::new(),
+                fields: Vec::new(),
+                anonymised_at: None,
+            })
+            .await
+            .map(|c| c.id)
+            .map_err(|_| unavailable(ctx)),
+        Err(_) => Err(unavailable(ctx)),
+    }
+}
+
+/// Confirms the held slot with the details (the hold's lock code is this form session's).
+pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ConfirmForm>) -> Response {
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let Some(h) = held(&ctx).await else { return hold_lost(&ctx).await };
+    let me = own_record(&ctx).await;
+    let typed = booking_core::accounts::username(&form.email).ok();
+    let email = me.as_ref().and_then(|c| c.contact.email.clone()).or(typed);
+    let (first, last) = (form.first_name.trim(), form.last_name.trim());
+    let invalid = match &email {
+        None => Some(ctx.t.invalid_email),
+        Some(_) if first.is_empty() || last.is_empty() => Some(ctx.t.reason_other),
+        Some(_) => None,
+    };
+    let Some(email) = email.filter(|_| invalid.is_none()) else {
+        let page = DetailsPage {
+            c: ctx.view(),
+            error: invalid,
+            what: h.what,
+            when: when(&ctx, h.slot),
+            until: notify::time(ctx.business.zone.local(h.expires_at), ctx.locale),
+            first_name: form.first_name,
+            last_name: form.last_name,
+            email: form.email,
+            phone: form.phone,
+            logged_in: ctx.session.is_some(),
+            back: ctx.path(&format!("/book?agenda={}&service={}", h.offer.agenda, h.offer.service)),
+        };
+        return ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
+    let phone = form.phone.trim();
+    let contact = Contact {
+        first_name: first.chars().take(200).collect(),
+        last_name: last.chars().take(200).collect(),
+        email: Some(email.clone()),
+        phone: (!phone.is_empty()).then(|| phone.chars().take(40).collect()),
+    };
+    let customer = match record_for(&ctx, &email, &contact).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
+    let details = Details { customer: Some(customer), contact, answers: Vec::new() };
+    let engine = ctx.state.engine();
+    match engine.confirm(ctx.business.id, &ctx.lock_code(), details, actor(&ctx)).await {
+        Ok(booking) => {
+            let id = booking.id.to_string();
+            ctx.redirect(&ctx.path(&format!("/book/done?booking={id}&proof={}", ctx.sign(&id))))
+        }
+        Err(e)
+            if matches!(
+                e.code(),
+                "hold_not_found" | "hold_expired" | "slot_taken" | "session_full"
+            ) =>
+        {
+            let next = next_free(&ctx, h.offer, h.slot.start(), None).await;
+            let from = ctx.business.zone.local_date(h.slot.start()).to_string();
+            week_page(&ctx, h.offer, Some(&from), StatusCode::CONFLICT, Some(ctx.t.hold_lost), next)
+                .await
+        }
+        Err(_) => unavailable(&ctx),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DonePage {
+    c: View,
+    what: String,
+    when: String,
+    pending: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DoneQuery {
+    booking: i64,
+    #[serde(default)]
+    proof: String,
+}
+
+/// "Booked": shown only to the form session that made the booking.
+pub(crate) async fn done(ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
+    if ctx.sign(&q.booking.to_string()) != q.proof {
+        return not_found(&ctx);
+    }
+    let store = ctx.state.store();
+    let Ok(Some(booking)) = store.booking(ctx.business.id, BookingId::new(q.booking)).await else {
+        return not_found(&ctx);
+    };
+    let BookingTarget::Appointment { service, slot, .. } = booking.target else {
+        return not_found(&ctx);
+    };
+    let what = store
+        .service(ctx.business.id, service)
+        .await
+        .ok()
+        .flatten()
+        .map(|s| s.name)
+        .unwrap_or_default();
+    let page = DonePage {
+        c: ctx.view(),
+        what,
+        when: when(&ctx, slot),
+        pending: booking.status == BookingStatus::Pending,
+    };
+    ctx.render(StatusCode::OK, &page)
+}

@@ -1,0 +1,544 @@
+//! Server-rendered pages for customers (§D): the public booking page, sign-up, log-in,
+//! verification, password reset, magic links, the customer panel and the cancel links of
+//! emails. HTML from askama templates, usable on a phone and without JavaScript, in French and
+//! English.
+//!
+//! Security rules every page follows:
+//! - every POST carries a form token: HMAC-SHA256 (server secret) of the visitor's form cookie
+//!   (`bk_form`, random, `HttpOnly`, `SameSite=Lax`); a POST without the right one is refused
+//!   with 403 (CSRF);
+//! - a GET never changes anything: links from emails (verification, magic link, cancel) show a
+//!   page with a button, and the POST behind the button acts (§D2);
+//! - session cookies are `HttpOnly`, `SameSite=Lax`, `Secure` when the public URL is https,
+//!   scoped to the business's path (`/b/<id>`); tokens travel in query strings, which the
+//!   access log does not record, and `Referrer-Policy: no-referrer` keeps them from leaking;
+//! - pages may be framed only by the origins of the business's `frame_ancestors` setting.
+
+// A page handler's early answer is a whole `Response`; boxing it everywhere buys nothing.
+#![allow(clippy::result_large_err, reason = "the Err of a page helper is the page to answer")]
+
+mod account;
+mod book;
+mod panel;
+pub(crate) mod texts;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use askama::Template;
+use axum::Router;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::header::{HeaderValue, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use booking_core::accounts::{Accounts, PanelSession};
+use booking_core::catalog::Business;
+use booking_core::holds::LockCode;
+use booking_core::ids::BusinessId;
+use booking_core::ports::{Mailer, Message, PasswordHasher};
+use booking_core::settings::Locale;
+use hmac::{Hmac, Mac};
+use jiff::{SignedDuration, Timestamp};
+use sha2::Sha256;
+
+use crate::AppState;
+use texts::Texts;
+
+/// What the pages need beyond the engine: where they are served from (for links in emails),
+/// the key of form tokens, and the ports of accounts.
+#[derive(Clone)]
+pub struct Web {
+    /// The public base URL (`https://booking.example.org`), without a trailing slash.
+    pub public_url: String,
+    /// Key of the form tokens and of the lock codes bound to form sessions. Keep it stable
+    /// across restarts (a new key expires the forms open at the time, nothing else).
+    pub secret: [u8; 32],
+    /// Sends account emails (verification, reset, magic links).
+    pub mailer: Arc<dyn Mailer>,
+    /// Hashes passwords (argon2id).
+    pub hasher: Arc<dyn PasswordHasher>,
+}
+
+impl std::fmt::Debug for Web {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Web").field("public_url", &self.public_url).finish_non_exhaustive()
+    }
+}
+
+/// Attempts per key in a window, to slow password guessing and mail bombing.
+#[derive(Default)]
+pub(crate) struct Attempts(Mutex<HashMap<String, (Timestamp, u32)>>);
+
+impl Attempts {
+    /// Counts one attempt for `key`; `false` once `limit` attempts were made in `window`.
+    pub(crate) fn allow(
+        &self,
+        key: &str,
+        now: Timestamp,
+        limit: u32,
+        window: SignedDuration,
+    ) -> bool {
+        let mut map = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if map.len() > 100_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < window);
+        }
+        let entry = map.entry(key.to_owned()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= window {
+            *entry = (now, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        entry.1 <= limit
+    }
+}
+
+/// The pages' share of the state.
+pub(crate) struct PagesState {
+    pub(crate) web: Web,
+    pub(crate) accounts: Accounts,
+    pub(crate) attempts: Attempts,
+}
+
+impl PagesState {
+    pub(crate) fn new(web: Web, ports: &booking_core::Ports) -> Self {
+        let accounts = Accounts::new(
+            ports.store.clone(),
+            ports.clock.clone(),
+            ports.tokens.clone(),
+            web.hasher.clone(),
+        );
+        Self { web, accounts, attempts: Attempts::default() }
+    }
+}
+
+/// The page routes.
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/b/{business}", get(book::services))
+        .route("/b/{business}/book", get(book::week))
+        .route("/b/{business}/book/hold", post(book::hold))
+        .route("/b/{business}/book/details", get(book::details))
+        .route("/b/{business}/book/confirm", post(book::confirm))
+        .route("/b/{business}/book/done", get(book::done))
+        .route("/b/{business}/signup", get(account::sign_up_page).post(account::sign_up))
+        .route("/b/{business}/login", get(account::log_in_page).post(account::log_in))
+        .route("/b/{business}/logout", post(account::log_out))
+        .route("/b/{business}/verify", get(account::verify_page).post(account::verify))
+        .route("/b/{business}/reset", get(account::reset_request_page).post(account::reset_request))
+        .route("/b/{business}/reset/new", get(account::reset_page).post(account::reset))
+        .route("/b/{business}/magic", get(account::magic_page).post(account::magic))
+        .route("/b/{business}/magic/request", post(account::magic_request))
+        .route("/b/{business}/cancel", get(panel::cancel_link_page).post(panel::cancel_link))
+        .route("/b/{business}/panel", get(panel::panel))
+        .route("/b/{business}/panel/bookings/{booking}/cancel", post(panel::cancel))
+        .route(
+            "/b/{business}/panel/bookings/{booking}/reschedule",
+            get(panel::reschedule_page).post(panel::reschedule),
+        )
+        .route("/b/{business}/panel/profile", get(panel::profile_page).post(panel::profile))
+        .route("/b/{business}/panel/delete", get(panel::delete_page).post(panel::delete))
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+fn keyed(secret: &[u8; 32], parts: &[&[u8]]) -> Vec<u8> {
+    let mut mac =
+        HmacSha256::new_from_slice(secret).unwrap_or_else(|_| unreachable!("any key size"));
+    for p in parts {
+        mac.update(p);
+        mac.update(b"\0");
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
+/// Reads one cookie.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+const FORM_COOKIE: &str = "bk_form";
+const LANG_COOKIE: &str = "bk_lang";
+
+/// One request to a page of a business: who is asking, in which language, with which form
+/// session and panel session.
+pub(crate) struct Ctx {
+    pub(crate) state: AppState,
+    pub(crate) business: Business,
+    pub(crate) t: &'static Texts,
+    pub(crate) locale: Locale,
+    form_id: String,
+    new_form: bool,
+    set_lang: Option<Locale>,
+    pub(crate) session: Option<PanelSession>,
+    session_token: Option<String>,
+    pub(crate) client: String,
+    query: String,
+    cookies_out: Vec<String>,
+}
+
+impl Ctx {
+    pub(crate) fn pages(&self) -> &PagesState {
+        self.state.pages()
+    }
+
+    pub(crate) fn now(&self) -> Timestamp {
+        self.state.engine().ports().clock.now()
+    }
+
+    /// `/b/<id>` and what follows.
+    pub(crate) fn path(&self, rest: &str) -> String {
+        format!("/b/{}{rest}", self.business.id)
+    }
+
+    /// The absolute URL of a page, for emails.
+    pub(crate) fn url(&self, rest: &str) -> String {
+        format!("{}{}", self.pages().web.public_url, self.path(rest))
+    }
+
+    /// The token the forms of this page carry.
+    pub(crate) fn csrf(&self) -> String {
+        hex(&keyed(&self.pages().web.secret, &[b"csrf", self.form_id.as_bytes()]))
+    }
+
+    /// Refuses a POST whose form token is not this visitor's.
+    pub(crate) fn check_csrf(&self, token: &str) -> Result<(), Response> {
+        let expected = self.csrf();
+        let same = !self.new_form
+            && expected.len() == token.len()
+            && expected.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
+        if same {
+            Ok(())
+        } else {
+            Err(self.message(StatusCode::FORBIDDEN, self.t.error_title, self.t.form_expired))
+        }
+    }
+
+    /// The lock code of this visitor's form session in this business: holds made while they
+    /// fill the form belong to it, and choosing another slot moves the hold (§A4).
+    pub(crate) fn lock_code(&self) -> LockCode {
+        let digest = keyed(
+            &self.pages().web.secret,
+            &[b"lock", self.business.id.to_string().as_bytes(), self.form_id.as_bytes()],
+        );
+        LockCode::parse(&format!("web-{}", hex(&digest)))
+            .unwrap_or_else(|_| unreachable!("hex is a valid lock code"))
+    }
+
+    /// Keyed proof that this form session made `what` (a booking id shown after a redirect).
+    pub(crate) fn sign(&self, what: &str) -> String {
+        hex(&keyed(&self.pages().web.secret, &[b"sign", self.form_id.as_bytes(), what.as_bytes()]))
+            [..32]
+            .to_owned()
+    }
+
+    fn secure(&self) -> &'static str {
+        if self.pages().web.public_url.starts_with("https://") { "; Secure" } else { "" }
+    }
+
+    /// Sets the panel session cookie.
+    pub(crate) fn open_session(&mut self, token: &str, expires_at: Timestamp) {
+        let max_age = expires_at.duration_since(self.now()).as_secs().max(0);
+        let cookie = format!(
+            "bk_s{}={token}; Path=/b/{}; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+            self.business.id,
+            self.business.id,
+            self.secure()
+        );
+        self.cookies_out.push(cookie);
+    }
+
+    /// Clears the panel session cookie.
+    pub(crate) fn close_session(&mut self) {
+        let cookie = format!(
+            "bk_s{}=; Path=/b/{}; Max-Age=0; HttpOnly; SameSite=Lax{}",
+            self.business.id,
+            self.business.id,
+            self.secure()
+        );
+        self.cookies_out.push(cookie);
+    }
+
+    pub(crate) fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
+    }
+
+    /// A rendered template as a page, with the security headers and pending cookies.
+    pub(crate) fn render(&self, status: StatusCode, page: &impl Template) -> Response {
+        match page.render() {
+            Ok(html) => self.html(status, html),
+            Err(e) => {
+                tracing::error!(error = %e, "a page template failed to render");
+                (StatusCode::INTERNAL_SERVER_ERROR, "page unavailable").into_response()
+            }
+        }
+    }
+
+    fn html(&self, status: StatusCode, html: String) -> Response {
+        let mut response = (status, axum::response::Html(html)).into_response();
+        self.decorate(&mut response);
+        response
+    }
+
+    /// Security headers and cookies on any answer (pages and redirects).
+    pub(crate) fn decorate(&self, response: &mut Response) {
+        let ancestors = self.business.settings.frame_ancestors.trim();
+        let csp = format!(
+            "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+             form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'self'{}{}",
+            if ancestors.is_empty() { "" } else { " " },
+            ancestors
+        );
+        let headers = response.headers_mut();
+        if let Ok(v) = HeaderValue::from_str(&csp) {
+            headers.insert("content-security-policy", v);
+        }
+        headers.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+        headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+        headers.insert("cache-control", HeaderValue::from_static("no-store"));
+        let mut cookies = self.cookies_out.clone();
+        if self.new_form {
+            cookies.push(format!(
+                "{FORM_COOKIE}={}; Path=/; Max-Age=86400; HttpOnly; SameSite=Lax{}",
+                self.form_id,
+                self.secure()
+            ));
+        }
+        if let Some(l) = self.set_lang {
+            cookies.push(format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+                l.code(),
+                self.secure()
+            ));
+        }
+        for c in cookies {
+            if let Ok(v) = HeaderValue::from_str(&c) {
+                headers.append(SET_COOKIE, v);
+            }
+        }
+    }
+
+    /// A 303 to another page, with the headers and cookies.
+    pub(crate) fn redirect(&self, to: &str) -> Response {
+        let mut response = Redirect::to(to).into_response();
+        self.decorate(&mut response);
+        response
+    }
+
+    /// A page with a title and one paragraph.
+    pub(crate) fn message(&self, status: StatusCode, title: &str, text: &str) -> Response {
+        self.render(status, &MessagePage { c: self.view(), title, text, action: None, link: None })
+    }
+
+    /// A page with a title, a paragraph and a link onwards.
+    pub(crate) fn linked(&self, title: &str, text: &str, href: String, label: &str) -> Response {
+        let link = Some((href, label.to_owned()));
+        self.render(
+            StatusCode::OK,
+            &MessagePage { c: self.view(), title, text, action: None, link },
+        )
+    }
+
+    /// A page with a title, a paragraph and one button that POSTs `fields` to `to`.
+    pub(crate) fn button(
+        &self,
+        title: &str,
+        text: &str,
+        to: String,
+        label: &str,
+        fields: Vec<(&'static str, String)>,
+    ) -> Response {
+        let action = Some(Action { to, label: label.to_owned(), fields });
+        self.render(
+            StatusCode::OK,
+            &MessagePage { c: self.view(), title, text, action, link: None },
+        )
+    }
+
+    /// What the layout shows.
+    pub(crate) fn view(&self) -> View {
+        View {
+            t: self.t,
+            base: self.path(""),
+            company: self.business.name.clone(),
+            csrf: self.csrf(),
+            logged_in: self.session.is_some(),
+            panel: self.business.settings.panel_enabled,
+            lang_href: {
+                let mut q: Vec<&str> = self
+                    .query
+                    .split('&')
+                    .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+                    .collect();
+                let lang = format!("lang={}", self.t.other_lang);
+                q.push(&lang);
+                format!("?{}", q.join("&"))
+            },
+        }
+    }
+}
+
+/// What every page's layout needs.
+pub(crate) struct View {
+    pub(crate) t: &'static Texts,
+    /// `/b/<id>`.
+    pub(crate) base: String,
+    pub(crate) company: String,
+    pub(crate) csrf: String,
+    pub(crate) logged_in: bool,
+    pub(crate) panel: bool,
+    /// This page in the other language (query kept).
+    pub(crate) lang_href: String,
+}
+
+pub(crate) struct Action {
+    pub(crate) to: String,
+    pub(crate) label: String,
+    pub(crate) fields: Vec<(&'static str, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+pub(crate) struct MessagePage<'a> {
+    pub(crate) c: View,
+    pub(crate) title: &'a str,
+    pub(crate) text: &'a str,
+    pub(crate) action: Option<Action>,
+    pub(crate) link: Option<(String, String)>,
+}
+
+/// A plain 404 page for an unknown business (no business, no language: both shown).
+fn no_business() -> Response {
+    let html = "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
+                content=\"width=device-width, initial-scale=1\"><title>404</title></head><body>\
+                <p>Page introuvable. — Page not found.</p></body></html>";
+    (StatusCode::NOT_FOUND, axum::response::Html(html)).into_response()
+}
+
+impl FromRequestParts<AppState> for Ctx {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let id = parts
+            .uri
+            .path()
+            .strip_prefix("/b/")
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|id| id.parse::<i64>().ok())
+            .filter(|id| *id > 0)
+            .ok_or_else(no_business)?;
+        let business = match state.store().business(BusinessId::new(id)).await {
+            Ok(Some(b)) => b,
+            Ok(None) => return Err(no_business()),
+            Err(e) => {
+                tracing::warn!(error = %e, "store unavailable for a page");
+                return Err((StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response());
+            }
+        };
+        let query_lang = parts.uri.query().and_then(|q| {
+            q.split('&').find_map(|kv| kv.strip_prefix("lang=")).and_then(Locale::parse)
+        });
+        let cookie_lang = cookie(&parts.headers, LANG_COOKIE).and_then(Locale::parse);
+        let locale = query_lang.or(cookie_lang).unwrap_or(business.locale);
+        let (form_id, new_form) = match cookie(&parts.headers, FORM_COOKIE)
+            .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
+        {
+            Some(v) => (v.to_owned(), false),
+            None => (state.engine().ports().tokens.token(32).expose().to_owned(), true),
+        };
+        let session_token = cookie(&parts.headers, &format!("bk_s{id}")).map(str::to_owned);
+        let session = match &session_token {
+            Some(token) => state.pages().accounts.session(business.id, token).await.ok().flatten(),
+            None => None,
+        };
+        let client = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        Ok(Self {
+            state: state.clone(),
+            business,
+            t: texts::of(locale),
+            locale,
+            form_id,
+            new_form,
+            set_lang: query_lang.filter(|l| Some(*l) != cookie_lang),
+            session,
+            session_token,
+            client,
+            query: parts.uri.query().unwrap_or_default().to_owned(),
+            cookies_out: Vec::new(),
+        })
+    }
+}
+
+/// A urlencoded form body; anything else is a 400 page, never a 5xx.
+pub(crate) struct PageForm<T>(pub(crate) T);
+
+impl<T, S> FromRequest<S> for PageForm<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        match axum::extract::Form::<T>::from_request(req, state).await {
+            Ok(axum::extract::Form(v)) => Ok(Self(v)),
+            Err(e) => {
+                let text = format!("bad form: {}", e.body_text());
+                Err((StatusCode::BAD_REQUEST, text).into_response())
+            }
+        }
+    }
+}
+
+/// Escapes a value for a query string.
+pub(crate) fn query_value(text: &str) -> String {
+    text.bytes().fold(String::new(), |mut out, b| {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+        out
+    })
+}
+
+/// Sends an account email in the background with a few retries: the visitor's answer never
+/// waits for (or reveals anything through) the mail server.
+pub(crate) fn send_later(mailer: Arc<dyn Mailer>, message: Message) {
+    tokio::spawn(async move {
+        let mut delay = std::time::Duration::from_secs(2);
+        for attempt in 1..=4 {
+            match mailer.send(&message).await {
+                Ok(()) => return,
+                Err(booking_core::ports::MailError::Permanent(why)) => {
+                    tracing::warn!(%why, "an account email was refused");
+                    return;
+                }
+                Err(booking_core::ports::MailError::Temporary(why)) => {
+                    tracing::warn!(%why, attempt, "an account email could not be sent yet");
+                    tokio::time::sleep(delay).await;
+                    delay *= 4;
+                }
+            }
+        }
+    });
+}

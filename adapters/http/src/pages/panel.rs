@@ -1,0 +1,472 @@
+//! §D3 The customer panel: upcoming and past appointments and events, cancel, reschedule to
+//! a real free slot when the business allows it, the reason when a window refuses, profile
+//! edit, "Delete profile" when allowed; and the cancel links of emails (GET shows a button,
+//! the POST cancels).
+
+use askama::Template;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::Response;
+use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, Role};
+use booking_core::engine::ErrorCode;
+use booking_core::ids::{BookingId, ResourceId};
+use booking_core::notify;
+use booking_core::policy::{Change, WindowPolicy};
+use booking_core::{Limits, Offer};
+use jiff::Timestamp;
+use serde::Deserialize;
+
+use super::book::{WeekPage, build_week, unavailable};
+use super::{Ctx, PageForm, View};
+
+pub(crate) struct Row {
+    id: BookingId,
+    what: String,
+    when: String,
+    with: String,
+    location: String,
+    status_code: &'static str,
+    status: &'static str,
+    cancel: Result<(), &'static str>,
+    reschedule: Option<Result<(), &'static str>>,
+    start: Timestamp,
+}
+
+#[derive(Template)]
+#[template(path = "panel.html")]
+struct PanelPage {
+    c: View,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+    upcoming: Vec<Row>,
+    past: Vec<Row>,
+}
+
+#[derive(Template)]
+#[template(path = "profile.html")]
+struct ProfilePage {
+    c: View,
+    saved: bool,
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
+    may_delete: bool,
+}
+
+/// The panel's customer, or the answer to give instead (log in, or panel off).
+fn me(ctx: &Ctx) -> Result<Actor, Response> {
+    if !ctx.business.settings.panel_enabled {
+        return Err(ctx.message(StatusCode::NOT_FOUND, ctx.t.panel_title, ctx.t.panel_off));
+    }
+    match ctx.session {
+        Some(s) => Ok(Actor::customer(s.customer)),
+        None => Err(ctx.redirect(&ctx.path("/login"))),
+    }
+}
+
+async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>), Response> {
+    let store = ctx.state.store();
+    let b = ctx.business.id;
+    let (Ok(services), Ok(resources), Ok(events)) =
+        (store.services(b).await, store.resources(b).await, store.events(b).await)
+    else {
+        return Err(unavailable(ctx));
+    };
+    let settings = &ctx.business.settings;
+    let zone = &ctx.business.zone;
+    let now = ctx.now();
+    let (mut upcoming, mut past) = (Vec::new(), Vec::new());
+    for booking in bookings {
+        let (interval, what, with, location, service) = match booking.target {
+            BookingTarget::Appointment { service, resource, slot, .. } => {
+                if !settings.panel_appointments {
+                    continue;
+                }
+                let s = services.iter().find(|s| s.id == service);
+                let staff = resources
+                    .iter()
+                    .find(|r| {
+                        r.id == resource && r.kind == booking_core::catalog::ResourceKind::Staff
+                    })
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default();
+                (slot, s.map(|s| s.name.clone()).unwrap_or_default(), staff, String::new(), s)
+            }
+            BookingTarget::Session { session, .. } => {
+                if !settings.panel_events {
+                    continue;
+                }
+                let Ok(Some(s)) = store.session(b, session).await else { continue };
+                let event = events.iter().find(|e| e.id == s.event);
+                let name = event.map(|e| e.name.clone()).unwrap_or_default();
+                let location = event.and_then(|e| e.location.clone()).unwrap_or_default();
+                (s.interval, name, String::new(), location, None)
+            }
+        };
+        let live = matches!(booking.status, BookingStatus::Approved | BookingStatus::Pending);
+        let policy = WindowPolicy::for_service(settings, service);
+        let check = |change| {
+            policy
+                .check(change, Role::Customer, interval.start(), now)
+                .map_err(|e| ctx.t.reason(e.code()))
+        };
+        let is_appointment = matches!(booking.target, BookingTarget::Appointment { .. });
+        let status_code = if booking.status == BookingStatus::Approved && interval.end() <= now {
+            "completed"
+        } else {
+            booking.status.code()
+        };
+        let row = Row {
+            id: booking.id,
+            what,
+            when: format!(
+                "{} – {}",
+                notify::date_time(zone.local(interval.start()), ctx.locale),
+                notify::time(zone.local(interval.end()), ctx.locale)
+            ),
+            with,
+            location,
+            status_code,
+            status: ctx.t.status(status_code),
+            cancel: if live { check(Change::Cancel) } else { Err(ctx.t.reason_already) },
+            reschedule: (live && is_appointment && settings.customers_may_reschedule)
+                .then(|| check(Change::Reschedule)),
+            start: interval.start(),
+        };
+        if interval.end() > now && live {
+            upcoming.push(row);
+        } else {
+            past.push(row);
+        }
+    }
+    upcoming.sort_by_key(|r| r.start);
+    past.sort_by_key(|r| std::cmp::Reverse(r.start));
+    Ok((upcoming, past))
+}
+
+async fn panel_page(
+    ctx: &Ctx,
+    status: StatusCode,
+    notice: Option<&'static str>,
+    error: Option<&'static str>,
+) -> Response {
+    let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
+    let Ok(bookings) = ctx.state.store().customer_bookings(ctx.business.id, session.customer).await
+    else {
+        return unavailable(ctx);
+    };
+    match rows(ctx, bookings).await {
+        Ok((upcoming, past)) => {
+            ctx.render(status, &PanelPage { c: ctx.view(), notice, error, upcoming, past })
+        }
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PanelQuery {
+    done: Option<String>,
+}
+
+/// The panel.
+pub(crate) async fn panel(ctx: Ctx, Query(q): Query<PanelQuery>) -> Response {
+    if let Err(r) = me(&ctx) {
+        return r;
+    }
+    let notice = match q.done.as_deref() {
+        Some("canceled") => Some(ctx.t.canceled_ok),
+        Some("rescheduled") => Some(ctx.t.rescheduled_ok),
+        _ => None,
+    };
+    panel_page(&ctx, StatusCode::OK, notice, None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    csrf: String,
+}
+
+/// Cancels one of the customer's bookings (windows apply, §A6).
+pub(crate) async fn cancel(
+    ctx: Ctx,
+    Path((_, id)): Path<(i64, i64)>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Response {
+    let actor = match me(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let engine = ctx.state.engine();
+    match engine.cancel(ctx.business.id, BookingId::new(id), actor, None).await {
+        Ok(_) => ctx.redirect(&ctx.path("/panel?done=canceled")),
+        Err(e) => refused(&ctx, e.code()).await,
+    }
+}
+
+async fn refused(ctx: &Ctx, code: &str) -> Response {
+    match code {
+        "storage_unavailable" => unavailable(ctx),
+        "booking_not_found" | "not_an_appointment" => {
+            ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found)
+        }
+        _ => panel_page(ctx, StatusCode::CONFLICT, None, Some(ctx.t.reason(code))).await,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct FromQuery {
+    from: Option<String>,
+}
+
+/// Real free slots to move a booking to (when the business lets customers reschedule and the
+/// window is open).
+pub(crate) async fn reschedule_page(
+    ctx: Ctx,
+    Path((_, id)): Path<(i64, i64)>,
+    Query(q): Query<FromQuery>,
+) -> Response {
+    let actor = match me(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let store = ctx.state.store();
+    let booking = match store.booking(ctx.business.id, BookingId::new(id)).await {
+        Ok(Some(b)) if b.customer.map(booking_core::ids::CustomerId::get) == actor.user => b,
+        Ok(_) => return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found),
+        Err(_) => return unavailable(&ctx),
+    };
+    let BookingTarget::Appointment { agenda, service, slot, .. } = booking.target else {
+        return refused(&ctx, "not_an_appointment").await;
+    };
+    let svc = store.service(ctx.business.id, service).await.ok().flatten();
+    let policy = WindowPolicy::for_service(&ctx.business.settings, svc.as_ref());
+    if let Err(e) = policy.check(Change::Reschedule, Role::Customer, slot.start(), ctx.now()) {
+        return refused(&ctx, e.code()).await;
+    }
+    let offer = Offer { agenda, service, resource: None::<ResourceId> };
+    let path = ctx.path(&format!("/panel/bookings/{id}/reschedule"));
+    let href = format!("{path}?");
+    match build_week(&ctx, offer, q.from.as_deref(), &href, path, Vec::new(), None).await {
+        Ok(w) => {
+            let title =
+                format!("{} — {}", ctx.t.reschedule, svc.map(|s| s.name).unwrap_or_default());
+            ctx.render(
+                StatusCode::OK,
+                &WeekPage { c: ctx.view(), title, error: None, next: Vec::new(), w },
+            )
+        }
+        Err(r) => r,
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct StartForm {
+    csrf: String,
+    #[serde(default)]
+    start: String,
+}
+
+/// Moves the booking, atomically (the old one stays if the new slot is taken).
+pub(crate) async fn reschedule(
+    ctx: Ctx,
+    Path((_, id)): Path<(i64, i64)>,
+    PageForm(form): PageForm<StartForm>,
+) -> Response {
+    let actor = match me(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let Ok(start) = form.start.parse::<Timestamp>() else {
+        return ctx.message(StatusCode::BAD_REQUEST, ctx.t.error_title, ctx.t.reason_other);
+    };
+    let engine = ctx.state.engine();
+    match engine
+        .reschedule(ctx.business.id, BookingId::new(id), start, None, None, actor, Limits::Apply)
+        .await
+    {
+        Ok(_) => ctx.redirect(&ctx.path("/panel?done=rescheduled")),
+        Err(e) => refused(&ctx, e.code()).await,
+    }
+}
+
+async fn profile_view(ctx: &Ctx, saved: bool) -> Response {
+    let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
+    let Ok(Some(me)) = ctx.state.store().customer(ctx.business.id, session.customer).await else {
+        return unavailable(ctx);
+    };
+    let page = ProfilePage {
+        c: ctx.view(),
+        saved,
+        first_name: me.contact.first_name,
+        last_name: me.contact.last_name,
+        email: me.contact.email.map(|e| e.to_string()).unwrap_or_default(),
+        phone: me.contact.phone.unwrap_or_default(),
+        may_delete: ctx.business.settings.customers_may_delete_profile,
+    };
+    ctx.render(StatusCode::OK, &page)
+}
+
+/// The profile form.
+pub(crate) async fn profile_page(ctx: Ctx) -> Response {
+    if let Err(r) = me(&ctx) {
+        return r;
+    }
+    profile_view(&ctx, false).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ProfileForm {
+    csrf: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// Saves the profile (the email stays: it is the username).
+pub(crate) async fn profile(ctx: Ctx, PageForm(form): PageForm<ProfileForm>) -> Response {
+    if let Err(r) = me(&ctx) {
+        return r;
+    }
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
+    let first: String = form.first_name.chars().take(200).collect();
+    let last: String = form.last_name.chars().take(200).collect();
+    let phone: String = form.phone.chars().take(40).collect();
+    let accounts = &ctx.pages().accounts;
+    match accounts
+        .update_profile(ctx.business.id, session.customer, &first, &last, Some(&phone))
+        .await
+    {
+        Ok(_) => profile_view(&ctx, true).await,
+        Err(_) => unavailable(&ctx),
+    }
+}
+
+fn may_delete(ctx: &Ctx) -> Result<Actor, Response> {
+    let actor = me(ctx)?;
+    if ctx.business.settings.customers_may_delete_profile {
+        Ok(actor)
+    } else {
+        Err(ctx.message(StatusCode::FORBIDDEN, ctx.t.delete_profile, ctx.t.reason_other))
+    }
+}
+
+/// "Delete my profile": what it does, and the button (only when the business allows it).
+pub(crate) async fn delete_page(ctx: Ctx) -> Response {
+    if let Err(r) = may_delete(&ctx) {
+        return r;
+    }
+    ctx.button(
+        ctx.t.delete_profile,
+        ctx.t.delete_profile_warning,
+        ctx.path("/panel/delete"),
+        ctx.t.delete_profile_confirm,
+        Vec::new(),
+    )
+}
+
+/// Anonymises the customer (§A7) and logs out.
+pub(crate) async fn delete(mut ctx: Ctx, PageForm(form): PageForm<CsrfForm>) -> Response {
+    let actor = match may_delete(&ctx) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
+    match ctx.state.engine().anonymise_customer(ctx.business.id, session.customer, actor).await {
+        Ok(_) => {
+            ctx.close_session();
+            ctx.session = None;
+            ctx.message(StatusCode::OK, ctx.t.delete_profile, ctx.t.profile_deleted)
+        }
+        Err(_) => unavailable(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+async fn linked_booking(ctx: &Ctx, token: &str) -> Result<Booking, Response> {
+    let gone = || ctx.message(StatusCode::GONE, ctx.t.error_title, ctx.t.link_invalid);
+    let id = match ctx.pages().accounts.cancel_link_booking(ctx.business.id, token).await {
+        Ok(Some(id)) => id,
+        Ok(None) => return Err(gone()),
+        Err(_) => return Err(unavailable(ctx)),
+    };
+    match ctx.state.store().booking(ctx.business.id, id).await {
+        Ok(Some(b)) => Ok(b),
+        Ok(None) => Err(gone()),
+        Err(_) => Err(unavailable(ctx)),
+    }
+}
+
+/// The page behind an email's cancel link: what would be canceled, and a button (§D2).
+pub(crate) async fn cancel_link_page(ctx: Ctx, Query(q): Query<TokenQuery>) -> Response {
+    let booking = match linked_booking(&ctx, &q.token).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let (upcoming, past) = match rows(&ctx, vec![booking]).await {
+        Ok(r) => r,
+        Err(r) => return r,
+    };
+    let Some(row) = upcoming.into_iter().chain(past).next() else {
+        return ctx.message(StatusCode::GONE, ctx.t.error_title, ctx.t.link_invalid);
+    };
+    let text = format!("{} — {}", row.what, row.when);
+    match row.cancel {
+        Ok(()) => ctx.button(
+            ctx.t.cancel_link_title,
+            &text,
+            ctx.path("/cancel"),
+            ctx.t.cancel_link_button,
+            vec![("token", q.token)],
+        ),
+        Err(reason) => {
+            ctx.message(StatusCode::CONFLICT, ctx.t.cancel_link_title, &format!("{text}. {reason}"))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    csrf: String,
+    #[serde(default)]
+    token: String,
+}
+
+/// Cancels the booking of a cancel link, as its customer (windows apply).
+pub(crate) async fn cancel_link(ctx: Ctx, PageForm(form): PageForm<TokenForm>) -> Response {
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let booking = match linked_booking(&ctx, &form.token).await {
+        Ok(b) => b,
+        Err(r) => return r,
+    };
+    let actor = booking.customer.map_or_else(Actor::guest, Actor::customer);
+    match ctx.state.engine().cancel(ctx.business.id, booking.id, actor, None).await {
+        Ok(_) => ctx.message(StatusCode::OK, ctx.t.cancel_link_title, ctx.t.canceled_ok),
+        Err(e) if e.code() == "storage_unavailable" => unavailable(&ctx),
+        Err(e) => {
+            ctx.message(StatusCode::CONFLICT, ctx.t.cancel_link_title, ctx.t.reason(e.code()))
+        }
+    }
+}
