@@ -294,6 +294,16 @@ pub struct SettingsOut {
     pub hide_video_links_in_emails: bool,
     /// Hide video links from the customer panel.
     pub hide_video_links_in_panel: bool,
+    /// Customers can sign up, log in and use the panel.
+    pub panel_enabled: bool,
+    /// The page of the business's site embedding the panel (links in emails lead there).
+    pub panel_url: Option<String>,
+    /// The panel lists appointments.
+    pub panel_appointments: bool,
+    /// The panel lists events and courses.
+    pub panel_events: bool,
+    /// Origins allowed to frame the pages (CSP `frame-ancestors`), space-separated.
+    pub frame_ancestors: String,
 }
 
 /// Calendar sync options (§H3).
@@ -365,6 +375,11 @@ impl From<&Settings> for SettingsOut {
             event_event_title: s.event_event_title.clone(),
             hide_video_links_in_emails: s.hide_video_links_in_emails,
             hide_video_links_in_panel: s.hide_video_links_in_panel,
+            panel_enabled: s.panel_enabled,
+            panel_url: s.panel_url.clone(),
+            panel_appointments: s.panel_appointments,
+            panel_events: s.panel_events,
+            frame_ancestors: s.frame_ancestors.clone(),
         }
     }
 }
@@ -409,6 +424,33 @@ pub struct SettingsPatch {
     pub hide_video_links_in_emails: Option<bool>,
     /// Hide video links from the panel.
     pub hide_video_links_in_panel: Option<bool>,
+    /// Customers can sign up, log in and use the panel.
+    pub panel_enabled: Option<bool>,
+    /// `http(s)://` URL of the page embedding the panel; `""` removes it.
+    pub panel_url: Option<String>,
+    /// The panel lists appointments.
+    pub panel_appointments: Option<bool>,
+    /// The panel lists events and courses.
+    pub panel_events: Option<bool>,
+    /// Up to 10 origins (`https://example.org`, `https://*.example.org`) allowed to frame the
+    /// pages, space-separated; `""`: only the engine itself.
+    pub frame_ancestors: Option<String>,
+}
+
+/// Whether `text` is an origin a CSP `frame-ancestors` accepts: `http(s)://host[:port]`, the
+/// host possibly starting with `*.`.
+fn is_origin(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")) else {
+        return false;
+    };
+    let (host, port) = rest.split_once(':').unwrap_or((rest, "0"));
+    let host = host.strip_prefix("*.").unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 253
+        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+        && !port.is_empty()
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl SettingsPatch {
@@ -477,6 +519,35 @@ impl SettingsPatch {
         }
         if let Some(v) = self.hide_video_links_in_panel {
             s.hide_video_links_in_panel = v;
+        }
+        if let Some(v) = self.panel_enabled {
+            s.panel_enabled = v;
+        }
+        if let Some(url) = self.panel_url {
+            let url = url.trim();
+            let web = url.starts_with("https://") || url.starts_with("http://");
+            if !url.is_empty() && (!web || url.len() > 2000 || url.chars().any(char::is_whitespace))
+            {
+                return Err(Problem::invalid(
+                    "`panel_url` is an http(s) URL of at most 2000 characters",
+                ));
+            }
+            s.panel_url = (!url.is_empty()).then(|| url.to_owned());
+        }
+        if let Some(v) = self.panel_appointments {
+            s.panel_appointments = v;
+        }
+        if let Some(v) = self.panel_events {
+            s.panel_events = v;
+        }
+        if let Some(origins) = self.frame_ancestors {
+            let list: Vec<&str> = origins.split_whitespace().collect();
+            if list.len() > 10 || !list.iter().all(|o| is_origin(o)) {
+                return Err(Problem::invalid(
+                    "`frame_ancestors` is up to 10 origins like https://example.org, space-separated",
+                ));
+            }
+            s.frame_ancestors = list.join(" ");
         }
         Ok(())
     }
@@ -1517,4 +1588,19 @@ impl CustomerOut {
             anonymised_at: c.anonymised_at.map(|t| instant(t, zone)),
         }
     }
+}
+
+/// An account to attach a customer record to.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AttachIn {
+    /// The account's email (its username).
+    pub email: String,
+}
+
+/// How many links were revoked.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RevokedOut {
+    /// Magic links revoked.
+    pub revoked: usize,
 }

@@ -76,9 +76,8 @@ pub fn status_of(code: &str) -> StatusCode {
     match code {
         "unauthenticated" => StatusCode::UNAUTHORIZED,
         "forbidden" | "profile_deletion_not_allowed" => StatusCode::FORBIDDEN,
-        "not_found" | "booking_not_found" | "unknown_business" | "route_not_found" => {
-            StatusCode::NOT_FOUND
-        }
+        "not_found" | "booking_not_found" | "unknown_business" | "route_not_found"
+        | "account_not_found" => StatusCode::NOT_FOUND,
         "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
         "slot_taken"
         | "session_full"

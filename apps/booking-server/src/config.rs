@@ -156,12 +156,13 @@ impl Config {
         Ok(config)
     }
 
-    /// The public base URL, without a trailing slash.
+    /// The public base URL, without a trailing slash (`http://<bound>` when not set, where
+    /// `bound` is the address the server actually listens on).
     #[must_use]
-    pub fn public_base(&self) -> String {
+    pub fn public_base(&self, bound: SocketAddr) -> String {
         self.public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .unwrap_or_else(|| format!("http://{bound}"))
             .trim_end_matches('/')
             .to_owned()
     }

@@ -91,7 +91,7 @@ pub async fn start(
         tracing::info!("no `secret` set: form tokens are keyed by a key drawn at start");
     }
     let web = booking_http::Web {
-        public_url: config.public_base(),
+        public_url: config.public_base(addr),
         secret: config.secret_key(),
         mailer: mailer.clone(),
         hasher: Arc::new(booking_system::Argon2Hasher),
@@ -108,7 +108,7 @@ pub async fn start(
     let webhooks = spawn_webhook_worker(config, &store, worker_stopped.clone())?;
     let notifier =
         booking_core::notify::Notifier::new(store.clone(), mailer, Arc::new(SystemClock))
-            .with_links(state.accounts().clone(), &config.public_base());
+            .with_links(state.accounts().clone(), &config.public_base(addr));
     let emails = spawn_email_worker(config, &store, notifier, worker_stopped);
     let ready = state.clone();
     let task = tokio::spawn(async move {

@@ -49,6 +49,8 @@ fn allowed(op: &str) -> &'static [&'static str] {
         | "DELETE /businesses/{business}/holds/{lock_code}"
         | "POST /businesses/{business}/bookings" => ALL,
         "POST /businesses/{business}/customers"
+        | "POST /businesses/{business}/customers/{customer}/account"
+        | "POST /businesses/{business}/customers/{customer}/magic-links/revoke"
         | "POST /businesses/{business}/bookings/{booking}/approve"
         | "POST /businesses/{business}/bookings/{booking}/reject"
         | "POST /businesses/{business}/bookings/{booking}/no-show"
@@ -97,6 +99,9 @@ fn body(op: &str, c: &Catalog) -> Option<Value> {
             json!({"subject": "RDV %appointment_date%", "text": "Bonjour %customer_first_name%"})
         }
         "POST /businesses/{business}/customers" => json!({"contact": {"first_name": "New"}}),
+        "POST /businesses/{business}/customers/{customer}/account" => {
+            json!({"email": "nobody@example.org"})
+        }
         "POST /businesses/{business}/holds" => {
             json!({"lock_code": format!("l-{}", rand_slug()), "session_id": c.session})
         }
@@ -108,7 +113,8 @@ fn body(op: &str, c: &Catalog) -> Option<Value> {
         | "POST /businesses/{business}/bookings/{booking}/approve"
         | "POST /businesses/{business}/bookings/{booking}/reject"
         | "POST /businesses/{business}/bookings/{booking}/no-show"
-        | "POST /businesses/{business}/customers/{customer}/anonymise" => json!({}),
+        | "POST /businesses/{business}/customers/{customer}/anonymise"
+        | "POST /businesses/{business}/customers/{customer}/magic-links/revoke" => json!({}),
         "POST /businesses/{business}/resources/{resource}/exceptions/import" => {
             Value::String(ICS.to_owned())
         }

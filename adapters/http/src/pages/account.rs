@@ -104,6 +104,7 @@ pub(crate) async fn sign_up_page(ctx: Ctx) -> Response {
 
 #[derive(Deserialize)]
 pub(crate) struct SignUpForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     first_name: String,
@@ -202,6 +203,7 @@ pub(crate) async fn log_in_page(ctx: Ctx) -> Response {
 
 #[derive(Deserialize)]
 pub(crate) struct LogInForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     email: String,
@@ -261,6 +263,7 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<LogInForm>) ->
 
 #[derive(Deserialize)]
 pub(crate) struct CsrfOnly {
+    #[serde(default)]
     csrf: String,
 }
 
@@ -296,6 +299,7 @@ pub(crate) async fn verify_page(ctx: Ctx, Query(q): Query<TokenQuery>) -> Respon
 
 #[derive(Deserialize)]
 pub(crate) struct TokenForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     token: String,
@@ -324,6 +328,7 @@ pub(crate) async fn reset_request_page(ctx: Ctx) -> Response {
 
 #[derive(Deserialize)]
 pub(crate) struct EmailForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     email: String,

@@ -302,6 +302,7 @@ pub(crate) async fn week(ctx: Ctx, Query(q): Query<WeekQuery>) -> Response {
 
 #[derive(Deserialize)]
 pub(crate) struct HoldForm {
+    #[serde(default)]
     csrf: String,
     agenda: i64,
     service: i64,
@@ -414,6 +415,7 @@ pub(crate) async fn details(ctx: Ctx) -> Response {
 
 #[derive(Deserialize)]
 pub(crate) struct ConfirmForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     first_name: String,

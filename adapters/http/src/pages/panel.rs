@@ -184,6 +184,7 @@ pub(crate) async fn panel(ctx: Ctx, Query(q): Query<PanelQuery>) -> Response {
 
 #[derive(Deserialize)]
 pub(crate) struct CsrfForm {
+    #[serde(default)]
     csrf: String,
 }
 
@@ -265,6 +266,7 @@ pub(crate) async fn reschedule_page(
 
 #[derive(Deserialize)]
 pub(crate) struct StartForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     start: String,
@@ -323,6 +325,7 @@ pub(crate) async fn profile_page(ctx: Ctx) -> Response {
 
 #[derive(Deserialize)]
 pub(crate) struct ProfileForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     first_name: String,
@@ -447,6 +450,7 @@ pub(crate) async fn cancel_link_page(ctx: Ctx, Query(q): Query<TokenQuery>) -> R
 
 #[derive(Deserialize)]
 pub(crate) struct TokenForm {
+    #[serde(default)]
     csrf: String,
     #[serde(default)]
     token: String,

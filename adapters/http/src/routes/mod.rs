@@ -61,6 +61,8 @@ pub(crate) fn all(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(setup::create_customer))
         .routes(routes!(setup::get_customer))
         .routes(routes!(setup::anonymise_customer))
+        .routes(routes!(setup::attach_customer))
+        .routes(routes!(setup::revoke_magic_links))
         .routes(routes!(public::availability))
         .routes(routes!(public::first_available))
         .routes(routes!(public::hold))

@@ -20,10 +20,10 @@ use super::{Errors, business};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::{
-    AgendaIn, AgendaOut, ApiKeyIn, ApiKeyOut, BusinessOut, BusinessPatch, CustomerIn, CustomerOut,
-    EventIn, EventOut, ExceptionIn, ExceptionOut, HoursDto, ResourceIn, ResourceOut, ServiceIn,
-    ServiceOut, SessionIn, SessionOut, SettingsOut, SettingsPatch, parse_instant,
-    parse_instant_or_date,
+    AgendaIn, AgendaOut, ApiKeyIn, ApiKeyOut, AttachIn, BusinessOut, BusinessPatch, CustomerIn,
+    CustomerOut, EventIn, EventOut, ExceptionIn, ExceptionOut, HoursDto, ResourceIn, ResourceOut,
+    RevokedOut, ServiceIn, ServiceOut, SessionIn, SessionOut, SettingsOut, SettingsPatch,
+    parse_instant, parse_instant_or_date,
 };
 use crate::problem::{Body, Path, Problem, Query};
 
@@ -602,4 +602,56 @@ pub(crate) async fn anonymise_customer(
     let biz = business(&state, id).await?;
     let erased = state.engine().anonymise_customer(b, c, actor).await?;
     Ok(Json(CustomerOut::new(&erased, &biz.zone)))
+}
+
+/// §D4 Attaches a customer record (say, a guest's) to the account of an email: its bookings
+/// then show in that account's panel (agents and up).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/customers/{customer}/account", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("customer" = i64, Path, description = "Customer id")),
+    request_body = AttachIn, security(("api_key" = [])),
+    responses((status = 200, body = CustomerOut), Errors))]
+pub(crate) async fn attach_customer(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, customer)): Path<(i64, i64)>,
+    Body(input): Body<AttachIn>,
+) -> Answer<CustomerOut> {
+    let b = BusinessId::new(id);
+    caller.authorize(b, Action::BookForCustomers)?;
+    let biz = business(&state, id).await?;
+    let email = booking_core::accounts::username(&input.email)
+        .map_err(|_| Problem::coded("invalid_email", "not an email address"))?;
+    let c = CustomerId::new(customer);
+    if state.store().customer(b, c).await?.is_none() {
+        return Err(Problem::not_found());
+    }
+    let attached = state
+        .accounts()
+        .attach_to_account(b, c, &email)
+        .await
+        .map_err(|e| match e {
+            booking_core::accounts::AccountError::Store(e) => Problem::from(e),
+            _ => Problem::coded("customer_anonymised", "an anonymised record cannot be attached"),
+        })?
+        .ok_or_else(|| Problem::coded("account_not_found", "no account has this email"))?;
+    Ok(Json(CustomerOut::new(&attached, &biz.zone)))
+}
+
+/// §D2 Revokes every magic link of a customer (agents and up).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/customers/{customer}/magic-links/revoke", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("customer" = i64, Path, description = "Customer id")),
+    security(("api_key" = [])), responses((status = 200, body = RevokedOut), Errors))]
+pub(crate) async fn revoke_magic_links(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, customer)): Path<(i64, i64)>,
+) -> Answer<RevokedOut> {
+    let b = BusinessId::new(id);
+    caller.authorize(b, Action::BookForCustomers)?;
+    let c = CustomerId::new(customer);
+    if state.store().customer(b, c).await?.is_none() {
+        return Err(Problem::not_found());
+    }
+    let revoked = state.accounts().revoke_magic_links(b, c).await?;
+    Ok(Json(RevokedOut { revoked }))
 }

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+pub mod web;
+
 use booking_core::ports::Clock as _;
 use booking_core::settings::Locale;
 use booking_core::store::Store;
@@ -70,15 +72,32 @@ impl Reply {
 
 impl Server {
     pub async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let url = dir.path().join("booking.db").to_string_lossy().into_owned();
-        Self::on(&url, Box::new(dir)).await
+        Self::sqlite_with(|_| {}).await
     }
 
     pub async fn postgres() -> Option<Self> {
+        Self::postgres_with(|_| {}).await
+    }
+
+    /// On SQLite, with settings changed by `tweak`.
+    pub async fn sqlite_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = dir.path().join("booking.db").to_string_lossy().into_owned();
+        let store = open_store(&url, 8).await.expect("the database opens");
+        Self::with_store_and(&url, store, Box::new(dir), tweak).await
+    }
+
+    /// On a scratch PostgreSQL database, with settings changed by `tweak`.
+    pub async fn postgres_with(tweak: impl FnOnce(&mut Config)) -> Option<Self> {
         let db = ScratchDatabase::for_test().await?;
         let url = db.url().to_owned();
-        Some(Self::on(&url, Box::new(db)).await)
+        let store = open_store(&url, 8).await.expect("the database opens");
+        Some(Self::with_store_and(&url, store, Box::new(db), tweak).await)
+    }
+
+    /// The app's state (engine, store, accounts).
+    pub fn state(&self) -> &booking_http::AppState {
+        &self.running.as_ref().expect("running").state
     }
 
     /// Another app instance on the same database (PostgreSQL: two instances side by side).
@@ -87,25 +106,30 @@ impl Server {
         Self::with_store(&self.database_url, store, Box::new(())).await
     }
 
-    async fn on(url: &str, guard: Box<dyn std::any::Any + Send + Sync>) -> Self {
-        let store = open_store(url, 8).await.expect("the database opens");
-        Self::with_store(url, store, guard).await
-    }
-
     async fn with_store(
         url: &str,
         store: Arc<dyn Store>,
         guard: Box<dyn std::any::Any + Send + Sync>,
     ) -> Self {
+        Self::with_store_and(url, store, guard, |_| {}).await
+    }
+
+    async fn with_store_and(
+        url: &str,
+        store: Arc<dyn Store>,
+        guard: Box<dyn std::any::Any + Send + Sync>,
+        tweak: impl FnOnce(&mut Config),
+    ) -> Self {
         let mail = tempfile::tempdir().expect("a temporary directory");
         let mail_dir = mail.path().join("mail");
-        let config = Config {
+        let mut config = Config {
             listen: "127.0.0.1:0".parse().unwrap(),
             outbox_poll_ms: 50,
             webhook_first_retry_secs: 1,
             mail_url: format!("file:{}", mail_dir.display()),
             ..Config::default()
         };
+        tweak(&mut config);
         let running =
             start(&config, store.clone(), std::future::pending()).await.expect("the app starts");
         Self {
@@ -310,4 +334,68 @@ pub fn now() -> Timestamp {
 pub fn client() -> reqwest::Client {
     booking_http::sender::install_crypto_provider();
     reqwest::Client::new()
+}
+
+/// Every `table.column` of the database (SQLite file or PostgreSQL URL) whose text contains
+/// `value`, over every table and column: the §A7 scan.
+pub async fn scan(database_url: &str, value: &str) -> Vec<String> {
+    use sqlx::Row;
+    let mut found = Vec::new();
+    if database_url.starts_with("postgres") {
+        let pool = sqlx::PgPool::connect(database_url).await.unwrap();
+        let columns = sqlx::query(
+            "SELECT table_name::text AS t, column_name::text AS c FROM information_schema.columns \
+             WHERE table_schema = current_schema()",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert!(columns.len() > 50, "{} columns", columns.len());
+        for row in columns {
+            let (table, column): (String, String) = (row.get("t"), row.get("c"));
+            let hits: i64 = sqlx::query_scalar(&format!(
+                "SELECT count(*) FROM \"{table}\" WHERE strpos(CAST(\"{column}\" AS TEXT), $1) > 0"
+            ))
+            .bind(value)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+            if hits > 0 {
+                found.push(format!("{table}.{column}"));
+            }
+        }
+        pool.close().await;
+    } else {
+        let pool = sqlx::SqlitePool::connect(&format!("sqlite:{database_url}")).await.unwrap();
+        let tables: Vec<String> = sqlx::query(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get("name"))
+        .collect();
+        assert!(tables.len() >= 15, "{tables:?}");
+        for table in &tables {
+            let info = sqlx::query(&format!("PRAGMA table_info(\"{table}\")"))
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+            for column in info.iter().map(|r| r.get::<String, _>("name")) {
+                let hits: i64 = sqlx::query_scalar(&format!(
+                    "SELECT count(*) FROM \"{table}\" WHERE instr(CAST(\"{column}\" AS TEXT), $1) > 0"
+                ))
+                .bind(value)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+                if hits > 0 {
+                    found.push(format!("{table}.{column}"));
+                }
+            }
+        }
+        pool.close().await;
+    }
+    found
 }
