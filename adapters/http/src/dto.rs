@@ -294,6 +294,8 @@ pub struct SettingsOut {
     pub hide_video_links_in_emails: bool,
     /// Hide video links from the customer panel.
     pub hide_video_links_in_panel: bool,
+    /// Reminder email this long before each appointment or session (0: none).
+    pub reminder_minutes_before: i64,
     /// Customers can sign up, log in and use the panel.
     pub panel_enabled: bool,
     /// The page of the business's site embedding the panel (links in emails lead there).
@@ -375,6 +377,7 @@ impl From<&Settings> for SettingsOut {
             event_event_title: s.event_event_title.clone(),
             hide_video_links_in_emails: s.hide_video_links_in_emails,
             hide_video_links_in_panel: s.hide_video_links_in_panel,
+            reminder_minutes_before: s.reminder_before.map_or(0, minutes),
             panel_enabled: s.panel_enabled,
             panel_url: s.panel_url.clone(),
             panel_appointments: s.panel_appointments,
@@ -424,6 +427,8 @@ pub struct SettingsPatch {
     pub hide_video_links_in_emails: Option<bool>,
     /// Hide video links from the panel.
     pub hide_video_links_in_panel: Option<bool>,
+    /// Reminder email this long before each appointment or session (0 to 43200; 0: none).
+    pub reminder_minutes_before: Option<i64>,
     /// Customers can sign up, log in and use the panel.
     pub panel_enabled: Option<bool>,
     /// `http(s)://` URL of the page embedding the panel; `""` removes it.
@@ -519,6 +524,12 @@ impl SettingsPatch {
         }
         if let Some(v) = self.hide_video_links_in_panel {
             s.hide_video_links_in_panel = v;
+        }
+        if let Some(m) = self.reminder_minutes_before {
+            s.reminder_before = match m {
+                0 => None,
+                m => Some(minutes_in("reminder_minutes_before", m, 1..=30 * 1440)?),
+            };
         }
         if let Some(v) = self.panel_enabled {
             s.panel_enabled = v;

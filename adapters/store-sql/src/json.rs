@@ -146,6 +146,7 @@ pub fn settings(s: &Settings) -> String {
         "event_event_title": s.event_event_title,
         "hide_video_links_in_emails": s.hide_video_links_in_emails,
         "hide_video_links_in_panel": s.hide_video_links_in_panel,
+        "reminder_before": s.reminder_before.map(|d| d.as_secs()),
         "panel_enabled": s.panel_enabled,
         "panel_url": s.panel_url,
         "panel_appointments": s.panel_appointments,
@@ -214,6 +215,10 @@ pub fn read_settings(text: &str) -> Result<Settings, StoreError> {
             get("hide_video_links_in_panel"),
             d.hide_video_links_in_panel,
         ),
+        reminder_before: match get("reminder_before") {
+            None => d.reminder_before,
+            Some(v) => v.as_i64().map(SignedDuration::from_secs),
+        },
         panel_enabled: flag(get("panel_enabled"), d.panel_enabled),
         panel_url: get("panel_url").and_then(Value::as_str).map(str::to_owned),
         panel_appointments: flag(get("panel_appointments"), d.panel_appointments),
@@ -237,6 +242,7 @@ mod tests {
         s.calendar.remove_busy_slots = true;
         s.panel_url = Some("https://example.org/my-bookings".into());
         s.panel_events = false;
+        s.reminder_before = None;
         s.frame_ancestors = "https://example.org".into();
         assert_eq!(read_settings(&settings(&s)).unwrap(), s);
         assert_eq!(read_settings("{}").unwrap(), Settings::default());

@@ -107,9 +107,12 @@ pub async fn start(
     let (stop_worker, worker_stopped) = watch::channel(false);
     let webhooks = spawn_webhook_worker(config, &store, worker_stopped.clone())?;
     let notifier =
-        booking_core::notify::Notifier::new(store.clone(), mailer, Arc::new(SystemClock))
+        booking_core::notify::Notifier::new(store.clone(), mailer.clone(), Arc::new(SystemClock))
             .with_links(state.accounts().clone(), &config.public_base(addr));
-    let emails = spawn_email_worker(config, &store, notifier, worker_stopped);
+    let staff =
+        booking_core::notify::StaffNotifier::new(store.clone(), mailer, Arc::new(SystemClock));
+    let emails = spawn_email_worker(config, &store, Arc::new(notifier), worker_stopped.clone());
+    let staff_emails = spawn_email_worker(config, &store, Arc::new(staff), worker_stopped);
     let ready = state.clone();
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -128,6 +131,7 @@ pub async fn start(
         let _ = stop_worker.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(15), webhooks).await;
         let _ = tokio::time::timeout(Duration::from_secs(15), emails).await;
+        let _ = tokio::time::timeout(Duration::from_secs(15), staff_emails).await;
         Ok(())
     });
     Ok(Running { addr, state, stop, task })
@@ -155,12 +159,12 @@ fn spawn_webhook_worker(
     Ok(tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(sender), worker, stop)))
 }
 
-/// The §E email worker: runs `notify` jobs through the configured mailer, with links to the
-/// customer pages.
+/// An §E email worker: runs the jobs of one notifier (customers' emails, with links to the
+/// customer pages; or staff emails) through the configured mailer.
 fn spawn_email_worker(
     config: &Config,
     store: &Arc<dyn Store>,
-    notifier: booking_core::notify::Notifier,
+    notifier: Arc<dyn booking_core::outbox::JobHandler>,
     stop: watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<booking_system::worker::WorkerReport> {
     let clock: Arc<dyn booking_core::ports::Clock> = Arc::new(SystemClock);
@@ -169,7 +173,7 @@ fn spawn_email_worker(
         ..booking_system::worker::WorkerConfig::default()
     };
     let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();
-    tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(notifier), worker, stop))
+    tokio::spawn(booking_system::worker::run(outbox, clock, notifier, worker, stop))
 }
 
 /// Every minute: purge expired holds and account tokens (both are already ignored when read)

@@ -15,7 +15,9 @@ on_both_databases!(
 );
 
 async fn settings(server: &Server, t: &Tenant, patch: Value) {
-    let r = server.call(reqwest::Method::PATCH, &t.path("/settings"), Some(&t.admin), Some(patch), &[]).await;
+    let r = server
+        .call(reqwest::Method::PATCH, &t.path("/settings"), Some(&t.admin), Some(patch), &[])
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
 
@@ -24,18 +26,39 @@ fn week_path(t: &Tenant, c: &Catalog) -> String {
 }
 
 /// Books the `nth` free slot of the week on the public page; returns the booking id.
-async fn book(v: &mut Visitor, t: &Tenant, c: &Catalog, nth: usize, who: (&str, &str, &str)) -> i64 {
+async fn book(
+    v: &mut Visitor,
+    t: &Tenant,
+    c: &Catalog,
+    nth: usize,
+    who: (&str, &str, &str),
+) -> i64 {
     let week = v.open(&week_path(t, c)).await;
     assert_eq!(week.status, 200, "{}", week.html);
     let start = week.slots()[nth].clone();
     let held = v
-        .post(&format!("/b/{}/book/hold", t.id), &[("agenda", &c.agenda.to_string()), ("service", &c.service.to_string()), ("start", &start)])
+        .post(
+            &format!("/b/{}/book/hold", t.id),
+            &[
+                ("agenda", &c.agenda.to_string()),
+                ("service", &c.service.to_string()),
+                ("start", &start),
+            ],
+        )
         .await;
     assert_eq!(held.status, 303, "{}", held.html);
     let details = v.open(held.location.as_deref().unwrap()).await;
     assert!(details.shows("Vos coordonnées"), "{}", details.html);
     let done = v
-        .post(&format!("/b/{}/book/confirm", t.id), &[("first_name", who.0), ("last_name", who.1), ("email", who.2), ("phone", "+33 6 12 34 56 78")])
+        .post(
+            &format!("/b/{}/book/confirm", t.id),
+            &[
+                ("first_name", who.0),
+                ("last_name", who.1),
+                ("email", who.2),
+                ("phone", "+33 6 12 34 56 78"),
+            ],
+        )
         .await;
     assert_eq!(done.status, 303, "{}", done.html);
     let location = done.location.clone().unwrap();
@@ -48,7 +71,13 @@ async fn sign_up(v: &mut Visitor, t: &Tenant, email: &str, password: &str) -> Pa
     v.open(&format!("/b/{}/signup", t.id)).await;
     v.post(
         &format!("/b/{}/signup", t.id),
-        &[("first_name", "Zoé"), ("last_name", "Martin"), ("email", email), ("password", password), ("terms", "yes")],
+        &[
+            ("first_name", "Zoé"),
+            ("last_name", "Martin"),
+            ("email", email),
+            ("password", password),
+            ("terms", "yes"),
+        ],
     )
     .await
 }
@@ -112,10 +141,25 @@ async fn a_guest_books_then_proves_the_email_and_sees_it_in_the_panel(server: Se
     assert!(verified.shows("Votre adresse est confirmée"), "{}", verified.html);
     let logged = log_in(&mut v, &t, "zoe@example.org", "correct horse battery").await;
     assert_eq!(logged.status, 303, "{}", logged.html);
-    let cookie = logged.headers.get_all("set-cookie").iter().map(|h| h.to_str().unwrap().to_owned()).find(|c| c.starts_with("bk_s")).unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax") && cookie.contains(&format!("Path=/b/{}", t.id)), "{cookie}");
+    let cookie = logged
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|h| h.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("bk_s"))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Lax")
+            && cookie.contains(&format!("Path=/b/{}", t.id)),
+        "{cookie}"
+    );
     let panel = v.open(&format!("/b/{}/panel", t.id)).await;
-    assert!(panel.html.contains(&format!("data-booking=\"{id}\"")), "the guest booking is attached: {}", panel.html);
+    assert!(
+        panel.html.contains(&format!("data-booking=\"{id}\"")),
+        "the guest booking is attached: {}",
+        panel.html
+    );
     assert!(panel.shows("Passeport") && panel.shows("Confirmé"), "{}", panel.html);
 
     let canceled = v.submit(&format!("/b/{}/panel/bookings/{id}/cancel", t.id), &[]).await;
@@ -150,7 +194,8 @@ async fn deleting_the_profile_leaves_no_personal_value_anywhere(server: Server) 
     let customer = booking.body["customer_id"].as_i64().unwrap();
     let staff_view = server.get(&t.path(&format!("/customers/{customer}")), Some(&t.admin)).await;
     assert_eq!(staff_view.body["display_name"], format!("Customer #{customer}"));
-    for value in ["Zoéunique", "Martinunique", "zoe.unique@example.org", "+33 6 12 34 56 78", "Zoé"] {
+    for value in ["Zoéunique", "Martinunique", "zoe.unique@example.org", "+33 6 12 34 56 78", "Zoé"]
+    {
         let found = common::scan(&server.database_url, value).await;
         // The account (its email, its password) is the identity, not the business's record
         // (§D5): it stays until the account itself is deleted.
@@ -175,7 +220,13 @@ async fn a_slot_taken_meanwhile_is_reported_with_the_next_free_ones() {
     let week_a = a.open(&week_path(&t, &c)).await;
     let (first, second) = (week_a.slots()[0].clone(), week_a.slots()[1].clone());
     assert_eq!(week_b.slots()[0], first);
-    let fields = |start: &str| vec![("agenda".to_owned(), c.agenda.to_string()), ("service".to_owned(), c.service.to_string()), ("start".to_owned(), start.to_owned())];
+    let fields = |start: &str| {
+        vec![
+            ("agenda".to_owned(), c.agenda.to_string()),
+            ("service".to_owned(), c.service.to_string()),
+            ("start".to_owned(), start.to_owned()),
+        ]
+    };
     let post = async |v: &mut Visitor, start: &str| {
         let f = fields(start);
         let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
@@ -216,14 +267,30 @@ async fn posts_without_the_form_token_are_refused() {
         let r = v.post_raw(&cancel, &fields).await;
         assert_eq!(r.status, 403, "{token:?}: {}", r.html);
         assert!(r.shows("Ce formulaire a expiré"));
-        let r = other.post_raw(&format!("/b/{}/login", t.id), &[("email", "ana@example.org"), ("password", "correct horse battery")]).await;
+        let r = other
+            .post_raw(
+                &format!("/b/{}/login", t.id),
+                &[("email", "ana@example.org"), ("password", "correct horse battery")],
+            )
+            .await;
         assert_eq!(r.status, 403);
-        let r = other.post_raw(&format!("/b/{}/signup", t.id), &[("email", "x@example.org"), ("password", "correct horse battery"), ("terms", "yes")]).await;
+        let r = other
+            .post_raw(
+                &format!("/b/{}/signup", t.id),
+                &[
+                    ("email", "x@example.org"),
+                    ("password", "correct horse battery"),
+                    ("terms", "yes"),
+                ],
+            )
+            .await;
         assert_eq!(r.status, 403);
     }
     assert_eq!(booking_status(&server, &t, id).await, "approved");
     // Garbage bodies are a 4xx, never a 5xx.
-    let r = v.post_raw(&format!("/b/{}/book/hold", t.id), &[("csrf", "x"), ("start", "yesterday")]).await;
+    let r = v
+        .post_raw(&format!("/b/{}/book/hold", t.id), &[("csrf", "x"), ("start", "yesterday")])
+        .await;
     assert_eq!(r.status, 400, "{}", r.html);
     server.stop().await;
 }
@@ -243,7 +310,12 @@ async fn answers_never_tell_which_addresses_have_accounts() {
         assert_eq!(a.status, b.status);
         let strip = |p: &Page| {
             let mut html = p.html.replace(p.field("csrf").unwrap_or_default().as_str(), "");
-            for typed in ["ana@example.org", "nobody@example.org", "nobody2@example.org", "nobody3@example.org"] {
+            for typed in [
+                "ana@example.org",
+                "nobody@example.org",
+                "nobody2@example.org",
+                "nobody3@example.org",
+            ] {
                 html = html.replace(typed, "");
             }
             html
@@ -277,18 +349,34 @@ async fn used_revoked_and_foreign_links_are_refused() {
     let c = setup(&server, &t).await;
     let mut v = Visitor::new(&server.base);
     account(&server, &mut v, &t, "ana@example.org").await;
-    let verify = wait_for_mail(&server.mail_dir, "ana@example.org", "/verify?token=").await.link("/verify?token=").unwrap();
+    let verify = wait_for_mail(&server.mail_dir, "ana@example.org", "/verify?token=")
+        .await
+        .link("/verify?token=")
+        .unwrap();
     let again = v.post(&format!("/b/{}/verify", t.id), &[("token", &token_of(&verify))]).await;
     assert_eq!(again.status, 410, "a verification link works once");
     // Reset: once.
     v.open(&format!("/b/{}/reset", t.id)).await;
     v.post(&format!("/b/{}/reset", t.id), &[("email", "ana@example.org")]).await;
-    let reset = wait_for_mail(&server.mail_dir, "ana@example.org", "/reset/new?token=").await.link("/reset/new?token=").unwrap();
+    let reset = wait_for_mail(&server.mail_dir, "ana@example.org", "/reset/new?token=")
+        .await
+        .link("/reset/new?token=")
+        .unwrap();
     let form = v.open(&reset).await;
     assert_eq!(form.status, 200);
-    let done = v.post(&format!("/b/{}/reset/new", t.id), &[("token", &token_of(&reset)), ("password", "a brand new password")]).await;
+    let done = v
+        .post(
+            &format!("/b/{}/reset/new", t.id),
+            &[("token", &token_of(&reset)), ("password", "a brand new password")],
+        )
+        .await;
     assert!(done.shows("Votre mot de passe est changé"), "{}", done.html);
-    let reused = v.post(&format!("/b/{}/reset/new", t.id), &[("token", &token_of(&reset)), ("password", "yet another password")]).await;
+    let reused = v
+        .post(
+            &format!("/b/{}/reset/new", t.id),
+            &[("token", &token_of(&reset)), ("password", "yet another password")],
+        )
+        .await;
     assert_eq!(reused.status, 410);
     assert_eq!(v.open(&reset).await.status, 410);
     // The reset closed the session.
@@ -298,7 +386,10 @@ async fn used_revoked_and_foreign_links_are_refused() {
     settings(&server, &other, json!({"require_password": false})).await;
     let mut g = Visitor::new(&server.base);
     book(&mut g, &t, &c, 2, ("Bo", "Diaz", "bo@example.org")).await;
-    let magic = wait_for_mail(&server.mail_dir, "bo@example.org", "/magic?token=").await.link("/magic?token=").unwrap();
+    let magic = wait_for_mail(&server.mail_dir, "bo@example.org", "/magic?token=")
+        .await
+        .link("/magic?token=")
+        .unwrap();
     let token = token_of(&magic);
     let foreign = g.open(&format!("/b/{}/magic?token={token}", other.id)).await;
     assert_eq!(foreign.status, 410, "another business's link");
@@ -311,9 +402,28 @@ async fn used_revoked_and_foreign_links_are_refused() {
     let mut h = Visitor::new(&server.base);
     h.open(&format!("/b/{}/login", t.id)).await;
     h.post(&format!("/b/{}/magic/request", t.id), &[("email", "bo@example.org")]).await;
-    let fresh = wait_for_mail(&server.mail_dir, "bo@example.org", "lien de connexion").await.link("/magic?token=").unwrap();
-    let customer = server.state().store().guest_by_email(booking_core::ids::BusinessId::new(t.id), &booking_core::catalog::Email::parse("bo@example.org").unwrap()).await.unwrap().unwrap().id;
-    let r = server.post(&t.path(&format!("/customers/{customer}/magic-links/revoke")), Some(&t.admin), json!({})).await;
+    let fresh = wait_for_mail(&server.mail_dir, "bo@example.org", "lien de connexion")
+        .await
+        .link("/magic?token=")
+        .unwrap();
+    let customer = server
+        .state()
+        .store()
+        .guest_by_email(
+            booking_core::ids::BusinessId::new(t.id),
+            &booking_core::catalog::Email::parse("bo@example.org").unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let r = server
+        .post(
+            &t.path(&format!("/customers/{customer}/magic-links/revoke")),
+            Some(&t.admin),
+            json!({}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     assert!(r.body["revoked"].as_u64().unwrap() >= 1);
     assert_eq!(h.open(&fresh).await.status, 410);
@@ -368,9 +478,14 @@ async fn every_panel_setting_flips() {
     assert!(g.open(&format!("/b/{}/login", t.id)).await.html.contains("type=\"password\""));
     settings(&server, &t, json!({"require_password": false})).await;
     let login = g.open(&format!("/b/{}/login", t.id)).await;
-    assert!(!login.html.contains("type=\"password\"") && login.shows("Recevoir un lien de connexion"));
+    assert!(
+        !login.html.contains("type=\"password\"") && login.shows("Recevoir un lien de connexion")
+    );
     let guest = book(&mut g, &t, &c, 3, ("Bo", "Diaz", "bo@example.org")).await;
-    let magic = wait_for_mail(&server.mail_dir, "bo@example.org", "/magic?token=").await.link("/magic?token=").unwrap();
+    let magic = wait_for_mail(&server.mail_dir, "bo@example.org", "/magic?token=")
+        .await
+        .link("/magic?token=")
+        .unwrap();
     let button = g.open(&magic).await;
     assert!(button.shows("Ouvrir mon espace"), "{}", button.html);
     assert_eq!(g.get(&format!("/b/{}/panel", t.id)).await.status, 303, "the GET logged nobody in");
@@ -383,7 +498,8 @@ async fn every_panel_setting_flips() {
     // Panel URL: emails link to the business's own page.
     settings(&server, &t, json!({"panel_url": "https://www.example.org/mes-rendez-vous"})).await;
     book(&mut v, &t, &c, 4, ("Ana", "Lima", "ana@example.org")).await;
-    wait_for_mail(&server.mail_dir, "ana@example.org", "https://www.example.org/mes-rendez-vous").await;
+    wait_for_mail(&server.mail_dir, "ana@example.org", "https://www.example.org/mes-rendez-vous")
+        .await;
     settings(&server, &t, json!({"panel_url": ""})).await;
 
     // Reschedule: off by default (reason shown, POST refused); on: real free slots, moved.
@@ -391,7 +507,12 @@ async fn every_panel_setting_flips() {
     let panel = v.open(&format!("/b/{}/panel", t.id)).await;
     assert!(!panel.html.contains("class=\"button secondary reschedule\""));
     let later = common::now() + jiff::SignedDuration::from_hours(30);
-    let refused = v.post(&format!("/b/{}/panel/bookings/{id}/reschedule", t.id), &[("start", &later.round(jiff::Unit::Hour).unwrap().to_string())]).await;
+    let refused = v
+        .post(
+            &format!("/b/{}/panel/bookings/{id}/reschedule", t.id),
+            &[("start", &later.round(jiff::Unit::Hour).unwrap().to_string())],
+        )
+        .await;
     assert_eq!(refused.status, 409);
     assert!(refused.shows("ne permet pas de déplacer"), "{}", refused.html);
     assert_eq!(v.get(&format!("/b/{}/panel/bookings/{id}/reschedule", t.id)).await.status, 409);
@@ -400,13 +521,25 @@ async fn every_panel_setting_flips() {
     assert!(panel.html.contains("class=\"button secondary reschedule\""), "{}", panel.html);
     let week = v.open(&format!("/b/{}/panel/bookings/{id}/reschedule", t.id)).await;
     let target = week.slots()[10].clone();
-    let moved = v.submit(&format!("/b/{}/panel/bookings/{id}/reschedule", t.id), &[("start", &target)]).await;
+    let moved = v
+        .submit(&format!("/b/{}/panel/bookings/{id}/reschedule", t.id), &[("start", &target)])
+        .await;
     assert!(moved.shows("Le rendez-vous est déplacé"), "{}", moved.html);
     assert_eq!(booking_status(&server, &t, id).await, "canceled", "the old booking is replaced");
-    settings(&server, &t, json!({"min_before_reschedule_minutes": 525_600, "min_before_cancel_minutes": 525_600})).await;
+    settings(
+        &server,
+        &t,
+        json!({"min_before_reschedule_minutes": 525_600, "min_before_cancel_minutes": 525_600}),
+    )
+    .await;
     let panel = v.open(&format!("/b/{}/panel", t.id)).await;
-    assert!(panel.shows("trop tard pour déplacer") && panel.shows("trop tard pour annuler"), "{}", panel.html);
-    let moved_id = panel.html.split("data-booking=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(
+        panel.shows("trop tard pour déplacer") && panel.shows("trop tard pour annuler"),
+        "{}",
+        panel.html
+    );
+    let moved_id =
+        panel.html.split("data-booking=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let refused = v.post(&format!("/b/{}/panel/bookings/{moved_id}/cancel", t.id), &[]).await;
     assert_eq!(refused.status, 409);
     assert!(refused.shows("trop tard pour annuler"));
@@ -418,8 +551,17 @@ async fn every_panel_setting_flips() {
     assert_eq!(v.get(&format!("/b/{}/panel/delete", t.id)).await.status, 403);
     assert_eq!(v.post(&format!("/b/{}/panel/delete", t.id), &[]).await.status, 403);
     // Profile edit; the email stays.
-    let saved = v.post(&format!("/b/{}/panel/profile", t.id), &[("first_name", "Anabela"), ("last_name", "Lima"), ("phone", "")]).await;
-    assert!(saved.shows("Profil enregistré") && saved.html.contains("value=\"Anabela\""), "{}", saved.html);
+    let saved = v
+        .post(
+            &format!("/b/{}/panel/profile", t.id),
+            &[("first_name", "Anabela"), ("last_name", "Lima"), ("phone", "")],
+        )
+        .await;
+    assert!(
+        saved.shows("Profil enregistré") && saved.html.contains("value=\"Anabela\""),
+        "{}",
+        saved.html
+    );
 
     // Appointments and events: each can be left out of the panel.
     let seat = server.post(&t.path("/bookings"), Some(&t.admin), json!({"session_id": c.session, "customer_id": customer_of(&server, &t, "ana@example.org").await})).await;
@@ -440,7 +582,15 @@ async fn every_panel_setting_flips() {
     settings(&server, &t, json!({"frame_ancestors": "https://www.example.org"})).await;
     let panel = v.open(&format!("/b/{}/panel", t.id)).await;
     assert!(csp(&panel).ends_with("frame-ancestors 'self' https://www.example.org"));
-    let bad = server.call(reqwest::Method::PATCH, &t.path("/settings"), Some(&t.admin), Some(json!({"frame_ancestors": "https://x.org; script-src *"})), &[]).await;
+    let bad = server
+        .call(
+            reqwest::Method::PATCH,
+            &t.path("/settings"),
+            Some(&t.admin),
+            Some(json!({"frame_ancestors": "https://x.org; script-src *"})),
+            &[],
+        )
+        .await;
     assert_eq!(bad.status, 422);
 
     // Panel off: no log-in, no sign-up, no panel.
@@ -452,8 +602,22 @@ async fn every_panel_setting_flips() {
 }
 
 async fn customer_of(server: &Server, t: &Tenant, email: &str) -> i64 {
-    let account = server.state().store().account_by_email(&booking_core::catalog::Email::parse(email).unwrap()).await.unwrap().unwrap();
-    server.state().store().customer_of_account(booking_core::ids::BusinessId::new(t.id), account.id).await.unwrap().unwrap().id.get()
+    let account = server
+        .state()
+        .store()
+        .account_by_email(&booking_core::catalog::Email::parse(email).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    server
+        .state()
+        .store()
+        .customer_of_account(booking_core::ids::BusinessId::new(t.id), account.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .get()
 }
 
 /// Pages speak French or English (the business's locale, switchable), and an unknown business
@@ -474,6 +638,9 @@ async fn pages_speak_both_languages_and_refuse_nonsense() {
     assert_eq!(v.get("/b/999999").await.status, 404);
     assert_eq!(v.get("/b/abc/panel").await.status, 404);
     assert_eq!(v.get(&format!("/b/{}/book?agenda=x", t.id)).await.status, 400);
-    assert_eq!(v.get(&format!("/b/{}/book?agenda=999&service={}", t.id, c.service)).await.status, 404);
+    assert_eq!(
+        v.get(&format!("/b/{}/book?agenda=999&service={}", t.id, c.service)).await.status,
+        404
+    );
     server.stop().await;
 }

@@ -561,11 +561,24 @@ impl Engine {
         scope: &TxScope,
         decide: &mut Decide<'_>,
     ) -> Result<TxOutcome, TxError> {
+        self.transact_with(scope, None, decide).await
+    }
+
+    /// [`Engine::transact`] for changes that create bookings: with the business's reminder
+    /// lead, each new booking also gets its reminder job.
+    async fn transact_with(
+        &self,
+        scope: &TxScope,
+        reminder: Option<SignedDuration>,
+        decide: &mut Decide<'_>,
+    ) -> Result<TxOutcome, TxError> {
         let now = self.now();
         let business = scope.business;
         let mut announced = |view: &TxView| {
             let mut writes = decide(view)?;
-            let jobs = jobs_for(business, &writes, now);
+            let reminders =
+                reminder.map(|lead| crate::outbox::Reminders { lead, sessions: &view.sessions });
+            let jobs = jobs_for(business, &writes, now, reminders);
             writes.extend(jobs.into_iter().map(Write::Enqueue));
             Ok(writes)
         };
@@ -836,10 +849,13 @@ impl Engine {
                 insert(&ctx.business, target, &details, ctx.default_status(), now, actor, None),
             ])
         };
-        let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
-            TxError::Store(e) => BookError::Store(e),
-            TxError::Refused(_) | TxError::Conflict => BookError::SlotTaken,
-        })?;
+        let outcome = self
+            .transact_with(&scope, ctx.business.settings.reminder_before, &mut decide)
+            .await
+            .map_err(|e| match e {
+                TxError::Store(e) => BookError::Store(e),
+                TxError::Refused(_) | TxError::Conflict => BookError::SlotTaken,
+            })?;
         outcome.bookings.into_iter().next().ok_or_else(|| BookError::Store(missing("booking")))
     }
 
@@ -904,11 +920,14 @@ impl Engine {
                         ),
                     ])
                 };
-                let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
-                    TxError::Store(e) => ConfirmError::Store(e),
-                    TxError::Refused(Refusal::HoldNotFound) => ConfirmError::HoldNotFound,
-                    TxError::Refused(_) | TxError::Conflict => ConfirmError::HoldExpired,
-                })?;
+                let outcome = self
+                    .transact_with(&scope, ctx.business.settings.reminder_before, &mut decide)
+                    .await
+                    .map_err(|e| match e {
+                        TxError::Store(e) => ConfirmError::Store(e),
+                        TxError::Refused(Refusal::HoldNotFound) => ConfirmError::HoldNotFound,
+                        TxError::Refused(_) | TxError::Conflict => ConfirmError::HoldExpired,
+                    })?;
                 outcome
                     .bookings
                     .into_iter()
@@ -1078,12 +1097,15 @@ impl Engine {
                 insert(&ctx.business, target, &details, status, now, actor, Some(id)),
             ])
         };
-        let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
-            TxError::Refused(Refusal::Transition(t)) => RescheduleError::Transition(t),
-            TxError::Refused(Refusal::BookingNotFound) => RescheduleError::BookingNotFound,
-            TxError::Refused(_) | TxError::Conflict => RescheduleError::SlotTaken,
-            TxError::Store(e) => RescheduleError::Store(e),
-        })?;
+        let outcome = self
+            .transact_with(&scope, ctx.business.settings.reminder_before, &mut decide)
+            .await
+            .map_err(|e| match e {
+                TxError::Refused(Refusal::Transition(t)) => RescheduleError::Transition(t),
+                TxError::Refused(Refusal::BookingNotFound) => RescheduleError::BookingNotFound,
+                TxError::Refused(_) | TxError::Conflict => RescheduleError::SlotTaken,
+                TxError::Store(e) => RescheduleError::Store(e),
+            })?;
         outcome
             .bookings
             .into_iter()
@@ -1223,7 +1245,10 @@ impl Engine {
             };
             Ok(vec![stale_holds(view, now), write])
         };
-        let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
+        let outcome = self
+            .transact_with(&scope, biz.settings.reminder_before, &mut decide)
+            .await
+            .map_err(|e| match e {
             TxError::Refused(Refusal::SessionNotFound | Refusal::HoldNotFound) => {
                 SeatError::SessionNotFound
             }

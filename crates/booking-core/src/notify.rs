@@ -37,12 +37,20 @@ pub enum Trigger {
     Rejected,
     /// Moved to another time.
     Rescheduled,
+    /// Starting soon (the business's reminder lead before the start).
+    Reminder,
 }
 
 impl Trigger {
     /// Every trigger.
-    pub const ALL: [Self; 5] =
-        [Self::Approved, Self::Pending, Self::Canceled, Self::Rejected, Self::Rescheduled];
+    pub const ALL: [Self; 6] = [
+        Self::Approved,
+        Self::Pending,
+        Self::Canceled,
+        Self::Rejected,
+        Self::Rescheduled,
+        Self::Reminder,
+    ];
 
     /// The stable code (`booking_approved`, …) naming the template.
     #[must_use]
@@ -53,6 +61,7 @@ impl Trigger {
             Self::Canceled => "booking_canceled",
             Self::Rejected => "booking_rejected",
             Self::Rescheduled => "booking_rescheduled",
+            Self::Reminder => "booking_reminder",
         }
     }
 
@@ -62,11 +71,16 @@ impl Trigger {
         Self::ALL.into_iter().find(|t| t.code() == text)
     }
 
-    /// The email a booking event sends, if any (a no-show sends none).
+    /// The email a booking event sends, if any (a no-show sends none; a reminder only for a
+    /// booking that still holds).
     #[must_use]
     pub const fn of(event: BookingEvent, status: BookingStatus) -> Option<Self> {
         match event {
             BookingEvent::Rescheduled => Some(Self::Rescheduled),
+            BookingEvent::Reminder => match status {
+                BookingStatus::Approved | BookingStatus::Pending => Some(Self::Reminder),
+                _ => None,
+            },
             BookingEvent::Created | BookingEvent::Status(_) => match status {
                 BookingStatus::Approved => Some(Self::Approved),
                 BookingStatus::Pending => Some(Self::Pending),
@@ -100,6 +114,14 @@ impl Trigger {
             (Locale::Fr, Self::Rescheduled) => (
                 "Votre rendez-vous est déplacé au %appointment_date%",
                 "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » du %initial_appointment_date_time% est déplacé au %appointment_date_time% (%time_zone%).\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
+            ),
+            (Locale::Fr, Self::Reminder) => (
+                "Rappel : votre rendez-vous du %appointment_date%",
+                "Bonjour %customer_first_name%,\n\nNous vous rappelons votre rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%).\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
+            ),
+            (Locale::En, Self::Reminder) => (
+                "Reminder: your appointment on %appointment_date%",
+                "Hello %customer_first_name%,\n\nThis is a reminder of your appointment \"%service_name%\" on %appointment_date_time% (%time_zone%).\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
             (Locale::En, Self::Approved) => (
                 "Your appointment on %appointment_date% is confirmed",
@@ -509,7 +531,10 @@ impl Notifier {
         let Some((accounts, base)) = &self.links else { return Ok((None, None)) };
         let settings = &business.settings;
         let root = format!("{base}/b/{}", business.id);
-        let live = matches!(trigger, Trigger::Approved | Trigger::Pending | Trigger::Rescheduled);
+        let live = matches!(
+            trigger,
+            Trigger::Approved | Trigger::Pending | Trigger::Rescheduled | Trigger::Reminder
+        );
         let cancel = if live && start > self.clock.now() {
             let token =
                 accounts.cancel_link(business.id, booking.customer, booking.id, start).await?;
@@ -566,6 +591,10 @@ impl Notifier {
             BookingTarget::Session { session, .. } => {
                 let Some(s) = store.session(business.id, *session).await? else { return Ok(None) };
                 let event = store.event(business.id, s.event).await?;
+                let leader = match s.leader {
+                    Some(id) => store.resource(business.id, id).await?,
+                    None => None,
+                };
                 Subject {
                     business,
                     booking,
@@ -574,7 +603,7 @@ impl Notifier {
                         .map_or_else(|| (String::new(), 0), |e| (e.name.clone(), e.price_minor)),
                     interval: s.interval,
                     location: event.and_then(|e| e.location),
-                    employee: None,
+                    employee: leader.map(|r| (r.name, r.email)),
                     initial: None,
                     panel_url: None,
                     cancel_url: None,
@@ -605,6 +634,7 @@ impl JobHandler for Notifier {
         // since is announced as pending here, and the approval sends its own email.
         let status = match job.event {
             BookingEvent::Status(s) => s,
+            BookingEvent::Reminder => booking.status,
             BookingEvent::Created | BookingEvent::Rescheduled => {
                 let history =
                     self.store.history(business.id, booking.id).await.map_err(temporary)?;
@@ -616,6 +646,9 @@ impl JobHandler for Notifier {
         else {
             return Ok(());
         };
+        if trigger == Trigger::Reminder && subject.interval.start() <= self.clock.now() {
+            return Ok(()); // a reminder that comes too late is noise
+        }
         if booking.contact.email.is_none() {
             return Ok(()); // no address (or erased by anonymisation): no links to draw either
         }
@@ -636,6 +669,132 @@ impl JobHandler for Notifier {
             return Ok(()); // no address (or erased by anonymisation)
         };
         self.mailer.send(&message).await.map_err(|e| match e {
+            MailError::Temporary(why) => JobError::Retry(why),
+            MailError::Permanent(why) => JobError::Permanent(why),
+        })
+    }
+}
+
+/// What the staff member taking a booking is told (§E1 staff notifications), in `locale`:
+/// subject and body with §E3 placeholders. `None`: nothing to tell (a reminder, a no-show).
+#[must_use]
+pub const fn staff_template(
+    trigger: Trigger,
+    locale: Locale,
+) -> Option<(&'static str, &'static str)> {
+    Some(match (locale, trigger) {
+        (_, Trigger::Reminder) => return None,
+        (Locale::Fr, Trigger::Approved) => (
+            "Nouveau rendez-vous : %service_name%, %appointment_date_time%",
+            "Bonjour %employee_full_name%,\n\nNouveau rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%).\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",
+        ),
+        (Locale::Fr, Trigger::Pending) => (
+            "Demande à confirmer : %service_name%, %appointment_date_time%",
+            "Bonjour %employee_full_name%,\n\nUne demande de rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%) attend d'être confirmée.\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",
+        ),
+        (Locale::Fr, Trigger::Canceled) => (
+            "Rendez-vous annulé : %service_name%, %appointment_date_time%",
+            "Bonjour %employee_full_name%,\n\nLe rendez-vous « %service_name% » du %appointment_date_time% (%time_zone%) est annulé.\n\nClient : %customer_full_name%\n\n%company_name%\n",
+        ),
+        (Locale::Fr, Trigger::Rejected) => (
+            "Demande refusée : %service_name%, %appointment_date_time%",
+            "Bonjour %employee_full_name%,\n\nLa demande de rendez-vous « %service_name% » du %appointment_date_time% (%time_zone%) est refusée.\n\nClient : %customer_full_name%\n\n%company_name%\n",
+        ),
+        (Locale::Fr, Trigger::Rescheduled) => (
+            "Rendez-vous déplacé : %service_name%, %appointment_date_time%",
+            "Bonjour %employee_full_name%,\n\nLe rendez-vous « %service_name% » du %initial_appointment_date_time% est déplacé au %appointment_date_time% (%time_zone%).\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",
+        ),
+        (Locale::En, Trigger::Approved) => (
+            "New appointment: %service_name%, %appointment_date_time%",
+            "Hello %employee_full_name%,\n\nNew appointment \"%service_name%\" on %appointment_date_time% (%time_zone%).\n\nCustomer: %customer_full_name%\nEmail: %customer_email%\nPhone: %customer_phone%\n\n%company_name%\n",
+        ),
+        (Locale::En, Trigger::Pending) => (
+            "Request to confirm: %service_name%, %appointment_date_time%",
+            "Hello %employee_full_name%,\n\nA request for \"%service_name%\" on %appointment_date_time% (%time_zone%) awaits confirmation.\n\nCustomer: %customer_full_name%\nEmail: %customer_email%\nPhone: %customer_phone%\n\n%company_name%\n",
+        ),
+        (Locale::En, Trigger::Canceled) => (
+            "Appointment canceled: %service_name%, %appointment_date_time%",
+            "Hello %employee_full_name%,\n\nThe appointment \"%service_name%\" on %appointment_date_time% (%time_zone%) is canceled.\n\nCustomer: %customer_full_name%\n\n%company_name%\n",
+        ),
+        (Locale::En, Trigger::Rejected) => (
+            "Request rejected: %service_name%, %appointment_date_time%",
+            "Hello %employee_full_name%,\n\nThe request for \"%service_name%\" on %appointment_date_time% (%time_zone%) is rejected.\n\nCustomer: %customer_full_name%\n\n%company_name%\n",
+        ),
+        (Locale::En, Trigger::Rescheduled) => (
+            "Appointment moved: %service_name%, %appointment_date_time%",
+            "Hello %employee_full_name%,\n\nThe appointment \"%service_name%\" on %initial_appointment_date_time% is moved to %appointment_date_time% (%time_zone%).\n\nCustomer: %customer_full_name%\nEmail: %customer_email%\nPhone: %customer_phone%\n\n%company_name%\n",
+        ),
+    })
+}
+
+/// Runs `notify_staff` jobs: tells the staff member taking a booking (the appointment's staff
+/// resource, or the session's leader, when they have an email) that it was made, canceled,
+/// rejected or moved.
+pub struct StaffNotifier(Notifier);
+
+impl StaffNotifier {
+    /// A staff notifier over the ports.
+    #[must_use]
+    pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>) -> Self {
+        Self(Notifier::new(store, mailer, clock))
+    }
+}
+
+#[async_trait]
+impl JobHandler for StaffNotifier {
+    fn effect(&self) -> Effect {
+        Effect::NotifyStaff
+    }
+
+    async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        let n = &self.0;
+        let temporary = |e: StoreError| JobError::Retry(e.to_string());
+        let Some(business) = n.store.business(job.business).await.map_err(temporary)? else {
+            return Ok(());
+        };
+        let Some(booking) = n.store.booking(job.business, job.booking).await.map_err(temporary)?
+        else {
+            return Ok(());
+        };
+        let status = match job.event {
+            BookingEvent::Status(s) => s,
+            BookingEvent::Reminder => return Ok(()),
+            BookingEvent::Created | BookingEvent::Rescheduled => {
+                let history = n.store.history(business.id, booking.id).await.map_err(temporary)?;
+                history.first().map_or(booking.status, |h| h.to)
+            }
+        };
+        let Some(trigger) = Trigger::of(job.event, status) else { return Ok(()) };
+        let Some((subject_text, body)) = staff_template(trigger, business.locale) else {
+            return Ok(());
+        };
+        let Some(subject) = n.subject_of(&business, &booking).await.map_err(temporary)? else {
+            return Ok(());
+        };
+        let Some(to) = subject.employee.as_ref().and_then(|(_, email)| email.clone()) else {
+            return Ok(()); // a desk, or staff without an address
+        };
+        let values = subject.values();
+        let render = |source: &str, body: bool| {
+            Template::parse(source)
+                .map(|t| {
+                    if body {
+                        t.render_body(&values, Escape::Text)
+                    } else {
+                        t.render(&values, Escape::Text)
+                    }
+                })
+                .unwrap_or_default()
+        };
+        let message = Message {
+            to,
+            subject: render(subject_text, false),
+            text: render(body, true),
+            html: None,
+            attachments: Vec::new(),
+            idempotency_key: job.delivery_key(),
+        };
+        n.mailer.send(&message).await.map_err(|e| match e {
             MailError::Temporary(why) => JobError::Retry(why),
             MailError::Permanent(why) => JobError::Permanent(why),
         })
@@ -665,16 +824,22 @@ mod tests {
     #[test]
     fn every_shipped_template_uses_known_placeholders() {
         for locale in [Locale::Fr, Locale::En] {
-            for t in [
-                Trigger::Approved,
-                Trigger::Pending,
-                Trigger::Canceled,
-                Trigger::Rejected,
-                Trigger::Rescheduled,
-            ] {
+            for t in Trigger::ALL {
                 let (subject, body) = t.default_template(locale);
                 assert!(Template::parse(subject).is_ok(), "{t:?} {locale:?}");
                 assert!(Template::parse(body).is_ok(), "{t:?} {locale:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn every_staff_template_uses_known_placeholders() {
+        for locale in [Locale::Fr, Locale::En] {
+            for t in Trigger::ALL {
+                if let Some((subject, body)) = staff_template(t, locale) {
+                    assert!(Template::parse(subject).is_ok(), "{t:?} {locale:?}");
+                    assert!(Template::parse(body).is_ok(), "{t:?} {locale:?}");
+                }
             }
         }
     }
@@ -687,5 +852,8 @@ mod tests {
         assert_eq!(Trigger::of(BookingEvent::Rescheduled, Approved), Some(Trigger::Rescheduled));
         assert_eq!(Trigger::of(BookingEvent::Status(Canceled), Canceled), Some(Trigger::Canceled));
         assert_eq!(Trigger::of(BookingEvent::Status(NoShow), NoShow), None);
+        assert_eq!(Trigger::of(BookingEvent::Reminder, Approved), Some(Trigger::Reminder));
+        assert_eq!(Trigger::of(BookingEvent::Reminder, Pending), Some(Trigger::Reminder));
+        assert_eq!(Trigger::of(BookingEvent::Reminder, Canceled), None);
     }
 }

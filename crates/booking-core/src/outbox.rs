@@ -26,15 +26,17 @@ use crate::store::{StoreError, Write};
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Effect {
-    /// Tell the people concerned (§E): the customer and, per settings, the staff.
+    /// Tell the customer (§E).
     Notify,
     /// Call the business's webhook endpoints (§C9).
     Webhook,
+    /// Tell the staff member taking the booking (§E1 staff notifications).
+    NotifyStaff,
 }
 
 impl Effect {
-    /// Every effect.
-    pub const ALL: [Self; 2] = [Self::Notify, Self::Webhook];
+    /// Every effect a booking change has.
+    pub const ALL: [Self; 3] = [Self::Notify, Self::Webhook, Self::NotifyStaff];
 
     /// The stable code stored and shown (`notify`).
     #[must_use]
@@ -42,6 +44,7 @@ impl Effect {
         match self {
             Self::Notify => "notify",
             Self::Webhook => "webhook",
+            Self::NotifyStaff => "notify_staff",
         }
     }
 
@@ -61,6 +64,8 @@ pub enum BookingEvent {
     Rescheduled,
     /// A booking's status changed to this one.
     Status(BookingStatus),
+    /// The booking starts soon: remind its customer (a job due before the start).
+    Reminder,
 }
 
 impl BookingEvent {
@@ -71,6 +76,7 @@ impl BookingEvent {
             Self::Created => "booking.created".to_owned(),
             Self::Rescheduled => "booking.rescheduled".to_owned(),
             Self::Status(status) => format!("booking.{}", status.code()),
+            Self::Reminder => "booking.reminder".to_owned(),
         }
     }
 
@@ -80,6 +86,7 @@ impl BookingEvent {
         match text.strip_prefix("booking.")? {
             "created" => Some(Self::Created),
             "rescheduled" => Some(Self::Rescheduled),
+            "reminder" => Some(Self::Reminder),
             status => BookingStatus::parse(status).map(Self::Status),
         }
     }
@@ -218,11 +225,27 @@ pub trait Outbox: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// When reminders are due: `lead` before each new booking's start (a session's start is read
+/// from the transaction's `sessions`).
+#[derive(Clone, Copy, Debug)]
+pub struct Reminders<'a> {
+    /// How long before the start.
+    pub lead: SignedDuration,
+    /// The sessions the transaction loaded.
+    pub sessions: &'a [crate::store::SessionLoad],
+}
+
 /// Appends the jobs of the booking changes in `writes`: one per effect for each booking created
 /// and for each status change (a reschedule's cancellation of the old booking is announced by
-/// the new booking's `booking.rescheduled`).
+/// the new booking's `booking.rescheduled`), and with `reminders`, a `booking.reminder` email
+/// due `lead` before each new booking's start (none when that moment has passed).
 #[must_use]
-pub fn jobs_for(business: BusinessId, writes: &[Write], now: Timestamp) -> Vec<NewJob> {
+pub fn jobs_for(
+    business: BusinessId,
+    writes: &[Write],
+    now: Timestamp,
+    reminders: Option<Reminders<'_>>,
+) -> Vec<NewJob> {
     let moved: Vec<BookingId> = writes
         .iter()
         .filter_map(|w| match w {
@@ -232,6 +255,7 @@ pub fn jobs_for(business: BusinessId, writes: &[Write], now: Timestamp) -> Vec<N
         .collect();
     let mut created = 0;
     let mut events = Vec::new();
+    let mut later = Vec::new();
     for write in writes {
         match write {
             Write::InsertBooking(new) => {
@@ -241,6 +265,28 @@ pub fn jobs_for(business: BusinessId, writes: &[Write], now: Timestamp) -> Vec<N
                     BookingEvent::Created
                 };
                 events.push((event, BookingRef::Created(created)));
+                if let Some(r) = reminders {
+                    let start = match &new.target {
+                        crate::booking::BookingTarget::Appointment { slot, .. } => {
+                            Some(slot.start())
+                        }
+                        crate::booking::BookingTarget::Session { session, .. } => r
+                            .sessions
+                            .iter()
+                            .find(|l| l.session.id == *session)
+                            .map(|l| l.session.interval.start()),
+                    };
+                    let due = start.and_then(|s| s.checked_sub(r.lead).ok()).filter(|d| *d > now);
+                    if let Some(run_at) = due {
+                        later.push(NewJob {
+                            business,
+                            effect: Effect::Notify,
+                            event: BookingEvent::Reminder,
+                            booking: BookingRef::Created(created),
+                            run_at,
+                        });
+                    }
+                }
                 created += 1;
             }
             Write::ChangeStatus { booking, entry } if !moved.contains(booking) => {
@@ -260,6 +306,7 @@ pub fn jobs_for(business: BusinessId, writes: &[Write], now: Timestamp) -> Vec<N
                 run_at: now,
             })
         })
+        .chain(later)
         .collect()
 }
 

@@ -98,6 +98,9 @@ pub struct Settings {
     pub hide_video_links_in_emails: bool,
     /// Hide video links from the customer panel (no).
     pub hide_video_links_in_panel: bool,
+    /// How long before an appointment or session its customer gets a reminder email; `None`:
+    /// no reminders (24 hours).
+    pub reminder_before: Option<SignedDuration>,
     /// Customers can sign up, log in and use the panel (yes).
     pub panel_enabled: bool,
     /// The page of the business's own site where the panel is embedded; links in emails lead
@@ -133,6 +136,7 @@ impl Default for Settings {
             event_event_title: "%event_name%".to_owned(),
             hide_video_links_in_emails: false,
             hide_video_links_in_panel: false,
+            reminder_before: Some(SignedDuration::from_hours(24)),
             panel_enabled: true,
             panel_url: None,
             panel_appointments: true,

@@ -216,3 +216,111 @@ fn each_change_is_announced_as_it_was() {
         );
     });
 }
+
+async fn jobs_of(h: &Harness, event: booking_core::outbox::BookingEvent) -> usize {
+    h.store.jobs(h.business).await.unwrap().iter().filter(|j| j.event == event).count()
+}
+
+#[test]
+fn reminders_come_before_the_start_and_only_for_bookings_that_hold() {
+    use booking_core::outbox::BookingEvent::Reminder;
+    futures::executor::block_on(async {
+        let h = Harness::demo(NOW).await;
+        let mailer = Arc::new(RecordingMailer::default());
+        let notifier = Notifier::new(h.store.clone(), mailer.clone(), h.clock.clone());
+        let policy = RetryPolicy::default();
+        booked(&h, "2027-01-04T08:00:00Z", Some("zoe@example.org")).await;
+        let dropped = booked(&h, "2027-01-04T09:00:00Z", Some("bo@example.org")).await;
+        assert_eq!(jobs_of(&h, Reminder).await, 2, "one reminder per booking");
+        h.engine
+            .cancel(h.business, dropped.id, Actor::staff(Role::Admin, None), None)
+            .await
+            .unwrap();
+        drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &policy, 10).await.unwrap();
+        assert_eq!(mailer.sent().len(), 3, "two confirmations and a cancellation, no reminder yet");
+        h.clock.set(at("2027-01-03T07:59:00Z"));
+        drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &policy, 10).await.unwrap();
+        assert_eq!(mailer.sent().len(), 3, "not before the lead");
+        h.clock.set(at("2027-01-03T09:00:00Z"));
+        drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &policy, 10).await.unwrap();
+        let sent = mailer.sent();
+        assert_eq!(sent.len(), 4, "the canceled booking is not reminded");
+        assert_eq!(sent[3].to.as_str(), "zoe@example.org");
+        assert_eq!(sent[3].subject, "Rappel : votre rendez-vous du lundi 4 janvier 2027");
+        assert!(sent[3].text.contains("le lundi 4 janvier 2027 à 09:00"), "{}", sent[3].text);
+        // Booked inside the lead: no reminder. Reminders off: none either.
+        booked(&h, "2027-01-04T08:30:00Z", Some("al@example.org")).await;
+        assert_eq!(jobs_of(&h, Reminder).await, 2);
+        let mut b = h.store.business(h.business).await.unwrap().unwrap();
+        b.settings.reminder_before = None;
+        h.store.update_business(&b).await.unwrap();
+        booked(&h, "2027-01-11T08:00:00Z", Some("al@example.org")).await;
+        assert_eq!(jobs_of(&h, Reminder).await, 2);
+    });
+}
+
+#[test]
+fn staff_hear_of_their_own_bookings_desks_of_none() {
+    use booking_core::catalog::ResourceKind;
+    use booking_core::notify::StaffNotifier;
+    futures::executor::block_on(async {
+        let h = Harness::demo(NOW).await;
+        let desk = h.store.resource(h.business, h.desk).await.unwrap().unwrap();
+        let mut staff = desk.clone();
+        staff.kind = ResourceKind::Staff;
+        staff.name = "Ana Lima".into();
+        staff.email = Some(Email::parse("ana.staff@example.org").unwrap());
+        let staff = h.store.create_resource(staff).await.unwrap();
+        let mut agenda = h.store.agenda(h.business, h.agenda).await.unwrap().unwrap();
+        agenda.resources.push(staff.id);
+        h.store.update_agenda(&agenda).await.unwrap();
+        let mailer = Arc::new(RecordingMailer::default());
+        let notifier = StaffNotifier::new(h.store.clone(), mailer.clone(), h.clock.clone());
+        let policy = RetryPolicy::default();
+        booked(&h, "2027-01-04T08:00:00Z", Some("zoe@example.org")).await; // the desk takes it
+        let offer = Offer { agenda: h.agenda, service: h.service, resource: Some(staff.id) };
+        let details = Details {
+            customer: None,
+            contact: Contact {
+                first_name: "Bo".into(),
+                last_name: "Diaz".into(),
+                email: None,
+                phone: Some("+33 6 00".into()),
+            },
+            answers: vec![],
+        };
+        let mine = h
+            .engine
+            .book(
+                h.business,
+                offer,
+                at("2027-01-04T08:00:00Z"),
+                None,
+                details,
+                Actor::guest(),
+                Limits::Apply,
+            )
+            .await
+            .unwrap();
+        h.engine.cancel(h.business, mine.id, Actor::staff(Role::Admin, None), None).await.unwrap();
+        drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &policy, 10).await.unwrap();
+        let sent = mailer.sent();
+        assert_eq!(sent.len(), 2, "{sent:#?}");
+        assert!(sent.iter().all(|m| m.to.as_str() == "ana.staff@example.org"));
+        assert_eq!(
+            sent[0].subject,
+            "Nouveau rendez-vous : passeport, lundi 4 janvier 2027 à 09:00"
+        );
+        assert!(
+            sent[0].text.contains("Bonjour Ana Lima,") && sent[0].text.contains("Client : Bo Diaz"),
+            "{}",
+            sent[0].text
+        );
+        assert!(
+            sent[0].text.contains("Téléphone : +33 6 00") && !sent[0].text.contains("E-mail :"),
+            "an empty line is left out: {}",
+            sent[0].text
+        );
+        assert_eq!(sent[1].subject, "Rendez-vous annulé : passeport, lundi 4 janvier 2027 à 09:00");
+    });
+}

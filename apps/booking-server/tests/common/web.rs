@@ -27,11 +27,14 @@ impl Page {
     /// Every `data-start` of the slot buttons, in page order.
     pub fn slots(&self) -> Vec<String> {
         let marker = "data-start=\"";
-        self.html.match_indices(marker).filter_map(|(i, _)| {
-            let start = i + marker.len();
-            let end = self.html[start..].find('"')? + start;
-            Some(self.html[start..end].to_owned())
-        }).collect()
+        self.html
+            .match_indices(marker)
+            .filter_map(|(i, _)| {
+                let start = i + marker.len();
+                let end = self.html[start..].find('"')? + start;
+                Some(self.html[start..end].to_owned())
+            })
+            .collect()
     }
 
     /// Whether the page's text contains `text` (HTML entities of quotes decoded).
@@ -41,7 +44,12 @@ impl Page {
 }
 
 fn unescape(text: &str) -> String {
-    text.replace("&#39;", "'").replace("&#x27;", "'").replace("&quot;", "\"").replace("&#34;", "\"").replace("&#38;", "&").replace("&amp;", "&")
+    text.replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#38;", "&")
+        .replace("&amp;", "&")
 }
 
 /// A visitor: its own cookies, the form token of the last page that had one.
@@ -55,10 +63,8 @@ pub struct Visitor {
 impl Visitor {
     pub fn new(base: &str) -> Self {
         booking_http::sender::install_crypto_provider();
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .unwrap();
+        let http =
+            reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Self { base: base.to_owned(), http, cookies: BTreeMap::new(), csrf: None }
     }
 
@@ -184,7 +190,12 @@ impl Mail {
                 .unwrap_or_default()
                 .to_owned()
         };
-        Self { to: header("To"), subject: header("Subject"), body: quoted_printable(raw), raw: raw.to_owned() }
+        Self {
+            to: header("To"),
+            subject: header("Subject"),
+            body: quoted_printable(raw),
+            raw: raw.to_owned(),
+        }
     }
 
     /// The first link in the body that contains `part`.
@@ -212,13 +223,19 @@ pub fn mails_in(dir: &Path) -> Vec<Mail> {
         }
     }
     files.sort();
-    files.into_iter().filter_map(|(_, p)| std::fs::read_to_string(p).ok()).map(|raw| Mail::parse(&raw)).collect()
+    files
+        .into_iter()
+        .filter_map(|(_, p)| std::fs::read_to_string(p).ok())
+        .map(|raw| Mail::parse(&raw))
+        .collect()
 }
 
 /// Waits (up to 10 s) for an email to `to` whose body contains `part`.
 pub async fn wait_for_mail(dir: &Path, to: &str, part: &str) -> Mail {
     for _ in 0..200 {
-        if let Some(m) = mails_in(dir).into_iter().rev().find(|m| m.to.contains(to) && m.body.contains(part)) {
+        if let Some(m) =
+            mails_in(dir).into_iter().rev().find(|m| m.to.contains(to) && m.body.contains(part))
+        {
             return m;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
