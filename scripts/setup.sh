@@ -24,8 +24,18 @@ if have pg_ctlcluster && ! (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n 1)" main start || true
 fi
 
+# Headless Chromium and its WebDriver for the browser tests (tests/browser.rs), from Debian.
+if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then
+  echo "setup: installing Debian's chromium and chromium-driver (browser tests)"
+  SUDO=""
+  if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver
+fi
+
 # Python tools the tests use: `icalendar` (a real RFC 5545 parser that checks our feeds) and
-# `schemathesis` (fuzzes the API against its OpenAPI document), in a virtualenv outside the clone.
+# `schemathesis` (fuzzes the API against its OpenAPI document), `aiosmtpd` (a real SMTP server
+# the email tests send to), in a virtualenv outside the clone.
 VENV="${BOOKING_VENV:-/var/tmp/booking-venv}"
 if [ ! -x "$VENV/bin/python" ]; then
   echo "setup: creating the Python virtualenv $VENV"
