@@ -1,7 +1,6 @@
 //! The mailers against a real SMTP server process (Python's aiosmtpd, from the test
 //! virtualenv) and a real folder.
 
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use booking_core::catalog::Email;
@@ -23,59 +22,12 @@ fn message(key: &str) -> Message {
     }
 }
 
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// aiosmtpd writing into a Maildir, or `None` with a notice when it is not installed.
-fn smtp_server(maildir: &std::path::Path, port: u16) -> Option<Server> {
-    let venv = std::env::var("BOOKING_VENV").unwrap_or_else(|_| "/var/tmp/booking-venv".into());
-    let python = format!("{venv}/bin/python");
-    let has =
-        Command::new(&python).args(["-c", "import aiosmtpd"]).status().is_ok_and(|s| s.success());
-    if !has {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true and aiosmtpd is missing (scripts/setup.sh)"
-        );
-        eprintln!(
-            "notice: skipping the SMTP test: {python} has no aiosmtpd (run scripts/setup.sh)"
-        );
-        return None;
-    }
-    let child = Command::new(python)
-        .args([
-            "-m",
-            "aiosmtpd",
-            "-n",
-            "-l",
-            &format!("127.0.0.1:{port}"),
-            "-c",
-            "aiosmtpd.handlers.Mailbox",
-        ])
-        .arg(maildir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    Some(Server(child))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
 #[tokio::test]
 async fn a_real_smtp_server_receives_the_message_with_its_invitation() {
     let dir = tempfile::tempdir().unwrap();
     let maildir = dir.path().join("Maildir");
-    let port = free_port();
-    let Some(_server) = smtp_server(&maildir, port) else { return };
+    let Some(server) = booking_testkit::smtp::smtp_server(&maildir) else { return };
+    let port = server.port;
     let mailer =
         from_url(&format!("smtp://127.0.0.1:{port}"), "Mairie <noreply@mairie.example>").unwrap();
     let mut sent = Err(MailError::Temporary("not tried".into()));
@@ -131,4 +83,8 @@ async fn the_development_transport_writes_one_file_per_job() {
     assert!(raw.contains("Message-ID: <job-1-42@booking>"));
     assert!(from_url("ftp://x", "a@b.c").is_err());
     assert!(from_url("file:/tmp/x", "not an address").is_err());
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }

@@ -38,19 +38,24 @@ async fn driver() -> Option<Driver> {
             std::env::var("CI").as_deref() != Ok("true"),
             "CI=true: Chromium and chromedriver must be installed (scripts/setup.sh)"
         );
-        eprintln!("NOTICE: {CHROMIUM} or {CHROMEDRIVER} missing: browser tests skipped (run scripts/setup.sh)");
+        eprintln!(
+            "NOTICE: {CHROMIUM} or {CHROMEDRIVER} missing: browser tests skipped (run scripts/setup.sh)"
+        );
         return None;
     }
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(CHROMEDRIVER)
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver starts");
+    let driver = Driver(
+        Command::new(CHROMEDRIVER)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+        port,
+    );
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
-            return Some(Driver(child, port));
+            return Some(driver);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -116,7 +121,9 @@ async fn click(c: &Client, css: &str) {
 }
 
 async fn settings(server: &Server, t: &Tenant, patch: Value) {
-    let r = server.call(reqwest::Method::PATCH, &t.path("/settings"), Some(&t.admin), Some(patch), &[]).await;
+    let r = server
+        .call(reqwest::Method::PATCH, &t.path("/settings"), Some(&t.admin), Some(patch), &[])
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
 }
 
@@ -134,7 +141,10 @@ async fn sign_up_and_log_in(c: &Client, server: &Server, t: &Tenant, email: &str
     }
     click(c, "#sign-up").await;
     see(c, "Vérifiez votre messagerie").await;
-    let link = wait_for_mail(&server.mail_dir, email, "/verify?token=").await.link("/verify?token=").unwrap();
+    let link = wait_for_mail(&server.mail_dir, email, "/verify?token=")
+        .await
+        .link("/verify?token=")
+        .unwrap();
     c.goto(&link).await.unwrap();
     if shots_too {
         shot(c, "02-verify-button").await;
@@ -166,7 +176,10 @@ async fn book_from_panel(c: &Client, nth: usize, shots_too: bool) {
     slots[nth].click().await.unwrap();
     c.wait().for_element(Locator::Css("#confirm")).await.unwrap();
     let email = c.find(Locator::Css("#email")).await.unwrap();
-    assert!(email.attr("readonly").await.unwrap().is_some(), "a logged-in customer's email is fixed");
+    assert!(
+        email.attr("readonly").await.unwrap().is_some(),
+        "a logged-in customer's email is fixed"
+    );
     if shots_too {
         shot(c, "06-details").await;
     }
@@ -219,14 +232,19 @@ async fn customer_journeys_in_a_real_browser() {
     let c2 = setup(&server, &t2).await;
     settings(&server, &t2, json!({"require_password": false})).await;
     let c = browser(&driver).await;
-    c.goto(&format!("{base}/b/{}/book?agenda={}&service={}", t2.id, c2.agenda, c2.service)).await.unwrap();
+    c.goto(&format!("{base}/b/{}/book?agenda={}&service={}", t2.id, c2.agenda, c2.service))
+        .await
+        .unwrap();
     click(&c, "button.slot").await;
     fill(&c, "#first_name", "Bo").await;
     fill(&c, "#last_name", "Diaz").await;
     fill(&c, "#email", "bo@example.org").await;
     click(&c, "#confirm").await;
     c.wait().for_element(Locator::Css("#booked")).await.unwrap();
-    let magic = wait_for_mail(&server.mail_dir, "bo@example.org", "/magic?token=").await.link("/magic?token=").unwrap();
+    let magic = wait_for_mail(&server.mail_dir, "bo@example.org", "/magic?token=")
+        .await
+        .link("/magic?token=")
+        .unwrap();
     c.goto(&magic).await.unwrap();
     see(&c, "Ouvrir mon espace").await;
     shot(&c, "12-magic-link-button").await;
@@ -235,14 +253,27 @@ async fn customer_journeys_in_a_real_browser() {
     c.goto(&magic).await.unwrap();
     click(&c, "main form button").await;
     c.wait().for_element(Locator::Css("#upcoming")).await.unwrap();
-    assert!(c.find(Locator::Css("#upcoming")).await.unwrap().text().await.unwrap().contains("Passeport"));
+    assert!(
+        c.find(Locator::Css("#upcoming"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Passeport")
+    );
     shot(&c, "13-magic-link-panel").await;
     c.close().await.unwrap();
 
     // 3. Reschedule: allowed outside the window, refused (with the reason) inside it.
     let t3 = server.tenant("Déplacements").await;
     setup(&server, &t3).await;
-    settings(&server, &t3, json!({"customers_may_reschedule": true, "min_before_reschedule_minutes": 1440})).await;
+    settings(
+        &server,
+        &t3,
+        json!({"customers_may_reschedule": true, "min_before_reschedule_minutes": 1440}),
+    )
+    .await;
     let c = browser(&driver).await;
     sign_up_and_log_in(&c, &server, &t3, "al@example.org", false).await;
     book_from_panel(&c, 1, false).await; // within the next day: inside the window

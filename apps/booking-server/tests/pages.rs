@@ -644,3 +644,42 @@ async fn pages_speak_both_languages_and_refuse_nonsense() {
     );
     server.stop().await;
 }
+
+/// The black-box journey through a real SMTP server process: book on the public page
+/// → the email arrives with the right values → its panel link (a magic link: this business
+/// does not require passwords) → the button → the panel shows the booking; a password reset
+/// and a verification go the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn emails_reach_a_real_smtp_server_and_their_links_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let maildir = dir.path().join("Maildir");
+    let Some(smtp) = booking_testkit::smtp::smtp_server(&maildir) else { return };
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let server = Server::sqlite_with(|c| c.mail_url = url).await;
+    let t = server.tenant("Mairie de Paimpol").await;
+    let c = setup(&server, &t).await;
+    settings(&server, &t, json!({"require_password": false})).await;
+    let mut v = Visitor::new(&server.base);
+    let id = book(&mut v, &t, &c, 0, ("Zoé", "Martin", "zoe@example.org")).await;
+    let mail = wait_for_mail(&maildir, "zoe@example.org", "/magic?token=").await;
+    assert!(
+        mail.raw.contains("Mairie de Paimpol") && mail.body.contains("Bonjour Zoé"),
+        "{}",
+        mail.body
+    );
+    assert!(mail.body.contains("« Passeport »"), "{}", mail.body);
+    assert!(mail.raw.contains("invitation.ics"));
+    let magic = mail.link("/magic?token=").unwrap();
+    let button = v.open(&magic).await;
+    assert!(button.shows("Ouvrir mon espace"));
+    v.post(&format!("/b/{}/magic", t.id), &[("token", &token_of(&magic))]).await;
+    let panel = v.open(&format!("/b/{}/panel", t.id)).await;
+    assert!(panel.html.contains(&format!("data-booking=\"{id}\"")), "{}", panel.html);
+    // Account emails take the same road.
+    settings(&server, &t, json!({"require_password": true})).await;
+    let mut w = Visitor::new(&server.base);
+    sign_up(&mut w, &t, "al@example.org", "correct horse battery").await;
+    wait_for_mail(&maildir, "al@example.org", "/verify?token=").await;
+    drop(smtp);
+    server.stop().await;
+}

@@ -15,6 +15,7 @@ pub mod contract;
 mod fakes;
 pub mod fixtures;
 mod memory;
+pub mod smtp;
 pub mod strategies;
 
 use std::sync::Arc;
