@@ -296,6 +296,8 @@ pub struct SettingsOut {
     pub hide_video_links_in_panel: bool,
     /// Reminder email this long before each appointment or session (0: none).
     pub reminder_minutes_before: i64,
+    /// The public booking page lets customers choose the staff member.
+    pub customers_choose_staff: bool,
     /// Customers can sign up, log in and use the panel.
     pub panel_enabled: bool,
     /// The page of the business's site embedding the panel (links in emails lead there).
@@ -378,6 +380,7 @@ impl From<&Settings> for SettingsOut {
             hide_video_links_in_emails: s.hide_video_links_in_emails,
             hide_video_links_in_panel: s.hide_video_links_in_panel,
             reminder_minutes_before: s.reminder_before.map_or(0, minutes),
+            customers_choose_staff: s.customers_choose_staff,
             panel_enabled: s.panel_enabled,
             panel_url: s.panel_url.clone(),
             panel_appointments: s.panel_appointments,
@@ -429,6 +432,8 @@ pub struct SettingsPatch {
     pub hide_video_links_in_panel: Option<bool>,
     /// Reminder email this long before each appointment or session (0 to 43200; 0: none).
     pub reminder_minutes_before: Option<i64>,
+    /// The public booking page lets customers choose the staff member.
+    pub customers_choose_staff: Option<bool>,
     /// Customers can sign up, log in and use the panel.
     pub panel_enabled: Option<bool>,
     /// `http(s)://` URL of the page embedding the panel; `""` removes it.
@@ -530,6 +535,9 @@ impl SettingsPatch {
                 0 => None,
                 m => Some(minutes_in("reminder_minutes_before", m, 1..=30 * 1440)?),
             };
+        }
+        if let Some(v) = self.customers_choose_staff {
+            s.customers_choose_staff = v;
         }
         if let Some(v) = self.panel_enabled {
             s.panel_enabled = v;

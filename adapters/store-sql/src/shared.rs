@@ -873,6 +873,30 @@ macro_rules! sql_store_ports {
                 Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
             }
 
+            async fn delete_account(&self, account: AccountId) -> Result<bool, StoreError> {
+                let mut w = self.write().await?;
+                sqlx::query(
+                    "DELETE FROM auth_tokens WHERE account_id = $1 \
+                     OR customer_id IN (SELECT id FROM customers WHERE account_id = $1)",
+                )
+                .bind(account.get())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                sqlx::query("UPDATE customers SET account_id = NULL WHERE account_id = $1")
+                    .bind(account.get())
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                let done = sqlx::query("DELETE FROM accounts WHERE id = $1")
+                    .bind(account.get())
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                w.commit().await?;
+                Ok(done.rows_affected() > 0)
+            }
+
             async fn guest_by_email(&self, business: BusinessId, email: &Email) -> Result<Option<Customer>, StoreError> {
                 let row = sqlx::query(
                     "SELECT * FROM customers WHERE business_id = $1 AND lower(email) = $2 AND account_id IS NULL \

@@ -56,6 +56,10 @@ pub struct Config {
     /// 64 hex digits keying form tokens (`BOOKING_SECRET`; default: drawn at start, so forms
     /// open during a restart must be sent again). Secret: never logged.
     pub secret: Option<SecretText>,
+    /// The server is reached through a reverse proxy that appends the client's address to
+    /// `X-Forwarded-For` (`BOOKING_TRUSTED_PROXY`, default `false`). Only then is the header
+    /// believed (log-in attempt limits count per client).
+    pub trusted_proxy: bool,
 }
 
 impl Default for Config {
@@ -74,6 +78,7 @@ impl Default for Config {
             mail_from: "Booking <booking@localhost>".to_owned(),
             public_url: None,
             secret: None,
+            trusted_proxy: false,
         }
     }
 }
@@ -120,6 +125,10 @@ impl Config {
         }
         if let Some(v) = env("BOOKING_PUBLIC_URL") {
             config.public_url = Some(v);
+        }
+        if let Some(v) = env("BOOKING_TRUSTED_PROXY") {
+            config.trusted_proxy =
+                v.parse().context("BOOKING_TRUSTED_PROXY is `true` or `false`")?;
         }
         if let Some(v) = env("BOOKING_SECRET") {
             config.secret = Some(SecretText(v));

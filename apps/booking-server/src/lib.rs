@@ -95,6 +95,7 @@ pub async fn start(
         secret: config.secret_key(),
         mailer: mailer.clone(),
         hasher: Arc::new(booking_system::Argon2Hasher),
+        trusted_proxy: config.trusted_proxy,
     };
     let state = AppState::new(engine(store.clone()), web);
     let limits = Limits {

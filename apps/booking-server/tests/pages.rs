@@ -683,3 +683,158 @@ async fn emails_reach_a_real_smtp_server_and_their_links_work() {
     drop(smtp);
     server.stop().await;
 }
+
+/// "Choose a staff member" on the booking page, when the business allows it (default on).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn customers_choose_the_staff_member_when_allowed() {
+    let server = Server::sqlite().await;
+    let t = server.tenant("Mairie").await;
+    let c = setup(&server, &t).await;
+    let key = Some(t.admin.as_str());
+    let bo = server
+        .post(
+            &t.path("/resources"),
+            key,
+            json!({"kind": "staff", "name": "Bo", "hours": common::always_open()}),
+        )
+        .await;
+    let bo = bo.body["id"].as_i64().unwrap();
+    let r = server.call(reqwest::Method::PUT, &t.path(&format!("/agendas/{}", c.agenda)), key, Some(json!({"name": "Accueil", "slug": "accueil", "resources": [c.desk, c.staff, bo], "services": [c.service]})), &[]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let mut v = Visitor::new(&server.base);
+    let week = v.open(&week_path(&t, &c)).await;
+    assert!(week.shows("Indifférent") && week.shows(&format!("&resource={bo}\"")), "{}", week.html);
+    // Bo's own week: holding a slot books Bo.
+    let bo_week = v.open(&format!("{}&resource={bo}", week_path(&t, &c))).await;
+    assert!(bo_week.html.contains(&format!("name=\"resource\" value=\"{bo}\"")));
+    let start = bo_week.slots()[0].clone();
+    let held = v
+        .post(
+            &format!("/b/{}/book/hold", t.id),
+            &[
+                ("agenda", &c.agenda.to_string()),
+                ("service", &c.service.to_string()),
+                ("resource", &bo.to_string()),
+                ("start", &start),
+            ],
+        )
+        .await;
+    assert_eq!(held.status, 303);
+    v.open(&format!("/b/{}/book/details", t.id)).await;
+    let done = v
+        .post(
+            &format!("/b/{}/book/confirm", t.id),
+            &[("first_name", "A"), ("last_name", "B"), ("email", "ab@example.org")],
+        )
+        .await;
+    let id = done
+        .location
+        .unwrap()
+        .split("booking=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let booking = server.get(&t.path(&format!("/bookings/{id}")), key).await;
+    assert_eq!(booking.body["resource_id"].as_i64(), Some(bo), "{:?}", booking.body);
+    // Off: no choice, and a resource in the URL is ignored.
+    settings(&server, &t, json!({"customers_choose_staff": false})).await;
+    let week = v.open(&format!("{}&resource={bo}", week_path(&t, &c))).await;
+    assert!(
+        !week.shows("Indifférent") && !week.html.contains("name=\"resource\""),
+        "{}",
+        week.html
+    );
+    server.stop().await;
+}
+
+/// §D5: "Delete my account" removes the identity; the business keeps its record and bookings.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deleting_the_account_keeps_the_business_record() {
+    let server = Server::sqlite().await;
+    let t = server.tenant("Mairie").await;
+    let c = setup(&server, &t).await;
+    let mut v = Visitor::new(&server.base);
+    account(&server, &mut v, &t, "ana@example.org").await;
+    let id = book(&mut v, &t, &c, 0, ("Ana", "Lima", "ana@example.org")).await;
+    let profile = v.open(&format!("/b/{}/panel/profile", t.id)).await;
+    assert!(profile.html.contains("id=\"delete-account\""));
+    v.open(&format!("/b/{}/panel/account/delete", t.id)).await;
+    let done = v.post(&format!("/b/{}/panel/account/delete", t.id), &[]).await;
+    assert!(done.shows("Votre compte est supprimé"), "{}", done.html);
+    assert_eq!(v.get(&format!("/b/{}/panel", t.id)).await.status, 303);
+    assert_eq!(log_in(&mut v, &t, "ana@example.org", "correct horse battery").await.status, 401);
+    let booking = server.get(&t.path(&format!("/bookings/{id}")), Some(&t.admin)).await;
+    assert_eq!(booking.body["status"], "approved");
+    assert_eq!(booking.body["contact"]["first_name"], "Ana", "the business keeps what it had");
+    server.stop().await;
+}
+
+/// Log-in attempts are limited per address and per client; behind a trusted proxy, the client
+/// is the address the proxy appended to `X-Forwarded-For`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn log_in_attempts_are_limited() {
+    let server = Server::sqlite_with(|c| c.trusted_proxy = true).await;
+    let t = server.tenant("Mairie").await;
+    setup(&server, &t).await;
+    let mut v = Visitor::new(&server.base);
+    account(&server, &mut v, &t, "ana@example.org").await;
+    let mut w = Visitor::new(&server.base);
+    w.open(&format!("/b/{}/login", t.id)).await;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        let r = w
+            .post(
+                &format!("/b/{}/login", t.id),
+                &[("email", "ana@example.org"), ("password", "guess guess guess")],
+            )
+            .await;
+        statuses.push(r.status);
+    }
+    assert_eq!(statuses[..9], [401; 9]);
+    assert_eq!(statuses[10], 429, "{statuses:?}");
+    // Even the right password waits now: the limit is on the address, not on failures.
+    let r = w
+        .post(
+            &format!("/b/{}/login", t.id),
+            &[("email", "ana@example.org"), ("password", "correct horse battery")],
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    assert!(r.shows("Trop de tentatives"));
+    // Per client: sixty attempts from one forwarded address, whatever the addresses tried.
+    let http = common::client();
+    let mut last = 0;
+    for n in 0..61 {
+        let r = http
+            .post(format!("{}/b/{}/login", server.base, t.id))
+            .header("x-forwarded-for", "203.0.113.7")
+            .header("cookie", format!("bk_form={}", w.cookies["bk_form"]))
+            .form(&[
+                ("csrf", w.csrf.clone().unwrap()),
+                ("email", format!("n{n}@example.org")),
+                ("password", "guess guess guess".into()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        last = r.status().as_u16();
+    }
+    assert_eq!(last, 429);
+    let other = http
+        .post(format!("{}/b/{}/login", server.base, t.id))
+        .header("x-forwarded-for", "203.0.113.8")
+        .header("cookie", format!("bk_form={}", w.cookies["bk_form"]))
+        .form(&[
+            ("csrf", w.csrf.clone().unwrap()),
+            ("email", "x@example.org".to_owned()),
+            ("password", "guess guess guess".to_owned()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 401, "another client is not held back");
+    server.stop().await;
+}

@@ -203,6 +203,9 @@ pub trait AccountStore: Send + Sync {
         email: &Email,
         business: Option<BusinessId>,
     ) -> Result<usize, StoreError>;
+    /// §D5: removes an account (its email and password) and every token it holds; the
+    /// businesses' customer records stay, no longer linked to it. `false` if there was none.
+    async fn delete_account(&self, account: AccountId) -> Result<bool, StoreError>;
     /// The business's guest record (no account, not anonymised) with this email ignoring case,
     /// the oldest.
     async fn guest_by_email(
@@ -443,6 +446,12 @@ impl Accounts {
         let draft =
             AuthToken { account: Some(account), ..self.draft(TokenPurpose::Verify, VERIFY_TTL) };
         Ok(self.issue(draft).await?)
+    }
+
+    /// Whether a verification token is live (the page shows its button, or says it is dead).
+    pub async fn verification_is_live(&self, token: &Secret) -> Result<bool, StoreError> {
+        let digest = TokenDigest::of(TokenPurpose::Verify, token.expose());
+        Ok(self.store.token(&digest, self.now()).await?.is_some())
     }
 
     /// §D1/§D4: proves the account's email with a verification token (single use) and attaches
@@ -755,6 +764,26 @@ impl Accounts {
         record.contact.phone = phone.map(str::trim).filter(|p| !p.is_empty()).map(str::to_owned);
         self.store.update_customer(&record).await?;
         Ok(record)
+    }
+
+    /// §D5: the customer deletes their account (the identity shared by every business): they
+    /// can no longer log in anywhere; each business keeps its own customer record (to erase it
+    /// there, "Delete profile"). Recorded in `business`'s audit log without the address.
+    pub async fn delete_account(&self, session: &PanelSession) -> Result<bool, AccountError> {
+        let account = session.account.ok_or(AccountError::NotOffered)?;
+        let deleted = self.store.delete_account(account).await?;
+        if deleted {
+            self.store
+                .append(crate::store::AuditEntry {
+                    business: session.business,
+                    at: self.now(),
+                    actor: crate::booking::Actor::customer(session.customer),
+                    action: "account.deleted".to_owned(),
+                    subject: format!("account:{account}"),
+                })
+                .await?;
+        }
+        Ok(deleted)
     }
 
     /// Staff attach a customer record to the account of an email (§D4): the record's bookings

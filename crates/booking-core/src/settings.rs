@@ -101,6 +101,8 @@ pub struct Settings {
     /// How long before an appointment or session its customer gets a reminder email; `None`:
     /// no reminders (24 hours).
     pub reminder_before: Option<SignedDuration>,
+    /// The public booking page lets customers choose the staff member (yes).
+    pub customers_choose_staff: bool,
     /// Customers can sign up, log in and use the panel (yes).
     pub panel_enabled: bool,
     /// The page of the business's own site where the panel is embedded; links in emails lead
@@ -137,6 +139,7 @@ impl Default for Settings {
             hide_video_links_in_emails: false,
             hide_video_links_in_panel: false,
             reminder_before: Some(SignedDuration::from_hours(24)),
+            customers_choose_staff: true,
             panel_enabled: true,
             panel_url: None,
             panel_appointments: true,

@@ -76,6 +76,7 @@ macro_rules! store_contract_tests {
             proving_an_email_attaches_guest_records,
             concurrent_takes_of_one_token_one_wins,
             anonymisation_ends_sessions_and_links,
+            deleting_an_account_keeps_the_business_records,
             api_keys_authenticate_until_revoked,
             set_up_refuses_another_business_references,
             bookings_in_a_window,
@@ -842,12 +843,16 @@ pub async fn the_store_itself_refuses_overbooked_sessions(store: Arc<dyn Store>)
 }
 
 fn events_of(jobs: &[Job]) -> Vec<(BookingEvent, booking_core::ids::BookingId)> {
-    jobs.iter().filter(|j| j.effect == Effect::Notify).map(|j| (j.event, j.booking)).collect()
+    jobs.iter()
+        .filter(|j| j.effect == Effect::Notify && j.event != BookingEvent::Reminder)
+        .map(|j| (j.event, j.booking))
+        .collect()
 }
 
-/// The business's jobs of one effect.
+/// The business's jobs of one effect that run at once (not the reminders due later).
 async fn jobs_of(h: &Harness, effect: Effect) -> Vec<Job> {
-    h.store.jobs(h.business).await.unwrap().into_iter().filter(|j| j.effect == effect).collect()
+    let jobs = h.store.jobs(h.business).await.unwrap();
+    jobs.into_iter().filter(|j| j.effect == effect && j.event != BookingEvent::Reminder).collect()
 }
 
 /// Every booking change writes its jobs with it; a refused change writes none.
@@ -855,10 +860,15 @@ pub async fn booking_changes_write_their_jobs_in_the_transaction(store: Arc<dyn 
     let h = Harness::demo_in(store, NOW).await;
     let booking = book(&h, "2027-01-04T10:00:00Z").await.unwrap();
     assert!(book(&h, "2027-01-04T10:00:00Z").await.is_err());
-    let jobs = h.store.jobs(h.business).await.unwrap();
+    let all = h.store.jobs(h.business).await.unwrap();
+    let (reminders, jobs): (Vec<Job>, Vec<Job>) =
+        all.into_iter().partition(|j| j.event == BookingEvent::Reminder);
     assert_eq!(events_of(&jobs), vec![(BookingEvent::Created, booking.id)]);
     let effects: Vec<Effect> = jobs.iter().map(|j| j.effect).collect();
     assert_eq!(effects, Effect::ALL, "one job per effect");
+    assert_eq!(reminders.len(), 1, "and a reminder");
+    assert_eq!((reminders[0].effect, reminders[0].booking), (Effect::Notify, booking.id));
+    assert_eq!(reminders[0].run_at, at("2027-01-03T10:00:00Z"), "due a day before the start");
     let job = &jobs[0];
     assert_eq!((job.effect, job.state, job.attempts), (Effect::Notify, JobState::Pending, 0));
     assert_eq!((job.run_at, job.lease_until, job.last_error.as_deref()), (at(NOW), None, None));
@@ -1774,4 +1784,36 @@ pub async fn anonymisation_ends_sessions_and_links(store: Arc<dyn Store>) {
             .unwrap()
             .is_none()
     );
+}
+
+/// §D5: deleting the account removes the identity (no more log-in, sessions closed) and keeps
+/// each business's record, unlinked; the address may sign up again.
+pub async fn deleting_an_account_keeps_the_business_records(store: Arc<dyn Store>) {
+    use booking_core::accounts::SignedUp;
+    let h = Harness::demo_in(store, NOW).await;
+    let a = accounts_of(&h);
+    let SignedUp::Created { token, account } =
+        a.sign_up(h.business, sign_up_form("ana@example.org")).await.unwrap()
+    else {
+        panic!()
+    };
+    a.verify_email(&token).await.unwrap();
+    let password = secret("correct horse battery");
+    let opened = a.log_in(h.business, "ana@example.org", &password).await.unwrap();
+    assert!(a.delete_account(&opened.session).await.unwrap());
+    assert_eq!(a.session(h.business, opened.token.expose()).await.unwrap(), None);
+    assert_eq!(
+        a.log_in(h.business, "ana@example.org", &password).await.unwrap_err().code(),
+        "invalid_credentials"
+    );
+    assert_eq!(h.store.account(account.id).await.unwrap(), None);
+    let record = h.store.customer(h.business, opened.session.customer).await.unwrap().unwrap();
+    assert_eq!(record.account, None);
+    assert_eq!(record.contact.first_name, "Ana", "the business keeps its record");
+    let audit = h.store.audit_entries(h.business).await.unwrap();
+    assert!(audit.iter().any(|e| e.action == "account.deleted" && !e.subject.contains('@')));
+    assert!(matches!(
+        a.sign_up(h.business, sign_up_form("ana@example.org")).await.unwrap(),
+        SignedUp::Created { .. }
+    ));
 }

@@ -893,6 +893,22 @@ impl AccountStore for InMemoryStore {
         Ok(attached)
     }
 
+    async fn delete_account(&self, account: AccountId) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let records: Vec<CustomerId> =
+            s.customers.values().filter(|c| c.account == Some(account)).map(|c| c.id).collect();
+        s.tokens.retain(|_, t| {
+            t.account != Some(account) && !t.customer.is_some_and(|c| records.contains(&c))
+        });
+        for id in records {
+            if let Some(c) = s.customers.get_mut(&id) {
+                c.account = None;
+            }
+        }
+        s.passwords.remove(&account);
+        Ok(s.accounts.remove(&account).is_some())
+    }
+
     async fn guest_by_email(
         &self,
         business: BusinessId,

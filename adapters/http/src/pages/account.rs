@@ -288,13 +288,17 @@ pub(crate) struct TokenQuery {
 
 /// The page behind a verification link: a button, nothing done yet (§D2: a GET never acts).
 pub(crate) async fn verify_page(ctx: Ctx, Query(q): Query<TokenQuery>) -> Response {
-    ctx.button(
-        ctx.t.verify_title,
-        ctx.t.check_your_email_text,
-        ctx.path("/verify"),
-        ctx.t.verify_button,
-        vec![("token", q.token)],
-    )
+    match ctx.pages().accounts.verification_is_live(&Secret::new(q.token.clone())).await {
+        Ok(true) => ctx.button(
+            ctx.t.verify_title,
+            ctx.t.verify_text,
+            ctx.path("/verify"),
+            ctx.t.verify_button,
+            vec![("token", q.token)],
+        ),
+        Ok(false) => failed(&ctx, &AccountError::InvalidToken),
+        Err(e) => failed(&ctx, &e.into()),
+    }
 }
 
 #[derive(Deserialize)]

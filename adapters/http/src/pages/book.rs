@@ -228,8 +228,12 @@ async fn offer_title(ctx: &Ctx, offer: Offer) -> Option<String> {
     Some(service.name)
 }
 
-/// Staff choice for an agenda with several staff members.
+/// Staff choice for an agenda with several staff members (when the business lets customers
+/// choose).
 async fn staff_links(ctx: &Ctx, offer: Offer) -> Vec<(String, String, bool)> {
+    if !ctx.business.settings.customers_choose_staff {
+        return Vec::new();
+    }
     let store = ctx.state.store();
     let Ok(Some(agenda)) = store.agenda(ctx.business.id, offer.agenda).await else {
         return Vec::new();
@@ -292,10 +296,11 @@ async fn week_page(
 
 /// A week of free slots of one service.
 pub(crate) async fn week(ctx: Ctx, Query(q): Query<WeekQuery>) -> Response {
+    let choose = ctx.business.settings.customers_choose_staff;
     let offer = Offer {
         agenda: AgendaId::new(q.agenda),
         service: ServiceId::new(q.service),
-        resource: q.resource.map(ResourceId::new),
+        resource: q.resource.filter(|_| choose).map(ResourceId::new),
     };
     week_page(&ctx, offer, q.from.as_deref(), StatusCode::OK, None, Vec::new()).await
 }
@@ -315,10 +320,11 @@ pub(crate) async fn hold(ctx: Ctx, PageForm(form): PageForm<HoldForm>) -> Respon
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
+    let choose = ctx.business.settings.customers_choose_staff;
     let offer = Offer {
         agenda: AgendaId::new(form.agenda),
         service: ServiceId::new(form.service),
-        resource: form.resource.map(ResourceId::new),
+        resource: form.resource.filter(|_| choose).map(ResourceId::new),
     };
     let Ok(start) = form.start.parse::<Timestamp>() else { return not_found(&ctx) };
     let lock = ctx.lock_code();

@@ -61,6 +61,9 @@ pub struct Web {
     pub mailer: Arc<dyn Mailer>,
     /// Hashes passwords (argon2id).
     pub hasher: Arc<dyn PasswordHasher>,
+    /// Behind a reverse proxy: the client is the last address of `X-Forwarded-For` (what the
+    /// proxy appended), not the connection's peer — attempt limits count per real client.
+    pub trusted_proxy: bool,
 }
 
 impl std::fmt::Debug for Web {
@@ -140,6 +143,10 @@ pub(crate) fn router() -> Router<AppState> {
         )
         .route("/b/{business}/panel/profile", get(panel::profile_page).post(panel::profile))
         .route("/b/{business}/panel/delete", get(panel::delete_page).post(panel::delete))
+        .route(
+            "/b/{business}/panel/account/delete",
+            get(panel::delete_account_page).post(panel::delete_account),
+        )
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -467,10 +474,19 @@ impl FromRequestParts<AppState> for Ctx {
             Some(token) => state.pages().accounts.session(business.id, token).await.ok().flatten(),
             None => None,
         };
-        let client = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .map(|v| v.trim().to_owned())
+            .filter(|v| state.pages().web.trusted_proxy && !v.is_empty());
+        let client = forwarded.unwrap_or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string())
+        });
         Ok(Self {
             state: state.clone(),
             business,

@@ -52,6 +52,7 @@ struct ProfilePage {
     email: String,
     phone: String,
     may_delete: bool,
+    has_account: bool,
 }
 
 /// The panel's customer, or the answer to give instead (log in, or panel off).
@@ -311,6 +312,7 @@ async fn profile_view(ctx: &Ctx, saved: bool) -> Response {
         email: me.contact.email.map(|e| e.to_string()).unwrap_or_default(),
         phone: me.contact.phone.unwrap_or_default(),
         may_delete: ctx.business.settings.customers_may_delete_profile,
+        has_account: session.account.is_some(),
     };
     ctx.render(StatusCode::OK, &page)
 }
@@ -395,6 +397,44 @@ pub(crate) async fn delete(mut ctx: Ctx, PageForm(form): PageForm<CsrfForm>) -> 
             ctx.close_session();
             ctx.session = None;
             ctx.message(StatusCode::OK, ctx.t.delete_profile, ctx.t.profile_deleted)
+        }
+        Err(_) => unavailable(&ctx),
+    }
+}
+
+/// §D5 "Delete my account": what it does, and the button (account holders).
+pub(crate) async fn delete_account_page(ctx: Ctx) -> Response {
+    if let Err(r) = me(&ctx) {
+        return r;
+    }
+    if ctx.session.is_none_or(|s| s.account.is_none()) {
+        return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found);
+    }
+    ctx.button(
+        ctx.t.delete_account,
+        ctx.t.delete_account_warning,
+        ctx.path("/panel/account/delete"),
+        ctx.t.delete_account_confirm,
+        Vec::new(),
+    )
+}
+
+/// Deletes the account (the identity; the business keeps its record) and logs out.
+pub(crate) async fn delete_account(mut ctx: Ctx, PageForm(form): PageForm<CsrfForm>) -> Response {
+    if let Err(r) = me(&ctx) {
+        return r;
+    }
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let Some(session) = ctx.session.filter(|s| s.account.is_some()) else {
+        return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found);
+    };
+    match ctx.pages().accounts.delete_account(&session).await {
+        Ok(_) => {
+            ctx.close_session();
+            ctx.session = None;
+            ctx.message(StatusCode::OK, ctx.t.delete_account, ctx.t.account_deleted)
         }
         Err(_) => unavailable(&ctx),
     }
