@@ -50,6 +50,8 @@ async fn main() -> anyhow::Result<()> {
         let today = booking_core::time::Zone::parse("Europe/Paris")?.local_date(now);
         let week = today.checked_add(jiff::Span::new().days(7))?;
         println!("\nDemo business {b} is ready. Open:");
+        println!("  booking page  {base}/b/{b}          (customers: pick a slot, sign up, log in)");
+        println!("  customer area {base}/b/{b}/panel");
         println!("  API docs      {base}/api/v1/docs");
         println!("  services      {base}/api/v1/businesses/{b}/services");
         println!(
