@@ -242,14 +242,8 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<LogInForm>) ->
         }
         Err(AccountError::NotVerified) => {
             // Only the owner of the password gets here: sending the link again tells nothing.
-            if let Ok(Some(account)) = ctx
-                .state
-                .store()
-                .account_by_email(
-                    &booking_core::accounts::username(&form.email)
-                        .unwrap_or_else(|_| unreachable!("the log-in parsed it")),
-                )
-                .await
+            if let Ok(email) = booking_core::accounts::username(&form.email)
+                && let Ok(Some(account)) = ctx.state.store().account_by_email(&email).await
                 && let Ok(token) = ctx.pages().accounts.verification_token(account.id).await
             {
                 let link = ctx.url(&format!("/verify?token={}", query_value(token.expose())));

@@ -128,7 +128,7 @@ pub(crate) fn actor(ctx: &Ctx) -> Actor {
 }
 
 /// Builds a week of free slots of `offer` from the local date `from` (today at the earliest).
-/// `href` is the page's link without `from`, for the pager.
+/// `href` is the page's link without `from` (with or without a query), for the pager.
 pub(crate) async fn build_week(
     ctx: &Ctx,
     offer: Offer,
@@ -172,12 +172,13 @@ pub(crate) async fn build_week(
         }
     }
     let empty = days.iter().all(|d| d.slots.is_empty());
+    let joint = if href.contains('?') { '&' } else { '?' };
     let previous = start_date
         .checked_sub(jiff::Span::new().days(7))
         .ok()
         .filter(|_| start_date > today)
-        .map(|d| format!("{href}&from={}", d.max(today)));
-    let following = format!("{href}&from={end_date}");
+        .map(|d| format!("{href}{joint}from={}", d.max(today)));
+    let following = format!("{href}{joint}from={end_date}");
     Ok(WeekView { action, hidden, days, previous, following, empty, staff: Vec::new() })
 }
 

@@ -251,8 +251,7 @@ pub(crate) async fn reschedule_page(
     }
     let offer = Offer { agenda, service, resource: None::<ResourceId> };
     let path = ctx.path(&format!("/panel/bookings/{id}/reschedule"));
-    let href = format!("{path}?");
-    match build_week(&ctx, offer, q.from.as_deref(), &href, path, Vec::new(), None).await {
+    match build_week(&ctx, offer, q.from.as_deref(), &path.clone(), path, Vec::new(), None).await {
         Ok(w) => {
             let title =
                 format!("{} — {}", ctx.t.reschedule, svc.map(|s| s.name).unwrap_or_default());
