@@ -60,24 +60,13 @@ impl LockDigest {
     /// Lower-case hex, for storage.
     #[must_use]
     pub fn to_hex(&self) -> String {
-        use fmt::Write;
-        self.0.iter().fold(String::with_capacity(64), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
+        crate::hex::encode(&self.0)
     }
 
     /// Reads the hex form back; `None` if it is not 64 hex digits.
     #[must_use]
     pub fn from_hex(text: &str) -> Option<Self> {
-        if text.len() != 64 {
-            return None;
-        }
-        let mut out = [0u8; 32];
-        for (i, byte) in out.iter_mut().enumerate() {
-            *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
-        }
-        Some(Self(out))
+        crate::hex::decode(text).map(Self)
     }
 
     /// The raw bytes, for storage.

@@ -70,6 +70,7 @@ pub mod anonymise;
 pub mod booking;
 pub mod catalog;
 pub mod engine;
+mod hex;
 pub mod holds;
 pub mod ics;
 pub mod ids;
