@@ -129,7 +129,10 @@ async fn cancelled_callers_lose_nothing_acknowledged() {
     assert!(busy.len() <= starts.len() + 1);
     // Every stored booking has its outbox job, written in the same transaction.
     let jobs = reopened.jobs(business).await.unwrap();
-    assert_eq!(jobs.len(), busy.len() * booking_core::outbox::Effect::ALL.len());
+    let (reminders, at_once): (Vec<_>, Vec<_>) =
+        jobs.iter().partition(|j| j.event == booking_core::outbox::BookingEvent::Reminder);
+    assert_eq!(at_once.len(), busy.len() * booking_core::outbox::Effect::ALL.len());
+    assert_eq!(reminders.len(), busy.len(), "and its reminder, due a day before");
     // A new engine on the reopened store books normally.
     let again = engine(reopened)
         .book(
