@@ -1,4 +1,5 @@
-//! §C4 Who is calling: `Authorization: Bearer <API key>`, or no one (a guest).
+//! §C4 Who is calling: `Authorization: Bearer <API key>` (or HTTP Basic carrying the key, for
+//! the Chrono-compatible API, §G), or no one (a guest).
 
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -51,12 +52,16 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
     let Some(value) = parts.headers.get(AUTHORIZATION) else {
         return Ok(Caller(None));
     };
-    let key = value
-        .to_str()
-        .ok()
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
-        .ok_or_else(Problem::unauthenticated)?;
+    let text = value.to_str().map_err(|_| Problem::unauthenticated())?;
+    let basic;
+    let key = if let Some(bearer) = text.strip_prefix("Bearer ") {
+        bearer.trim()
+    } else if let Some(encoded) = text.strip_prefix("Basic ") {
+        basic = basic_key(encoded.trim()).ok_or_else(Problem::unauthenticated)?;
+        basic.as_str()
+    } else {
+        return Err(Problem::unauthenticated());
+    };
     let principal = state.engine().authenticate(key).await?.ok_or_else(Problem::unauthenticated)?;
     // Another tenant's routes do not exist for this caller: answered before the body is
     // even read, whatever the route.
@@ -64,6 +69,19 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
         return Err(Problem::not_found());
     }
     Ok(Caller(Some(principal)))
+}
+
+/// The API key of HTTP Basic credentials (§G, as Publik sends them): the password when it has
+/// the shape of a key, else the user name.
+fn basic_key(encoded: &str) -> Option<String> {
+    use base64::Engine as _;
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    let (user, password) = text.split_once(':')?;
+    [password, user]
+        .into_iter()
+        .find(|k| booking_core::access::DrawnKey::looks_like_key(k))
+        .map(str::to_owned)
 }
 
 /// The business id of a `/api/v1/businesses/{business}/…` path.

@@ -9,6 +9,7 @@
 //! document come from the same list, so a route cannot be served undocumented.
 
 pub mod auth;
+mod chrono;
 pub mod dto;
 pub mod idempotency;
 pub mod metrics;
@@ -198,6 +199,7 @@ pub fn app(state: AppState, limits: Limits) -> Router {
     Router::new()
         .merge(api)
         .merge(pages::router())
+        .merge(chrono::router())
         .route("/healthz", axum::routing::get(|| async { "ok" }))
         .route("/readyz", axum::routing::get(readyz))
         .route("/metrics", axum::routing::get(metrics::render))

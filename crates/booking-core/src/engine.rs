@@ -703,6 +703,37 @@ impl Engine {
         Ok(ctx.availability(&statics, &busy.occupancy, now, caller, query))
     }
 
+    /// §G datetimes: every slot the offer's hours and exceptions allow whose start lies in
+    /// `window`, each with whether it can still be booked (`true`) or is taken by bookings and
+    /// others' holds (`false`). The free ones are exactly [`Engine::availability`]'s: the same
+    /// code path decides, run once with the occupancy and once without.
+    pub async fn slots_with_status(
+        &self,
+        business: BusinessId,
+        offer: Offer,
+        window: Interval,
+        lock: Option<&LockCode>,
+        actor: Actor,
+        limits: Limits,
+    ) -> Result<Vec<(Interval, bool)>, OfferError> {
+        if window.duration() > SignedDuration::from_hours(24 * MAX_WINDOW_DAYS) {
+            return Err(OfferError::WindowTooLong);
+        }
+        let ctx = self.offer(business, offer).await?;
+        let digest = lock.map(LockCode::digest);
+        let now = self.now();
+        let query = ctx.query(window, now, effective(actor, limits));
+        let busy = self.busy_around(&ctx, query.window()).await?;
+        let statics = ctx.statics(busy.exceptions.iter().chain(&busy.external).copied());
+        let free = ctx.availability(&statics, &busy.occupancy, now, digest.as_ref(), &query);
+        let all = ctx.availability(&statics, &Occupancy::default(), now, None, &query);
+        Ok(all
+            .slots()
+            .iter()
+            .map(|slot| (slot.interval(), free.find(slot.start()).is_some()))
+            .collect())
+    }
+
     /// §A2: the first free slot at or after `from`, searched week by week up to the maximum advance.
     pub async fn first_available(
         &self,

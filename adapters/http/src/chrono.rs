@@ -1,0 +1,596 @@
+//! §G The Chrono-compatible API, so that a Publik / w.c.s. form can point at this server:
+//! `/api/agenda/…` and `/api/booking/…` with Chrono's paths, shapes and error bodies, HTTP Basic
+//! with an API key (the key's business is the one served).
+//!
+//! A thin adapter: listing is [`booking_core::Engine::slots_with_status`] (the engine's own
+//! availability, with the taken slots kept as `disabled`), holding, booking, rescheduling and
+//! cancelling are the engine's use cases. The only rule here is Chrono's booking delays,
+//! counted in days from the agenda's local midnight, applied to listing and filling alike.
+//!
+//! Slot ids are `<service slug>:<YYYY-MM-DD-HHMM>` in the business's local time; datetimes are
+//! `YYYY-MM-DD HH:MM:SS` local. Business failures answer 200 with `{"err": 1, "err_class", …}`;
+//! a malformed slot id or body 400; an unknown agenda, service or booking 404.
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use booking_core::access::Action;
+use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget};
+use booking_core::catalog::{Agenda, Business, Contact, Email, Service};
+use booking_core::engine::ErrorCode;
+use booking_core::holds::LockCode;
+use booking_core::ids::{BookingId, BusinessId};
+use booking_core::time::Interval;
+use booking_core::{Details, Limits, Offer};
+use jiff::civil::{Date, DateTime};
+use jiff::{Span, Timestamp};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use crate::AppState;
+use crate::auth::Caller;
+
+/// The Chrono routes (not in the OpenAPI document: Chrono's own documentation describes them).
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/agenda/", get(agendas))
+        .route("/api/agenda/{agenda}/meetings/", get(meetings))
+        .route("/api/agenda/{agenda}/desks/", get(desks))
+        .route("/api/agenda/{agenda}/meetings/{service}/datetimes/", get(datetimes))
+        .route("/api/agenda/{agenda}/fillslot/{slot}/", post(fillslot))
+        .route("/api/booking/{id}/", get(booking))
+        .route("/api/booking/{id}/cancel/", post(cancel))
+}
+
+/// A Chrono error body with its HTTP status.
+struct Failure(StatusCode, &'static str, String);
+
+impl Failure {
+    fn business(class: &'static str) -> Self {
+        Self(StatusCode::OK, class, class.to_owned())
+    }
+
+    fn not_found(what: &str) -> Self {
+        Self(StatusCode::NOT_FOUND, "not found", format!("unknown {what}"))
+    }
+
+    fn bad(why: impl Into<String>) -> Self {
+        Self(StatusCode::BAD_REQUEST, "invalid payload", why.into())
+    }
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let body = json!({"err": 1, "err_class": self.1, "err_desc": self.2, "reason": self.1});
+        (self.0, axum::Json(body)).into_response()
+    }
+}
+
+impl From<booking_core::store::StoreError> for Failure {
+    fn from(e: booking_core::store::StoreError) -> Self {
+        Self(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable", e.to_string())
+    }
+}
+
+type Answer = Result<axum::Json<Value>, Failure>;
+
+/// The caller's business and actor: 401 without a key, 403 when its role may not `action`.
+fn who(caller: &Caller, action: Option<Action>) -> Result<(BusinessId, Actor), Failure> {
+    let principal = caller.0.ok_or(Failure(
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+        "an API key is needed".into(),
+    ))?;
+    let business = principal.business;
+    let actor = match action {
+        Some(a) => principal.authorize(business, a),
+        None => principal.member_of(business),
+    }
+    .map_err(|_| Failure(StatusCode::FORBIDDEN, "forbidden", "this key may not do this".into()))?;
+    Ok((business, actor))
+}
+
+async fn business_of(state: &AppState, id: BusinessId) -> Result<Business, Failure> {
+    state.store().business(id).await?.ok_or_else(|| Failure::not_found("business"))
+}
+
+async fn agenda_of(state: &AppState, b: BusinessId, slug: &str) -> Result<Agenda, Failure> {
+    let agendas = state.store().agendas(b).await?;
+    agendas.into_iter().find(|a| a.slug == slug).ok_or_else(|| Failure::not_found("agenda"))
+}
+
+async fn service_of(state: &AppState, agenda: &Agenda, slug: &str) -> Result<Service, Failure> {
+    let services = state.store().services(agenda.business).await?;
+    services
+        .into_iter()
+        .find(|s| s.slug == slug && agenda.services.contains(&s.id))
+        .ok_or_else(|| Failure::not_found("meeting type"))
+}
+
+fn base(state: &AppState) -> &str {
+    &state.pages().web.public_url
+}
+
+fn local(b: &Business, at: Timestamp) -> String {
+    b.zone.local(at).strftime("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// `GET /api/agenda/`: the business's agendas as Chrono meetings agendas.
+async fn agendas(State(state): State<AppState>, caller: Caller) -> Answer {
+    let (b, _) = who(&caller, None)?;
+    let business = business_of(&state, b).await?;
+    let s = &business.settings;
+    let root = base(&state);
+    let data: Vec<Value> = state
+        .store()
+        .agendas(b)
+        .await?
+        .iter()
+        .map(|a| {
+            json!({
+                "id": a.slug, "slug": a.slug, "text": a.name, "kind": "meetings",
+                "minimal_booking_delay": s.chrono_min_delay_days,
+                "maximal_booking_delay": s.chrono_max_delay_days,
+                "api": {
+                    "meetings_url": format!("{root}/api/agenda/{}/meetings/", a.slug),
+                    "desks_url": format!("{root}/api/agenda/{}/desks/", a.slug),
+                },
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({"err": 0, "data": data})))
+}
+
+/// `GET /api/agenda/<agenda>/meetings/`: its meeting types (services).
+async fn meetings(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(slug): Path<String>,
+) -> Answer {
+    let (b, _) = who(&caller, None)?;
+    let agenda = agenda_of(&state, b, &slug).await?;
+    let services = state.store().services(b).await?;
+    let root = base(&state);
+    let data: Vec<Value> = agenda
+        .services
+        .iter()
+        .filter_map(|id| services.iter().find(|s| s.id == *id))
+        .map(|s| {
+            json!({
+                "id": s.slug, "slug": s.slug, "text": s.name, "duration": s.duration.as_mins(),
+                "api": {"datetimes_url": format!("{root}/api/agenda/{}/meetings/{}/datetimes/", agenda.slug, s.slug)},
+            })
+        })
+        .collect();
+    Ok(axum::Json(json!({"err": 0, "data": data})))
+}
+
+/// `GET /api/agenda/<agenda>/desks/`: its resources.
+async fn desks(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Answer {
+    let (b, _) = who(&caller, None)?;
+    let agenda = agenda_of(&state, b, &slug).await?;
+    let resources = state.store().resources(b).await?;
+    let data: Vec<Value> = agenda
+        .resources
+        .iter()
+        .filter_map(|id| resources.iter().find(|r| r.id == *id))
+        .map(|r| json!({"id": r.id.to_string(), "text": r.name}))
+        .collect();
+    Ok(axum::Json(json!({"err": 0, "data": data})))
+}
+
+/// Chrono's booking delays: slots may start from local midnight + `min` days until local
+/// midnight + `max` days (exclusive), unless bypassed.
+fn delays(b: &Business, now: Timestamp) -> (Timestamp, Timestamp) {
+    let today = b.zone.local_date(now);
+    let day = |n: u32| {
+        today
+            .checked_add(Span::new().days(i64::from(n)))
+            .map_or(Timestamp::MAX, |d| b.zone.start_of_day(d))
+    };
+    (day(b.settings.chrono_min_delay_days), day(b.settings.chrono_max_delay_days))
+}
+
+fn flag(v: Option<&str>) -> bool {
+    matches!(v, Some("true" | "1" | "on" | "yes" | "True"))
+}
+
+#[derive(Deserialize)]
+struct DatetimesQuery {
+    date_start: Option<String>,
+    date_end: Option<String>,
+    hide_disabled: Option<String>,
+    bypass_delays: Option<String>,
+    lock_code: Option<String>,
+    user_external_id: Option<String>,
+    exclude_user_external_id: Option<String>,
+}
+
+fn lock_of(text: Option<&str>) -> Result<Option<LockCode>, Failure> {
+    text.filter(|t| !t.is_empty())
+        .map(|t| LockCode::parse(t).map_err(|e| Failure::bad(e.to_string())))
+        .transpose()
+}
+
+/// `GET /api/agenda/<agenda>/meetings/<service>/datetimes/`.
+async fn datetimes(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((agenda_slug, service_slug)): Path<(String, String)>,
+    Query(q): Query<DatetimesQuery>,
+) -> Answer {
+    let (b, actor) = who(&caller, None)?;
+    let business = business_of(&state, b).await?;
+    let agenda = agenda_of(&state, b, &agenda_slug).await?;
+    let service = service_of(&state, &agenda, &service_slug).await?;
+    let lock = lock_of(q.lock_code.as_deref())?;
+    let now = state.engine().ports().clock.now();
+    let bypass = flag(q.bypass_delays.as_deref()) && caller.may(b, Action::BookForCustomers);
+    let date = |text: Option<&str>| -> Result<Option<Timestamp>, Failure> {
+        text.map(|t| {
+            t.parse::<Date>()
+                .map(|d| business.zone.start_of_day(d))
+                .map_err(|_| Failure::bad(format!("{t} is not a YYYY-MM-DD date")))
+        })
+        .transpose()
+    };
+    let (earliest, latest) = delays(&business, now);
+    let start = date(q.date_start.as_deref())?;
+    let end = date(q.date_end.as_deref())?;
+    let (from, to) = if bypass {
+        (start.unwrap_or(now), end.unwrap_or(latest))
+    } else {
+        (start.map_or(earliest, |s| s.max(earliest)), end.map_or(latest, |e| e.min(latest)))
+    };
+    let offer = Offer { agenda: agenda.id, service: service.id, resource: None };
+    let root = base(&state);
+    let mut slots = match Interval::new(from, to) {
+        Ok(window) => state
+            .engine()
+            .slots_with_status(b, offer, window, lock.as_ref(), actor, Limits::Bypass)
+            .await
+            .map_err(|e| match e.code() {
+                "storage_unavailable" => {
+                    Failure(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable", e.to_string())
+                }
+                "window_too_long" => Failure::bad(e.to_string()),
+                _ => Failure::not_found("meeting type"),
+            })?,
+        Err(_) => Vec::new(),
+    };
+    // A user's own bookings make the slots they overlap unavailable to them.
+    let user = q.exclude_user_external_id.as_deref().or(q.user_external_id.as_deref());
+    if let (Some(user), Some(first), Some(last)) = (user, slots.first(), slots.last())
+        && let Ok(window) = Interval::new(first.0.start(), last.0.end())
+    {
+        let theirs: Vec<Interval> = state
+            .store()
+            .bookings_in(b, window)
+            .await?
+            .iter()
+            .filter(|x| x.status.occupies() && answer(x, "user_external_id") == Some(user))
+            .filter_map(Booking::slot)
+            .collect();
+        for slot in &mut slots {
+            if theirs.iter().any(|t| t.overlaps(&slot.0)) {
+                slot.1 = false;
+            }
+        }
+    }
+    let item = |(interval, free): &(Interval, bool)| {
+        let id = slot_id(&business, &service, interval.start());
+        json!({
+            "id": id,
+            "text": booking_core::notify::date_time(business.zone.local(interval.start()), business.locale),
+            "datetime": local(&business, interval.start()),
+            "end_datetime": local(&business, interval.end()),
+            "disabled": !free,
+            "api": {"fillslot_url": format!("{root}/api/agenda/{}/fillslot/{id}/", agenda.slug)},
+        })
+    };
+    let total = slots.len();
+    let available = slots.iter().filter(|s| s.1).count();
+    let first = slots.iter().find(|s| s.1).map(item);
+    let hide = flag(q.hide_disabled.as_deref());
+    let data: Vec<Value> = slots.iter().filter(|s| s.1 || !hide).map(item).collect();
+    Ok(axum::Json(json!({
+        "err": 0,
+        "data": data,
+        "meta": {
+            "no_bookable_datetimes": available == 0,
+            "bookable_datetimes_number_total": total,
+            "bookable_datetimes_number_available": available,
+            "first_bookable_slot": first,
+        },
+    })))
+}
+
+fn slot_id(b: &Business, service: &Service, start: Timestamp) -> String {
+    format!("{}:{}", service.slug, b.zone.local(start).strftime("%Y-%m-%d-%H%M"))
+}
+
+fn answer<'a>(booking: &'a Booking, key: &str) -> Option<&'a str> {
+    booking.answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+}
+
+/// Reads `<service slug>:<YYYY-MM-DD-HHMM>` into the service slug and the local time.
+fn parse_slot(id: &str) -> Result<(&str, DateTime), Failure> {
+    let (slug, when) = id
+        .rsplit_once(':')
+        .ok_or_else(|| Failure::bad("a slot id is <meeting type>:<YYYY-MM-DD-HHMM>"))?;
+    let bad = || Failure::bad(format!("{when} is not YYYY-MM-DD-HHMM"));
+    let (date, hm) = when.rsplit_once('-').ok_or_else(bad)?;
+    if hm.len() != 4 || !hm.bytes().all(|c| c.is_ascii_digit()) {
+        return Err(bad());
+    }
+    let date: Date = date.parse().map_err(|_| bad())?;
+    let hour: i8 = hm[..2].parse().map_err(|_| bad())?;
+    let minute: i8 = hm[2..].parse().map_err(|_| bad())?;
+    let time = jiff::civil::Time::new(hour, minute, 0, 0).map_err(|_| bad())?;
+    Ok((slug, date.to_datetime(time)))
+}
+
+/// Contact details, answers and the Chrono flags of a fillslot body.
+struct Fill {
+    lock: Option<LockCode>,
+    confirm: bool,
+    bypass: bool,
+    cancel_booking: Option<BookingId>,
+    details: Details,
+}
+
+const KNOWN: &[&str] = &[
+    "lock_code",
+    "confirm_after_lock",
+    "user_external_id",
+    "user_first_name",
+    "user_last_name",
+    "user_name",
+    "user_email",
+    "user_phone_number",
+    "label",
+    "form_url",
+    "backoffice_url",
+    "cancel_booking_id",
+    "bypass_delays",
+];
+
+/// Answers kept with the booking (and given back by `GET /api/booking/<id>/`).
+const KEPT: &[&str] = &["user_external_id", "label", "form_url", "backoffice_url"];
+
+fn text_of(v: &Value) -> Option<String> {
+    match v {
+        Value::Null => None,
+        Value::String(s) => Some(s.clone()),
+        other => Some(other.to_string()),
+    }
+}
+
+fn truthy(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => flag(Some(s.as_str())),
+        Some(Value::Number(n)) => n.as_i64() == Some(1),
+        _ => false,
+    }
+}
+
+fn read_fill(body: &Bytes) -> Result<Fill, Failure> {
+    let value: Value = if body.is_empty() {
+        Value::Object(Map::new())
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| Failure::bad(format!("the body is not JSON: {e}")))?
+    };
+    let Value::Object(map) = value else { return Err(Failure::bad("the body is a JSON object")) };
+    if map.len() > 200 {
+        return Err(Failure::bad("at most 200 keys"));
+    }
+    let get = |k: &str| map.get(k).and_then(text_of).filter(|s| !s.is_empty());
+    let lock = lock_of(get("lock_code").as_deref())?;
+    let cancel_booking = get("cancel_booking_id")
+        .map(|t| {
+            t.parse::<i64>()
+                .map(BookingId::new)
+                .map_err(|_| Failure::bad("cancel_booking_id is a booking id"))
+        })
+        .transpose()?;
+    let (mut first, mut last) =
+        (get("user_first_name").unwrap_or_default(), get("user_last_name").unwrap_or_default());
+    if first.is_empty()
+        && last.is_empty()
+        && let Some(name) = get("user_name")
+    {
+        let (f, l) = name.trim().split_once(' ').unwrap_or(("", name.trim()));
+        (first, last) = (f.to_owned(), l.to_owned());
+    }
+    let email = get("user_email")
+        .map(|e| Email::parse(&e).map_err(|_| Failure::bad(format!("{e} is not an email address"))))
+        .transpose()?;
+    let too_long = |s: &String| s.chars().count() > 5000;
+    let mut answers: Vec<(String, String)> =
+        KEPT.iter().filter_map(|k| get(k).map(|v| ((*k).to_owned(), v))).collect();
+    for (k, v) in map.iter().filter(|(k, _)| !KNOWN.contains(&k.as_str())) {
+        answers.push((format!("extra_data.{k}"), v.to_string()));
+    }
+    if answers.iter().any(|(k, v)| too_long(k) || too_long(v))
+        || [&first, &last].iter().any(|s| s.chars().count() > 200)
+    {
+        return Err(Failure::bad("values are at most 5000 characters (names 200)"));
+    }
+    Ok(Fill {
+        lock,
+        confirm: truthy(map.get("confirm_after_lock")),
+        bypass: truthy(map.get("bypass_delays")),
+        cancel_booking,
+        details: Details {
+            customer: None,
+            contact: Contact {
+                first_name: first,
+                last_name: last,
+                email,
+                phone: get("user_phone_number").map(|p| p.chars().take(40).collect()),
+            },
+            answers,
+        },
+    })
+}
+
+fn refused(code: &str) -> Failure {
+    match code {
+        "slot_taken" | "hold_expired" | "hold_not_found" | "session_full" => {
+            Failure::business("no more desk available")
+        }
+        "booking_not_found" => Failure::not_found("booking"),
+        "already_canceled" | "already_rejected" | "transition_not_allowed" => {
+            Failure::business("cannot change a cancelled booking")
+        }
+        "storage_unavailable" => {
+            Failure(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable", code.to_owned())
+        }
+        "unknown_agenda" | "unknown_service" | "service_not_on_agenda" => {
+            Failure::not_found("meeting type")
+        }
+        other => Failure(StatusCode::OK, "booking failed", other.to_owned()),
+    }
+}
+
+/// `POST /api/agenda/<agenda>/fillslot/<slot>/`: hold (with `lock_code`), re-lock, confirm
+/// (`confirm_after_lock`), book, or move a booking there atomically (`cancel_booking_id`).
+async fn fillslot(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((agenda_slug, slot)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, Failure> {
+    let (b, actor) = who(&caller, Some(Action::BookForCustomers))?;
+    let business = business_of(&state, b).await?;
+    let agenda = agenda_of(&state, b, &agenda_slug).await?;
+    let (slug, wall) = parse_slot(&slot)?;
+    let service = service_of(&state, &agenda, slug).await?;
+    let fill = read_fill(&body)?;
+    let start = business.zone.instant_of(wall).ok_or_else(|| {
+        Failure::bad(format!("{wall} does not exist in {} (a clock change)", business.zone.name()))
+    })?;
+    let now = state.engine().ports().clock.now();
+    let (earliest, latest) = delays(&business, now);
+    let bypass = fill.bypass && caller.may(b, Action::BookForCustomers);
+    if !bypass && (start < earliest || start >= latest) {
+        return Err(Failure::business("slot out of booking delays"));
+    }
+    let engine = state.engine();
+    let offer = Offer { agenda: agenda.id, service: service.id, resource: None };
+    let root = base(&state);
+    if let (Some(lock), false) = (&fill.lock, fill.confirm) {
+        let hold = engine
+            .hold(b, offer, start, lock, actor, Limits::Bypass)
+            .await
+            .map_err(|e| refused(e.code()))?;
+        let slot = match hold.target {
+            booking_core::holds::HoldTarget::Slot { slot, .. } => slot,
+            booking_core::holds::HoldTarget::Session { .. } => {
+                return Err(refused("unknown_service"));
+            }
+        };
+        return Ok(axum::Json(json!({
+            "err": 0,
+            "datetime": local(&business, slot.start()),
+            "end_datetime": local(&business, slot.end()),
+            "lock_expires_at": local(&business, hold.expires_at),
+        }))
+        .into_response());
+    }
+    let booking = match fill.cancel_booking {
+        Some(old) => engine
+            .reschedule(b, old, start, None, fill.lock.as_ref(), actor, Limits::Bypass)
+            .await
+            .map_err(|e| refused(e.code()))?,
+        None => engine
+            .book(b, offer, start, fill.lock.as_ref(), fill.details, actor, Limits::Bypass)
+            .await
+            .map_err(|e| refused(e.code()))?,
+    };
+    let slot = booking.slot();
+    Ok(axum::Json(json!({
+        "err": 0,
+        "booking_id": booking.id.get(),
+        "datetime": slot.map(|s| local(&business, s.start())),
+        "end_datetime": slot.map(|s| local(&business, s.end())),
+        "api": {
+            "booking_url": format!("{root}/api/booking/{}/", booking.id),
+            "cancel_url": format!("{root}/api/booking/{}/cancel/", booking.id),
+        },
+    }))
+    .into_response())
+}
+
+/// `GET /api/booking/<id>/`.
+async fn booking(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Answer {
+    let (b, _) = who(&caller, Some(Action::ReadAllBookings))?;
+    let id = id.parse::<i64>().map_err(|_| Failure::not_found("booking"))?;
+    let business = business_of(&state, b).await?;
+    let found = state
+        .store()
+        .booking(b, BookingId::new(id))
+        .await?
+        .ok_or_else(|| Failure::not_found("booking"))?;
+    let slot = found.slot();
+    let history = state.store().history(b, found.id).await?;
+    let canceled = (found.status == BookingStatus::Canceled)
+        .then(|| {
+            history
+                .iter()
+                .rev()
+                .find(|h| h.to == BookingStatus::Canceled)
+                .map(|h| local(&business, h.at))
+        })
+        .flatten();
+    let extra: Map<String, Value> = found
+        .answers
+        .iter()
+        .filter_map(|(k, v)| {
+            k.strip_prefix("extra_data.").map(|k| {
+                (k.to_owned(), serde_json::from_str(v).unwrap_or(Value::String(v.clone())))
+            })
+        })
+        .collect();
+    let agenda = match &found.target {
+        BookingTarget::Appointment { agenda, .. } => {
+            state.store().agenda(b, *agenda).await?.map(|a| a.slug)
+        }
+        BookingTarget::Session { .. } => None,
+    };
+    let c = &found.contact;
+    let mut out = json!({
+        "err": 0,
+        "id": found.id.get(),
+        "agenda": agenda,
+        "status": found.status.code(),
+        "datetime": slot.map(|s| local(&business, s.start())),
+        "end_datetime": slot.map(|s| local(&business, s.end())),
+        "cancellation_datetime": canceled,
+        "user_first_name": c.first_name,
+        "user_last_name": c.last_name,
+        "user_email": c.email.as_ref().map(Email::as_str),
+        "user_phone_number": c.phone,
+        "extra_data": extra,
+    });
+    for key in KEPT {
+        out[*key] = answer(&found, key).map_or(Value::Null, |v| Value::String(v.to_owned()));
+    }
+    Ok(axum::Json(out))
+}
+
+/// `POST /api/booking/<id>/cancel/`.
+async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Answer {
+    let (b, actor) = who(&caller, Some(Action::BookForCustomers))?;
+    let id = id.parse::<i64>().map_err(|_| Failure::not_found("booking"))?;
+    match state.engine().cancel(b, BookingId::new(id), actor, None).await {
+        Ok(_) => Ok(axum::Json(json!({"err": 0}))),
+        Err(e) if e.code() == "already_canceled" => Err(Failure::business("already cancelled")),
+        Err(e) => Err(refused(e.code())),
+    }
+}
