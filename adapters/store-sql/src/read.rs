@@ -231,6 +231,7 @@ pub fn auth_token(row: &impl Cells) -> Result<AuthToken, StoreError> {
         business: row.opt_int("business_id")?.map(BusinessId::new),
         customer: row.opt_int("customer_id")?.map(CustomerId::new),
         booking: row.opt_int("booking_id")?.map(BookingId::new),
+        api_key: row.opt_int("api_key_id")?.map(ApiKeyId::new),
         created_at: instant(row.int("created_at_us")?)?,
         expires_at: instant(row.int("expires_at_us")?)?,
     })

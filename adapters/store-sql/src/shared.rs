@@ -775,7 +775,8 @@ macro_rules! sql_store_ports {
                 let mut w = self.write_conn().await?;
                 sqlx::query(
                     "INSERT INTO auth_tokens (digest, purpose, account_id, business_id, customer_id, \
-                     booking_id, created_at_us, expires_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                     booking_id, created_at_us, expires_at_us, api_key_id) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                 )
                 .bind(token.digest.to_hex())
                 .bind(token.purpose.code())
@@ -785,6 +786,7 @@ macro_rules! sql_store_ports {
                 .bind(token.booking.map(BookingId::get))
                 .bind(micros(token.created_at))
                 .bind(micros(token.expires_at))
+                .bind(token.api_key.map(ApiKeyId::get))
                 .execute(&mut *w)
                 .await
                 .map_err(unavailable)?;

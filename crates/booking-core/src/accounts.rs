@@ -42,6 +42,8 @@ pub const VERIFY_TTL: SignedDuration = SignedDuration::from_hours(48);
 pub const RESET_TTL: SignedDuration = SignedDuration::from_hours(1);
 /// Lifetime of a panel session (log in again after it).
 pub const SESSION_TTL: SignedDuration = SignedDuration::from_hours(14 * 24);
+/// Lifetime of a staff member's back-office session (a working day).
+pub const STAFF_SESSION_TTL: SignedDuration = SignedDuration::from_hours(12);
 
 /// What a token lets its bearer do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -132,6 +134,8 @@ pub struct AuthToken {
     pub customer: Option<CustomerId>,
     /// The booking it cancels (cancel links).
     pub booking: Option<BookingId>,
+    /// The API key a staff member signed in to the back office with (staff sessions).
+    pub api_key: Option<crate::ids::ApiKeyId>,
     /// When it was issued.
     pub created_at: Timestamp,
     /// When it stops working.
@@ -368,6 +372,7 @@ impl Accounts {
             business: None,
             customer: None,
             booking: None,
+            api_key: None,
             created_at: now,
             expires_at: now.saturating_add(ttl).unwrap_or(Timestamp::MAX),
         }
@@ -562,7 +567,9 @@ impl Accounts {
         let digest = TokenDigest::of(TokenPurpose::Session, token);
         let Some(t) = self.store.token(&digest, self.now()).await? else { return Ok(None) };
         Ok(match (t.purpose, t.business, t.customer) {
-            (TokenPurpose::Session, Some(b), Some(customer)) if b == business => {
+            (TokenPurpose::Session, Some(b), Some(customer))
+                if b == business && t.api_key.is_none() =>
+            {
                 Some(PanelSession {
                     business,
                     customer,
@@ -572,6 +579,48 @@ impl Accounts {
             }
             _ => None,
         })
+    }
+
+    /// §F staff sign-in to the back-office pages of `business` with an API key: a session
+    /// (the cookie value) that acts as the key's principal while the key is not revoked.
+    /// A key of another business, a revoked or unknown one: [`AccountError::InvalidCredentials`].
+    pub async fn staff_log_in(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<(Secret, crate::access::Principal), AccountError> {
+        use crate::access::{DrawnKey, KeyDigest};
+        if !DrawnKey::looks_like_key(key.trim()) {
+            return Err(AccountError::InvalidCredentials);
+        }
+        let stored = self.store.api_key_by_digest(&KeyDigest::of(key.trim())).await?;
+        let (id, principal) = stored
+            .and_then(|k| k.principal().map(|p| (k.id, p)))
+            .filter(|(_, p)| p.business == business)
+            .ok_or(AccountError::InvalidCredentials)?;
+        let draft = AuthToken {
+            business: Some(business),
+            api_key: Some(id),
+            ..self.draft(TokenPurpose::Session, STAFF_SESSION_TTL)
+        };
+        Ok((self.issue(draft).await?, principal))
+    }
+
+    /// The principal a back-office session cookie acts as, while the session lives and its key
+    /// is not revoked.
+    pub async fn staff_session(
+        &self,
+        business: BusinessId,
+        token: &str,
+    ) -> Result<Option<crate::access::Principal>, StoreError> {
+        let digest = TokenDigest::of(TokenPurpose::Session, token);
+        let Some(t) = self.store.token(&digest, self.now()).await? else { return Ok(None) };
+        let (Some(key), Some(b)) = (t.api_key, t.business) else { return Ok(None) };
+        if b != business {
+            return Ok(None);
+        }
+        let keys = self.store.api_keys(business).await?;
+        Ok(keys.into_iter().find(|k| k.id == key).and_then(|k| k.principal()))
     }
 
     /// Ends a session (log-out). Unknown tokens are ignored.

@@ -77,6 +77,7 @@ macro_rules! store_contract_tests {
             concurrent_takes_of_one_token_one_wins,
             anonymisation_ends_sessions_and_links,
             deleting_an_account_keeps_the_business_records,
+            staff_sessions_last_while_their_key_does,
             api_keys_authenticate_until_revoked,
             set_up_refuses_another_business_references,
             bookings_in_a_window,
@@ -1816,4 +1817,46 @@ pub async fn deleting_an_account_keeps_the_business_records(store: Arc<dyn Store
         a.sign_up(h.business, sign_up_form("ana@example.org")).await.unwrap(),
         SignedUp::Created { .. }
     ));
+}
+
+/// §F: a staff member signs in to the back office with an API key of the business; the
+/// session acts as the key's principal until it expires or the key is revoked, and is never a
+/// customer's session.
+pub async fn staff_sessions_last_while_their_key_does(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let other = fixtures::demo_business(h.store.as_ref(), 1).await.business;
+    let a = accounts_of(&h);
+    let (key, secret_key) =
+        h.engine.issue_api_key(h.business, "agent", Role::Agent, None).await.unwrap();
+    let (token, principal) = a.staff_log_in(h.business, secret_key.expose()).await.unwrap();
+    assert_eq!((principal.business, principal.role), (h.business, Role::Agent));
+    assert_eq!(a.staff_session(h.business, token.expose()).await.unwrap(), Some(principal));
+    assert_eq!(a.staff_session(other, token.expose()).await.unwrap(), None);
+    assert_eq!(
+        a.session(h.business, token.expose()).await.unwrap(),
+        None,
+        "not a customer session"
+    );
+    assert_eq!(
+        a.staff_log_in(other, secret_key.expose()).await.unwrap_err().code(),
+        "invalid_credentials"
+    );
+    assert_eq!(
+        a.staff_log_in(h.business, "bk_nothing").await.unwrap_err().code(),
+        "invalid_credentials"
+    );
+    h.engine.revoke_api_key(h.business, key.id).await.unwrap();
+    assert_eq!(
+        a.staff_session(h.business, token.expose()).await.unwrap(),
+        None,
+        "revoking the key ends it"
+    );
+    assert_eq!(
+        a.staff_log_in(h.business, secret_key.expose()).await.unwrap_err().code(),
+        "invalid_credentials"
+    );
+    let (_, fresh) = h.engine.issue_api_key(h.business, "admin", Role::Admin, None).await.unwrap();
+    let (token, _) = a.staff_log_in(h.business, fresh.expose()).await.unwrap();
+    h.clock.advance(booking_core::accounts::STAFF_SESSION_TTL);
+    assert_eq!(a.staff_session(h.business, token.expose()).await.unwrap(), None, "it expires");
 }

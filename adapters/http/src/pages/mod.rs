@@ -19,6 +19,7 @@
 
 mod account;
 mod book;
+mod office;
 mod panel;
 pub(crate) mod texts;
 
@@ -135,6 +136,9 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/b/{business}/magic", get(account::magic_page).post(account::magic))
         .route("/b/{business}/magic/request", post(account::magic_request))
         .route("/b/{business}/cancel", get(panel::cancel_link_page).post(panel::cancel_link))
+        .route("/b/{business}/office", get(office::home))
+        .route("/b/{business}/office/login", get(office::log_in_page).post(office::log_in))
+        .route("/b/{business}/office/logout", post(office::log_out))
         .route("/b/{business}/panel", get(panel::panel))
         .route("/b/{business}/panel/bookings/{booking}/cancel", post(panel::cancel))
         .route(
@@ -195,6 +199,7 @@ pub(crate) struct Ctx {
     set_lang: Option<Locale>,
     pub(crate) session: Option<PanelSession>,
     session_token: Option<String>,
+    staff_token: Option<String>,
     pub(crate) client: String,
     query: String,
     cookies_out: Vec<String>,
@@ -284,6 +289,26 @@ impl Ctx {
 
     pub(crate) fn session_token(&self) -> Option<&str> {
         self.session_token.as_deref()
+    }
+
+    /// The back-office session cookie's value, if sent.
+    pub(crate) fn staff_token(&self) -> Option<&str> {
+        self.staff_token.as_deref()
+    }
+
+    /// Sets (`Some`) or clears (`None`) the back-office session cookie: scoped to the business's
+    /// `/office` pages, `SameSite=Strict` (no cross-site request carries it).
+    pub(crate) fn staff_cookie(&mut self, token: Option<&str>) {
+        let max_age =
+            if token.is_some() { booking_core::accounts::STAFF_SESSION_TTL.as_secs() } else { 0 };
+        let cookie = format!(
+            "bk_o{}={}; Path=/b/{}/office; Max-Age={max_age}; HttpOnly; SameSite=Strict{}",
+            self.business.id,
+            token.unwrap_or_default(),
+            self.business.id,
+            self.secure()
+        );
+        self.cookies_out.push(cookie);
     }
 
     /// A rendered template as a page, with the security headers and pending cookies.
@@ -470,6 +495,7 @@ impl FromRequestParts<AppState> for Ctx {
             None => (state.engine().ports().tokens.token(32).expose().to_owned(), true),
         };
         let session_token = cookie(&parts.headers, &format!("bk_s{id}")).map(str::to_owned);
+        let staff_token = cookie(&parts.headers, &format!("bk_o{id}")).map(str::to_owned);
         let session = match &session_token {
             Some(token) => state.pages().accounts.session(business.id, token).await.ok().flatten(),
             None => None,
@@ -497,6 +523,7 @@ impl FromRequestParts<AppState> for Ctx {
             set_lang: query_lang.filter(|l| Some(*l) != cookie_lang),
             session,
             session_token,
+            staff_token,
             client,
             query: parts.uri.query().unwrap_or_default().to_owned(),
             cookies_out: Vec::new(),

@@ -103,6 +103,19 @@ pub(crate) struct Texts {
     pub weak_password: &'static str,
     pub terms_required: &'static str,
     pub error_title: &'static str,
+    pub office_title: &'static str,
+    pub office_log_in_text: &'static str,
+    pub api_key: &'static str,
+    pub wrong_key: &'static str,
+    pub signed_in_as: &'static str,
+    pub role_admin: &'static str,
+    pub role_manager: &'static str,
+    pub role_agent: &'static str,
+    pub role_staff: &'static str,
+    pub agendas: &'static str,
+    pub no_agenda: &'static str,
+    pub backoffice_on: &'static str,
+    pub backoffice_off: &'static str,
 }
 
 pub(crate) const FR: Texts = Texts {
@@ -203,6 +216,19 @@ pub(crate) const FR: Texts = Texts {
     weak_password: "Le mot de passe doit compter 10 caractères au moins.",
     terms_required: "Vous devez accepter les conditions d'utilisation.",
     error_title: "Erreur",
+    office_title: "Back-office",
+    office_log_in_text: "Connectez-vous avec la clé d'API que votre administrateur vous a remise.",
+    api_key: "Clé d'API",
+    wrong_key: "Cette clé n'est pas valable pour cet établissement.",
+    signed_in_as: "Connecté en tant que",
+    role_admin: "administrateur",
+    role_manager: "responsable",
+    role_agent: "agent",
+    role_staff: "personnel",
+    agendas: "Agendas",
+    no_agenda: "Aucun agenda pour vous.",
+    backoffice_on: "réservation au guichet activée",
+    backoffice_off: "réservation au guichet désactivée",
 };
 
 pub(crate) const EN: Texts = Texts {
@@ -303,6 +329,19 @@ pub(crate) const EN: Texts = Texts {
     weak_password: "A password has at least 10 characters.",
     terms_required: "You must accept the terms of use.",
     error_title: "Error",
+    office_title: "Back office",
+    office_log_in_text: "Sign in with the API key your administrator gave you.",
+    api_key: "API key",
+    wrong_key: "This key is not valid for this business.",
+    signed_in_as: "Signed in as",
+    role_admin: "administrator",
+    role_manager: "manager",
+    role_agent: "agent",
+    role_staff: "staff",
+    agendas: "Agendas",
+    no_agenda: "No agenda for you.",
+    backoffice_on: "back-office booking on",
+    backoffice_off: "back-office booking off",
 };
 
 /// The texts of a language.
@@ -331,6 +370,17 @@ impl Texts {
             "invalid_credentials" => self.wrong_credentials,
             "invalid_token" => self.link_invalid,
             _ => self.reason_other,
+        }
+    }
+
+    /// A staff role as shown in the back office.
+    pub(crate) const fn role(&self, role: booking_core::booking::Role) -> &'static str {
+        use booking_core::booking::Role;
+        match role {
+            Role::Admin | Role::System => self.role_admin,
+            Role::Manager => self.role_manager,
+            Role::Agent => self.role_agent,
+            Role::Staff | Role::Customer => self.role_staff,
         }
     }
 
