@@ -97,3 +97,135 @@ async fn staff_sign_in_with_their_key_and_see_their_agendas() {
     assert_eq!(w.get(&office).await.status, 303, "and the session is gone on the server");
     s.stop().await;
 }
+
+/// §F1–§F3: an agent books from the calendar view: a free slot opens the prefilled form,
+/// "Go to the booking form" pre-reserves it for that form, the details confirm it, and the
+/// booking shows in the view; a second agent trying the slot meanwhile is told it is taken;
+/// "Add a booking" prefills the first free slot; without the role or the agenda's setting,
+/// no booking at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_agent_books_from_the_calendar_view() {
+    let s = Server::sqlite().await;
+    let t = s.tenant("Mairie").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let key = |role: &str, subject: Option<i64>| {
+        let body = json!({"name": role, "role": role, "subject": subject});
+        let (s, t) = (&s, &t);
+        async move {
+            s.post(&t.path("/api-keys"), Some(&t.admin), body).await.body["key"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }
+    };
+    let (agent, agent2, staff) =
+        (key("agent", None).await, key("agent", None).await, key("staff", Some(c.staff)).await);
+    let sign_in = |k: String| {
+        let s = &s;
+        let id = t.id;
+        async move {
+            let mut v = Visitor::new(&s.base);
+            v.open(&format!("/b/{id}/office/login")).await;
+            let r = v.post(&format!("/b/{id}/office/login"), &[("key", &k)]).await;
+            assert_eq!(r.status, 303);
+            v
+        }
+    };
+    let mut a = sign_in(agent).await;
+    let day = common::next_monday();
+    let view = format!("/b/{}/office/agendas/accueil?service={}&date={day}", t.id, c.service);
+    // The agenda does not allow back-office booking yet: free slots, no links, no form.
+    let page = a.open(&view).await;
+    assert!(
+        page.html.contains("class=\"free\"") && !page.html.contains("class=\"free-slot\""),
+        "{}",
+        page.html
+    );
+    assert_eq!(a.get(&format!("/b/{}/office/agendas/accueil/new", t.id)).await.status, 403);
+    let r = s.call(reqwest::Method::PUT, &t.path(&format!("/agendas/{}", c.agenda)), admin, Some(json!({"name": "Accueil", "slug": "accueil", "resources": [c.desk, c.staff], "services": [c.service], "backoffice_booking": true})), &[]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let page = a.open(&view).await;
+    assert!(page.shows("Guichet 1") && page.shows("Ana"), "resources are the columns");
+    let href = page
+        .html
+        .split("class=\"free-slot\" href=\"")
+        .skip(1)
+        .map(|h| h.split('"').next().unwrap().replace("&amp;", "&").replace("&#38;", "&"))
+        .find(|h| h.ends_with(&format!("start={day}T10:00")))
+        .expect("a free 10:00 slot");
+    let form = a.open(&href).await;
+    assert!(
+        form.html.contains(&format!("value=\"{day}T10:00\"")),
+        "the slot is prefilled: {}",
+        form.html
+    );
+    let resource = href.split("resource=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let start = format!("{day}T10:00");
+    let fields = [
+        ("service", c.service.to_string()),
+        ("resource", resource.clone()),
+        ("start", start.clone()),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let held = a.post(&format!("/b/{}/office/agendas/accueil/hold", t.id), &fields).await;
+    assert_eq!(held.status, 303, "{}", held.html);
+    // Meanwhile, another agent on the same slot and resource is told it is taken.
+    let mut b = sign_in(agent2).await;
+    b.open(&href).await;
+    let taken = b.post(&format!("/b/{}/office/agendas/accueil/hold", t.id), &fields).await;
+    assert_eq!(taken.status, 409);
+    assert!(taken.shows("vient d'être pris"));
+    let during = b.open(&view).await;
+    assert!(during.html.contains("class=\"held\""), "the hold shows in the view");
+    // The first agent completes the form.
+    let details = a.open(held.location.as_deref().unwrap()).await;
+    assert!(details.shows("10:00"), "{}", details.html);
+    let done = a
+        .submit(
+            &format!("/b/{}/office/agendas/accueil/confirm", t.id),
+            &[("first_name", "Zoé"), ("last_name", "Martin"), ("email", ""), ("phone", "")],
+        )
+        .await;
+    assert!(
+        done.shows("Le rendez-vous est enregistré")
+            && done.html.contains("class=\"booked approved\">Zoé Martin<"),
+        "{}",
+        done.html
+    );
+    // "Add a booking" prefills the first available slot.
+    let add =
+        b.open(&format!("/b/{}/office/agendas/accueil/new?service={}", t.id, c.service)).await;
+    assert_eq!(add.status, 200);
+    assert!(
+        add.html.contains("name=\"start\" type=\"datetime-local\" required value=\""),
+        "{}",
+        add.html
+    );
+    // Abandoning releases the hold at once.
+    let later = [
+        ("service", c.service.to_string()),
+        ("resource", resource.clone()),
+        ("start", format!("{day}T11:00")),
+    ];
+    let later: Vec<(&str, &str)> = later.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(
+        b.post(&format!("/b/{}/office/agendas/accueil/hold", t.id), &later).await.status,
+        303
+    );
+    b.post(&format!("/b/{}/office/agendas/accueil/release", t.id), &[]).await;
+    assert_eq!(
+        a.post(&format!("/b/{}/office/agendas/accueil/hold", t.id), &later).await.status,
+        303,
+        "free again"
+    );
+    // A staff member sees their agenda but may not book.
+    let mut st = sign_in(staff).await;
+    let theirs = st.open(&view).await;
+    assert!(theirs.status == 200 && !theirs.html.contains("class=\"free-slot\""));
+    assert_eq!(st.get(&format!("/b/{}/office/agendas/accueil/new", t.id)).await.status, 403);
+    // The week view has a column per day and resource.
+    let week = a.open(&format!("{view}&view=week")).await;
+    assert_eq!(week.html.matches("<th colspan=\"2\">").count(), 7, "{}", week.html);
+    s.stop().await;
+}

@@ -139,6 +139,12 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/b/{business}/office", get(office::home))
         .route("/b/{business}/office/login", get(office::log_in_page).post(office::log_in))
         .route("/b/{business}/office/logout", post(office::log_out))
+        .route("/b/{business}/office/agendas/{agenda}", get(office::calendar))
+        .route("/b/{business}/office/agendas/{agenda}/new", get(office::new_page))
+        .route("/b/{business}/office/agendas/{agenda}/hold", post(office::hold))
+        .route("/b/{business}/office/agendas/{agenda}/form", get(office::form))
+        .route("/b/{business}/office/agendas/{agenda}/confirm", post(office::confirm))
+        .route("/b/{business}/office/agendas/{agenda}/release", post(office::release))
         .route("/b/{business}/panel", get(panel::panel))
         .route("/b/{business}/panel/bookings/{booking}/cancel", post(panel::cancel))
         .route(
@@ -245,9 +251,20 @@ impl Ctx {
     /// The lock code of this visitor's form session in this business: holds made while they
     /// fill the form belong to it, and choosing another slot moves the hold (§A4).
     pub(crate) fn lock_code(&self) -> LockCode {
+        self.lock_code_for("book")
+    }
+
+    /// The lock code of this form session for one kind of form (`book`, `office`): a customer
+    /// page and a back-office page open in the same browser hold apart.
+    pub(crate) fn lock_code_for(&self, form: &str) -> LockCode {
         let digest = keyed(
             &self.pages().web.secret,
-            &[b"lock", self.business.id.to_string().as_bytes(), self.form_id.as_bytes()],
+            &[
+                b"lock",
+                form.as_bytes(),
+                self.business.id.to_string().as_bytes(),
+                self.form_id.as_bytes(),
+            ],
         );
         LockCode::parse(&format!("web-{}", hex(&digest)))
             .unwrap_or_else(|_| unreachable!("hex is a valid lock code"))

@@ -1,12 +1,25 @@
 //! §F back office: staff sign in with an API key of the business (their role is the key's:
 //! admin, manager, agent, staff) and see the agendas they work on — a staff member their own,
-//! agents and managers every agenda of the business (§F3).
+//! agents and managers every agenda of the business (§F3); an agenda's day or week calendar
+//! with its resources as columns (§F1); and, for the back-office booking role on an agenda
+//! that allows it, booking from a free slot or "Add a booking" (§F2): the slot is pre-reserved
+//! with a lock code bound to this form, then confirmed with it.
 
 use askama::Template;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use booking_core::access::Principal;
-use booking_core::booking::Role;
+use booking_core::access::{Action, Principal};
+use booking_core::booking::{Actor, BookingTarget, Role};
+use booking_core::catalog::{Agenda, Contact, Email, Service};
+use booking_core::engine::ErrorCode;
+use booking_core::holds::HoldTarget;
+use booking_core::ids::ResourceId;
+use booking_core::notify;
+use booking_core::time::Interval;
+use booking_core::{Details, Limits, Offer};
+use jiff::Span;
+use jiff::civil::{Date, DateTime, Time};
 use serde::Deserialize;
 
 use super::book::unavailable;
@@ -116,4 +129,575 @@ pub(crate) async fn log_out(mut ctx: Ctx, PageForm(form): PageForm<CsrfForm>) ->
     }
     ctx.staff_cookie(None);
     ctx.redirect(&ctx.path("/office/login"))
+}
+
+// ---------------------------------------------------------------- the calendar view (§F1)
+
+/// What one cell of the calendar shows.
+pub(crate) enum Cell {
+    /// A booking: its status code and who it is for.
+    Booked(&'static str, String),
+    /// A live hold (someone is filling a form).
+    Held,
+    /// A free slot; a link to book it when the caller may.
+    Free(Option<String>),
+    /// Open but not bookable (a neighbour's buffer, a gap).
+    Taken,
+    /// Closed.
+    Closed,
+}
+
+pub(crate) struct Row {
+    time: String,
+    cells: Vec<Cell>,
+}
+
+#[derive(Template)]
+#[template(path = "office_agenda.html")]
+struct CalendarPage {
+    c: View,
+    agenda: String,
+    notice: Option<&'static str>,
+    services: Vec<(String, String, bool)>,
+    views: Vec<(&'static str, String, bool)>,
+    previous: String,
+    next: String,
+    add: Option<String>,
+    days: Vec<String>,
+    resources: Vec<String>,
+    rows: Vec<Row>,
+}
+
+/// The agenda of `slug` if this staff member may see it, and whether they may book on it
+/// (the back-office booking role and the agenda's setting, §F3).
+async fn agenda_for(
+    ctx: &Ctx,
+    principal: &Principal,
+    slug: &str,
+) -> Result<(Agenda, bool), Response> {
+    let not_found = || ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found);
+    let agendas = ctx.state.store().agendas(ctx.business.id).await.map_err(|_| unavailable(ctx))?;
+    let agenda = agendas.into_iter().find(|a| a.slug == slug).ok_or_else(not_found)?;
+    let mine = match principal.role {
+        Role::Staff => {
+            principal.subject.is_some_and(|me| agenda.resources.iter().any(|r| r.get() == me))
+        }
+        _ => true,
+    };
+    if !mine {
+        return Err(not_found());
+    }
+    let may_book = agenda.backoffice_booking
+        && principal.authorize(ctx.business.id, Action::BookForCustomers).is_ok();
+    Ok((agenda, may_book))
+}
+
+/// The agent acting (refused with 403 without the back-office booking role or setting).
+fn booker(ctx: &Ctx, principal: &Principal, may_book: bool) -> Result<Actor, Response> {
+    match principal.authorize(ctx.business.id, Action::BookForCustomers) {
+        Ok(actor) if may_book => Ok(actor),
+        _ => Err(ctx.message(StatusCode::FORBIDDEN, ctx.t.office_title, ctx.t.reason_other)),
+    }
+}
+
+async fn services_of(ctx: &Ctx, agenda: &Agenda) -> Result<Vec<Service>, Response> {
+    let all = ctx.state.store().services(ctx.business.id).await.map_err(|_| unavailable(ctx))?;
+    Ok(agenda.services.iter().filter_map(|id| all.iter().find(|s| s.id == *id).cloned()).collect())
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CalendarQuery {
+    service: Option<i64>,
+    date: Option<String>,
+    view: Option<String>,
+    done: Option<String>,
+}
+
+/// §F1 Day or week view of an agenda, its resources as columns: bookings, holds, closed
+/// times and free slots of the chosen service, in the business's zone.
+pub(crate) async fn calendar(
+    ctx: Ctx,
+    Path((_, slug)): Path<(i64, String)>,
+    Query(q): Query<CalendarQuery>,
+) -> Response {
+    let principal = match staff(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (agenda, may_book) = match agenda_for(&ctx, &principal, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let services = match services_of(&ctx, &agenda).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(service) =
+        services.iter().find(|s| Some(s.id.get()) == q.service).or(services.first()).cloned()
+    else {
+        return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found);
+    };
+    let zone = &ctx.business.zone;
+    let today = zone.local_date(ctx.now());
+    let first = q.date.as_deref().and_then(|d| d.parse::<Date>().ok()).unwrap_or(today);
+    let week = q.view.as_deref() == Some("week");
+    let count: i64 = if week { 7 } else { 1 };
+    let dates: Vec<Date> =
+        (0..count).filter_map(|n| first.checked_add(Span::new().days(n)).ok()).collect();
+    let Some(end_date) = first.checked_add(Span::new().days(count)).ok() else {
+        return unavailable(&ctx);
+    };
+    let Ok(window) = Interval::new(zone.start_of_day(first), zone.start_of_day(end_date)) else {
+        return unavailable(&ctx);
+    };
+    let store = ctx.state.store();
+    let b = ctx.business.id;
+    let (Ok(resources), Ok(bookings), Ok(occupancy)) = (
+        store.resources(b).await,
+        store.bookings_in(b, window).await,
+        store.occupancy(b, &agenda.resources, window).await,
+    ) else {
+        return unavailable(&ctx);
+    };
+    let columns: Vec<_> =
+        agenda.resources.iter().filter_map(|id| resources.iter().find(|r| r.id == *id)).collect();
+    let actor = principal.member_of(b).unwrap_or_else(|_| Actor::system());
+    let engine = ctx.state.engine();
+    let mut slots = Vec::new();
+    for r in &columns {
+        let offer = Offer { agenda: agenda.id, service: service.id, resource: Some(r.id) };
+        match engine.slots_with_status(b, offer, window, None, actor, Limits::Bypass).await {
+            Ok(s) => slots.push(s),
+            Err(_) => return unavailable(&ctx),
+        }
+    }
+    // Rows: every wall time a slot of the shown days starts at, in order.
+    let mut times: Vec<Time> =
+        slots.iter().flatten().map(|(i, _)| zone.local(i.start()).time()).collect();
+    times.sort();
+    times.dedup();
+    let now = ctx.now();
+    let customers = |booking: &booking_core::Booking| {
+        let name = booking.contact.full_name();
+        if name.is_empty() { format!("#{}", booking.id) } else { name }
+    };
+    let base = ctx.path(&format!("/office/agendas/{}", agenda.slug));
+    let rows = times
+        .iter()
+        .map(|t| {
+            let mut cells = Vec::new();
+            for d in &dates {
+                let at = zone.instant_of(d.to_datetime(*t));
+                for (n, r) in columns.iter().enumerate() {
+                    let Some(at) = at else {
+                        cells.push(Cell::Closed);
+                        continue;
+                    };
+                    let cell = if let Some(booked) = bookings.iter().find(|x| {
+                        x.status.occupies()
+                            && matches!(x.target, BookingTarget::Appointment { resource, slot, .. } if resource == r.id && slot.start() <= at && at < slot.end())
+                    }) {
+                        Cell::Booked(booked.status.code(), customers(booked))
+                    } else if occupancy.holds.iter().any(|h| {
+                        h.expires_at > now
+                            && matches!(h.target, HoldTarget::Slot { resource, slot, .. } if resource == r.id && slot.start() <= at && at < slot.end())
+                    }) {
+                        Cell::Held
+                    } else {
+                        match slots[n].iter().find(|(i, _)| i.start() == at) {
+                            Some((_, true)) => Cell::Free(may_book.then(|| {
+                                format!(
+                                    "{base}/new?service={}&resource={}&start={}",
+                                    service.id,
+                                    r.id,
+                                    zone.local(at).strftime("%Y-%m-%dT%H:%M")
+                                )
+                            })),
+                            Some((_, false)) => Cell::Taken,
+                            None => Cell::Closed,
+                        }
+                    };
+                    cells.push(cell);
+                }
+            }
+            Row { time: t.strftime("%H:%M").to_string(), cells }
+        })
+        .collect();
+    let view_of = |week: bool| if week { "week" } else { "day" };
+    let link = |date: Date, week: bool| {
+        format!("{base}?service={}&date={date}&view={}", service.id, view_of(week))
+    };
+    let step = Span::new().days(count);
+    let page = CalendarPage {
+        c: ctx.view(),
+        agenda: agenda.name.clone(),
+        notice: (q.done.as_deref() == Some("booked")).then_some(ctx.t.booked_ok),
+        services: services
+            .iter()
+            .map(|s| {
+                (
+                    s.name.clone(),
+                    format!("{base}?service={}&date={first}&view={}", s.id, view_of(week)),
+                    s.id == service.id,
+                )
+            })
+            .collect(),
+        views: vec![(ctx.t.day, link(first, false), !week), (ctx.t.week, link(first, true), week)],
+        previous: link(first.checked_sub(step).unwrap_or(first), week),
+        next: link(end_date, week),
+        add: may_book.then(|| format!("{base}/new?service={}", service.id)),
+        days: dates
+            .iter()
+            .map(|d| notify::date(d.to_datetime(Time::midnight()), ctx.locale))
+            .collect(),
+        resources: columns.iter().map(|r| r.name.clone()).collect(),
+        rows,
+    };
+    ctx.render(StatusCode::OK, &page)
+}
+
+// ---------------------------------------------------------------- pre-reservation and booking (§F1, §F2)
+
+#[derive(Template)]
+#[template(path = "office_new.html")]
+struct NewPage {
+    c: View,
+    agenda: String,
+    error: Option<&'static str>,
+    action: String,
+    back: String,
+    services: Vec<(i64, String, bool)>,
+    resources: Vec<(i64, String, bool)>,
+    start: String,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct NewQuery {
+    service: Option<i64>,
+    resource: Option<i64>,
+    start: Option<String>,
+}
+
+fn office_lock(ctx: &Ctx) -> booking_core::holds::LockCode {
+    ctx.lock_code_for("office")
+}
+
+/// Opens a booking: the chosen agenda, service, slot and resource are prefilled and editable
+/// ("Add a booking" prefills the first available slot, §F2). Nothing is held yet.
+pub(crate) async fn new_page(
+    ctx: Ctx,
+    Path((_, slug)): Path<(i64, String)>,
+    Query(q): Query<NewQuery>,
+) -> Response {
+    let principal = match staff(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (agenda, may_book) = match agenda_for(&ctx, &principal, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let actor = match booker(&ctx, &principal, may_book) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    new_form(&ctx, &agenda, actor, q.service, q.resource, q.start, StatusCode::OK, None).await
+}
+
+#[allow(clippy::too_many_arguments, reason = "the form's prefilled values, each its own")]
+async fn new_form(
+    ctx: &Ctx,
+    agenda: &Agenda,
+    actor: Actor,
+    service: Option<i64>,
+    resource: Option<i64>,
+    start: Option<String>,
+    status: StatusCode,
+    error: Option<&'static str>,
+) -> Response {
+    let services = match services_of(ctx, agenda).await {
+        Ok(s) => s,
+        Err(r) => return r,
+    };
+    let Some(chosen) = services.iter().find(|s| Some(s.id.get()) == service).or(services.first())
+    else {
+        return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found);
+    };
+    let start = match start {
+        Some(s) => s,
+        None => {
+            let offer = Offer {
+                agenda: agenda.id,
+                service: chosen.id,
+                resource: resource.map(ResourceId::new),
+            };
+            match ctx
+                .state
+                .engine()
+                .first_available(ctx.business.id, offer, ctx.now(), None, actor, Limits::Bypass)
+                .await
+            {
+                Ok(Some(first)) => ctx
+                    .business
+                    .zone
+                    .local(first.interval.start())
+                    .strftime("%Y-%m-%dT%H:%M")
+                    .to_string(),
+                Ok(None) => {
+                    return ctx.message(StatusCode::OK, ctx.t.add_booking, ctx.t.no_free_slot);
+                }
+                Err(_) => return unavailable(ctx),
+            }
+        }
+    };
+    let Ok(all) = ctx.state.store().resources(ctx.business.id).await else {
+        return unavailable(ctx);
+    };
+    let base = ctx.path(&format!("/office/agendas/{}", agenda.slug));
+    let page = NewPage {
+        c: ctx.view(),
+        agenda: agenda.name.clone(),
+        error,
+        action: format!("{base}/hold"),
+        back: format!("{base}?service={}", chosen.id),
+        services: services
+            .iter()
+            .map(|s| (s.id.get(), s.name.clone(), s.id == chosen.id))
+            .collect(),
+        resources: agenda
+            .resources
+            .iter()
+            .filter_map(|id| all.iter().find(|r| r.id == *id))
+            .map(|r| (r.id.get(), r.name.clone(), Some(r.id.get()) == resource))
+            .collect(),
+        start,
+    };
+    ctx.render(status, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct HoldForm {
+    #[serde(default)]
+    csrf: String,
+    service: i64,
+    #[serde(default)]
+    resource: String,
+    #[serde(default)]
+    start: String,
+}
+
+/// "Go to the booking form": pre-reserves the slot with this form's lock code if it is still
+/// free (re-choosing moves the hold), else says so on the refreshed form.
+pub(crate) async fn hold(
+    ctx: Ctx,
+    Path((_, slug)): Path<(i64, String)>,
+    PageForm(form): PageForm<HoldForm>,
+) -> Response {
+    let principal = match staff(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let (agenda, may_book) = match agenda_for(&ctx, &principal, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let actor = match booker(&ctx, &principal, may_book) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let resource = form.resource.parse::<i64>().ok();
+    let start =
+        form.start.parse::<DateTime>().ok().and_then(|wall| ctx.business.zone.instant_of(wall));
+    let Some(start) = start else {
+        let error = Some(ctx.t.reason_other);
+        return new_form(
+            &ctx,
+            &agenda,
+            actor,
+            Some(form.service),
+            resource,
+            Some(form.start),
+            StatusCode::BAD_REQUEST,
+            error,
+        )
+        .await;
+    };
+    let offer = Offer {
+        agenda: agenda.id,
+        service: booking_core::ids::ServiceId::new(form.service),
+        resource: resource.map(ResourceId::new),
+    };
+    let engine = ctx.state.engine();
+    match engine
+        .hold(ctx.business.id, offer, start, &office_lock(&ctx), actor, Limits::Bypass)
+        .await
+    {
+        Ok(_) => ctx.redirect(&ctx.path(&format!("/office/agendas/{}/form", agenda.slug))),
+        Err(e) if e.code() == "storage_unavailable" => unavailable(&ctx),
+        Err(_) => {
+            let error = Some(ctx.t.slot_taken);
+            new_form(
+                &ctx,
+                &agenda,
+                actor,
+                Some(form.service),
+                resource,
+                Some(form.start),
+                StatusCode::CONFLICT,
+                error,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "office_form.html")]
+struct FormPage {
+    c: View,
+    slug: String,
+    error: Option<&'static str>,
+    what: String,
+    when: String,
+    until: String,
+}
+
+/// The live hold of this form, with its slot.
+async fn held(ctx: &Ctx) -> Option<(booking_core::holds::Hold, Interval)> {
+    let holds =
+        ctx.state.store().holds_of(ctx.business.id, &office_lock(ctx).digest()).await.ok()?;
+    let hold = holds.into_iter().find(|h| h.expires_at > ctx.now())?;
+    match hold.target {
+        HoldTarget::Slot { slot, .. } => Some((hold, slot)),
+        HoldTarget::Session { .. } => None,
+    }
+}
+
+/// The booking form for the pre-reserved slot.
+pub(crate) async fn form(ctx: Ctx, Path((_, slug)): Path<(i64, String)>) -> Response {
+    let principal = match staff(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (agenda, may_book) = match agenda_for(&ctx, &principal, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if let Err(r) = booker(&ctx, &principal, may_book) {
+        return r;
+    }
+    let back = ctx.path(&format!("/office/agendas/{}", agenda.slug));
+    let Some((hold, slot)) = held(&ctx).await else {
+        return ctx.linked(ctx.t.error_title, ctx.t.hold_lost, back, ctx.t.back_to_calendar);
+    };
+    let what = match hold.target {
+        HoldTarget::Slot { service, .. } => {
+            ctx.state.store().service(ctx.business.id, service).await.ok().flatten().map(|s| s.name)
+        }
+        HoldTarget::Session { .. } => None,
+    };
+    let zone = &ctx.business.zone;
+    let page = FormPage {
+        c: ctx.view(),
+        slug: agenda.slug,
+        error: None,
+        what: what.unwrap_or_default(),
+        when: format!(
+            "{} – {}",
+            notify::date_time(zone.local(slot.start()), ctx.locale),
+            notify::time(zone.local(slot.end()), ctx.locale)
+        ),
+        until: notify::time(zone.local(hold.expires_at), ctx.locale),
+    };
+    ctx.render(StatusCode::OK, &page)
+}
+
+#[derive(Deserialize)]
+pub(crate) struct DetailsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    phone: String,
+}
+
+/// Confirms the pre-reserved slot with the same lock code; back to the calendar.
+pub(crate) async fn confirm(
+    ctx: Ctx,
+    Path((_, slug)): Path<(i64, String)>,
+    PageForm(form): PageForm<DetailsForm>,
+) -> Response {
+    let principal = match staff(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let (agenda, may_book) = match agenda_for(&ctx, &principal, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let actor = match booker(&ctx, &principal, may_book) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let back = ctx.path(&format!("/office/agendas/{}", agenda.slug));
+    let email = form.email.trim();
+    let email = if email.is_empty() { None } else { Email::parse(email).ok() };
+    let details = Details {
+        customer: None,
+        contact: Contact {
+            first_name: form.first_name.trim().chars().take(200).collect(),
+            last_name: form.last_name.trim().chars().take(200).collect(),
+            email,
+            phone: Some(form.phone.trim().chars().take(40).collect::<String>())
+                .filter(|p| !p.is_empty()),
+        },
+        answers: Vec::new(),
+    };
+    match ctx.state.engine().confirm(ctx.business.id, &office_lock(&ctx), details, actor).await {
+        Ok(booking) => {
+            let (date, service) = match booking.target {
+                BookingTarget::Appointment { slot, service, .. } => {
+                    (ctx.business.zone.local_date(slot.start()), service.get())
+                }
+                BookingTarget::Session { .. } => (ctx.business.zone.local_date(ctx.now()), 0),
+            };
+            ctx.redirect(&format!("{back}?service={service}&date={date}&done=booked"))
+        }
+        Err(e) if e.code() == "storage_unavailable" => unavailable(&ctx),
+        Err(_) => ctx.linked(ctx.t.error_title, ctx.t.hold_lost, back, ctx.t.back_to_calendar),
+    }
+}
+
+/// Abandons the form: the hold is released at once (else it expires).
+pub(crate) async fn release(
+    ctx: Ctx,
+    Path((_, slug)): Path<(i64, String)>,
+    PageForm(form): PageForm<CsrfForm>,
+) -> Response {
+    let principal = match staff(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    let (agenda, _) = match agenda_for(&ctx, &principal, &slug).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if ctx.state.engine().release(ctx.business.id, &office_lock(&ctx)).await.is_err() {
+        return unavailable(&ctx);
+    }
+    ctx.redirect(&ctx.path(&format!("/office/agendas/{}", agenda.slug)))
 }

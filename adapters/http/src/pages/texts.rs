@@ -116,6 +116,19 @@ pub(crate) struct Texts {
     pub no_agenda: &'static str,
     pub backoffice_on: &'static str,
     pub backoffice_off: &'static str,
+    pub add_booking: &'static str,
+    pub held: &'static str,
+    pub free: &'static str,
+    pub day: &'static str,
+    pub week: &'static str,
+    pub service: &'static str,
+    pub start: &'static str,
+    pub resource: &'static str,
+    pub any_resource: &'static str,
+    pub to_booking_form: &'static str,
+    pub back_to_calendar: &'static str,
+    pub booked_ok: &'static str,
+    pub no_free_slot: &'static str,
 }
 
 pub(crate) const FR: Texts = Texts {
@@ -229,6 +242,19 @@ pub(crate) const FR: Texts = Texts {
     no_agenda: "Aucun agenda pour vous.",
     backoffice_on: "réservation au guichet activée",
     backoffice_off: "réservation au guichet désactivée",
+    add_booking: "Ajouter un rendez-vous",
+    held: "pré-réservé",
+    free: "libre",
+    day: "Jour",
+    week: "Semaine",
+    service: "Prestation",
+    start: "Début",
+    resource: "Guichet ou agent",
+    any_resource: "Le premier libre",
+    to_booking_form: "Aller au formulaire de réservation",
+    back_to_calendar: "Retour à l'agenda",
+    booked_ok: "Le rendez-vous est enregistré.",
+    no_free_slot: "Aucun créneau libre dans les semaines qui viennent.",
 };
 
 pub(crate) const EN: Texts = Texts {
@@ -342,6 +368,19 @@ pub(crate) const EN: Texts = Texts {
     no_agenda: "No agenda for you.",
     backoffice_on: "back-office booking on",
     backoffice_off: "back-office booking off",
+    add_booking: "Add a booking",
+    held: "held",
+    free: "free",
+    day: "Day",
+    week: "Week",
+    service: "Service",
+    start: "Start",
+    resource: "Desk or staff member",
+    any_resource: "The first free one",
+    to_booking_form: "Go to the booking form",
+    back_to_calendar: "Back to the calendar",
+    booked_ok: "The booking is recorded.",
+    no_free_slot: "No free slot in the coming weeks.",
 };
 
 /// The texts of a language.
