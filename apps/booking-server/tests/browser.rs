@@ -343,3 +343,108 @@ async fn book_far(c: &Client) {
     click(c, "#booked a.button").await;
     c.wait().for_element(Locator::Css("#upcoming")).await.unwrap();
 }
+
+/// §F1–§F3 in a real browser: an agent signs in, opens the day and week views, clicks a free
+/// slot — the prefilled form opens in a `<dialog>` — goes to the booking form and confirms; the
+/// booking shows in the view. A second agent's session trying the same slot meanwhile is told
+/// it is taken; "Add a booking" prefills the first free slot; a staff member without the role
+/// cannot reach the form. Screenshots of the day and week views under `target/screenshots/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_agent_books_from_the_calendar_in_a_real_browser() {
+    let Some(driver) = driver().await else { return };
+    let server = Server::sqlite().await;
+    let base = server.base.clone();
+    let t = server.tenant("Mairie").await;
+    let c = setup(&server, &t).await;
+    let admin = Some(t.admin.as_str());
+    let r = server.call(reqwest::Method::PUT, &t.path(&format!("/agendas/{}", c.agenda)), admin, Some(json!({"name": "Accueil", "slug": "accueil", "resources": [c.desk, c.staff], "services": [c.service], "backoffice_booking": true})), &[]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let mut keys = Vec::new();
+    for (role, subject) in [("agent", None), ("agent", None), ("staff", Some(c.staff))] {
+        let k = server
+            .post(
+                &t.path("/api-keys"),
+                admin,
+                json!({"name": role, "role": role, "subject": subject}),
+            )
+            .await;
+        keys.push(k.body["key"].as_str().unwrap().to_owned());
+    }
+    let sign_in = async |c: &Client, key: &str| {
+        c.goto(&format!("{base}/b/{}/office/login", t.id)).await.unwrap();
+        fill(c, "#key", key).await;
+        click(c, "#office-log-in").await;
+        c.wait().for_element(Locator::Css("#agendas")).await.unwrap();
+    };
+    let a = browser(&driver).await;
+    sign_in(&a, &keys[0]).await;
+    shot(&a, "20-office-home").await;
+    click(&a, "#agendas a").await;
+    a.wait().for_element(Locator::Css("#calendar")).await.unwrap();
+    let day = common::next_monday();
+    let view = format!("{base}/b/{}/office/agendas/accueil?service={}&date={day}", t.id, c.service);
+    a.goto(&format!("{view}&view=week")).await.unwrap();
+    a.wait().for_element(Locator::Css("#calendar")).await.unwrap();
+    shot(&a, "21-office-week").await;
+    a.goto(&view).await.unwrap();
+    a.wait().for_element(Locator::Css("#calendar")).await.unwrap();
+    shot(&a, "22-office-day").await;
+    let slot =
+        a.find(Locator::Css(&format!("a.free-slot[href$='start={day}T10:00']"))).await.unwrap();
+    let href = slot.attr("href").await.unwrap().unwrap();
+    slot.click().await.unwrap();
+    a.wait().for_element(Locator::Css("dialog[open] #to-form")).await.unwrap();
+    let start =
+        a.find(Locator::Css("dialog[open] #start")).await.unwrap().prop("value").await.unwrap();
+    assert_eq!(start.as_deref(), Some(format!("{day}T10:00").as_str()), "the popup is prefilled");
+    shot(&a, "23-office-dialog").await;
+    click(&a, "dialog[open] #to-form").await;
+    a.wait().for_element(Locator::Css("#confirm")).await.unwrap();
+    // Meanwhile a second agent tries the same slot on the same desk.
+    let b = browser(&driver).await;
+    sign_in(&b, &keys[1]).await;
+    b.goto(&format!("{base}{href}")).await.unwrap();
+    click(&b, "#to-form").await;
+    see(&b, "vient d'être pris").await;
+    shot(&b, "24-office-slot-taken").await;
+    // The first agent completes the form: the booking is in the view.
+    fill(&a, "#first_name", "Zoé").await;
+    fill(&a, "#last_name", "Martin").await;
+    shot(&a, "25-office-form").await;
+    click(&a, "#confirm").await;
+    see(&a, "Le rendez-vous est enregistré").await;
+    assert!(
+        a.find(Locator::Css("td.booked"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+            .contains("Zoé Martin")
+    );
+    shot(&a, "26-office-booked").await;
+    // "Add a booking": the popup opens on the first free slot.
+    click(&a, "#add-booking").await;
+    let first = a
+        .wait()
+        .for_element(Locator::Css("dialog[open] #start"))
+        .await
+        .unwrap()
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!first.is_empty());
+    a.close().await.unwrap();
+    b.close().await.unwrap();
+    // A staff member sees the calendar but no way to book.
+    let s = browser(&driver).await;
+    sign_in(&s, &keys[2]).await;
+    s.goto(&view).await.unwrap();
+    s.wait().for_element(Locator::Css("#calendar")).await.unwrap();
+    assert!(s.find(Locator::Css("a.free-slot")).await.is_err());
+    s.goto(&format!("{base}/b/{}/office/agendas/accueil/new", t.id)).await.unwrap();
+    assert!(s.find(Locator::Css("#to-form")).await.is_err(), "no form for a staff member");
+    s.close().await.unwrap();
+    server.stop().await;
+}

@@ -139,6 +139,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/b/{business}/office", get(office::home))
         .route("/b/{business}/office/login", get(office::log_in_page).post(office::log_in))
         .route("/b/{business}/office/logout", post(office::log_out))
+        .route("/b/{business}/office/office.js", get(office::script))
         .route("/b/{business}/office/agendas/{agenda}", get(office::calendar))
         .route("/b/{business}/office/agendas/{agenda}/new", get(office::new_page))
         .route("/b/{business}/office/agendas/{agenda}/hold", post(office::hold))

@@ -41,6 +41,21 @@ struct HomePage {
     agendas: Vec<(String, String, bool)>,
 }
 
+/// The layout's view for staff pages: no customer links in the header.
+fn office_view(ctx: &Ctx) -> View {
+    View { panel: false, ..ctx.view() }
+}
+
+/// The calendar's progressive enhancement: free slots open the form in a `<dialog>`.
+pub(crate) async fn script() -> Response {
+    use axum::response::IntoResponse as _;
+    let headers = [
+        (axum::http::header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+        (axum::http::header::CACHE_CONTROL, "public, max-age=3600"),
+    ];
+    (headers, include_str!("../../static/office.js")).into_response()
+}
+
 /// The signed-in staff member, or the sign-in page to answer with.
 pub(crate) async fn staff(ctx: &Ctx) -> Result<Principal, Response> {
     let accounts = &ctx.pages().accounts;
@@ -72,13 +87,13 @@ pub(crate) async fn home(ctx: Ctx) -> Response {
         })
         .map(|a| (a.name, a.slug, a.backoffice_booking))
         .collect();
-    let page = HomePage { c: ctx.view(), role: ctx.t.role(principal.role), agendas };
+    let page = HomePage { c: office_view(&ctx), role: ctx.t.role(principal.role), agendas };
     ctx.render(StatusCode::OK, &page)
 }
 
 /// The sign-in form.
 pub(crate) async fn log_in_page(ctx: Ctx) -> Response {
-    ctx.render(StatusCode::OK, &LogInPage { c: ctx.view(), error: None })
+    ctx.render(StatusCode::OK, &LogInPage { c: office_view(&ctx), error: None })
 }
 
 #[derive(Deserialize)]
@@ -97,7 +112,7 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<KeyForm>) -> R
     let now = ctx.now();
     let window = jiff::SignedDuration::from_mins(15);
     if !ctx.pages().attempts.allow(&format!("office:{}", ctx.client), now, 20, window) {
-        let page = LogInPage { c: ctx.view(), error: Some(ctx.t.too_many_attempts) };
+        let page = LogInPage { c: office_view(&ctx), error: Some(ctx.t.too_many_attempts) };
         return ctx.render(StatusCode::TOO_MANY_REQUESTS, &page);
     }
     match ctx.pages().accounts.staff_log_in(ctx.business.id, &form.key).await {
@@ -106,7 +121,7 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<KeyForm>) -> R
             ctx.redirect(&ctx.path("/office"))
         }
         Err(booking_core::accounts::AccountError::InvalidCredentials) => {
-            let page = LogInPage { c: ctx.view(), error: Some(ctx.t.wrong_key) };
+            let page = LogInPage { c: office_view(&ctx), error: Some(ctx.t.wrong_key) };
             ctx.render(StatusCode::UNAUTHORIZED, &page)
         }
         Err(_) => unavailable(&ctx),
@@ -329,7 +344,7 @@ pub(crate) async fn calendar(
     };
     let step = Span::new().days(count);
     let page = CalendarPage {
-        c: ctx.view(),
+        c: office_view(&ctx),
         agenda: agenda.name.clone(),
         notice: (q.done.as_deref() == Some("booked")).then_some(ctx.t.booked_ok),
         services: services
@@ -455,7 +470,7 @@ async fn new_form(
     };
     let base = ctx.path(&format!("/office/agendas/{}", agenda.slug));
     let page = NewPage {
-        c: ctx.view(),
+        c: office_view(ctx),
         agenda: agenda.name.clone(),
         error,
         action: format!("{base}/hold"),
@@ -601,7 +616,7 @@ pub(crate) async fn form(ctx: Ctx, Path((_, slug)): Path<(i64, String)>) -> Resp
     };
     let zone = &ctx.business.zone;
     let page = FormPage {
-        c: ctx.view(),
+        c: office_view(&ctx),
         slug: agenda.slug,
         error: None,
         what: what.unwrap_or_default(),
