@@ -224,6 +224,35 @@ async fn an_agent_books_from_the_calendar_view() {
     let theirs = st.open(&view).await;
     assert!(theirs.status == 200 && !theirs.html.contains("class=\"free-slot\""));
     assert_eq!(st.get(&format!("/b/{}/office/agendas/accueil/new", t.id)).await.status, 403);
+    // The agenda is editable in the form: a slot on another agenda that allows booking.
+    let desk9 = s
+        .post(
+            &t.path("/resources"),
+            admin,
+            json!({"kind": "desk", "name": "Guichet 9", "hours": always_open()}),
+        )
+        .await;
+    let annexe = s.post(&t.path("/agendas"), admin, json!({"name": "Annexe", "slug": "annexe", "resources": [desk9.body["id"]], "services": [c.service], "backoffice_booking": true})).await;
+    assert_eq!(annexe.status, 201, "{:?}", annexe.body);
+    let form =
+        a.open(&format!("/b/{}/office/agendas/accueil/new?service={}", t.id, c.service)).await;
+    assert!(form.html.contains("<option value=\"annexe\">Annexe</option>"), "{}", form.html);
+    let elsewhere = [
+        ("agenda", "annexe".to_owned()),
+        ("service", c.service.to_string()),
+        ("resource", resource.clone()),
+        ("start", format!("{day}T12:00")),
+    ];
+    let elsewhere: Vec<(&str, &str)> = elsewhere.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let moved = a.post(&format!("/b/{}/office/agendas/accueil/hold", t.id), &elsewhere).await;
+    assert_eq!(
+        moved.location.as_deref(),
+        Some(format!("/b/{}/office/agendas/annexe/form", t.id).as_str())
+    );
+    let annexe_view = b
+        .open(&format!("/b/{}/office/agendas/annexe?service={}&date={day}", t.id, c.service))
+        .await;
+    assert!(annexe_view.html.contains("class=\"held\""), "{}", annexe_view.html);
     // The week view has a column per day and resource.
     let week = a.open(&format!("{view}&view=week")).await;
     assert_eq!(week.html.matches("<th colspan=\"2\">").count(), 7, "{}", week.html);

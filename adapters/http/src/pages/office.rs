@@ -381,6 +381,8 @@ struct NewPage {
     error: Option<&'static str>,
     action: String,
     back: String,
+    /// Agendas this agent may book on: (slug, name, chosen).
+    agendas: Vec<(String, String, bool)>,
     services: Vec<(i64, String, bool)>,
     resources: Vec<(i64, String, bool)>,
     start: String,
@@ -465,11 +467,19 @@ async fn new_form(
             }
         }
     };
-    let Ok(all) = ctx.state.store().resources(ctx.business.id).await else {
+    let store = ctx.state.store();
+    let (Ok(all), Ok(agendas)) =
+        (store.resources(ctx.business.id).await, store.agendas(ctx.business.id).await)
+    else {
         return unavailable(ctx);
     };
     let base = ctx.path(&format!("/office/agendas/{}", agenda.slug));
     let page = NewPage {
+        agendas: agendas
+            .into_iter()
+            .filter(|a| a.backoffice_booking)
+            .map(|a| (a.slug.clone(), a.name, a.id == agenda.id))
+            .collect(),
         c: office_view(ctx),
         agenda: agenda.name.clone(),
         error,
@@ -494,6 +504,9 @@ async fn new_form(
 pub(crate) struct HoldForm {
     #[serde(default)]
     csrf: String,
+    /// Another agenda chosen in the form (its slug); the path's otherwise.
+    #[serde(default)]
+    agenda: String,
     service: i64,
     #[serde(default)]
     resource: String,
@@ -515,7 +528,8 @@ pub(crate) async fn hold(
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
-    let (agenda, may_book) = match agenda_for(&ctx, &principal, &slug).await {
+    let chosen = if form.agenda.is_empty() { slug.as_str() } else { form.agenda.as_str() };
+    let (agenda, may_book) = match agenda_for(&ctx, &principal, chosen).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -523,7 +537,11 @@ pub(crate) async fn hold(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let resource = form.resource.parse::<i64>().ok();
+    let resource = form
+        .resource
+        .parse::<i64>()
+        .ok()
+        .filter(|r| agenda.resources.iter().any(|x| x.get() == *r));
     let start =
         form.start.parse::<DateTime>().ok().and_then(|wall| ctx.business.zone.instant_of(wall));
     let Some(start) = start else {
@@ -552,8 +570,12 @@ pub(crate) async fn hold(
     {
         Ok(_) => ctx.redirect(&ctx.path(&format!("/office/agendas/{}/form", agenda.slug))),
         Err(e) if e.code() == "storage_unavailable" => unavailable(&ctx),
-        Err(_) => {
-            let error = Some(ctx.t.slot_taken);
+        Err(e) => {
+            let (status, error) = if e.code() == "slot_taken" {
+                (StatusCode::CONFLICT, Some(ctx.t.slot_taken))
+            } else {
+                (StatusCode::UNPROCESSABLE_ENTITY, Some(ctx.t.reason_other))
+            };
             new_form(
                 &ctx,
                 &agenda,
@@ -561,7 +583,7 @@ pub(crate) async fn hold(
                 Some(form.service),
                 resource,
                 Some(form.start),
-                StatusCode::CONFLICT,
+                status,
                 error,
             )
             .await
