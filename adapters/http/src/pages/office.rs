@@ -207,6 +207,14 @@ async fn agenda_for(
     Ok((agenda, may_book))
 }
 
+/// The signed-in agent booking on the agenda of `slug` (sign-in page, 404 or 403 otherwise).
+async fn booking_agent(ctx: &Ctx, slug: &str) -> Result<(Agenda, Actor), Response> {
+    let principal = staff(ctx).await?;
+    let (agenda, may_book) = agenda_for(ctx, &principal, slug).await?;
+    let actor = booker(ctx, &principal, may_book)?;
+    Ok((agenda, actor))
+}
+
 /// The agent acting (refused with 403 without the back-office booking role or setting).
 fn booker(ctx: &Ctx, principal: &Principal, may_book: bool) -> Result<Actor, Response> {
     match principal.authorize(ctx.business.id, Action::BookForCustomers) {
@@ -406,15 +414,7 @@ pub(crate) async fn new_page(
     Path((_, slug)): Path<(i64, String)>,
     Query(q): Query<NewQuery>,
 ) -> Response {
-    let principal = match staff(&ctx).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (agenda, may_book) = match agenda_for(&ctx, &principal, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let actor = match booker(&ctx, &principal, may_book) {
+    let (agenda, actor) = match booking_agent(&ctx, &slug).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -521,19 +521,11 @@ pub(crate) async fn hold(
     Path((_, slug)): Path<(i64, String)>,
     PageForm(form): PageForm<HoldForm>,
 ) -> Response {
-    let principal = match staff(&ctx).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
     let chosen = if form.agenda.is_empty() { slug.as_str() } else { form.agenda.as_str() };
-    let (agenda, may_book) = match agenda_for(&ctx, &principal, chosen).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let actor = match booker(&ctx, &principal, may_book) {
+    let (agenda, actor) = match booking_agent(&ctx, chosen).await {
         Ok(a) => a,
         Err(r) => return r,
     };
@@ -615,17 +607,10 @@ async fn held(ctx: &Ctx) -> Option<(booking_core::holds::Hold, Interval)> {
 
 /// The booking form for the pre-reserved slot.
 pub(crate) async fn form(ctx: Ctx, Path((_, slug)): Path<(i64, String)>) -> Response {
-    let principal = match staff(&ctx).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (agenda, may_book) = match agenda_for(&ctx, &principal, &slug).await {
+    let (agenda, _) = match booking_agent(&ctx, &slug).await {
         Ok(a) => a,
         Err(r) => return r,
     };
-    if let Err(r) = booker(&ctx, &principal, may_book) {
-        return r;
-    }
     let back = ctx.path(&format!("/office/agendas/{}", agenda.slug));
     let Some((hold, slot)) = held(&ctx).await else {
         return ctx.linked(ctx.t.error_title, ctx.t.hold_lost, back, ctx.t.back_to_calendar);
@@ -672,18 +657,10 @@ pub(crate) async fn confirm(
     Path((_, slug)): Path<(i64, String)>,
     PageForm(form): PageForm<DetailsForm>,
 ) -> Response {
-    let principal = match staff(&ctx).await {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
-    let (agenda, may_book) = match agenda_for(&ctx, &principal, &slug).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let actor = match booker(&ctx, &principal, may_book) {
+    let (agenda, actor) = match booking_agent(&ctx, &slug).await {
         Ok(a) => a,
         Err(r) => return r,
     };
