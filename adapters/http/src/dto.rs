@@ -916,6 +916,8 @@ pub struct ServiceOut {
     pub min_before_cancel_minutes: Option<i64>,
     /// Minimum time before a customer reschedules (override).
     pub min_before_reschedule_minutes: Option<i64>,
+    /// Questions asked when booking.
+    pub fields: Vec<FieldDto>,
 }
 
 impl From<&Service> for ServiceOut {
@@ -933,6 +935,15 @@ impl From<&Service> for ServiceOut {
             min_before_booking_minutes: s.min_before_booking.map(minutes),
             min_before_cancel_minutes: s.min_before_cancel.map(minutes),
             min_before_reschedule_minutes: s.min_before_reschedule.map(minutes),
+            fields: s
+                .fields
+                .iter()
+                .map(|f| FieldDto {
+                    key: f.key.clone(),
+                    label: f.label.clone(),
+                    required: f.required,
+                })
+                .collect(),
         }
     }
 }
@@ -971,6 +982,40 @@ pub struct ServiceIn {
     /// Minimum time before a customer reschedules (override).
     #[serde(default)]
     pub min_before_reschedule_minutes: Option<i64>,
+    /// Questions asked when booking (at most 30); answers are kept with the booking.
+    #[serde(default)]
+    pub fields: Vec<FieldDto>,
+}
+
+/// A question a service asks when booked.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FieldDto {
+    /// Name of the answer: 1 to 40 of `a-z`, `0-9`, `_`.
+    pub key: String,
+    /// The question (1 to 200 characters).
+    pub label: String,
+    /// An answer is needed.
+    #[serde(default)]
+    pub required: bool,
+}
+
+impl FieldDto {
+    fn to_core(&self) -> Result<booking_core::catalog::CustomField, Problem> {
+        let key_ok = (1..=40).contains(&self.key.len())
+            && self.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let label = self.label.trim();
+        if !key_ok || label.is_empty() || label.chars().count() > 200 {
+            return Err(Problem::invalid(
+                "a field has a `key` of 1 to 40 of a-z, 0-9, _ and a `label` of 1 to 200 characters",
+            ));
+        }
+        Ok(booking_core::catalog::CustomField {
+            key: self.key.clone(),
+            label: label.to_owned(),
+            required: self.required,
+        })
+    }
 }
 
 impl ServiceIn {
@@ -995,6 +1040,19 @@ impl ServiceIn {
                 "min_before_reschedule_minutes",
                 self.min_before_reschedule_minutes,
             )?,
+            fields: {
+                if self.fields.len() > 30 {
+                    return Err(Problem::invalid("a service asks at most 30 questions"));
+                }
+                let fields =
+                    self.fields.iter().map(FieldDto::to_core).collect::<Result<Vec<_>, _>>()?;
+                let mut keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
+                keys.sort_unstable();
+                if keys.windows(2).any(|w| w[0] == w[1]) {
+                    return Err(Problem::invalid("field keys are unique"));
+                }
+                fields
+            },
         })
     }
 }

@@ -115,6 +115,38 @@ pub fn read_ids(text: &str) -> Result<Vec<i64>, StoreError> {
     value.as_array().ok_or_else(bad)?.iter().map(|v| v.as_i64().ok_or_else(bad)).collect()
 }
 
+/// A service's custom fields: `[{"key", "label", "required"}]`.
+#[must_use]
+pub fn custom_fields(fields: &[booking_core::catalog::CustomField]) -> String {
+    Value::Array(
+        fields
+            .iter()
+            .map(|f| json!({"key": f.key, "label": f.label, "required": f.required}))
+            .collect(),
+    )
+    .to_string()
+}
+
+/// Reads [`custom_fields`].
+pub fn read_custom_fields(
+    text: &str,
+) -> Result<Vec<booking_core::catalog::CustomField>, StoreError> {
+    let value = parse(text, "fields")?;
+    let bad = || StoreError::Corrupt(format!("fields: {text}"));
+    value
+        .as_array()
+        .ok_or_else(bad)?
+        .iter()
+        .map(|f| {
+            Ok(booking_core::catalog::CustomField {
+                key: f.get("key").and_then(Value::as_str).ok_or_else(bad)?.to_owned(),
+                label: f.get("label").and_then(Value::as_str).unwrap_or_default().to_owned(),
+                required: f.get("required").and_then(Value::as_bool).unwrap_or(false),
+            })
+        })
+        .collect()
+}
+
 /// Business settings, every field by name; durations in seconds.
 #[must_use]
 pub fn settings(s: &Settings) -> String {

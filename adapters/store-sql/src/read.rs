@@ -155,6 +155,7 @@ pub fn service(row: &impl Cells) -> Result<Service, StoreError> {
         min_before_booking: opt_duration(row, "min_before_booking_s")?,
         min_before_cancel: opt_duration(row, "min_before_cancel_s")?,
         min_before_reschedule: opt_duration(row, "min_before_reschedule_s")?,
+        fields: json::read_custom_fields(&row.text("fields")?)?,
     })
 }
 

@@ -128,6 +128,7 @@ macro_rules! sql_store_ports {
                 .bind(s.min_before_booking.map(seconds))
                 .bind(s.min_before_cancel.map(seconds))
                 .bind(s.min_before_reschedule.map(seconds))
+                .bind(json::custom_fields(&s.fields))
         }
 
         #[async_trait]
@@ -423,8 +424,8 @@ macro_rules! sql_store_ports {
                 let row = service_query(
                     "INSERT INTO services (business_id, name, slug, duration_s, step_s, buffer_before_s, \
                      buffer_after_s, price_minor, default_status, min_before_booking_s, \
-                     min_before_cancel_s, min_before_reschedule_s) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+                     min_before_cancel_s, min_before_reschedule_s, fields) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
                     &draft,
                 )
                 .fetch_one(&mut *w)
@@ -463,7 +464,7 @@ macro_rules! sql_store_ports {
                     "UPDATE services SET name = $2, slug = $3, duration_s = $4, step_s = $5, \
                      buffer_before_s = $6, buffer_after_s = $7, price_minor = $8, default_status = $9, \
                      min_before_booking_s = $10, min_before_cancel_s = $11, \
-                     min_before_reschedule_s = $12 WHERE business_id = $1 AND id = $13",
+                     min_before_reschedule_s = $12, fields = $13 WHERE business_id = $1 AND id = $14",
                     s,
                 )
                 .bind(s.id.get())

@@ -100,6 +100,16 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<Demo> {
                     min_before_booking: Some(SignedDuration::from_hours(2)),
                     min_before_cancel: None,
                     min_before_reschedule: None,
+                    // France's passport appointments ask for the online pre-application number.
+                    fields: if slug == "passeport" {
+                        vec![booking_core::catalog::CustomField {
+                            key: "pre_demande".to_owned(),
+                            label: "Numéro de pré-demande ANTS".to_owned(),
+                            required: false,
+                        }]
+                    } else {
+                        Vec::new()
+                    },
                 },
             )
             .await?;

@@ -178,13 +178,30 @@ async fn an_agent_books_from_the_calendar_view() {
     assert!(taken.shows("vient d'être pris"));
     let during = b.open(&view).await;
     assert!(during.html.contains("class=\"held\""), "the hold shows in the view");
+    // The service asks a question: the form asks it, an empty answer is refused.
+    let r = s.call(reqwest::Method::PUT, &t.path(&format!("/services/{}", c.service)), admin, Some(json!({"name": "Passeport", "slug": "passeport", "duration_minutes": 30, "fields": [{"key": "pre_demande", "label": "Numéro de pré-demande", "required": true}]})), &[]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
     // The first agent completes the form.
     let details = a.open(held.location.as_deref().unwrap()).await;
-    assert!(details.shows("10:00"), "{}", details.html);
+    assert!(details.shows("10:00") && details.shows("Numéro de pré-demande"), "{}", details.html);
+    let confirm = format!("/b/{}/office/agendas/accueil/confirm", t.id);
+    let missing = a
+        .post(
+            &confirm,
+            &[("first_name", "Zoé"), ("last_name", "Martin"), ("email", ""), ("phone", "")],
+        )
+        .await;
+    assert_eq!(missing.status, 422, "a required answer");
     let done = a
         .submit(
-            &format!("/b/{}/office/agendas/accueil/confirm", t.id),
-            &[("first_name", "Zoé"), ("last_name", "Martin"), ("email", ""), ("phone", "")],
+            &confirm,
+            &[
+                ("first_name", "Zoé"),
+                ("last_name", "Martin"),
+                ("email", ""),
+                ("phone", ""),
+                ("field.pre_demande", "ANTS-1234"),
+            ],
         )
         .await;
     assert!(
@@ -193,6 +210,10 @@ async fn an_agent_books_from_the_calendar_view() {
         "{}",
         done.html
     );
+    let listed = s
+        .get(&t.path(&format!("/bookings?from={day}&to={}", day.tomorrow().unwrap())), admin)
+        .await;
+    assert!(listed.body.to_string().contains("ANTS-1234"), "the answer is kept: {}", listed.body);
     // "Add a booking" prefills the first available slot.
     let add =
         b.open(&format!("/b/{}/office/agendas/accueil/new?service={}", t.id, c.service)).await;

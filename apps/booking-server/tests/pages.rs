@@ -838,3 +838,51 @@ async fn log_in_attempts_are_limited() {
     assert_eq!(other.status().as_u16(), 401, "another client is not held back");
     server.stop().await;
 }
+
+/// A service's questions are asked on the public page too; a required one must be answered,
+/// and the answer is kept with the booking.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_booking_page_asks_the_service_questions() {
+    let server = Server::sqlite().await;
+    let t = server.tenant("Mairie").await;
+    let c = setup(&server, &t).await;
+    let key = Some(t.admin.as_str());
+    let r = server.call(reqwest::Method::PUT, &t.path(&format!("/services/{}", c.service)), key, Some(json!({"name": "Passeport", "slug": "passeport", "duration_minutes": 30, "fields": [{"key": "pre_demande", "label": "Numéro de pré-demande", "required": true}, {"key": "note", "label": "Remarque"}]})), &[]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let bad = server.call(reqwest::Method::PUT, &t.path(&format!("/services/{}", c.service)), key, Some(json!({"name": "Passeport", "slug": "passeport", "duration_minutes": 30, "fields": [{"key": "Not A Key", "label": "x"}]})), &[]).await;
+    assert_eq!(bad.status, 422);
+    let mut v = Visitor::new(&server.base);
+    let week = v.open(&week_path(&t, &c)).await;
+    let start = week.slots()[0].clone();
+    v.post(
+        &format!("/b/{}/book/hold", t.id),
+        &[
+            ("agenda", &c.agenda.to_string()),
+            ("service", &c.service.to_string()),
+            ("start", &start),
+        ],
+    )
+    .await;
+    let details = v.open(&format!("/b/{}/book/details", t.id)).await;
+    assert!(details.shows("Numéro de pré-demande") && details.html.contains("name=\"field.note\""));
+    let who = [("first_name", "Zoé"), ("last_name", "Martin"), ("email", "zoe@example.org")];
+    let missing = v.post(&format!("/b/{}/book/confirm", t.id), &who).await;
+    assert_eq!(missing.status, 422);
+    let mut answered = who.to_vec();
+    answered.push(("field.pre_demande", "ANTS-77"));
+    let done = v.post(&format!("/b/{}/book/confirm", t.id), &answered).await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let id = done
+        .location
+        .unwrap()
+        .split("booking=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_owned();
+    let booking = server.get(&t.path(&format!("/bookings/{id}")), key).await;
+    assert_eq!(booking.body["answers"], json!({"pre_demande": "ANTS-77"}));
+    server.stop().await;
+}

@@ -168,6 +168,18 @@ pub struct Agenda {
     pub backoffice_booking: bool,
 }
 
+/// A question a service asks when it is booked (§F1 "the service's custom fields"); the
+/// answer is kept with the booking under `key`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomField {
+    /// Stable name of the answer (`a-z`, `0-9`, `_`).
+    pub key: String,
+    /// The question, as shown.
+    pub label: String,
+    /// Whether a booking needs an answer.
+    pub required: bool,
+}
+
 /// A kind of appointment.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Service {
@@ -197,6 +209,8 @@ pub struct Service {
     pub min_before_cancel: Option<SignedDuration>,
     /// Minimum time before a customer reschedules (override).
     pub min_before_reschedule: Option<SignedDuration>,
+    /// Questions asked when it is booked.
+    pub fields: Vec<CustomField>,
 }
 
 /// Whether a group offering is a one-off event or a course of several sessions sold together.

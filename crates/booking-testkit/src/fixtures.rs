@@ -87,6 +87,7 @@ pub fn service(business: BusinessId, slug: &str, minutes: i64) -> Service {
         min_before_booking: None,
         min_before_cancel: None,
         min_before_reschedule: None,
+        fields: Vec::new(),
     }
 }
 

@@ -357,6 +357,7 @@ struct DetailsPage {
     phone: String,
     logged_in: bool,
     back: String,
+    fields: Vec<super::FieldView>,
 }
 
 struct Held {
@@ -364,6 +365,7 @@ struct Held {
     slot: Interval,
     expires_at: Timestamp,
     what: String,
+    fields: Vec<booking_core::catalog::CustomField>,
 }
 
 async fn held(ctx: &Ctx) -> Option<Held> {
@@ -371,12 +373,13 @@ async fn held(ctx: &Ctx) -> Option<Held> {
     let holds = store.holds_of(ctx.business.id, &ctx.lock_code().digest()).await.ok()?;
     let hold = holds.into_iter().find(|h| h.expires_at > ctx.now())?;
     let HoldTarget::Slot { agenda, service, slot, .. } = hold.target else { return None };
-    let name = store.service(ctx.business.id, service).await.ok().flatten()?.name;
+    let service_row = store.service(ctx.business.id, service).await.ok().flatten()?;
     Some(Held {
         offer: Offer { agenda, service, resource: None },
         slot,
         expires_at: hold.expires_at,
-        what: name,
+        what: service_row.name,
+        fields: service_row.fields,
     })
 }
 
@@ -416,6 +419,7 @@ pub(crate) async fn details(ctx: Ctx) -> Response {
         phone: contact.phone.unwrap_or_default(),
         logged_in: ctx.session.is_some(),
         back: ctx.path(&format!("/book?agenda={}&service={}", h.offer.agenda, h.offer.service)),
+        fields: super::field_views(&h.fields, &std::collections::HashMap::new()),
     };
     ctx.render(StatusCode::OK, &page)
 }
@@ -432,6 +436,9 @@ pub(crate) struct ConfirmForm {
     email: String,
     #[serde(default)]
     phone: String,
+    /// The answers to the service's questions (`field.<key>`).
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
 }
 
 /// The customer record a booking belongs to: the logged-in customer's, else the business's
@@ -471,12 +478,15 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ConfirmForm>) -> 
     let typed = booking_core::accounts::username(&form.email).ok();
     let email = me.as_ref().and_then(|c| c.contact.email.clone()).or(typed);
     let (first, last) = (form.first_name.trim(), form.last_name.trim());
+    let answers = super::answers_of(&h.fields, &form.rest);
     let invalid = match &email {
         None => Some(ctx.t.invalid_email),
-        Some(_) if first.is_empty() || last.is_empty() => Some(ctx.t.reason_other),
+        Some(_) if first.is_empty() || last.is_empty() || answers.is_none() => {
+            Some(ctx.t.reason_other)
+        }
         Some(_) => None,
     };
-    let Some(email) = email.filter(|_| invalid.is_none()) else {
+    let (Some(email), Some(answers)) = (email.filter(|_| invalid.is_none()), answers) else {
         let page = DetailsPage {
             c: ctx.view(),
             error: invalid,
@@ -489,6 +499,7 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ConfirmForm>) -> 
             phone: form.phone,
             logged_in: ctx.session.is_some(),
             back: ctx.path(&format!("/book?agenda={}&service={}", h.offer.agenda, h.offer.service)),
+            fields: super::field_views(&h.fields, &form.rest),
         };
         return ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
@@ -503,7 +514,7 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ConfirmForm>) -> 
         Ok(c) => c,
         Err(r) => return r,
     };
-    let details = Details { customer: Some(customer), contact, answers: Vec::new() };
+    let details = Details { customer: Some(customer), contact, answers };
     let engine = ctx.state.engine();
     match engine.confirm(ctx.business.id, &ctx.lock_code(), details, actor(&ctx)).await {
         Ok(booking) => {

@@ -570,6 +570,50 @@ where
     }
 }
 
+/// A service's question in a booking form, with what was typed.
+pub(crate) struct FieldView {
+    pub(crate) key: String,
+    pub(crate) label: String,
+    pub(crate) required: bool,
+    pub(crate) value: String,
+}
+
+/// The questions of a service as form fields (`field.<key>`), refilled from `form`.
+pub(crate) fn field_views(
+    fields: &[booking_core::catalog::CustomField],
+    form: &HashMap<String, String>,
+) -> Vec<FieldView> {
+    fields
+        .iter()
+        .map(|f| FieldView {
+            key: f.key.clone(),
+            label: f.label.clone(),
+            required: f.required,
+            value: form.get(&format!("field.{}", f.key)).cloned().unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The answers to a service's questions (`None` when a required one is empty), at most 5000
+/// characters each.
+pub(crate) fn answers_of(
+    fields: &[booking_core::catalog::CustomField],
+    form: &HashMap<String, String>,
+) -> Option<Vec<(String, String)>> {
+    let mut answers = Vec::new();
+    for f in fields {
+        let value = form.get(&format!("field.{}", f.key)).map_or("", |v| v.trim());
+        if value.is_empty() {
+            if f.required {
+                return None;
+            }
+            continue;
+        }
+        answers.push((f.key.clone(), value.chars().take(5000).collect()));
+    }
+    Some(answers)
+}
+
 /// Escapes a value for a query string.
 pub(crate) fn query_value(text: &str) -> String {
     text.bytes().fold(String::new(), |mut out, b| {

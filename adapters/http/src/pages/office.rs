@@ -592,6 +592,7 @@ struct FormPage {
     what: String,
     when: String,
     until: String,
+    fields: Vec<super::FieldView>,
 }
 
 /// The live hold of this form, with its slot.
@@ -601,6 +602,15 @@ async fn held(ctx: &Ctx) -> Option<(booking_core::holds::Hold, Interval)> {
     let hold = holds.into_iter().find(|h| h.expires_at > ctx.now())?;
     match hold.target {
         HoldTarget::Slot { slot, .. } => Some((hold, slot)),
+        HoldTarget::Session { .. } => None,
+    }
+}
+
+async fn held_service(ctx: &Ctx, hold: &booking_core::holds::Hold) -> Option<Service> {
+    match hold.target {
+        HoldTarget::Slot { service, .. } => {
+            ctx.state.store().service(ctx.business.id, service).await.ok().flatten()
+        }
         HoldTarget::Session { .. } => None,
     }
 }
@@ -615,24 +625,21 @@ pub(crate) async fn form(ctx: Ctx, Path((_, slug)): Path<(i64, String)>) -> Resp
     let Some((hold, slot)) = held(&ctx).await else {
         return ctx.linked(ctx.t.error_title, ctx.t.hold_lost, back, ctx.t.back_to_calendar);
     };
-    let what = match hold.target {
-        HoldTarget::Slot { service, .. } => {
-            ctx.state.store().service(ctx.business.id, service).await.ok().flatten().map(|s| s.name)
-        }
-        HoldTarget::Session { .. } => None,
-    };
+    let (what, fields) =
+        held_service(&ctx, &hold).await.map(|s| (s.name, s.fields)).unwrap_or_default();
     let zone = &ctx.business.zone;
     let page = FormPage {
         c: office_view(&ctx),
         slug: agenda.slug,
         error: None,
-        what: what.unwrap_or_default(),
+        what,
         when: format!(
             "{} – {}",
             notify::date_time(zone.local(slot.start()), ctx.locale),
             notify::time(zone.local(slot.end()), ctx.locale)
         ),
         until: notify::time(zone.local(hold.expires_at), ctx.locale),
+        fields: super::field_views(&fields, &std::collections::HashMap::new()),
     };
     ctx.render(StatusCode::OK, &page)
 }
@@ -649,6 +656,9 @@ pub(crate) struct DetailsForm {
     email: String,
     #[serde(default)]
     phone: String,
+    /// The answers to the service's questions (`field.<key>`).
+    #[serde(flatten)]
+    rest: std::collections::HashMap<String, String>,
 }
 
 /// Confirms the pre-reserved slot with the same lock code; back to the calendar.
@@ -665,6 +675,28 @@ pub(crate) async fn confirm(
         Err(r) => return r,
     };
     let back = ctx.path(&format!("/office/agendas/{}", agenda.slug));
+    let Some((hold, slot)) = held(&ctx).await else {
+        return ctx.linked(ctx.t.error_title, ctx.t.hold_lost, back, ctx.t.back_to_calendar);
+    };
+    let service = held_service(&ctx, &hold).await;
+    let fields = service.as_ref().map(|s| s.fields.clone()).unwrap_or_default();
+    let Some(answers) = super::answers_of(&fields, &form.rest) else {
+        let zone = &ctx.business.zone;
+        let page = FormPage {
+            c: office_view(&ctx),
+            slug: agenda.slug,
+            error: Some(ctx.t.reason_other),
+            what: service.map(|s| s.name).unwrap_or_default(),
+            when: format!(
+                "{} – {}",
+                notify::date_time(zone.local(slot.start()), ctx.locale),
+                notify::time(zone.local(slot.end()), ctx.locale)
+            ),
+            until: notify::time(zone.local(hold.expires_at), ctx.locale),
+            fields: super::field_views(&fields, &form.rest),
+        };
+        return ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    };
     let email = form.email.trim();
     let email = if email.is_empty() { None } else { Email::parse(email).ok() };
     let details = Details {
@@ -676,7 +708,7 @@ pub(crate) async fn confirm(
             phone: Some(form.phone.trim().chars().take(40).collect::<String>())
                 .filter(|p| !p.is_empty()),
         },
-        answers: Vec::new(),
+        answers,
     };
     match ctx.state.engine().confirm(ctx.business.id, &office_lock(&ctx), details, actor).await {
         Ok(booking) => {
