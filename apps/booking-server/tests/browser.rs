@@ -435,6 +435,20 @@ async fn an_agent_books_from_the_calendar_in_a_real_browser() {
         .unwrap()
         .unwrap();
     assert!(!first.is_empty());
+    // On a phone: the page fits the screen (the calendar scrolls inside its own box) and
+    // "Add a booking" opens the form by touch as well.
+    a.set_window_size(390, 844).await.unwrap();
+    a.goto(&view).await.unwrap();
+    a.wait().for_element(Locator::Css("#calendar")).await.unwrap();
+    let fits = a
+        .execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(fits, Value::Bool(true), "the back office fits 390 px");
+    shot(&a, "27-office-day-390px").await;
+    click(&a, "#add-booking").await;
+    a.wait().for_element(Locator::Css("dialog[open] #to-form")).await.unwrap();
+    shot(&a, "28-office-add-390px").await;
     a.close().await.unwrap();
     b.close().await.unwrap();
     // A staff member sees the calendar but no way to book.
