@@ -324,6 +324,20 @@ async fn customer_journeys_in_a_real_browser() {
     let customer = booking.body["customer_id"].as_i64().unwrap();
     let staff_view = server.get(&t4.path(&format!("/customers/{customer}")), Some(&t4.admin)).await;
     assert_eq!(staff_view.body["display_name"], format!("Customer #{customer}"));
+    // And in the back office's calendar.
+    let office = server
+        .post(&t4.path("/api-keys"), Some(&t4.admin), json!({"name": "agent", "role": "agent"}))
+        .await;
+    let agent = office.body["key"].as_str().unwrap().to_owned();
+    c.goto(&format!("{base}/b/{}/office/login", t4.id)).await.unwrap();
+    fill(&c, "#key", &agent).await;
+    click(&c, "#office-log-in").await;
+    c.wait().for_element(Locator::Css("#agendas")).await.unwrap();
+    let when = booking.body["start"].as_str().unwrap_or_default().to_owned();
+    let date = when.get(..10).unwrap_or_default().to_owned();
+    c.goto(&format!("{base}/b/{}/office/agendas/accueil?date={date}", t4.id)).await.unwrap();
+    see(&c, &format!("Customer #{customer}")).await;
+    shot(&c, "29-office-anonymised-customer").await;
     c.close().await.unwrap();
     server.stop().await;
 }

@@ -302,7 +302,12 @@ pub(crate) async fn calendar(
     let now = ctx.now();
     let customers = |booking: &booking_core::Booking| {
         let name = booking.contact.full_name();
-        if name.is_empty() { format!("#{}", booking.id) } else { name }
+        // An anonymised (or nameless) customer shows as "Customer #id" (§A7).
+        match (name.is_empty(), booking.customer) {
+            (false, _) => name,
+            (true, Some(customer)) => format!("Customer #{customer}"),
+            (true, None) => format!("#{}", booking.id),
+        }
     };
     let base = ctx.path(&format!("/office/agendas/{}", agenda.slug));
     let rows = times
