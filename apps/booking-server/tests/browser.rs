@@ -22,13 +22,23 @@ use serde_json::{Value, json};
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
-/// chromedriver on a free port, killed on drop.
-struct Driver(Child, u16);
+/// chromedriver on a free port, killed on drop with every Chromium it started (a test that
+/// panics before closing its session would otherwise leave the browser running).
+struct Driver(Child, u16, std::sync::Mutex<Vec<PathBuf>>);
 
 impl Drop for Driver {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+        let profiles = self.2.lock().map(|p| p.clone()).unwrap_or_default();
+        for profile in profiles {
+            // Each browser runs with its own profile folder: its processes name it.
+            let _ = Command::new("pkill")
+                .arg("-f")
+                .arg(format!("--user-data-dir={}", profile.display()))
+                .status();
+            let _ = std::fs::remove_dir_all(profile);
+        }
     }
 }
 
@@ -52,6 +62,7 @@ async fn driver() -> Option<Driver> {
             .spawn()
             .expect("chromedriver starts"),
         port,
+        std::sync::Mutex::default(),
     );
     for _ in 0..100 {
         if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
@@ -64,6 +75,9 @@ async fn driver() -> Option<Driver> {
 
 async fn browser(driver: &Driver) -> Client {
     let profile = tempfile::tempdir().unwrap().keep();
+    if let Ok(mut profiles) = driver.2.lock() {
+        profiles.push(profile.clone());
+    }
     let caps = json!({
         "browserName": "chrome",
         "goog:chromeOptions": {

@@ -783,7 +783,10 @@ pub async fn the_store_itself_refuses_overlaps(store: Arc<dyn Store>) {
     }))
     .await;
     assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1, "{results:?}");
-    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| *e == TxError::Conflict));
+    assert!(
+        results.iter().filter_map(|r| r.as_ref().err()).all(|e| *e == TxError::Conflict),
+        "every loser is a conflict: {results:?}"
+    );
     // Touching intervals do not overlap: the next half hour is still writable.
     let next = Interval::new(slot.end(), at("2027-01-04T11:00:00Z")).unwrap();
     let target = BookingTarget::Appointment {
