@@ -382,14 +382,6 @@ pub fn compose(
         None => trigger.default_template(subject.business.locale),
     };
     let values = subject.values();
-    // Shipped templates and saved ones (checked by `EmailTemplate::check`) use known
-    // placeholders only: parsing cannot fail.
-    let render = |source: &str| {
-        Template::parse(source).map(|t| t.render(&values, Escape::Text)).unwrap_or_default()
-    };
-    let render_body = |source: &str| {
-        Template::parse(source).map(|t| t.render_body(&values, Escape::Text)).unwrap_or_default()
-    };
     let cancel = matches!(trigger, Trigger::Canceled | Trigger::Rejected);
     let event = FeedEvent {
         uid: format!("booking-{}-{}@booking", subject.business.id, subject.booking.id),
@@ -404,8 +396,8 @@ pub fn compose(
     let method = if cancel { "CANCEL" } else { "REQUEST" };
     Some(Message {
         to,
-        subject: render(subject_text),
-        text: render_body(body),
+        subject: render(subject_text, &values, false),
+        text: render(body, &values, true),
         html: None,
         attachments: vec![Attachment {
             filename: "invitation.ics".to_owned(),
@@ -614,6 +606,51 @@ impl Notifier {
     }
 }
 
+impl Notifier {
+    /// What a notify job announces: the business, the booking as it is now, and the email
+    /// trigger of the status the event announced (not today's: a booking made pending and
+    /// approved since is announced as pending, and the approval sends its own email). `None`
+    /// when there is nothing to tell.
+    async fn announced(
+        &self,
+        job: &Job,
+    ) -> Result<Option<(Business, Booking, Trigger)>, StoreError> {
+        let Some(business) = self.store.business(job.business).await? else {
+            return Ok(None); // nothing to tell about a business that is gone
+        };
+        let Some(booking) = self.store.booking(job.business, job.booking).await? else {
+            return Ok(None);
+        };
+        let status = match job.event {
+            BookingEvent::Status(s) => s,
+            BookingEvent::Reminder => booking.status,
+            BookingEvent::Created | BookingEvent::Rescheduled => {
+                let history = self.store.history(business.id, booking.id).await?;
+                history.first().map_or(booking.status, |h| h.to)
+            }
+        };
+        Ok(Trigger::of(job.event, status).map(|t| (business, booking, t)))
+    }
+}
+
+/// A temporary mail failure is retried with backoff, a permanent one parks the job.
+fn retry_or_park(e: MailError) -> JobError {
+    match e {
+        MailError::Temporary(why) => JobError::Retry(why),
+        MailError::Permanent(why) => JobError::Permanent(why),
+    }
+}
+
+/// Renders a shipped or checked template (known placeholders only, so parsing cannot fail);
+/// a body leaves out the lines whose placeholders all came out empty.
+fn render(source: &str, values: &Values, body: bool) -> String {
+    Template::parse(source)
+        .map(|t| {
+            if body { t.render_body(values, Escape::Text) } else { t.render(values, Escape::Text) }
+        })
+        .unwrap_or_default()
+}
+
 #[async_trait]
 impl JobHandler for Notifier {
     fn effect(&self) -> Effect {
@@ -622,26 +659,10 @@ impl JobHandler for Notifier {
 
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         let temporary = |e: StoreError| JobError::Retry(e.to_string());
-        let Some(business) = self.store.business(job.business).await.map_err(temporary)? else {
-            return Ok(()); // nothing to tell about a business that is gone
-        };
-        let Some(booking) =
-            self.store.booking(job.business, job.booking).await.map_err(temporary)?
+        let Some((business, booking, trigger)) = self.announced(job).await.map_err(temporary)?
         else {
             return Ok(());
         };
-        // The status the event announced, not today's: a booking made pending and approved
-        // since is announced as pending here, and the approval sends its own email.
-        let status = match job.event {
-            BookingEvent::Status(s) => s,
-            BookingEvent::Reminder => booking.status,
-            BookingEvent::Created | BookingEvent::Rescheduled => {
-                let history =
-                    self.store.history(business.id, booking.id).await.map_err(temporary)?;
-                history.first().map_or(booking.status, |h| h.to)
-            }
-        };
-        let Some(trigger) = Trigger::of(job.event, status) else { return Ok(()) };
         let Some(mut subject) = self.subject_of(&business, &booking).await.map_err(temporary)?
         else {
             return Ok(());
@@ -668,10 +689,7 @@ impl JobHandler for Notifier {
         else {
             return Ok(()); // no address (or erased by anonymisation)
         };
-        self.mailer.send(&message).await.map_err(|e| match e {
-            MailError::Temporary(why) => JobError::Retry(why),
-            MailError::Permanent(why) => JobError::Permanent(why),
-        })
+        self.mailer.send(&message).await.map_err(retry_or_park)
     }
 }
 
@@ -749,22 +767,10 @@ impl JobHandler for StaffNotifier {
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         let n = &self.0;
         let temporary = |e: StoreError| JobError::Retry(e.to_string());
-        let Some(business) = n.store.business(job.business).await.map_err(temporary)? else {
+        let Some((business, booking, trigger)) = n.announced(job).await.map_err(temporary)? else {
             return Ok(());
         };
-        let Some(booking) = n.store.booking(job.business, job.booking).await.map_err(temporary)?
-        else {
-            return Ok(());
-        };
-        let status = match job.event {
-            BookingEvent::Status(s) => s,
-            BookingEvent::Reminder => return Ok(()),
-            BookingEvent::Created | BookingEvent::Rescheduled => {
-                let history = n.store.history(business.id, booking.id).await.map_err(temporary)?;
-                history.first().map_or(booking.status, |h| h.to)
-            }
-        };
-        let Some(trigger) = Trigger::of(job.event, status) else { return Ok(()) };
+        // Reminders are the customer's only: no staff wording.
         let Some((subject_text, body)) = staff_template(trigger, business.locale) else {
             return Ok(());
         };
@@ -775,29 +781,15 @@ impl JobHandler for StaffNotifier {
             return Ok(()); // a desk, or staff without an address
         };
         let values = subject.values();
-        let render = |source: &str, body: bool| {
-            Template::parse(source)
-                .map(|t| {
-                    if body {
-                        t.render_body(&values, Escape::Text)
-                    } else {
-                        t.render(&values, Escape::Text)
-                    }
-                })
-                .unwrap_or_default()
-        };
         let message = Message {
             to,
-            subject: render(subject_text, false),
-            text: render(body, true),
+            subject: render(subject_text, &values, false),
+            text: render(body, &values, true),
             html: None,
             attachments: Vec::new(),
             idempotency_key: job.delivery_key(),
         };
-        n.mailer.send(&message).await.map_err(|e| match e {
-            MailError::Temporary(why) => JobError::Retry(why),
-            MailError::Permanent(why) => JobError::Permanent(why),
-        })
+        n.mailer.send(&message).await.map_err(retry_or_park)
     }
 }
 

@@ -15,7 +15,7 @@ use booking_core::ports::Secret;
 use jiff::SignedDuration;
 use serde::Deserialize;
 
-use super::{Ctx, PageForm, View, query_value, send_later};
+use super::{CsrfForm, Ctx, PageForm, TokenForm, TokenQuery, View, query_value, send_later};
 
 /// Log-in attempts per address, and per client, in [`WINDOW`].
 const LOGIN_LIMIT: u32 = 10;
@@ -255,14 +255,8 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<LogInForm>) ->
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
 /// Ends the panel session.
-pub(crate) async fn log_out(mut ctx: Ctx, PageForm(form): PageForm<CsrfOnly>) -> Response {
+pub(crate) async fn log_out(mut ctx: Ctx, PageForm(form): PageForm<CsrfForm>) -> Response {
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
@@ -272,12 +266,6 @@ pub(crate) async fn log_out(mut ctx: Ctx, PageForm(form): PageForm<CsrfOnly>) ->
     ctx.close_session();
     ctx.session = None;
     ctx.redirect(&ctx.path(""))
-}
-
-#[derive(Deserialize)]
-pub(crate) struct TokenQuery {
-    #[serde(default)]
-    token: String,
 }
 
 /// The page behind a verification link: a button, nothing done yet (§D2: a GET never acts).
@@ -293,16 +281,6 @@ pub(crate) async fn verify_page(ctx: Ctx, Query(q): Query<TokenQuery>) -> Respon
         Ok(false) => failed(&ctx, &AccountError::InvalidToken),
         Err(e) => failed(&ctx, &e.into()),
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct TokenForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    token: String,
-    #[serde(default)]
-    password: String,
 }
 
 /// Proves the address (single use) and attaches the guest bookings made with it (§D4).

@@ -22,7 +22,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
-use super::{Ctx, PageForm, View};
+use super::{ContactForm, Ctx, PageForm, View};
 
 pub(crate) struct ServiceLink {
     name: String,
@@ -424,23 +424,6 @@ pub(crate) async fn details(ctx: Ctx) -> Response {
     ctx.render(StatusCode::OK, &page)
 }
 
-#[derive(Deserialize)]
-pub(crate) struct ConfirmForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    first_name: String,
-    #[serde(default)]
-    last_name: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    phone: String,
-    /// The answers to the service's questions (`field.<key>`).
-    #[serde(flatten)]
-    rest: std::collections::HashMap<String, String>,
-}
-
 /// The customer record a booking belongs to: the logged-in customer's, else the business's
 /// guest record of the address (created on first use). A guest record joins an account once
 /// the address is proven (§D4).
@@ -469,7 +452,7 @@ async fn record_for(ctx: &Ctx, email: &Email, contact: &Contact) -> Result<Custo
 }
 
 /// Confirms the held slot with the details (the hold's lock code is this form session's).
-pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ConfirmForm>) -> Response {
+pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> Response {
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }

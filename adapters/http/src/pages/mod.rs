@@ -44,6 +44,7 @@ use booking_core::ports::{Mailer, Message, PasswordHasher};
 use booking_core::settings::Locale;
 use hmac::{Hmac, Mac};
 use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
 use sha2::Sha256;
 
 use crate::AppState;
@@ -547,6 +548,49 @@ impl FromRequestParts<AppState> for Ctx {
             cookies_out: Vec::new(),
         })
     }
+}
+
+/// A form with nothing but its form token (log-out, cancel, delete, release).
+#[derive(Deserialize)]
+pub(crate) struct CsrfForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+}
+
+/// The token of a link from an email, in its page's query string.
+#[derive(Deserialize)]
+pub(crate) struct TokenQuery {
+    #[serde(default)]
+    pub(crate) token: String,
+}
+
+/// The POST behind a link's button: the token, and a new password for a reset.
+#[derive(Deserialize)]
+pub(crate) struct TokenForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    #[serde(default)]
+    pub(crate) token: String,
+    #[serde(default)]
+    pub(crate) password: String,
+}
+
+/// A customer's details for a booking (public page and back office), with the answers to the
+/// service's questions (`field.<key>`).
+#[derive(Deserialize)]
+pub(crate) struct ContactForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    #[serde(default)]
+    pub(crate) first_name: String,
+    #[serde(default)]
+    pub(crate) last_name: String,
+    #[serde(default)]
+    pub(crate) email: String,
+    #[serde(default)]
+    pub(crate) phone: String,
+    #[serde(flatten)]
+    pub(crate) rest: HashMap<String, String>,
 }
 
 /// A urlencoded form body; anything else is a 400 page, never a 5xx.

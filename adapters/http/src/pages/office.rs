@@ -23,7 +23,7 @@ use jiff::civil::{Date, DateTime, Time};
 use serde::Deserialize;
 
 use super::book::unavailable;
-use super::{Ctx, PageForm, View};
+use super::{ContactForm, CsrfForm, Ctx, PageForm, View};
 
 #[derive(Template)]
 #[template(path = "office_login.html")]
@@ -126,12 +126,6 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<KeyForm>) -> R
         }
         Err(_) => unavailable(&ctx),
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Signs out.
@@ -284,7 +278,10 @@ pub(crate) async fn calendar(
     };
     let columns: Vec<_> =
         agenda.resources.iter().filter_map(|id| resources.iter().find(|r| r.id == *id)).collect();
-    let actor = principal.member_of(b).unwrap_or_else(|_| Actor::system());
+    // `staff` only opens sessions of this business: the principal is a member.
+    let Ok(actor) = principal.member_of(b) else {
+        return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found);
+    };
     let engine = ctx.state.engine();
     let mut slots = Vec::new();
     for r in &columns {
@@ -649,28 +646,11 @@ pub(crate) async fn form(ctx: Ctx, Path((_, slug)): Path<(i64, String)>) -> Resp
     ctx.render(StatusCode::OK, &page)
 }
 
-#[derive(Deserialize)]
-pub(crate) struct DetailsForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    first_name: String,
-    #[serde(default)]
-    last_name: String,
-    #[serde(default)]
-    email: String,
-    #[serde(default)]
-    phone: String,
-    /// The answers to the service's questions (`field.<key>`).
-    #[serde(flatten)]
-    rest: std::collections::HashMap<String, String>,
-}
-
 /// Confirms the pre-reserved slot with the same lock code; back to the calendar.
 pub(crate) async fn confirm(
     ctx: Ctx,
     Path((_, slug)): Path<(i64, String)>,
-    PageForm(form): PageForm<DetailsForm>,
+    PageForm(form): PageForm<ContactForm>,
 ) -> Response {
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;

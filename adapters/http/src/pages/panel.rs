@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::book::{WeekPage, build_week, unavailable};
-use super::{Ctx, PageForm, View};
+use super::{CsrfForm, Ctx, PageForm, TokenForm, TokenQuery, View};
 
 pub(crate) struct Row {
     id: BookingId,
@@ -181,12 +181,6 @@ pub(crate) async fn panel(ctx: Ctx, Query(q): Query<PanelQuery>) -> Response {
         _ => None,
     };
     panel_page(&ctx, StatusCode::OK, notice, None).await
-}
-
-#[derive(Deserialize)]
-pub(crate) struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// Cancels one of the customer's bookings (windows apply, §A6).
@@ -439,12 +433,6 @@ pub(crate) async fn delete_account(mut ctx: Ctx, PageForm(form): PageForm<CsrfFo
     }
 }
 
-#[derive(Deserialize)]
-pub(crate) struct TokenQuery {
-    #[serde(default)]
-    token: String,
-}
-
 async fn linked_booking(ctx: &Ctx, token: &str) -> Result<Booking, Response> {
     let gone = || ctx.message(StatusCode::GONE, ctx.t.error_title, ctx.t.link_invalid);
     let id = match ctx.pages().accounts.cancel_link_booking(ctx.business.id, token).await {
@@ -485,14 +473,6 @@ pub(crate) async fn cancel_link_page(ctx: Ctx, Query(q): Query<TokenQuery>) -> R
             ctx.message(StatusCode::CONFLICT, ctx.t.cancel_link_title, &format!("{text}. {reason}"))
         }
     }
-}
-
-#[derive(Deserialize)]
-pub(crate) struct TokenForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    token: String,
 }
 
 /// Cancels the booking of a cancel link, as its customer (windows apply).
