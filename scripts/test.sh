@@ -26,7 +26,8 @@ fi
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
-cargo test --workspace --all-targets --locked 2>&1 | tee "$log"
+# --no-fail-fast: one failing test binary does not hide the others.
+cargo test --workspace --all-targets --locked --no-fail-fast 2>&1 | tee "$log"
 cargo test --workspace --doc --locked 2>&1 | tee -a "$log"
 
 passed=$(grep -Eo '^test result: [a-zA-Z]+\. [0-9]+ passed' "$log" | awk '{s += $4} END {print s + 0}')

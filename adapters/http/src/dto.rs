@@ -290,6 +290,12 @@ pub struct SettingsOut {
     pub appointment_event_title: String,
     /// Title of calendar events for events.
     pub event_event_title: String,
+    /// Description of calendar events for appointments.
+    pub appointment_event_description: String,
+    /// Description of calendar events for events.
+    pub event_event_description: String,
+    /// How many days ahead employees' busy times are pulled (§H4).
+    pub calendar_window_days: u32,
     /// Hide video links from emails.
     pub hide_video_links_in_emails: bool,
     /// Hide video links from the customer panel.
@@ -377,6 +383,9 @@ impl From<&Settings> for SettingsOut {
             calendar: (&s.calendar).into(),
             appointment_event_title: s.appointment_event_title.clone(),
             event_event_title: s.event_event_title.clone(),
+            appointment_event_description: s.appointment_event_description.clone(),
+            event_event_description: s.event_event_description.clone(),
+            calendar_window_days: s.calendar_window_days,
             hide_video_links_in_emails: s.hide_video_links_in_emails,
             hide_video_links_in_panel: s.hide_video_links_in_panel,
             reminder_minutes_before: s.reminder_before.map_or(0, minutes),
@@ -426,6 +435,12 @@ pub struct SettingsPatch {
     pub appointment_event_title: Option<String>,
     /// Title template of event events.
     pub event_event_title: Option<String>,
+    /// Description template of appointment events.
+    pub appointment_event_description: Option<String>,
+    /// Description template of event events.
+    pub event_event_description: Option<String>,
+    /// Days ahead of busy-time pulls, 1 to 730.
+    pub calendar_window_days: Option<u32>,
     /// Hide video links from emails.
     pub hide_video_links_in_emails: Option<bool>,
     /// Hide video links from the panel.
@@ -516,13 +531,39 @@ impl SettingsPatch {
         if let Some(c) = self.calendar {
             s.calendar = c.into();
         }
-        if let Some(t) = self.appointment_event_title {
-            bounded("appointment_event_title", &t, 500)?;
-            s.appointment_event_title = t;
+        for (field, value, into, max) in [
+            (
+                "appointment_event_title",
+                self.appointment_event_title,
+                &mut s.appointment_event_title,
+                500,
+            ),
+            ("event_event_title", self.event_event_title, &mut s.event_event_title, 500),
+            (
+                "appointment_event_description",
+                self.appointment_event_description,
+                &mut s.appointment_event_description,
+                4000,
+            ),
+            (
+                "event_event_description",
+                self.event_event_description,
+                &mut s.event_event_description,
+                4000,
+            ),
+        ] {
+            if let Some(t) = value {
+                bounded(field, &t, max)?;
+                booking_core::template::Template::parse(&t)
+                    .map_err(|e| Problem::invalid(format!("`{field}`: {e}")))?;
+                *into = t;
+            }
         }
-        if let Some(t) = self.event_event_title {
-            bounded("event_event_title", &t, 500)?;
-            s.event_event_title = t;
+        if let Some(days) = self.calendar_window_days {
+            if !(1..=730).contains(&days) {
+                return Err(Problem::invalid("`calendar_window_days` is 1 to 730"));
+            }
+            s.calendar_window_days = days;
         }
         if let Some(v) = self.hide_video_links_in_emails {
             s.hide_video_links_in_emails = v;

@@ -61,6 +61,7 @@ impl Default for Limits {
 
 struct Inner {
     engine: Engine,
+    calendar: Option<booking_core::calendar::CalendarSync>,
     pages: pages::PagesState,
     metrics: Metrics,
     ready: AtomicBool,
@@ -80,6 +81,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 pages: pages::PagesState::new(web, engine.ports()),
                 engine,
+                calendar: None,
                 metrics: Metrics::default(),
                 ready: AtomicBool::new(true),
             }),
@@ -87,6 +89,24 @@ impl AppState {
     }
 
     /// The engine.
+    /// Turns calendar sync on (§H): the integration settings, the employees' connect pages
+    /// and the sync figures of `/metrics` use it.
+    ///
+    /// # Panics
+    /// When called after the state was cloned (call it right after [`Self::new`]).
+    #[must_use]
+    pub fn with_calendar(mut self, calendar: booking_core::calendar::CalendarSync) -> Self {
+        Arc::get_mut(&mut self.inner).expect("with_calendar before the state is shared").calendar =
+            Some(calendar);
+        self
+    }
+
+    /// The calendar use cases, when calendar sync is on.
+    #[must_use]
+    pub fn calendar(&self) -> Option<&booking_core::calendar::CalendarSync> {
+        self.inner.calendar.as_ref()
+    }
+
     #[must_use]
     pub fn engine(&self) -> &Engine {
         &self.inner.engine

@@ -110,8 +110,44 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
     response
 }
 
-/// `GET /metrics`.
+/// `GET /metrics`: the requests, and calendar sync per employee (§H4).
 pub(crate) async fn render(State(state): State<AppState>) -> Response {
-    let body = state.metrics().exposition();
+    let mut body = state.metrics().exposition();
+    if let Ok(all) = state.store().all_connections().await {
+        body.push_str(&calendar_exposition(&all));
+    }
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
+}
+
+/// Calendar sync figures: per connection, whether it works and when busy times were last
+/// pulled (absent until the first success).
+fn calendar_exposition(all: &[booking_core::calendar::Connection]) -> String {
+    let mut out = String::new();
+    out.push_str("# HELP booking_calendar_connected Employee calendars: 1 working, 0 broken.\n");
+    out.push_str("# TYPE booking_calendar_connected gauge\n");
+    let label = |c: &booking_core::calendar::Connection| {
+        format!(
+            "business=\"{}\",resource=\"{}\",provider=\"{}\"",
+            c.business, c.resource, c.provider
+        )
+    };
+    for c in all {
+        let up = u8::from(c.state == booking_core::calendar::ConnectionState::Connected);
+        let _ = writeln!(out, "booking_calendar_connected{{{}}} {up}", label(c));
+    }
+    out.push_str(
+        "# HELP booking_calendar_last_sync_timestamp_seconds Last successful busy-time pull.\n",
+    );
+    out.push_str("# TYPE booking_calendar_last_sync_timestamp_seconds gauge\n");
+    for c in all {
+        if let Some(at) = c.last_sync {
+            let _ = writeln!(
+                out,
+                "booking_calendar_last_sync_timestamp_seconds{{{}}} {}",
+                label(c),
+                at.as_second()
+            );
+        }
+    }
+    out
 }

@@ -176,6 +176,9 @@ pub fn settings(s: &Settings) -> String {
         },
         "appointment_event_title": s.appointment_event_title,
         "event_event_title": s.event_event_title,
+        "appointment_event_description": s.appointment_event_description,
+        "event_event_description": s.event_event_description,
+        "calendar_window_days": s.calendar_window_days,
         "hide_video_links_in_emails": s.hide_video_links_in_emails,
         "hide_video_links_in_panel": s.hide_video_links_in_panel,
         "reminder_before": s.reminder_before.map(|d| d.as_secs()),
@@ -240,6 +243,12 @@ pub fn read_settings(text: &str) -> Result<Settings, StoreError> {
         },
         appointment_event_title: text_of("appointment_event_title", &d.appointment_event_title),
         event_event_title: text_of("event_event_title", &d.event_event_title),
+        appointment_event_description: text_of(
+            "appointment_event_description",
+            &d.appointment_event_description,
+        ),
+        event_event_description: text_of("event_event_description", &d.event_event_description),
+        calendar_window_days: days("calendar_window_days", d.calendar_window_days),
         hide_video_links_in_emails: flag(
             get("hide_video_links_in_emails"),
             d.hide_video_links_in_emails,
@@ -278,6 +287,8 @@ mod tests {
         s.panel_events = false;
         s.reminder_before = None;
         s.frame_ancestors = "https://example.org".into();
+        s.appointment_event_description = "With %customer_full_name%".into();
+        s.calendar_window_days = 30;
         assert_eq!(read_settings(&settings(&s)).unwrap(), s);
         assert_eq!(read_settings("{}").unwrap(), Settings::default());
         assert!(read_settings("not json").is_err());

@@ -81,6 +81,7 @@ pub fn business(row: &impl Cells) -> Result<Business, StoreError> {
         phone: row.opt_text("phone")?,
         address: row.opt_text("address")?,
         revision: row.int("revision")?.unsigned_abs(),
+        calendar_sync: row.flag("calendar_sync")?,
     })
 }
 
@@ -418,5 +419,105 @@ pub fn email_template(row: &impl Cells) -> Result<booking_core::notify::EmailTem
         locale: Locale::parse(&locale).ok_or_else(|| corrupt("locale", &locale))?,
         subject: row.text("subject")?,
         text: row.text("body")?,
+    })
+}
+
+fn provider(row: &impl Cells) -> Result<booking_core::calendar::Provider, StoreError> {
+    let code = row.text("provider")?;
+    booking_core::calendar::Provider::parse(&code).ok_or_else(|| corrupt("provider", &code))
+}
+
+/// A `calendar_integrations` row.
+pub fn integration(row: &impl Cells) -> Result<booking_core::calendar::Integration, StoreError> {
+    Ok(booking_core::calendar::Integration {
+        business: BusinessId::new(row.int("business_id")?),
+        provider: provider(row)?,
+        client_id: row.text("client_id")?,
+        sealed_secret: row.text("sealed_secret")?,
+        redirect_uri: row.text("redirect_uri")?,
+    })
+}
+
+/// A `calendar_connections` row.
+pub fn connection(row: &impl Cells) -> Result<booking_core::calendar::Connection, StoreError> {
+    let state = row.text("state")?;
+    Ok(booking_core::calendar::Connection {
+        business: BusinessId::new(row.int("business_id")?),
+        resource: ResourceId::new(row.int("resource_id")?),
+        provider: provider(row)?,
+        account: row.text("account")?,
+        sealed_access: row.text("sealed_access")?,
+        sealed_refresh: row.text("sealed_refresh")?,
+        expires_at: instant(row.int("expires_at_us")?)?,
+        state: booking_core::calendar::ConnectionState::parse(&state)
+            .ok_or_else(|| corrupt("connection state", &state))?,
+        last_sync: opt_instant(row, "last_sync_us")?,
+        last_error: row.opt_text("last_error")?,
+        connected_at: instant(row.int("connected_at_us")?)?,
+    })
+}
+
+/// A `calendar_events` row.
+pub fn pushed(row: &impl Cells) -> Result<booking_core::calendar::PushedRecord, StoreError> {
+    Ok(booking_core::calendar::PushedRecord {
+        business: BusinessId::new(row.int("business_id")?),
+        key: row.text("event_key")?,
+        resource: ResourceId::new(row.int("resource_id")?),
+        provider: provider(row)?,
+        external_id: row.text("external_id")?,
+        meeting_url: row.opt_text("meeting_url")?,
+    })
+}
+
+fn custom_link(row: &impl Cells) -> Result<booking_core::video::CustomLink, StoreError> {
+    Ok(booking_core::video::CustomLink {
+        url: row.opt_text("url")?.ok_or_else(|| corrupt("custom link", "no url"))?,
+        password: row.opt_text("password")?,
+        description: row.opt_text("description")?,
+    })
+}
+
+/// A `video_accounts` row: its owner (`None`: the business's default) and the account.
+pub fn video_account(
+    row: &impl Cells,
+) -> Result<(Option<ResourceId>, booking_core::video::StoredAccount), StoreError> {
+    use booking_core::video::{StoredAccount, ZoomApp};
+    let owner = row.int("owner")?;
+    let owner = (owner != 0).then(|| ResourceId::new(owner));
+    let kind = row.text("kind")?;
+    let missing = |what: &str| corrupt("zoom account", what);
+    let account = match kind.as_str() {
+        "zoom" => StoredAccount::Zoom(ZoomApp {
+            account_id: row.opt_text("zoom_account_id")?.ok_or_else(|| missing("account id"))?,
+            client_id: row.opt_text("zoom_client_id")?.ok_or_else(|| missing("client id"))?,
+            sealed_secret: row.opt_text("zoom_sealed_secret")?.ok_or_else(|| missing("secret"))?,
+            user: row.opt_text("zoom_user")?.ok_or_else(|| missing("user"))?,
+        }),
+        "custom" => StoredAccount::Custom(custom_link(row)?),
+        "calendar" => StoredAccount::Calendar,
+        other => return Err(corrupt("video account kind", other)),
+    };
+    Ok((owner, account))
+}
+
+/// A `course_links` row.
+pub fn course_link(
+    row: &impl Cells,
+) -> Result<(EventId, booking_core::video::CustomLink), StoreError> {
+    Ok((EventId::new(row.int("event_id")?), custom_link(row)?))
+}
+
+/// A `video_meetings` row.
+pub fn meeting_record(row: &impl Cells) -> Result<booking_core::video::MeetingRecord, StoreError> {
+    Ok(booking_core::video::MeetingRecord {
+        business: BusinessId::new(row.int("business_id")?),
+        key: row.text("occasion_key")?,
+        meeting: booking_core::video::StoredMeeting {
+            account: row.text("account")?,
+            meeting_id: row.text("meeting_id")?,
+        },
+        join_url: row.text("join_url")?,
+        start_url: row.opt_text("start_url")?,
+        password: row.opt_text("password")?,
     })
 }

@@ -740,6 +740,20 @@ macro_rules! sql_store_ports {
                 .execute(&mut *w)
                 .await
                 .map_err(unavailable)?;
+                // §H: the employee's calendar may show the name; its job rewrites the event.
+                sqlx::query(
+                    "INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
+                     created_at_us) SELECT b.business_id, 'calendar', 'booking.anonymised', b.id, \
+                     'pending', $3, $3 FROM bookings b WHERE b.business_id = $1 AND b.customer_id = $2 \
+                     AND EXISTS (SELECT 1 FROM calendar_events e WHERE e.business_id = b.business_id \
+                     AND (e.event_key = 'booking-' || b.id OR e.event_key = 'session-' || b.session_id))",
+                )
+                .bind(business.get())
+                .bind(id.get())
+                .bind(micros(at))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
                 append_audit(&mut w, &audit).await?;
                 w.commit().await?;
                 Ok(Some(erased))
@@ -1081,6 +1095,427 @@ macro_rules! sql_store_ports {
                 .await
                 .map_err(unavailable)?;
                 Ok(done.rows_affected() == 1)
+            }
+        }
+
+        #[async_trait]
+        impl booking_core::calendar::CalendarStore for $store {
+            async fn put_integration(
+                &self,
+                i: &booking_core::calendar::Integration,
+            ) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "INSERT INTO calendar_integrations (business_id, provider, client_id, \
+                     sealed_secret, redirect_uri) VALUES ($1, $2, $3, $4, $5) \
+                     ON CONFLICT (business_id, provider) DO UPDATE SET client_id = excluded.client_id, \
+                     sealed_secret = excluded.sealed_secret, redirect_uri = excluded.redirect_uri",
+                )
+                .bind(i.business.get())
+                .bind(i.provider.code())
+                .bind(&i.client_id)
+                .bind(&i.sealed_secret)
+                .bind(&i.redirect_uri)
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn integration(
+                &self,
+                business: BusinessId,
+                provider: booking_core::calendar::Provider,
+            ) -> Result<Option<booking_core::calendar::Integration>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT * FROM calendar_integrations WHERE business_id = $1 AND provider = $2",
+                )
+                .bind(business.get())
+                .bind(provider.code())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                one(row.as_ref(), read::integration)
+            }
+
+            async fn delete_integration(
+                &self,
+                business: BusinessId,
+                provider: booking_core::calendar::Provider,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "DELETE FROM calendar_integrations WHERE business_id = $1 AND provider = $2",
+                )
+                .bind(business.get())
+                .bind(provider.code())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn put_connection(
+                &self,
+                c: &booking_core::calendar::Connection,
+            ) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "INSERT INTO calendar_connections (business_id, resource_id, provider, account, \
+                     sealed_access, sealed_refresh, expires_at_us, state, last_sync_us, last_error, \
+                     connected_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                     ON CONFLICT (business_id, resource_id) DO UPDATE SET provider = excluded.provider, \
+                     account = excluded.account, sealed_access = excluded.sealed_access, \
+                     sealed_refresh = excluded.sealed_refresh, expires_at_us = excluded.expires_at_us, \
+                     state = excluded.state, last_sync_us = excluded.last_sync_us, \
+                     last_error = excluded.last_error, connected_at_us = excluded.connected_at_us",
+                )
+                .bind(c.business.get())
+                .bind(c.resource.get())
+                .bind(c.provider.code())
+                .bind(&c.account)
+                .bind(&c.sealed_access)
+                .bind(&c.sealed_refresh)
+                .bind(micros(c.expires_at))
+                .bind(c.state.code())
+                .bind(c.last_sync.map(micros))
+                .bind(c.last_error.as_deref())
+                .bind(micros(c.connected_at))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                sqlx::query(
+                    "UPDATE businesses SET calendar_sync = TRUE, revision = revision + 1 \
+                     WHERE id = $1 AND NOT calendar_sync",
+                )
+                .bind(c.business.get())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn update_connection(
+                &self,
+                c: &booking_core::calendar::Connection,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "UPDATE calendar_connections SET provider = $3, account = $4, sealed_access = $5, \
+                     sealed_refresh = $6, expires_at_us = $7, state = $8, last_sync_us = $9, \
+                     last_error = $10 WHERE business_id = $1 AND resource_id = $2 AND connected_at_us = $11",
+                )
+                .bind(c.business.get())
+                .bind(c.resource.get())
+                .bind(c.provider.code())
+                .bind(&c.account)
+                .bind(&c.sealed_access)
+                .bind(&c.sealed_refresh)
+                .bind(micros(c.expires_at))
+                .bind(c.state.code())
+                .bind(c.last_sync.map(micros))
+                .bind(c.last_error.as_deref())
+                .bind(micros(c.connected_at))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn connection(
+                &self,
+                business: BusinessId,
+                resource: ResourceId,
+            ) -> Result<Option<booking_core::calendar::Connection>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT * FROM calendar_connections WHERE business_id = $1 AND resource_id = $2",
+                )
+                .bind(business.get())
+                .bind(resource.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                one(row.as_ref(), read::connection)
+            }
+
+            async fn connections(
+                &self,
+                business: BusinessId,
+            ) -> Result<Vec<booking_core::calendar::Connection>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM calendar_connections WHERE business_id = $1 ORDER BY resource_id",
+                )
+                .bind(business.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::connection)
+            }
+
+            async fn all_connections(
+                &self,
+            ) -> Result<Vec<booking_core::calendar::Connection>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM calendar_connections ORDER BY business_id, resource_id",
+                )
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                all(&rows, read::connection)
+            }
+
+            async fn delete_connection(
+                &self,
+                business: BusinessId,
+                resource: ResourceId,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write().await?;
+                sqlx::query("DELETE FROM calendar_events WHERE business_id = $1 AND resource_id = $2")
+                    .bind(business.get())
+                    .bind(resource.get())
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                let done = sqlx::query(
+                    "DELETE FROM calendar_connections WHERE business_id = $1 AND resource_id = $2",
+                )
+                .bind(business.get())
+                .bind(resource.get())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                sqlx::query(
+                    "UPDATE businesses SET calendar_sync = FALSE, revision = revision + 1 \
+                     WHERE id = $1 AND calendar_sync AND NOT EXISTS \
+                     (SELECT 1 FROM calendar_connections WHERE business_id = $1)",
+                )
+                .bind(business.get())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                w.commit().await?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn pushed(
+                &self,
+                business: BusinessId,
+                key: &str,
+            ) -> Result<Option<booking_core::calendar::PushedRecord>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT * FROM calendar_events WHERE business_id = $1 AND event_key = $2",
+                )
+                .bind(business.get())
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                one(row.as_ref(), read::pushed)
+            }
+
+            async fn put_pushed(
+                &self,
+                r: &booking_core::calendar::PushedRecord,
+            ) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "INSERT INTO calendar_events (business_id, event_key, resource_id, provider, \
+                     external_id, meeting_url) VALUES ($1, $2, $3, $4, $5, $6) \
+                     ON CONFLICT (business_id, event_key) DO UPDATE SET resource_id = excluded.resource_id, \
+                     provider = excluded.provider, external_id = excluded.external_id, \
+                     meeting_url = excluded.meeting_url",
+                )
+                .bind(r.business.get())
+                .bind(&r.key)
+                .bind(r.resource.get())
+                .bind(r.provider.code())
+                .bind(&r.external_id)
+                .bind(r.meeting_url.as_deref())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn delete_pushed(&self, business: BusinessId, key: &str) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query("DELETE FROM calendar_events WHERE business_id = $1 AND event_key = $2")
+                    .bind(business.get())
+                    .bind(key)
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(())
+            }
+        }
+
+        #[async_trait]
+        impl booking_core::video::VideoStore for $store {
+            async fn put_video_account(
+                &self,
+                business: BusinessId,
+                owner: Option<ResourceId>,
+                account: &booking_core::video::StoredAccount,
+            ) -> Result<(), StoreError> {
+                use booking_core::video::StoredAccount;
+                let (kind, zoom, link) = match account {
+                    StoredAccount::Zoom(app) => ("zoom", Some(app), None),
+                    StoredAccount::Custom(link) => ("custom", None, Some(link)),
+                    StoredAccount::Calendar => ("calendar", None, None),
+                };
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "INSERT INTO video_accounts (business_id, owner, kind, zoom_account_id, zoom_client_id, \
+                     zoom_sealed_secret, zoom_user, url, password, description) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (business_id, owner) \
+                     DO UPDATE SET kind = excluded.kind, zoom_account_id = excluded.zoom_account_id, \
+                     zoom_client_id = excluded.zoom_client_id, zoom_sealed_secret = excluded.zoom_sealed_secret, \
+                     zoom_user = excluded.zoom_user, url = excluded.url, password = excluded.password, \
+                     description = excluded.description",
+                )
+                .bind(business.get())
+                .bind(owner.map_or(0, |r| r.get()))
+                .bind(kind)
+                .bind(zoom.map(|z| z.account_id.as_str()))
+                .bind(zoom.map(|z| z.client_id.as_str()))
+                .bind(zoom.map(|z| z.sealed_secret.as_str()))
+                .bind(zoom.map(|z| z.user.as_str()))
+                .bind(link.map(|l| l.url.as_str()))
+                .bind(link.and_then(|l| l.password.as_deref()))
+                .bind(link.and_then(|l| l.description.as_deref()))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn delete_video_account(
+                &self,
+                business: BusinessId,
+                owner: Option<ResourceId>,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query("DELETE FROM video_accounts WHERE business_id = $1 AND owner = $2")
+                    .bind(business.get())
+                    .bind(owner.map_or(0, |r| r.get()))
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn video_accounts(
+                &self,
+                business: BusinessId,
+            ) -> Result<Vec<(Option<ResourceId>, booking_core::video::StoredAccount)>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM video_accounts WHERE business_id = $1 ORDER BY owner")
+                    .bind(business.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                all(&rows, read::video_account)
+            }
+
+            async fn put_course_link(
+                &self,
+                business: BusinessId,
+                course: EventId,
+                link: &booking_core::video::CustomLink,
+            ) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "INSERT INTO course_links (business_id, event_id, url, password, description) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (business_id, event_id) DO UPDATE SET \
+                     url = excluded.url, password = excluded.password, description = excluded.description",
+                )
+                .bind(business.get())
+                .bind(course.get())
+                .bind(&link.url)
+                .bind(link.password.as_deref())
+                .bind(link.description.as_deref())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn delete_course_link(
+                &self,
+                business: BusinessId,
+                course: EventId,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query("DELETE FROM course_links WHERE business_id = $1 AND event_id = $2")
+                    .bind(business.get())
+                    .bind(course.get())
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn course_links(
+                &self,
+                business: BusinessId,
+            ) -> Result<Vec<(EventId, booking_core::video::CustomLink)>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM course_links WHERE business_id = $1 ORDER BY event_id")
+                    .bind(business.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                all(&rows, read::course_link)
+            }
+
+            async fn meeting(
+                &self,
+                business: BusinessId,
+                key: &str,
+            ) -> Result<Option<booking_core::video::MeetingRecord>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT * FROM video_meetings WHERE business_id = $1 AND occasion_key = $2",
+                )
+                .bind(business.get())
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                one(row.as_ref(), read::meeting_record)
+            }
+
+            async fn put_meeting(
+                &self,
+                r: &booking_core::video::MeetingRecord,
+            ) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query(
+                    "INSERT INTO video_meetings (business_id, occasion_key, account, meeting_id, join_url, \
+                     start_url, password) VALUES ($1, $2, $3, $4, $5, $6, $7) \
+                     ON CONFLICT (business_id, occasion_key) DO UPDATE SET account = excluded.account, \
+                     meeting_id = excluded.meeting_id, join_url = excluded.join_url, \
+                     start_url = excluded.start_url, password = excluded.password",
+                )
+                .bind(r.business.get())
+                .bind(&r.key)
+                .bind(&r.meeting.account)
+                .bind(&r.meeting.meeting_id)
+                .bind(&r.join_url)
+                .bind(r.start_url.as_deref())
+                .bind(r.password.as_deref())
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(())
+            }
+
+            async fn delete_meeting(&self, business: BusinessId, key: &str) -> Result<(), StoreError> {
+                let mut w = self.write_conn().await?;
+                sqlx::query("DELETE FROM video_meetings WHERE business_id = $1 AND occasion_key = $2")
+                    .bind(business.get())
+                    .bind(key)
+                    .execute(&mut *w)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(())
             }
         }
 

@@ -96,3 +96,88 @@ mod tests {
         assert!(SystemClock.now() > "2026-01-01T00:00:00Z".parse().unwrap());
     }
 }
+
+/// Seals secrets at rest (calendar client secrets and OAuth tokens, §H1) with
+/// XChaCha20-Poly1305 under a key derived from the server's secret:
+/// `SHA-256("booking.seal.v1" ‖ secret)`. Each value gets a fresh random 192-bit nonce and is
+/// stored as `v1.` followed by the hex of nonce ‖ ciphertext ‖ tag. A value altered in the
+/// database, or sealed under another secret, does not open.
+pub struct ChaChaSealer {
+    cipher: chacha20poly1305::XChaCha20Poly1305,
+}
+
+impl std::fmt::Debug for ChaChaSealer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ChaChaSealer(<key>)")
+    }
+}
+
+impl ChaChaSealer {
+    /// A sealer keyed from the server's secret.
+    #[must_use]
+    pub fn new(secret: &[u8]) -> Self {
+        use chacha20poly1305::KeyInit as _;
+        use sha2::Digest as _;
+        let key =
+            sha2::Sha256::new().chain_update(b"booking.seal.v1").chain_update(secret).finalize();
+        Self { cipher: chacha20poly1305::XChaCha20Poly1305::new(&key) }
+    }
+}
+
+impl booking_core::calendar::Sealer for ChaChaSealer {
+    fn seal(&self, plain: &str) -> String {
+        use chacha20poly1305::aead::Aead as _;
+        let mut nonce = [0u8; 24];
+        OsTokens.fill(&mut nonce);
+        let sealed = self
+            .cipher
+            .encrypt(chacha20poly1305::XNonce::from_slice(&nonce), plain.as_bytes())
+            .unwrap_or_default();
+        let mut out = String::with_capacity(3 + 2 * (24 + sealed.len()));
+        out.push_str("v1.");
+        for b in nonce.iter().chain(&sealed) {
+            out.push_str(&format!("{b:02x}"));
+        }
+        out
+    }
+
+    fn open(&self, sealed: &str) -> Option<String> {
+        use chacha20poly1305::aead::Aead as _;
+        let hex = sealed.strip_prefix("v1.")?;
+        if hex.len() % 2 != 0 || hex.len() < 2 * (24 + 16) {
+            return None;
+        }
+        let bytes: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+            .collect::<Option<_>>()?;
+        let (nonce, body) = bytes.split_at(24);
+        let plain = self.cipher.decrypt(chacha20poly1305::XNonce::from_slice(nonce), body).ok()?;
+        String::from_utf8(plain).ok()
+    }
+}
+
+#[cfg(test)]
+mod sealer_tests {
+    use booking_core::calendar::Sealer as _;
+
+    use super::ChaChaSealer;
+
+    #[test]
+    fn sealed_values_open_only_unaltered_and_under_their_key() {
+        let sealer = ChaChaSealer::new(b"server secret");
+        let a = sealer.seal("1//refresh-token");
+        let b = sealer.seal("1//refresh-token");
+        assert_ne!(a, b, "a fresh nonce each time");
+        assert!(!a.contains("refresh"));
+        assert_eq!(sealer.open(&a).as_deref(), Some("1//refresh-token"));
+        assert_eq!(ChaChaSealer::new(b"another secret").open(&a), None);
+        let mut altered = a.clone().into_bytes();
+        let last = altered.len() - 1;
+        altered[last] = if altered[last] == b'0' { b'1' } else { b'0' };
+        assert_eq!(sealer.open(&String::from_utf8(altered).unwrap()), None);
+        assert_eq!(sealer.open("v1.zz"), None);
+        assert_eq!(sealer.open("plain"), None);
+        assert_eq!(sealer.open(&sealer.seal("")).as_deref(), Some(""));
+    }
+}

@@ -60,6 +60,18 @@ pub struct Config {
     /// `X-Forwarded-For` (`BOOKING_TRUSTED_PROXY`, default `false`). Only then is the header
     /// believed (log-in attempt limits count per client).
     pub trusted_proxy: bool,
+    /// How often employees' busy times are pulled from their calendars, in minutes
+    /// (`BOOKING_CALENDAR_PULL_MINUTES`, default 15, 1 to 1440).
+    pub calendar_pull_minutes: u64,
+    /// Where Google's APIs are (`BOOKING_CALENDAR_GOOGLE_URL`; default Google's own hosts).
+    /// One base URL with Google's paths: for a proxy or a local fake.
+    pub calendar_google_url: Option<String>,
+    /// Where Microsoft Graph and the Microsoft identity platform are
+    /// (`BOOKING_CALENDAR_MICROSOFT_URL`; default Microsoft's own hosts).
+    pub calendar_microsoft_url: Option<String>,
+    /// The Microsoft Entra tenant employees sign in with (`BOOKING_CALENDAR_MICROSOFT_TENANT`,
+    /// default `common`: any work, school or personal account).
+    pub calendar_microsoft_tenant: String,
 }
 
 impl Default for Config {
@@ -79,6 +91,10 @@ impl Default for Config {
             public_url: None,
             secret: None,
             trusted_proxy: false,
+            calendar_pull_minutes: 15,
+            calendar_google_url: None,
+            calendar_microsoft_url: None,
+            calendar_microsoft_tenant: "common".to_owned(),
         }
     }
 }
@@ -140,6 +156,39 @@ impl Config {
             config.webhook_first_retry_secs =
                 v.parse().context("BOOKING_WEBHOOK_FIRST_RETRY_SECS is a number")?;
         }
+        if let Some(v) = env("BOOKING_CALENDAR_PULL_MINUTES") {
+            config.calendar_pull_minutes =
+                v.parse().context("BOOKING_CALENDAR_PULL_MINUTES is a number")?;
+        }
+        if let Some(v) = env("BOOKING_CALENDAR_GOOGLE_URL") {
+            config.calendar_google_url = Some(v);
+        }
+        if let Some(v) = env("BOOKING_CALENDAR_MICROSOFT_URL") {
+            config.calendar_microsoft_url = Some(v);
+        }
+        if let Some(v) = env("BOOKING_CALENDAR_MICROSOFT_TENANT") {
+            config.calendar_microsoft_tenant = v;
+        }
+        anyhow::ensure!(
+            (1..=1440).contains(&config.calendar_pull_minutes),
+            "calendar_pull_minutes is 1 to 1440"
+        );
+        for url in
+            [&config.calendar_google_url, &config.calendar_microsoft_url].into_iter().flatten()
+        {
+            anyhow::ensure!(
+                url.starts_with("http://") || url.starts_with("https://"),
+                "calendar_google_url and calendar_microsoft_url start with http:// or https://"
+            );
+        }
+        anyhow::ensure!(
+            !config.calendar_microsoft_tenant.is_empty()
+                && config
+                    .calendar_microsoft_tenant
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.'),
+            "calendar_microsoft_tenant is a tenant id or domain"
+        );
         anyhow::ensure!(
             matches!(config.log_format.as_str(), "text" | "json"),
             "log_format is `text` or `json`"

@@ -50,6 +50,7 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<Demo> {
             phone: Some("+33 2 96 00 00 00".to_owned()),
             address: Some("Place de la République, 22500 Paimpol".to_owned()),
             revision: 0,
+            calendar_sync: false,
         })
         .await?;
     let weekdays =

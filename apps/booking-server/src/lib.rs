@@ -88,16 +88,21 @@ pub async fn start(
     let mailer = booking_email_smtp::from_url(&config.mail_url, &config.mail_from)
         .map_err(|e| anyhow::anyhow!("mail_url / mail_from: {e}"))?;
     if config.secret.is_none() {
-        tracing::info!("no `secret` set: form tokens are keyed by a key drawn at start");
+        tracing::warn!(
+            "no `secret` set: form tokens, and the calendar tokens of connections made now, are \
+             keyed by a key drawn at start; they will not open after a restart"
+        );
     }
+    let secret = config.secret_key();
     let web = booking_http::Web {
         public_url: config.public_base(addr),
-        secret: config.secret_key(),
+        secret,
         mailer: mailer.clone(),
         hasher: Arc::new(booking_system::Argon2Hasher),
         trusted_proxy: config.trusted_proxy,
     };
-    let state = AppState::new(engine(store.clone()), web);
+    let calendar = calendar_sync(config, &store, secret, mailer.clone())?;
+    let state = AppState::new(engine(store.clone()), web).with_calendar(calendar.clone());
     let limits = Limits {
         max_body_bytes: config.max_body_bytes,
         request_timeout: Duration::from_secs(config.request_timeout_secs),
@@ -112,8 +117,12 @@ pub async fn start(
             .with_links(state.accounts().clone(), &config.public_base(addr));
     let staff =
         booking_core::notify::StaffNotifier::new(store.clone(), mailer, Arc::new(SystemClock));
-    let emails = spawn_email_worker(config, &store, Arc::new(notifier), worker_stopped.clone());
-    let staff_emails = spawn_email_worker(config, &store, Arc::new(staff), worker_stopped);
+    let emails = spawn_job_worker(config, &store, Arc::new(notifier), worker_stopped.clone());
+    let staff_emails = spawn_job_worker(config, &store, Arc::new(staff), worker_stopped.clone());
+    let calendar_jobs =
+        spawn_job_worker(config, &store, Arc::new(calendar.clone()), worker_stopped.clone());
+    let pull_every = Duration::from_secs(60 * config.calendar_pull_minutes);
+    let puller = tokio::spawn(pull_busy_times(calendar, pull_every, worker_stopped));
     let ready = state.clone();
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -133,6 +142,8 @@ pub async fn start(
         let _ = tokio::time::timeout(Duration::from_secs(15), webhooks).await;
         let _ = tokio::time::timeout(Duration::from_secs(15), emails).await;
         let _ = tokio::time::timeout(Duration::from_secs(15), staff_emails).await;
+        let _ = tokio::time::timeout(Duration::from_secs(15), calendar_jobs).await;
+        let _ = tokio::time::timeout(Duration::from_secs(15), puller).await;
         Ok(())
     });
     Ok(Running { addr, state, stop, task })
@@ -160,9 +171,9 @@ fn spawn_webhook_worker(
     Ok(tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(sender), worker, stop)))
 }
 
-/// An §E email worker: runs the jobs of one notifier (customers' emails, with links to the
-/// customer pages; or staff emails) through the configured mailer.
-fn spawn_email_worker(
+/// An outbox worker for one handler: customers' emails (with links to the customer pages),
+/// staff emails, or calendar pushes (§H2).
+fn spawn_job_worker(
     config: &Config,
     store: &Arc<dyn Store>,
     notifier: Arc<dyn booking_core::outbox::JobHandler>,
@@ -175,6 +186,61 @@ fn spawn_email_worker(
     };
     let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();
     tokio::spawn(booking_system::worker::run(outbox, clock, notifier, worker, stop))
+}
+
+/// The §H calendar use cases over Google and Microsoft (or the configured stand-ins), sealing
+/// secrets under a key derived from the server's `secret`, telling employees through `mailer`
+/// when their connection breaks.
+fn calendar_sync(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    secret: [u8; 32],
+    mailer: Arc<dyn booking_core::ports::Mailer>,
+) -> anyhow::Result<booking_core::calendar::CalendarSync> {
+    use booking_calendar_google::{GoogleCalendar, GoogleEndpoints};
+    use booking_calendar_outlook::{OutlookCalendar, OutlookEndpoints};
+    let google = match &config.calendar_google_url {
+        Some(url) => GoogleEndpoints::at(url),
+        None => GoogleEndpoints::google(),
+    };
+    let microsoft = match &config.calendar_microsoft_url {
+        Some(url) => OutlookEndpoints::at(url),
+        None => OutlookEndpoints::microsoft(&config.calendar_microsoft_tenant),
+    };
+    let mut apis: Vec<Arc<dyn booking_core::calendar::CalendarApi>> =
+        vec![Arc::new(OutlookCalendar::new(microsoft))];
+    match GoogleCalendar::new(google) {
+        Ok(api) => apis.push(Arc::new(api)),
+        Err(e) => tracing::warn!(error = %e, "Google Calendar is off: no root certificates"),
+    }
+    Ok(booking_core::calendar::CalendarSync::new(
+        store.clone(),
+        apis,
+        Arc::new(booking_system::ChaChaSealer::new(&secret)),
+        Arc::new(SystemClock),
+    )
+    .with_mailer(mailer))
+}
+
+/// §H4: pulls every connected employee's busy times into the cache every `every` (and once at
+/// start), until the server stops.
+async fn pull_busy_times(
+    calendar: booking_core::calendar::CalendarSync,
+    every: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        match calendar.pull_all().await {
+            Ok((_, 0)) => {}
+            Ok((ok, failed)) => tracing::warn!(ok, failed, "some calendars could not be pulled"),
+            Err(e) => tracing::warn!(error = %e, "could not list the calendar connections"),
+        }
+    }
 }
 
 /// Every minute: purge expired holds and account tokens (both are already ignored when read)
@@ -223,6 +289,7 @@ pub async fn create_business(
             phone: None,
             address: None,
             revision: 0,
+            calendar_sync: false,
         })
         .await?;
     let (_, key) = engine

@@ -134,6 +134,12 @@ async fn click(c: &Client, css: &str) {
     c.wait().for_element(Locator::Css(css)).await.unwrap().click().await.unwrap();
 }
 
+/// The first slot offered starts at least ten minutes ahead: one listed at 18:59:59 must not
+/// have started by the time the journey has booked it and looks at the panel.
+async fn no_slot_starting_now(server: &Server, t: &Tenant) {
+    settings(server, t, json!({"min_before_booking_minutes": 10})).await;
+}
+
 async fn settings(server: &Server, t: &Tenant, patch: Value) {
     let r = server
         .call(reqwest::Method::PATCH, &t.path("/settings"), Some(&t.admin), Some(patch), &[])
@@ -215,6 +221,7 @@ async fn customer_journeys_in_a_real_browser() {
     // 1. Sign up → book → see it in the panel → cancel.
     let t = server.tenant("Mairie").await;
     setup(&server, &t).await;
+    no_slot_starting_now(&server, &t).await;
     let c = browser(&driver).await;
     sign_up_and_log_in(&c, &server, &t, "zoe@example.org", true).await;
     book_from_panel(&c, 0, true).await;
@@ -244,6 +251,7 @@ async fn customer_journeys_in_a_real_browser() {
     // 2. Magic link: the GET shows a button and logs nobody in; the POST does.
     let t2 = server.tenant("Sans mot de passe").await;
     let c2 = setup(&server, &t2).await;
+    no_slot_starting_now(&server, &t2).await;
     settings(&server, &t2, json!({"require_password": false})).await;
     let c = browser(&driver).await;
     c.goto(&format!("{base}/b/{}/book?agenda={}&service={}", t2.id, c2.agenda, c2.service))
@@ -282,6 +290,7 @@ async fn customer_journeys_in_a_real_browser() {
     // 3. Reschedule: allowed outside the window, refused (with the reason) inside it.
     let t3 = server.tenant("Déplacements").await;
     setup(&server, &t3).await;
+    no_slot_starting_now(&server, &t3).await;
     settings(
         &server,
         &t3,
@@ -311,6 +320,7 @@ async fn customer_journeys_in_a_real_browser() {
     // 4. Delete profile → logged out; staff see "Customer #id".
     let t4 = server.tenant("Effacement").await;
     setup(&server, &t4).await;
+    no_slot_starting_now(&server, &t4).await;
     settings(&server, &t4, json!({"customers_may_delete_profile": true})).await;
     let c = browser(&driver).await;
     sign_up_and_log_in(&c, &server, &t4, "ed@example.org", false).await;

@@ -34,7 +34,13 @@ fn allowed(op: &str) -> &'static [&'static str] {
         | "GET /businesses/{business}/webhooks/{webhook}/deliveries"
         | "GET /businesses/{business}/email-templates"
         | "PUT /businesses/{business}/email-templates/{trigger}/{locale}"
-        | "DELETE /businesses/{business}/email-templates/{trigger}/{locale}" => ADMIN,
+        | "DELETE /businesses/{business}/email-templates/{trigger}/{locale}"
+        | "GET /businesses/{business}/calendar/integrations"
+        | "PUT /businesses/{business}/calendar/integrations/{provider}"
+        | "DELETE /businesses/{business}/calendar/integrations/{provider}"
+        | "GET /businesses/{business}/calendar/connections"
+        | "DELETE /businesses/{business}/calendar/connections/{resource}"
+        | "POST /businesses/{business}/calendar/connections/{resource}/pull" => ADMIN,
         "GET /businesses/{business}"
         | "GET /businesses/{business}/agendas"
         | "GET /businesses/{business}/agendas/{agenda}"
@@ -99,6 +105,9 @@ fn body(op: &str, c: &Catalog) -> Option<Value> {
             json!({"subject": "RDV %appointment_date%", "text": "Bonjour %customer_first_name%"})
         }
         "POST /businesses/{business}/customers" => json!({"contact": {"first_name": "New"}}),
+        "PUT /businesses/{business}/calendar/integrations/{provider}" => {
+            json!({"client_id": "client", "client_secret": "secret"})
+        }
         "POST /businesses/{business}/customers/{customer}/account" => {
             json!({"email": "nobody@example.org"})
         }
@@ -114,6 +123,7 @@ fn body(op: &str, c: &Catalog) -> Option<Value> {
         | "POST /businesses/{business}/bookings/{booking}/reject"
         | "POST /businesses/{business}/bookings/{booking}/no-show"
         | "POST /businesses/{business}/customers/{customer}/anonymise"
+        | "POST /businesses/{business}/calendar/connections/{resource}/pull"
         | "POST /businesses/{business}/customers/{customer}/magic-links/revoke" => json!({}),
         "POST /businesses/{business}/resources/{resource}/exceptions/import" => {
             Value::String(ICS.to_owned())
@@ -217,6 +227,7 @@ async fn fixture(s: &Server, name: &str) -> Fixture {
     ids.insert("lock_code", "some-lock".to_owned());
     ids.insert("trigger", "booking_approved".to_owned());
     ids.insert("locale", "fr".to_owned());
+    ids.insert("provider", "google".to_owned());
     let _ = spare;
     Fixture { catalog: c, keys, ids, secret }
 }

@@ -117,6 +117,10 @@ pub struct Business {
     /// Set by the store, ignored on writes: grows with every change to the business or to its
     /// resources, agendas or services, so a cache of the catalog knows when to reload.
     pub revision: u64,
+    /// Set by the store, ignored on writes: some employee has connected a calendar (§H), so
+    /// booking changes also write `calendar` jobs. Businesses without calendar sync never pay
+    /// for it (it turns on with the first connection and off with the last; the revision grows).
+    pub calendar_sync: bool,
 }
 
 /// What kind of resource is booked.

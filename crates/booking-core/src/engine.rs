@@ -555,13 +555,15 @@ impl Engine {
     }
 
     /// Runs `decide` in a store transaction, adding the outbox jobs (§B3) of the booking changes
-    /// it decides, so that they commit or roll back together.
+    /// it decides, so that they commit or roll back together (calendar jobs only when the
+    /// business has calendar sync).
     async fn transact(
         &self,
         scope: &TxScope,
+        calendar: bool,
         decide: &mut Decide<'_>,
     ) -> Result<TxOutcome, TxError> {
-        self.transact_with(scope, None, decide).await
+        self.transact_with(scope, Announce { reminder: None, calendar }, decide).await
     }
 
     /// [`Engine::transact`] for changes that create bookings: with the business's reminder
@@ -569,16 +571,17 @@ impl Engine {
     async fn transact_with(
         &self,
         scope: &TxScope,
-        reminder: Option<SignedDuration>,
+        announce: Announce,
         decide: &mut Decide<'_>,
     ) -> Result<TxOutcome, TxError> {
         let now = self.now();
         let business = scope.business;
         let mut announced = |view: &TxView| {
             let mut writes = decide(view)?;
-            let reminders =
-                reminder.map(|lead| crate::outbox::Reminders { lead, sessions: &view.sessions });
-            let jobs = jobs_for(business, &writes, now, reminders);
+            let reminders = announce
+                .reminder
+                .map(|lead| crate::outbox::Reminders { lead, sessions: &view.sessions });
+            let jobs = jobs_for(business, &writes, now, reminders, announce.calendar);
             writes.extend(jobs.into_iter().map(Write::Enqueue));
             Ok(writes)
         };
@@ -823,7 +826,8 @@ impl Engine {
                 }),
             ])
         };
-        let outcome = self.transact(&scope, &mut decide).await.map_err(|e| match e {
+        // A hold is no booking change: it announces nothing.
+        let outcome = self.transact(&scope, false, &mut decide).await.map_err(|e| match e {
             TxError::Store(e) => HoldError::Store(e),
             TxError::Refused(_) | TxError::Conflict => HoldError::SlotTaken,
         })?;
@@ -881,7 +885,7 @@ impl Engine {
             ])
         };
         let outcome = self
-            .transact_with(&scope, ctx.business.settings.reminder_before, &mut decide)
+            .transact_with(&scope, Announce::of(&ctx.business), &mut decide)
             .await
             .map_err(|e| match e {
                 TxError::Store(e) => BookError::Store(e),
@@ -952,7 +956,7 @@ impl Engine {
                     ])
                 };
                 let outcome = self
-                    .transact_with(&scope, ctx.business.settings.reminder_before, &mut decide)
+                    .transact_with(&scope, Announce::of(&ctx.business), &mut decide)
                     .await
                     .map_err(|e| match e {
                         TxError::Store(e) => ConfirmError::Store(e),
@@ -1021,8 +1025,9 @@ impl Engine {
     ) -> Result<Booking, CancelError> {
         let booking =
             self.visible_booking(business, id, actor).await?.ok_or(CancelError::BookingNotFound)?;
-        let settings =
-            self.ports.store.business(business).await?.map(|b| b.settings).unwrap_or_default();
+        let biz = self.ports.store.business(business).await?;
+        let calendar = biz.as_ref().is_some_and(|b| b.calendar_sync);
+        let settings = biz.map(|b| b.settings).unwrap_or_default();
         let (start, service) = self.start_and_service(&booking).await?;
         let now = self.now();
         booking.status.check_transition(BookingStatus::Canceled)?;
@@ -1046,7 +1051,7 @@ impl Engine {
             };
             Ok(vec![Write::ChangeStatus { booking: id, entry }])
         };
-        self.transact(&scope, &mut decide).await.map_err(|e| match e {
+        self.transact(&scope, calendar, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => CancelError::Transition(t),
             TxError::Refused(_) => CancelError::BookingNotFound,
             TxError::Conflict => {
@@ -1129,7 +1134,7 @@ impl Engine {
             ])
         };
         let outcome = self
-            .transact_with(&scope, ctx.business.settings.reminder_before, &mut decide)
+            .transact_with(&scope, Announce::of(&ctx.business), &mut decide)
             .await
             .map_err(|e| match e {
                 TxError::Refused(Refusal::Transition(t)) => RescheduleError::Transition(t),
@@ -1159,6 +1164,7 @@ impl Engine {
         let booking =
             self.ports.store.booking(business, id).await?.ok_or(StatusError::BookingNotFound)?;
         let (start, _) = self.start_and_service(&booking).await?;
+        let calendar = self.ports.store.business(business).await?.is_some_and(|b| b.calendar_sync);
         let now = self.now();
         if to == BookingStatus::NoShow && start > now {
             return Err(StatusError::NotStarted);
@@ -1177,7 +1183,7 @@ impl Engine {
             };
             Ok(vec![Write::ChangeStatus { booking: id, entry }])
         };
-        self.transact(&scope, &mut decide).await.map_err(|e| match e {
+        self.transact(&scope, calendar, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => StatusError::Transition(t),
             TxError::Refused(_) => StatusError::BookingNotFound,
             TxError::Conflict => {
@@ -1276,17 +1282,16 @@ impl Engine {
             };
             Ok(vec![stale_holds(view, now), write])
         };
-        let outcome = self
-            .transact_with(&scope, biz.settings.reminder_before, &mut decide)
-            .await
-            .map_err(|e| match e {
-            TxError::Refused(Refusal::SessionNotFound | Refusal::HoldNotFound) => {
-                SeatError::SessionNotFound
-            }
-            TxError::Refused(Refusal::InThePast) => SeatError::InThePast,
-            TxError::Refused(_) | TxError::Conflict => SeatError::SessionFull,
-            TxError::Store(e) => SeatError::Store(e),
-        })?;
+        let outcome = self.transact_with(&scope, Announce::of(&biz), &mut decide).await.map_err(
+            |e| match e {
+                TxError::Refused(Refusal::SessionNotFound | Refusal::HoldNotFound) => {
+                    SeatError::SessionNotFound
+                }
+                TxError::Refused(Refusal::InThePast) => SeatError::InThePast,
+                TxError::Refused(_) | TxError::Conflict => SeatError::SessionFull,
+                TxError::Store(e) => SeatError::Store(e),
+            },
+        )?;
         if let Some(booking) = outcome.bookings.into_iter().next() {
             return Ok(SeatOutcome::Booked(booking));
         }
@@ -1325,6 +1330,23 @@ impl Engine {
             .anonymise_customer(business, customer, now, audit)
             .await?
             .ok_or(AnonymiseError::CustomerNotFound)
+    }
+}
+
+/// Which jobs a transaction's booking changes write besides the customer's email, the
+/// webhooks and the staff email.
+#[derive(Clone, Copy)]
+struct Announce {
+    /// Reminders this long before each new booking's start.
+    reminder: Option<SignedDuration>,
+    /// Calendar jobs (the business has calendar sync).
+    calendar: bool,
+}
+
+impl Announce {
+    /// What a business's booking changes announce.
+    fn of(business: &Business) -> Self {
+        Self { reminder: business.settings.reminder_before, calendar: business.calendar_sync }
     }
 }
 

@@ -68,6 +68,7 @@ pub mod access;
 pub mod accounts;
 pub mod anonymise;
 pub mod booking;
+pub mod calendar;
 pub mod catalog;
 pub mod engine;
 mod hex;
@@ -85,6 +86,7 @@ pub mod slots;
 pub mod store;
 pub mod template;
 pub mod time;
+pub mod video;
 pub mod webhooks;
 
 pub use booking::{Actor, Booking, BookingStatus, Role};

@@ -77,6 +77,7 @@ impl Trigger {
     pub const fn of(event: BookingEvent, status: BookingStatus) -> Option<Self> {
         match event {
             BookingEvent::Rescheduled => Some(Self::Rescheduled),
+            BookingEvent::Anonymised => None,
             BookingEvent::Reminder => match status {
                 BookingStatus::Approved | BookingStatus::Pending => Some(Self::Reminder),
                 _ => None,
@@ -259,6 +260,9 @@ pub struct Subject<'a> {
     pub panel_url: Option<String>,
     /// `%appointment_cancel_url%`, while the booking can be canceled.
     pub cancel_url: Option<String>,
+    /// The Meet or Teams link the employee's calendar made (§H3), for `%google_meet_url%` /
+    /// `%microsoft_teams_url%`.
+    pub meeting: Option<(crate::calendar::Provider, String)>,
 }
 
 impl Subject<'_> {
@@ -315,6 +319,13 @@ impl Subject<'_> {
         }
         if let Some(url) = &self.cancel_url {
             v.set("appointment_cancel_url", url.clone());
+        }
+        match &self.meeting {
+            Some((crate::calendar::Provider::Google, url)) => v.set("google_meet_url", url.clone()),
+            Some((crate::calendar::Provider::Outlook, url)) => {
+                v.set("microsoft_teams_url", url.clone());
+            }
+            None => {}
         }
         v
     }
@@ -578,6 +589,7 @@ impl Notifier {
                     initial,
                     panel_url: None,
                     cancel_url: None,
+                    meeting: None,
                 }
             }
             BookingTarget::Session { session, .. } => {
@@ -599,6 +611,7 @@ impl Notifier {
                     initial: None,
                     panel_url: None,
                     cancel_url: None,
+                    meeting: None,
                 }
             }
         };
@@ -607,6 +620,46 @@ impl Notifier {
 }
 
 impl Notifier {
+    /// The Meet / Teams link of the booking's calendar event for its email (§H3), unless the
+    /// business hides video links from emails (§J6). While the employee's calendar has not
+    /// made the event yet (the calendar job runs beside this one), the email waits for it:
+    /// a retry, three at most, then it goes without the link.
+    async fn meeting_link(
+        &self,
+        business: &Business,
+        booking: &Booking,
+        job: &Job,
+    ) -> Result<Option<(crate::calendar::Provider, String)>, JobError> {
+        let settings = &business.settings;
+        if !settings.calendar.add_meeting_link || settings.hide_video_links_in_emails {
+            return Ok(None);
+        }
+        let temporary = |e: StoreError| JobError::Retry(e.to_string());
+        let key = crate::calendar::occasion_key(booking);
+        let employee = match booking.target {
+            BookingTarget::Appointment { resource, .. } => Some(resource),
+            BookingTarget::Session { session, .. } => {
+                let leader = self.store.session(business.id, session).await.map_err(temporary)?;
+                leader.and_then(|s| s.leader)
+            }
+        };
+        if let Some(record) = self.store.pushed(business.id, &key).await.map_err(temporary)? {
+            return Ok(record.meeting_url.map(|url| (record.provider, url)));
+        }
+        let Some(employee) = employee else { return Ok(None) };
+        let connected = self
+            .store
+            .connection(business.id, employee)
+            .await
+            .map_err(temporary)?
+            .is_some_and(|c| c.state == crate::calendar::ConnectionState::Connected);
+        let live = booking.status.occupies();
+        if connected && live && job.attempts < 4 {
+            return Err(JobError::Retry("waiting for the calendar's meeting link".into()));
+        }
+        Ok(None)
+    }
+
     /// What a notify job announces: the business, the booking as it is now, and the email
     /// trigger of the status the event announced (not today's: a booking made pending and
     /// approved since is announced as pending, and the approval sends its own email). `None`
@@ -623,7 +676,7 @@ impl Notifier {
         };
         let status = match job.event {
             BookingEvent::Status(s) => s,
-            BookingEvent::Reminder => booking.status,
+            BookingEvent::Reminder | BookingEvent::Anonymised => booking.status,
             BookingEvent::Created | BookingEvent::Rescheduled => {
                 let history = self.store.history(business.id, booking.id).await?;
                 history.first().map_or(booking.status, |h| h.to)
@@ -679,6 +732,7 @@ impl JobHandler for Notifier {
             .map_err(temporary)?;
         subject.panel_url = panel;
         subject.cancel_url = cancel;
+        subject.meeting = self.meeting_link(&business, &booking, job).await?;
         let custom = self
             .store
             .email_template(business.id, trigger, business.locale)

@@ -32,11 +32,13 @@ pub enum Effect {
     Webhook,
     /// Tell the staff member taking the booking (§E1 staff notifications).
     NotifyStaff,
+    /// Update the employee's external calendar (§H2).
+    Calendar,
 }
 
 impl Effect {
     /// Every effect a booking change has.
-    pub const ALL: [Self; 3] = [Self::Notify, Self::Webhook, Self::NotifyStaff];
+    pub const ALL: [Self; 4] = [Self::Notify, Self::Webhook, Self::NotifyStaff, Self::Calendar];
 
     /// The stable code stored and shown (`notify`).
     #[must_use]
@@ -45,6 +47,7 @@ impl Effect {
             Self::Notify => "notify",
             Self::Webhook => "webhook",
             Self::NotifyStaff => "notify_staff",
+            Self::Calendar => "calendar",
         }
     }
 
@@ -66,6 +69,9 @@ pub enum BookingEvent {
     Status(BookingStatus),
     /// The booking starts soon: remind its customer (a job due before the start).
     Reminder,
+    /// Its customer was anonymised (§A7): only the calendar, which may show their name, has
+    /// something to do (the store writes these jobs in the anonymisation's transaction).
+    Anonymised,
 }
 
 impl BookingEvent {
@@ -77,6 +83,7 @@ impl BookingEvent {
             Self::Rescheduled => "booking.rescheduled".to_owned(),
             Self::Status(status) => format!("booking.{}", status.code()),
             Self::Reminder => "booking.reminder".to_owned(),
+            Self::Anonymised => "booking.anonymised".to_owned(),
         }
     }
 
@@ -87,6 +94,7 @@ impl BookingEvent {
             "created" => Some(Self::Created),
             "rescheduled" => Some(Self::Rescheduled),
             "reminder" => Some(Self::Reminder),
+            "anonymised" => Some(Self::Anonymised),
             status => BookingStatus::parse(status).map(Self::Status),
         }
     }
@@ -238,13 +246,15 @@ pub struct Reminders<'a> {
 /// Appends the jobs of the booking changes in `writes`: one per effect for each booking created
 /// and for each status change (a reschedule's cancellation of the old booking is announced by
 /// the new booking's `booking.rescheduled`), and with `reminders`, a `booking.reminder` email
-/// due `lead` before each new booking's start (none when that moment has passed).
+/// due `lead` before each new booking's start (none when that moment has passed). `calendar`
+/// jobs only when `calendar` (the business has calendar sync, §H).
 #[must_use]
 pub fn jobs_for(
     business: BusinessId,
     writes: &[Write],
     now: Timestamp,
     reminders: Option<Reminders<'_>>,
+    calendar: bool,
 ) -> Vec<NewJob> {
     let moved: Vec<BookingId> = writes
         .iter()
@@ -298,13 +308,10 @@ pub fn jobs_for(
     events
         .into_iter()
         .flat_map(|(event, booking)| {
-            Effect::ALL.into_iter().map(move |effect| NewJob {
-                business,
-                effect,
-                event,
-                booking,
-                run_at: now,
-            })
+            Effect::ALL
+                .into_iter()
+                .filter(move |e| calendar || *e != Effect::Calendar)
+                .map(move |effect| NewJob { business, effect, event, booking, run_at: now })
         })
         .chain(later)
         .collect()
@@ -356,6 +363,10 @@ pub enum JobError {
     /// Worth retrying (a timeout, a 5xx).
     #[error("temporary failure: {0}")]
     Retry(String),
+    /// Worth retrying, and the other side said when (HTTP `Retry-After`): the next attempt waits
+    /// at least that long, and at least the policy's backoff.
+    #[error("temporary failure: {0}")]
+    RetryAfter(String, Option<SignedDuration>),
     /// Retrying cannot help (the address was refused); the job is parked at once.
     #[error("permanent failure: {0}")]
     Permanent(String),
@@ -427,6 +438,13 @@ pub async fn drain(
                 Err(error) => {
                     let retry_at = match &error {
                         JobError::Retry(_) => policy.retry_at(job.attempts, clock.now()),
+                        JobError::RetryAfter(_, after) => {
+                            let now = clock.now();
+                            let asked = after.and_then(|a| now.checked_add(a).ok());
+                            policy
+                                .retry_at(job.attempts, now)
+                                .map(|at| asked.map_or(at, |x| x.max(at)))
+                        }
                         JobError::Permanent(_) => None,
                     };
                     let ok =
@@ -470,7 +488,12 @@ mod tests {
             let event = BookingEvent::Status(status);
             assert_eq!(BookingEvent::parse(&event.code()), Some(event));
         }
-        for event in [BookingEvent::Created, BookingEvent::Rescheduled] {
+        for event in [
+            BookingEvent::Created,
+            BookingEvent::Rescheduled,
+            BookingEvent::Reminder,
+            BookingEvent::Anonymised,
+        ] {
             assert_eq!(BookingEvent::parse(&event.code()), Some(event));
         }
         assert_eq!(BookingEvent::parse("created"), None);

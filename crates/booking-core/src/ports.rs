@@ -122,66 +122,6 @@ pub trait Mailer: Send + Sync {
     async fn send(&self, message: &Message) -> Result<(), MailError>;
 }
 
-/// An event to create or update in an external calendar.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct CalendarEvent {
-    /// Our stable key (booking id), used to find the event again.
-    pub key: String,
-    /// Title (rendered template).
-    pub title: String,
-    /// Description (rendered template).
-    pub description: String,
-    /// When.
-    pub interval: Interval,
-    /// Tentative (pending appointments).
-    pub tentative: bool,
-    /// Attendee emails (empty unless the business enables attendees).
-    pub attendees: Vec<Email>,
-    /// Ask the provider for a Meet/Teams link.
-    pub with_meeting_link: bool,
-}
-
-/// The provider's answer after a push.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PushedEvent {
-    /// The provider's event id, stored so that retries update instead of duplicating.
-    pub external_id: String,
-    /// A Meet/Teams link, when one was requested and made.
-    pub meeting_url: Option<String>,
-}
-
-/// A calendar call failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CalendarError {
-    /// Credentials are no longer valid (after one refresh).
-    #[error("calendar access revoked")]
-    Revoked,
-    /// Retry after this many seconds (429, 5xx).
-    #[error("calendar temporarily unavailable")]
-    RetryLater {
-        /// Seconds the provider asked to wait, if it said.
-        after_seconds: Option<u64>,
-    },
-    /// Any other failure.
-    #[error("calendar failure: {0}")]
-    Failed(String),
-}
-
-/// An employee's connected calendar (Google, Outlook).
-#[async_trait]
-pub trait CalendarProvider: Send + Sync {
-    /// Creates the event, or updates it when `existing` names one.
-    async fn push(
-        &self,
-        existing: Option<&str>,
-        event: &CalendarEvent,
-    ) -> Result<PushedEvent, CalendarError>;
-    /// Deletes an event; deleting a missing one is a success.
-    async fn delete(&self, external_id: &str) -> Result<(), CalendarError>;
-    /// Busy (not free) intervals over a window.
-    async fn busy(&self, window: Interval) -> Result<Vec<Interval>, CalendarError>;
-}
-
 /// A video meeting to create for a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MeetingRequest {

@@ -94,6 +94,12 @@ pub struct Settings {
     pub appointment_event_title: String,
     /// Title of pushed calendar events for events/courses (`%event_name%`).
     pub event_event_title: String,
+    /// Description of pushed calendar events for appointments (empty).
+    pub appointment_event_description: String,
+    /// Description of pushed calendar events for events/courses (empty).
+    pub event_event_description: String,
+    /// How far ahead employees' busy times are pulled, in days (365, §H4).
+    pub calendar_window_days: u32,
     /// Hide video links from confirmation emails (no).
     pub hide_video_links_in_emails: bool,
     /// Hide video links from the customer panel (no).
@@ -136,6 +142,9 @@ impl Default for Settings {
             calendar: CalendarSyncOptions::default(),
             appointment_event_title: "%service_name%".to_owned(),
             event_event_title: "%event_name%".to_owned(),
+            appointment_event_description: String::new(),
+            event_event_description: String::new(),
+            calendar_window_days: 365,
             hide_video_links_in_emails: false,
             hide_video_links_in_panel: false,
             reminder_before: Some(SignedDuration::from_hours(24)),

@@ -450,9 +450,11 @@ pub trait CustomerStore: Send + Sync {
     async fn verify_account(&self, id: AccountId, at: Timestamp) -> Result<bool, StoreError>;
     /// In one transaction: replace the customer by [`crate::anonymise::anonymise_customer`],
     /// every booking of the customer by [`crate::anonymise::anonymise_booking`], erase the
-    /// reasons in those bookings' histories (and whatever else the adapter keeps for them), and
-    /// append `audit`. Returns the anonymised record, `None` if
-    /// there is no such customer. Idempotent.
+    /// reasons in those bookings' histories (and whatever else the adapter keeps for them),
+    /// enqueue a `calendar` job (`booking.anonymised`, due `at`) for each of those bookings
+    /// whose event (`booking-<id>`, or its session's `session-<id>`) is in an employee's
+    /// external calendar, so the name leaves it too (§H), and append `audit`. Returns the
+    /// anonymised record, `None` if there is no such customer. Idempotent.
     async fn anonymise_customer(
         &self,
         business: BusinessId,
@@ -585,6 +587,8 @@ pub trait TemplateStore: Send + Sync {
 pub trait Store:
     CatalogStore
     + AccountStore
+    + crate::calendar::CalendarStore
+    + crate::video::VideoStore
     + BookingStore
     + CustomerStore
     + AuditLog
@@ -599,6 +603,8 @@ pub trait Store:
 impl<
     T: CatalogStore
         + AccountStore
+        + crate::calendar::CalendarStore
+        + crate::video::VideoStore
         + BookingStore
         + CustomerStore
         + AuditLog

@@ -83,6 +83,14 @@ macro_rules! store_contract_tests {
             bookings_in_a_window,
             webhooks_are_scoped_and_logged,
             email_templates_are_per_business_trigger_and_locale,
+            calendar_records_round_trip,
+            calendar_sync_keeps_one_event_per_booking,
+            calendar_busy_times_remove_slots,
+            calendar_tokens_refresh_then_break,
+            calendar_meeting_links_reach_the_email,
+            calendar_events_forget_an_anonymised_customer,
+            outbox_honours_retry_after,
+            video_setup_and_meetings_round_trip,
         );
     };
     (@cases #[$attr:meta] $make:expr; $($case:ident),* $(,)?) => {
@@ -869,7 +877,11 @@ pub async fn booking_changes_write_their_jobs_in_the_transaction(store: Arc<dyn 
         all.into_iter().partition(|j| j.event == BookingEvent::Reminder);
     assert_eq!(events_of(&jobs), vec![(BookingEvent::Created, booking.id)]);
     let effects: Vec<Effect> = jobs.iter().map(|j| j.effect).collect();
-    assert_eq!(effects, Effect::ALL, "one job per effect");
+    assert_eq!(
+        effects,
+        [Effect::Notify, Effect::Webhook, Effect::NotifyStaff],
+        "one job per effect; no calendar job without calendar sync"
+    );
     assert_eq!(reminders.len(), 1, "and a reminder");
     assert_eq!((reminders[0].effect, reminders[0].booking), (Effect::Notify, booking.id));
     assert_eq!(reminders[0].run_at, at("2027-01-03T10:00:00Z"), "due a day before the start");
@@ -1862,4 +1874,521 @@ pub async fn staff_sessions_last_while_their_key_does(store: Arc<dyn Store>) {
     let (token, _) = a.staff_log_in(h.business, fresh.expose()).await.unwrap();
     h.clock.advance(booking_core::accounts::STAFF_SESSION_TTL);
     assert_eq!(a.staff_session(h.business, token.expose()).await.unwrap(), None, "it expires");
+}
+
+/// The demo desk made an employee with an address, and a calendar sync over a fake provider
+/// whose integration is configured (Google, or the given provider).
+async fn calendar_harness(
+    store: Arc<dyn Store>,
+    provider: booking_core::calendar::Provider,
+) -> (
+    Harness,
+    Arc<crate::FakeCalendarApi>,
+    booking_core::calendar::CalendarSync,
+    Arc<crate::RecordingMailer>,
+) {
+    use booking_core::calendar::{CalendarSync, OAuthApp};
+    let h = Harness::demo_in(store, NOW).await;
+    let mut desk = h.store.resource(h.business, h.desk).await.unwrap().unwrap();
+    desk.kind = booking_core::catalog::ResourceKind::Staff;
+    desk.email = Some(Email::parse("ann@example.com").unwrap());
+    h.store.update_resource(&desk).await.unwrap();
+    let api = Arc::new(crate::FakeCalendarApi::new(provider));
+    let mailer = Arc::new(crate::RecordingMailer::default());
+    let sync = CalendarSync::new(
+        h.store.clone(),
+        vec![api.clone()],
+        Arc::new(crate::FakeSealer),
+        h.clock.clone(),
+    )
+    .with_mailer(mailer.clone());
+    let app = OAuthApp {
+        provider,
+        client_id: "client-1".into(),
+        client_secret: "s3cret".into(),
+        redirect_uri: "https://book.example/cb".into(),
+    };
+    sync.configure(h.business, &app).await.unwrap();
+    (h, api, sync, mailer)
+}
+
+async fn run_calendar_jobs(h: &Harness, sync: &booking_core::calendar::CalendarSync) -> usize {
+    let policy = RetryPolicy::default();
+    let pass = drain(h.store.as_ref(), h.clock.as_ref(), sync, &policy, 8).await.unwrap();
+    pass.done
+}
+
+/// Integrations, connections and pushed-event records read back as written, per business;
+/// disconnecting forgets the records of that calendar.
+pub async fn calendar_records_round_trip(store: Arc<dyn Store>) {
+    use booking_core::calendar::{
+        Connection, ConnectionState, Integration, Provider, PushedRecord,
+    };
+    let h = Harness::demo_in(store.clone(), NOW).await;
+    let other = fixtures::demo_business(store.as_ref(), 1).await;
+    let integration = Integration {
+        business: h.business,
+        provider: Provider::Outlook,
+        client_id: "app".into(),
+        sealed_secret: "sealed:x".into(),
+        redirect_uri: "https://e.example/cb".into(),
+    };
+    store.put_integration(&integration).await.unwrap();
+    let replaced = Integration { client_id: "app-2".into(), ..integration.clone() };
+    store.put_integration(&replaced).await.unwrap();
+    assert_eq!(store.integration(h.business, Provider::Outlook).await.unwrap(), Some(replaced));
+    assert_eq!(store.integration(h.business, Provider::Google).await.unwrap(), None);
+    assert_eq!(store.integration(other.business, Provider::Outlook).await.unwrap(), None);
+    let connection = Connection {
+        business: h.business,
+        resource: h.desk,
+        provider: Provider::Outlook,
+        account: "ann@example.com".into(),
+        sealed_access: "sealed:a".into(),
+        sealed_refresh: "sealed:r".into(),
+        expires_at: at("2027-01-01T09:00:00Z"),
+        state: ConnectionState::Connected,
+        last_sync: None,
+        last_error: None,
+        connected_at: at(NOW),
+    };
+    let before = store.business(h.business).await.unwrap().unwrap();
+    assert!(!before.calendar_sync, "no connection yet");
+    store.put_connection(&connection).await.unwrap();
+    let after = store.business(h.business).await.unwrap().unwrap();
+    assert!(
+        after.calendar_sync && after.revision > before.revision,
+        "on with the first connection"
+    );
+    store.update_business(&before).await.unwrap();
+    assert!(
+        store.business(h.business).await.unwrap().unwrap().calendar_sync,
+        "a business written from an older copy keeps it"
+    );
+    assert!(!store.business(other.business).await.unwrap().unwrap().calendar_sync);
+    let broken = Connection {
+        state: ConnectionState::Broken,
+        last_sync: Some(at("2027-01-01T08:30:00Z")),
+        last_error: Some("refused".into()),
+        ..connection.clone()
+    };
+    store.put_connection(&broken).await.unwrap();
+    assert_eq!(store.connection(h.business, h.desk).await.unwrap(), Some(broken.clone()));
+    assert_eq!(store.connections(h.business).await.unwrap(), vec![broken.clone()]);
+    assert_eq!(store.all_connections().await.unwrap(), vec![broken.clone()]);
+    store.put_connection(&connection).await.unwrap();
+    assert_eq!(store.all_connections().await.unwrap(), vec![connection.clone()]);
+    let record = PushedRecord {
+        business: h.business,
+        key: "booking-1".into(),
+        resource: h.desk,
+        provider: Provider::Outlook,
+        external_id: "AAMk1".into(),
+        meeting_url: Some("https://teams.example/1".into()),
+    };
+    store.put_pushed(&record).await.unwrap();
+    assert_eq!(store.pushed(h.business, "booking-1").await.unwrap(), Some(record.clone()));
+    assert_eq!(store.pushed(other.business, "booking-1").await.unwrap(), None);
+    store.delete_pushed(h.business, "booking-1").await.unwrap();
+    assert_eq!(store.pushed(h.business, "booking-1").await.unwrap(), None);
+    store.put_pushed(&record).await.unwrap();
+    let refreshed = Connection { sealed_access: "sealed:b".into(), ..connection.clone() };
+    assert!(store.update_connection(&refreshed).await.unwrap());
+    assert_eq!(store.connection(h.business, h.desk).await.unwrap(), Some(refreshed.clone()));
+    let older = Connection { connected_at: at("2026-12-01T00:00:00Z"), ..refreshed.clone() };
+    assert!(!store.update_connection(&older).await.unwrap(), "another connection's update");
+    assert!(store.delete_connection(h.business, h.desk).await.unwrap());
+    assert!(!store.delete_connection(h.business, h.desk).await.unwrap());
+    assert!(!store.update_connection(&refreshed).await.unwrap(), "a sync in flight");
+    assert_eq!(store.connection(h.business, h.desk).await.unwrap(), None, "never brought back");
+    assert!(!store.business(h.business).await.unwrap().unwrap().calendar_sync, "off with the last");
+    assert_eq!(store.pushed(h.business, "booking-1").await.unwrap(), None, "forgotten with it");
+    assert!(store.delete_integration(h.business, Provider::Outlook).await.unwrap());
+    assert_eq!(store.integration(h.business, Provider::Outlook).await.unwrap(), None);
+}
+
+/// Connect, book, reschedule, cancel: the employee's calendar holds exactly one event with the
+/// right content at each step, a job run twice changes nothing, and secrets are stored sealed.
+pub async fn calendar_sync_keeps_one_event_per_booking(store: Arc<dyn Store>) {
+    use booking_core::calendar::Provider;
+    let (h, api, sync, _) = calendar_harness(store, Provider::Google).await;
+    let mut business = h.store.business(h.business).await.unwrap().unwrap();
+    business.settings.appointment_event_title = "%service_name% – %customer_full_name%".into();
+    h.store.update_business(&business).await.unwrap();
+    let before = book(&h, "2027-01-04T09:00:00Z").await.unwrap();
+    assert!(jobs_of(&h, Effect::Calendar).await.is_empty(), "no calendar sync yet: no job");
+    let c = sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    sync.catch_up(h.business, h.desk, 30).await.unwrap();
+    assert_eq!(c.account, "employee@example.com");
+    assert!(!c.sealed_access.contains("access-1") && !c.sealed_refresh.contains("refresh-1"));
+    let stored = h.store.integration(h.business, Provider::Google).await.unwrap().unwrap();
+    assert_ne!(stored.sealed_secret, "s3cret", "the client secret is stored sealed");
+    assert_eq!(api.events().len(), 1, "connecting pushes the upcoming booking");
+    run_calendar_jobs(&h, &sync).await;
+    assert_eq!(api.events().len(), 1, "the booking's own job updates the same event");
+
+    let booked = book(&h, "2027-01-04T13:00:00Z").await.unwrap();
+    run_calendar_jobs(&h, &sync).await;
+    let events = api.events();
+    assert_eq!(events.len(), 2);
+    let key =
+        booking_core::calendar::idempotency_key(h.business, &format!("booking-{}", booked.id));
+    let (id, event) = events.iter().find(|(_, e)| e.key == key).unwrap();
+    assert_eq!(event.interval, booked.slot().unwrap());
+    assert!(
+        event
+            .title
+            .starts_with(&h.store.service(h.business, h.service).await.unwrap().unwrap().name)
+    );
+    assert!(!event.tentative && event.attendees.is_empty());
+
+    let moved = h
+        .engine
+        .reschedule(
+            h.business,
+            booked.id,
+            at("2027-01-04T14:00:00Z"),
+            None,
+            None,
+            Actor::staff(Role::Admin, None),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
+    assert_eq!(run_calendar_jobs(&h, &sync).await, 1);
+    let events = api.events();
+    assert_eq!(events.len(), 2, "a reschedule moves the event");
+    let (moved_id, moved_event) =
+        events.iter().find(|(_, e)| e.interval == moved.slot().unwrap()).unwrap();
+    assert_eq!(moved_id, id, "the same external event");
+    // A job that runs again (a crash before completion) changes nothing.
+    sync.sync_booking(h.business, moved.id).await.unwrap();
+    assert_eq!(api.events(), events);
+    assert_eq!(moved_event.interval, moved.slot().unwrap());
+
+    h.engine.cancel(h.business, moved.id, Actor::staff(Role::Admin, None), None).await.unwrap();
+    run_calendar_jobs(&h, &sync).await;
+    let left: Vec<_> = api.events().into_iter().map(|(_, e)| e.key).collect();
+    let kept =
+        booking_core::calendar::idempotency_key(h.business, &format!("booking-{}", before.id));
+    assert_eq!(left, vec![kept], "the canceled booking's event is gone");
+    assert!(sync.disconnect(h.business, h.desk).await.unwrap());
+    assert!(api.calls().contains(&"revoke".to_owned()));
+    assert_eq!(h.store.connection(h.business, h.desk).await.unwrap(), None);
+}
+
+/// Pulled busy times remove exactly their slots (with `remove_busy_slots`), and the pull
+/// records its success.
+pub async fn calendar_busy_times_remove_slots(store: Arc<dyn Store>) {
+    use booking_core::calendar::Provider;
+    let (h, api, sync, _) = calendar_harness(store, Provider::Outlook).await;
+    let mut business = h.store.business(h.business).await.unwrap().unwrap();
+    business.settings.calendar.remove_busy_slots = true;
+    h.store.update_business(&business).await.unwrap();
+    let all = listed(&h, None).await;
+    api.set_busy(vec![
+        Interval::new(at("2027-01-04T10:10:00Z"), at("2027-01-04T10:40:00Z")).unwrap(),
+    ]);
+    sync.connect(h.business, h.desk, Provider::Outlook, "good-code").await.unwrap();
+    sync.catch_up(h.business, h.desk, 30).await.unwrap();
+    let now = listed(&h, None).await;
+    let gone: Vec<_> = all.iter().filter(|s| !now.contains(s)).copied().collect();
+    assert_eq!(gone, vec![at("2027-01-04T10:00:00Z"), at("2027-01-04T10:30:00Z")]);
+    let c = h.store.connection(h.business, h.desk).await.unwrap().unwrap();
+    assert_eq!(c.last_sync, Some(h.clock.now()));
+    api.set_busy(Vec::new());
+    assert_eq!(sync.pull_all().await.unwrap(), (1, 0));
+    assert_eq!(listed(&h, None).await, all, "a freed busy time frees its slots");
+    sync.disconnect(h.business, h.desk).await.unwrap();
+    api.set_busy(vec![
+        Interval::new(at("2027-01-04T10:10:00Z"), at("2027-01-04T10:40:00Z")).unwrap(),
+    ]);
+    assert_eq!(listed(&h, None).await, all, "disconnecting clears the cache");
+}
+
+/// An expired access token is refreshed once and the call goes through; a revoked grant marks
+/// the connection broken, emails the employee once, and the job does not loop.
+pub async fn calendar_tokens_refresh_then_break(store: Arc<dyn Store>) {
+    use booking_core::calendar::{ConnectionState, Provider};
+    let (h, api, sync, mailer) = calendar_harness(store, Provider::Google).await;
+    sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    sync.catch_up(h.business, h.desk, 30).await.unwrap();
+    assert!(matches!(
+        sync.connect(h.business, h.desk, Provider::Google, "bad-code").await,
+        Err(booking_core::calendar::SyncError::Provider(_))
+    ));
+    api.expire_access();
+    book(&h, "2027-01-04T09:00:00Z").await.unwrap();
+    run_calendar_jobs(&h, &sync).await;
+    assert_eq!(api.events().len(), 1);
+    let calls = api.calls();
+    assert_eq!(calls.iter().filter(|c| *c == "refresh").count(), 1, "{calls:?}");
+    // The access token's lifetime runs out: refreshed before the call, not after a 401.
+    h.clock.advance(SignedDuration::from_mins(59) + SignedDuration::from_secs(30));
+    book(&h, "2027-01-04T10:00:00Z").await.unwrap();
+    run_calendar_jobs(&h, &sync).await;
+    assert_eq!(api.calls().iter().filter(|c| *c == "refresh").count(), 2);
+    assert_eq!(api.events().len(), 2);
+
+    api.revoke_grant();
+    book(&h, "2027-01-04T11:00:00Z").await.unwrap();
+    assert_eq!(run_calendar_jobs(&h, &sync).await, 1, "the job ends; reconnecting resyncs");
+    let c = h.store.connection(h.business, h.desk).await.unwrap().unwrap();
+    assert_eq!(c.state, ConnectionState::Broken);
+    let mails = mailer.sent();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mails[0].to.as_str(), "ann@example.com");
+    assert!(mails[0].text.contains("Reconnect") || mails[0].text.contains("Reconnectez"));
+    book(&h, "2027-01-04T12:00:00Z").await.unwrap();
+    run_calendar_jobs(&h, &sync).await;
+    assert_eq!(mailer.sent().len(), 1, "told once");
+    assert_eq!(
+        sync.pull_busy(h.business, h.desk, 30).await.unwrap(),
+        None,
+        "a broken one is not pulled"
+    );
+    // Reconnecting pushes what was missed.
+    sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    sync.catch_up(h.business, h.desk, 30).await.unwrap();
+    assert_eq!(api.events().len(), 4);
+    let c = h.store.connection(h.business, h.desk).await.unwrap().unwrap();
+    assert_eq!(c.state, ConnectionState::Connected);
+}
+
+struct Throttled;
+
+#[async_trait]
+impl JobHandler for Throttled {
+    fn effect(&self) -> Effect {
+        Effect::Webhook
+    }
+
+    async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        let after = if job.attempts == 1 { 600 } else { 1 };
+        Err(JobError::RetryAfter("HTTP 429".into(), Some(SignedDuration::from_secs(after))))
+    }
+}
+
+/// A provider's `Retry-After` delays the next attempt when it asks for more than the backoff,
+/// and never shortens the backoff.
+pub async fn outbox_honours_retry_after(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    book_jobs(&h, 1).await;
+    let policy = RetryPolicy::default();
+    let run = || drain(h.store.as_ref(), h.clock.as_ref(), &Throttled, &policy, 10);
+    assert_eq!(run().await.unwrap().retried, 1);
+    let job = jobs_of(&h, Effect::Webhook).await.remove(0);
+    assert_eq!(job.run_at, at("2027-01-01T08:10:00Z"), "the provider asked for 10 minutes");
+    h.clock.advance(SignedDuration::from_mins(10));
+    assert_eq!(run().await.unwrap().retried, 1);
+    let job = jobs_of(&h, Effect::Webhook).await.remove(0);
+    assert_eq!(job.run_at, at("2027-01-01T08:11:00Z"), "1 s asked, the 60 s backoff kept");
+}
+
+/// With the Meet / Teams option, the booking email waits for the calendar's event and carries
+/// its link (`%google_meet_url%`); with video links hidden from emails (§J6), it does not.
+pub async fn calendar_meeting_links_reach_the_email(store: Arc<dyn Store>) {
+    use booking_core::calendar::Provider;
+    use booking_core::notify::{EmailTemplate, Notifier, Trigger};
+    let (h, _, sync, _) = calendar_harness(store, Provider::Google).await;
+    let mut business = h.store.business(h.business).await.unwrap().unwrap();
+    business.settings.calendar.add_meeting_link = true;
+    h.store.update_business(&business).await.unwrap();
+    let template = EmailTemplate {
+        business: h.business,
+        trigger: Trigger::Approved,
+        locale: business.locale,
+        subject: "Booked".into(),
+        text: "Join: %google_meet_url%\nTeams: %microsoft_teams_url%\n".into(),
+    };
+    h.engine.save_email_template(template).await.unwrap();
+    sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    sync.catch_up(h.business, h.desk, 30).await.unwrap();
+    let mailer = Arc::new(crate::RecordingMailer::default());
+    let notifier = Notifier::new(h.store.clone(), mailer.clone(), h.clock.clone());
+    let policy = RetryPolicy::default();
+    let details = Details {
+        contact: Contact {
+            first_name: "Bea".into(),
+            email: Some(Email::parse("bea@example.com").unwrap()),
+            ..Contact::default()
+        },
+        ..Details::default()
+    };
+    let booked = h
+        .engine
+        .book(
+            h.business,
+            offer(&h),
+            at("2027-01-04T09:00:00Z"),
+            None,
+            details.clone(),
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
+    let first = drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &policy, 8).await.unwrap();
+    assert_eq!(first.retried, 1, "the email waits for the event");
+    run_calendar_jobs(&h, &sync).await;
+    h.clock.advance(SignedDuration::from_secs(30));
+    drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &policy, 8).await.unwrap();
+    let sent = mailer.sent();
+    assert_eq!(sent.len(), 1);
+    let key =
+        booking_core::calendar::idempotency_key(h.business, &format!("booking-{}", booked.id));
+    assert!(
+        sent[0].text.contains(&format!("Join: https://meet.invalid/ev-{key}")),
+        "{}",
+        sent[0].text
+    );
+    assert!(!sent[0].text.contains("Teams:"), "an empty line is left out: {}", sent[0].text);
+
+    business.settings.hide_video_links_in_emails = true;
+    h.store.update_business(&business).await.unwrap();
+    h.engine
+        .book(
+            h.business,
+            offer(&h),
+            at("2027-01-04T10:00:00Z"),
+            None,
+            details,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
+    let report = drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &policy, 8).await.unwrap();
+    assert_eq!(report.done, 1, "no waiting when links are hidden");
+    assert!(!mailer.sent()[1].text.contains("meet.invalid"));
+}
+
+/// Anonymising a customer (§A7) takes their name and address out of the employee's calendar
+/// too: the store enqueues a calendar job in the same transaction, which rewrites the event.
+pub async fn calendar_events_forget_an_anonymised_customer(store: Arc<dyn Store>) {
+    use booking_core::calendar::Provider;
+    let (h, api, sync, _) = calendar_harness(store, Provider::Google).await;
+    let mut business = h.store.business(h.business).await.unwrap().unwrap();
+    business.settings.calendar.customers_as_attendees = true;
+    business.settings.appointment_event_title = "%service_name% – %customer_full_name%".into();
+    h.store.update_business(&business).await.unwrap();
+    sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    sync.catch_up(h.business, h.desk, 30).await.unwrap();
+    let customer = h
+        .store
+        .create_customer(fixtures::customer(h.business, "Ana", "Lima", "ana@example.org"))
+        .await
+        .unwrap();
+    let details =
+        Details { customer: Some(customer.id), contact: customer.contact.clone(), answers: vec![] };
+    h.engine
+        .book(
+            h.business,
+            offer(&h),
+            at("2027-01-04T09:00:00Z"),
+            None,
+            details,
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
+    // Another customer's booking that is not in any calendar yet gets no job.
+    let other = h
+        .store
+        .create_customer(fixtures::customer(h.business, "Bo", "Berg", "bo@example.org"))
+        .await
+        .unwrap();
+    run_calendar_jobs(&h, &sync).await;
+    let shown = api.events();
+    assert_eq!(shown.len(), 1);
+    assert!(shown[0].1.title.contains("Ana Lima") && shown[0].1.attendees.len() == 1);
+    let admin = Actor::staff(Role::Admin, None);
+    h.engine.anonymise_customer(h.business, customer.id, admin).await.unwrap();
+    h.engine.anonymise_customer(h.business, other.id, admin).await.unwrap();
+    assert_eq!(run_calendar_jobs(&h, &sync).await, 1, "one job: the booking in the calendar");
+    let rewritten = api.events();
+    assert_eq!(rewritten.len(), 1);
+    assert_eq!(rewritten[0].0, shown[0].0, "the same event");
+    assert!(!rewritten[0].1.title.contains("Ana") && !rewritten[0].1.title.contains("Lima"));
+    assert!(rewritten[0].1.attendees.is_empty(), "no address left");
+}
+
+/// §J: accounts (the default and staff members' own, Zoom secrets as given), course links and
+/// meetings read back as written, per business; what is stored resolves as §J says, and
+/// removing the default leaves no link (§J3).
+pub async fn video_setup_and_meetings_round_trip(store: Arc<dyn Store>) {
+    use booking_core::video::{
+        CustomLink, MeetingRecord, Occasion, Source, StoredAccount, StoredMeeting, VideoAccount,
+        ZoomApp, resolve, setup_of,
+    };
+    let h = Harness::demo_in(store.clone(), NOW).await;
+    let other = fixtures::demo_business(store.as_ref(), 1).await;
+    let monday_nine =
+        Interval::new(at("2027-01-04T08:00:00Z"), at("2027-01-04T09:00:00Z")).unwrap();
+    let (course, _) = fixtures::event_session(store.as_ref(), h.business, 5, monday_nine).await;
+    let zoom = StoredAccount::Zoom(ZoomApp {
+        account_id: "acc-1".into(),
+        client_id: "cid".into(),
+        sealed_secret: "sealed:terces".into(),
+        user: "host@example.com".into(),
+    });
+    let link = |url: &str| CustomLink {
+        url: url.into(),
+        password: Some("1234".into()),
+        description: Some("Dial +33 1 00".into()),
+    };
+    store.put_video_account(h.business, None, &StoredAccount::Calendar).await.unwrap();
+    store.put_video_account(h.business, None, &zoom).await.unwrap();
+    store
+        .put_video_account(h.business, Some(h.desk), &StoredAccount::Custom(link("https://ana")))
+        .await
+        .unwrap();
+    store.put_course_link(h.business, course, &link("https://yoga")).await.unwrap();
+    let accounts = store.video_accounts(h.business).await.unwrap();
+    assert_eq!(
+        accounts,
+        vec![(None, zoom.clone()), (Some(h.desk), StoredAccount::Custom(link("https://ana")))],
+        "replaced, not added"
+    );
+    assert!(store.video_accounts(other.business).await.unwrap().is_empty());
+    let courses = store.course_links(h.business).await.unwrap();
+    assert_eq!(courses, vec![(course, link("https://yoga"))]);
+    let setup = setup_of(&accounts, courses);
+    let led = Occasion { leader: Some(h.desk), course: None, online: true };
+    assert_eq!(
+        resolve(&setup, &led).map(|r| r.source),
+        Some(Source::Staff(h.desk)),
+        "the staff member's own link"
+    );
+    let session = Occasion { leader: Some(h.desk), course: Some(course), online: true };
+    assert_eq!(
+        resolve(&setup, &session).map(|r| r.account),
+        Some(VideoAccount::Custom(link("https://yoga")))
+    );
+    assert!(store.delete_video_account(h.business, None).await.unwrap());
+    assert!(!store.delete_video_account(h.business, None).await.unwrap());
+    let accounts = store.video_accounts(h.business).await.unwrap();
+    let disconnected = setup_of(&accounts, store.course_links(h.business).await.unwrap());
+    assert_eq!(resolve(&disconnected, &led), None, "§J3");
+    assert_eq!(resolve(&disconnected, &session), None, "§J3");
+    assert!(store.delete_course_link(h.business, course).await.unwrap());
+    assert!(store.course_links(h.business).await.unwrap().is_empty());
+
+    let record = MeetingRecord {
+        business: h.business,
+        key: "session-1".into(),
+        meeting: StoredMeeting { account: "acc-1".into(), meeting_id: "85746065".into() },
+        join_url: "https://zoom.us/j/85746065".into(),
+        start_url: Some("https://zoom.us/s/85746065".into()),
+        password: Some("p".into()),
+    };
+    store.put_meeting(&record).await.unwrap();
+    assert_eq!(store.meeting(h.business, "session-1").await.unwrap(), Some(record.clone()));
+    assert_eq!(store.meeting(other.business, "session-1").await.unwrap(), None);
+    let moved = MeetingRecord { start_url: None, password: None, ..record };
+    store.put_meeting(&moved).await.unwrap();
+    assert_eq!(store.meeting(h.business, "session-1").await.unwrap(), Some(moved));
+    store.delete_meeting(h.business, "session-1").await.unwrap();
+    assert_eq!(store.meeting(h.business, "session-1").await.unwrap(), None);
 }

@@ -4,10 +4,13 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use booking_core::calendar::{
+    CalendarApi, CalendarError, CalendarEvent, Grant, OAuthApp, OAuthFlow, Provider, PushedEvent,
+    Sealer,
+};
 use booking_core::ports::{
-    CalendarError, CalendarEvent, CalendarProvider, Clock, HashError, MailError, Meeting,
-    MeetingError, MeetingProvider, MeetingRequest, Message, PasswordHash, PasswordHasher,
-    PushedEvent, Secret, TokenSource,
+    Clock, HashError, MailError, Meeting, MeetingError, MeetingProvider, MeetingRequest, Message,
+    PasswordHash, PasswordHasher, Secret, TokenSource,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 
@@ -123,43 +126,159 @@ impl booking_core::ports::Mailer for RecordingMailer {
     }
 }
 
-/// An external calendar held in memory.
-#[derive(Debug, Default)]
-pub struct RecordingCalendar {
-    events: Mutex<Vec<(String, CalendarEvent)>>,
-    busy: Mutex<Vec<Interval>>,
-    next: AtomicU64,
+/// A calendar provider held in memory: OAuth (codes, access and refresh tokens that it can
+/// expire or revoke), events keyed by our idempotency key, and busy intervals.
+pub struct FakeCalendarApi {
+    provider: Provider,
+    state: Mutex<FakeCalendarState>,
 }
 
-impl RecordingCalendar {
+#[derive(Debug, Default)]
+struct FakeCalendarState {
+    events: Vec<(String, CalendarEvent)>,
+    busy: Vec<Interval>,
+    access: String,
+    refresh: String,
+    revoked: bool,
+    issued: u64,
+    calls: Vec<String>,
+}
+
+impl std::fmt::Debug for FakeCalendarApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeCalendarApi").field("provider", &self.provider).finish_non_exhaustive()
+    }
+}
+
+impl FakeCalendarApi {
+    /// A provider that accepts the code `good-code` for the account `employee@example.com`.
+    #[must_use]
+    pub fn new(provider: Provider) -> Self {
+        Self { provider, state: Mutex::new(FakeCalendarState::default()) }
+    }
+
     /// Events currently in the calendar, with their external ids.
     #[must_use]
     pub fn events(&self) -> Vec<(String, CalendarEvent)> {
-        lock(&self.events).clone()
+        lock(&self.state).events.clone()
     }
 
     /// Sets the busy intervals the calendar reports.
     pub fn set_busy(&self, busy: Vec<Interval>) {
-        *lock(&self.busy) = busy;
+        lock(&self.state).busy = busy;
+    }
+
+    /// Makes the current access token invalid (as if it expired early).
+    pub fn expire_access(&self) {
+        lock(&self.state).access = "expired".into();
+    }
+
+    /// Revokes the grant: every token stops working and refreshes fail.
+    pub fn revoke_grant(&self) {
+        let mut s = lock(&self.state);
+        s.revoked = true;
+        s.access = "revoked".into();
+    }
+
+    /// The calls made so far (`push`, `refresh`, `delete`, …).
+    #[must_use]
+    pub fn calls(&self) -> Vec<String> {
+        lock(&self.state).calls.clone()
+    }
+
+    fn grant(s: &mut FakeCalendarState) -> Grant {
+        s.issued += 1;
+        s.access = format!("access-{}", s.issued);
+        s.refresh = format!("refresh-{}", s.issued);
+        Grant {
+            access_token: s.access.clone(),
+            refresh_token: Some(s.refresh.clone()),
+            lifetime: SignedDuration::from_hours(1),
+        }
+    }
+
+    fn check(
+        &self,
+        access: &str,
+        call: &str,
+    ) -> Result<std::sync::MutexGuard<'_, FakeCalendarState>, CalendarError> {
+        let mut s = lock(&self.state);
+        s.calls.push(call.to_owned());
+        if s.revoked || access != s.access {
+            return Err(CalendarError::Unauthorized);
+        }
+        Ok(s)
     }
 }
 
 #[async_trait]
-impl CalendarProvider for RecordingCalendar {
+impl OAuthFlow for FakeCalendarApi {
+    fn authorize_url(&self, app: &OAuthApp, state: &str) -> String {
+        format!(
+            "https://consent.invalid/{}?client_id={}&state={state}",
+            self.provider, app.client_id
+        )
+    }
+
+    async fn exchange_code(&self, _app: &OAuthApp, code: &str) -> Result<Grant, CalendarError> {
+        let mut s = lock(&self.state);
+        s.calls.push("exchange".into());
+        if code != "good-code" {
+            return Err(CalendarError::Failed("invalid_grant".into()));
+        }
+        s.revoked = false;
+        Ok(Self::grant(&mut s))
+    }
+
+    async fn refresh(&self, _app: &OAuthApp, token: &str) -> Result<Grant, CalendarError> {
+        let mut s = lock(&self.state);
+        s.calls.push("refresh".into());
+        if s.revoked || token != s.refresh {
+            return Err(CalendarError::Revoked);
+        }
+        Ok(Self::grant(&mut s))
+    }
+
+    async fn revoke(&self, _app: &OAuthApp, _token: &str) -> Result<(), CalendarError> {
+        self.revoke_grant();
+        lock(&self.state).calls.push("revoke".into());
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl CalendarApi for FakeCalendarApi {
+    fn provider(&self) -> Provider {
+        self.provider
+    }
+
+    fn oauth(&self) -> &dyn OAuthFlow {
+        self
+    }
+
+    async fn account(&self, access: &str) -> Result<String, CalendarError> {
+        drop(self.check(access, "account")?);
+        Ok("employee@example.com".into())
+    }
+
     async fn push(
         &self,
+        access: &str,
         existing: Option<&str>,
         event: &CalendarEvent,
     ) -> Result<PushedEvent, CalendarError> {
-        let mut events = lock(&self.events);
-        let external_id = match existing.and_then(|id| events.iter().position(|(e, _)| e == id)) {
+        let mut s = self.check(access, "push")?;
+        let found = existing
+            .and_then(|id| s.events.iter().position(|(e, _)| e == id))
+            .or_else(|| s.events.iter().position(|(_, e)| e.key == event.key));
+        let external_id = match found {
             Some(i) => {
-                events[i].1 = event.clone();
-                events[i].0.clone()
+                s.events[i].1 = event.clone();
+                s.events[i].0.clone()
             }
             None => {
-                let id = format!("ev{}", self.next.fetch_add(1, Ordering::Relaxed));
-                events.push((id.clone(), event.clone()));
+                let id = format!("ev-{}", event.key);
+                s.events.push((id.clone(), event.clone()));
                 id
             }
         };
@@ -168,13 +287,33 @@ impl CalendarProvider for RecordingCalendar {
         Ok(PushedEvent { external_id, meeting_url })
     }
 
-    async fn delete(&self, external_id: &str) -> Result<(), CalendarError> {
-        lock(&self.events).retain(|(id, _)| id != external_id);
+    async fn delete(&self, access: &str, external_id: &str) -> Result<(), CalendarError> {
+        self.check(access, "delete")?.events.retain(|(id, _)| id != external_id);
         Ok(())
     }
 
-    async fn busy(&self, window: Interval) -> Result<Vec<Interval>, CalendarError> {
-        Ok(lock(&self.busy).iter().filter(|b| b.overlaps(&window)).copied().collect())
+    async fn busy(
+        &self,
+        access: &str,
+        _account: &str,
+        window: Interval,
+    ) -> Result<Vec<Interval>, CalendarError> {
+        let s = self.check(access, "busy")?;
+        Ok(s.busy.iter().filter(|b| b.overlaps(&window)).copied().collect())
+    }
+}
+
+/// Seals by reversing and tagging: enough to see that stored values are not the clear ones.
+#[derive(Debug, Default)]
+pub struct FakeSealer;
+
+impl Sealer for FakeSealer {
+    fn seal(&self, plain: &str) -> String {
+        format!("sealed:{}", plain.chars().rev().collect::<String>())
+    }
+
+    fn open(&self, sealed: &str) -> Option<String> {
+        sealed.strip_prefix("sealed:").map(|s| s.chars().rev().collect())
     }
 }
 

@@ -53,6 +53,7 @@ pub fn business(name: &str, zone_name: &str) -> Business {
         phone: None,
         address: None,
         revision: 0,
+        calendar_sync: false,
     }
 }
 

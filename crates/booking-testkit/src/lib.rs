@@ -6,14 +6,16 @@
 //! - [`InMemoryStore`], every storage port with the databases' semantics (serialised
 //!   transactions, the no-overlap constraint, capacity checks);
 //! - fakes of the other ports: [`FakeClock`], [`SeqTokens`], [`FakeHasher`],
-//!   [`RecordingMailer`], [`RecordingCalendar`], [`FakeMeetings`];
+//!   [`RecordingMailer`], [`FakeCalendarApi`], [`FakeSealer`], [`FakeMeetings`];
 //! - [`fixtures`] to build businesses, resources and services, and [`Harness`], a ready engine;
 //! - [`strategies`], proptest generators of schedules, zones, bookings and holds;
+//! - [`google_fake`], a stateful local fake of Google Calendar for whole-sync tests;
 //! - [`contract`], the storage contract suite every store runs ([`store_contract_tests!`]).
 
 pub mod contract;
 mod fakes;
 pub mod fixtures;
+pub mod google_fake;
 mod memory;
 pub mod smtp;
 pub mod strategies;
@@ -25,7 +27,7 @@ use booking_core::store::Store;
 use booking_core::{Engine, Ports};
 
 pub use fakes::{
-    FakeClock, FakeHasher, FakeMeetings, RecordingCalendar, RecordingMailer, SeqTokens,
+    FakeCalendarApi, FakeClock, FakeHasher, FakeMeetings, FakeSealer, RecordingMailer, SeqTokens,
 };
 pub use memory::InMemoryStore;
 

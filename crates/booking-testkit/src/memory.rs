@@ -13,6 +13,7 @@ use booking_core::access::{ApiKey, KeyDigest};
 use booking_core::accounts::{AccountStore, AuthToken, TokenDigest, TokenOwner, TokenPurpose};
 use booking_core::anonymise::{anonymise_booking, anonymise_customer};
 use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
+use booking_core::calendar::{CalendarStore, Connection, Integration, Provider, PushedRecord};
 use booking_core::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
 };
@@ -22,7 +23,7 @@ use booking_core::ids::{
     JobId, ResourceId, ServiceId, SessionId, WebhookId,
 };
 use booking_core::notify::{EmailTemplate, Trigger};
-use booking_core::outbox::{BookingRef, Effect, Job, JobState, Outbox};
+use booking_core::outbox::{BookingEvent, BookingRef, Effect, Job, JobState, Outbox};
 use booking_core::ports::PasswordHash;
 use booking_core::schedule::Exception;
 use booking_core::settings::Locale;
@@ -32,6 +33,7 @@ use booking_core::store::{
     TemplateStore, TxError, TxOutcome, TxScope, TxView, WebhookStore, Write,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
+use booking_core::video::{CustomLink, MeetingRecord, StoredAccount, VideoStore};
 use booking_core::webhooks::{Delivery, Endpoint};
 
 #[derive(Clone, Debug, Default)]
@@ -59,6 +61,12 @@ struct State {
     templates: Vec<EmailTemplate>,
     passwords: BTreeMap<AccountId, PasswordHash>,
     tokens: BTreeMap<String, AuthToken>,
+    integrations: BTreeMap<(BusinessId, Provider), Integration>,
+    connections: BTreeMap<(BusinessId, ResourceId), Connection>,
+    pushed: BTreeMap<(BusinessId, String), PushedRecord>,
+    video_accounts: BTreeMap<(BusinessId, Option<ResourceId>), StoredAccount>,
+    course_links: BTreeMap<(BusinessId, EventId), CustomLink>,
+    meetings: BTreeMap<(BusinessId, String), MeetingRecord>,
 }
 
 impl State {
@@ -330,8 +338,8 @@ impl CatalogStore for InMemoryStore {
 
     async fn update_business(&self, business: &Business) -> Result<(), StoreError> {
         if let Some(stored) = self.state().businesses.get_mut(&business.id) {
-            let revision = stored.revision + 1;
-            *stored = Business { revision, ..business.clone() };
+            let (revision, calendar_sync) = (stored.revision + 1, stored.calendar_sync);
+            *stored = Business { revision, calendar_sync, ..business.clone() };
         }
         Ok(())
     }
@@ -773,6 +781,30 @@ impl CustomerStore for InMemoryStore {
             t.business != Some(business)
                 || (t.customer != Some(id) && !t.booking.is_some_and(|b| theirs.contains(&b)))
         });
+        let mut shown = Vec::new();
+        for booking in &theirs {
+            let key = s.bookings.get(booking).map(booking_core::calendar::occasion_key);
+            if key.is_some_and(|key| s.pushed.contains_key(&(business, key))) {
+                shown.push(*booking);
+            }
+        }
+        for booking in shown {
+            let id = JobId::new(s.id());
+            let job = Job {
+                id,
+                business,
+                effect: Effect::Calendar,
+                event: BookingEvent::Anonymised,
+                booking,
+                state: JobState::Pending,
+                attempts: 0,
+                run_at: at,
+                lease_until: None,
+                last_error: None,
+                created_at: at,
+            };
+            s.jobs.insert(id, job);
+        }
         s.audit.push(audit);
         Ok(Some(erased))
     }
@@ -1209,5 +1241,187 @@ impl TemplateStore for InMemoryStore {
         let before = s.templates.len();
         s.templates.retain(|t| (t.business, t.trigger, t.locale) != (business, trigger, locale));
         Ok(s.templates.len() != before)
+    }
+}
+
+#[async_trait]
+impl CalendarStore for InMemoryStore {
+    async fn put_integration(&self, integration: &Integration) -> Result<(), StoreError> {
+        let key = (integration.business, integration.provider);
+        self.state().integrations.insert(key, integration.clone());
+        Ok(())
+    }
+
+    async fn integration(
+        &self,
+        business: BusinessId,
+        provider: Provider,
+    ) -> Result<Option<Integration>, StoreError> {
+        Ok(self.state().integrations.get(&(business, provider)).cloned())
+    }
+
+    async fn delete_integration(
+        &self,
+        business: BusinessId,
+        provider: Provider,
+    ) -> Result<bool, StoreError> {
+        Ok(self.state().integrations.remove(&(business, provider)).is_some())
+    }
+
+    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {
+        let key = (connection.business, connection.resource);
+        let mut s = self.state();
+        s.connections.insert(key, connection.clone());
+        if let Some(b) = s.businesses.get_mut(&connection.business).filter(|b| !b.calendar_sync) {
+            b.calendar_sync = true;
+            b.revision += 1;
+        }
+        Ok(())
+    }
+
+    async fn update_connection(&self, connection: &Connection) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        let key = (connection.business, connection.resource);
+        match s.connections.get_mut(&key) {
+            Some(stored) if stored.connected_at == connection.connected_at => {
+                *stored = connection.clone();
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+
+    async fn connection(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+    ) -> Result<Option<Connection>, StoreError> {
+        Ok(self.state().connections.get(&(business, resource)).cloned())
+    }
+
+    async fn connections(&self, business: BusinessId) -> Result<Vec<Connection>, StoreError> {
+        let s = self.state();
+        Ok(s.connections.values().filter(|c| c.business == business).cloned().collect())
+    }
+
+    async fn all_connections(&self) -> Result<Vec<Connection>, StoreError> {
+        Ok(self.state().connections.values().cloned().collect())
+    }
+
+    async fn delete_connection(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        s.pushed.retain(|(b, _), r| !(*b == business && r.resource == resource));
+        let removed = s.connections.remove(&(business, resource)).is_some();
+        let any = s.connections.keys().any(|(b, _)| *b == business);
+        if let Some(b) = s.businesses.get_mut(&business).filter(|b| b.calendar_sync && !any) {
+            b.calendar_sync = false;
+            b.revision += 1;
+        }
+        Ok(removed)
+    }
+
+    async fn pushed(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<PushedRecord>, StoreError> {
+        Ok(self.state().pushed.get(&(business, key.to_owned())).cloned())
+    }
+
+    async fn put_pushed(&self, record: &PushedRecord) -> Result<(), StoreError> {
+        let key = (record.business, record.key.clone());
+        self.state().pushed.insert(key, record.clone());
+        Ok(())
+    }
+
+    async fn delete_pushed(&self, business: BusinessId, key: &str) -> Result<(), StoreError> {
+        self.state().pushed.remove(&(business, key.to_owned()));
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl VideoStore for InMemoryStore {
+    async fn put_video_account(
+        &self,
+        business: BusinessId,
+        owner: Option<ResourceId>,
+        account: &StoredAccount,
+    ) -> Result<(), StoreError> {
+        self.state().video_accounts.insert((business, owner), account.clone());
+        Ok(())
+    }
+
+    async fn delete_video_account(
+        &self,
+        business: BusinessId,
+        owner: Option<ResourceId>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.state().video_accounts.remove(&(business, owner)).is_some())
+    }
+
+    async fn video_accounts(
+        &self,
+        business: BusinessId,
+    ) -> Result<Vec<(Option<ResourceId>, StoredAccount)>, StoreError> {
+        let s = self.state();
+        Ok(s.video_accounts
+            .iter()
+            .filter(|((b, _), _)| *b == business)
+            .map(|((_, owner), a)| (*owner, a.clone()))
+            .collect())
+    }
+
+    async fn put_course_link(
+        &self,
+        business: BusinessId,
+        course: EventId,
+        link: &CustomLink,
+    ) -> Result<(), StoreError> {
+        self.state().course_links.insert((business, course), link.clone());
+        Ok(())
+    }
+
+    async fn delete_course_link(
+        &self,
+        business: BusinessId,
+        course: EventId,
+    ) -> Result<bool, StoreError> {
+        Ok(self.state().course_links.remove(&(business, course)).is_some())
+    }
+
+    async fn course_links(
+        &self,
+        business: BusinessId,
+    ) -> Result<Vec<(EventId, CustomLink)>, StoreError> {
+        let s = self.state();
+        Ok(s.course_links
+            .iter()
+            .filter(|((b, _), _)| *b == business)
+            .map(|((_, e), l)| (*e, l.clone()))
+            .collect())
+    }
+
+    async fn meeting(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<MeetingRecord>, StoreError> {
+        Ok(self.state().meetings.get(&(business, key.to_owned())).cloned())
+    }
+
+    async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {
+        let key = (record.business, record.key.clone());
+        self.state().meetings.insert(key, record.clone());
+        Ok(())
+    }
+
+    async fn delete_meeting(&self, business: BusinessId, key: &str) -> Result<(), StoreError> {
+        self.state().meetings.remove(&(business, key.to_owned()));
+        Ok(())
     }
 }

@@ -20,6 +20,7 @@
 mod account;
 mod book;
 mod office;
+mod office_calendar;
 mod panel;
 pub(crate) mod texts;
 
@@ -147,6 +148,16 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/b/{business}/office/agendas/{agenda}/form", get(office::form))
         .route("/b/{business}/office/agendas/{agenda}/confirm", post(office::confirm))
         .route("/b/{business}/office/agendas/{agenda}/release", post(office::release))
+        .route("/b/{business}/office/profile", get(office_calendar::profile))
+        .route("/b/{business}/office/calendar/{provider}/connect", post(office_calendar::connect))
+        .route("/b/{business}/office/calendar/{provider}/callback", get(office_calendar::callback))
+        .route("/b/{business}/office/calendar/disconnect", post(office_calendar::disconnect))
+        .route("/b/{business}/office/calendar/sync", post(office_calendar::sync_now))
+        .route(
+            "/b/{business}/office/integrations",
+            get(office_calendar::integrations_page).post(office_calendar::save_integration),
+        )
+        .route("/b/{business}/office/integrations/options", post(office_calendar::save_options))
         .route("/b/{business}/panel", get(panel::panel))
         .route("/b/{business}/panel/bookings/{booking}/cancel", post(panel::cancel))
         .route(
@@ -180,6 +191,12 @@ fn keyed(secret: &[u8; 32], parts: &[&[u8]]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
+/// Whether two secrets (form tokens, MACs) are equal, in time independent of where they differ.
+pub(crate) fn same_secret(expected: &str, given: &str) -> bool {
+    expected.len() == given.len()
+        && expected.bytes().zip(given.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
+}
+
 /// Reads one cookie.
 fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -208,6 +225,8 @@ pub(crate) struct Ctx {
     pub(crate) session: Option<PanelSession>,
     session_token: Option<String>,
     staff_token: Option<String>,
+    /// The nonce of an OAuth flow this browser started (`bk_oauth<id>` cookie).
+    oauth_nonce: Option<String>,
     pub(crate) client: String,
     query: String,
     cookies_out: Vec<String>,
@@ -239,11 +258,7 @@ impl Ctx {
 
     /// Refuses a POST whose form token is not this visitor's.
     pub(crate) fn check_csrf(&self, token: &str) -> Result<(), Response> {
-        let expected = self.csrf();
-        let same = !self.new_form
-            && expected.len() == token.len()
-            && expected.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0;
-        if same {
+        if !self.new_form && same_secret(&self.csrf(), token) {
             Ok(())
         } else {
             Err(self.message(StatusCode::FORBIDDEN, self.t.error_title, self.t.form_expired))
@@ -330,6 +345,30 @@ impl Ctx {
         self.cookies_out.push(cookie);
     }
 
+    /// An HMAC of `parts` under the server's secret, in hex (signed OAuth states).
+    pub(crate) fn mac(&self, parts: &[&[u8]]) -> String {
+        hex(&keyed(&self.pages().web.secret, parts))
+    }
+
+    /// The OAuth nonce cookie sent, if any.
+    pub(crate) fn oauth_nonce(&self) -> Option<&str> {
+        self.oauth_nonce.as_deref()
+    }
+
+    /// Sets (`Some`) or clears (`None`) the OAuth nonce cookie: `SameSite=Lax`, so the
+    /// provider's redirect back (a cross-site top-level GET) carries it; 10 minutes.
+    pub(crate) fn oauth_cookie(&mut self, nonce: Option<&str>) {
+        let max_age = if nonce.is_some() { 600 } else { 0 };
+        let cookie = format!(
+            "bk_oauth{}={}; Path=/b/{}/office/calendar; Max-Age={max_age}; HttpOnly; SameSite=Lax{}",
+            self.business.id,
+            nonce.unwrap_or_default(),
+            self.business.id,
+            self.secure()
+        );
+        self.cookies_out.push(cookie);
+    }
+
     /// A rendered template as a page, with the security headers and pending cookies.
     pub(crate) fn render(&self, status: StatusCode, page: &impl Template) -> Response {
         match page.render() {
@@ -399,11 +438,20 @@ impl Ctx {
 
     /// A page with a title, a paragraph and a link onwards.
     pub(crate) fn linked(&self, title: &str, text: &str, href: String, label: &str) -> Response {
+        self.linked_with(StatusCode::OK, title, text, href, label)
+    }
+
+    /// [`Self::linked`] with another status.
+    pub(crate) fn linked_with(
+        &self,
+        status: StatusCode,
+        title: &str,
+        text: &str,
+        href: String,
+        label: &str,
+    ) -> Response {
         let link = Some((href, label.to_owned()));
-        self.render(
-            StatusCode::OK,
-            &MessagePage { c: self.view(), title, text, action: None, link },
-        )
+        self.render(status, &MessagePage { c: self.view(), title, text, action: None, link })
     }
 
     /// A page with a title, a paragraph and one button that POSTs `fields` to `to`.
@@ -515,6 +563,7 @@ impl FromRequestParts<AppState> for Ctx {
         };
         let session_token = cookie(&parts.headers, &format!("bk_s{id}")).map(str::to_owned);
         let staff_token = cookie(&parts.headers, &format!("bk_o{id}")).map(str::to_owned);
+        let oauth_nonce = cookie(&parts.headers, &format!("bk_oauth{id}")).map(str::to_owned);
         let session = match &session_token {
             Some(token) => state.pages().accounts.session(business.id, token).await.ok().flatten(),
             None => None,
@@ -543,6 +592,7 @@ impl FromRequestParts<AppState> for Ctx {
             session,
             session_token,
             staff_token,
+            oauth_nonce,
             client,
             query: parts.uri.query().unwrap_or_default().to_owned(),
             cookies_out: Vec::new(),

@@ -2,6 +2,7 @@
 
 mod bookings;
 mod calendars;
+pub(crate) mod integrations;
 mod public;
 mod setup;
 mod templates;
@@ -58,6 +59,11 @@ pub(crate) fn all(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(webhooks::deliveries))
         .routes(routes!(templates::list_templates))
         .routes(routes!(templates::put_template, templates::delete_template))
+        .routes(routes!(integrations::list_integrations))
+        .routes(routes!(integrations::put_integration, integrations::delete_integration))
+        .routes(routes!(integrations::list_connections))
+        .routes(routes!(integrations::delete_connection))
+        .routes(routes!(integrations::pull_connection))
         .routes(routes!(setup::create_customer))
         .routes(routes!(setup::get_customer))
         .routes(routes!(setup::anonymise_customer))

@@ -1,0 +1,271 @@
+//! §H1 Calendar integrations (admin): each business's OAuth application at Google and
+//! Microsoft, and its employees' connections (list, disconnect, pull busy times now).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use booking_core::access::Action;
+use booking_core::calendar::{CalendarSync, Connection, OAuthApp, Provider, SyncError};
+use booking_core::ids::{BusinessId, ResourceId};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Errors, business};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::problem::{Body, Path, Problem};
+
+/// A business's OAuth application at one provider. The client secret is never shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct IntegrationOut {
+    /// `google` or `outlook`.
+    provider: String,
+    /// Whether it is configured.
+    configured: bool,
+    /// The application (client) id.
+    client_id: Option<String>,
+    /// Where the provider sends employees back.
+    redirect_uri: Option<String>,
+    /// The redirect URI to register with the provider when none is set: the server's own
+    /// callback page.
+    default_redirect_uri: String,
+}
+
+/// An OAuth application's credentials.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct IntegrationIn {
+    /// The application (client) id.
+    client_id: String,
+    /// The client secret (stored sealed).
+    client_secret: String,
+    /// The redirect URI registered with the provider; the server's callback page by default.
+    redirect_uri: Option<String>,
+}
+
+/// An employee's connected calendar.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct ConnectionOut {
+    /// The employee (a staff resource).
+    resource: i64,
+    /// `google` or `outlook`.
+    provider: String,
+    /// The connected account.
+    account: String,
+    /// `connected`, or `broken` (the employee must connect again).
+    state: String,
+    /// When busy times were last pulled successfully (RFC 3339).
+    last_sync: Option<String>,
+    /// The last failure.
+    last_error: Option<String>,
+    /// When the employee connected (RFC 3339).
+    connected_at: String,
+}
+
+impl From<&Connection> for ConnectionOut {
+    fn from(c: &Connection) -> Self {
+        Self {
+            resource: c.resource.get(),
+            provider: c.provider.code().to_owned(),
+            account: c.account.clone(),
+            state: c.state.code().to_owned(),
+            last_sync: c.last_sync.map(|t| t.to_string()),
+            last_error: c.last_error.clone(),
+            connected_at: c.connected_at.to_string(),
+        }
+    }
+}
+
+/// The result of a pull.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct PulledOut {
+    /// Busy intervals now cached.
+    busy_intervals: usize,
+}
+
+fn sync(state: &AppState) -> Result<&CalendarSync, Problem> {
+    state.calendar().ok_or_else(|| {
+        Problem::new(
+            StatusCode::NOT_FOUND,
+            "calendar_sync_off",
+            "calendar sync is off on this server",
+        )
+    })
+}
+
+fn provider(code: &str) -> Result<Provider, Problem> {
+    Provider::parse(code).ok_or_else(Problem::not_found)
+}
+
+/// The server's own OAuth callback page for a provider.
+pub(crate) fn default_redirect_uri(state: &AppState, business: BusinessId, p: Provider) -> String {
+    format!("{}/b/{business}/office/calendar/{}/callback", state.pages().web.public_url, p.code())
+}
+
+fn sync_failure(e: SyncError) -> Problem {
+    match e {
+        SyncError::Store(e) => e.into(),
+        SyncError::NotConfigured => Problem::coded("calendar_not_configured", e.to_string()),
+        other => {
+            Problem::new(StatusCode::BAD_GATEWAY, "calendar_provider_failed", other.to_string())
+        }
+    }
+}
+
+/// Both providers' settings (admin).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/calendar/integrations", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")), security(("api_key" = [])),
+    responses((status = 200, body = Vec<IntegrationOut>), Errors))]
+pub(crate) async fn list_integrations(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<IntegrationOut>>, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let b = business(&state, id).await?;
+    let mut out = Vec::new();
+    for p in Provider::ALL {
+        let found = state.store().integration(b.id, p).await?;
+        out.push(IntegrationOut {
+            provider: p.code().to_owned(),
+            configured: found.is_some(),
+            client_id: found.as_ref().map(|i| i.client_id.clone()),
+            redirect_uri: found.map(|i| i.redirect_uri),
+            default_redirect_uri: default_redirect_uri(&state, b.id, p),
+        });
+    }
+    Ok(Json(out))
+}
+
+/// Sets a provider's OAuth application; the secret is sealed before it is stored (admin).
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/calendar/integrations/{provider}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("provider" = String, Path, description = "google or outlook")),
+    request_body = IntegrationIn, security(("api_key" = [])),
+    responses((status = 200, body = IntegrationOut), Errors))]
+pub(crate) async fn put_integration(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, code)): Path<(i64, String)>,
+    Body(input): Body<IntegrationIn>,
+) -> Result<Json<IntegrationOut>, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let p = provider(&code)?;
+    let b = business(&state, id).await?;
+    let app = checked_app(&state, b.id, p, input)?;
+    sync(&state)?.configure(b.id, &app).await?;
+    Ok(Json(IntegrationOut {
+        provider: p.code().to_owned(),
+        configured: true,
+        client_id: Some(app.client_id),
+        redirect_uri: Some(app.redirect_uri),
+        default_redirect_uri: default_redirect_uri(&state, b.id, p),
+    }))
+}
+
+/// Validates credentials as typed in the API or the settings page.
+pub(crate) fn checked_app(
+    state: &AppState,
+    business: BusinessId,
+    provider: Provider,
+    input: IntegrationIn,
+) -> Result<OAuthApp, Problem> {
+    let client_id = input.client_id.trim().to_owned();
+    let client_secret = input.client_secret.trim().to_owned();
+    if client_id.is_empty() || client_id.chars().count() > 500 {
+        return Err(Problem::invalid("`client_id` is 1 to 500 characters"));
+    }
+    if client_secret.is_empty() || client_secret.chars().count() > 2000 {
+        return Err(Problem::invalid("`client_secret` is 1 to 2000 characters"));
+    }
+    let redirect_uri =
+        match input.redirect_uri.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) {
+            Some(uri) => {
+                let absolute = uri.starts_with("https://") || uri.starts_with("http://");
+                if !absolute || uri.chars().count() > 2000 || uri.contains(char::is_whitespace) {
+                    return Err(Problem::invalid("`redirect_uri` is an absolute http(s) URL"));
+                }
+                uri
+            }
+            None => default_redirect_uri(state, business, provider),
+        };
+    Ok(OAuthApp { provider, client_id, client_secret, redirect_uri })
+}
+
+impl IntegrationIn {
+    /// Credentials typed in the settings page.
+    pub(crate) fn new(client_id: String, client_secret: String, redirect_uri: String) -> Self {
+        Self { client_id, client_secret, redirect_uri: Some(redirect_uri) }
+    }
+}
+
+/// Removes a provider's OAuth application (admin). Connected employees stay connected until
+/// their token needs a refresh.
+#[utoipa::path(delete, path = "/api/v1/businesses/{business}/calendar/integrations/{provider}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("provider" = String, Path, description = "google or outlook")),
+    security(("api_key" = [])), responses((status = 204), Errors))]
+pub(crate) async fn delete_integration(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, code)): Path<(i64, String)>,
+) -> Result<StatusCode, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let p = provider(&code)?;
+    let b = business(&state, id).await?;
+    if state.store().delete_integration(b.id, p).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(Problem::not_found())
+    }
+}
+
+/// The employees' connections, with their last successful pull (admin).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/calendar/connections", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")), security(("api_key" = [])),
+    responses((status = 200, body = Vec<ConnectionOut>), Errors))]
+pub(crate) async fn list_connections(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<ConnectionOut>>, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let b = business(&state, id).await?;
+    let all = state.store().connections(b.id).await?;
+    Ok(Json(all.iter().map(ConnectionOut::from).collect()))
+}
+
+/// Disconnects an employee's calendar: revokes the token where the provider can, stops
+/// syncing, forgets the cached busy times (admin).
+#[utoipa::path(delete, path = "/api/v1/businesses/{business}/calendar/connections/{resource}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "The employee")),
+    security(("api_key" = [])), responses((status = 204), Errors))]
+pub(crate) async fn delete_connection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+) -> Result<StatusCode, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let b = business(&state, id).await?;
+    let done =
+        sync(&state)?.disconnect(b.id, ResourceId::new(resource)).await.map_err(sync_failure)?;
+    if done { Ok(StatusCode::NO_CONTENT) } else { Err(Problem::not_found()) }
+}
+
+/// Pulls an employee's busy times now (admin).
+#[utoipa::path(post, path = "/api/v1/businesses/{business}/calendar/connections/{resource}/pull", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "The employee")),
+    security(("api_key" = [])), responses((status = 200, body = PulledOut), Errors))]
+pub(crate) async fn pull_connection(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+) -> Result<Json<PulledOut>, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let b = business(&state, id).await?;
+    let window = b.settings.calendar_window_days;
+    let pulled = sync(&state)?
+        .pull_busy(b.id, ResourceId::new(resource), window)
+        .await
+        .map_err(sync_failure)?;
+    let busy_intervals = pulled.ok_or_else(Problem::not_found)?;
+    Ok(Json(PulledOut { busy_intervals }))
+}

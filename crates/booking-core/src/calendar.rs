@@ -1,0 +1,1291 @@
+//! §H Calendar sync: each employee's Google or Outlook calendar.
+//!
+//! - **Push** (§H2, §H3): every booking change writes a `calendar` outbox job in the booking's own
+//!   transaction; [`CalendarSync`] runs it by computing what the employee's calendar should show
+//!   now ([`plan`], a pure function of the booking, its neighbours and the §H3 options) and
+//!   creating, updating or deleting one external event. The external id is stored per *key*
+//!   (`booking-12`, or `session-4` for a group session), and the key itself is sent to the
+//!   provider as an idempotency key (Google's client-chosen event id, Outlook's
+//!   `transactionId`), so neither a retry nor a crash between the provider's answer and our
+//!   write can make a second event.
+//! - **Busy times** (§H4): [`CalendarSync::pull_busy`] copies the employee's *busy* intervals
+//!   over the configured window into the store's cache; availability reads only the cache.
+//! - **Tokens** (§H1): OAuth grants are sealed ([`Sealer`]) before they reach the store, refreshed
+//!   a minute before they expire, and refreshed once more on a 401; a refused refresh marks the
+//!   connection broken and tells the employee by email.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::booking::{Booking, BookingStatus, BookingTarget};
+use crate::catalog::{Business, Email, Resource};
+use crate::ids::{BookingId, BusinessId, ResourceId, SessionId};
+use crate::outbox::{Effect, Job, JobError, JobHandler};
+use crate::ports::{Clock, Mailer, Message};
+use crate::settings::CalendarSyncOptions;
+use crate::store::{Store, StoreError};
+use crate::template::{Escape, Template, Values};
+use crate::time::Interval;
+
+/// A calendar provider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Provider {
+    /// Google Calendar.
+    Google,
+    /// Outlook (Microsoft Graph).
+    Outlook,
+}
+
+impl Provider {
+    /// Both providers.
+    pub const ALL: [Self; 2] = [Self::Google, Self::Outlook];
+
+    /// The stable code stored and used in URLs (`google`, `outlook`).
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Google => "google",
+            Self::Outlook => "outlook",
+        }
+    }
+
+    /// Parses [`Self::code`].
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == text)
+    }
+
+    /// The product's name, for pages and emails.
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Google => "Google Calendar",
+            Self::Outlook => "Outlook",
+        }
+    }
+}
+
+impl fmt::Display for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Seals secrets before they are stored (client secrets, OAuth tokens) and opens them again.
+/// Implementations use an authenticated cipher, so a sealed value that was altered or sealed
+/// under another key does not open.
+pub trait Sealer: Send + Sync {
+    /// Seals `plain` (a fresh nonce each time: sealing twice gives two different texts).
+    fn seal(&self, plain: &str) -> String;
+    /// Opens a value [`Self::seal`] made; `None` when it was altered or sealed with another key.
+    fn open(&self, sealed: &str) -> Option<String>;
+}
+
+/// A business's OAuth application at one provider (§H1), as configured.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthApp {
+    /// Which provider.
+    pub provider: Provider,
+    /// The application (client) id.
+    pub client_id: String,
+    /// The client secret, in clear (only in memory).
+    pub client_secret: String,
+    /// Where the provider sends the employee back (must be registered with the provider).
+    pub redirect_uri: String,
+}
+
+impl fmt::Debug for OAuthApp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthApp")
+            .field("provider", &self.provider)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"<redacted>")
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
+}
+
+/// A stored integration: the [`OAuthApp`] with its secret sealed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Integration {
+    /// Owner tenant.
+    pub business: BusinessId,
+    /// Which provider.
+    pub provider: Provider,
+    /// The application (client) id.
+    pub client_id: String,
+    /// The client secret, sealed.
+    pub sealed_secret: String,
+    /// The redirect URI.
+    pub redirect_uri: String,
+}
+
+/// What an OAuth token endpoint granted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token (a refresh may omit it: the old one stays valid).
+    pub refresh_token: Option<String>,
+    /// How long the access token lives from now (`expires_in`).
+    pub lifetime: SignedDuration,
+}
+
+impl fmt::Debug for Grant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Grant").field("lifetime", &self.lifetime).finish_non_exhaustive()
+    }
+}
+
+/// Whether a connection works.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Tokens valid as far as we know.
+    Connected,
+    /// The provider refused our refresh token: the employee must connect again.
+    Broken,
+}
+
+impl ConnectionState {
+    /// The stable code stored and shown.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Connected => "connected",
+            Self::Broken => "broken",
+        }
+    }
+
+    /// Parses [`Self::code`].
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Connected, Self::Broken].into_iter().find(|s| s.code() == text)
+    }
+}
+
+/// An employee's connected calendar (§H1). One per employee: connecting another provider
+/// replaces it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Connection {
+    /// Owner tenant.
+    pub business: BusinessId,
+    /// The employee (a staff resource).
+    pub resource: ResourceId,
+    /// Which provider.
+    pub provider: Provider,
+    /// The connected account's address, as the provider reports it.
+    pub account: String,
+    /// The sealed access token.
+    pub sealed_access: String,
+    /// The sealed refresh token.
+    pub sealed_refresh: String,
+    /// When the access token expires.
+    pub expires_at: Timestamp,
+    /// Whether it works.
+    pub state: ConnectionState,
+    /// When busy times were last pulled successfully.
+    pub last_sync: Option<Timestamp>,
+    /// The last failure (push or pull), cleared by the next success of a pull.
+    pub last_error: Option<String>,
+    /// When the employee connected.
+    pub connected_at: Timestamp,
+}
+
+/// Which external event stands for a key (a booking or a session).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushedRecord {
+    /// Owner tenant.
+    pub business: BusinessId,
+    /// `booking-{id}` or `session-{id}`.
+    pub key: String,
+    /// In whose calendar.
+    pub resource: ResourceId,
+    /// At which provider.
+    pub provider: Provider,
+    /// The provider's event id.
+    pub external_id: String,
+    /// The Meet / Teams link the provider made, if any.
+    pub meeting_url: Option<String>,
+}
+
+/// Storage of integrations, connections and pushed events. Implementations seal nothing
+/// themselves: they store what they are given.
+#[async_trait]
+pub trait CalendarStore: Send + Sync {
+    /// Creates or replaces a business's integration with a provider.
+    async fn put_integration(&self, integration: &Integration) -> Result<(), StoreError>;
+    /// A business's integration with a provider.
+    async fn integration(
+        &self,
+        business: BusinessId,
+        provider: Provider,
+    ) -> Result<Option<Integration>, StoreError>;
+    /// Removes an integration; `false` when there was none.
+    async fn delete_integration(
+        &self,
+        business: BusinessId,
+        provider: Provider,
+    ) -> Result<bool, StoreError>;
+    /// Creates or replaces an employee's connection.
+    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError>;
+    /// Saves a change to a connection (tokens, state, last sync) only if that same connection
+    /// (same `connected_at`) is still stored: `false` and no change when it was disconnected
+    /// or replaced meanwhile, so a sync in flight never brings a disconnected calendar back.
+    async fn update_connection(&self, connection: &Connection) -> Result<bool, StoreError>;
+    /// An employee's connection.
+    async fn connection(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+    ) -> Result<Option<Connection>, StoreError>;
+    /// Every connection of a business, by resource.
+    async fn connections(&self, business: BusinessId) -> Result<Vec<Connection>, StoreError>;
+    /// Every connection of every business, by business and resource (the busy-time puller's
+    /// list, and `/metrics`).
+    async fn all_connections(&self) -> Result<Vec<Connection>, StoreError>;
+    /// Removes an employee's connection and every pushed-event record in its calendar; `false`
+    /// when there was none.
+    async fn delete_connection(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+    ) -> Result<bool, StoreError>;
+    /// The external event of a key.
+    async fn pushed(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<PushedRecord>, StoreError>;
+    /// Records (creates or replaces) the external event of a key.
+    async fn put_pushed(&self, record: &PushedRecord) -> Result<(), StoreError>;
+    /// Forgets the external event of a key.
+    async fn delete_pushed(&self, business: BusinessId, key: &str) -> Result<(), StoreError>;
+}
+
+/// An attendee of a pushed event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attendee {
+    /// Address.
+    pub email: Email,
+    /// Display name.
+    pub name: String,
+}
+
+/// An event to create or update in an external calendar.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CalendarEvent {
+    /// Our stable key, unique across businesses ([`idempotency_key`]), sent as the provider's
+    /// idempotency key.
+    pub key: String,
+    /// Title (rendered template).
+    pub title: String,
+    /// Description (rendered template).
+    pub description: String,
+    /// When (with buffers when the business includes them).
+    pub interval: Interval,
+    /// The business's IANA zone, so the event shows in it.
+    pub zone: String,
+    /// Tentative (a pending appointment) rather than confirmed.
+    pub tentative: bool,
+    /// Customers as attendees (empty unless the business adds them).
+    pub attendees: Vec<Attendee>,
+    /// Attendees see each other (else each sees only themselves).
+    pub attendees_see_each_other: bool,
+    /// The provider emails invitations (never without attendees).
+    pub send_invitations: bool,
+    /// Ask the provider for a Meet / Teams link.
+    pub with_meeting_link: bool,
+}
+
+/// The provider's answer after a push.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PushedEvent {
+    /// The provider's event id.
+    pub external_id: String,
+    /// A Meet / Teams link, when one was requested and made.
+    pub meeting_url: Option<String>,
+}
+
+/// A calendar call failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CalendarError {
+    /// The access token was refused (HTTP 401): refresh and try once more.
+    #[error("access token refused")]
+    Unauthorized,
+    /// The grant was revoked or expired (the token endpoint answered `invalid_grant`).
+    #[error("calendar access revoked")]
+    Revoked,
+    /// Retry later (429, 5xx, a timeout), after this many seconds if the provider said.
+    #[error("calendar temporarily unavailable ({0})")]
+    RetryLater(String, Option<u64>),
+    /// Any other failure (a 4xx that retrying cannot fix, an unreadable answer).
+    #[error("calendar failure: {0}")]
+    Failed(String),
+}
+
+/// A provider's OAuth 2.0 authorization-code flow (the web-server flow: consent page, code
+/// exchange, refresh, revocation).
+#[async_trait]
+pub trait OAuthFlow: Send + Sync {
+    /// The page where the employee consents (offline access, so a refresh token is granted).
+    fn authorize_url(&self, app: &OAuthApp, state: &str) -> String;
+    /// Exchanges the code the provider sent back.
+    async fn exchange_code(&self, app: &OAuthApp, code: &str) -> Result<Grant, CalendarError>;
+    /// Gets a fresh access token; [`CalendarError::Revoked`] when the refresh token is dead.
+    async fn refresh(&self, app: &OAuthApp, refresh_token: &str) -> Result<Grant, CalendarError>;
+    /// Revokes a token where the provider can (a provider that cannot answers `Ok`).
+    async fn revoke(&self, app: &OAuthApp, token: &str) -> Result<(), CalendarError>;
+}
+
+/// One provider's HTTP API: its OAuth flow, events and busy times. The adapters
+/// (`booking-calendar-google`, `booking-calendar-outlook`) implement it; nothing in the core
+/// calls a provider otherwise.
+#[async_trait]
+pub trait CalendarApi: Send + Sync {
+    /// Which provider this is.
+    fn provider(&self) -> Provider;
+    /// Its OAuth flow.
+    fn oauth(&self) -> &dyn OAuthFlow;
+    /// The connected account's address.
+    async fn account(&self, access: &str) -> Result<String, CalendarError>;
+    /// Creates the event, or updates it when `existing` names one; a create whose key the
+    /// provider already holds updates that event instead.
+    async fn push(
+        &self,
+        access: &str,
+        existing: Option<&str>,
+        event: &CalendarEvent,
+    ) -> Result<PushedEvent, CalendarError>;
+    /// Deletes an event; deleting a missing one is a success.
+    async fn delete(&self, access: &str, external_id: &str) -> Result<(), CalendarError>;
+    /// The *busy* intervals (not free, not tentative) of the account's calendar over a window.
+    async fn busy(
+        &self,
+        access: &str,
+        account: &str,
+        window: Interval,
+    ) -> Result<Vec<Interval>, CalendarError>;
+}
+
+/// What one booking or session looks like to the calendar rules.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Occurrence {
+    /// `booking-{id}` or `session-{id}`.
+    pub key: String,
+    /// The bookings it stands for with their status (one for an appointment; every seat
+    /// booking of a session).
+    pub statuses: Vec<BookingStatus>,
+    /// The appointment or session.
+    pub slot: Interval,
+    /// With the service's buffers (equal to `slot` for sessions).
+    pub busy: Interval,
+    /// Rendered title.
+    pub title: String,
+    /// Rendered description.
+    pub description: String,
+    /// The business zone.
+    pub zone: String,
+    /// The customers of the bookings that hold their place, with an address.
+    pub customers: Vec<Attendee>,
+}
+
+/// What the employee's calendar should show for an occurrence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// This event (created or updated).
+    Push(CalendarEvent),
+    /// No event (deleted if there is one).
+    Remove,
+}
+
+/// The §H3 rules: which bookings appear, how, and with whom.
+///
+/// - an approved (or no-show: it happened) booking appears as confirmed; a pending one only
+///   with `add_pending`, as tentative; canceled and rejected ones never;
+/// - a session appears while one of its bookings would (tentative only if all are pending);
+/// - customers become attendees only with `customers_as_attendees`; invitations go out only
+///   with `send_invitations` *and* attendees;
+/// - the interval includes the buffers only with `include_buffers`.
+#[must_use]
+pub fn plan(options: &CalendarSyncOptions, occurrence: &Occurrence) -> Plan {
+    let shown = |s: &BookingStatus| match s {
+        BookingStatus::Approved | BookingStatus::NoShow => Some(false),
+        BookingStatus::Pending if options.add_pending => Some(true),
+        BookingStatus::Pending | BookingStatus::Canceled | BookingStatus::Rejected => None,
+    };
+    let tentative: Vec<bool> = occurrence.statuses.iter().filter_map(shown).collect();
+    if tentative.is_empty() {
+        return Plan::Remove;
+    }
+    let attendees =
+        if options.customers_as_attendees { occurrence.customers.clone() } else { Vec::new() };
+    Plan::Push(CalendarEvent {
+        key: occurrence.key.clone(),
+        title: occurrence.title.clone(),
+        description: occurrence.description.clone(),
+        interval: if options.include_buffers { occurrence.busy } else { occurrence.slot },
+        zone: occurrence.zone.clone(),
+        tentative: tentative.iter().all(|t| *t),
+        send_invitations: options.send_invitations && !attendees.is_empty(),
+        attendees_see_each_other: options.attendees_see_each_other,
+        attendees,
+        with_meeting_link: options.add_meeting_link,
+    })
+}
+
+/// Whether an access token expiring at `expires_at` should be refreshed before use at `now`
+/// (less than a minute left).
+#[must_use]
+pub fn needs_refresh(expires_at: Timestamp, now: Timestamp) -> bool {
+    expires_at <= now.saturating_add(SignedDuration::from_mins(1)).unwrap_or(Timestamp::MAX)
+}
+
+/// The key sent to a provider for a business's record key: unique across businesses (two
+/// businesses may share one employee's calendar), stable across retries.
+#[must_use]
+pub fn idempotency_key(business: BusinessId, key: &str) -> String {
+    format!("bookingengine-{business}-{key}")
+}
+
+/// `window` cut into consecutive pieces of at most `longest` (providers bound one query's
+/// range: Microsoft's getSchedule to 62 days).
+#[must_use]
+pub fn pieces(window: Interval, longest: SignedDuration) -> Vec<Interval> {
+    let mut out = Vec::new();
+    let mut start = window.start();
+    while start < window.end() {
+        let end = start.saturating_add(longest).map_or(window.end(), |e| e.min(window.end()));
+        match Interval::new(start, end) {
+            Ok(piece) => out.push(piece),
+            Err(_) => break,
+        }
+        start = end;
+    }
+    out
+}
+
+/// The key of an appointment's event.
+#[must_use]
+pub fn booking_key(booking: BookingId) -> String {
+    format!("booking-{booking}")
+}
+
+/// The key of a session's event.
+#[must_use]
+pub fn session_key(session: SessionId) -> String {
+    format!("session-{session}")
+}
+
+/// The key of the event a booking shows in: its own, or its session's.
+#[must_use]
+pub fn occasion_key(booking: &Booking) -> String {
+    match booking.target {
+        BookingTarget::Appointment { .. } => booking_key(booking.id),
+        BookingTarget::Session { session, .. } => session_key(session),
+    }
+}
+
+/// Why a calendar use case failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SyncError {
+    /// The business has not configured this provider.
+    #[error("calendar integration not configured")]
+    NotConfigured,
+    /// No such employee (or not a staff resource).
+    #[error("no such employee")]
+    NoEmployee,
+    /// The provider refused or failed.
+    #[error(transparent)]
+    Provider(#[from] CalendarError),
+    /// A sealed value did not open (the server secret changed).
+    #[error("stored calendar secrets do not open with this server's secret")]
+    Sealed,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The calendar use cases: integrations, connecting employees, pushing, pulling busy times.
+#[derive(Clone)]
+pub struct CalendarSync {
+    store: Arc<dyn Store>,
+    apis: BTreeMap<Provider, Arc<dyn CalendarApi>>,
+    sealer: Arc<dyn Sealer>,
+    clock: Arc<dyn Clock>,
+    mailer: Option<Arc<dyn Mailer>>,
+}
+
+impl CalendarSync {
+    /// The use cases over these ports, with one API per provider.
+    pub fn new(
+        store: Arc<dyn Store>,
+        apis: Vec<Arc<dyn CalendarApi>>,
+        sealer: Arc<dyn Sealer>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        let apis = apis.into_iter().map(|a| (a.provider(), a)).collect();
+        Self { store, apis, sealer, clock, mailer: None }
+    }
+
+    /// Tells employees by email when their connection breaks.
+    #[must_use]
+    pub fn with_mailer(mut self, mailer: Arc<dyn Mailer>) -> Self {
+        self.mailer = Some(mailer);
+        self
+    }
+
+    /// Saves a business's OAuth application (the secret is sealed here).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn configure(&self, business: BusinessId, app: &OAuthApp) -> Result<(), StoreError> {
+        let integration = Integration {
+            business,
+            provider: app.provider,
+            client_id: app.client_id.clone(),
+            sealed_secret: self.sealer.seal(&app.client_secret),
+            redirect_uri: app.redirect_uri.clone(),
+        };
+        self.store.put_integration(&integration).await
+    }
+
+    /// A business's OAuth application, secret opened.
+    ///
+    /// # Errors
+    /// [`SyncError::NotConfigured`], [`SyncError::Sealed`], storage errors.
+    pub async fn app(
+        &self,
+        business: BusinessId,
+        provider: Provider,
+    ) -> Result<OAuthApp, SyncError> {
+        let Some(i) = self.store.integration(business, provider).await? else {
+            return Err(SyncError::NotConfigured);
+        };
+        let client_secret = self.sealer.open(&i.sealed_secret).ok_or(SyncError::Sealed)?;
+        Ok(OAuthApp {
+            provider,
+            client_id: i.client_id,
+            client_secret,
+            redirect_uri: i.redirect_uri,
+        })
+    }
+
+    fn api(&self, provider: Provider) -> Result<&Arc<dyn CalendarApi>, SyncError> {
+        self.apis.get(&provider).ok_or(SyncError::NotConfigured)
+    }
+
+    /// The consent page an employee is sent to; `state` is checked by the caller on return.
+    ///
+    /// # Errors
+    /// As [`Self::app`].
+    pub async fn authorize_url(
+        &self,
+        business: BusinessId,
+        provider: Provider,
+        state: &str,
+    ) -> Result<String, SyncError> {
+        let app = self.app(business, provider).await?;
+        Ok(self.api(provider)?.oauth().authorize_url(&app, state))
+    }
+
+    /// Finishes the OAuth flow for an employee: exchanges the code, reads the account, stores
+    /// the sealed tokens (replacing any earlier connection). Call [`Self::catch_up`] next (the
+    /// server does it in the background).
+    ///
+    /// # Errors
+    /// [`SyncError::NoEmployee`], provider refusals, storage errors.
+    pub async fn connect(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        provider: Provider,
+        code: &str,
+    ) -> Result<Connection, SyncError> {
+        let staff = self.store.resource(business, resource).await?;
+        if !staff.is_some_and(|r| r.kind == crate::catalog::ResourceKind::Staff) {
+            return Err(SyncError::NoEmployee);
+        }
+        let app = self.app(business, provider).await?;
+        let api = self.api(provider)?;
+        let grant = api.oauth().exchange_code(&app, code).await?;
+        let account = api.account(&grant.access_token).await?;
+        let Some(refresh) = grant.refresh_token.as_deref() else {
+            return Err(
+                CalendarError::Failed("the provider granted no refresh token".into()).into()
+            );
+        };
+        if let Some(old) = self.store.connection(business, resource).await?
+            && (old.provider != provider || old.account != account)
+        {
+            self.store.delete_connection(business, resource).await?;
+        }
+        let connection = Connection {
+            business,
+            resource,
+            provider,
+            account,
+            sealed_access: self.sealer.seal(&grant.access_token),
+            sealed_refresh: self.sealer.seal(refresh),
+            expires_at: self.expiry(&grant),
+            state: ConnectionState::Connected,
+            last_sync: None,
+            last_error: None,
+            connected_at: self.clock.now(),
+        };
+        self.store.put_connection(&connection).await?;
+        Ok(connection)
+    }
+
+    /// After connecting: pulls the employee's busy times and pushes their upcoming bookings
+    /// (what was booked before, or missed while the connection was broken). A provider failure
+    /// is recorded on the connection (`last_error`), not returned: the periodic pull and the
+    /// next booking change try again.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn catch_up(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        window_days: u32,
+    ) -> Result<(), StoreError> {
+        let pulled = self.pull_busy(business, resource, window_days).await;
+        let pushed = self.push_upcoming(business, resource).await;
+        for result in [pulled.map(|_| ()), pushed] {
+            match result {
+                Ok(()) => {}
+                Err(SyncError::Store(e)) => return Err(e),
+                Err(e) => {
+                    if let Some(mut c) = self.store.connection(business, resource).await? {
+                        c.last_error = Some(e.to_string());
+                        self.store.update_connection(&c).await?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Disconnects an employee: revokes the refresh token where the provider can, forgets the
+    /// tokens, the pushed-event records and the cached busy times. `false` when not connected.
+    ///
+    /// # Errors
+    /// Storage errors (a provider failure to revoke does not stop the disconnection).
+    pub async fn disconnect(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+    ) -> Result<bool, SyncError> {
+        let Some(c) = self.store.connection(business, resource).await? else { return Ok(false) };
+        if let (Ok(app), Some(token), Ok(api)) = (
+            self.app(business, c.provider).await,
+            self.sealer.open(&c.sealed_refresh),
+            self.api(c.provider),
+        ) {
+            let _ = api.oauth().revoke(&app, &token).await;
+        }
+        if let Ok(all) = Interval::new(Timestamp::MIN, Timestamp::MAX) {
+            self.store.replace_external_busy(business, resource, all, Vec::new()).await?;
+        }
+        Ok(self.store.delete_connection(business, resource).await?)
+    }
+
+    /// Runs `call` with a valid access token of the employee's connection: refreshed first when
+    /// it expires within a minute, and refreshed once more after a 401. A refused refresh
+    /// marks the connection broken and tells the employee.
+    async fn with_access<T, F>(&self, c: &mut Connection, call: F) -> Result<T, SyncError>
+    where
+        F: for<'a> Fn(
+                &'a dyn CalendarApi,
+                &'a str,
+            ) -> std::pin::Pin<
+                Box<dyn std::future::Future<Output = Result<T, CalendarError>> + Send + 'a>,
+            > + Send
+            + Sync,
+        T: Send,
+    {
+        let api = Arc::clone(self.api(c.provider)?);
+        if needs_refresh(c.expires_at, self.clock.now()) {
+            self.refresh(c).await?;
+        }
+        let Some(access) = self.sealer.open(&c.sealed_access) else {
+            self.broken(c, "the stored tokens do not open: the server's secret changed").await?;
+            return Err(SyncError::Sealed);
+        };
+        match call(api.as_ref(), &access).await {
+            Err(CalendarError::Unauthorized) => {}
+            other => return Ok(other?),
+        }
+        self.refresh(c).await?;
+        let access = self.sealer.open(&c.sealed_access).ok_or(SyncError::Sealed)?;
+        match call(api.as_ref(), &access).await {
+            Err(CalendarError::Unauthorized) => {
+                self.broken(c, "the provider refused a freshly refreshed token").await?;
+                Err(CalendarError::Revoked.into())
+            }
+            other => Ok(other?),
+        }
+    }
+
+    fn expiry(&self, grant: &Grant) -> Timestamp {
+        self.clock.now().saturating_add(grant.lifetime).unwrap_or(Timestamp::MAX)
+    }
+
+    async fn refresh(&self, c: &mut Connection) -> Result<(), SyncError> {
+        let app = self.app(c.business, c.provider).await?;
+        let Some(token) = self.sealer.open(&c.sealed_refresh) else {
+            self.broken(c, "the stored tokens do not open: the server's secret changed").await?;
+            return Err(SyncError::Sealed);
+        };
+        match self.api(c.provider)?.oauth().refresh(&app, &token).await {
+            Ok(grant) => {
+                c.sealed_access = self.sealer.seal(&grant.access_token);
+                if let Some(refresh) = &grant.refresh_token {
+                    c.sealed_refresh = self.sealer.seal(refresh);
+                }
+                c.expires_at = self.expiry(&grant);
+                self.store.update_connection(c).await?;
+                Ok(())
+            }
+            Err(CalendarError::Revoked | CalendarError::Unauthorized) => {
+                self.broken(c, "the provider refused the refresh token").await?;
+                Err(CalendarError::Revoked.into())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Marks a connection broken (once) and emails the employee.
+    async fn broken(&self, c: &mut Connection, why: &str) -> Result<(), StoreError> {
+        if c.state == ConnectionState::Broken {
+            return Ok(());
+        }
+        c.state = ConnectionState::Broken;
+        c.last_error = Some(why.to_owned());
+        if !self.store.update_connection(c).await? {
+            return Ok(()); // disconnected meanwhile: nobody to tell
+        }
+        let (Some(mailer), Some(business)) = (&self.mailer, self.store.business(c.business).await?)
+        else {
+            return Ok(());
+        };
+        let Some(employee) = self.store.resource(c.business, c.resource).await? else {
+            return Ok(());
+        };
+        if let Some(message) = broken_message(&business, &employee, c) {
+            let _ = mailer.send(&message).await;
+        }
+        Ok(())
+    }
+
+    /// Pulls the employee's busy times over `[now, now + window_days)` into the cache.
+    /// Returns how many busy intervals were cached; `Ok(None)` when the employee has no working
+    /// connection. The outcome (success time or error) is recorded on the connection.
+    ///
+    /// # Errors
+    /// Provider and storage errors.
+    pub async fn pull_busy(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+        window_days: u32,
+    ) -> Result<Option<usize>, SyncError> {
+        let Some(mut c) = self.store.connection(business, resource).await? else {
+            return Ok(None);
+        };
+        if c.state == ConnectionState::Broken {
+            return Ok(None);
+        }
+        let now = self.clock.now();
+        let end = now
+            .saturating_add(SignedDuration::from_hours(24 * i64::from(window_days.max(1))))
+            .unwrap_or(Timestamp::MAX);
+        let Ok(window) = Interval::new(now, end) else { return Ok(None) };
+        let account = c.account.clone();
+        let result = self
+            .with_access(&mut c, |api, access| {
+                let account = account.clone();
+                Box::pin(async move { api.busy(access, &account, window).await })
+            })
+            .await;
+        match result {
+            Ok(busy) => {
+                let n = busy.len();
+                self.store.replace_external_busy(business, resource, window, busy).await?;
+                c.last_sync = Some(self.clock.now());
+                c.last_error = None;
+                self.store.update_connection(&c).await?;
+                Ok(Some(n))
+            }
+            Err(e) => {
+                if let Some(mut latest) = self.store.connection(business, resource).await? {
+                    latest.last_error = Some(e.to_string());
+                    self.store.update_connection(&latest).await?;
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Pulls every working connection's busy times over its business's window (§H4); returns
+    /// (succeeded, failed).
+    ///
+    /// # Errors
+    /// Storage errors listing the connections.
+    pub async fn pull_all(&self) -> Result<(usize, usize), StoreError> {
+        let mut tally = (0, 0);
+        let all = self.store.all_connections().await?;
+        // Connections come by business: read each business's window once.
+        let mut window: Option<(BusinessId, Option<u32>)> = None;
+        for c in all.iter().filter(|c| c.state == ConnectionState::Connected) {
+            if window.is_none_or(|(b, _)| b != c.business) {
+                let days =
+                    self.store.business(c.business).await?.map(|b| b.settings.calendar_window_days);
+                window = Some((c.business, days));
+            }
+            let Some((_, Some(days))) = window else { continue };
+            match self.pull_busy(c.business, c.resource, days).await {
+                Ok(_) => tally.0 += 1,
+                Err(_) => tally.1 += 1,
+            }
+        }
+        Ok(tally)
+    }
+
+    /// Pushes every upcoming booking of an employee (after connecting).
+    async fn push_upcoming(
+        &self,
+        business: BusinessId,
+        resource: ResourceId,
+    ) -> Result<(), SyncError> {
+        let now = self.clock.now();
+        let Some(b) = self.store.business(business).await? else { return Ok(()) };
+        let end = now
+            .saturating_add(SignedDuration::from_hours(24 * i64::from(b.settings.days_in_advance)))
+            .unwrap_or(Timestamp::MAX);
+        let Ok(window) = Interval::new(now, end) else { return Ok(()) };
+        let mut sessions = Vec::new();
+        for booking in self.store.bookings_in(business, window).await? {
+            match booking.target {
+                BookingTarget::Appointment { resource: r, .. } if r == resource => {
+                    self.sync_appointment(&b, &booking).await?;
+                }
+                BookingTarget::Session { session, .. } if !sessions.contains(&session) => {
+                    sessions.push(session);
+                    let led = self.store.session(business, session).await?;
+                    if led.is_some_and(|s| s.leader == Some(resource)) {
+                        self.sync_session(&b, session).await?;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Brings the employee's calendar in line with one booking (the job's), and for a
+    /// reschedule, moves the old booking's event instead of making a second one.
+    ///
+    /// # Errors
+    /// Provider and storage errors.
+    pub async fn sync_booking(
+        &self,
+        business: BusinessId,
+        booking: BookingId,
+    ) -> Result<(), SyncError> {
+        let Some(b) = self.store.business(business).await? else { return Ok(()) };
+        let Some(booking) = self.store.booking(business, booking).await? else { return Ok(()) };
+        match booking.target {
+            BookingTarget::Appointment { .. } => self.sync_appointment(&b, &booking).await,
+            BookingTarget::Session { session, .. } => self.sync_session(&b, session).await,
+        }
+    }
+
+    async fn sync_appointment(&self, b: &Business, booking: &Booking) -> Result<(), SyncError> {
+        let BookingTarget::Appointment { service, resource, slot, busy, .. } = booking.target
+        else {
+            return Ok(());
+        };
+        let key = booking_key(booking.id);
+        // A reschedule: the old booking's event becomes this one's (same calendar), so the
+        // employee sees the event move rather than one deleted and another created.
+        if let Some(old) = booking.rescheduled_from {
+            let old_key = booking_key(old);
+            if let Some(mut record) = self.store.pushed(b.id, &old_key).await? {
+                if self.store.pushed(b.id, &key).await?.is_none() {
+                    if record.resource == resource {
+                        record.key.clone_from(&key);
+                        self.store.put_pushed(&record).await?;
+                    } else {
+                        self.remove(b.id, &old_key).await?;
+                    }
+                }
+                self.store.delete_pushed(b.id, &old_key).await?;
+            }
+        }
+        let service = self.store.service(b.id, service).await?;
+        let employee = self.store.resource(b.id, resource).await?;
+        let values = values_of(
+            b,
+            booking,
+            service.as_ref().map(|s| s.name.as_str()),
+            employee.as_ref(),
+            slot,
+        );
+        let occurrence = Occurrence {
+            key: key.clone(),
+            statuses: vec![booking.status],
+            slot,
+            busy,
+            title: render(&b.settings.appointment_event_title, &values),
+            description: render(&b.settings.appointment_event_description, &values),
+            zone: b.zone.name().to_owned(),
+            customers: attendee(booking).into_iter().collect(),
+        };
+        self.apply(b, resource, &key, plan(&b.settings.calendar, &occurrence)).await
+    }
+
+    async fn sync_session(&self, b: &Business, session: SessionId) -> Result<(), SyncError> {
+        let key = session_key(session);
+        let Some(s) = self.store.session(b.id, session).await? else {
+            return self.remove(b.id, &key).await;
+        };
+        let Some(leader) = s.leader else { return self.remove(b.id, &key).await };
+        let bookings: Vec<Booking> = self
+            .store
+            .bookings_in(b.id, s.interval)
+            .await?
+            .into_iter()
+            .filter(
+                |x| matches!(x.target, BookingTarget::Session { session: id, .. } if id == session),
+            )
+            .collect();
+        let event = self.store.event(b.id, s.event).await?;
+        let employee = self.store.resource(b.id, leader).await?;
+        let customers =
+            bookings.iter().filter(|x| x.status.occupies()).filter_map(attendee).collect();
+        let values = match bookings.first() {
+            Some(first) => {
+                let mut v = values_of(
+                    b,
+                    first,
+                    event.as_ref().map(|e| e.name.as_str()),
+                    employee.as_ref(),
+                    s.interval,
+                );
+                v.set("event_name", event.as_ref().map(|e| e.name.clone()).unwrap_or_default());
+                v.set("event_location", event.and_then(|e| e.location).unwrap_or_default());
+                v
+            }
+            None => Values::new(),
+        };
+        let occurrence = Occurrence {
+            key: key.clone(),
+            statuses: bookings.iter().map(|x| x.status).collect(),
+            slot: s.interval,
+            busy: s.interval,
+            title: render(&b.settings.event_event_title, &values),
+            description: render(&b.settings.event_event_description, &values),
+            zone: b.zone.name().to_owned(),
+            customers,
+        };
+        self.apply(b, leader, &key, plan(&b.settings.calendar, &occurrence)).await
+    }
+
+    /// Makes the employee's calendar match a plan for a key.
+    async fn apply(
+        &self,
+        b: &Business,
+        resource: ResourceId,
+        key: &str,
+        plan: Plan,
+    ) -> Result<(), SyncError> {
+        let mut record = self.store.pushed(b.id, key).await?;
+        // The event lives in another employee's calendar (the booking moved to them).
+        if record.as_ref().is_some_and(|r| r.resource != resource) {
+            self.remove(b.id, key).await?;
+            record = None;
+        }
+        let Plan::Push(mut event) = plan else { return self.remove(b.id, key).await };
+        event.key = idempotency_key(b.id, key);
+        let Some(mut c) = self.store.connection(b.id, resource).await? else { return Ok(()) };
+        if c.state == ConnectionState::Broken {
+            return Ok(());
+        }
+        let existing =
+            record.as_ref().filter(|r| r.provider == c.provider).map(|r| r.external_id.clone());
+        let pushed = self
+            .with_access(&mut c, |api, access| {
+                let (existing, event) = (existing.clone(), event.clone());
+                Box::pin(async move { api.push(access, existing.as_deref(), &event).await })
+            })
+            .await?;
+        self.store
+            .put_pushed(&PushedRecord {
+                business: b.id,
+                key: key.to_owned(),
+                resource,
+                provider: c.provider,
+                external_id: pushed.external_id,
+                meeting_url: pushed.meeting_url,
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the external event of a key, if any, from the calendar it is in.
+    async fn remove(&self, business: BusinessId, key: &str) -> Result<(), SyncError> {
+        let Some(record) = self.store.pushed(business, key).await? else { return Ok(()) };
+        let connection = self.store.connection(business, record.resource).await?;
+        if let Some(mut c) = connection
+            .filter(|c| c.provider == record.provider && c.state == ConnectionState::Connected)
+        {
+            let id = record.external_id.clone();
+            self.with_access(&mut c, |api, access| {
+                let id = id.clone();
+                Box::pin(async move { api.delete(access, &id).await })
+            })
+            .await?;
+        }
+        self.store.delete_pushed(business, key).await?;
+        Ok(())
+    }
+}
+
+/// The outbox handler of [`Effect::Calendar`] jobs.
+#[async_trait]
+impl JobHandler for CalendarSync {
+    fn effect(&self) -> Effect {
+        Effect::Calendar
+    }
+
+    async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        match self.sync_booking(job.business, job.booking).await {
+            // Done; or the connection is broken (the employee was told) or the integration is
+            // gone: the employee has to reconnect, and connecting pushes their bookings again.
+            Ok(())
+            | Err(
+                SyncError::Provider(CalendarError::Revoked)
+                | SyncError::Sealed
+                | SyncError::NotConfigured
+                | SyncError::NoEmployee,
+            ) => Ok(()),
+            Err(SyncError::Provider(CalendarError::RetryLater(why, after))) => {
+                Err(JobError::RetryAfter(
+                    why,
+                    after.map(|s| SignedDuration::from_secs(s.min(86_400).cast_signed())),
+                ))
+            }
+            Err(SyncError::Store(e)) => Err(JobError::Retry(e.to_string())),
+            Err(e @ SyncError::Provider(_)) => Err(JobError::Retry(e.to_string())),
+        }
+    }
+}
+
+/// The booking's customer as an attendee, when they left an address.
+fn attendee(booking: &Booking) -> Option<Attendee> {
+    let email = booking.contact.email.clone()?;
+    Some(Attendee { email, name: booking.contact.full_name() })
+}
+
+/// The placeholder values of a pushed event: the §E3 ones of the booking.
+fn values_of(
+    b: &Business,
+    booking: &Booking,
+    what: Option<&str>,
+    employee: Option<&Resource>,
+    interval: Interval,
+) -> Values {
+    crate::notify::Subject {
+        business: b,
+        booking,
+        what: (what.unwrap_or_default().to_owned(), 0),
+        interval,
+        location: None,
+        employee: employee.map(|r| (r.name.clone(), r.email.clone())),
+        initial: None,
+        panel_url: None,
+        cancel_url: None,
+        meeting: None,
+    }
+    .values()
+}
+
+/// Renders a stored title or description template (templates are checked when saved; an
+/// unparsable one is shown as written).
+fn render(source: &str, values: &Values) -> String {
+    match Template::parse(source) {
+        Ok(t) => t.render(values, Escape::Text),
+        Err(_) => source.to_owned(),
+    }
+}
+
+/// The email telling an employee their calendar connection broke.
+fn broken_message(b: &Business, employee: &Resource, c: &Connection) -> Option<Message> {
+    let to = employee.email.clone()?;
+    let (subject, body) = match b.locale {
+        crate::settings::Locale::Fr => (
+            format!("{} : reconnectez votre agenda {}", b.name, c.provider.label()),
+            format!(
+                "Bonjour {},\n\nVotre agenda {} ({}) ne répond plus à nos demandes : les \
+                 rendez-vous n'y sont plus ajoutés et ses créneaux occupés ne sont plus pris en \
+                 compte.\n\nReconnectez-le depuis votre profil dans l'espace équipe.\n",
+                employee.name,
+                c.provider.label(),
+                c.account
+            ),
+        ),
+        crate::settings::Locale::En => (
+            format!("{}: reconnect your {}", b.name, c.provider.label()),
+            format!(
+                "Hello {},\n\nYour {} ({}) no longer accepts our requests: bookings are no \
+                 longer added to it and its busy times are no longer taken into account.\n\n\
+                 Reconnect it from your profile in the back office.\n",
+                employee.name,
+                c.provider.label(),
+                c.account
+            ),
+        ),
+    };
+    Some(Message {
+        to,
+        subject,
+        text: body,
+        html: None,
+        attachments: Vec::new(),
+        idempotency_key: format!(
+            "calendar-broken-{}-{}-{}",
+            c.business,
+            c.resource,
+            c.connected_at.as_second()
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn at(h: i64) -> Timestamp {
+        Timestamp::from_second(1_800_000_000 + h * 3600).unwrap()
+    }
+
+    fn occurrence(statuses: Vec<BookingStatus>, customers: usize) -> Occurrence {
+        Occurrence {
+            key: "booking-1".into(),
+            statuses,
+            slot: Interval::new(at(10), at(11)).unwrap(),
+            busy: Interval::new(at(9), at(12)).unwrap(),
+            title: "Cut".into(),
+            description: String::new(),
+            zone: "Europe/Paris".into(),
+            customers: (0..customers)
+                .map(|i| Attendee {
+                    email: Email::parse(&format!("c{i}@example.com")).unwrap(),
+                    name: format!("C {i}"),
+                })
+                .collect(),
+        }
+    }
+
+    fn status() -> impl Strategy<Value = BookingStatus> {
+        prop::sample::select(BookingStatus::ALL.to_vec())
+    }
+
+    fn options() -> impl Strategy<Value = CalendarSyncOptions> {
+        prop::array::uniform7(any::<bool>()).prop_map(|f| CalendarSyncOptions {
+            add_pending: f[0],
+            customers_as_attendees: f[1],
+            attendees_see_each_other: f[2],
+            send_invitations: f[3],
+            remove_busy_slots: f[4],
+            include_buffers: f[5],
+            add_meeting_link: f[6],
+        })
+    }
+
+    #[test]
+    fn defaults_push_approved_appointments_plainly() {
+        let o = CalendarSyncOptions::default();
+        let Plan::Push(e) = plan(&o, &occurrence(vec![BookingStatus::Approved], 1)) else {
+            panic!("an approved booking is pushed");
+        };
+        assert!(!e.tentative && e.attendees.is_empty() && !e.send_invitations);
+        assert!(!e.with_meeting_link);
+        assert_eq!(e.interval, Interval::new(at(10), at(11)).unwrap());
+        assert_eq!(plan(&o, &occurrence(vec![BookingStatus::Pending], 1)), Plan::Remove);
+    }
+
+    #[test]
+    fn a_session_is_tentative_only_when_every_booking_is_pending() {
+        let o = CalendarSyncOptions { add_pending: true, ..Default::default() };
+        let mixed = occurrence(vec![BookingStatus::Pending, BookingStatus::Approved], 2);
+        assert!(matches!(plan(&o, &mixed), Plan::Push(e) if !e.tentative));
+        let pending = occurrence(vec![BookingStatus::Pending, BookingStatus::Pending], 2);
+        assert!(matches!(plan(&o, &pending), Plan::Push(e) if e.tentative));
+        let gone = occurrence(vec![BookingStatus::Canceled, BookingStatus::Rejected], 2);
+        assert_eq!(plan(&o, &gone), Plan::Remove);
+        assert_eq!(plan(&o, &occurrence(Vec::new(), 0)), Plan::Remove);
+    }
+
+    #[test]
+    fn windows_are_cut_into_bounded_pieces() {
+        let window = Interval::new(at(0), at(24 * 130)).unwrap();
+        let cut = pieces(window, SignedDuration::from_hours(24 * 60));
+        assert_eq!(cut.len(), 3);
+        assert_eq!(cut[0].start(), window.start());
+        assert_eq!(cut[2].end(), window.end());
+        assert!(cut.windows(2).all(|w| w[0].end() == w[1].start()));
+        assert!(cut.iter().all(|p| p.duration() <= SignedDuration::from_hours(24 * 60)));
+    }
+
+    #[test]
+    fn refresh_a_minute_ahead() {
+        assert!(needs_refresh(at(1), at(1)));
+        assert!(needs_refresh(at(1), at(1) - SignedDuration::from_secs(59)));
+        assert!(!needs_refresh(at(1), at(1) - SignedDuration::from_secs(61)));
+    }
+
+    proptest! {
+        /// Canceled and rejected bookings never appear; pending ones only with the option and
+        /// then as tentative; approved ones always.
+        #[test]
+        fn what_appears(o in options(), s in status(), n in 0usize..3) {
+            let p = plan(&o, &occurrence(vec![s], n));
+            match s {
+                BookingStatus::Canceled | BookingStatus::Rejected => prop_assert_eq!(p, Plan::Remove),
+                BookingStatus::Pending if !o.add_pending => prop_assert_eq!(p, Plan::Remove),
+                BookingStatus::Pending => prop_assert!(matches!(p, Plan::Push(e) if e.tentative)),
+                BookingStatus::Approved | BookingStatus::NoShow => {
+                    prop_assert!(matches!(p, Plan::Push(e) if !e.tentative));
+                }
+            }
+        }
+
+        /// Attendees only with the option; invitations only with attendees; buffers only with
+        /// the option; the meeting link follows its option; the key never changes.
+        #[test]
+        fn how_it_appears(o in options(), n in 0usize..4) {
+            if let Plan::Push(e) = plan(&o, &occurrence(vec![BookingStatus::Approved], n)) {
+                prop_assert_eq!(e.attendees.len(), if o.customers_as_attendees { n } else { 0 });
+                prop_assert!(!e.send_invitations || (o.send_invitations && !e.attendees.is_empty()));
+                prop_assert_eq!(e.send_invitations, o.send_invitations && o.customers_as_attendees && n > 0);
+                let slot = Interval::new(at(10), at(11)).unwrap();
+                let busy = Interval::new(at(9), at(12)).unwrap();
+                prop_assert_eq!(e.interval, if o.include_buffers { busy } else { slot });
+                prop_assert!(e.interval.start() <= slot.start() && slot.end() <= e.interval.end());
+                prop_assert_eq!(e.with_meeting_link, o.add_meeting_link);
+                prop_assert_eq!(e.attendees_see_each_other, o.attendees_see_each_other);
+                prop_assert_eq!(e.key, "booking-1");
+            } else {
+                prop_assert!(false, "an approved booking is always pushed");
+            }
+        }
+
+    }
+}

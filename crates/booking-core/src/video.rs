@@ -1,0 +1,540 @@
+//! §J Video conferencing: which link a session or an appointment gets, as pure rules.
+//!
+//! A business has a default video account (Zoom, a custom link, or Meet / Teams through the
+//! employees' calendars, §J1); a staff member may have their own, used instead of the default
+//! for what they lead (§J2); a course may carry its own custom link, used for all its sessions
+//! (§J4). Disconnecting the default removes every link, even where a staff account or a course
+//! link exists (§J3). [`resolve`] decides the link of one occasion from the current set-up, so a
+//! change of set-up (a course's new link, a disconnected default) reaches every past and future
+//! session by resolving again; [`plan`] turns a resolution and what is stored for the occasion
+//! into the provider calls (one Zoom meeting per occasion, the same custom link for all).
+
+use async_trait::async_trait;
+
+use crate::ids::{BusinessId, EventId, ResourceId};
+use crate::store::StoreError;
+
+/// A custom meeting link (§J1): the same for every occasion that uses it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CustomLink {
+    /// The URL participants open.
+    pub url: String,
+    /// The meeting password, if any.
+    pub password: Option<String>,
+    /// What to tell participants (dial-in numbers, …).
+    pub description: Option<String>,
+}
+
+/// A video account (§J1).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VideoAccount {
+    /// A Zoom account (server-to-server OAuth): a unique meeting per occasion, made on it.
+    Zoom {
+        /// Which Zoom account (its account id), so a change of account is a change of meetings.
+        account: String,
+    },
+    /// A custom link, the same for every occasion.
+    Custom(CustomLink),
+    /// Google Meet or Microsoft Teams through the employee's connected calendar (§H3).
+    Calendar,
+}
+
+/// The video set-up of a business, as it is now.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct VideoSetup {
+    /// The business's default account; `None` once disconnected (§J3).
+    pub default: Option<VideoAccount>,
+    /// Staff members' own accounts (§J2).
+    pub staff: Vec<(ResourceId, VideoAccount)>,
+    /// Courses' own custom links (§J4).
+    pub courses: Vec<(EventId, CustomLink)>,
+}
+
+/// What is being linked: an appointment or a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Occasion {
+    /// Who leads it (the appointment's staff member, the session's leader).
+    pub leader: Option<ResourceId>,
+    /// The course it is a session of, if any.
+    pub course: Option<EventId>,
+    /// Online (the default of an online service or event) or, after staff removed its link,
+    /// in person (§J2).
+    pub online: bool,
+}
+
+/// Where a resolved link comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Source {
+    /// The business's default account.
+    Default,
+    /// The leader's own account.
+    Staff(ResourceId),
+    /// The course's custom link.
+    Course(EventId),
+}
+
+/// The link an occasion gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolution {
+    /// The account or link to use.
+    pub account: VideoAccount,
+    /// Where it comes from.
+    pub source: Source,
+}
+
+/// §J1–§J4: the link of one occasion, or `None`.
+///
+/// 1. In person: none.
+/// 2. No default account (never set, or disconnected): none, whatever else is set (§J3).
+/// 3. A session of a course: the course's custom link if it has one, else the default (§J4;
+///    a staff member's own account does not apply to courses).
+/// 4. Led by a staff member with their own account: that account (§J2).
+/// 5. Otherwise: the default.
+#[must_use]
+pub fn resolve(setup: &VideoSetup, occasion: &Occasion) -> Option<Resolution> {
+    if !occasion.online {
+        return None;
+    }
+    let default = setup.default.as_ref()?;
+    let found = |source, account: &VideoAccount| Resolution { account: account.clone(), source };
+    if let Some(course) = occasion.course {
+        return Some(match setup.courses.iter().find(|(id, _)| *id == course) {
+            Some((_, link)) => found(Source::Course(course), &VideoAccount::Custom(link.clone())),
+            None => found(Source::Default, default),
+        });
+    }
+    if let Some(leader) = occasion.leader
+        && let Some((_, own)) = setup.staff.iter().find(|(id, _)| *id == leader)
+    {
+        return Some(found(Source::Staff(leader), own));
+    }
+    Some(found(Source::Default, default))
+}
+
+/// A Zoom meeting stored for an occasion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredMeeting {
+    /// The Zoom account it was made on.
+    pub account: String,
+    /// Zoom's meeting id.
+    pub meeting_id: String,
+}
+
+/// What to do for an occasion.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Nothing to call: no link, or a custom / calendar link (nothing stored at Zoom).
+    Nothing,
+    /// Create a Zoom meeting on this account.
+    Create {
+        /// The Zoom account.
+        account: String,
+    },
+    /// Update the stored meeting (its time or topic changed).
+    Update {
+        /// Zoom's meeting id.
+        meeting_id: String,
+    },
+    /// Delete the stored meeting (no longer online, another account or another kind of link).
+    Delete {
+        /// Zoom's meeting id.
+        meeting_id: String,
+    },
+    /// Delete the stored meeting, then create one on another account.
+    Replace {
+        /// The meeting to delete.
+        meeting_id: String,
+        /// The account of the new one.
+        account: String,
+    },
+}
+
+/// §J1, §J5: the Zoom calls that bring an occasion's stored meeting in line with its resolution
+/// (`live`: the occasion still takes place; a canceled one keeps no meeting).
+#[must_use]
+pub fn plan(resolution: Option<&Resolution>, stored: Option<&StoredMeeting>, live: bool) -> Action {
+    let wanted = match resolution.map(|r| &r.account) {
+        Some(VideoAccount::Zoom { account }) if live => Some(account),
+        _ => None,
+    };
+    match (wanted, stored) {
+        (None, None) => Action::Nothing,
+        (None, Some(m)) => Action::Delete { meeting_id: m.meeting_id.clone() },
+        (Some(account), None) => Action::Create { account: account.clone() },
+        (Some(account), Some(m)) if *account == m.account => {
+            Action::Update { meeting_id: m.meeting_id.clone() }
+        }
+        (Some(account), Some(m)) => {
+            Action::Replace { meeting_id: m.meeting_id.clone(), account: account.clone() }
+        }
+    }
+}
+
+/// Where a link would be shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// A confirmation or reminder email.
+    Email,
+    /// The customer panel.
+    Panel,
+}
+
+/// §J6: whether a link may be shown on a channel, given the business's two settings.
+#[must_use]
+pub const fn shown(channel: Channel, hide_in_emails: bool, hide_in_panel: bool) -> bool {
+    match channel {
+        Channel::Email => !hide_in_emails,
+        Channel::Panel => !hide_in_panel,
+    }
+}
+
+/// A Zoom server-to-server OAuth app as stored: its secret sealed ([`crate::calendar::Sealer`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ZoomApp {
+    /// The Zoom account id.
+    pub account_id: String,
+    /// The app's client id.
+    pub client_id: String,
+    /// The app's client secret, sealed.
+    pub sealed_secret: String,
+    /// The host whose meetings it makes (user id or email).
+    pub user: String,
+}
+
+/// A video account as stored (§J1, §J2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StoredAccount {
+    /// Zoom, with its app.
+    Zoom(ZoomApp),
+    /// A custom link.
+    Custom(CustomLink),
+    /// Meet / Teams through the employee's calendar.
+    Calendar,
+}
+
+impl StoredAccount {
+    /// What [`resolve`] needs of it (no secret).
+    #[must_use]
+    pub fn account(&self) -> VideoAccount {
+        match self {
+            Self::Zoom(app) => VideoAccount::Zoom { account: app.account_id.clone() },
+            Self::Custom(link) => VideoAccount::Custom(link.clone()),
+            Self::Calendar => VideoAccount::Calendar,
+        }
+    }
+}
+
+/// A meeting made for an occasion, as stored (§J1: its id, links and password).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeetingRecord {
+    /// Owner tenant.
+    pub business: BusinessId,
+    /// `booking-<id>` or `session-<id>`.
+    pub key: String,
+    /// The meeting and the account it was made on.
+    pub meeting: StoredMeeting,
+    /// The participants' link.
+    pub join_url: String,
+    /// The host's link.
+    pub start_url: Option<String>,
+    /// The password, if any.
+    pub password: Option<String>,
+}
+
+/// Storage of the video set-up and of the meetings made. Sealing is the caller's.
+#[async_trait]
+pub trait VideoStore: Send + Sync {
+    /// Sets the business's default account (`owner: None`) or a staff member's own.
+    async fn put_video_account(
+        &self,
+        business: BusinessId,
+        owner: Option<ResourceId>,
+        account: &StoredAccount,
+    ) -> Result<(), StoreError>;
+    /// Removes an account (disconnecting the default, §J3); `false` when there was none.
+    async fn delete_video_account(
+        &self,
+        business: BusinessId,
+        owner: Option<ResourceId>,
+    ) -> Result<bool, StoreError>;
+    /// Every account of a business: the default (`None`) and the staff members' own.
+    async fn video_accounts(
+        &self,
+        business: BusinessId,
+    ) -> Result<Vec<(Option<ResourceId>, StoredAccount)>, StoreError>;
+    /// Sets a course's custom link (§J4).
+    async fn put_course_link(
+        &self,
+        business: BusinessId,
+        course: EventId,
+        link: &CustomLink,
+    ) -> Result<(), StoreError>;
+    /// Removes a course's custom link; `false` when there was none.
+    async fn delete_course_link(
+        &self,
+        business: BusinessId,
+        course: EventId,
+    ) -> Result<bool, StoreError>;
+    /// Every course link of a business.
+    async fn course_links(
+        &self,
+        business: BusinessId,
+    ) -> Result<Vec<(EventId, CustomLink)>, StoreError>;
+    /// The meeting made for an occasion.
+    async fn meeting(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<MeetingRecord>, StoreError>;
+    /// Records (creates or replaces) the meeting of an occasion.
+    async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError>;
+    /// Forgets the meeting of an occasion.
+    async fn delete_meeting(&self, business: BusinessId, key: &str) -> Result<(), StoreError>;
+}
+
+/// The set-up [`resolve`] reads, from what is stored.
+#[must_use]
+pub fn setup_of(
+    accounts: &[(Option<ResourceId>, StoredAccount)],
+    courses: Vec<(EventId, CustomLink)>,
+) -> VideoSetup {
+    VideoSetup {
+        default: accounts.iter().find(|(owner, _)| owner.is_none()).map(|(_, a)| a.account()),
+        staff: accounts.iter().filter_map(|(owner, a)| owner.map(|id| (id, a.account()))).collect(),
+        courses,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn custom(url: &str) -> VideoAccount {
+        VideoAccount::Custom(link(url))
+    }
+
+    fn link(url: &str) -> CustomLink {
+        CustomLink { url: url.into(), password: None, description: None }
+    }
+
+    fn zoom(account: &str) -> VideoAccount {
+        VideoAccount::Zoom { account: account.into() }
+    }
+
+    const ANA: ResourceId = ResourceId::new(1);
+    const YOGA: EventId = EventId::new(7);
+
+    /// The resolution table of the issue: default × staff account × course link × disconnect.
+    #[test]
+    fn the_resolution_table() {
+        type Row = (Option<VideoAccount>, bool, bool, bool, Option<(VideoAccount, Source)>);
+        let appointment = Occasion { leader: Some(ANA), course: None, online: true };
+        let course = Occasion { leader: Some(ANA), course: Some(YOGA), online: true };
+        let rows: Vec<(&str, Occasion, Row)> = vec![
+            (
+                "appointment, default only",
+                appointment,
+                (Some(zoom("biz")), false, false, false, Some((zoom("biz"), Source::Default))),
+            ),
+            (
+                "appointment, staff account",
+                appointment,
+                (Some(zoom("biz")), true, false, false, Some((zoom("ana"), Source::Staff(ANA)))),
+            ),
+            (
+                "appointment, staff account, default disconnected",
+                appointment,
+                (Some(zoom("biz")), true, false, true, None),
+            ),
+            ("appointment, no default at all", appointment, (None, true, false, false, None)),
+            (
+                "course, default only",
+                course,
+                (
+                    Some(custom("https://d")),
+                    false,
+                    false,
+                    false,
+                    Some((custom("https://d"), Source::Default)),
+                ),
+            ),
+            (
+                "course, staff account does not apply",
+                course,
+                (
+                    Some(custom("https://d")),
+                    true,
+                    false,
+                    false,
+                    Some((custom("https://d"), Source::Default)),
+                ),
+            ),
+            (
+                "course, its own link",
+                course,
+                (
+                    Some(zoom("biz")),
+                    true,
+                    true,
+                    false,
+                    Some((custom("https://yoga"), Source::Course(YOGA))),
+                ),
+            ),
+            (
+                "course, its own link, default disconnected",
+                course,
+                (Some(zoom("biz")), true, true, true, None),
+            ),
+            (
+                "in person",
+                Occasion { online: false, ..appointment },
+                (Some(zoom("biz")), true, true, false, None),
+            ),
+            (
+                "calendar meeting by default",
+                appointment,
+                (
+                    Some(VideoAccount::Calendar),
+                    false,
+                    false,
+                    false,
+                    Some((VideoAccount::Calendar, Source::Default)),
+                ),
+            ),
+        ];
+        for (name, occasion, (default, staff, course_link, disconnected, expected)) in rows {
+            let setup = VideoSetup {
+                default: if disconnected { None } else { default },
+                staff: if staff { vec![(ANA, zoom("ana"))] } else { Vec::new() },
+                courses: if course_link { vec![(YOGA, link("https://yoga"))] } else { Vec::new() },
+            };
+            let got = resolve(&setup, &occasion).map(|r| (r.account, r.source));
+            assert_eq!(got, expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn zoom_meetings_follow_the_resolution() {
+        let on = |account: &str| Resolution { account: zoom(account), source: Source::Default };
+        let stored = StoredMeeting { account: "biz".into(), meeting_id: "85746065".into() };
+        assert_eq!(plan(Some(&on("biz")), None, true), Action::Create { account: "biz".into() });
+        assert_eq!(
+            plan(Some(&on("biz")), Some(&stored), true),
+            Action::Update { meeting_id: "85746065".into() }
+        );
+        assert_eq!(
+            plan(Some(&on("ana")), Some(&stored), true),
+            Action::Replace { meeting_id: "85746065".into(), account: "ana".into() }
+        );
+        assert_eq!(
+            plan(Some(&on("biz")), Some(&stored), false),
+            Action::Delete { meeting_id: "85746065".into() },
+            "a canceled occasion keeps no meeting"
+        );
+        let link = Resolution { account: custom("https://x"), source: Source::Default };
+        assert_eq!(
+            plan(Some(&link), Some(&stored), true),
+            Action::Delete { meeting_id: "85746065".into() }
+        );
+        assert_eq!(plan(Some(&link), None, true), Action::Nothing, "a custom link calls nobody");
+        assert_eq!(plan(None, None, true), Action::Nothing);
+    }
+
+    #[test]
+    fn hide_flags_hide_per_channel() {
+        assert!(shown(Channel::Email, false, true) && !shown(Channel::Panel, false, true));
+        assert!(!shown(Channel::Email, true, false) && shown(Channel::Panel, true, false));
+    }
+
+    fn account() -> impl Strategy<Value = VideoAccount> {
+        prop_oneof![
+            "[a-c]".prop_map(|a| zoom(&a)),
+            "[a-c]".prop_map(|u| custom(&format!("https://{u}"))),
+            Just(VideoAccount::Calendar),
+        ]
+    }
+
+    fn setup() -> impl Strategy<Value = VideoSetup> {
+        (
+            proptest::option::of(account()),
+            proptest::collection::vec((1i64..4, account()), 0..3),
+            proptest::collection::vec((1i64..4, "[a-c]"), 0..3),
+        )
+            .prop_map(|(default, staff, courses)| VideoSetup {
+                default,
+                staff: staff.into_iter().map(|(r, a)| (ResourceId::new(r), a)).collect(),
+                courses: courses
+                    .into_iter()
+                    .map(|(e, u)| (EventId::new(e), link(&format!("https://course-{u}"))))
+                    .collect(),
+            })
+    }
+
+    fn occasion() -> impl Strategy<Value = Occasion> {
+        (proptest::option::of(1i64..4), proptest::option::of(1i64..4), any::<bool>()).prop_map(
+            |(leader, course, online)| Occasion {
+                leader: leader.map(ResourceId::new),
+                course: course.map(EventId::new),
+                online,
+            },
+        )
+    }
+
+    proptest! {
+        /// §J3: after disconnecting the default, no occasion resolves a link.
+        #[test]
+        fn no_default_no_link(s in setup(), o in occasion()) {
+            let disconnected = VideoSetup { default: None, ..s };
+            prop_assert_eq!(resolve(&disconnected, &o), None);
+        }
+
+        /// In person, never a link.
+        #[test]
+        fn in_person_never(s in setup(), o in occasion()) {
+            prop_assert_eq!(resolve(&s, &Occasion { online: false, ..o }), None);
+        }
+
+        /// §J4: every session of a course with its own link gets that same link, whoever leads.
+        #[test]
+        fn a_course_link_is_the_same_for_every_session(s in setup(), a in occasion(), b in occasion()) {
+            prop_assume!(s.default.is_some());
+            if let Some((course, link)) = s.courses.first().cloned() {
+                let first = resolve(&s, &Occasion { course: Some(course), online: true, ..a });
+                let second = resolve(&s, &Occasion { course: Some(course), online: true, ..b });
+                let expected = Resolution { account: VideoAccount::Custom(link), source: Source::Course(course) };
+                prop_assert_eq!(first.as_ref(), Some(&expected));
+                prop_assert_eq!(first, second);
+            }
+        }
+
+        /// §J2: outside courses, a leader's own account is used instead of the default; without
+        /// one, the default.
+        #[test]
+        fn a_staff_account_overrides_the_default(s in setup(), o in occasion()) {
+            let o = Occasion { course: None, online: true, ..o };
+            let got = resolve(&s, &o);
+            match (&s.default, o.leader.and_then(|l| s.staff.iter().find(|(id, _)| *id == l))) {
+                (None, _) => prop_assert_eq!(got, None),
+                (Some(_), Some((id, own))) => prop_assert_eq!(got, Some(Resolution { account: own.clone(), source: Source::Staff(*id) })),
+                (Some(d), None) => prop_assert_eq!(got, Some(Resolution { account: d.clone(), source: Source::Default })),
+            }
+        }
+
+        /// §J1: a Zoom resolution makes a meeting of its own for each occasion (nothing stored,
+        /// a create), a custom link never calls Zoom, and a plan applied twice is stable.
+        #[test]
+        fn zoom_is_one_meeting_per_occasion(s in setup(), o in occasion(), live in any::<bool>()) {
+            let r = resolve(&s, &o);
+            let first = plan(r.as_ref(), None, live);
+            match (r.as_ref().map(|r| &r.account), live) {
+                (Some(VideoAccount::Zoom { account }), true) => {
+                    prop_assert_eq!(&first, &Action::Create { account: account.clone() });
+                    let stored = StoredMeeting { account: account.clone(), meeting_id: "m".into() };
+                    prop_assert_eq!(plan(r.as_ref(), Some(&stored), live), Action::Update { meeting_id: "m".into() });
+                }
+                _ => prop_assert_eq!(first, Action::Nothing),
+            }
+        }
+    }
+}
