@@ -959,6 +959,8 @@ pub struct ServiceOut {
     pub min_before_reschedule_minutes: Option<i64>,
     /// Questions asked when booking.
     pub fields: Vec<FieldDto>,
+    /// Held online: its appointments get a video link (§J).
+    pub online: bool,
 }
 
 impl From<&Service> for ServiceOut {
@@ -985,6 +987,7 @@ impl From<&Service> for ServiceOut {
                     required: f.required,
                 })
                 .collect(),
+            online: s.online,
         }
     }
 }
@@ -1026,6 +1029,9 @@ pub struct ServiceIn {
     /// Questions asked when booking (at most 30); answers are kept with the booking.
     #[serde(default)]
     pub fields: Vec<FieldDto>,
+    /// Held online: its appointments get the business's video link (§J). Default false.
+    #[serde(default)]
+    pub online: bool,
 }
 
 /// A question a service asks when booked.
@@ -1094,6 +1100,7 @@ impl ServiceIn {
                 }
                 fields
             },
+            online: self.online,
         })
     }
 }
@@ -1115,6 +1122,8 @@ pub struct EventOut {
     pub capacity: u32,
     /// Price in minor units.
     pub price_minor: i64,
+    /// Held online: its sessions get a video link (§J).
+    pub online: bool,
 }
 
 impl From<&Event> for EventOut {
@@ -1130,6 +1139,7 @@ impl From<&Event> for EventOut {
             location: e.location.clone(),
             capacity: e.capacity,
             price_minor: e.price_minor,
+            online: e.online,
         }
     }
 }
@@ -1150,6 +1160,10 @@ pub struct EventIn {
     /// Price in minor units.
     #[serde(default)]
     pub price_minor: i64,
+    /// Held online: its sessions get the business's (or the course's) video link (§J).
+    /// Default false.
+    #[serde(default)]
+    pub online: bool,
 }
 
 impl EventIn {
@@ -1173,6 +1187,7 @@ impl EventIn {
             location: self.location.clone(),
             capacity: self.capacity,
             price_minor: self.price_minor,
+            online: self.online,
         })
     }
 }

@@ -62,6 +62,7 @@ impl Default for Limits {
 struct Inner {
     engine: Engine,
     calendar: Option<booking_core::calendar::CalendarSync>,
+    video: Option<booking_core::video::VideoSync>,
     pages: pages::PagesState,
     metrics: Metrics,
     ready: AtomicBool,
@@ -82,6 +83,7 @@ impl AppState {
                 pages: pages::PagesState::new(web, engine.ports()),
                 engine,
                 calendar: None,
+                video: None,
                 metrics: Metrics::default(),
                 ready: AtomicBool::new(true),
             }),
@@ -99,6 +101,23 @@ impl AppState {
         Arc::get_mut(&mut self.inner).expect("with_calendar before the state is shared").calendar =
             Some(calendar);
         self
+    }
+
+    /// Turns video conferencing on (§J): the video settings API and pages use it.
+    ///
+    /// # Panics
+    /// When called after the state was cloned (call it right after [`Self::new`]).
+    #[must_use]
+    pub fn with_video(mut self, video: booking_core::video::VideoSync) -> Self {
+        Arc::get_mut(&mut self.inner).expect("with_video before the state is shared").video =
+            Some(video);
+        self
+    }
+
+    /// The video use cases, when video conferencing is on.
+    #[must_use]
+    pub fn video(&self) -> Option<&booking_core::video::VideoSync> {
+        self.inner.video.as_ref()
     }
 
     /// The calendar use cases, when calendar sync is on.

@@ -94,12 +94,13 @@ pub fn status_of(code: &str) -> StatusCode {
         | "not_started"
         | "idempotency_key_reused"
         | "idempotency_key_in_use"
-        | "calendar_not_configured" => StatusCode::CONFLICT,
+        | "calendar_not_configured"
+        | "video_secret_unreadable" => StatusCode::CONFLICT,
         "invalid_json" => StatusCode::BAD_REQUEST,
         "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
         "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "timeout" | "storage_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-        "calendar_provider_failed" => StatusCode::BAD_GATEWAY,
+        "calendar_provider_failed" | "video_provider_failed" => StatusCode::BAD_GATEWAY,
         "internal" => StatusCode::INTERNAL_SERVER_ERROR,
         // unknown_*, invalid_*, *_not_found for referenced ids, window_too_long, …
         _ => StatusCode::UNPROCESSABLE_ENTITY,

@@ -82,6 +82,7 @@ pub fn business(row: &impl Cells) -> Result<Business, StoreError> {
         address: row.opt_text("address")?,
         revision: row.int("revision")?.unsigned_abs(),
         calendar_sync: row.flag("calendar_sync")?,
+        video_meetings: row.flag("video_meetings")?,
     })
 }
 
@@ -157,6 +158,7 @@ pub fn service(row: &impl Cells) -> Result<Service, StoreError> {
         min_before_cancel: opt_duration(row, "min_before_cancel_s")?,
         min_before_reschedule: opt_duration(row, "min_before_reschedule_s")?,
         fields: json::read_custom_fields(&row.text("fields")?)?,
+        online: row.flag("online")?,
     })
 }
 
@@ -184,6 +186,7 @@ pub fn event(row: &impl Cells) -> Result<Event, StoreError> {
         location: row.opt_text("location")?,
         capacity: count(row.int("capacity")?, "capacity")?,
         price_minor: row.int("price_minor")?,
+        online: row.flag("online")?,
     })
 }
 
@@ -519,5 +522,13 @@ pub fn meeting_record(row: &impl Cells) -> Result<booking_core::video::MeetingRe
         join_url: row.text("join_url")?,
         start_url: row.opt_text("start_url")?,
         password: row.opt_text("password")?,
+        app: booking_core::video::ZoomApp {
+            account_id: row.text("zoom_account_id")?,
+            client_id: row.text("zoom_client_id")?,
+            sealed_secret: row.text("zoom_sealed_secret")?,
+            user: row.text("zoom_user")?,
+        },
+        interval: interval(row, "start_us", "end_us")?,
+        made_at: instant(row.int("made_at_us")?)?,
     })
 }

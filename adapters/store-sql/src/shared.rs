@@ -129,6 +129,7 @@ macro_rules! sql_store_ports {
                 .bind(s.min_before_cancel.map(seconds))
                 .bind(s.min_before_reschedule.map(seconds))
                 .bind(json::custom_fields(&s.fields))
+                .bind(s.online)
         }
 
         #[async_trait]
@@ -424,8 +425,8 @@ macro_rules! sql_store_ports {
                 let row = service_query(
                     "INSERT INTO services (business_id, name, slug, duration_s, step_s, buffer_before_s, \
                      buffer_after_s, price_minor, default_status, min_before_booking_s, \
-                     min_before_cancel_s, min_before_reschedule_s, fields) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                     min_before_cancel_s, min_before_reschedule_s, fields, online) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
                     &draft,
                 )
                 .fetch_one(&mut *w)
@@ -464,7 +465,8 @@ macro_rules! sql_store_ports {
                     "UPDATE services SET name = $2, slug = $3, duration_s = $4, step_s = $5, \
                      buffer_before_s = $6, buffer_after_s = $7, price_minor = $8, default_status = $9, \
                      min_before_booking_s = $10, min_before_cancel_s = $11, \
-                     min_before_reschedule_s = $12, fields = $13 WHERE business_id = $1 AND id = $14",
+                     min_before_reschedule_s = $12, fields = $13, online = $14 \
+                     WHERE business_id = $1 AND id = $15",
                     s,
                 )
                 .bind(s.id.get())
@@ -477,8 +479,8 @@ macro_rules! sql_store_ports {
             async fn create_event(&self, mut draft: Event) -> Result<Event, StoreError> {
                 let mut w = self.write_conn().await?;
                 let row = sqlx::query(
-                    "INSERT INTO events (business_id, kind, name, location, capacity, price_minor) \
-                     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+                    "INSERT INTO events (business_id, kind, name, location, capacity, price_minor, online) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
                 )
                 .bind(draft.business.get())
                 .bind(read::event_kind(draft.kind))
@@ -486,6 +488,7 @@ macro_rules! sql_store_ports {
                 .bind(&draft.location)
                 .bind(i64::from(draft.capacity))
                 .bind(draft.price_minor)
+                .bind(draft.online)
                 .fetch_one(&mut *w)
                 .await
                 .map_err(unavailable)?;
@@ -1349,6 +1352,61 @@ macro_rules! sql_store_ports {
             }
         }
 
+        /// After a change of a business's video set-up, in its transaction: the
+        /// `video_meetings` flag, and the jobs of the affected upcoming bookings that hold
+        /// (`video` ones while the business has or had Zoom meetings, `notify` ones when asked).
+        async fn video_changed(
+            conn: &mut $connection,
+            business: BusinessId,
+            affected: &booking_core::video::Affected,
+            at: jiff::Timestamp,
+            notify: bool,
+        ) -> Result<(), StoreError> {
+            use booking_core::video::Affected;
+            sqlx::query(
+                "UPDATE businesses SET video_meetings = NOT video_meetings, revision = revision + 1 \
+                 WHERE id = $1 AND video_meetings <> EXISTS \
+                 (SELECT 1 FROM video_accounts WHERE business_id = $1 AND kind = 'zoom')",
+            )
+            .bind(business.get())
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+            let (scope, id, key) = match affected {
+                Affected::Business => ("TRUE", 0, ""),
+                Affected::Staff(r) => ("(b.resource_id = $3 OR s.leader_id = $3)", r.get(), ""),
+                Affected::Course(e) => ("s.event_id = $3", e.get(), ""),
+                Affected::Occasion(key) => ("('booking-' || b.id = $4 OR 'session-' || b.session_id = $4)", 0, key.as_str()),
+            };
+            let effects: [(&str, &str); 2] = [
+                (
+                    "video",
+                    "(EXISTS (SELECT 1 FROM businesses WHERE id = $1 AND video_meetings) \
+                     OR EXISTS (SELECT 1 FROM video_meetings WHERE business_id = $1))",
+                ),
+                ("notify", if notify { "TRUE" } else { "FALSE" }),
+            ];
+            for (effect, wanted) in effects {
+                let sql = format!(
+                    "INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
+                     created_at_us) SELECT b.business_id, '{effect}', 'booking.video', b.id, 'pending', $2, $2 \
+                     FROM bookings b LEFT JOIN sessions s ON s.id = b.session_id \
+                     WHERE b.business_id = $1 AND b.status IN ('pending', 'approved') \
+                     AND COALESCE(b.slot_end_us, s.end_us) > $2 AND {scope} AND {wanted} \
+                     AND $3 = $3 AND $4 = $4"
+                );
+                sqlx::query(&sql)
+                    .bind(business.get())
+                    .bind(micros(at))
+                    .bind(id)
+                    .bind(key)
+                    .execute(&mut *conn)
+                    .await
+                    .map_err(unavailable)?;
+            }
+            Ok(())
+        }
+
         #[async_trait]
         impl booking_core::video::VideoStore for $store {
             async fn put_video_account(
@@ -1356,14 +1414,15 @@ macro_rules! sql_store_ports {
                 business: BusinessId,
                 owner: Option<ResourceId>,
                 account: &booking_core::video::StoredAccount,
+                at: jiff::Timestamp,
             ) -> Result<(), StoreError> {
-                use booking_core::video::StoredAccount;
+                use booking_core::video::{Affected, StoredAccount};
                 let (kind, zoom, link) = match account {
                     StoredAccount::Zoom(app) => ("zoom", Some(app), None),
                     StoredAccount::Custom(link) => ("custom", None, Some(link)),
                     StoredAccount::Calendar => ("calendar", None, None),
                 };
-                let mut w = self.write_conn().await?;
+                let mut w = self.write().await?;
                 sqlx::query(
                     "INSERT INTO video_accounts (business_id, owner, kind, zoom_account_id, zoom_client_id, \
                      zoom_sealed_secret, zoom_user, url, password, description) \
@@ -1386,21 +1445,28 @@ macro_rules! sql_store_ports {
                 .execute(&mut *w)
                 .await
                 .map_err(unavailable)?;
-                Ok(())
+                let affected = owner.map_or(Affected::Business, Affected::Staff);
+                video_changed(&mut w, business, &affected, at, false).await?;
+                w.commit().await
             }
 
             async fn delete_video_account(
                 &self,
                 business: BusinessId,
                 owner: Option<ResourceId>,
+                at: jiff::Timestamp,
             ) -> Result<bool, StoreError> {
-                let mut w = self.write_conn().await?;
+                use booking_core::video::Affected;
+                let mut w = self.write().await?;
                 let done = sqlx::query("DELETE FROM video_accounts WHERE business_id = $1 AND owner = $2")
                     .bind(business.get())
                     .bind(owner.map_or(0, |r| r.get()))
                     .execute(&mut *w)
                     .await
                     .map_err(unavailable)?;
+                let affected = owner.map_or(Affected::Business, Affected::Staff);
+                video_changed(&mut w, business, &affected, at, false).await?;
+                w.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -1420,37 +1486,34 @@ macro_rules! sql_store_ports {
                 &self,
                 business: BusinessId,
                 course: EventId,
-                link: &booking_core::video::CustomLink,
-            ) -> Result<(), StoreError> {
-                let mut w = self.write_conn().await?;
-                sqlx::query(
-                    "INSERT INTO course_links (business_id, event_id, url, password, description) \
-                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (business_id, event_id) DO UPDATE SET \
-                     url = excluded.url, password = excluded.password, description = excluded.description",
-                )
-                .bind(business.get())
-                .bind(course.get())
-                .bind(&link.url)
-                .bind(link.password.as_deref())
-                .bind(link.description.as_deref())
-                .execute(&mut *w)
-                .await
-                .map_err(unavailable)?;
-                Ok(())
-            }
-
-            async fn delete_course_link(
-                &self,
-                business: BusinessId,
-                course: EventId,
+                link: Option<&booking_core::video::CustomLink>,
+                at: jiff::Timestamp,
+                notify: bool,
             ) -> Result<bool, StoreError> {
-                let mut w = self.write_conn().await?;
-                let done = sqlx::query("DELETE FROM course_links WHERE business_id = $1 AND event_id = $2")
+                use booking_core::video::Affected;
+                let mut w = self.write().await?;
+                let done = match link {
+                    Some(link) => sqlx::query(
+                        "INSERT INTO course_links (business_id, event_id, url, password, description) \
+                         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (business_id, event_id) DO UPDATE SET \
+                         url = excluded.url, password = excluded.password, description = excluded.description",
+                    )
                     .bind(business.get())
                     .bind(course.get())
+                    .bind(&link.url)
+                    .bind(link.password.as_deref())
+                    .bind(link.description.as_deref())
                     .execute(&mut *w)
-                    .await
-                    .map_err(unavailable)?;
+                    .await,
+                    None => sqlx::query("DELETE FROM course_links WHERE business_id = $1 AND event_id = $2")
+                        .bind(business.get())
+                        .bind(course.get())
+                        .execute(&mut *w)
+                        .await,
+                }
+                .map_err(unavailable)?;
+                video_changed(&mut w, business, &Affected::Course(course), at, notify).await?;
+                w.commit().await?;
                 Ok(done.rows_affected() == 1)
             }
 
@@ -1464,6 +1527,52 @@ macro_rules! sql_store_ports {
                     .await
                     .map_err(unavailable)?;
                 all(&rows, read::course_link)
+            }
+
+            async fn set_online(
+                &self,
+                business: BusinessId,
+                key: &str,
+                online: Option<bool>,
+                at: jiff::Timestamp,
+            ) -> Result<(), StoreError> {
+                use booking_core::video::Affected;
+                let mut w = self.write().await?;
+                match online {
+                    Some(online) => sqlx::query(
+                        "INSERT INTO video_occasions (business_id, occasion_key, online) VALUES ($1, $2, $3) \
+                         ON CONFLICT (business_id, occasion_key) DO UPDATE SET online = excluded.online",
+                    )
+                    .bind(business.get())
+                    .bind(key)
+                    .bind(online)
+                    .execute(&mut *w)
+                    .await,
+                    None => sqlx::query("DELETE FROM video_occasions WHERE business_id = $1 AND occasion_key = $2")
+                        .bind(business.get())
+                        .bind(key)
+                        .execute(&mut *w)
+                        .await,
+                }
+                .map_err(unavailable)?;
+                video_changed(&mut w, business, &Affected::Occasion(key.to_owned()), at, false).await?;
+                w.commit().await
+            }
+
+            async fn online_override(
+                &self,
+                business: BusinessId,
+                key: &str,
+            ) -> Result<Option<bool>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT online FROM video_occasions WHERE business_id = $1 AND occasion_key = $2",
+                )
+                .bind(business.get())
+                .bind(key)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                one(row.as_ref(), |c| booking_store_sql::Cells::flag(c, "online"))
             }
 
             async fn meeting(
@@ -1482,25 +1591,39 @@ macro_rules! sql_store_ports {
                 one(row.as_ref(), read::meeting_record)
             }
 
+            async fn insert_meeting(
+                &self,
+                r: &booking_core::video::MeetingRecord,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = bind_meeting(sqlx::query(
+                    "INSERT INTO video_meetings (business_id, occasion_key, account, meeting_id, join_url, \
+                     start_url, password, zoom_account_id, zoom_client_id, zoom_sealed_secret, zoom_user, \
+                     start_us, end_us, made_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+                     $13, $14) ON CONFLICT (business_id, occasion_key) DO NOTHING",
+                ), r)
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
             async fn put_meeting(
                 &self,
                 r: &booking_core::video::MeetingRecord,
             ) -> Result<(), StoreError> {
                 let mut w = self.write_conn().await?;
-                sqlx::query(
+                bind_meeting(sqlx::query(
                     "INSERT INTO video_meetings (business_id, occasion_key, account, meeting_id, join_url, \
-                     start_url, password) VALUES ($1, $2, $3, $4, $5, $6, $7) \
-                     ON CONFLICT (business_id, occasion_key) DO UPDATE SET account = excluded.account, \
+                     start_url, password, zoom_account_id, zoom_client_id, zoom_sealed_secret, zoom_user, \
+                     start_us, end_us, made_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+                     $13, $14) ON CONFLICT (business_id, occasion_key) DO UPDATE SET account = excluded.account, \
                      meeting_id = excluded.meeting_id, join_url = excluded.join_url, \
-                     start_url = excluded.start_url, password = excluded.password",
-                )
-                .bind(r.business.get())
-                .bind(&r.key)
-                .bind(&r.meeting.account)
-                .bind(&r.meeting.meeting_id)
-                .bind(&r.join_url)
-                .bind(r.start_url.as_deref())
-                .bind(r.password.as_deref())
+                     start_url = excluded.start_url, password = excluded.password, \
+                     zoom_account_id = excluded.zoom_account_id, zoom_client_id = excluded.zoom_client_id, \
+                     zoom_sealed_secret = excluded.zoom_sealed_secret, zoom_user = excluded.zoom_user, \
+                     start_us = excluded.start_us, end_us = excluded.end_us, made_at_us = excluded.made_at_us",
+                ), r)
                 .execute(&mut *w)
                 .await
                 .map_err(unavailable)?;
@@ -1517,6 +1640,28 @@ macro_rules! sql_store_ports {
                     .map_err(unavailable)?;
                 Ok(())
             }
+        }
+
+        /// Binds a meeting record's 14 columns as `$1`…`$14`.
+        fn bind_meeting<'q>(
+            query: sqlx::query::Query<'q, $database, <$database as sqlx::Database>::Arguments<'q>>,
+            r: &'q booking_core::video::MeetingRecord,
+        ) -> sqlx::query::Query<'q, $database, <$database as sqlx::Database>::Arguments<'q>> {
+            query
+                .bind(r.business.get())
+                .bind(&r.key)
+                .bind(&r.meeting.account)
+                .bind(&r.meeting.meeting_id)
+                .bind(&r.join_url)
+                .bind(r.start_url.as_deref())
+                .bind(r.password.as_deref())
+                .bind(&r.app.account_id)
+                .bind(&r.app.client_id)
+                .bind(&r.app.sealed_secret)
+                .bind(&r.app.user)
+                .bind(micros(r.interval.start()))
+                .bind(micros(r.interval.end()))
+                .bind(micros(r.made_at))
         }
 
         #[async_trait]

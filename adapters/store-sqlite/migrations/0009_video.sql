@@ -34,5 +34,32 @@ CREATE TABLE video_meetings (
     join_url     TEXT NOT NULL,
     start_url    TEXT,
     password     TEXT,
+    -- The app it was made on (secret sealed), so it can be moved or deleted after that account
+    -- is replaced or disconnected, and the times Zoom was last given.
+    zoom_account_id    TEXT NOT NULL,
+    zoom_client_id     TEXT NOT NULL,
+    zoom_sealed_secret TEXT NOT NULL,
+    zoom_user          TEXT NOT NULL,
+    start_us     INTEGER NOT NULL,
+    end_us       INTEGER NOT NULL,
+    -- When written; a row without a meeting id is a claim: a job is making the meeting.
+    made_at_us   INTEGER NOT NULL,
     PRIMARY KEY (business_id, occasion_key)
 );
+
+-- §J2 Staff turned an occasion (`booking-<id>`, `session-<id>`) online or in person, against its
+-- service's or event's default.
+CREATE TABLE video_occasions (
+    business_id  INTEGER NOT NULL REFERENCES businesses (id),
+    occasion_key TEXT NOT NULL,
+    online       INTEGER NOT NULL,
+    PRIMARY KEY (business_id, occasion_key)
+);
+
+-- §J1 Held online by default.
+ALTER TABLE services ADD COLUMN online INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN online INTEGER NOT NULL DEFAULT 0;
+
+-- True while the business has a Zoom account: booking changes write `video` outbox jobs only
+-- then (maintained with the accounts).
+ALTER TABLE businesses ADD COLUMN video_meetings INTEGER NOT NULL DEFAULT 0;

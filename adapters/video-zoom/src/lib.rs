@@ -6,11 +6,14 @@
 //! with the app's client id and secret in HTTP Basic, is kept until a minute before it expires,
 //! and is fetched again once after a 401. HTTPS through rustls with the `ring` provider.
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use base64::Engine as _;
 use booking_core::ports::{Meeting, MeetingError, MeetingProvider, MeetingRequest};
+use booking_core::video::{ZoomApp, ZoomConnector};
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -209,5 +212,58 @@ impl MeetingProvider for ZoomMeetings {
             return Ok(()); // already gone (Zoom code 3001)
         }
         read(answer).await.map(|_| ())
+    }
+}
+
+/// An app (account, client, host) and, for it, the secret a client was made with and the client.
+type Clients = HashMap<(String, String, String), (String, Arc<ZoomMeetings>)>;
+
+/// [`ZoomConnector`] over Zoom (or a stand-in at other endpoints): one client per app, kept
+/// with its token while the app's credentials stay the same.
+#[derive(Debug)]
+pub struct ZoomClients {
+    endpoints: ZoomEndpoints,
+    clients: std::sync::Mutex<Clients>,
+}
+
+impl ZoomClients {
+    /// Clients of these endpoints.
+    #[must_use]
+    pub fn new(endpoints: ZoomEndpoints) -> Self {
+        Self { endpoints, clients: std::sync::Mutex::new(HashMap::new()) }
+    }
+
+    fn client(&self, app: &ZoomApp, secret: &str) -> Arc<ZoomMeetings> {
+        let key = (app.account_id.clone(), app.client_id.clone(), app.user.clone());
+        let mut clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((known, client)) = clients.get(&key)
+            && known == secret
+        {
+            return Arc::clone(client);
+        }
+        let credentials = ZoomCredentials {
+            account_id: app.account_id.clone(),
+            client_id: app.client_id.clone(),
+            client_secret: secret.to_owned(),
+            user: app.user.clone(),
+        };
+        let client = Arc::new(ZoomMeetings::new(self.endpoints.clone(), credentials));
+        clients.insert(key, (secret.to_owned(), Arc::clone(&client)));
+        client
+    }
+}
+
+#[async_trait]
+impl ZoomConnector for ZoomClients {
+    fn meetings(&self, app: &ZoomApp, secret: &str) -> Arc<dyn MeetingProvider> {
+        self.client(app, secret)
+    }
+
+    /// A fresh token, then `GET /users/{user}`: the credentials work and the host exists.
+    async fn check(&self, app: &ZoomApp, secret: &str) -> Result<(), MeetingError> {
+        let client = self.client(app, secret);
+        client.access(true).await?;
+        let url = format!("{}/users/{}", client.endpoints.api, client.credentials.user);
+        read(client.call(|http| http.get(&url)).await?).await.map(|_| ())
     }
 }

@@ -72,6 +72,9 @@ pub struct Config {
     /// The Microsoft Entra tenant employees sign in with (`BOOKING_CALENDAR_MICROSOFT_TENANT`,
     /// default `common`: any work, school or personal account).
     pub calendar_microsoft_tenant: String,
+    /// Where Zoom's API and OAuth token endpoint are (`BOOKING_ZOOM_URL`; default Zoom's own
+    /// hosts). One base URL with Zoom's paths (`/v2/…`, `/oauth/token`): for a local fake.
+    pub zoom_url: Option<String>,
 }
 
 impl Default for Config {
@@ -95,6 +98,7 @@ impl Default for Config {
             calendar_google_url: None,
             calendar_microsoft_url: None,
             calendar_microsoft_tenant: "common".to_owned(),
+            zoom_url: None,
         }
     }
 }
@@ -169,16 +173,21 @@ impl Config {
         if let Some(v) = env("BOOKING_CALENDAR_MICROSOFT_TENANT") {
             config.calendar_microsoft_tenant = v;
         }
+        if let Some(v) = env("BOOKING_ZOOM_URL") {
+            config.zoom_url = Some(v);
+        }
         anyhow::ensure!(
             (1..=1440).contains(&config.calendar_pull_minutes),
             "calendar_pull_minutes is 1 to 1440"
         );
-        for url in
-            [&config.calendar_google_url, &config.calendar_microsoft_url].into_iter().flatten()
+        for url in [&config.calendar_google_url, &config.calendar_microsoft_url, &config.zoom_url]
+            .into_iter()
+            .flatten()
         {
             anyhow::ensure!(
                 url.starts_with("http://") || url.starts_with("https://"),
-                "calendar_google_url and calendar_microsoft_url start with http:// or https://"
+                "calendar_google_url, calendar_microsoft_url and zoom_url start with http:// or \
+                 https://"
             );
         }
         anyhow::ensure!(

@@ -51,6 +51,7 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<Demo> {
             address: Some("Place de la République, 22500 Paimpol".to_owned()),
             revision: 0,
             calendar_sync: false,
+            video_meetings: false,
         })
         .await?;
     let weekdays =
@@ -111,6 +112,7 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<Demo> {
                     } else {
                         Vec::new()
                     },
+                    online: false,
                 },
             )
             .await?;
@@ -142,6 +144,7 @@ pub async fn seed(engine: &Engine) -> anyhow::Result<Demo> {
                 location: Some("Salle des fêtes".to_owned()),
                 capacity: 12,
                 price_minor: 0,
+                online: false,
             },
         )
         .await?;

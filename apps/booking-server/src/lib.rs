@@ -102,7 +102,10 @@ pub async fn start(
         trusted_proxy: config.trusted_proxy,
     };
     let calendar = calendar_sync(config, &store, secret, mailer.clone())?;
-    let state = AppState::new(engine(store.clone()), web).with_calendar(calendar.clone());
+    let video = video_sync(config, &store, secret);
+    let state = AppState::new(engine(store.clone()), web)
+        .with_calendar(calendar.clone())
+        .with_video(video.clone());
     let limits = Limits {
         max_body_bytes: config.max_body_bytes,
         request_timeout: Duration::from_secs(config.request_timeout_secs),
@@ -114,13 +117,16 @@ pub async fn start(
     let webhooks = spawn_webhook_worker(config, &store, worker_stopped.clone())?;
     let notifier =
         booking_core::notify::Notifier::new(store.clone(), mailer.clone(), Arc::new(SystemClock))
-            .with_links(state.accounts().clone(), &config.public_base(addr));
+            .with_links(state.accounts().clone(), &config.public_base(addr))
+            .with_video(video.clone());
     let staff =
         booking_core::notify::StaffNotifier::new(store.clone(), mailer, Arc::new(SystemClock));
     let emails = spawn_job_worker(config, &store, Arc::new(notifier), worker_stopped.clone());
     let staff_emails = spawn_job_worker(config, &store, Arc::new(staff), worker_stopped.clone());
     let calendar_jobs =
         spawn_job_worker(config, &store, Arc::new(calendar.clone()), worker_stopped.clone());
+    let video_jobs =
+        spawn_job_worker(config, &store, Arc::new(video.clone()), worker_stopped.clone());
     let pull_every = Duration::from_secs(60 * config.calendar_pull_minutes);
     let puller = tokio::spawn(pull_busy_times(calendar, pull_every, worker_stopped));
     let ready = state.clone();
@@ -143,6 +149,7 @@ pub async fn start(
         let _ = tokio::time::timeout(Duration::from_secs(15), emails).await;
         let _ = tokio::time::timeout(Duration::from_secs(15), staff_emails).await;
         let _ = tokio::time::timeout(Duration::from_secs(15), calendar_jobs).await;
+        let _ = tokio::time::timeout(Duration::from_secs(15), video_jobs).await;
         let _ = tokio::time::timeout(Duration::from_secs(15), puller).await;
         Ok(())
     });
@@ -222,6 +229,23 @@ fn calendar_sync(
     .with_mailer(mailer))
 }
 
+/// The §J video use cases over Zoom (or the configured stand-in), sealing Zoom secrets under a
+/// key derived from the server's `secret`.
+fn video_sync(
+    config: &Config,
+    store: &Arc<dyn Store>,
+    secret: [u8; 32],
+) -> booking_core::video::VideoSync {
+    use booking_video_zoom::{ZoomClients, ZoomEndpoints};
+    let endpoints = config.zoom_url.as_deref().map_or_else(ZoomEndpoints::zoom, ZoomEndpoints::at);
+    booking_core::video::VideoSync::new(
+        store.clone(),
+        Arc::new(ZoomClients::new(endpoints)),
+        Arc::new(booking_system::ChaChaSealer::new(&secret)),
+        Arc::new(SystemClock),
+    )
+}
+
 /// §H4: pulls every connected employee's busy times into the cache every `every` (and once at
 /// start), until the server stops.
 async fn pull_busy_times(
@@ -290,6 +314,7 @@ pub async fn create_business(
             address: None,
             revision: 0,
             calendar_sync: false,
+            video_meetings: false,
         })
         .await?;
     let (_, key) = engine

@@ -42,6 +42,8 @@ pub enum Action {
     BookForCustomers,
     /// Read or change one customer's own bookings and profile.
     ActAsCustomer(CustomerId),
+    /// Set a staff member's own video account (§J2).
+    ManageVideoOf(ResourceId),
 }
 
 /// An authenticated caller.
@@ -110,7 +112,8 @@ impl Principal {
             Role::Staff => match action {
                 Action::ManageHours(r)
                 | Action::ReadBookingsOf(r)
-                | Action::ManageBookingsOf(r) => self.is_staff(r),
+                | Action::ManageBookingsOf(r)
+                | Action::ManageVideoOf(r) => self.is_staff(r),
                 _ => false,
             },
             Role::Customer => {

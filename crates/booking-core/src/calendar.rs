@@ -1111,6 +1111,7 @@ fn values_of(
         panel_url: None,
         cancel_url: None,
         meeting: None,
+        video: None,
     }
     .values()
 }

@@ -121,6 +121,10 @@ pub struct Business {
     /// booking changes also write `calendar` jobs. Businesses without calendar sync never pay
     /// for it (it turns on with the first connection and off with the last; the revision grows).
     pub calendar_sync: bool,
+    /// Set by the store, ignored on writes: the business (or one of its staff) has a Zoom
+    /// account (§J), so booking changes also write `video` jobs (on with the first, off with
+    /// the last; the revision grows).
+    pub video_meetings: bool,
 }
 
 /// What kind of resource is booked.
@@ -215,6 +219,8 @@ pub struct Service {
     pub min_before_reschedule: Option<SignedDuration>,
     /// Questions asked when it is booked.
     pub fields: Vec<CustomField>,
+    /// Held online: its appointments get a video link (§J), unless staff set one in person.
+    pub online: bool,
 }
 
 /// Whether a group offering is a one-off event or a course of several sessions sold together.
@@ -243,6 +249,8 @@ pub struct Event {
     pub capacity: u32,
     /// Price in minor units.
     pub price_minor: i64,
+    /// Held online: its sessions get a video link (§J), unless staff set one in person.
+    pub online: bool,
 }
 
 /// One occurrence of an event or course.

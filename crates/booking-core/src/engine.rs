@@ -18,7 +18,7 @@ use crate::holds::{Hold, HoldTarget, LockCode, LockDigest, NewHold};
 use crate::ids::{
     AgendaId, BookingId, BusinessId, CustomerId, HoldId, ResourceId, ServiceId, SessionId,
 };
-use crate::outbox::jobs_for;
+use crate::outbox::{Extras, jobs_for};
 use crate::policy::{Change, WindowError, WindowPolicy};
 use crate::ports::{Clock, TokenSource};
 use crate::slots::{
@@ -555,15 +555,15 @@ impl Engine {
     }
 
     /// Runs `decide` in a store transaction, adding the outbox jobs (§B3) of the booking changes
-    /// it decides, so that they commit or roll back together (calendar jobs only when the
-    /// business has calendar sync).
+    /// it decides, so that they commit or roll back together (calendar and video jobs only when
+    /// the business uses them).
     async fn transact(
         &self,
         scope: &TxScope,
-        calendar: bool,
+        extras: Extras,
         decide: &mut Decide<'_>,
     ) -> Result<TxOutcome, TxError> {
-        self.transact_with(scope, Announce { reminder: None, calendar }, decide).await
+        self.transact_with(scope, Announce { reminder: None, extras }, decide).await
     }
 
     /// [`Engine::transact`] for changes that create bookings: with the business's reminder
@@ -581,7 +581,7 @@ impl Engine {
             let reminders = announce
                 .reminder
                 .map(|lead| crate::outbox::Reminders { lead, sessions: &view.sessions });
-            let jobs = jobs_for(business, &writes, now, reminders, announce.calendar);
+            let jobs = jobs_for(business, &writes, now, reminders, announce.extras);
             writes.extend(jobs.into_iter().map(Write::Enqueue));
             Ok(writes)
         };
@@ -827,10 +827,11 @@ impl Engine {
             ])
         };
         // A hold is no booking change: it announces nothing.
-        let outcome = self.transact(&scope, false, &mut decide).await.map_err(|e| match e {
-            TxError::Store(e) => HoldError::Store(e),
-            TxError::Refused(_) | TxError::Conflict => HoldError::SlotTaken,
-        })?;
+        let outcome =
+            self.transact(&scope, Extras::default(), &mut decide).await.map_err(|e| match e {
+                TxError::Store(e) => HoldError::Store(e),
+                TxError::Refused(_) | TxError::Conflict => HoldError::SlotTaken,
+            })?;
         outcome.holds.into_iter().next().ok_or_else(|| HoldError::Store(missing("hold")))
     }
 
@@ -1026,7 +1027,7 @@ impl Engine {
         let booking =
             self.visible_booking(business, id, actor).await?.ok_or(CancelError::BookingNotFound)?;
         let biz = self.ports.store.business(business).await?;
-        let calendar = biz.as_ref().is_some_and(|b| b.calendar_sync);
+        let extras = biz.as_ref().map(Extras::of).unwrap_or_default();
         let settings = biz.map(|b| b.settings).unwrap_or_default();
         let (start, service) = self.start_and_service(&booking).await?;
         let now = self.now();
@@ -1051,7 +1052,7 @@ impl Engine {
             };
             Ok(vec![Write::ChangeStatus { booking: id, entry }])
         };
-        self.transact(&scope, calendar, &mut decide).await.map_err(|e| match e {
+        self.transact(&scope, extras, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => CancelError::Transition(t),
             TxError::Refused(_) => CancelError::BookingNotFound,
             TxError::Conflict => {
@@ -1164,7 +1165,8 @@ impl Engine {
         let booking =
             self.ports.store.booking(business, id).await?.ok_or(StatusError::BookingNotFound)?;
         let (start, _) = self.start_and_service(&booking).await?;
-        let calendar = self.ports.store.business(business).await?.is_some_and(|b| b.calendar_sync);
+        let extras =
+            self.ports.store.business(business).await?.as_ref().map(Extras::of).unwrap_or_default();
         let now = self.now();
         if to == BookingStatus::NoShow && start > now {
             return Err(StatusError::NotStarted);
@@ -1183,7 +1185,7 @@ impl Engine {
             };
             Ok(vec![Write::ChangeStatus { booking: id, entry }])
         };
-        self.transact(&scope, calendar, &mut decide).await.map_err(|e| match e {
+        self.transact(&scope, extras, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => StatusError::Transition(t),
             TxError::Refused(_) => StatusError::BookingNotFound,
             TxError::Conflict => {
@@ -1339,14 +1341,14 @@ impl Engine {
 struct Announce {
     /// Reminders this long before each new booking's start.
     reminder: Option<SignedDuration>,
-    /// Calendar jobs (the business has calendar sync).
-    calendar: bool,
+    /// Calendar and video jobs (the business uses them).
+    extras: Extras,
 }
 
 impl Announce {
     /// What a business's booking changes announce.
     fn of(business: &Business) -> Self {
-        Self { reminder: business.settings.reminder_before, calendar: business.calendar_sync }
+        Self { reminder: business.settings.reminder_before, extras: Extras::of(business) }
     }
 }
 

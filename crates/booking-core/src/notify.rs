@@ -10,8 +10,8 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use jiff::Timestamp;
 use jiff::civil::{DateTime, Weekday};
+use jiff::{SignedDuration, Timestamp};
 
 use crate::BookingStatus;
 use crate::booking::{Booking, BookingTarget};
@@ -39,17 +39,20 @@ pub enum Trigger {
     Rescheduled,
     /// Starting soon (the business's reminder lead before the start).
     Reminder,
+    /// Its video link changed (§J4: staff chose to tell the booked customers).
+    VideoLink,
 }
 
 impl Trigger {
     /// Every trigger.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 7] = [
         Self::Approved,
         Self::Pending,
         Self::Canceled,
         Self::Rejected,
         Self::Rescheduled,
         Self::Reminder,
+        Self::VideoLink,
     ];
 
     /// The stable code (`booking_approved`, …) naming the template.
@@ -62,6 +65,7 @@ impl Trigger {
             Self::Rejected => "booking_rejected",
             Self::Rescheduled => "booking_rescheduled",
             Self::Reminder => "booking_reminder",
+            Self::VideoLink => "booking_video_link",
         }
     }
 
@@ -82,6 +86,10 @@ impl Trigger {
                 BookingStatus::Approved | BookingStatus::Pending => Some(Self::Reminder),
                 _ => None,
             },
+            BookingEvent::VideoChanged => match status {
+                BookingStatus::Approved | BookingStatus::Pending => Some(Self::VideoLink),
+                _ => None,
+            },
             BookingEvent::Created | BookingEvent::Status(_) => match status {
                 BookingStatus::Approved => Some(Self::Approved),
                 BookingStatus::Pending => Some(Self::Pending),
@@ -98,11 +106,11 @@ impl Trigger {
         match (locale, self) {
             (Locale::Fr, Self::Approved) => (
                 "Votre rendez-vous du %appointment_date% est confirmé",
-                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » est confirmé le %appointment_date_time% (%time_zone%).\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » est confirmé le %appointment_date_time% (%time_zone%).\n\nEn ligne : %video_link%\nMot de passe : %video_password%\n%video_description%\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
             (Locale::Fr, Self::Pending) => (
                 "Votre demande de rendez-vous du %appointment_date% est enregistrée",
-                "Bonjour %customer_first_name%,\n\nVotre demande de rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%) attend la confirmation de %company_name%. Vous recevrez un message dès qu'elle sera traitée.\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_phone%\n",
+                "Bonjour %customer_first_name%,\n\nVotre demande de rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%) attend la confirmation de %company_name%. Vous recevrez un message dès qu'elle sera traitée.\n\nEn ligne : %video_link%\nMot de passe : %video_password%\n%video_description%\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_phone%\n",
             ),
             (Locale::Fr, Self::Canceled) => (
                 "Votre rendez-vous du %appointment_date% est annulé",
@@ -114,23 +122,23 @@ impl Trigger {
             ),
             (Locale::Fr, Self::Rescheduled) => (
                 "Votre rendez-vous est déplacé au %appointment_date%",
-                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » du %initial_appointment_date_time% est déplacé au %appointment_date_time% (%time_zone%).\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Bonjour %customer_first_name%,\n\nVotre rendez-vous « %service_name% » du %initial_appointment_date_time% est déplacé au %appointment_date_time% (%time_zone%).\n\nEn ligne : %video_link%\nMot de passe : %video_password%\n%video_description%\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
             (Locale::Fr, Self::Reminder) => (
                 "Rappel : votre rendez-vous du %appointment_date%",
-                "Bonjour %customer_first_name%,\n\nNous vous rappelons votre rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%).\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Bonjour %customer_first_name%,\n\nNous vous rappelons votre rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%).\n\nEn ligne : %video_link%\nMot de passe : %video_password%\n%video_description%\n\nVos rendez-vous : %customer_panel_url%\nAnnuler ce rendez-vous : %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
             (Locale::En, Self::Reminder) => (
                 "Reminder: your appointment on %appointment_date%",
-                "Hello %customer_first_name%,\n\nThis is a reminder of your appointment \"%service_name%\" on %appointment_date_time% (%time_zone%).\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Hello %customer_first_name%,\n\nThis is a reminder of your appointment \"%service_name%\" on %appointment_date_time% (%time_zone%).\n\nOnline: %video_link%\nPassword: %video_password%\n%video_description%\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
             (Locale::En, Self::Approved) => (
                 "Your appointment on %appointment_date% is confirmed",
-                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" is confirmed for %appointment_date_time% (%time_zone%).\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" is confirmed for %appointment_date_time% (%time_zone%).\n\nOnline: %video_link%\nPassword: %video_password%\n%video_description%\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
             (Locale::En, Self::Pending) => (
                 "Your appointment request for %appointment_date% is received",
-                "Hello %customer_first_name%,\n\nYour request for \"%service_name%\" on %appointment_date_time% (%time_zone%) awaits confirmation by %company_name%. You will hear from us as soon as it is handled.\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_phone%\n",
+                "Hello %customer_first_name%,\n\nYour request for \"%service_name%\" on %appointment_date_time% (%time_zone%) awaits confirmation by %company_name%. You will hear from us as soon as it is handled.\n\nOnline: %video_link%\nPassword: %video_password%\n%video_description%\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_phone%\n",
             ),
             (Locale::En, Self::Canceled) => (
                 "Your appointment on %appointment_date% is canceled",
@@ -140,9 +148,17 @@ impl Trigger {
                 "Your appointment request for %appointment_date% could not be accepted",
                 "Hello %customer_first_name%,\n\n%company_name% could not accept your request for \"%service_name%\" on %appointment_date_time% (%time_zone%).\n\n%company_name%\n%company_phone%\n",
             ),
+            (Locale::Fr, Self::VideoLink) => (
+                "Nouveau lien pour votre rendez-vous du %appointment_date%",
+                "Bonjour %customer_first_name%,\n\nLe lien de votre rendez-vous « %service_name% » du %appointment_date_time% (%time_zone%) a changé.\n\nEn ligne : %video_link%\nMot de passe : %video_password%\n%video_description%\n\nVos rendez-vous : %customer_panel_url%\n\n%company_name%\n%company_phone%\n",
+            ),
+            (Locale::En, Self::VideoLink) => (
+                "New link for your appointment on %appointment_date%",
+                "Hello %customer_first_name%,\n\nThe link of your appointment \"%service_name%\" on %appointment_date_time% (%time_zone%) has changed.\n\nOnline: %video_link%\nPassword: %video_password%\n%video_description%\n\nYour appointments: %customer_panel_url%\n\n%company_name%\n%company_phone%\n",
+            ),
             (Locale::En, Self::Rescheduled) => (
                 "Your appointment is moved to %appointment_date%",
-                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" on %initial_appointment_date_time% is moved to %appointment_date_time% (%time_zone%).\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
+                "Hello %customer_first_name%,\n\nYour appointment \"%service_name%\" on %initial_appointment_date_time% is moved to %appointment_date_time% (%time_zone%).\n\nOnline: %video_link%\nPassword: %video_password%\n%video_description%\n\nYour appointments: %customer_panel_url%\nCancel this appointment: %appointment_cancel_url%\n\n%company_name%\n%company_address%\n%company_phone%\n",
             ),
         }
     }
@@ -263,6 +279,9 @@ pub struct Subject<'a> {
     /// The Meet or Teams link the employee's calendar made (§H3), for `%google_meet_url%` /
     /// `%microsoft_teams_url%`.
     pub meeting: Option<(crate::calendar::Provider, String)>,
+    /// The occasion's video link (§J), for `%video_link%`, `%video_password%`,
+    /// `%video_description%` and, for a Zoom meeting, `%zoom_join_url%`.
+    pub video: Option<crate::video::VideoLink>,
 }
 
 impl Subject<'_> {
@@ -326,6 +345,16 @@ impl Subject<'_> {
                 v.set("microsoft_teams_url", url.clone());
             }
             None => {}
+        }
+        if let Some(link) = &self.video {
+            if link.zoom {
+                v.set("zoom_join_url", link.url.clone());
+            }
+            v.set("video_link", link.url.clone());
+            v.set("video_password", link.password.clone().unwrap_or_default());
+            v.set("video_description", link.description.clone().unwrap_or_default());
+        } else if let Some((_, url)) = &self.meeting {
+            v.set("video_link", url.clone()); // the calendar's Meet / Teams link (§H3)
         }
         v
     }
@@ -506,13 +535,22 @@ pub struct Notifier {
     mailer: Arc<dyn Mailer>,
     clock: Arc<dyn Clock>,
     links: Option<(crate::accounts::Accounts, String)>,
+    video: Option<crate::video::VideoSync>,
 }
 
 impl Notifier {
     /// A notifier over the ports.
     #[must_use]
     pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, mailer, clock, links: None }
+        Self { store, mailer, clock, links: None, video: None }
+    }
+
+    /// Makes an occasion's Zoom meeting itself when its email finds none yet, rather than
+    /// waiting for the `video` job (which then finds it made: one meeting per occasion).
+    #[must_use]
+    pub fn with_video(mut self, video: crate::video::VideoSync) -> Self {
+        self.video = Some(video);
+        self
     }
 
     /// Fills `%customer_panel_url%` and `%appointment_cancel_url%` with links to the pages
@@ -590,6 +628,7 @@ impl Notifier {
                     panel_url: None,
                     cancel_url: None,
                     meeting: None,
+                    video: None,
                 }
             }
             BookingTarget::Session { session, .. } => {
@@ -612,6 +651,7 @@ impl Notifier {
                     panel_url: None,
                     cancel_url: None,
                     meeting: None,
+                    video: None,
                 }
             }
         };
@@ -660,6 +700,53 @@ impl Notifier {
         Ok(None)
     }
 
+    /// The occasion's video link for its email (§J), unless the business hides video links
+    /// from emails (§J6). A Zoom meeting not made yet is made here (with [`Self::with_video`]);
+    /// while it cannot be (Zoom failing, or a calendar's meeting still to come), the email
+    /// waits: a retry, three at most, then it goes without the link.
+    async fn video_link(
+        &self,
+        business: &Business,
+        booking: &Booking,
+        job: &Job,
+    ) -> Result<Option<crate::video::VideoLink>, JobError> {
+        use crate::video::{Channel, LinkState, link_of, shown};
+        let settings = &business.settings;
+        if !shown(
+            Channel::Email,
+            settings.hide_video_links_in_emails,
+            settings.hide_video_links_in_panel,
+        ) {
+            return Ok(None);
+        }
+        let temporary = |e: StoreError| JobError::Retry(e.to_string());
+        let mut state = link_of(self.store.as_ref(), business, booking).await.map_err(temporary)?;
+        let mut busy = false;
+        if let (LinkState::Waiting, Some(video)) = (&state, &self.video) {
+            match video.sync_booking(business.id, booking.id).await {
+                Ok(()) => {
+                    state =
+                        link_of(self.store.as_ref(), business, booking).await.map_err(temporary)?;
+                }
+                // The video job is making it this very moment: look again in a few seconds.
+                Err(crate::video::VideoError::Busy) => busy = true,
+                // Zoom failing only delays the email, like waiting for a calendar does.
+                Err(_) => {}
+            }
+        }
+        match state {
+            LinkState::Ready(link) => Ok(Some(link)),
+            LinkState::Waiting if busy && job.attempts < 8 => Err(JobError::Wait(
+                "the video meeting is being made".into(),
+                SignedDuration::from_secs(2),
+            )),
+            LinkState::Waiting if job.attempts < 4 => {
+                Err(JobError::Retry("waiting for the video meeting".into()))
+            }
+            LinkState::Waiting | LinkState::None => Ok(None),
+        }
+    }
+
     /// What a notify job announces: the business, the booking as it is now, and the email
     /// trigger of the status the event announced (not today's: a booking made pending and
     /// approved since is announced as pending, and the approval sends its own email). `None`
@@ -676,7 +763,9 @@ impl Notifier {
         };
         let status = match job.event {
             BookingEvent::Status(s) => s,
-            BookingEvent::Reminder | BookingEvent::Anonymised => booking.status,
+            BookingEvent::Reminder | BookingEvent::Anonymised | BookingEvent::VideoChanged => {
+                booking.status
+            }
             BookingEvent::Created | BookingEvent::Rescheduled => {
                 let history = self.store.history(business.id, booking.id).await?;
                 history.first().map_or(booking.status, |h| h.to)
@@ -733,6 +822,10 @@ impl JobHandler for Notifier {
         subject.panel_url = panel;
         subject.cancel_url = cancel;
         subject.meeting = self.meeting_link(&business, &booking, job).await?;
+        subject.video = self.video_link(&business, &booking, job).await?;
+        if trigger == Trigger::VideoLink && subject.video.is_none() {
+            return Ok(()); // hidden from emails (§J6), or gone since: nothing to tell
+        }
         let custom = self
             .store
             .email_template(business.id, trigger, business.locale)
@@ -755,7 +848,7 @@ pub const fn staff_template(
     locale: Locale,
 ) -> Option<(&'static str, &'static str)> {
     Some(match (locale, trigger) {
-        (_, Trigger::Reminder) => return None,
+        (_, Trigger::Reminder | Trigger::VideoLink) => return None,
         (Locale::Fr, Trigger::Approved) => (
             "Nouveau rendez-vous : %service_name%, %appointment_date_time%",
             "Bonjour %employee_full_name%,\n\nNouveau rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%).\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",

@@ -34,11 +34,14 @@ pub enum Effect {
     NotifyStaff,
     /// Update the employee's external calendar (§H2).
     Calendar,
+    /// Make, move or delete the occasion's Zoom meeting (§J1, §J5).
+    Video,
 }
 
 impl Effect {
     /// Every effect a booking change has.
-    pub const ALL: [Self; 4] = [Self::Notify, Self::Webhook, Self::NotifyStaff, Self::Calendar];
+    pub const ALL: [Self; 5] =
+        [Self::Notify, Self::Webhook, Self::NotifyStaff, Self::Calendar, Self::Video];
 
     /// The stable code stored and shown (`notify`).
     #[must_use]
@@ -48,6 +51,7 @@ impl Effect {
             Self::Webhook => "webhook",
             Self::NotifyStaff => "notify_staff",
             Self::Calendar => "calendar",
+            Self::Video => "video",
         }
     }
 
@@ -72,6 +76,11 @@ pub enum BookingEvent {
     /// Its customer was anonymised (§A7): only the calendar, which may show their name, has
     /// something to do (the store writes these jobs in the anonymisation's transaction).
     Anonymised,
+    /// Its video link changed (§J: an account connected, replaced or disconnected, a course's
+    /// link, the occasion turned online or in person). The store writes these jobs in the
+    /// change's transaction: `video` ones for the meetings, and `notify` ones when the customers
+    /// are to be told.
+    VideoChanged,
 }
 
 impl BookingEvent {
@@ -84,6 +93,7 @@ impl BookingEvent {
             Self::Status(status) => format!("booking.{}", status.code()),
             Self::Reminder => "booking.reminder".to_owned(),
             Self::Anonymised => "booking.anonymised".to_owned(),
+            Self::VideoChanged => "booking.video".to_owned(),
         }
     }
 
@@ -95,6 +105,7 @@ impl BookingEvent {
             "rescheduled" => Some(Self::Rescheduled),
             "reminder" => Some(Self::Reminder),
             "anonymised" => Some(Self::Anonymised),
+            "video" => Some(Self::VideoChanged),
             status => BookingStatus::parse(status).map(Self::Status),
         }
     }
@@ -254,7 +265,7 @@ pub fn jobs_for(
     writes: &[Write],
     now: Timestamp,
     reminders: Option<Reminders<'_>>,
-    calendar: bool,
+    extras: Extras,
 ) -> Vec<NewJob> {
     let moved: Vec<BookingId> = writes
         .iter()
@@ -308,13 +319,44 @@ pub fn jobs_for(
     events
         .into_iter()
         .flat_map(|(event, booking)| {
-            Effect::ALL
-                .into_iter()
-                .filter(move |e| calendar || *e != Effect::Calendar)
-                .map(move |effect| NewJob { business, effect, event, booking, run_at: now })
+            Effect::ALL.into_iter().filter(move |e| extras.wants(*e)).map(move |effect| NewJob {
+                business,
+                effect,
+                event,
+                booking,
+                run_at: now,
+            })
         })
         .chain(later)
         .collect()
+}
+
+/// The effects that only some businesses' booking changes have: each costs a job per change,
+/// so a business pays for it only while it uses it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Extras {
+    /// `calendar` jobs: an employee has connected a calendar (§H).
+    pub calendar: bool,
+    /// `video` jobs: the business has a Zoom account (§J).
+    pub video: bool,
+}
+
+impl Extras {
+    /// The extras of a business, from the flags its store keeps.
+    #[must_use]
+    pub const fn of(business: &crate::catalog::Business) -> Self {
+        Self { calendar: business.calendar_sync, video: business.video_meetings }
+    }
+
+    /// Whether a booking change writes a job of this effect.
+    #[must_use]
+    pub const fn wants(self, effect: Effect) -> bool {
+        match effect {
+            Effect::Calendar => self.calendar,
+            Effect::Video => self.video,
+            Effect::Notify | Effect::Webhook | Effect::NotifyStaff => true,
+        }
+    }
 }
 
 /// When to retry a failed job.
@@ -367,6 +409,11 @@ pub enum JobError {
     /// at least that long, and at least the policy's backoff.
     #[error("temporary failure: {0}")]
     RetryAfter(String, Option<SignedDuration>),
+    /// Not a failure: something the job needs is being made by another job right now (a video
+    /// meeting); run it again after this short delay, without the backoff. Counts as an
+    /// attempt, so it still parks after the policy's last one.
+    #[error("waiting: {0}")]
+    Wait(String, SignedDuration),
     /// Retrying cannot help (the address was refused); the job is parked at once.
     #[error("permanent failure: {0}")]
     Permanent(String),
@@ -444,6 +491,12 @@ pub async fn drain(
                             policy
                                 .retry_at(job.attempts, now)
                                 .map(|at| asked.map_or(at, |x| x.max(at)))
+                        }
+                        JobError::Wait(_, delay) => {
+                            let now = clock.now();
+                            policy
+                                .retry_at(job.attempts, now)
+                                .map(|_| now.checked_add(*delay).unwrap_or(now))
                         }
                         JobError::Permanent(_) => None,
                     };

@@ -38,6 +38,8 @@ pub const PLACEHOLDERS: &[&str] = &[
     "google_meet_url",
     "microsoft_teams_url",
     "video_link",
+    "video_password",
+    "video_description",
     "company_name",
     "company_email",
     "company_phone",
@@ -206,12 +208,21 @@ impl Template {
                 }
             }
         }
-        lines
-            .into_iter()
-            .filter(|(_, has_placeholder, has_value)| !has_placeholder || *has_value)
-            .map(|(text, ..)| text)
-            .collect::<Vec<_>>()
-            .join("\n")
+        // A paragraph whose lines all went leaves no second blank line behind.
+        let mut kept: Vec<String> = Vec::with_capacity(lines.len());
+        let mut dropped = false;
+        for (text, has_placeholder, has_value) in lines {
+            if has_placeholder && !has_value {
+                dropped = true;
+                continue;
+            }
+            let blank_again = text.is_empty() && kept.last().is_some_and(String::is_empty);
+            if !(dropped && blank_again) {
+                kept.push(text);
+            }
+            dropped = false;
+        }
+        kept.join("\n")
     }
 }
 
@@ -263,5 +274,13 @@ mod tests {
         let body = "Hello\n%service_name%\nPhone: %company_phone%\nVideo: %video_link% %zoom_join_url%\n\n%service_name% %video_link%\nBye\n";
         let got = Template::parse(body).unwrap().render_body(&values, Escape::Text);
         assert_eq!(got, "Hello\nCoupe\n\nCoupe \nBye\n");
+    }
+
+    #[test]
+    fn a_paragraph_left_out_leaves_one_blank_line() {
+        let values = Values::new().with("service_name", "Coupe");
+        let body = "Hello\n\nOnline: %video_link%\nPassword: %video_password%\n\n%service_name%\n\n\nBye\n";
+        let got = Template::parse(body).unwrap().render_body(&values, Escape::Text);
+        assert_eq!(got, "Hello\n\nCoupe\n\n\nBye\n", "a blank line written twice stays");
     }
 }

@@ -9,10 +9,19 @@
 //! session by resolving again; [`plan`] turns a resolution and what is stored for the occasion
 //! into the provider calls (one Zoom meeting per occasion, the same custom link for all).
 
-use async_trait::async_trait;
+use std::sync::Arc;
 
-use crate::ids::{BusinessId, EventId, ResourceId};
-use crate::store::StoreError;
+use async_trait::async_trait;
+use jiff::{SignedDuration, Timestamp};
+
+use crate::booking::{Booking, BookingTarget};
+use crate::calendar::Sealer;
+use crate::catalog::{Business, EventKind, ResourceKind};
+use crate::ids::{BookingId, BusinessId, EventId, ResourceId};
+use crate::outbox::{Effect, Job, JobError, JobHandler};
+use crate::ports::{Clock, MeetingError, MeetingProvider, MeetingRequest};
+use crate::store::{Store, StoreError};
+use crate::time::Interval;
 
 /// A custom meeting link (§J1): the same for every occasion that uses it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -189,7 +198,7 @@ pub const fn shown(channel: Channel, hide_in_emails: bool, hide_in_panel: bool) 
 }
 
 /// A Zoom server-to-server OAuth app as stored: its secret sealed ([`crate::calendar::Sealer`]).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct ZoomApp {
     /// The Zoom account id.
     pub account_id: String,
@@ -199,6 +208,25 @@ pub struct ZoomApp {
     pub sealed_secret: String,
     /// The host whose meetings it makes (user id or email).
     pub user: String,
+}
+
+impl ZoomApp {
+    /// What identifies the meetings' owner: the account and the host (`account/user`), so a
+    /// staff member's own host on the business's Zoom account still gets meetings of their own.
+    #[must_use]
+    pub fn key(&self) -> String {
+        format!("{}/{}", self.account_id, self.user)
+    }
+}
+
+impl std::fmt::Debug for ZoomApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ZoomApp")
+            .field("account_id", &self.account_id)
+            .field("client_id", &self.client_id)
+            .field("user", &self.user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A video account as stored (§J1, §J2).
@@ -217,7 +245,7 @@ impl StoredAccount {
     #[must_use]
     pub fn account(&self) -> VideoAccount {
         match self {
-            Self::Zoom(app) => VideoAccount::Zoom { account: app.account_id.clone() },
+            Self::Zoom(app) => VideoAccount::Zoom { account: app.key() },
             Self::Custom(link) => VideoAccount::Custom(link.clone()),
             Self::Calendar => VideoAccount::Calendar,
         }
@@ -239,9 +267,55 @@ pub struct MeetingRecord {
     pub start_url: Option<String>,
     /// The password, if any.
     pub password: Option<String>,
+    /// The app it was made on, so it can still be moved or deleted once that account is
+    /// replaced or disconnected.
+    pub app: ZoomApp,
+    /// The times Zoom was last given (an update is sent only when they change).
+    pub interval: Interval,
+    /// When this record was written: for a claim ([`Self::is_claim`]), when the job making
+    /// the meeting started.
+    pub made_at: Timestamp,
+}
+
+impl MeetingRecord {
+    /// A claim: a job is making this occasion's meeting (no meeting id yet), so no other job
+    /// makes a second one.
+    #[must_use]
+    pub fn is_claim(&self) -> bool {
+        self.meeting.meeting_id.is_empty()
+    }
+
+    /// Whether a claim is older than any call to Zoom can take: its job died; the next job
+    /// may claim again.
+    #[must_use]
+    pub fn claim_lapsed(&self, now: Timestamp) -> bool {
+        self.is_claim() && now.duration_since(self.made_at) > CLAIM_LIFETIME
+    }
+}
+
+/// How long a claim holds (Zoom calls time out after 15 seconds).
+pub const CLAIM_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
+
+/// Which bookings a change of the video set-up concerns: the store writes a job for each of
+/// them that is still to come and still holds, in the change's own transaction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Affected {
+    /// Every booking of the business (its default account changed).
+    Business,
+    /// The appointments a staff member takes and the sessions they lead (their own account).
+    Staff(ResourceId),
+    /// The bookings of a course's sessions (its link).
+    Course(EventId),
+    /// One appointment (`booking-<id>`) or one session's bookings (`session-<id>`).
+    Occasion(String),
 }
 
 /// Storage of the video set-up and of the meetings made. Sealing is the caller's.
+///
+/// Every set-up change also writes, in its transaction, a `video` job (event `booking.video`)
+/// for each affected upcoming booking that holds, when the business has or had Zoom meetings,
+/// so the meetings follow even after a crash; and keeps [`crate::catalog::Business`]'s
+/// `video_meetings` flag (a Zoom account exists), bumping the revision when it flips.
 #[async_trait]
 pub trait VideoStore: Send + Sync {
     /// Sets the business's default account (`owner: None`) or a staff member's own.
@@ -250,43 +324,61 @@ pub trait VideoStore: Send + Sync {
         business: BusinessId,
         owner: Option<ResourceId>,
         account: &StoredAccount,
+        at: Timestamp,
     ) -> Result<(), StoreError>;
     /// Removes an account (disconnecting the default, §J3); `false` when there was none.
     async fn delete_video_account(
         &self,
         business: BusinessId,
         owner: Option<ResourceId>,
+        at: Timestamp,
     ) -> Result<bool, StoreError>;
     /// Every account of a business: the default (`None`) and the staff members' own.
     async fn video_accounts(
         &self,
         business: BusinessId,
     ) -> Result<Vec<(Option<ResourceId>, StoredAccount)>, StoreError>;
-    /// Sets a course's custom link (§J4).
+    /// Sets (`Some`) or removes a course's custom link (§J4); with `notify`, also writes a
+    /// `notify` job (event `booking.video`) for each upcoming booking of its sessions. `false`
+    /// when there was nothing to remove.
     async fn put_course_link(
         &self,
         business: BusinessId,
         course: EventId,
-        link: &CustomLink,
-    ) -> Result<(), StoreError>;
-    /// Removes a course's custom link; `false` when there was none.
-    async fn delete_course_link(
-        &self,
-        business: BusinessId,
-        course: EventId,
+        link: Option<&CustomLink>,
+        at: Timestamp,
+        notify: bool,
     ) -> Result<bool, StoreError>;
     /// Every course link of a business.
     async fn course_links(
         &self,
         business: BusinessId,
     ) -> Result<Vec<(EventId, CustomLink)>, StoreError>;
+    /// Turns an occasion online or in person (§J2), or back to its service's or event's
+    /// default (`None`).
+    async fn set_online(
+        &self,
+        business: BusinessId,
+        key: &str,
+        online: Option<bool>,
+        at: Timestamp,
+    ) -> Result<(), StoreError>;
+    /// What staff chose for an occasion, if anything.
+    async fn online_override(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<bool>, StoreError>;
     /// The meeting made for an occasion.
     async fn meeting(
         &self,
         business: BusinessId,
         key: &str,
     ) -> Result<Option<MeetingRecord>, StoreError>;
-    /// Records (creates or replaces) the meeting of an occasion.
+    /// Records a new meeting for an occasion unless it already has one: `false` when another
+    /// worker got there first (one meeting per occasion).
+    async fn insert_meeting(&self, record: &MeetingRecord) -> Result<bool, StoreError>;
+    /// Replaces the record of an occasion's meeting (moved, or re-keyed on a reschedule).
     async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError>;
     /// Forgets the meeting of an occasion.
     async fn delete_meeting(&self, business: BusinessId, key: &str) -> Result<(), StoreError>;
@@ -302,6 +394,533 @@ pub fn setup_of(
         default: accounts.iter().find(|(owner, _)| owner.is_none()).map(|(_, a)| a.account()),
         staff: accounts.iter().filter_map(|(owner, a)| owner.map(|id| (id, a.account()))).collect(),
         courses,
+    }
+}
+
+/// Makes Zoom clients from stored apps (`booking-video-zoom` implements it).
+#[async_trait]
+pub trait ZoomConnector: Send + Sync {
+    /// The meetings of an app, its secret opened.
+    fn meetings(&self, app: &ZoomApp, secret: &str) -> Arc<dyn MeetingProvider>;
+    /// Whether Zoom grants the app a token and knows its host.
+    async fn check(&self, app: &ZoomApp, secret: &str) -> Result<(), MeetingError>;
+}
+
+/// An occasion of a booking as the video rules see it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OccasionOf {
+    /// `booking-<id>` or `session-<id>`.
+    pub key: String,
+    /// Leader, course, online.
+    pub occasion: Occasion,
+    /// When.
+    pub interval: Interval,
+    /// The meeting's topic (the service's or event's name).
+    pub topic: String,
+    /// Whether it still takes place: the appointment holds, or one of the session's bookings.
+    pub live: bool,
+}
+
+/// The occasion a booking belongs to (`None` when its service, session or event is gone).
+///
+/// # Errors
+/// Storage errors.
+pub async fn occasion_of(
+    store: &dyn Store,
+    business: &Business,
+    booking: &Booking,
+) -> Result<Option<OccasionOf>, StoreError> {
+    let key = crate::calendar::occasion_key(booking);
+    let chosen = store.online_override(business.id, &key).await?;
+    match booking.target {
+        BookingTarget::Appointment { service, resource, slot, .. } => {
+            let Some(service) = store.service(business.id, service).await? else {
+                return Ok(None);
+            };
+            Ok(Some(OccasionOf {
+                key,
+                occasion: Occasion {
+                    leader: Some(resource),
+                    course: None,
+                    online: chosen.unwrap_or(service.online),
+                },
+                interval: slot,
+                topic: service.name,
+                live: booking.status.occupies(),
+            }))
+        }
+        BookingTarget::Session { session, .. } => {
+            let Some(s) = store.session(business.id, session).await? else { return Ok(None) };
+            let Some(event) = store.event(business.id, s.event).await? else { return Ok(None) };
+            let live = booking.status.occupies()
+                || store.bookings_in(business.id, s.interval).await?.iter().any(|b| {
+                    b.status.occupies()
+                        && matches!(b.target, BookingTarget::Session { session: id, .. } if id == session)
+                });
+            Ok(Some(OccasionOf {
+                key,
+                occasion: Occasion {
+                    leader: s.leader,
+                    course: (event.kind == EventKind::Course).then_some(event.id),
+                    online: chosen.unwrap_or(event.online),
+                },
+                interval: s.interval,
+                topic: event.name,
+                live,
+            }))
+        }
+    }
+}
+
+/// A link to show.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VideoLink {
+    /// The participants' link.
+    pub url: String,
+    /// The password, if any.
+    pub password: Option<String>,
+    /// What to tell participants, if anything.
+    pub description: Option<String>,
+    /// A Zoom meeting (`%zoom_join_url%`).
+    pub zoom: bool,
+}
+
+/// What a booking's video link is now.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    /// No link: in person, no account, or the occasion no longer takes place.
+    None,
+    /// The link.
+    Ready(VideoLink),
+    /// A Zoom meeting or a calendar meeting is still being made (its job runs beside).
+    Waiting,
+}
+
+/// §J: the link of a booking as it is now (the channel's hide flag is the caller's, see
+/// [`shown`]). Reads only: the set-up, the occasion, and the meeting made for it.
+///
+/// # Errors
+/// Storage errors.
+pub async fn link_of(
+    store: &dyn Store,
+    business: &Business,
+    booking: &Booking,
+) -> Result<LinkState, StoreError> {
+    let Some(of) = occasion_of(store, business, booking).await? else {
+        return Ok(LinkState::None);
+    };
+    if !of.live || !booking.status.occupies() {
+        return Ok(LinkState::None);
+    }
+    let accounts = store.video_accounts(business.id).await?;
+    let courses = match of.occasion.course {
+        Some(_) => store.course_links(business.id).await?,
+        None => Vec::new(),
+    };
+    let Some(resolution) = resolve(&setup_of(&accounts, courses), &of.occasion) else {
+        return Ok(LinkState::None);
+    };
+    Ok(match resolution.account {
+        VideoAccount::Custom(link) => LinkState::Ready(VideoLink {
+            url: link.url,
+            password: link.password,
+            description: link.description,
+            zoom: false,
+        }),
+        VideoAccount::Zoom { account } => match store.meeting(business.id, &of.key).await? {
+            Some(m) if m.meeting.account == account && !m.is_claim() => {
+                LinkState::Ready(VideoLink {
+                    url: m.join_url,
+                    password: m.password,
+                    description: None,
+                    zoom: true,
+                })
+            }
+            _ => LinkState::Waiting,
+        },
+        VideoAccount::Calendar => match store.pushed(business.id, &of.key).await? {
+            Some(record) => match record.meeting_url {
+                Some(url) => LinkState::Ready(VideoLink {
+                    url,
+                    password: None,
+                    description: None,
+                    zoom: false,
+                }),
+                None => LinkState::None,
+            },
+            None => {
+                let connected = match of.occasion.leader {
+                    Some(leader) => store
+                        .connection(business.id, leader)
+                        .await?
+                        .is_some_and(|c| c.state == crate::calendar::ConnectionState::Connected),
+                    None => false,
+                };
+                if connected { LinkState::Waiting } else { LinkState::None }
+            }
+        },
+    })
+}
+
+/// What a video set-up change asks for.
+#[derive(Clone, PartialEq, Eq)]
+pub enum AccountInput {
+    /// A Zoom server-to-server OAuth app; `client_secret: None` keeps the saved one (same
+    /// account and client).
+    Zoom {
+        /// The Zoom account id.
+        account_id: String,
+        /// The app's client id.
+        client_id: String,
+        /// The app's client secret.
+        client_secret: Option<String>,
+        /// The host (user id or email).
+        user: String,
+    },
+    /// A custom link.
+    Custom(CustomLink),
+    /// Meet / Teams through the employees' calendars.
+    Calendar,
+}
+
+impl std::fmt::Debug for AccountInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Zoom { account_id, user, .. } => f
+                .debug_struct("Zoom")
+                .field("account_id", account_id)
+                .field("user", user)
+                .finish_non_exhaustive(),
+            Self::Custom(link) => f.debug_tuple("Custom").field(link).finish(),
+            Self::Calendar => f.write_str("Calendar"),
+        }
+    }
+}
+
+/// Why a video use case failed.
+#[derive(Debug, thiserror::Error)]
+pub enum VideoError {
+    /// Zoom refused the app's credentials or does not know its host.
+    #[error("zoom refused the credentials: {0}")]
+    Refused(String),
+    /// A new Zoom app without its secret.
+    #[error("a new zoom app needs its client secret")]
+    SecretNeeded,
+    /// The course does not exist (or is an event, not a course).
+    #[error("no such course")]
+    NoCourse,
+    /// The staff member does not exist.
+    #[error("no such staff member")]
+    NoStaff,
+    /// A stored secret does not open (the server's secret changed).
+    #[error("stored zoom secrets do not open with this server's secret")]
+    Sealed,
+    /// Another job is making the occasion's meeting right now.
+    #[error("another job is making this meeting")]
+    Busy,
+    /// Zoom failed.
+    #[error(transparent)]
+    Provider(#[from] MeetingError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The video use cases: accounts, course links, online occasions, and the `video` job that
+/// makes, moves and deletes Zoom meetings (§J1–§J5).
+#[derive(Clone)]
+pub struct VideoSync {
+    store: Arc<dyn Store>,
+    zoom: Arc<dyn ZoomConnector>,
+    sealer: Arc<dyn Sealer>,
+    clock: Arc<dyn Clock>,
+}
+
+impl VideoSync {
+    /// The use cases over these ports.
+    pub fn new(
+        store: Arc<dyn Store>,
+        zoom: Arc<dyn ZoomConnector>,
+        sealer: Arc<dyn Sealer>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self { store, zoom, sealer, clock }
+    }
+
+    /// Sets the default account (`owner: None`, §J1) or a staff member's own (§J2). A Zoom app
+    /// is checked with Zoom first (a token and its host) and its secret sealed; every affected
+    /// upcoming booking gets a `video` job.
+    ///
+    /// # Errors
+    /// [`VideoError::Refused`], [`VideoError::SecretNeeded`], [`VideoError::NoStaff`], storage.
+    pub async fn set_account(
+        &self,
+        business: BusinessId,
+        owner: Option<ResourceId>,
+        input: AccountInput,
+    ) -> Result<StoredAccount, VideoError> {
+        if let Some(r) = owner {
+            let staff = self.store.resource(business, r).await?;
+            if !staff.is_some_and(|r| r.kind == ResourceKind::Staff) {
+                return Err(VideoError::NoStaff);
+            }
+        }
+        let account = match input {
+            AccountInput::Custom(link) => StoredAccount::Custom(link),
+            AccountInput::Calendar => StoredAccount::Calendar,
+            AccountInput::Zoom { account_id, client_id, client_secret, user } => {
+                let secret = match client_secret {
+                    Some(secret) => secret,
+                    None => self
+                        .saved_secret(business, owner, &account_id, &client_id)
+                        .await?
+                        .ok_or(VideoError::SecretNeeded)?,
+                };
+                let app = ZoomApp {
+                    account_id,
+                    client_id,
+                    sealed_secret: self.sealer.seal(&secret),
+                    user,
+                };
+                self.zoom.check(&app, &secret).await.map_err(|e| VideoError::Refused(e.0))?;
+                StoredAccount::Zoom(app)
+            }
+        };
+        self.store.put_video_account(business, owner, &account, self.clock.now()).await?;
+        Ok(account)
+    }
+
+    async fn saved_secret(
+        &self,
+        business: BusinessId,
+        owner: Option<ResourceId>,
+        account_id: &str,
+        client_id: &str,
+    ) -> Result<Option<String>, VideoError> {
+        let accounts = self.store.video_accounts(business).await?;
+        let saved = accounts.into_iter().find_map(|(o, a)| match a {
+            StoredAccount::Zoom(app)
+                if o == owner && app.account_id == account_id && app.client_id == client_id =>
+            {
+                Some(app.sealed_secret)
+            }
+            _ => None,
+        });
+        match saved {
+            Some(sealed) => self.sealer.open(&sealed).map(Some).ok_or(VideoError::Sealed),
+            None => Ok(None),
+        }
+    }
+
+    /// Removes an account (§J3 for the default: every occasion loses its link, even those of
+    /// staff with their own); the Zoom meetings it made are deleted by the jobs.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn remove_account(
+        &self,
+        business: BusinessId,
+        owner: Option<ResourceId>,
+    ) -> Result<bool, VideoError> {
+        Ok(self.store.delete_video_account(business, owner, self.clock.now()).await?)
+    }
+
+    /// Sets or removes a course's custom link (§J4): every session, past and future, resolves
+    /// to it from now on; with `notify`, the customers booked on upcoming sessions are emailed
+    /// the new link.
+    ///
+    /// # Errors
+    /// [`VideoError::NoCourse`], storage errors.
+    pub async fn set_course_link(
+        &self,
+        business: BusinessId,
+        course: EventId,
+        link: Option<&CustomLink>,
+        notify: bool,
+    ) -> Result<bool, VideoError> {
+        let event = self.store.event(business, course).await?;
+        if !event.is_some_and(|e| e.kind == EventKind::Course) {
+            return Err(VideoError::NoCourse);
+        }
+        Ok(self.store.put_course_link(business, course, link, self.clock.now(), notify).await?)
+    }
+
+    /// Turns an occasion online or in person, or back to its default (§J2).
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn set_online(
+        &self,
+        business: BusinessId,
+        key: &str,
+        online: Option<bool>,
+    ) -> Result<(), VideoError> {
+        Ok(self.store.set_online(business, key, online, self.clock.now()).await?)
+    }
+
+    /// Brings the Zoom meeting of a booking's occasion in line with the rules (§J1, §J5): made
+    /// once per occasion, moved on a reschedule, deleted when canceled, in person, or no longer
+    /// on Zoom; the old meeting of a rescheduled appointment becomes the new one's.
+    ///
+    /// # Errors
+    /// Zoom and storage errors.
+    pub async fn sync_booking(
+        &self,
+        business: BusinessId,
+        booking: BookingId,
+    ) -> Result<(), VideoError> {
+        let Some(b) = self.store.business(business).await? else { return Ok(()) };
+        let Some(booking) = self.store.booking(business, booking).await? else { return Ok(()) };
+        let Some(of) = occasion_of(self.store.as_ref(), &b, &booking).await? else {
+            return Ok(());
+        };
+        if let Some(old) = booking.rescheduled_from {
+            let old_key = crate::calendar::booking_key(old);
+            if let Some(mut record) = self.store.meeting(business, &old_key).await? {
+                if self.store.meeting(business, &of.key).await?.is_none() {
+                    record.key.clone_from(&of.key);
+                    self.store.put_meeting(&record).await?;
+                }
+                self.store.delete_meeting(business, &old_key).await?;
+            }
+        }
+        let accounts = self.store.video_accounts(business).await?;
+        let courses = match of.occasion.course {
+            Some(_) => self.store.course_links(business).await?,
+            None => Vec::new(),
+        };
+        let resolution = resolve(&setup_of(&accounts, courses), &of.occasion);
+        let mut stored = self.store.meeting(business, &of.key).await?;
+        if let Some(claim) = stored.as_ref().filter(|m| m.is_claim()) {
+            if !claim.claim_lapsed(self.clock.now()) {
+                return Err(VideoError::Busy);
+            }
+            self.store.delete_meeting(business, &of.key).await?; // its job died: claim again
+            stored = None;
+        }
+        let action = plan(resolution.as_ref(), stored.as_ref().map(|m| &m.meeting), of.live);
+        let request = MeetingRequest {
+            key: of.key.clone(),
+            topic: format!("{} · {}", of.topic, b.name),
+            interval: of.interval,
+        };
+        match action {
+            Action::Nothing => Ok(()),
+            Action::Create { account } => {
+                self.create(business, &of, &accounts, &account, &request).await
+            }
+            Action::Update { .. } => match stored {
+                Some(record) if record.interval != of.interval => {
+                    let meeting = self
+                        .provider(&record.app)?
+                        .update(&record.meeting.meeting_id, &request)
+                        .await?;
+                    let record = MeetingRecord {
+                        join_url: meeting.join_url,
+                        start_url: meeting.start_url,
+                        password: meeting.password,
+                        interval: of.interval,
+                        ..record
+                    };
+                    Ok(self.store.put_meeting(&record).await?)
+                }
+                _ => Ok(()),
+            },
+            Action::Delete { .. } => match stored {
+                Some(record) => self.delete(&record).await,
+                None => Ok(()),
+            },
+            Action::Replace { account, .. } => {
+                if let Some(record) = stored {
+                    self.delete(&record).await?;
+                }
+                self.create(business, &of, &accounts, &account, &request).await
+            }
+        }
+    }
+
+    fn provider(&self, app: &ZoomApp) -> Result<Arc<dyn MeetingProvider>, VideoError> {
+        let secret = self.sealer.open(&app.sealed_secret).ok_or(VideoError::Sealed)?;
+        Ok(self.zoom.meetings(app, &secret))
+    }
+
+    async fn create(
+        &self,
+        business: BusinessId,
+        of: &OccasionOf,
+        accounts: &[(Option<ResourceId>, StoredAccount)],
+        account: &str,
+        request: &MeetingRequest,
+    ) -> Result<(), VideoError> {
+        let app = accounts.iter().find_map(|(_, a)| match a {
+            StoredAccount::Zoom(app) if app.key() == account => Some(app.clone()),
+            _ => None,
+        });
+        let Some(app) = app else { return Ok(()) }; // changed meanwhile: its own job follows
+        let provider = self.provider(&app)?;
+        let claim = MeetingRecord {
+            business,
+            key: of.key.clone(),
+            meeting: StoredMeeting { account: account.to_owned(), meeting_id: String::new() },
+            join_url: String::new(),
+            start_url: None,
+            password: None,
+            app,
+            interval: of.interval,
+            made_at: self.clock.now(),
+        };
+        // One meeting per occasion: only the job holding the claim calls Zoom.
+        if !self.store.insert_meeting(&claim).await? {
+            return Err(VideoError::Busy);
+        }
+        let meeting = match provider.create(request).await {
+            Ok(meeting) => meeting,
+            Err(e) => {
+                self.store.delete_meeting(business, &of.key).await?;
+                return Err(e.into());
+            }
+        };
+        let record = MeetingRecord {
+            meeting: StoredMeeting { account: account.to_owned(), meeting_id: meeting.id },
+            join_url: meeting.join_url,
+            start_url: meeting.start_url,
+            password: meeting.password,
+            made_at: self.clock.now(),
+            ..claim
+        };
+        Ok(self.store.put_meeting(&record).await?)
+    }
+
+    async fn delete(&self, record: &MeetingRecord) -> Result<(), VideoError> {
+        match self.provider(&record.app) {
+            Ok(provider) => provider.delete(&record.meeting.meeting_id).await?,
+            // Its secret no longer opens: nobody can reach that meeting any more; forget it.
+            Err(VideoError::Sealed) => {}
+            Err(e) => return Err(e),
+        }
+        Ok(self.store.delete_meeting(record.business, &record.key).await?)
+    }
+}
+
+/// The outbox handler of [`Effect::Video`] jobs.
+#[async_trait]
+impl JobHandler for VideoSync {
+    fn effect(&self) -> Effect {
+        Effect::Video
+    }
+
+    async fn handle(&self, job: &Job) -> Result<(), JobError> {
+        match self.sync_booking(job.business, job.booking).await {
+            Ok(()) => Ok(()),
+            Err(VideoError::Sealed) => {
+                Err(JobError::Permanent("stored zoom secrets do not open".into()))
+            }
+            Err(VideoError::Busy) => Err(JobError::Wait(
+                "another job is making the meeting".into(),
+                SignedDuration::from_secs(5),
+            )),
+            Err(e) => Err(JobError::Retry(e.to_string())),
+        }
     }
 }
 

@@ -317,11 +317,62 @@ impl Sealer for FakeSealer {
     }
 }
 
+/// Zoom as a set of [`FakeMeetings`], one per app (`account/user`): a secret of `wrong` is
+/// refused, and every meeting remembers the app it was made on. (The HTTP details, token and
+/// bodies, are `booking-video-zoom`'s tests, against a wiremock Zoom.)
+#[derive(Debug, Default)]
+pub struct FakeZoom {
+    apps: Mutex<std::collections::BTreeMap<String, std::sync::Arc<FakeMeetings>>>,
+    next: std::sync::Arc<AtomicU64>,
+}
+
+impl FakeZoom {
+    /// The meetings that exist now, with the app that made each.
+    #[must_use]
+    pub fn meetings(&self) -> Vec<(String, Meeting, MeetingRequest)> {
+        let apps = lock(&self.apps).clone();
+        let mut all: Vec<_> = apps
+            .into_iter()
+            .flat_map(|(app, m)| m.meetings().into_iter().map(move |(m, r)| (app.clone(), m, r)))
+            .collect();
+        all.sort_by(|a, b| a.1.id.cmp(&b.1.id));
+        all
+    }
+}
+
+#[async_trait]
+impl booking_core::video::ZoomConnector for FakeZoom {
+    fn meetings(
+        &self,
+        app: &booking_core::video::ZoomApp,
+        secret: &str,
+    ) -> std::sync::Arc<dyn MeetingProvider> {
+        let _ = secret;
+        let mut apps = lock(&self.apps);
+        let next = std::sync::Arc::clone(&self.next);
+        let meetings = apps.entry(app.key()).or_insert_with(|| {
+            std::sync::Arc::new(FakeMeetings { next, ..FakeMeetings::default() })
+        });
+        std::sync::Arc::clone(meetings) as std::sync::Arc<dyn MeetingProvider>
+    }
+
+    async fn check(
+        &self,
+        _app: &booking_core::video::ZoomApp,
+        secret: &str,
+    ) -> Result<(), MeetingError> {
+        if secret == "wrong" {
+            return Err(MeetingError("zoom answered 401: invalid client".into()));
+        }
+        Ok(())
+    }
+}
+
 /// A meeting provider that makes one unique meeting per request.
 #[derive(Debug, Default)]
 pub struct FakeMeetings {
     meetings: Mutex<Vec<(Meeting, MeetingRequest)>>,
-    next: AtomicU64,
+    next: std::sync::Arc<AtomicU64>,
 }
 
 impl FakeMeetings {

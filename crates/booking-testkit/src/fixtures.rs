@@ -54,6 +54,7 @@ pub fn business(name: &str, zone_name: &str) -> Business {
         address: None,
         revision: 0,
         calendar_sync: false,
+        video_meetings: false,
     }
 }
 
@@ -89,6 +90,7 @@ pub fn service(business: BusinessId, slug: &str, minutes: i64) -> Service {
         min_before_cancel: None,
         min_before_reschedule: None,
         fields: Vec::new(),
+        online: false,
     }
 }
 
@@ -182,6 +184,7 @@ pub async fn event_session(
             location: None,
             capacity,
             price_minor: 0,
+            online: false,
         })
         .await
         .expect("store");

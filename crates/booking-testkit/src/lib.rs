@@ -27,7 +27,8 @@ use booking_core::store::Store;
 use booking_core::{Engine, Ports};
 
 pub use fakes::{
-    FakeCalendarApi, FakeClock, FakeHasher, FakeMeetings, FakeSealer, RecordingMailer, SeqTokens,
+    FakeCalendarApi, FakeClock, FakeHasher, FakeMeetings, FakeSealer, FakeZoom, RecordingMailer,
+    SeqTokens,
 };
 pub use memory::InMemoryStore;
 

@@ -33,7 +33,7 @@ use booking_core::store::{
     TemplateStore, TxError, TxOutcome, TxScope, TxView, WebhookStore, Write,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
-use booking_core::video::{CustomLink, MeetingRecord, StoredAccount, VideoStore};
+use booking_core::video::{Affected, CustomLink, MeetingRecord, StoredAccount, VideoStore};
 use booking_core::webhooks::{Delivery, Endpoint};
 
 #[derive(Clone, Debug, Default)]
@@ -67,6 +67,7 @@ struct State {
     video_accounts: BTreeMap<(BusinessId, Option<ResourceId>), StoredAccount>,
     course_links: BTreeMap<(BusinessId, EventId), CustomLink>,
     meetings: BTreeMap<(BusinessId, String), MeetingRecord>,
+    online: BTreeMap<(BusinessId, String), bool>,
 }
 
 impl State {
@@ -80,6 +81,83 @@ impl State {
     fn id(&mut self) -> i64 {
         self.next_id += 1;
         self.next_id
+    }
+
+    /// After a change of a business's video set-up: its `video_meetings` flag, and the jobs of
+    /// the affected upcoming bookings that hold (video ones while it has or had Zoom meetings,
+    /// notify ones when asked), as the SQL stores write them.
+    fn video_changed(
+        &mut self,
+        business: BusinessId,
+        affected: &Affected,
+        at: Timestamp,
+        notify: bool,
+    ) {
+        let zoom = self
+            .video_accounts
+            .iter()
+            .any(|((b, _), a)| *b == business && matches!(a, StoredAccount::Zoom(_)));
+        if let Some(b) = self.businesses.get_mut(&business).filter(|b| b.video_meetings != zoom) {
+            b.video_meetings = zoom;
+            b.revision += 1;
+        }
+        let meetings = zoom || self.meetings.keys().any(|(b, _)| *b == business);
+        let affected: Vec<BookingId> = self
+            .bookings
+            .values()
+            .filter(|b| b.business == business && b.status.occupies())
+            .filter(|b| {
+                let (end, leader, event, session) = match b.target {
+                    BookingTarget::Appointment { slot, resource, .. } => {
+                        (Some(slot.end()), Some(resource), None, None)
+                    }
+                    BookingTarget::Session { session, .. } => {
+                        let s = self.sessions.get(&session);
+                        (
+                            s.map(|s| s.interval.end()),
+                            s.and_then(|s| s.leader),
+                            s.map(|s| s.event),
+                            Some(session),
+                        )
+                    }
+                };
+                end.is_some_and(|end| end > at)
+                    && match affected {
+                        Affected::Business => true,
+                        Affected::Staff(r) => leader == Some(*r),
+                        Affected::Course(e) => event == Some(*e),
+                        Affected::Occasion(key) => {
+                            *key == booking_core::calendar::booking_key(b.id)
+                                || session
+                                    .is_some_and(|s| *key == booking_core::calendar::session_key(s))
+                        }
+                    }
+            })
+            .map(|b| b.id)
+            .collect();
+        let effects = [(Effect::Video, meetings), (Effect::Notify, notify)];
+        for booking in affected {
+            for (effect, wanted) in effects {
+                if !wanted {
+                    continue;
+                }
+                let id = JobId::new(self.id());
+                let job = Job {
+                    id,
+                    business,
+                    effect,
+                    event: BookingEvent::VideoChanged,
+                    booking,
+                    state: JobState::Pending,
+                    attempts: 0,
+                    run_at: at,
+                    lease_until: None,
+                    last_error: None,
+                    created_at: at,
+                };
+                self.jobs.insert(id, job);
+            }
+        }
     }
 
     fn view(&self, scope: &TxScope) -> TxView {
@@ -1351,8 +1429,11 @@ impl VideoStore for InMemoryStore {
         business: BusinessId,
         owner: Option<ResourceId>,
         account: &StoredAccount,
+        at: Timestamp,
     ) -> Result<(), StoreError> {
-        self.state().video_accounts.insert((business, owner), account.clone());
+        let mut s = self.state();
+        s.video_accounts.insert((business, owner), account.clone());
+        s.video_changed(business, &owner.map_or(Affected::Business, Affected::Staff), at, false);
         Ok(())
     }
 
@@ -1360,8 +1441,12 @@ impl VideoStore for InMemoryStore {
         &self,
         business: BusinessId,
         owner: Option<ResourceId>,
+        at: Timestamp,
     ) -> Result<bool, StoreError> {
-        Ok(self.state().video_accounts.remove(&(business, owner)).is_some())
+        let mut s = self.state();
+        let removed = s.video_accounts.remove(&(business, owner)).is_some();
+        s.video_changed(business, &owner.map_or(Affected::Business, Affected::Staff), at, false);
+        Ok(removed)
     }
 
     async fn video_accounts(
@@ -1380,18 +1465,20 @@ impl VideoStore for InMemoryStore {
         &self,
         business: BusinessId,
         course: EventId,
-        link: &CustomLink,
-    ) -> Result<(), StoreError> {
-        self.state().course_links.insert((business, course), link.clone());
-        Ok(())
-    }
-
-    async fn delete_course_link(
-        &self,
-        business: BusinessId,
-        course: EventId,
+        link: Option<&CustomLink>,
+        at: Timestamp,
+        notify: bool,
     ) -> Result<bool, StoreError> {
-        Ok(self.state().course_links.remove(&(business, course)).is_some())
+        let mut s = self.state();
+        let changed = match link {
+            Some(link) => {
+                s.course_links.insert((business, course), link.clone());
+                true
+            }
+            None => s.course_links.remove(&(business, course)).is_some(),
+        };
+        s.video_changed(business, &Affected::Course(course), at, notify);
+        Ok(changed)
     }
 
     async fn course_links(
@@ -1406,12 +1493,46 @@ impl VideoStore for InMemoryStore {
             .collect())
     }
 
+    async fn set_online(
+        &self,
+        business: BusinessId,
+        key: &str,
+        online: Option<bool>,
+        at: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut s = self.state();
+        match online {
+            Some(online) => s.online.insert((business, key.to_owned()), online),
+            None => s.online.remove(&(business, key.to_owned())),
+        };
+        s.video_changed(business, &Affected::Occasion(key.to_owned()), at, false);
+        Ok(())
+    }
+
+    async fn online_override(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        Ok(self.state().online.get(&(business, key.to_owned())).copied())
+    }
+
     async fn meeting(
         &self,
         business: BusinessId,
         key: &str,
     ) -> Result<Option<MeetingRecord>, StoreError> {
         Ok(self.state().meetings.get(&(business, key.to_owned())).cloned())
+    }
+
+    async fn insert_meeting(&self, record: &MeetingRecord) -> Result<bool, StoreError> {
+        let key = (record.business, record.key.clone());
+        let mut s = self.state();
+        if s.meetings.contains_key(&key) {
+            return Ok(false);
+        }
+        s.meetings.insert(key, record.clone());
+        Ok(true)
     }
 
     async fn put_meeting(&self, record: &MeetingRecord) -> Result<(), StoreError> {

@@ -21,6 +21,7 @@ mod account;
 mod book;
 mod office;
 mod office_calendar;
+mod office_video;
 mod panel;
 pub(crate) mod texts;
 
@@ -158,6 +159,11 @@ pub(crate) fn router() -> Router<AppState> {
             get(office_calendar::integrations_page).post(office_calendar::save_integration),
         )
         .route("/b/{business}/office/integrations/options", post(office_calendar::save_options))
+        .route("/b/{business}/office/video", get(office_video::page))
+        .route("/b/{business}/office/video/account", post(office_video::save_account))
+        .route("/b/{business}/office/video/account/remove", post(office_video::remove_account))
+        .route("/b/{business}/office/video/privacy", post(office_video::save_privacy))
+        .route("/b/{business}/office/video/course", post(office_video::save_course))
         .route("/b/{business}/panel", get(panel::panel))
         .route("/b/{business}/panel/bookings/{booking}/cancel", post(panel::cancel))
         .route(

@@ -77,7 +77,7 @@ async fn employee_of(ctx: &Ctx, principal: &Principal) -> Result<Option<Resource
 #[derive(Deserialize)]
 pub(crate) struct NoticeQuery {
     #[serde(default)]
-    done: Option<String>,
+    pub(crate) done: Option<String>,
 }
 
 fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {

@@ -30,6 +30,8 @@ pub(crate) struct Row {
     cancel: Result<(), &'static str>,
     reschedule: Option<Result<(), &'static str>>,
     start: Timestamp,
+    /// The video link (§J), unless the business hides it from the panel (§J6).
+    video: Option<booking_core::video::VideoLink>,
 }
 
 #[derive(Template)]
@@ -77,6 +79,11 @@ async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>),
     let settings = &ctx.business.settings;
     let zone = &ctx.business.zone;
     let now = ctx.now();
+    let show_video = booking_core::video::shown(
+        booking_core::video::Channel::Panel,
+        settings.hide_video_links_in_emails,
+        settings.hide_video_links_in_panel,
+    );
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
     for booking in bookings {
         let (interval, what, with, location, service) = match booking.target {
@@ -118,7 +125,17 @@ async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>),
         } else {
             booking.status.code()
         };
+        let video = if interval.end() > now && live && show_video {
+            match booking_core::video::link_of(store.as_ref(), &ctx.business, &booking).await {
+                Ok(booking_core::video::LinkState::Ready(link)) => Some(link),
+                Ok(_) => None,
+                Err(_) => return Err(unavailable(ctx)),
+            }
+        } else {
+            None
+        };
         let row = Row {
+            video,
             id: booking.id,
             what,
             when: format!(

@@ -6,6 +6,7 @@ pub(crate) mod integrations;
 mod public;
 mod setup;
 mod templates;
+pub(crate) mod video;
 mod webhooks;
 
 use booking_core::catalog::Business;
@@ -64,6 +65,12 @@ pub(crate) fn all(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(integrations::list_connections))
         .routes(routes!(integrations::delete_connection))
         .routes(routes!(integrations::pull_connection))
+        .routes(routes!(video::get_video))
+        .routes(routes!(video::put_default, video::delete_default))
+        .routes(routes!(video::get_staff, video::put_staff, video::delete_staff))
+        .routes(routes!(video::put_course_link, video::delete_course_link))
+        .routes(routes!(video::get_booking_video, video::put_booking_video))
+        .routes(routes!(video::put_session_video))
         .routes(routes!(setup::create_customer))
         .routes(routes!(setup::get_customer))
         .routes(routes!(setup::anonymise_customer))

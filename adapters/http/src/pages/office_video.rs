@@ -1,0 +1,314 @@
+//! §J in the back office: `/b/{id}/office/video`. An admin sets the business's default video
+//! account (Zoom, a custom link, or the calendars' Meet / Teams), disconnects it, chooses
+//! where links are hidden (§J6) and sets courses' own links (§J4, optionally telling the booked
+//! customers). Every employee sets or removes their own account there (§J2). The same checks
+//! as the API (`routes::video`).
+
+use askama::Template;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::Response;
+use booking_core::access::Principal;
+use booking_core::booking::Role;
+use booking_core::catalog::{EventKind, ResourceKind};
+use booking_core::ids::{EventId, ResourceId};
+use booking_core::video::{StoredAccount, VideoError, VideoSync};
+use serde::Deserialize;
+
+use super::book::unavailable;
+use super::office::staff;
+use super::office_calendar::NoticeQuery;
+use super::{Ctx, PageForm, View};
+use crate::routes::video::{AccountIn, checked_link};
+
+/// An account as the page's form shows it: (kind, account id, client id, user, url, password,
+/// description).
+#[derive(Default)]
+struct AccountView {
+    kind: &'static str,
+    account_id: String,
+    client_id: String,
+    user: String,
+    url: String,
+    password: String,
+    description: String,
+}
+
+impl From<Option<&StoredAccount>> for AccountView {
+    fn from(a: Option<&StoredAccount>) -> Self {
+        match a {
+            None => Self { kind: "none", ..Self::default() },
+            Some(StoredAccount::Zoom(app)) => Self {
+                kind: "zoom",
+                account_id: app.account_id.clone(),
+                client_id: app.client_id.clone(),
+                user: app.user.clone(),
+                ..Self::default()
+            },
+            Some(StoredAccount::Custom(l)) => Self {
+                kind: "custom",
+                url: l.url.clone(),
+                password: l.password.clone().unwrap_or_default(),
+                description: l.description.clone().unwrap_or_default(),
+                ..Self::default()
+            },
+            Some(StoredAccount::Calendar) => Self { kind: "calendar", ..Self::default() },
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "office_video.html")]
+struct VideoPage {
+    c: View,
+    notice: Option<&'static str>,
+    error: bool,
+    admin: bool,
+    default: AccountView,
+    /// The signed-in employee's own account, when they are one.
+    own: Option<AccountView>,
+    hide_in_emails: bool,
+    hide_in_panel: bool,
+    /// (staff name, account kind) of the staff members with their own account.
+    staff: Vec<(String, &'static str)>,
+    /// (course id, name, link) of every course.
+    courses: Vec<(i64, String, AccountView)>,
+}
+
+fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "saved" => Some(ctx.t.saved),
+        "removed" => Some(ctx.t.video_removed),
+        "invalid" => Some(ctx.t.video_invalid),
+        "refused" => Some(ctx.t.video_refused),
+        _ => None,
+    }
+}
+
+/// The employee behind a back-office session, if its key names a staff resource.
+async fn employee(ctx: &Ctx, principal: &Principal) -> Result<Option<ResourceId>, Response> {
+    let Some(id) = principal.subject.map(ResourceId::new) else { return Ok(None) };
+    match ctx.state.store().resource(ctx.business.id, id).await {
+        Ok(found) => Ok(found.filter(|r| r.kind == ResourceKind::Staff).map(|r| r.id)),
+        Err(_) => Err(unavailable(ctx)),
+    }
+}
+
+/// `GET /b/{id}/office/video`.
+pub(crate) async fn page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
+    let principal = match staff(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let me = match employee(&ctx, &principal).await {
+        Ok(me) => me,
+        Err(r) => return r,
+    };
+    let admin = principal.role == Role::Admin;
+    let store = ctx.state.store();
+    let business = ctx.business.id;
+    let (Ok(accounts), Ok(links), Ok(resources), Ok(events)) = (
+        store.video_accounts(business).await,
+        store.course_links(business).await,
+        store.resources(business).await,
+        store.events(business).await,
+    ) else {
+        return unavailable(&ctx);
+    };
+    let find = |owner: Option<ResourceId>| accounts.iter().find(|(o, _)| *o == owner).map(|a| &a.1);
+    let staff = accounts
+        .iter()
+        .filter_map(|(o, a)| {
+            let name = resources.iter().find(|r| Some(r.id) == *o)?.name.clone();
+            Some((name, AccountView::from(Some(a)).kind))
+        })
+        .collect();
+    let courses = events
+        .iter()
+        .filter(|e| e.kind == EventKind::Course)
+        .map(|e| {
+            let link = links.iter().find(|(id, _)| *id == e.id).map(|(_, l)| l.clone());
+            let view = AccountView::from(link.map(StoredAccount::Custom).as_ref());
+            (e.id.get(), e.name.clone(), view)
+        })
+        .collect();
+    let code = q.done.as_deref();
+    let s = &ctx.business.settings;
+    let page = VideoPage {
+        c: View { panel: false, ..ctx.view() },
+        notice: notice(&ctx, code),
+        error: matches!(code, Some("invalid" | "refused")),
+        admin,
+        default: find(None).into(),
+        own: me.map(|r| find(Some(r)).into()),
+        hide_in_emails: s.hide_video_links_in_emails,
+        hide_in_panel: s.hide_video_links_in_panel,
+        staff: if admin { staff } else { Vec::new() },
+        courses: if admin { courses } else { Vec::new() },
+    };
+    let status = if page.error { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    ctx.render(status, &page)
+}
+
+/// Who a form acts for: the business's default (admins only) or the signed-in employee.
+async fn owner_of(
+    ctx: &Ctx,
+    csrf: &str,
+    owner: &str,
+) -> Result<(Option<ResourceId>, VideoSync), Response> {
+    ctx.check_csrf(csrf)?;
+    let principal = staff(ctx).await?;
+    let forbidden = || ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other);
+    let owner = match owner {
+        "default" if principal.role == Role::Admin => None,
+        "me" => Some(employee(ctx, &principal).await?.ok_or_else(forbidden)?),
+        _ => return Err(forbidden()),
+    };
+    let sync = ctx.state.video().cloned().ok_or_else(forbidden)?;
+    Ok((owner, sync))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct AccountForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    owner: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    account_id: String,
+    #[serde(default)]
+    client_id: String,
+    #[serde(default)]
+    client_secret: String,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    description: String,
+}
+
+/// `POST /b/{id}/office/video/account`: sets the default account or the employee's own; an
+/// empty Zoom secret keeps the saved one.
+pub(crate) async fn save_account(ctx: Ctx, PageForm(form): PageForm<AccountForm>) -> Response {
+    let (owner, sync) = match owner_of(&ctx, &form.csrf, &form.owner).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    let input = match form.kind.as_str() {
+        "zoom" => AccountIn::Zoom {
+            account_id: form.account_id,
+            client_id: form.client_id,
+            client_secret: Some(form.client_secret),
+            user: form.user,
+        },
+        "custom" => AccountIn::Custom {
+            url: form.url,
+            password: Some(form.password),
+            description: Some(form.description),
+        },
+        "calendar" => AccountIn::Calendar,
+        _ => return ctx.redirect(&ctx.path("/office/video?done=invalid")),
+    };
+    let Ok(input) = input.checked() else {
+        return ctx.redirect(&ctx.path("/office/video?done=invalid"));
+    };
+    match sync.set_account(ctx.business.id, owner, input).await {
+        Ok(_) => ctx.redirect(&ctx.path("/office/video?done=saved")),
+        Err(VideoError::Refused(_) | VideoError::Provider(_)) => {
+            ctx.redirect(&ctx.path("/office/video?done=refused"))
+        }
+        Err(VideoError::SecretNeeded | VideoError::NoStaff | VideoError::NoCourse) => {
+            ctx.redirect(&ctx.path("/office/video?done=invalid"))
+        }
+        Err(VideoError::Sealed | VideoError::Store(_) | VideoError::Busy) => unavailable(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct RemoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    owner: String,
+}
+
+/// `POST /b/{id}/office/video/account/remove`: disconnects the default (§J3) or the
+/// employee's own account.
+pub(crate) async fn remove_account(ctx: Ctx, PageForm(form): PageForm<RemoveForm>) -> Response {
+    let (owner, sync) = match owner_of(&ctx, &form.csrf, &form.owner).await {
+        Ok(found) => found,
+        Err(r) => return r,
+    };
+    match sync.remove_account(ctx.business.id, owner).await {
+        Ok(_) => ctx.redirect(&ctx.path("/office/video?done=removed")),
+        Err(_) => unavailable(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct PrivacyForm {
+    #[serde(default)]
+    csrf: String,
+    hide_in_emails: Option<String>,
+    hide_in_panel: Option<String>,
+}
+
+/// `POST /b/{id}/office/video/privacy`: the two §J6 settings (admin).
+pub(crate) async fn save_privacy(ctx: Ctx, PageForm(form): PageForm<PrivacyForm>) -> Response {
+    if let Err(r) = owner_of(&ctx, &form.csrf, "default").await {
+        return r;
+    }
+    let mut business = ctx.business.clone();
+    business.settings.hide_video_links_in_emails = form.hide_in_emails.is_some();
+    business.settings.hide_video_links_in_panel = form.hide_in_panel.is_some();
+    match ctx.state.store().update_business(&business).await {
+        Ok(()) => ctx.redirect(&ctx.path("/office/video?done=saved")),
+        Err(_) => unavailable(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CourseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    course: String,
+    #[serde(default)]
+    url: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    description: String,
+    notify: Option<String>,
+    remove: Option<String>,
+}
+
+/// `POST /b/{id}/office/video/course`: sets or removes a course's own link (admin), telling
+/// the booked customers when asked.
+pub(crate) async fn save_course(ctx: Ctx, PageForm(form): PageForm<CourseForm>) -> Response {
+    let sync = match owner_of(&ctx, &form.csrf, "default").await {
+        Ok((_, sync)) => sync,
+        Err(r) => return r,
+    };
+    let invalid = || ctx.redirect(&ctx.path("/office/video?done=invalid"));
+    let Ok(course) = form.course.trim().parse::<i64>().map(EventId::new) else { return invalid() };
+    let link = if form.remove.is_some() {
+        None
+    } else {
+        match checked_link(&form.url, Some(&form.password), Some(&form.description)) {
+            Ok(link) => Some(link),
+            Err(_) => return invalid(),
+        }
+    };
+    let notify = form.notify.is_some();
+    match sync.set_course_link(ctx.business.id, course, link.as_ref(), notify).await {
+        Ok(_) => ctx.redirect(&ctx.path("/office/video?done=saved")),
+        Err(VideoError::NoCourse) => invalid(),
+        Err(_) => unavailable(&ctx),
+    }
+}

@@ -1,0 +1,566 @@
+//! §J Video conferencing: the business's default account, staff members' own accounts,
+//! courses' custom links, and turning an appointment or a session online or in person.
+//! Secrets are never shown.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use booking_core::access::Action;
+use booking_core::booking::{Booking, BookingTarget, Role};
+use booking_core::ids::{BookingId, BusinessId, EventId, ResourceId, SessionId};
+use booking_core::video::{
+    AccountInput, Channel, CustomLink, LinkState, StoredAccount, VideoError, VideoSync, link_of,
+    shown,
+};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::{Errors, business};
+use crate::AppState;
+use crate::auth::Caller;
+use crate::problem::{Body, Path, Problem};
+
+/// A video account as shown: a Zoom app without its secret, a custom link, or the calendars'
+/// Meet / Teams links.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub(crate) enum AccountOut {
+    /// A Zoom server-to-server OAuth app: a meeting of its own for every occasion.
+    Zoom {
+        /// The Zoom account id.
+        account_id: String,
+        /// The app's client id.
+        client_id: String,
+        /// The host whose meetings it makes (user id or email).
+        user: String,
+    },
+    /// A custom link, the same for every occasion.
+    Custom {
+        /// The link.
+        url: String,
+        /// Its password.
+        password: Option<String>,
+        /// What participants are told.
+        description: Option<String>,
+    },
+    /// Google Meet / Microsoft Teams, made by the employees' connected calendars.
+    Calendar,
+}
+
+impl From<&StoredAccount> for AccountOut {
+    fn from(a: &StoredAccount) -> Self {
+        match a {
+            StoredAccount::Zoom(app) => Self::Zoom {
+                account_id: app.account_id.clone(),
+                client_id: app.client_id.clone(),
+                user: app.user.clone(),
+            },
+            StoredAccount::Custom(link) => Self::Custom {
+                url: link.url.clone(),
+                password: link.password.clone(),
+                description: link.description.clone(),
+            },
+            StoredAccount::Calendar => Self::Calendar,
+        }
+    }
+}
+
+/// A video account to set.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub(crate) enum AccountIn {
+    /// A Zoom server-to-server OAuth app, checked with Zoom before it is saved.
+    Zoom {
+        /// The Zoom account id.
+        account_id: String,
+        /// The app's client id.
+        client_id: String,
+        /// The app's client secret (stored sealed); leave it out to keep the saved one.
+        #[serde(default)]
+        client_secret: Option<String>,
+        /// The host (user id or email) whose meetings it makes.
+        user: String,
+    },
+    /// A custom link, the same for every occasion.
+    Custom {
+        /// An absolute http(s) URL.
+        url: String,
+        /// Its password.
+        #[serde(default)]
+        password: Option<String>,
+        /// What participants are told (dial-in numbers, …).
+        #[serde(default)]
+        description: Option<String>,
+    },
+    /// Google Meet / Microsoft Teams through the employees' connected calendars.
+    Calendar,
+}
+
+/// A course's own link (§J4).
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct CourseLinkIn {
+    /// An absolute http(s) URL.
+    url: String,
+    /// Its password.
+    #[serde(default)]
+    password: Option<String>,
+    /// What participants are told.
+    #[serde(default)]
+    description: Option<String>,
+    /// Email the new link to the customers booked on the course's upcoming sessions.
+    #[serde(default)]
+    notify: bool,
+}
+
+/// A course's link as shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct CourseLinkOut {
+    /// The course.
+    event: i64,
+    /// The link.
+    url: String,
+    /// Its password.
+    password: Option<String>,
+    /// What participants are told.
+    description: Option<String>,
+}
+
+/// A staff member's own account.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct StaffAccountOut {
+    /// The staff member.
+    resource: i64,
+    /// Their account.
+    account: AccountOut,
+}
+
+/// The business's video set-up.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct VideoOut {
+    /// The default account; none means no occasion has a link (§J3).
+    default: Option<AccountOut>,
+    /// Staff members' own accounts, used instead of the default for what they lead (§J2).
+    staff: Vec<StaffAccountOut>,
+    /// Courses' own links (§J4).
+    courses: Vec<CourseLinkOut>,
+}
+
+/// Online or in person.
+#[derive(Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OnlineIn {
+    /// `true` online, `false` in person, `null` back to the service's or event's default.
+    online: Option<bool>,
+}
+
+/// An occasion's video link.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct OccasionVideoOut {
+    /// Whether it is held online.
+    online: bool,
+    /// `ready`, `waiting` (the meeting is being made) or `none`.
+    state: String,
+    /// The participants' link.
+    url: Option<String>,
+    /// Its password.
+    password: Option<String>,
+    /// What participants are told.
+    description: Option<String>,
+    /// The host's link of a Zoom meeting (staff only).
+    start_url: Option<String>,
+}
+
+fn video(state: &AppState) -> Result<&VideoSync, Problem> {
+    state.video().ok_or_else(|| {
+        Problem::new(StatusCode::NOT_FOUND, "video_off", "video conferencing is off on this server")
+    })
+}
+
+/// A use case's failure as a problem.
+pub(crate) fn video_failure(e: VideoError) -> Problem {
+    match e {
+        VideoError::Store(e) => e.into(),
+        VideoError::Refused(why) => Problem::coded(
+            "video_credentials_refused",
+            format!("Zoom refused these credentials: {why}"),
+        ),
+        VideoError::SecretNeeded => Problem::invalid("a new Zoom app needs its `client_secret`"),
+        VideoError::NoCourse => {
+            Problem::coded("not_a_course", "only a course has a link of its own")
+        }
+        VideoError::NoStaff => Problem::not_found(),
+        e @ VideoError::Sealed => Problem::coded("video_secret_unreadable", e.to_string()),
+        VideoError::Busy => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            "another change of this meeting is in progress; try again",
+        ),
+        e @ VideoError::Provider(_) => {
+            Problem::new(StatusCode::BAD_GATEWAY, "video_provider_failed", e.to_string())
+        }
+    }
+}
+
+fn text(field: &str, value: &str, max: usize) -> Result<String, Problem> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(Problem::invalid(format!("`{field}` is 1 to {max} characters")));
+    }
+    Ok(value.to_owned())
+}
+
+fn optional(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, Problem> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > max => {
+            Err(Problem::invalid(format!("`{field}` is at most {max} characters")))
+        }
+        Some(v) => Ok(Some(v.to_owned())),
+        None => Ok(None),
+    }
+}
+
+/// A custom link as typed in the API or the settings pages.
+pub(crate) fn checked_link(
+    url: &str,
+    password: Option<&str>,
+    description: Option<&str>,
+) -> Result<CustomLink, Problem> {
+    let url = url.trim();
+    let absolute = url.starts_with("https://") || url.starts_with("http://");
+    if !absolute || url.chars().count() > 2000 || url.contains(char::is_whitespace) {
+        return Err(Problem::invalid("`url` is an absolute http(s) URL"));
+    }
+    Ok(CustomLink {
+        url: url.to_owned(),
+        password: optional("password", password, 100)?,
+        description: optional("description", description, 1000)?,
+    })
+}
+
+impl AccountIn {
+    /// The use case's input, checked.
+    pub(crate) fn checked(self) -> Result<AccountInput, Problem> {
+        Ok(match self {
+            Self::Zoom { account_id, client_id, client_secret, user } => AccountInput::Zoom {
+                account_id: text("account_id", &account_id, 200)?,
+                client_id: text("client_id", &client_id, 200)?,
+                client_secret: client_secret
+                    .filter(|s| !s.trim().is_empty())
+                    .map(|s| text("client_secret", &s, 2000))
+                    .transpose()?,
+                user: {
+                    let user = text("user", &user, 320)?;
+                    if user.contains(['/', '?', '#', '%']) || user.contains(char::is_whitespace) {
+                        return Err(Problem::invalid("`user` is a Zoom user id or email"));
+                    }
+                    user
+                },
+            },
+            Self::Custom { url, password, description } => AccountInput::Custom(checked_link(
+                &url,
+                password.as_deref(),
+                description.as_deref(),
+            )?),
+            Self::Calendar => AccountInput::Calendar,
+        })
+    }
+}
+
+/// The video set-up (admin and managers).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/video", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")), security(("api_key" = [])),
+    responses((status = 200, body = VideoOut), Errors))]
+pub(crate) async fn get_video(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<VideoOut>, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    let accounts = state.store().video_accounts(b.id).await?;
+    let courses = state.store().course_links(b.id).await?;
+    Ok(Json(VideoOut {
+        default: accounts.iter().find(|(o, _)| o.is_none()).map(|(_, a)| a.into()),
+        staff: accounts
+            .iter()
+            .filter_map(|(o, a)| {
+                o.map(|r| StaffAccountOut { resource: r.get(), account: a.into() })
+            })
+            .collect(),
+        courses: courses
+            .into_iter()
+            .map(|(e, l)| CourseLinkOut {
+                event: e.get(),
+                url: l.url,
+                password: l.password,
+                description: l.description,
+            })
+            .collect(),
+    }))
+}
+
+/// Sets the default account (§J1, admin). A Zoom app is checked with Zoom first.
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/video/default", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")), request_body = AccountIn,
+    security(("api_key" = [])), responses((status = 200, body = AccountOut), Errors))]
+pub(crate) async fn put_default(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    Body(input): Body<AccountIn>,
+) -> Result<Json<AccountOut>, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let b = business(&state, id).await?;
+    let input = input.checked()?;
+    let saved = video(&state)?.set_account(b.id, None, input).await.map_err(video_failure)?;
+    Ok(Json((&saved).into()))
+}
+
+/// Disconnects the default account: no occasion has a link any more, even those of staff
+/// with their own account (§J3); the Zoom meetings are deleted (admin).
+#[utoipa::path(delete, path = "/api/v1/businesses/{business}/video/default", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id")), security(("api_key" = [])),
+    responses((status = 204), Errors))]
+pub(crate) async fn delete_default(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let b = business(&state, id).await?;
+    let done = video(&state)?.remove_account(b.id, None).await.map_err(video_failure)?;
+    if done { Ok(StatusCode::NO_CONTENT) } else { Err(Problem::not_found()) }
+}
+
+/// A staff member's own account (admin, or that staff member).
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/video/staff/{resource}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "The staff member")),
+    security(("api_key" = [])), responses((status = 200, body = AccountOut), Errors))]
+pub(crate) async fn get_staff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+) -> Result<Json<AccountOut>, Problem> {
+    let r = ResourceId::new(resource);
+    caller.authorize(BusinessId::new(id), Action::ManageVideoOf(r))?;
+    let b = business(&state, id).await?;
+    let accounts = state.store().video_accounts(b.id).await?;
+    let own = accounts.iter().find(|(o, _)| *o == Some(r)).ok_or_else(Problem::not_found)?;
+    Ok(Json((&own.1).into()))
+}
+
+/// Sets a staff member's own account, used instead of the default for the appointments they
+/// take and the event sessions they lead (§J2; admin, or that staff member).
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/video/staff/{resource}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "The staff member")),
+    request_body = AccountIn, security(("api_key" = [])), responses((status = 200, body = AccountOut), Errors))]
+pub(crate) async fn put_staff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+    Body(input): Body<AccountIn>,
+) -> Result<Json<AccountOut>, Problem> {
+    let r = ResourceId::new(resource);
+    caller.authorize(BusinessId::new(id), Action::ManageVideoOf(r))?;
+    let b = business(&state, id).await?;
+    let input = input.checked()?;
+    let saved = video(&state)?.set_account(b.id, Some(r), input).await.map_err(video_failure)?;
+    Ok(Json((&saved).into()))
+}
+
+/// Removes a staff member's own account: the default applies again (admin, or that staff
+/// member).
+#[utoipa::path(delete, path = "/api/v1/businesses/{business}/video/staff/{resource}", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "The staff member")),
+    security(("api_key" = [])), responses((status = 204), Errors))]
+pub(crate) async fn delete_staff(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, resource)): Path<(i64, i64)>,
+) -> Result<StatusCode, Problem> {
+    let r = ResourceId::new(resource);
+    caller.authorize(BusinessId::new(id), Action::ManageVideoOf(r))?;
+    let b = business(&state, id).await?;
+    let done = video(&state)?.remove_account(b.id, Some(r)).await.map_err(video_failure)?;
+    if done { Ok(StatusCode::NO_CONTENT) } else { Err(Problem::not_found()) }
+}
+
+/// Sets a course's own link, used for all its sessions, past and future, instead of the
+/// default (§J4); `notify` emails it to the customers booked on upcoming sessions.
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/events/{event}/video-link", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("event" = i64, Path, description = "The course")),
+    request_body = CourseLinkIn, security(("api_key" = [])), responses((status = 200, body = CourseLinkOut), Errors))]
+pub(crate) async fn put_course_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, event)): Path<(i64, i64)>,
+    Body(input): Body<CourseLinkIn>,
+) -> Result<Json<CourseLinkOut>, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    state.store().event(b.id, EventId::new(event)).await?.ok_or_else(Problem::not_found)?;
+    let link = checked_link(&input.url, input.password.as_deref(), input.description.as_deref())?;
+    video(&state)?
+        .set_course_link(b.id, EventId::new(event), Some(&link), input.notify)
+        .await
+        .map_err(video_failure)?;
+    Ok(Json(CourseLinkOut {
+        event,
+        url: link.url,
+        password: link.password,
+        description: link.description,
+    }))
+}
+
+/// Removes a course's own link: its sessions use the default again.
+#[utoipa::path(delete, path = "/api/v1/businesses/{business}/events/{event}/video-link", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("event" = i64, Path, description = "The course")),
+    security(("api_key" = [])), responses((status = 204), Errors))]
+pub(crate) async fn delete_course_link(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, event)): Path<(i64, i64)>,
+) -> Result<StatusCode, Problem> {
+    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let b = business(&state, id).await?;
+    state.store().event(b.id, EventId::new(event)).await?.ok_or_else(Problem::not_found)?;
+    let done = video(&state)?
+        .set_course_link(b.id, EventId::new(event), None, false)
+        .await
+        .map_err(video_failure)?;
+    if done { Ok(StatusCode::NO_CONTENT) } else { Err(Problem::not_found()) }
+}
+
+/// The booking's video link: its customer (unless the business hides links from the panel,
+/// §J6), the staff member taking it, agents and up. Staff also get the host's link.
+#[utoipa::path(get, path = "/api/v1/businesses/{business}/bookings/{booking}/video", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id")),
+    security(("api_key" = [])), responses((status = 200, body = OccasionVideoOut), Errors))]
+pub(crate) async fn get_booking_video(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, booking)): Path<(i64, i64)>,
+) -> Result<Json<OccasionVideoOut>, Problem> {
+    let b = business(&state, id).await?;
+    let principal = caller.required()?;
+    principal.member_of(b.id)?;
+    let found = state
+        .store()
+        .booking(b.id, BookingId::new(booking))
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let staff_side = match found.target {
+        BookingTarget::Appointment { resource, .. } => {
+            principal.may(Action::ReadBookingsOf(resource))
+        }
+        BookingTarget::Session { .. } => principal.may(Action::ReadAllBookings),
+    };
+    let own = found.customer.is_some_and(|c| principal.may(Action::ActAsCustomer(c)));
+    if !staff_side && !own {
+        return Err(if principal.role == Role::Customer {
+            Problem::not_found()
+        } else {
+            booking_core::access::Denied::Forbidden.into()
+        });
+    }
+    let s = &b.settings;
+    let hidden = !staff_side
+        && !shown(Channel::Panel, s.hide_video_links_in_emails, s.hide_video_links_in_panel);
+    occasion_video(&state, &b, &found, hidden, staff_side).await.map(Json)
+}
+
+async fn occasion_video(
+    state: &AppState,
+    b: &booking_core::catalog::Business,
+    booking: &Booking,
+    hidden: bool,
+    host: bool,
+) -> Result<OccasionVideoOut, Problem> {
+    let store = state.store();
+    let of = booking_core::video::occasion_of(store.as_ref(), b, booking).await?;
+    let online = of.as_ref().is_some_and(|o| o.occasion.online);
+    let link = if hidden { LinkState::None } else { link_of(store.as_ref(), b, booking).await? };
+    let start_url = match (&link, &of) {
+        (LinkState::Ready(l), Some(of)) if host && l.zoom => {
+            store.meeting(b.id, &of.key).await?.and_then(|m| m.start_url)
+        }
+        _ => None,
+    };
+    Ok(match link {
+        LinkState::Ready(l) => OccasionVideoOut {
+            online,
+            state: "ready".into(),
+            url: Some(l.url),
+            password: l.password,
+            description: l.description,
+            start_url,
+        },
+        other => OccasionVideoOut {
+            online,
+            state: if other == LinkState::Waiting { "waiting" } else { "none" }.into(),
+            url: None,
+            password: None,
+            description: None,
+            start_url: None,
+        },
+    })
+}
+
+/// Turns an appointment online or in person (§J2): the staff member taking it, agents and
+/// up.
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/bookings/{booking}/video", tag = "bookings",
+    params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id")),
+    request_body = OnlineIn, security(("api_key" = [])), responses((status = 200, body = OccasionVideoOut), Errors))]
+pub(crate) async fn put_booking_video(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, booking)): Path<(i64, i64)>,
+    Body(input): Body<OnlineIn>,
+) -> Result<Json<OccasionVideoOut>, Problem> {
+    let b = business(&state, id).await?;
+    let principal = caller.required()?;
+    principal.member_of(b.id)?;
+    let found = state
+        .store()
+        .booking(b.id, BookingId::new(booking))
+        .await?
+        .ok_or_else(Problem::not_found)?;
+    let action = match found.target {
+        BookingTarget::Appointment { resource, .. } => Action::ManageBookingsOf(resource),
+        BookingTarget::Session { session, .. } => session_action(&state, b.id, session).await?,
+    };
+    caller.authorize(b.id, action)?;
+    let key = booking_core::calendar::occasion_key(&found);
+    video(&state)?.set_online(b.id, &key, input.online).await.map_err(video_failure)?;
+    occasion_video(&state, &b, &found, false, true).await.map(Json)
+}
+
+/// Who may change a session's link: its leader, agents and up.
+async fn session_action(
+    state: &AppState,
+    business: BusinessId,
+    session: SessionId,
+) -> Result<Action, Problem> {
+    let s = state.store().session(business, session).await?.ok_or_else(Problem::not_found)?;
+    Ok(s.leader.map_or(Action::ManageAllBookings, Action::ManageBookingsOf))
+}
+
+/// Turns a session online or in person (§J2): its leader, agents and up.
+#[utoipa::path(put, path = "/api/v1/businesses/{business}/sessions/{session}/video", tag = "set-up",
+    params(("business" = i64, Path, description = "Business id"), ("session" = i64, Path, description = "Session id")),
+    request_body = OnlineIn, security(("api_key" = [])), responses((status = 204), Errors))]
+pub(crate) async fn put_session_video(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, session)): Path<(i64, i64)>,
+    Body(input): Body<OnlineIn>,
+) -> Result<StatusCode, Problem> {
+    let b = business(&state, id).await?;
+    caller.required()?.member_of(b.id)?;
+    let action = session_action(&state, b.id, SessionId::new(session)).await?;
+    caller.authorize(b.id, action)?;
+    let key = booking_core::calendar::session_key(SessionId::new(session));
+    video(&state)?.set_online(b.id, &key, input.online).await.map_err(video_failure)?;
+    Ok(StatusCode::NO_CONTENT)
+}
