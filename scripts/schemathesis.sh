@@ -22,7 +22,8 @@ work=$(mktemp -d)
 pid=""
 trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-(cd "$work" && BOOKING_LISTEN="127.0.0.1:$port" BOOKING_LOG=warn exec "$server" --demo >"$work/demo.out" 2>&1) &
+# Zoom at a closed local port: a Zoom app typed by the fuzzer is refused at once (no internet).
+(cd "$work" && BOOKING_LISTEN="127.0.0.1:$port" BOOKING_LOG=warn BOOKING_ZOOM_URL="http://127.0.0.1:9" exec "$server" --demo >"$work/demo.out" 2>&1) &
 pid=$!
 for _ in $(seq 100); do grep -q 'shown once' "$work/demo.out" 2>/dev/null && break; sleep 0.1; done
 key=$(grep -o 'bk_[0-9a-f_]*' "$work/demo.out" | head -n 1 || true)

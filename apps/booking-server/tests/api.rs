@@ -64,7 +64,7 @@ async fn customers_get_their_emails(s: Server) {
     let own = s.call(Method::PUT, &path, admin, Some(json!({"subject": "Annulation n°%appointment_id%", "text": "Au revoir %customer_first_name%."})), &[]).await;
     assert_eq!(own.status, 200, "{:?}", own.body);
     let all = s.get(&t.path("/email-templates"), admin).await;
-    assert_eq!(all.body.as_array().unwrap().len(), 12, "6 emails in 2 languages");
+    assert_eq!(all.body.as_array().unwrap().len(), 14, "7 emails in 2 languages");
     assert_eq!(all.body.as_array().unwrap().iter().filter(|t| t["custom"] == true).count(), 1);
     let unknown = s
         .call(Method::DELETE, &t.path("/email-templates/booking_nothing/fr"), admin, None, &[])

@@ -40,7 +40,9 @@ fn allowed(op: &str) -> &'static [&'static str] {
         | "DELETE /businesses/{business}/calendar/integrations/{provider}"
         | "GET /businesses/{business}/calendar/connections"
         | "DELETE /businesses/{business}/calendar/connections/{resource}"
-        | "POST /businesses/{business}/calendar/connections/{resource}/pull" => ADMIN,
+        | "POST /businesses/{business}/calendar/connections/{resource}/pull"
+        | "PUT /businesses/{business}/video/default"
+        | "DELETE /businesses/{business}/video/default" => ADMIN,
         "GET /businesses/{business}"
         | "GET /businesses/{business}/agendas"
         | "GET /businesses/{business}/agendas/{agenda}"
@@ -60,11 +62,17 @@ fn allowed(op: &str) -> &'static [&'static str] {
         | "POST /businesses/{business}/bookings/{booking}/approve"
         | "POST /businesses/{business}/bookings/{booking}/reject"
         | "POST /businesses/{business}/bookings/{booking}/no-show"
-        | "GET /businesses/{business}/resources/{resource}/feed.ics" => BACK_OFFICE,
+        | "GET /businesses/{business}/resources/{resource}/feed.ics"
+        | "PUT /businesses/{business}/bookings/{booking}/video" => BACK_OFFICE,
+        // The session is led by the staff member.
+        "PUT /businesses/{business}/sessions/{session}/video" => {
+            &["staff", "agent", "manager", "admin"]
+        }
         "GET /businesses/{business}/bookings" => &["staff", "agent", "manager", "admin"],
         "GET /businesses/{business}/customers/{customer}"
         | "GET /businesses/{business}/customers/{customer}/feed.ics"
         | "GET /businesses/{business}/bookings/{booking}"
+        | "GET /businesses/{business}/bookings/{booking}/video"
         | "POST /businesses/{business}/bookings/{booking}/cancel"
         | "POST /businesses/{business}/bookings/{booking}/reschedule" => OWNER,
         // The rest is set-up, and anonymisation by staff (customers may not by default).
@@ -108,6 +116,15 @@ fn body(op: &str, c: &Catalog) -> Option<Value> {
         "PUT /businesses/{business}/calendar/integrations/{provider}" => {
             json!({"client_id": "client", "client_secret": "secret"})
         }
+        "PUT /businesses/{business}/video/default"
+        | "PUT /businesses/{business}/video/staff/{resource}" => {
+            json!({"kind": "custom", "url": "https://meet.example/room"})
+        }
+        "PUT /businesses/{business}/events/{event}/video-link" => {
+            json!({"url": "https://meet.example/course"})
+        }
+        "PUT /businesses/{business}/bookings/{booking}/video"
+        | "PUT /businesses/{business}/sessions/{session}/video" => json!({"online": true}),
         "POST /businesses/{business}/customers/{customer}/account" => {
             json!({"email": "nobody@example.org"})
         }
@@ -228,6 +245,7 @@ async fn fixture(s: &Server, name: &str) -> Fixture {
     ids.insert("trigger", "booking_approved".to_owned());
     ids.insert("locale", "fr".to_owned());
     ids.insert("provider", "google".to_owned());
+    ids.insert("session", c.session.to_string());
     let _ = spare;
     Fixture { catalog: c, keys, ids, secret }
 }

@@ -19,7 +19,7 @@ use crate::problem::{Body, Path, Problem};
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct TemplateOut {
     /// `booking_approved`, `booking_pending`, `booking_canceled`, `booking_rejected`,
-    /// `booking_rescheduled`, `booking_reminder`.
+    /// `booking_rescheduled`, `booking_reminder`, `booking_video_link`.
     trigger: String,
     /// `fr` or `en`.
     locale: String,
