@@ -197,6 +197,57 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     assert_eq!(api.body["url"], "https://zoom.example/j/1001", "{:?}", api.body);
     assert_eq!(api.body["start_url"], "https://zoom.example/s/1001", "staff get the host's link");
 
+    // §J4: a course's own link replaces Zoom for all its sessions, and the booked customers
+    // are told when asked.
+    let course = s
+        .post(
+            &t.path("/events"),
+            admin,
+            json!({"kind": "course", "name": "Yoga en ligne", "capacity": 5, "online": true}),
+        )
+        .await;
+    assert_eq!(course.status, 201, "{:?}", course.body);
+    let course = course.body["id"].as_i64().unwrap();
+    let start = common::now() + jiff::SignedDuration::from_hours(48);
+    let end = start + jiff::SignedDuration::from_hours(1);
+    let session = s
+        .post(
+            &t.path(&format!("/events/{course}/sessions")),
+            admin,
+            json!({"start": start.to_string(), "end": end.to_string()}),
+        )
+        .await;
+    assert_eq!(session.status, 201, "{:?}", session.body);
+    let seat = s
+        .post(&t.path("/bookings"), admin, json!({"session_id": session.body["id"], "contact": {"first_name": "Léa", "last_name": "Roux", "email": "lea@example.org"}}))
+        .await;
+    assert_eq!(seat.status, 201, "{:?}", seat.body);
+    let confirmed = wait_for_mail(&maildir, "lea@example.org", "https://zoom.example/j/").await;
+    assert!(confirmed.body.contains("En ligne : https://zoom.example/j/"), "{}", confirmed.body);
+    let link = s
+        .call(
+            reqwest::Method::PUT,
+            &t.path(&format!("/events/{course}/video-link")),
+            admin,
+            Some(json!({"url": "https://meet.example/yoga", "password": "om", "notify": true})),
+            &[],
+        )
+        .await;
+    assert_eq!(link.status, 200, "{:?}", link.body);
+    let told = wait_for_mail(&maildir, "lea@example.org", "https://meet.example/yoga").await;
+    assert!(told.subject.starts_with("Nouveau lien"), "{}", told.subject);
+    assert!(told.body.contains("Mot de passe : om"), "{}", told.body);
+    let not_a_course = s
+        .call(
+            reqwest::Method::PUT,
+            &t.path(&format!("/events/{}/video-link", c.event + 1000)),
+            admin,
+            Some(json!({"url": "https://meet.example/x"})),
+            &[],
+        )
+        .await;
+    assert_eq!(not_a_course.status, 404);
+
     // §J6 from the back office: hide the links from the panel, then from emails too.
     let mut office = Visitor::new(&s.base);
     let login = format!("/b/{}/office/login", t.id);

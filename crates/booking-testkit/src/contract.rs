@@ -2674,4 +2674,26 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
     for b in [&again, &seats[0]] {
         assert_eq!(link_of(h.store.as_ref(), &business, b).await.unwrap(), LinkState::None, "§J3");
     }
+
+    // A custom default: the same link for every occasion, and nothing to make at Zoom.
+    sync.remove_account(h.business, Some(h.desk)).await.unwrap();
+    let room = CustomLink {
+        url: "https://meet.example/room".into(),
+        password: None,
+        description: Some("Code 42".into()),
+    };
+    sync.set_account(h.business, None, AccountInput::Custom(room.clone())).await.unwrap();
+    let other = book(&h, "2027-01-04T11:00:00Z").await.unwrap();
+    run().await;
+    assert!(zoom.meetings().is_empty(), "a custom link calls nobody");
+    let first = link_of(store, &business, &again).await.unwrap();
+    assert_eq!(first, link_of(store, &business, &other).await.unwrap(), "the same link for all");
+    let LinkState::Ready(first) = first else { panic!("the custom link") };
+    assert_eq!(
+        (first.url.as_str(), first.description.as_deref(), first.zoom),
+        ("https://meet.example/room", Some("Code 42"), false)
+    );
+    // Meet / Teams through the calendars: none while the employee has no calendar connected.
+    sync.set_account(h.business, None, AccountInput::Calendar).await.unwrap();
+    assert_eq!(link_of(store, &business, &other).await.unwrap(), LinkState::None);
 }
