@@ -173,3 +173,58 @@ async fn a_refused_token_is_replaced_once() {
     assert_eq!(m.id, "9");
     assert_eq!(*calls.lock().unwrap(), 2);
 }
+
+/// The connector checks an app when it is saved (a token, then the host), refuses wrong
+/// credentials or an unknown host, and reuses one client (one token) per app.
+#[tokio::test]
+async fn the_connector_checks_apps_and_reuses_their_client() {
+    use booking_core::video::{ZoomApp, ZoomConnector};
+    use booking_video_zoom::ZoomClients;
+    let server = MockServer::start().await;
+    token(&server, 2).await; // the host's check, then the unknown host's
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({"error": "invalid_client"})))
+        .with_priority(5)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/users/host@example.com"))
+        .and(header("authorization", "Bearer zt-1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "u1"})))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v2/users/nobody@example.com"))
+        .respond_with(
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"code": 1001, "message": "User does not exist"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/v2/users/host@example.com/meetings"))
+        .and(header("authorization", "Bearer zt-1"))
+        .respond_with(
+            ResponseTemplate::new(201)
+                .set_body_json(json!({"id": 7, "join_url": "https://zoom.us/j/7"})),
+        )
+        .mount(&server)
+        .await;
+    let clients = ZoomClients::new(ZoomEndpoints::at(&server.uri()));
+    let app = |user: &str| ZoomApp {
+        account_id: "acc-1".into(),
+        client_id: "cid".into(),
+        sealed_secret: "sealed".into(),
+        user: user.into(),
+    };
+    clients.check(&app("host@example.com"), "csecret").await.unwrap();
+    // The checked client, its token still valid, makes the meetings: no second token for it.
+    let meetings = clients.meetings(&app("host@example.com"), "csecret");
+    assert_eq!(meetings.create(&session("booking-1", "09")).await.unwrap().id, "7");
+    let wrong = clients.check(&app("host@example.com"), "nope").await.unwrap_err();
+    assert!(wrong.0.contains("401"), "{wrong}");
+    let unknown = clients.check(&app("nobody@example.com"), "csecret").await.unwrap_err();
+    assert!(unknown.0.contains("404"), "{unknown}");
+}
