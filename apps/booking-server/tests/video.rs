@@ -332,6 +332,44 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     );
     let other = s.get(&t.path(&format!("/video/staff/{}", c.desk)), Some(&key)).await;
     assert_eq!(other.status, 403, "only their own");
+
+    // §J2: the session Ana leads is listed on her page; she turns it online, and it gets the
+    // default account's link (courses do not take her own).
+    let seat = s
+        .post(&t.path("/bookings"), admin, json!({"session_id": c.session, "contact": {"first_name": "Max", "email": "max@example.org"}}))
+        .await;
+    assert_eq!(seat.status, 201, "{:?}", seat.body);
+    let seat = seat.body["id"].as_i64().unwrap();
+    let key_of_session = format!("session-{}", c.session);
+    let listed = ana.open(&video_page).await;
+    assert!(
+        listed.html.contains(&format!("data-occasion=\"{key_of_session}\"")),
+        "{}",
+        listed.html
+    );
+    assert!(listed.html.contains("en présentiel"), "{}", listed.html);
+    let occasion = format!("/b/{}/office/video/occasion", t.id);
+    let refused = ana.post(&occasion, &[("key", "session-999999"), ("online", "1")]).await;
+    assert_eq!(refused.status, 403, "not hers");
+    ana.open(&video_page).await;
+    let turned = ana.post(&occasion, &[("key", &key_of_session), ("online", "1")]).await;
+    assert_eq!(turned.status, 303, "{}", turned.html);
+    let mut shown = String::new();
+    for _ in 0..200 {
+        shown = ana.open(&video_page).await.html;
+        if shown.contains("class=\"video-link\" href=\"https://zoom.example/j/") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(shown.contains("class=\"video-link\" href=\"https://zoom.example/j/"), "{shown}");
+    let api = s.get(&t.path(&format!("/bookings/{seat}/video")), admin).await;
+    assert_eq!(
+        (api.body["online"].as_bool(), api.body["state"].as_str()),
+        (Some(true), Some("ready")),
+        "{:?}",
+        api.body
+    );
     drop(smtp);
     s.stop().await;
 }

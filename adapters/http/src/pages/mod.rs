@@ -164,6 +164,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/b/{business}/office/video/account/remove", post(office_video::remove_account))
         .route("/b/{business}/office/video/privacy", post(office_video::save_privacy))
         .route("/b/{business}/office/video/course", post(office_video::save_course))
+        .route("/b/{business}/office/video/occasion", post(office_video::save_occasion))
         .route("/b/{business}/panel", get(panel::panel))
         .route("/b/{business}/panel/bookings/{booking}/cancel", post(panel::cancel))
         .route(

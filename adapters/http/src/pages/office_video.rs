@@ -73,6 +73,73 @@ struct VideoPage {
     staff: Vec<(String, &'static str)>,
     /// (course id, name, link) of every course.
     courses: Vec<(i64, String, AccountView)>,
+    /// The employee's upcoming appointments and the sessions they lead (§J2).
+    occasions: Vec<OccasionRow>,
+}
+
+/// One of the employee's occasions, with its link.
+struct OccasionRow {
+    key: String,
+    what: String,
+    when: String,
+    online: bool,
+    link: Option<String>,
+}
+
+/// How far ahead the employee's occasions are listed.
+const OCCASION_DAYS: i64 = 60;
+
+/// The employee's upcoming occasions that hold: the appointments they take and the sessions
+/// they lead, each once, by start.
+async fn occasions_of(ctx: &Ctx, me: ResourceId) -> Result<Vec<OccasionRow>, Response> {
+    use booking_core::booking::BookingTarget;
+    use booking_core::video::{LinkState, link_of, occasion_of};
+    let store = ctx.state.store();
+    let now = ctx.now();
+    let window = jiff::SignedDuration::from_hours(24 * OCCASION_DAYS);
+    let Ok(window) =
+        booking_core::time::Interval::new(now, now.saturating_add(window).unwrap_or(now))
+    else {
+        return Ok(Vec::new());
+    };
+    let fail = |_| unavailable(ctx);
+    let bookings = store.bookings_in(ctx.business.id, window).await.map_err(fail)?;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rows = Vec::new();
+    for booking in bookings.iter().filter(|b| b.status.occupies()) {
+        let mine = match booking.target {
+            BookingTarget::Appointment { resource, .. } => resource == me,
+            BookingTarget::Session { session, .. } => {
+                let s = store.session(ctx.business.id, session).await.map_err(fail)?;
+                s.is_some_and(|s| s.leader == Some(me))
+            }
+        };
+        let key = booking_core::calendar::occasion_key(booking);
+        if !mine || !seen.insert(key.clone()) {
+            continue;
+        }
+        let Some(of) = occasion_of(store.as_ref(), &ctx.business, booking).await.map_err(fail)?
+        else {
+            continue;
+        };
+        let link = match link_of(store.as_ref(), &ctx.business, booking).await.map_err(fail)? {
+            LinkState::Ready(l) => Some(l.url),
+            LinkState::Waiting | LinkState::None => None,
+        };
+        let zone = &ctx.business.zone;
+        rows.push((
+            of.interval.start(),
+            OccasionRow {
+                key,
+                what: of.topic,
+                when: booking_core::notify::date_time(zone.local(of.interval.start()), ctx.locale),
+                online: of.occasion.online,
+                link,
+            },
+        ));
+    }
+    rows.sort_by_key(|(start, _)| *start);
+    Ok(rows.into_iter().map(|(_, row)| row).collect())
 }
 
 fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
@@ -132,6 +199,13 @@ pub(crate) async fn page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
             (e.id.get(), e.name.clone(), view)
         })
         .collect();
+    let occasions = match me {
+        Some(me) => match occasions_of(&ctx, me).await {
+            Ok(rows) => rows,
+            Err(r) => return r,
+        },
+        None => Vec::new(),
+    };
     let code = q.done.as_deref();
     let s = &ctx.business.settings;
     let page = VideoPage {
@@ -145,6 +219,7 @@ pub(crate) async fn page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
         hide_in_panel: s.hide_video_links_in_panel,
         staff: if admin { staff } else { Vec::new() },
         courses: if admin { courses } else { Vec::new() },
+        occasions,
     };
     let status = if page.error { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
     ctx.render(status, &page)
@@ -309,6 +384,61 @@ pub(crate) async fn save_course(ctx: Ctx, PageForm(form): PageForm<CourseForm>) 
     match sync.set_course_link(ctx.business.id, course, link.as_ref(), notify).await {
         Ok(_) => ctx.redirect(&ctx.path("/office/video?done=saved")),
         Err(VideoError::NoCourse) => invalid(),
+        Err(_) => unavailable(&ctx),
+    }
+}
+
+#[derive(Deserialize)]
+pub(crate) struct OccasionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    key: String,
+    #[serde(default)]
+    online: String,
+}
+
+/// `POST /b/{id}/office/video/occasion`: the employee turns one of their appointments or
+/// sessions online or in person (§J2), or back to its default.
+pub(crate) async fn save_occasion(ctx: Ctx, PageForm(form): PageForm<OccasionForm>) -> Response {
+    use booking_core::booking::BookingTarget;
+    let (me, sync) = match owner_of(&ctx, &form.csrf, "me").await {
+        Ok((Some(me), sync)) => (me, sync),
+        Ok((None, _)) => {
+            return ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other);
+        }
+        Err(r) => return r,
+    };
+    let invalid = || ctx.redirect(&ctx.path("/office/video?done=invalid"));
+    let online = match form.online.as_str() {
+        "1" => Some(true),
+        "0" => Some(false),
+        "default" => None,
+        _ => return invalid(),
+    };
+    let store = ctx.state.store();
+    let business = ctx.business.id;
+    let number = |prefix: &str| form.key.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok());
+    let mine = if let Some(id) = number("booking-") {
+        match store.booking(business, booking_core::ids::BookingId::new(id)).await {
+            Ok(b) => b.is_some_and(|b| {
+                matches!(b.target, BookingTarget::Appointment { resource, .. } if resource == me)
+            }),
+            Err(_) => return unavailable(&ctx),
+        }
+    } else if let Some(id) = number("session-") {
+        match store.session(business, booking_core::ids::SessionId::new(id)).await {
+            Ok(s) => s.is_some_and(|s| s.leader == Some(me)),
+            Err(_) => return unavailable(&ctx),
+        }
+    } else {
+        return invalid();
+    };
+    if !mine {
+        return ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other);
+    }
+    match sync.set_online(business, &form.key, online).await {
+        Ok(()) => ctx.redirect(&ctx.path("/office/video?done=saved")),
         Err(_) => unavailable(&ctx),
     }
 }
