@@ -2696,4 +2696,20 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
     // Meet / Teams through the calendars: none while the employee has no calendar connected.
     sync.set_account(h.business, None, AccountInput::Calendar).await.unwrap();
     assert_eq!(link_of(store, &business, &other).await.unwrap(), LinkState::None);
+    // Once the employee's calendar made the event with its Meet link, that is the link.
+    h.store
+        .put_pushed(&booking_core::calendar::PushedRecord {
+            business: h.business,
+            key: format!("booking-{}", other.id),
+            resource: h.desk,
+            provider: booking_core::calendar::Provider::Google,
+            external_id: "evt-1".into(),
+            meeting_url: Some("https://meet.google.com/abc-defg-hij".into()),
+        })
+        .await
+        .unwrap();
+    let LinkState::Ready(meet) = link_of(store, &business, &other).await.unwrap() else {
+        panic!("the calendar's Meet link")
+    };
+    assert_eq!((meet.url.as_str(), meet.zoom), ("https://meet.google.com/abc-defg-hij", false));
 }
