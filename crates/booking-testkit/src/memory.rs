@@ -406,6 +406,7 @@ impl CatalogStore for InMemoryStore {
         let mut s = self.state();
         draft.id = BusinessId::new(s.id());
         draft.revision = 0;
+        (draft.calendar_sync, draft.video_meetings) = (false, false); // the store's own flags
         s.businesses.insert(draft.id, draft.clone());
         Ok(draft)
     }
@@ -416,8 +417,9 @@ impl CatalogStore for InMemoryStore {
 
     async fn update_business(&self, business: &Business) -> Result<(), StoreError> {
         if let Some(stored) = self.state().businesses.get_mut(&business.id) {
-            let (revision, calendar_sync) = (stored.revision + 1, stored.calendar_sync);
-            *stored = Business { revision, calendar_sync, ..business.clone() };
+            let (revision, calendar_sync, video_meetings) =
+                (stored.revision + 1, stored.calendar_sync, stored.video_meetings);
+            *stored = Business { revision, calendar_sync, video_meetings, ..business.clone() };
         }
         Ok(())
     }
