@@ -83,6 +83,32 @@ impl State {
         self.next_id
     }
 
+    /// A pending job about an existing booking, due at `at`.
+    fn enqueue(
+        &mut self,
+        business: BusinessId,
+        effect: Effect,
+        event: BookingEvent,
+        booking: BookingId,
+        at: Timestamp,
+    ) {
+        let id = JobId::new(self.id());
+        let job = Job {
+            id,
+            business,
+            effect,
+            event,
+            booking,
+            state: JobState::Pending,
+            attempts: 0,
+            run_at: at,
+            lease_until: None,
+            last_error: None,
+            created_at: at,
+        };
+        self.jobs.insert(id, job);
+    }
+
     /// After a change of a business's video set-up: its `video_meetings` flag, and the jobs of
     /// the affected upcoming bookings that hold (video ones while it has or had Zoom meetings,
     /// notify ones when asked), as the SQL stores write them.
@@ -141,21 +167,7 @@ impl State {
                 if !wanted {
                     continue;
                 }
-                let id = JobId::new(self.id());
-                let job = Job {
-                    id,
-                    business,
-                    effect,
-                    event: BookingEvent::VideoChanged,
-                    booking,
-                    state: JobState::Pending,
-                    attempts: 0,
-                    run_at: at,
-                    lease_until: None,
-                    last_error: None,
-                    created_at: at,
-                };
-                self.jobs.insert(id, job);
+                self.enqueue(business, effect, BookingEvent::VideoChanged, booking, at);
             }
         }
     }
@@ -869,21 +881,7 @@ impl CustomerStore for InMemoryStore {
             }
         }
         for booking in shown {
-            let id = JobId::new(s.id());
-            let job = Job {
-                id,
-                business,
-                effect: Effect::Calendar,
-                event: BookingEvent::Anonymised,
-                booking,
-                state: JobState::Pending,
-                attempts: 0,
-                run_at: at,
-                lease_until: None,
-                last_error: None,
-                created_at: at,
-            };
-            s.jobs.insert(id, job);
+            s.enqueue(business, Effect::Calendar, BookingEvent::Anonymised, booking, at);
         }
         s.audit.push(audit);
         Ok(Some(erased))
