@@ -70,6 +70,7 @@ pub mod anonymise;
 pub mod booking;
 pub mod calendar;
 pub mod catalog;
+pub mod codes;
 pub mod engine;
 mod hex;
 pub mod holds;
