@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::booking::BookingStatus;
 use crate::ids::{
-    AccountId, AgendaId, BusinessId, CodeId, CustomerId, EventId, ResourceId, ServiceId, SessionId,
+    AccountId, AgendaId, BusinessId, CustomerId, EventId, ResourceId, ServiceId, SessionId,
 };
 use crate::schedule::OpeningHours;
 use crate::settings::{Locale, Settings};
@@ -311,45 +311,6 @@ pub struct Account {
     pub email: Email,
     /// When the email was proven.
     pub verified_at: Option<Timestamp>,
-}
-
-/// What a code is worth.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CodeKind {
-    /// N sessions of listed services.
-    Package {
-        /// Sessions granted.
-        sessions: u32,
-        /// Services it covers (empty: all).
-        services: Vec<ServiceId>,
-    },
-    /// A money value in minor units.
-    GiftCertificate {
-        /// Value.
-        amount_minor: i64,
-    },
-    /// N sessions per period, renewing.
-    Subscription {
-        /// Sessions per period.
-        sessions_per_period: u32,
-        /// Monthly when true, weekly otherwise.
-        monthly: bool,
-    },
-}
-
-/// A package, gift certificate or subscription (rules arrive with the codes issue).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Code {
-    /// Id.
-    pub id: CodeId,
-    /// Owner tenant.
-    pub business: BusinessId,
-    /// Value.
-    pub kind: CodeKind,
-    /// The customer it was issued to.
-    pub customer: Option<CustomerId>,
-    /// Optional expiry.
-    pub expires_at: Option<Timestamp>,
 }
 
 #[cfg(test)]

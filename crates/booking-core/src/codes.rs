@@ -56,7 +56,7 @@ fn check_value_for(values: &[u8]) -> u8 {
 
 /// Whether `values` (check symbol last) pass Luhn mod 32.
 fn checks(values: &[u8]) -> bool {
-    luhn_sum(values, false) % 32 == 0
+    luhn_sum(values, false).is_multiple_of(32)
 }
 
 /// A code as customers type it: 12 symbols and a check symbol, normalised.
