@@ -149,19 +149,9 @@ impl KeyDigest {
         hasher.update(key.as_bytes());
         Self(hasher.finalize().into())
     }
-
-    /// Lower-case hex, for storage.
-    #[must_use]
-    pub fn to_hex(&self) -> String {
-        crate::hex::encode(&self.0)
-    }
-
-    /// Reads [`KeyDigest::to_hex`] back.
-    #[must_use]
-    pub fn from_hex(text: &str) -> Option<Self> {
-        crate::hex::decode(text).map(Self)
-    }
 }
+
+crate::hex::hex_digest!(KeyDigest);
 
 impl fmt::Debug for KeyDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

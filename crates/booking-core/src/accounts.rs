@@ -99,19 +99,9 @@ impl TokenDigest {
         hasher.update(token.as_bytes());
         Self(hasher.finalize().into())
     }
-
-    /// Lower-case hex, for storage.
-    #[must_use]
-    pub fn to_hex(&self) -> String {
-        crate::hex::encode(&self.0)
-    }
-
-    /// Reads [`TokenDigest::to_hex`] back.
-    #[must_use]
-    pub fn from_hex(text: &str) -> Option<Self> {
-        crate::hex::decode(text).map(Self)
-    }
 }
+
+crate::hex::hex_digest!(TokenDigest);
 
 impl fmt::Debug for TokenDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -8,7 +8,7 @@
 //! - **What is stored** ([`CodeDigest`]): HMAC-SHA-256 of the normalised code under a server
 //!   key, so the database alone cannot be used to redeem a code; plus its last four symbols
 //!   ([`CodeText::tail`]) for staff to search by.
-//! - **Balances** ([`Balance`], [`quote`], [`Ledger`]): what a booking consumes, what is left,
+//! - **Balances** ([`Balance`], [`Ledger::quote`], [`Ledger`]): what a booking consumes, what is left,
 //!   what a cancellation gives back. A balance never goes negative; nothing is redeemed after
 //!   expiry or revocation.
 
@@ -165,19 +165,9 @@ impl CodeDigest {
         outer.update(inner.finalize());
         Self(outer.finalize().into())
     }
-
-    /// Lower-case hex, for storage.
-    #[must_use]
-    pub fn to_hex(&self) -> String {
-        crate::hex::encode(&self.0)
-    }
-
-    /// Reads [`Self::to_hex`] back.
-    #[must_use]
-    pub fn from_hex(text: &str) -> Option<Self> {
-        crate::hex::decode(text).map(Self)
-    }
 }
+
+crate::hex::hex_digest!(CodeDigest);
 
 impl std::fmt::Debug for CodeDigest {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -1,5 +1,5 @@
 //! Lower-case hex for the 32-byte digests stored in place of secrets (API keys, lock codes,
-//! account tokens).
+//! account tokens, codes), and their `to_hex` / `from_hex` ([`hex_digest!`]).
 
 use std::fmt::Write as _;
 
@@ -22,6 +22,26 @@ pub(crate) fn decode(text: &str) -> Option<[u8; 32]> {
     }
     Some(out)
 }
+
+/// `to_hex` and `from_hex` for a digest newtype over `[u8; 32]`, stored as lower-case hex.
+macro_rules! hex_digest {
+    ($digest:ident) => {
+        impl $digest {
+            /// Lower-case hex, for storage.
+            #[must_use]
+            pub fn to_hex(&self) -> String {
+                crate::hex::encode(&self.0)
+            }
+
+            /// Reads [`Self::to_hex`] back; `None` unless 64 hex digits.
+            #[must_use]
+            pub fn from_hex(text: &str) -> Option<Self> {
+                crate::hex::decode(text).map(Self)
+            }
+        }
+    };
+}
+pub(crate) use hex_digest;
 
 #[cfg(test)]
 mod tests {

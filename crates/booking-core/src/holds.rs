@@ -57,24 +57,14 @@ impl fmt::Debug for LockCode {
 pub struct LockDigest([u8; 32]);
 
 impl LockDigest {
-    /// Lower-case hex, for storage.
-    #[must_use]
-    pub fn to_hex(&self) -> String {
-        crate::hex::encode(&self.0)
-    }
-
-    /// Reads the hex form back; `None` if it is not 64 hex digits.
-    #[must_use]
-    pub fn from_hex(text: &str) -> Option<Self> {
-        crate::hex::decode(text).map(Self)
-    }
-
     /// The raw bytes, for storage.
     #[must_use]
     pub const fn as_bytes(&self) -> &[u8; 32] {
         &self.0
     }
 }
+
+crate::hex::hex_digest!(LockDigest);
 
 impl fmt::Debug for LockDigest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
