@@ -108,6 +108,12 @@ pub fn read_pairs(text: &str) -> Result<Vec<(String, String)>, StoreError> {
         .collect()
 }
 
+/// A JSON array of ids (`[3, 1, 2]`, order kept).
+#[must_use]
+pub fn ids(ids: &[i64]) -> String {
+    Value::from(ids.to_vec()).to_string()
+}
+
 /// A JSON array of ids (`[3, 1, 2]`, order kept), as the databases aggregate them.
 pub fn read_ids(text: &str) -> Result<Vec<i64>, StoreError> {
     let value = parse(text, "ids")?;

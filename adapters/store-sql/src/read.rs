@@ -532,3 +532,80 @@ pub fn meeting_record(row: &impl Cells) -> Result<booking_core::video::MeetingRe
         made_at: instant(row.int("made_at_us")?)?,
     })
 }
+
+/// The stored kind, amount, period and services of a code's value.
+#[must_use]
+pub fn code_value(
+    value: &booking_core::codes::Value,
+) -> (&'static str, i64, Option<&'static str>, String) {
+    use booking_core::codes::{Period, Value};
+    let ids =
+        |services: &[ServiceId]| json::ids(&services.iter().map(|s| s.get()).collect::<Vec<_>>());
+    match value {
+        Value::Package { sessions, services } => {
+            ("package", i64::from(*sessions), None, ids(services))
+        }
+        Value::Gift { amount_minor } => ("gift", *amount_minor, None, ids(&[])),
+        Value::Subscription { sessions, period, services } => (
+            "subscription",
+            i64::from(*sessions),
+            Some(match period {
+                Period::Week => "week",
+                Period::Month => "month",
+            }),
+            ids(services),
+        ),
+    }
+}
+
+/// A `code_uses` row.
+pub fn code_use(row: &impl Cells) -> Result<booking_core::codes::Use, StoreError> {
+    Ok(booking_core::codes::Use {
+        booking: row.opt_int("booking_id")?.map(BookingId::new),
+        amount: row.int("amount")?,
+        starts_at: instant(row.int("starts_at_us")?)?,
+        refunded: row.opt_int("refunded_at_us")?.is_some(),
+    })
+}
+
+/// A `codes` row, with its uses.
+pub fn code(
+    row: &impl Cells,
+    uses: Vec<booking_core::codes::Use>,
+) -> Result<booking_core::codes::StoredCode, StoreError> {
+    use booking_core::codes::{Ledger, Period, Value};
+    let amount = row.int("amount")?;
+    let sessions = || u32::try_from(amount).map_err(|_| corrupt("code amount", amount));
+    let services = || -> Result<Vec<ServiceId>, StoreError> {
+        Ok(json::read_ids(&row.text("services")?)?.into_iter().map(ServiceId::new).collect())
+    };
+    let value = match row.text("kind")?.as_str() {
+        "package" => Value::Package { sessions: sessions()?, services: services()? },
+        "gift" => Value::Gift { amount_minor: amount },
+        "subscription" => Value::Subscription {
+            sessions: sessions()?,
+            period: match row.opt_text("period")?.as_deref() {
+                Some("week") => Period::Week,
+                Some("month") => Period::Month,
+                other => return Err(corrupt("code period", other.unwrap_or_default())),
+            },
+            services: services()?,
+        },
+        other => return Err(corrupt("code kind", other)),
+    };
+    Ok(booking_core::codes::StoredCode {
+        id: booking_core::ids::CodeId::new(row.int("id")?),
+        business: BusinessId::new(row.int("business_id")?),
+        tail: row.text("tail")?,
+        customer: row.opt_int("customer_id")?.map(CustomerId::new),
+        note: row.text("note")?,
+        ledger: Ledger {
+            value,
+            issued_at: instant(row.int("issued_at_us")?)?,
+            expires_at: opt_instant(row, "expires_at_us")?,
+            revoked: row.opt_int("revoked_at_us")?.is_some(),
+            adjustment: row.int("adjustment")?,
+            uses,
+        },
+    })
+}

@@ -1642,6 +1642,155 @@ macro_rules! sql_store_ports {
             }
         }
 
+        /// The codes of `rows`, each with its uses (a query per code: staff and panel lists are short).
+        async fn codes_with_uses(
+            pool: &sqlx::Pool<$database>,
+            rows: &[<$database as sqlx::Database>::Row],
+        ) -> Result<Vec<booking_core::codes::StoredCode>, StoreError> {
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let id: i64 = row.try_get("id").map_err(unavailable)?;
+                let uses = sqlx::query("SELECT * FROM code_uses WHERE code_id = $1 ORDER BY id")
+                    .bind(id)
+                    .fetch_all(pool)
+                    .await
+                    .map_err(unavailable)?;
+                let uses = all(&uses, read::code_use)?;
+                out.push(read::code(&Cols(row), uses)?);
+            }
+            Ok(out)
+        }
+
+        #[async_trait]
+        impl booking_core::codes::CodeStore for $store {
+            async fn issue_code(
+                &self,
+                new: &booking_core::codes::NewCode,
+            ) -> Result<booking_core::codes::StoredCode, StoreError> {
+                let (kind, amount, period, services) = read::code_value(&new.value);
+                let mut w = self.write_conn().await?;
+                let row = sqlx::query(
+                    "INSERT INTO codes (business_id, digest, tail, kind, amount, period, services, \
+                     customer_id, note, issued_at_us, expires_at_us) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING *",
+                )
+                .bind(new.business.get())
+                .bind(new.digest.to_hex())
+                .bind(&new.tail)
+                .bind(kind)
+                .bind(amount)
+                .bind(period)
+                .bind(services)
+                .bind(new.customer.map(|c| c.get()))
+                .bind(&new.note)
+                .bind(micros(new.issued_at))
+                .bind(new.expires_at.map(micros))
+                .fetch_one(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                read::code(&Cols(&row), Vec::new())
+            }
+
+            async fn code(
+                &self,
+                business: BusinessId,
+                id: booking_core::ids::CodeId,
+            ) -> Result<Option<booking_core::codes::StoredCode>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM codes WHERE business_id = $1 AND id = $2")
+                    .bind(business.get())
+                    .bind(id.get())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(codes_with_uses(&self.pool, &rows).await?.pop())
+            }
+
+            async fn code_by_digest(
+                &self,
+                business: BusinessId,
+                digest: &booking_core::codes::CodeDigest,
+            ) -> Result<Option<booking_core::codes::StoredCode>, StoreError> {
+                let rows = sqlx::query("SELECT * FROM codes WHERE business_id = $1 AND digest = $2")
+                    .bind(business.get())
+                    .bind(digest.to_hex())
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(unavailable)?;
+                Ok(codes_with_uses(&self.pool, &rows).await?.pop())
+            }
+
+            async fn codes_by_tail(
+                &self,
+                business: BusinessId,
+                tail: &str,
+            ) -> Result<Vec<booking_core::codes::StoredCode>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM codes WHERE business_id = $1 AND tail = $2 ORDER BY id",
+                )
+                .bind(business.get())
+                .bind(tail.to_ascii_uppercase())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                codes_with_uses(&self.pool, &rows).await
+            }
+
+            async fn customer_codes(
+                &self,
+                business: BusinessId,
+                customer: CustomerId,
+            ) -> Result<Vec<booking_core::codes::StoredCode>, StoreError> {
+                let rows = sqlx::query(
+                    "SELECT * FROM codes WHERE business_id = $1 AND customer_id = $2 ORDER BY id DESC",
+                )
+                .bind(business.get())
+                .bind(customer.get())
+                .fetch_all(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                codes_with_uses(&self.pool, &rows).await
+            }
+
+            async fn adjust_code(
+                &self,
+                business: BusinessId,
+                id: booking_core::ids::CodeId,
+                delta: i64,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "UPDATE codes SET adjustment = adjustment + $3 WHERE business_id = $1 AND id = $2",
+                )
+                .bind(business.get())
+                .bind(id.get())
+                .bind(delta)
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+
+            async fn revoke_code(
+                &self,
+                business: BusinessId,
+                id: booking_core::ids::CodeId,
+                at: jiff::Timestamp,
+            ) -> Result<bool, StoreError> {
+                let mut w = self.write_conn().await?;
+                let done = sqlx::query(
+                    "UPDATE codes SET revoked_at_us = COALESCE(revoked_at_us, $3) \
+                     WHERE business_id = $1 AND id = $2",
+                )
+                .bind(business.get())
+                .bind(id.get())
+                .bind(micros(at))
+                .execute(&mut *w)
+                .await
+                .map_err(unavailable)?;
+                Ok(done.rows_affected() == 1)
+            }
+        }
+
         /// Binds a meeting record's 14 columns as `$1`…`$14`.
         fn bind_meeting<'q>(
             query: sqlx::query::Query<'q, $database, <$database as sqlx::Database>::Arguments<'q>>,

@@ -12,10 +12,12 @@
 //!   what a cancellation gives back. A balance never goes negative; nothing is redeemed after
 //!   expiry or revocation.
 
+use async_trait::async_trait;
 use jiff::Timestamp;
 use sha2::{Digest as _, Sha256};
 
-use crate::ids::ServiceId;
+use crate::ids::{BookingId, BusinessId, CodeId, CustomerId, ServiceId};
+use crate::store::StoreError;
 
 /// Crockford's base-32 alphabet: digits and letters without `I`, `L`, `O`, `U`.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -213,6 +215,8 @@ pub enum Value {
 /// One use of a code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Use {
+    /// The booking it paid for.
+    pub booking: Option<BookingId>,
     /// Sessions taken (packages and subscriptions) or minor units (gifts).
     pub amount: i64,
     /// When the booked occasion starts (a subscription counts it in that period).
@@ -373,7 +377,7 @@ impl Ledger {
         now: Timestamp,
     ) -> Result<Use, Refusal> {
         let amount = self.quote(service, price_minor, starts_at, now)?;
-        let taken = Use { amount, starts_at, refunded: false };
+        let taken = Use { booking: None, amount, starts_at, refunded: false };
         self.uses.push(taken);
         Ok(taken)
     }
@@ -388,6 +392,93 @@ impl Ledger {
             _ => false,
         }
     }
+}
+
+/// A code as stored: never its text, only its tail (§I).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredCode {
+    /// Id.
+    pub id: CodeId,
+    /// Owner tenant.
+    pub business: BusinessId,
+    /// Its last four symbols.
+    pub tail: String,
+    /// The customer it was issued to, if any.
+    pub customer: Option<CustomerId>,
+    /// What staff wrote about it ("10-class pass", "gift from Paul").
+    pub note: String,
+    /// Its value, life and uses.
+    pub ledger: Ledger,
+}
+
+/// A code to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewCode {
+    /// Owner tenant.
+    pub business: BusinessId,
+    /// The keyed digest of its text.
+    pub digest: CodeDigest,
+    /// Its last four symbols.
+    pub tail: String,
+    /// The customer it is issued to, if any.
+    pub customer: Option<CustomerId>,
+    /// What staff write about it.
+    pub note: String,
+    /// Its value.
+    pub value: Value,
+    /// When it is issued.
+    pub issued_at: Timestamp,
+    /// When it expires, if ever.
+    pub expires_at: Option<Timestamp>,
+}
+
+/// Storage of codes and their uses. Uses are written with the bookings they pay for, in the
+/// booking transaction; here are the staff side's reads and changes.
+#[async_trait]
+pub trait CodeStore: Send + Sync {
+    /// Stores a new code; [`StoreError::Duplicate`] when its digest is taken in the business
+    /// (draw another).
+    async fn issue_code(&self, new: &NewCode) -> Result<StoredCode, StoreError>;
+    /// One code with its uses.
+    async fn code(
+        &self,
+        business: BusinessId,
+        id: CodeId,
+    ) -> Result<Option<StoredCode>, StoreError>;
+    /// The code whose text has this digest.
+    async fn code_by_digest(
+        &self,
+        business: BusinessId,
+        digest: &CodeDigest,
+    ) -> Result<Option<StoredCode>, StoreError>;
+    /// The codes ending with these four symbols (staff search).
+    async fn codes_by_tail(
+        &self,
+        business: BusinessId,
+        tail: &str,
+    ) -> Result<Vec<StoredCode>, StoreError>;
+    /// A customer's codes, newest first.
+    async fn customer_codes(
+        &self,
+        business: BusinessId,
+        customer: CustomerId,
+    ) -> Result<Vec<StoredCode>, StoreError>;
+    /// Adds `delta` (sessions or minor units, may be negative) to a code's adjustment; `false`
+    /// when there is no such code.
+    async fn adjust_code(
+        &self,
+        business: BusinessId,
+        id: CodeId,
+        delta: i64,
+    ) -> Result<bool, StoreError>;
+    /// Revokes a code (once: the first revocation's time stays); `false` when there is no
+    /// such code.
+    async fn revoke_code(
+        &self,
+        business: BusinessId,
+        id: CodeId,
+        at: Timestamp,
+    ) -> Result<bool, StoreError>;
 }
 
 #[cfg(test)]

@@ -589,6 +589,7 @@ pub trait Store:
     + AccountStore
     + crate::calendar::CalendarStore
     + crate::video::VideoStore
+    + crate::codes::CodeStore
     + BookingStore
     + CustomerStore
     + AuditLog
@@ -605,6 +606,7 @@ impl<
         + AccountStore
         + crate::calendar::CalendarStore
         + crate::video::VideoStore
+        + crate::codes::CodeStore
         + BookingStore
         + CustomerStore
         + AuditLog

@@ -92,6 +92,7 @@ macro_rules! store_contract_tests {
             outbox_honours_retry_after,
             video_setup_and_meetings_round_trip,
             video_meetings_follow_the_rules,
+            codes_round_trip,
         );
     };
     (@cases #[$attr:meta] $make:expr; $($case:ident),* $(,)?) => {
@@ -2712,4 +2713,81 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
         panic!("the calendar's Meet link")
     };
     assert_eq!((meet.url.as_str(), meet.zoom), ("https://meet.google.com/abc-defg-hij", false));
+}
+
+/// Codes read back as issued, per business, found by digest, by tail (any case) and by
+/// customer; the digest is unique per business; adjustments add up; a revocation stays.
+pub async fn codes_round_trip(store: Arc<dyn Store>) {
+    use booking_core::codes::{Balance, CodeDigest, CodeText, NewCode, Period, Value};
+    let h = Harness::demo_in(store.clone(), NOW).await;
+    let other = fixtures::demo_business(store.as_ref(), 1).await;
+    let ana = store
+        .create_customer(fixtures::customer(h.business, "Ana", "Lima", "ana@example.org"))
+        .await
+        .unwrap();
+    let key = [9u8; 32];
+    let text = CodeText::from_random([1, 2, 3, 4, 5, 6, 7, 8]);
+    let digest = CodeDigest::of(&key, &text);
+    let package = NewCode {
+        business: h.business,
+        digest,
+        tail: text.tail(),
+        customer: Some(ana.id),
+        note: "10-class pass".into(),
+        value: Value::Package { sessions: 10, services: vec![h.service] },
+        issued_at: at(NOW),
+        expires_at: Some(at("2027-07-01T00:00:00Z")),
+    };
+    let issued = store.issue_code(&package).await.unwrap();
+    assert_eq!((issued.tail.as_str(), issued.customer), (text.tail().as_str(), Some(ana.id)));
+    assert_eq!(issued.ledger.balance(at(NOW)), Balance::Sessions(10));
+    let again = store.issue_code(&package).await;
+    assert!(matches!(again, Err(booking_core::store::StoreError::Duplicate(_))), "{again:?}");
+    let elsewhere = NewCode { business: other.business, customer: None, ..package.clone() };
+    store.issue_code(&elsewhere).await.unwrap();
+    let gift_text = CodeText::from_random([8, 7, 6, 5, 4, 3, 2, 1]);
+    let gift = store
+        .issue_code(&NewCode {
+            digest: CodeDigest::of(&key, &gift_text),
+            tail: gift_text.tail(),
+            note: String::new(),
+            value: Value::Gift { amount_minor: 5000 },
+            expires_at: None,
+            ..package.clone()
+        })
+        .await
+        .unwrap();
+    let monthly_text = CodeText::from_random([5; 8]);
+    let monthly = store
+        .issue_code(&NewCode {
+            digest: CodeDigest::of(&key, &monthly_text),
+            tail: monthly_text.tail(),
+            customer: None,
+            value: Value::Subscription { sessions: 4, period: Period::Month, services: Vec::new() },
+            ..package.clone()
+        })
+        .await
+        .unwrap();
+
+    assert_eq!(store.code(h.business, issued.id).await.unwrap(), Some(issued.clone()));
+    assert_eq!(store.code(other.business, issued.id).await.unwrap(), None, "per business");
+    assert_eq!(store.code(h.business, monthly.id).await.unwrap(), Some(monthly.clone()));
+    assert_eq!(store.code_by_digest(h.business, &digest).await.unwrap(), Some(issued.clone()));
+    let wrong_key = CodeDigest::of(&[1; 32], &text);
+    assert_eq!(store.code_by_digest(h.business, &wrong_key).await.unwrap(), None);
+    let by_tail = store.codes_by_tail(h.business, &text.tail().to_lowercase()).await.unwrap();
+    assert_eq!(by_tail, vec![issued.clone()]);
+    let mine = store.customer_codes(h.business, ana.id).await.unwrap();
+    assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), vec![gift.id, issued.id]);
+
+    assert!(store.adjust_code(h.business, issued.id, 2).await.unwrap());
+    assert!(store.adjust_code(h.business, issued.id, -1).await.unwrap());
+    assert!(!store.adjust_code(other.business, issued.id, 5).await.unwrap());
+    let adjusted = store.code(h.business, issued.id).await.unwrap().unwrap();
+    assert_eq!(adjusted.ledger.balance(at(NOW)), Balance::Sessions(11));
+    assert!(store.revoke_code(h.business, gift.id, at(NOW)).await.unwrap());
+    assert!(store.revoke_code(h.business, gift.id, at("2027-02-01T00:00:00Z")).await.unwrap());
+    assert!(!store.revoke_code(other.business, issued.id, at(NOW)).await.unwrap());
+    assert!(store.code(h.business, gift.id).await.unwrap().unwrap().ledger.revoked);
+    assert!(!store.code(h.business, issued.id).await.unwrap().unwrap().ledger.revoked);
 }

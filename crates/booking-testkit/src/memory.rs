@@ -17,10 +17,11 @@ use booking_core::calendar::{CalendarStore, Connection, Integration, Provider, P
 use booking_core::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
 };
+use booking_core::codes::{CodeDigest, CodeStore, Ledger, NewCode, StoredCode};
 use booking_core::holds::{Hold, HoldTarget, LockDigest};
 use booking_core::ids::{
-    AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
-    JobId, ResourceId, ServiceId, SessionId, WebhookId,
+    AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CodeId, CustomerId, EventId, ExceptionId,
+    HoldId, JobId, ResourceId, ServiceId, SessionId, WebhookId,
 };
 use booking_core::notify::{EmailTemplate, Trigger};
 use booking_core::outbox::{BookingEvent, BookingRef, Effect, Job, JobState, Outbox};
@@ -68,6 +69,7 @@ struct State {
     course_links: BTreeMap<(BusinessId, EventId), CustomLink>,
     meetings: BTreeMap<(BusinessId, String), MeetingRecord>,
     online: BTreeMap<(BusinessId, String), bool>,
+    codes: BTreeMap<CodeId, (StoredCode, CodeDigest)>,
 }
 
 impl State {
@@ -1544,5 +1546,105 @@ impl VideoStore for InMemoryStore {
     async fn delete_meeting(&self, business: BusinessId, key: &str) -> Result<(), StoreError> {
         self.state().meetings.remove(&(business, key.to_owned()));
         Ok(())
+    }
+}
+
+#[async_trait]
+impl CodeStore for InMemoryStore {
+    async fn issue_code(&self, new: &NewCode) -> Result<StoredCode, StoreError> {
+        let mut s = self.state();
+        let taken = s.codes.values().any(|(c, d)| c.business == new.business && *d == new.digest);
+        if taken {
+            return Err(StoreError::Duplicate("code digest".into()));
+        }
+        let code = StoredCode {
+            id: CodeId::new(s.id()),
+            business: new.business,
+            tail: new.tail.clone(),
+            customer: new.customer,
+            note: new.note.clone(),
+            ledger: Ledger::new(new.value.clone(), new.issued_at, new.expires_at),
+        };
+        s.codes.insert(code.id, (code.clone(), new.digest));
+        Ok(code)
+    }
+
+    async fn code(
+        &self,
+        business: BusinessId,
+        id: CodeId,
+    ) -> Result<Option<StoredCode>, StoreError> {
+        let s = self.state();
+        Ok(s.codes.get(&id).map(|(c, _)| c).filter(|c| c.business == business).cloned())
+    }
+
+    async fn code_by_digest(
+        &self,
+        business: BusinessId,
+        digest: &CodeDigest,
+    ) -> Result<Option<StoredCode>, StoreError> {
+        let s = self.state();
+        let found = s.codes.values().find(|(c, d)| c.business == business && d == digest);
+        Ok(found.map(|(c, _)| c.clone()))
+    }
+
+    async fn codes_by_tail(
+        &self,
+        business: BusinessId,
+        tail: &str,
+    ) -> Result<Vec<StoredCode>, StoreError> {
+        let s = self.state();
+        let tail = tail.to_ascii_uppercase();
+        Ok(s.codes
+            .values()
+            .filter(|(c, _)| c.business == business && c.tail == tail)
+            .map(|(c, _)| c.clone())
+            .collect())
+    }
+
+    async fn customer_codes(
+        &self,
+        business: BusinessId,
+        customer: CustomerId,
+    ) -> Result<Vec<StoredCode>, StoreError> {
+        let s = self.state();
+        Ok(s.codes
+            .values()
+            .rev()
+            .filter(|(c, _)| c.business == business && c.customer == Some(customer))
+            .map(|(c, _)| c.clone())
+            .collect())
+    }
+
+    async fn adjust_code(
+        &self,
+        business: BusinessId,
+        id: CodeId,
+        delta: i64,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        match s.codes.get_mut(&id).filter(|(c, _)| c.business == business) {
+            Some((c, _)) => {
+                c.ledger.adjustment += delta;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    async fn revoke_code(
+        &self,
+        business: BusinessId,
+        id: CodeId,
+        _at: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let mut s = self.state();
+        match s.codes.get_mut(&id).filter(|(c, _)| c.business == business) {
+            Some((c, _)) => {
+                c.ledger.revoked = true;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 }
