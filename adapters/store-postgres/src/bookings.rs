@@ -53,6 +53,7 @@ async fn lock(conn: &mut PgConnection, scope: &TxScope) -> Result<(), TxError> {
         ("resources", id_list(scope.resources.iter().map(|r| r.get()))),
         ("sessions", id_list(scope.sessions.iter().map(|s| s.get()))),
         ("bookings", id_list(scope.bookings.iter().map(|x| x.get()))),
+        ("codes", id_list(scope.codes.iter().map(|c| c.get()))),
     ] {
         if ids.is_empty() {
             continue;

@@ -2163,6 +2163,42 @@ macro_rules! sql_booking_store {
                         Write::Enqueue(job @ NewJob { booking: BookingRef::Existing(id), .. }) => {
                             insert_job(conn, &job, id).await?;
                         }
+                        Write::Redeem { code, booking, amount, starts_at, at } => {
+                            let booking = match booking {
+                                BookingRef::Existing(id) => id,
+                                BookingRef::Created(n) => {
+                                    outcome.bookings.get(n).ok_or(TxError::Conflict)?.id
+                                }
+                            };
+                            sqlx::query(
+                                "INSERT INTO code_uses (code_id, booking_id, amount, starts_at_us, \
+                                 used_at_us) SELECT id, $3, $4, $5, $6 FROM codes \
+                                 WHERE business_id = $1 AND id = $2",
+                            )
+                            .bind(business.get())
+                            .bind(code.get())
+                            .bind(booking.get())
+                            .bind(amount)
+                            .bind(micros(starts_at))
+                            .bind(micros(at))
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(tx_error)?;
+                        }
+                        Write::Refund { code, booking, at } => {
+                            sqlx::query(
+                                "UPDATE code_uses SET refunded_at_us = $4 WHERE code_id = $2 \
+                                 AND booking_id = $3 AND refunded_at_us IS NULL AND code_id IN \
+                                 (SELECT id FROM codes WHERE business_id = $1)",
+                            )
+                            .bind(business.get())
+                            .bind(code.get())
+                            .bind(booking.get())
+                            .bind(micros(at))
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(tx_error)?;
+                        }
                     }
                 }
                 Ok(outcome)
@@ -2376,7 +2412,23 @@ macro_rules! sql_booking_store {
             } else {
                 session_loads(conn, b, &scope.sessions).await?
             };
-            Ok(TxView { occupancy, lock_holds, bookings, sessions })
+            let mut codes = Vec::with_capacity(scope.codes.len());
+            for id in &scope.codes {
+                let row = sqlx::query("SELECT * FROM codes WHERE business_id = $1 AND id = $2")
+                    .bind(b.get())
+                    .bind(id.get())
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(unavailable)?;
+                let Some(row) = row else { continue };
+                let uses = sqlx::query("SELECT * FROM code_uses WHERE code_id = $1 ORDER BY id")
+                    .bind(id.get())
+                    .fetch_all(&mut *conn)
+                    .await
+                    .map_err(unavailable)?;
+                codes.push(read::code(&Cols(&row), all(&uses, read::code_use)?)?);
+            }
+            Ok(TxView { occupancy, lock_holds, bookings, sessions, codes })
         }
 
         pub(crate) async fn insert_hold(

@@ -122,6 +122,8 @@ pub struct TxScope {
     pub bookings: Vec<BookingId>,
     /// Load (and lock) these sessions with their seat counts.
     pub sessions: Vec<SessionId>,
+    /// Load (and lock) these codes with their uses (§I2: no double spend).
+    pub codes: Vec<crate::ids::CodeId>,
 }
 
 impl TxScope {
@@ -135,6 +137,7 @@ impl TxScope {
             lock: None,
             bookings: Vec::new(),
             sessions: Vec::new(),
+            codes: Vec::new(),
         }
     }
 }
@@ -150,6 +153,8 @@ pub struct TxView {
     pub bookings: Vec<Booking>,
     /// The scope's sessions that exist in this business.
     pub sessions: Vec<SessionLoad>,
+    /// The scope's codes that exist in this business, with their uses.
+    pub codes: Vec<crate::codes::StoredCode>,
 }
 
 /// A change decided by the core, applied in order by the store.
@@ -170,6 +175,28 @@ pub enum Write {
     },
     /// Write an outbox job (§B3), committed or rolled back with the rest.
     Enqueue(NewJob),
+    /// A code pays for a booking (§I2): a use of `amount`, decided on the locked code.
+    Redeem {
+        /// The code.
+        code: crate::ids::CodeId,
+        /// The booking it pays for.
+        booking: crate::outbox::BookingRef,
+        /// Sessions or minor units taken.
+        amount: i64,
+        /// When the booked occasion starts.
+        starts_at: jiff::Timestamp,
+        /// When.
+        at: jiff::Timestamp,
+    },
+    /// Gives back the code's use by a booking (§I2: canceled in time).
+    Refund {
+        /// The code.
+        code: crate::ids::CodeId,
+        /// The booking whose use is given back.
+        booking: BookingId,
+        /// When.
+        at: jiff::Timestamp,
+    },
 }
 
 /// What a committed transaction created, in the order of the writes.
@@ -208,6 +235,9 @@ pub enum Refusal {
     /// The session has started.
     #[error("in the past")]
     InThePast,
+    /// The code cannot pay for this booking (§I2).
+    #[error(transparent)]
+    Code(#[from] crate::codes::Refusal),
 }
 
 /// Why a transaction did not commit.

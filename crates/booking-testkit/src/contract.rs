@@ -93,6 +93,7 @@ macro_rules! store_contract_tests {
             video_setup_and_meetings_round_trip,
             video_meetings_follow_the_rules,
             codes_round_trip,
+            concurrent_redemptions_of_the_last_session_one_wins,
         );
     };
     (@cases #[$attr:meta] $make:expr; $($case:ident),* $(,)?) => {
@@ -2790,4 +2791,75 @@ pub async fn codes_round_trip(store: Arc<dyn Store>) {
     assert!(!store.revoke_code(other.business, issued.id, at(NOW)).await.unwrap());
     assert!(store.code(h.business, gift.id).await.unwrap().unwrap().ledger.revoked);
     assert!(!store.code(h.business, issued.id).await.unwrap().unwrap().ledger.revoked);
+}
+
+/// §I2 on the store itself: 8 concurrent transactions each redeem the last session of a
+/// package for a different booking, each deciding on the code as it loaded it: exactly one
+/// commits. A refund gives the session back once, however many times it is written.
+pub async fn concurrent_redemptions_of_the_last_session_one_wins(store: Arc<dyn Store>) {
+    use booking_core::codes::{Balance, CodeDigest, CodeText, NewCode, Value};
+    use booking_core::store::{Refusal, TxScope, Write};
+    let h = Harness::demo_in(store.clone(), NOW).await;
+    let text = CodeText::from_random([3; 8]);
+    let code = store
+        .issue_code(&NewCode {
+            business: h.business,
+            digest: CodeDigest::of(&[4; 32], &text),
+            tail: text.tail(),
+            customer: None,
+            note: String::new(),
+            value: Value::Package { sessions: 1, services: Vec::new() },
+            issued_at: at(NOW),
+            expires_at: None,
+        })
+        .await
+        .unwrap();
+    let mut bookings = Vec::new();
+    for hour in 8..16 {
+        bookings.push(book(&h, &format!("2027-01-04T{hour:02}:00:00Z")).await.unwrap());
+    }
+    let redeem = |booking: booking_core::Booking| {
+        let store = store.clone();
+        let scope = TxScope {
+            codes: vec![code.id],
+            bookings: vec![booking.id],
+            ..TxScope::new(h.business)
+        };
+        async move {
+            let starts = booking.slot().unwrap().start();
+            let mut decide = |view: &booking_core::store::TxView| {
+                let found = view.codes.first().ok_or(Refusal::BookingNotFound)?;
+                let amount = found.ledger.quote(None, 0, starts, at(NOW))?;
+                Ok(vec![Write::Redeem {
+                    code: found.id,
+                    booking: booking_core::outbox::BookingRef::Existing(booking.id),
+                    amount,
+                    starts_at: starts,
+                    at: at(NOW),
+                }])
+            };
+            store.transact(&scope, &mut decide).await
+        }
+    };
+    let results = join_all(bookings.iter().cloned().map(redeem)).await;
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "{results:?}");
+    assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(
+        e,
+        TxError::Refused(Refusal::Code(booking_core::codes::Refusal::Exhausted))
+    )));
+    let after = store.code(h.business, code.id).await.unwrap().unwrap();
+    assert_eq!(after.ledger.uses.len(), 1);
+    assert_eq!(after.ledger.balance(at(NOW)), Balance::Sessions(0), "never below zero");
+    let paid = after.ledger.uses[0].booking.unwrap();
+    assert!(bookings.iter().any(|b| b.id == paid));
+    for _ in 0..2 {
+        let scope = TxScope { codes: vec![code.id], ..TxScope::new(h.business) };
+        let mut refund = |_: &booking_core::store::TxView| {
+            Ok(vec![Write::Refund { code: code.id, booking: paid, at: at(NOW) }])
+        };
+        store.transact(&scope, &mut refund).await.unwrap();
+    }
+    let refunded = store.code(h.business, code.id).await.unwrap().unwrap();
+    assert_eq!(refunded.ledger.balance(at(NOW)), Balance::Sessions(1), "given back once");
 }

@@ -17,7 +17,7 @@ use booking_core::calendar::{CalendarStore, Connection, Integration, Provider, P
 use booking_core::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
 };
-use booking_core::codes::{CodeDigest, CodeStore, Ledger, NewCode, StoredCode};
+use booking_core::codes::{CodeDigest, CodeStore, Ledger, NewCode, StoredCode, Use};
 use booking_core::holds::{Hold, HoldTarget, LockDigest};
 use booking_core::ids::{
     AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CodeId, CustomerId, EventId, ExceptionId,
@@ -194,7 +194,14 @@ impl State {
             .cloned()
             .collect();
         let sessions = self.session_loads(b, &scope.sessions);
-        TxView { occupancy, lock_holds, bookings, sessions }
+        let codes = scope
+            .codes
+            .iter()
+            .filter_map(|id| self.codes.get(id))
+            .filter(|(c, _)| c.business == b)
+            .map(|(c, _)| c.clone())
+            .collect();
+        TxView { occupancy, lock_holds, bookings, sessions, codes }
     }
 
     fn occupancy(
@@ -308,6 +315,28 @@ impl State {
                     let stored = self.bookings.get_mut(&booking).ok_or(TxError::Conflict)?;
                     stored.status = entry.to;
                     self.history.entry(booking).or_default().push(entry);
+                }
+                Write::Redeem { code, booking, amount, starts_at, at: _ } => {
+                    let booking = match booking {
+                        BookingRef::Existing(id) => id,
+                        BookingRef::Created(n) => {
+                            outcome.bookings.get(n).ok_or(TxError::Conflict)?.id
+                        }
+                    };
+                    let (stored, _) = self.codes.get_mut(&code).ok_or(TxError::Conflict)?;
+                    let taken = Use { booking: Some(booking), amount, starts_at, refunded: false };
+                    stored.ledger.uses.push(taken);
+                }
+                Write::Refund { code, booking, at: _ } => {
+                    let (stored, _) = self.codes.get_mut(&code).ok_or(TxError::Conflict)?;
+                    if let Some(u) = stored
+                        .ledger
+                        .uses
+                        .iter_mut()
+                        .find(|u| u.booking == Some(booking) && !u.refunded)
+                    {
+                        u.refunded = true;
+                    }
                 }
                 Write::Enqueue(new) => {
                     let booking = match new.booking {
