@@ -435,6 +435,7 @@ fn read_fill(body: &Bytes) -> Result<Fill, Failure> {
                 phone: get("user_phone_number").map(|p| p.chars().take(40).collect()),
             },
             answers,
+            code: None,
         },
     })
 }

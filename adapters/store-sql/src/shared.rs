@@ -1770,6 +1770,24 @@ macro_rules! sql_store_ports {
                 Ok(done.rows_affected() == 1)
             }
 
+            async fn code_used_by(
+                &self,
+                business: BusinessId,
+                booking: BookingId,
+            ) -> Result<Option<booking_core::ids::CodeId>, StoreError> {
+                let row = sqlx::query(
+                    "SELECT u.code_id FROM code_uses u JOIN codes c ON c.id = u.code_id \
+                     WHERE c.business_id = $1 AND u.booking_id = $2 AND u.refunded_at_us IS NULL \
+                     ORDER BY u.id LIMIT 1",
+                )
+                .bind(business.get())
+                .bind(booking.get())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(unavailable)?;
+                one(row.as_ref(), |c| Ok(booking_core::ids::CodeId::new(booking_store_sql::Cells::int(c, "code_id")?)))
+            }
+
             async fn revoke_code(
                 &self,
                 business: BusinessId,

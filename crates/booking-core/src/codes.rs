@@ -245,6 +245,9 @@ pub struct Ledger {
 /// Why a code cannot pay for a booking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
+    /// No such code in this business.
+    #[error("unknown code")]
+    Unknown,
     /// Past its expiry (or the occasion is).
     #[error("this code has expired")]
     Expired,
@@ -257,6 +260,18 @@ pub enum Refusal {
     /// It does not cover this service.
     #[error("this code does not cover this service")]
     NotCovered,
+}
+
+impl crate::engine::ErrorCode for Refusal {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Unknown => "code_not_found",
+            Self::Expired => "code_expired",
+            Self::Revoked => "code_revoked",
+            Self::Exhausted => "code_exhausted",
+            Self::NotCovered => "code_not_covered",
+        }
+    }
 }
 
 /// What is left on a code.
@@ -326,15 +341,17 @@ impl Ledger {
         }
     }
 
-    /// §I2: what a booking of `service` at `price_minor`, starting at `starts_at`, made at
-    /// `now`, takes from this code: one session, or the price (capped at what is left on a gift:
-    /// the rest is paid otherwise).
+    /// §I2: what a booking of `units` places (1 for an appointment, the seats of a session)
+    /// of `service` (none for an event's session) at `price_minor` in all, starting at
+    /// `starts_at`, made at `now`, takes from this code: a session per place, or the price
+    /// (capped at what is left on a gift: the rest is paid otherwise).
     ///
     /// # Errors
     /// The [`Refusal`].
     pub fn quote(
         &self,
         service: Option<ServiceId>,
+        units: u32,
         price_minor: i64,
         starts_at: Timestamp,
         now: Timestamp,
@@ -355,7 +372,9 @@ impl Ledger {
                 Err(Refusal::NotCovered)
             }
             Value::Package { .. } | Value::Subscription { .. } => match self.balance(starts_at) {
-                Balance::Sessions(left) if left >= 1 => Ok(1),
+                Balance::Sessions(left) if left >= i64::from(units.max(1)) => {
+                    Ok(i64::from(units.max(1)))
+                }
                 _ => Err(Refusal::Exhausted),
             },
             Value::Gift { .. } => match self.balance(starts_at) {
@@ -372,11 +391,12 @@ impl Ledger {
     pub fn redeem(
         &mut self,
         service: Option<ServiceId>,
+        units: u32,
         price_minor: i64,
         starts_at: Timestamp,
         now: Timestamp,
     ) -> Result<Use, Refusal> {
-        let amount = self.quote(service, price_minor, starts_at, now)?;
+        let amount = self.quote(service, units, price_minor, starts_at, now)?;
         let taken = Use { booking: None, amount, starts_at, refunded: false };
         self.uses.push(taken);
         Ok(taken)
@@ -471,6 +491,12 @@ pub trait CodeStore: Send + Sync {
         id: CodeId,
         delta: i64,
     ) -> Result<bool, StoreError>;
+    /// The code whose use pays for a booking and was not given back, if any.
+    async fn code_used_by(
+        &self,
+        business: BusinessId,
+        booking: BookingId,
+    ) -> Result<Option<CodeId>, StoreError>;
     /// Revokes a code (once: the first revocation's time stays); `false` when there is no
     /// such code.
     async fn revoke_code(
@@ -546,11 +572,11 @@ mod tests {
         );
         let now = issued;
         for day in ["2027-02-01", "2027-02-10"] {
-            s.redeem(None, 0, at(&format!("{day}T09:00:00Z")), now).unwrap();
+            s.redeem(None, 1, 0, at(&format!("{day}T09:00:00Z")), now).unwrap();
         }
-        let third = s.quote(None, 0, at("2027-02-20T09:00:00Z"), now);
+        let third = s.quote(None, 1, 0, at("2027-02-20T09:00:00Z"), now);
         assert_eq!(third, Err(Refusal::Exhausted), "two per month");
-        assert_eq!(s.quote(None, 0, at("2027-03-01T09:00:00Z"), now), Ok(1), "a new period");
+        assert_eq!(s.quote(None, 1, 0, at("2027-03-01T09:00:00Z"), now), Ok(1), "a new period");
     }
 
     #[test]
@@ -558,9 +584,9 @@ mod tests {
         let mut g =
             Ledger::new(Value::Gift { amount_minor: 5000 }, at("2027-01-01T00:00:00Z"), None);
         let t = at("2027-01-02T00:00:00Z");
-        assert_eq!(g.redeem(None, 3500, t, t).unwrap().amount, 3500);
-        assert_eq!(g.redeem(None, 3500, t, t).unwrap().amount, 1500, "capped");
-        assert_eq!(g.quote(None, 100, t, t), Err(Refusal::Exhausted));
+        assert_eq!(g.redeem(None, 1, 3500, t, t).unwrap().amount, 3500);
+        assert_eq!(g.redeem(None, 1, 3500, t, t).unwrap().amount, 1500, "capped");
+        assert_eq!(g.quote(None, 1, 100, t, t), Err(Refusal::Exhausted));
         assert!(g.refund(0));
         assert!(!g.refund(0), "once");
         assert_eq!(g.balance(t), Balance::Money(3500));
@@ -610,7 +636,7 @@ mod tests {
             let mut code = Ledger::new(v, issued, None);
             for (service, price, start, now, refund) in steps {
                 let hours = |h: i64| issued + jiff::SignedDuration::from_hours(h);
-                let _ = code.redeem(Some(ServiceId::new(service)), price, hours(start), hours(now));
+                let _ = code.redeem(Some(ServiceId::new(service)), 1, price, hours(start), hours(now));
                 if let Some(i) = refund {
                     code.refund(i);
                 }
@@ -627,7 +653,7 @@ mod tests {
             let mut code = Ledger::new(v, issued, None);
             let starts = issued + jiff::SignedDuration::from_hours(start);
             let before = code.balance(starts);
-            if code.redeem(Some(ServiceId::new(service)), price, starts, issued).is_ok() {
+            if code.redeem(Some(ServiceId::new(service)), 1, price, starts, issued).is_ok() {
                 prop_assert_ne!(code.balance(starts), before, "a redemption takes something");
                 prop_assert!(code.refund(code.uses.len() - 1));
             }
@@ -641,7 +667,7 @@ mod tests {
             let hours = |h: i64| issued + jiff::SignedDuration::from_hours(h);
             let mut code = Ledger::new(v, issued, Some(hours(expiry)));
             code.revoked = revoked;
-            let got = code.redeem(None, 100, hours(start), hours(now));
+            let got = code.redeem(None, 1, 100, hours(start), hours(now));
             if revoked {
                 prop_assert_eq!(got, Err(Refusal::Revoked));
             } else if now >= expiry || start >= expiry {

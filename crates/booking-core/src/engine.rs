@@ -18,7 +18,7 @@ use crate::holds::{Hold, HoldTarget, LockCode, LockDigest, NewHold};
 use crate::ids::{
     AgendaId, BookingId, BusinessId, CustomerId, HoldId, ResourceId, ServiceId, SessionId,
 };
-use crate::outbox::{Extras, jobs_for};
+use crate::outbox::{BookingRef, Extras, jobs_for};
 use crate::policy::{Change, WindowError, WindowPolicy};
 use crate::ports::{Clock, TokenSource};
 use crate::slots::{
@@ -77,6 +77,10 @@ pub struct Details {
     pub contact: Contact,
     /// Custom-field answers.
     pub answers: Vec<(String, String)>,
+    /// A code paying for the booking (§I2), found by the caller from the text its holder gave
+    /// (a code is a bearer credential); refused inside the booking's transaction when it
+    /// cannot pay.
+    pub code: Option<crate::ids::CodeId>,
 }
 
 /// The longest window one availability query may span.
@@ -171,6 +175,8 @@ error_enum!(
         SlotTaken => "slot_taken", "this slot is no longer available";
         /// The customer named is not one of this business.
         UnknownCustomer => "customer_not_found", "unknown customer";
+        /// The code cannot pay for it (§I2).
+        Code(crate::codes::Refusal) => delegate, "{0}";
         /// Storage failed.
         Store(#[from] StoreError) => "storage_unavailable", "{0}";
     }
@@ -190,6 +196,8 @@ error_enum!(
         SessionFull => "session_full", "the session is full";
         /// The customer named is not one of this business.
         UnknownCustomer => "customer_not_found", "unknown customer";
+        /// The code cannot pay for it (§I2).
+        Code(crate::codes::Refusal) => delegate, "{0}";
         /// Storage failed.
         Store(#[from] StoreError) => "storage_unavailable", "{0}";
     }
@@ -258,6 +266,8 @@ error_enum!(
         InThePast => "in_the_past", "the session has already started";
         /// The customer named is not one of this business.
         UnknownCustomer => "customer_not_found", "unknown customer";
+        /// The code cannot pay for it (§I2).
+        Code(crate::codes::Refusal) => delegate, "{0}";
         /// Storage failed.
         Store(#[from] StoreError) => "storage_unavailable", "{0}";
     }
@@ -869,7 +879,9 @@ impl Engine {
         let statics = self.static_busy(&ctx, one_second(start)).await?;
         let query = ctx.query(one_second(start), now, effective(actor, limits));
         let (slot, busy) = ctx.rules.slot_at(start);
-        let scope = ctx.scope(busy, digest);
+        let scope =
+            TxScope { codes: details.code.into_iter().collect(), ..ctx.scope(busy, digest) };
+        let price = ctx.service.price_minor;
         let mut decide = |view: &TxView| {
             let ignore = Ignore { lock: digest.as_ref(), booking: None };
             let resource = ctx.place(&statics, &view.occupancy, now, ignore, &query, start)?;
@@ -880,16 +892,21 @@ impl Engine {
                 slot,
                 busy,
             };
-            Ok(vec![
+            let mut writes = vec![
                 stale_holds(view, now),
                 insert(&ctx.business, target, &details, ctx.default_status(), now, actor, None),
-            ])
+            ];
+            let paid =
+                Paid { service: Some(ctx.service.id), units: 1, price, starts_at: slot.start() };
+            writes.extend(redeem(view, details.code, paid, now)?);
+            Ok(writes)
         };
         let outcome = self
             .transact_with(&scope, Announce::of(&ctx.business), &mut decide)
             .await
             .map_err(|e| match e {
                 TxError::Store(e) => BookError::Store(e),
+                TxError::Refused(Refusal::Code(r)) => BookError::Code(r),
                 TxError::Refused(_) | TxError::Conflict => BookError::SlotTaken,
             })?;
         outcome.bookings.into_iter().next().ok_or_else(|| BookError::Store(missing("booking")))
@@ -920,8 +937,10 @@ impl Engine {
                     resources: vec![resource],
                     window: Some(busy),
                     lock: Some(digest),
+                    codes: details.code.into_iter().collect(),
                     ..TxScope::new(business)
                 };
+                let price = ctx.service.price_minor;
                 let mut decide = |view: &TxView| {
                     let current = view
                         .lock_holds
@@ -943,7 +962,7 @@ impl Engine {
                     }
                     let target =
                         BookingTarget::Appointment { agenda, service, resource, slot, busy };
-                    Ok(vec![
+                    let mut writes = vec![
                         stale_holds(view, now),
                         insert(
                             &ctx.business,
@@ -954,7 +973,11 @@ impl Engine {
                             actor,
                             None,
                         ),
-                    ])
+                    ];
+                    let paid =
+                        Paid { service: Some(service), units: 1, price, starts_at: slot.start() };
+                    writes.extend(redeem(view, details.code, paid, now)?);
+                    Ok(writes)
                 };
                 let outcome = self
                     .transact_with(&scope, Announce::of(&ctx.business), &mut decide)
@@ -962,6 +985,7 @@ impl Engine {
                     .map_err(|e| match e {
                         TxError::Store(e) => ConfirmError::Store(e),
                         TxError::Refused(Refusal::HoldNotFound) => ConfirmError::HoldNotFound,
+                        TxError::Refused(Refusal::Code(r)) => ConfirmError::Code(r),
                         TxError::Refused(_) | TxError::Conflict => ConfirmError::HoldExpired,
                     })?;
                 outcome
@@ -977,6 +1001,7 @@ impl Engine {
                     Ok(SeatOutcome::Booked(booking)) => Ok(booking),
                     Ok(SeatOutcome::Held(_)) => Err(ConfirmError::Store(missing("booking"))),
                     Err(SeatError::SessionFull) => Err(ConfirmError::SessionFull),
+                    Err(SeatError::Code(r)) => Err(ConfirmError::Code(r)),
                     Err(SeatError::Store(e)) => Err(ConfirmError::Store(e)),
                     Err(_) => Err(ConfirmError::HoldExpired),
                 }
@@ -1032,13 +1057,17 @@ impl Engine {
         let (start, service) = self.start_and_service(&booking).await?;
         let now = self.now();
         booking.status.check_transition(BookingStatus::Canceled)?;
-        WindowPolicy::for_service(&settings, service.as_ref()).check(
-            Change::Cancel,
-            actor.role,
-            start,
-            now,
-        )?;
-        let scope = TxScope { bookings: vec![id], ..TxScope::new(business) };
+        let policy = WindowPolicy::for_service(&settings, service.as_ref());
+        policy.check(Change::Cancel, actor.role, start, now)?;
+        // §I2: a cancellation the customer could make gives the code's use back; a late one
+        // (staff are exempt from the window) keeps it.
+        let code = self.ports.store.code_used_by(business, id).await?;
+        let in_time = policy.check(Change::Cancel, Role::Customer, start, now).is_ok();
+        let scope = TxScope {
+            bookings: vec![id],
+            codes: code.into_iter().collect(),
+            ..TxScope::new(business)
+        };
         let mut decide = |view: &TxView| {
             let current =
                 view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
@@ -1050,7 +1079,13 @@ impl Engine {
                 to: BookingStatus::Canceled,
                 reason: reason.clone(),
             };
-            Ok(vec![Write::ChangeStatus { booking: id, entry }])
+            let mut writes = vec![Write::ChangeStatus { booking: id, entry }];
+            writes.extend(code.filter(|_| in_time).map(|code| Write::Refund {
+                code,
+                booking: id,
+                at: now,
+            }));
+            Ok(writes)
         };
         self.transact(&scope, extras, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => CancelError::Transition(t),
@@ -1101,7 +1136,13 @@ impl Engine {
         let statics = self.static_busy(&ctx, one_second(start)).await?;
         let query = ctx.query(one_second(start), now, effective(actor, limits));
         let (slot, busy) = ctx.rules.slot_at(start);
-        let scope = TxScope { bookings: vec![id], ..ctx.scope(busy, digest) };
+        // §I2: the code's use moves with the appointment.
+        let code = self.ports.store.code_used_by(business, id).await?;
+        let scope = TxScope {
+            bookings: vec![id],
+            codes: code.into_iter().collect(),
+            ..ctx.scope(busy, digest)
+        };
         let mut decide = |view: &TxView| {
             let current =
                 view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
@@ -1121,18 +1162,36 @@ impl Engine {
                 customer: current.customer,
                 contact: current.contact.clone(),
                 answers: current.answers.clone(),
+                code: None,
             };
+            let moved = code.and_then(|code| {
+                let found = view.codes.iter().find(|c| c.id == code)?;
+                let used =
+                    found.ledger.uses.iter().find(|u| u.booking == Some(id) && !u.refunded)?;
+                Some([
+                    Write::Refund { code, booking: id, at: now },
+                    Write::Redeem {
+                        code,
+                        booking: BookingRef::Created(0),
+                        amount: used.amount,
+                        starts_at: slot.start(),
+                        at: now,
+                    },
+                ])
+            });
             let target = BookingTarget::Appointment { agenda, service, resource, slot, busy };
             let status = if current.status == BookingStatus::Pending {
                 BookingStatus::Pending
             } else {
                 ctx.default_status()
             };
-            Ok(vec![
+            let mut writes = vec![
                 stale_holds(view, now),
                 Write::ChangeStatus { booking: id, entry },
                 insert(&ctx.business, target, &details, status, now, actor, Some(id)),
-            ])
+            ];
+            writes.extend(moved.into_iter().flatten());
+            Ok(writes)
         };
         let outcome = self
             .transact_with(&scope, Announce::of(&ctx.business), &mut decide)
@@ -1171,7 +1230,16 @@ impl Engine {
         if to == BookingStatus::NoShow && start > now {
             return Err(StatusError::NotStarted);
         }
-        let scope = TxScope { bookings: vec![id], ..TxScope::new(business) };
+        // §I2: a rejected request gives the code's use back (a no-show keeps it).
+        let code = match to {
+            BookingStatus::Rejected => self.ports.store.code_used_by(business, id).await?,
+            _ => None,
+        };
+        let scope = TxScope {
+            bookings: vec![id],
+            codes: code.into_iter().collect(),
+            ..TxScope::new(business)
+        };
         let mut decide = |view: &TxView| {
             let current =
                 view.bookings.iter().find(|b| b.id == id).ok_or(Refusal::BookingNotFound)?;
@@ -1183,7 +1251,9 @@ impl Engine {
                 to,
                 reason: reason.clone(),
             };
-            Ok(vec![Write::ChangeStatus { booking: id, entry }])
+            let mut writes = vec![Write::ChangeStatus { booking: id, entry }];
+            writes.extend(code.map(|code| Write::Refund { code, booking: id, at: now }));
+            Ok(writes)
         };
         self.transact(&scope, extras, &mut decide).await.map_err(|e| match e {
             TxError::Refused(Refusal::Transition(t)) => StatusError::Transition(t),
@@ -1245,8 +1315,26 @@ impl Engine {
         let biz = self.ports.store.business(business).await?.ok_or(SeatError::SessionNotFound)?;
         let now = self.now();
         let digest = lock.map(LockCode::digest);
-        let scope = TxScope { sessions: vec![session], lock: digest, ..TxScope::new(business) };
+        let code = details.as_ref().and_then(|d| d.code);
+        let scope = TxScope {
+            sessions: vec![session],
+            lock: digest,
+            codes: code.into_iter().collect(),
+            ..TxScope::new(business)
+        };
         let ttl = biz.settings.hold_ttl;
+        // What a code pays: the event's price for each seat.
+        let price = match code {
+            Some(_) => {
+                let s = self.ports.store.session(business, session).await?;
+                let event = match s {
+                    Some(s) => self.ports.store.event(business, s.event).await?,
+                    None => None,
+                };
+                event.map_or(0, |e| e.price_minor.saturating_mul(i64::from(seats)))
+            }
+            None => 0,
+        };
         let mut decide = |view: &TxView| {
             let load = view
                 .sessions
@@ -1282,7 +1370,11 @@ impl Engine {
                 }),
                 (None, None) => return Err(Refusal::HoldNotFound),
             };
-            Ok(vec![stale_holds(view, now), write])
+            let starts_at = load.session.interval.start();
+            let paid = Paid { service: None, units: seats, price, starts_at };
+            let mut writes = vec![stale_holds(view, now), write];
+            writes.extend(redeem(view, code, paid, now)?);
+            Ok(writes)
         };
         let outcome = self.transact_with(&scope, Announce::of(&biz), &mut decide).await.map_err(
             |e| match e {
@@ -1290,6 +1382,7 @@ impl Engine {
                     SeatError::SessionNotFound
                 }
                 TxError::Refused(Refusal::InThePast) => SeatError::InThePast,
+                TxError::Refused(Refusal::Code(r)) => SeatError::Code(r),
                 TxError::Refused(_) | TxError::Conflict => SeatError::SessionFull,
                 TxError::Store(e) => SeatError::Store(e),
             },
@@ -1381,6 +1474,39 @@ fn insert(
         rescheduled_from,
         created_by: actor,
     })
+}
+
+/// What a booking asks a code to pay (§I2).
+#[derive(Clone, Copy)]
+struct Paid {
+    /// The service booked; none for an event's session.
+    service: Option<crate::ids::ServiceId>,
+    /// Places: 1 for an appointment, the seats of a session.
+    units: u32,
+    /// The price of it all, in minor units.
+    price: i64,
+    /// When it starts.
+    starts_at: Timestamp,
+}
+
+/// §I2: the use of `code` (loaded and locked in the transaction) paying for the transaction's
+/// new booking, or why it cannot.
+fn redeem(
+    view: &TxView,
+    code: Option<crate::ids::CodeId>,
+    paid: Paid,
+    now: Timestamp,
+) -> Result<Option<Write>, Refusal> {
+    let Some(id) = code else { return Ok(None) };
+    let found = view.codes.iter().find(|c| c.id == id).ok_or(crate::codes::Refusal::Unknown)?;
+    let amount = found.ledger.quote(paid.service, paid.units, paid.price, paid.starts_at, now)?;
+    Ok(Some(Write::Redeem {
+        code: id,
+        booking: BookingRef::Created(0),
+        amount,
+        starts_at: paid.starts_at,
+        at: now,
+    }))
 }
 
 fn missing(what: &str) -> StoreError {

@@ -29,6 +29,7 @@ async fn booked(h: &Harness, start: &str, email: Option<&str>) -> booking_core::
             phone: None,
         },
         answers: vec![],
+        code: None,
     };
     h.engine
         .book(h.business, offer, at(start), None, details, Actor::guest(), Limits::Apply)
@@ -98,6 +99,7 @@ fn english_businesses_write_english_and_anonymised_customers_get_nothing() {
             customer: Some(customer.id),
             contact: customer.contact.clone(),
             answers: vec![],
+            code: None,
         };
         h.engine
             .book(
@@ -129,6 +131,7 @@ fn english_businesses_write_english_and_anonymised_customers_get_nothing() {
             customer: Some(customer.id),
             contact: customer.contact.clone(),
             answers: vec![],
+            code: None,
         };
         h.engine
             .book(
@@ -288,6 +291,7 @@ fn staff_hear_of_their_own_bookings_desks_of_none() {
                 phone: Some("+33 6 00".into()),
             },
             answers: vec![],
+            code: None,
         };
         let mine = h
             .engine

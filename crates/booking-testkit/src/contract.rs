@@ -94,6 +94,7 @@ macro_rules! store_contract_tests {
             video_meetings_follow_the_rules,
             codes_round_trip,
             concurrent_redemptions_of_the_last_session_one_wins,
+            codes_pay_for_bookings_and_come_back,
         );
     };
     (@cases #[$attr:meta] $make:expr; $($case:ident),* $(,)?) => {
@@ -631,6 +632,7 @@ pub async fn anonymisation_erases_and_keeps_bookings(store: Arc<dyn Store>) {
         customer: Some(customer.id),
         contact: customer.contact.clone(),
         answers: vec![("reason".into(), "passport renewal".into())],
+        code: None,
     };
     let booking = h
         .engine
@@ -1319,6 +1321,7 @@ async fn anonymised_customer_values(store: Arc<dyn Store>) -> Vec<String> {
         customer: Some(customer.id),
         contact: customer.contact.clone(),
         answers: vec![("reason".into(), values[6].clone())],
+        code: None,
     };
     let first = h
         .engine
@@ -2282,8 +2285,11 @@ pub async fn calendar_events_forget_an_anonymised_customer(store: Arc<dyn Store>
         .create_customer(fixtures::customer(h.business, "Ana", "Lima", "ana@example.org"))
         .await
         .unwrap();
-    let details =
-        Details { customer: Some(customer.id), contact: customer.contact.clone(), answers: vec![] };
+    let details = Details {
+        customer: Some(customer.id),
+        contact: customer.contact.clone(),
+        ..Details::default()
+    };
     h.engine
         .book(
             h.business,
@@ -2829,7 +2835,7 @@ pub async fn concurrent_redemptions_of_the_last_session_one_wins(store: Arc<dyn 
             let starts = booking.slot().unwrap().start();
             let mut decide = |view: &booking_core::store::TxView| {
                 let found = view.codes.first().ok_or(Refusal::BookingNotFound)?;
-                let amount = found.ledger.quote(None, 0, starts, at(NOW))?;
+                let amount = found.ledger.quote(None, 1, 0, starts, at(NOW))?;
                 Ok(vec![Write::Redeem {
                     code: found.id,
                     booking: booking_core::outbox::BookingRef::Existing(booking.id),
@@ -2862,4 +2868,135 @@ pub async fn concurrent_redemptions_of_the_last_session_one_wins(store: Arc<dyn 
     }
     let refunded = store.code(h.business, code.id).await.unwrap().unwrap();
     assert_eq!(refunded.ledger.balance(at(NOW)), Balance::Sessions(1), "given back once");
+}
+
+/// §I2 through the engine: a package pays for exactly N bookings, in their own transactions;
+/// an exhausted code books nothing; a cancellation in time gives the session back and a late
+/// one does not; a reschedule keeps the use; a rejection gives it back; a seat booking pays
+/// per seat; an expired code pays for nothing.
+pub async fn codes_pay_for_bookings_and_come_back(store: Arc<dyn Store>) {
+    use booking_core::codes::{Balance, CodeDigest, CodeText, NewCode, Refusal, Value};
+    let h = Harness::demo_in(store.clone(), NOW).await;
+    let mut business = store.business(h.business).await.unwrap().unwrap();
+    business.settings.min_before_cancel = SignedDuration::from_hours(24);
+    store.update_business(&business).await.unwrap();
+    let issue = |value: Value, expires: Option<&str>, seed: u8| {
+        let store = store.clone();
+        let text = CodeText::from_random([seed; 8]);
+        let new = NewCode {
+            business: h.business,
+            digest: CodeDigest::of(&[6; 32], &text),
+            tail: text.tail(),
+            customer: None,
+            note: String::new(),
+            value,
+            issued_at: at(NOW),
+            expires_at: expires.map(at),
+        };
+        async move { store.issue_code(&new).await.unwrap().id }
+    };
+    let pack = issue(Value::Package { sessions: 2, services: vec![h.service] }, None, 1).await;
+    let with = |code| Details { code: Some(code), ..Details::default() };
+    let book_with = |start: &'static str, code| {
+        h.engine.book(
+            h.business,
+            offer(&h),
+            at(start),
+            None,
+            with(code),
+            Actor::guest(),
+            Limits::Apply,
+        )
+    };
+    let balance = |code| {
+        let store = store.clone();
+        async move { store.code(h.business, code).await.unwrap().unwrap().ledger.balance(at(NOW)) }
+    };
+    let first = book_with("2027-01-04T08:00:00Z", pack).await.unwrap();
+    let second = book_with("2027-01-05T08:00:00Z", pack).await.unwrap();
+    assert_eq!(balance(pack).await, Balance::Sessions(0));
+    let third = book_with("2027-01-06T08:00:00Z", pack).await;
+    assert_eq!(third.unwrap_err(), BookError::Code(Refusal::Exhausted));
+    let free = h
+        .engine
+        .book(
+            h.business,
+            offer(&h),
+            at("2027-01-06T08:00:00Z"),
+            None,
+            Details::default(),
+            Actor::guest(),
+            Limits::Apply,
+        )
+        .await;
+    assert!(free.is_ok(), "the refused booking left its slot free: {free:?}");
+
+    // In time (three days ahead, the window is 24 h): the session comes back.
+    let admin = Actor::staff(Role::Admin, None);
+    h.engine.cancel(h.business, first.id, admin, None).await.unwrap();
+    assert_eq!(balance(pack).await, Balance::Sessions(1), "a cancellation in time refunds");
+    // A reschedule keeps the use on the new booking.
+    let moved = h
+        .engine
+        .reschedule(
+            h.business,
+            second.id,
+            at("2027-01-05T10:00:00Z"),
+            None,
+            None,
+            admin,
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
+    assert_eq!(balance(pack).await, Balance::Sessions(1));
+    assert_eq!(store.code_used_by(h.business, moved.id).await.unwrap(), Some(pack));
+    assert_eq!(store.code_used_by(h.business, second.id).await.unwrap(), None);
+    // Late (staff may cancel, but inside the customer's window): the session stays used.
+    h.clock.advance(SignedDuration::from_hours(24 * 4 - 3));
+    h.engine.cancel(h.business, moved.id, admin, None).await.unwrap();
+    assert_eq!(balance(pack).await, Balance::Sessions(1), "a late cancellation keeps the use");
+    h.clock.advance(-SignedDuration::from_hours(24 * 4 - 3));
+
+    // A rejected request gives it back.
+    let mut business = store.business(h.business).await.unwrap().unwrap();
+    business.settings.default_status = booking_core::booking::BookingStatus::Pending;
+    store.update_business(&business).await.unwrap();
+    let again = book_with("2027-01-07T08:00:00Z", pack).await.unwrap();
+    assert_eq!(balance(pack).await, Balance::Sessions(0));
+    h.engine
+        .set_status(
+            h.business,
+            again.id,
+            booking_core::booking::BookingStatus::Rejected,
+            admin,
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(balance(pack).await, Balance::Sessions(1), "a rejection refunds");
+
+    // Seats: a package pays one session per seat.
+    let (_, session) = fixtures::event_session(
+        store.as_ref(),
+        h.business,
+        5,
+        Interval::new(at("2027-01-08T08:00:00Z"), at("2027-01-08T09:00:00Z")).unwrap(),
+    )
+    .await;
+    let all = issue(Value::Package { sessions: 3, services: Vec::new() }, None, 2).await;
+    let seats = h.engine.book_seats(h.business, session, 2, None, with(all), Actor::guest()).await;
+    assert!(seats.is_ok(), "{seats:?}");
+    assert_eq!(balance(all).await, Balance::Sessions(1));
+    let too_many =
+        h.engine.book_seats(h.business, session, 2, None, with(all), Actor::guest()).await;
+    assert_eq!(too_many.unwrap_err(), SeatError::Code(Refusal::Exhausted));
+    let covered =
+        h.engine.book_seats(h.business, session, 1, None, with(pack), Actor::guest()).await;
+    assert_eq!(covered.unwrap_err(), SeatError::Code(Refusal::NotCovered), "listed services only");
+
+    // Expired: nothing.
+    let old = issue(Value::Gift { amount_minor: 10_000 }, Some("2027-01-02T00:00:00Z"), 3).await;
+    let late = book_with("2027-01-04T12:00:00Z", old).await;
+    assert_eq!(late.unwrap_err(), BookError::Code(Refusal::Expired));
 }

@@ -1661,6 +1661,18 @@ impl CodeStore for InMemoryStore {
         }
     }
 
+    async fn code_used_by(
+        &self,
+        business: BusinessId,
+        booking: BookingId,
+    ) -> Result<Option<CodeId>, StoreError> {
+        let s = self.state();
+        Ok(s.codes.values().map(|(c, _)| c).find_map(|c| {
+            let used = c.ledger.uses.iter().any(|u| u.booking == Some(booking) && !u.refunded);
+            (c.business == business && used).then_some(c.id)
+        }))
+    }
+
     async fn revoke_code(
         &self,
         business: BusinessId,

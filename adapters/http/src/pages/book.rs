@@ -497,7 +497,7 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> 
         Ok(c) => c,
         Err(r) => return r,
     };
-    let details = Details { customer: Some(customer), contact, answers };
+    let details = Details { customer: Some(customer), contact, answers, code: None };
     let engine = ctx.state.engine();
     match engine.confirm(ctx.business.id, &ctx.lock_code(), details, actor(&ctx)).await {
         Ok(booking) => {

@@ -694,6 +694,7 @@ pub(crate) async fn confirm(
                 .filter(|p| !p.is_empty()),
         },
         answers,
+        code: None,
     };
     match ctx.state.engine().confirm(ctx.business.id, &office_lock(&ctx), details, actor).await {
         Ok(booking) => {

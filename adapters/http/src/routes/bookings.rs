@@ -33,6 +33,7 @@ fn details_and_actor(
         customer: None,
         contact: input.contact.to_core()?,
         answers: input.answers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+        code: None,
     };
     if input.answers.len() > 100
         || input.answers.iter().any(|(k, v)| k.chars().count() > 200 || v.chars().count() > 5000)
