@@ -1494,6 +1494,10 @@ pub struct BookingIn {
     /// For staff: ignore minimum notice and maximum advance.
     #[serde(default)]
     pub bypass_delays: bool,
+    /// A package, gift certificate or subscription code paying for it (§I2), as its holder
+    /// types it (any case; spaces and hyphens ignored).
+    #[serde(default)]
+    pub code: Option<String>,
 }
 
 /// One line of a booking's history.

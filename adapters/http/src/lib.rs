@@ -63,6 +63,7 @@ struct Inner {
     engine: Engine,
     calendar: Option<booking_core::calendar::CalendarSync>,
     video: Option<booking_core::video::VideoSync>,
+    codes: booking_core::codes::CodeBook,
     pages: pages::PagesState,
     metrics: Metrics,
     ready: AtomicBool,
@@ -80,6 +81,7 @@ impl AppState {
     pub fn new(engine: Engine, web: Web) -> Self {
         Self {
             inner: Arc::new(Inner {
+                codes: booking_core::codes::CodeBook::new(engine.ports(), &web.secret),
                 pages: pages::PagesState::new(web, engine.ports()),
                 engine,
                 calendar: None,
@@ -118,6 +120,12 @@ impl AppState {
     #[must_use]
     pub fn video(&self) -> Option<&booking_core::video::VideoSync> {
         self.inner.video.as_ref()
+    }
+
+    /// The codes use cases (§I).
+    #[must_use]
+    pub fn codes(&self) -> &booking_core::codes::CodeBook {
+        &self.inner.codes
     }
 
     /// The calendar use cases, when calendar sync is on.

@@ -95,7 +95,10 @@ pub fn status_of(code: &str) -> StatusCode {
         | "idempotency_key_reused"
         | "idempotency_key_in_use"
         | "calendar_not_configured"
-        | "video_secret_unreadable" => StatusCode::CONFLICT,
+        | "video_secret_unreadable"
+        | "code_exhausted"
+        | "code_expired"
+        | "code_revoked" => StatusCode::CONFLICT,
         "invalid_json" => StatusCode::BAD_REQUEST,
         "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
         "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,

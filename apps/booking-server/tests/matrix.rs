@@ -63,7 +63,11 @@ fn allowed(op: &str) -> &'static [&'static str] {
         | "POST /businesses/{business}/bookings/{booking}/reject"
         | "POST /businesses/{business}/bookings/{booking}/no-show"
         | "GET /businesses/{business}/resources/{resource}/feed.ics"
-        | "PUT /businesses/{business}/bookings/{booking}/video" => BACK_OFFICE,
+        | "PUT /businesses/{business}/bookings/{booking}/video"
+        | "POST /businesses/{business}/codes"
+        | "GET /businesses/{business}/codes"
+        | "POST /businesses/{business}/codes/{code}/adjust"
+        | "POST /businesses/{business}/codes/{code}/revoke" => BACK_OFFICE,
         // The session is led by the staff member.
         "PUT /businesses/{business}/sessions/{session}/video" => {
             &["staff", "agent", "manager", "admin"]
@@ -73,6 +77,8 @@ fn allowed(op: &str) -> &'static [&'static str] {
         | "GET /businesses/{business}/customers/{customer}/feed.ics"
         | "GET /businesses/{business}/bookings/{booking}"
         | "GET /businesses/{business}/bookings/{booking}/video"
+        | "GET /businesses/{business}/codes/{code}"
+        | "GET /businesses/{business}/customers/{customer}/codes"
         | "POST /businesses/{business}/bookings/{booking}/cancel"
         | "POST /businesses/{business}/bookings/{booking}/reschedule" => OWNER,
         // The rest is set-up, and anonymisation by staff (customers may not by default).
@@ -125,6 +131,8 @@ fn body(op: &str, c: &Catalog) -> Option<Value> {
         }
         "PUT /businesses/{business}/bookings/{booking}/video"
         | "PUT /businesses/{business}/sessions/{session}/video" => json!({"online": true}),
+        "POST /businesses/{business}/codes" => json!({"kind": "package", "amount": 5}),
+        "POST /businesses/{business}/codes/{code}/adjust" => json!({"delta": 1}),
         "POST /businesses/{business}/customers/{customer}/account" => {
             json!({"email": "nobody@example.org"})
         }
@@ -141,7 +149,8 @@ fn body(op: &str, c: &Catalog) -> Option<Value> {
         | "POST /businesses/{business}/bookings/{booking}/no-show"
         | "POST /businesses/{business}/customers/{customer}/anonymise"
         | "POST /businesses/{business}/calendar/connections/{resource}/pull"
-        | "POST /businesses/{business}/customers/{customer}/magic-links/revoke" => json!({}),
+        | "POST /businesses/{business}/customers/{customer}/magic-links/revoke"
+        | "POST /businesses/{business}/codes/{code}/revoke" => json!({}),
         "POST /businesses/{business}/resources/{resource}/exceptions/import" => {
             Value::String(ICS.to_owned())
         }
@@ -246,6 +255,15 @@ async fn fixture(s: &Server, name: &str) -> Fixture {
     ids.insert("locale", "fr".to_owned());
     ids.insert("provider", "google".to_owned());
     ids.insert("session", c.session.to_string());
+    let code = s
+        .post(
+            &t.path("/codes"),
+            admin,
+            json!({"kind": "package", "amount": 3, "customer_id": customer.body["id"]}),
+        )
+        .await;
+    assert_eq!(code.status, 201, "{:?}", code.body);
+    ids.insert("code", code.body["id"].to_string());
     let _ = spare;
     Fixture { catalog: c, keys, ids, secret }
 }

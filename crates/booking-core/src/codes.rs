@@ -132,6 +132,18 @@ impl CodeText {
         self.0.chars().skip(RANDOM_SYMBOLS - 3).collect()
     }
 
+    /// Reads the last four symbols as staff type them (any case, hyphens and spaces ignored,
+    /// look-alikes read as Crockford does); `None` unless exactly four symbols.
+    #[must_use]
+    pub fn read_tail(typed: &str) -> Option<String> {
+        let symbols: Option<String> = typed
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .map(|c| value_of(c).map(|v| char::from(ALPHABET[usize::from(v)])))
+            .collect();
+        symbols.filter(|s| s.len() == 4)
+    }
+
     /// The normalised symbols (for the digest).
     fn as_str(&self) -> &str {
         &self.0
@@ -507,6 +519,94 @@ pub trait CodeStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// Why typed text does not find a code.
+#[derive(Debug, thiserror::Error)]
+pub enum FindError {
+    /// Not a code's shape, or a typing mistake.
+    #[error(transparent)]
+    Text(#[from] CodeTextError),
+    /// No such code in this business.
+    #[error("unknown code")]
+    Unknown,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The codes use cases (§I): issue a code (its text shown once), find one from what its
+/// holder typed.
+#[derive(Clone)]
+pub struct CodeBook {
+    store: std::sync::Arc<dyn crate::store::Store>,
+    clock: std::sync::Arc<dyn crate::ports::Clock>,
+    tokens: std::sync::Arc<dyn crate::ports::TokenSource>,
+    key: [u8; 32],
+}
+
+impl CodeBook {
+    /// The use cases over the engine's ports, digesting under a key derived from the server's
+    /// `secret`.
+    #[must_use]
+    pub fn new(ports: &crate::Ports, secret: &[u8; 32]) -> Self {
+        let mut hasher = Sha256::new();
+        hasher.update(b"booking.codes.key.v1\0");
+        hasher.update(secret);
+        Self {
+            store: ports.store.clone(),
+            clock: ports.clock.clone(),
+            tokens: ports.tokens.clone(),
+            key: hasher.finalize().into(),
+        }
+    }
+
+    /// Issues a code: a fresh text (drawn again in the astronomically rare case its digest is
+    /// taken), stored as its digest. The text is returned once, to be shown to staff.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn issue(
+        &self,
+        business: BusinessId,
+        value: Value,
+        customer: Option<CustomerId>,
+        note: String,
+        expires_at: Option<Timestamp>,
+    ) -> Result<(StoredCode, CodeText), StoreError> {
+        let mut last = None;
+        for _ in 0..3 {
+            let mut bytes = [0u8; 8];
+            self.tokens.fill(&mut bytes);
+            let text = CodeText::from_random(bytes);
+            let new = NewCode {
+                business,
+                digest: CodeDigest::of(&self.key, &text),
+                tail: text.tail(),
+                customer,
+                note: note.clone(),
+                value: value.clone(),
+                issued_at: self.clock.now(),
+                expires_at,
+            };
+            match self.store.issue_code(&new).await {
+                Ok(code) => return Ok((code, text)),
+                Err(e @ StoreError::Duplicate(_)) => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| StoreError::Unavailable("no code drawn".into())))
+    }
+
+    /// The code its holder typed (any case, spaces or hyphens).
+    ///
+    /// # Errors
+    /// [`FindError`].
+    pub async fn find(&self, business: BusinessId, typed: &str) -> Result<StoredCode, FindError> {
+        let text = CodeText::parse(typed)?;
+        let digest = CodeDigest::of(&self.key, &text);
+        self.store.code_by_digest(business, &digest).await?.ok_or(FindError::Unknown)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -529,6 +629,9 @@ mod tests {
         assert_eq!(CodeText::parse(&format!("{shown}0")), Err(CodeTextError::Shape));
         assert_eq!(CodeText::parse("0000-0000-0000-U"), Err(CodeTextError::Shape), "no U");
         assert_eq!(code.tail().len(), 4);
+        let printed_end = &shown[shown.len() - 5..];
+        assert_eq!(CodeText::read_tail(&printed_end.to_lowercase()), Some(code.tail()));
+        assert_eq!(CodeText::read_tail("AB"), None);
         assert!(!format!("{code:?}").contains(&shown[..4]), "Debug shows the tail only");
     }
 

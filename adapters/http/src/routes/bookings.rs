@@ -72,7 +72,10 @@ pub(crate) async fn create(
     let run = move || async move {
         let state = run_state;
         let b = super::business(&state, business.get()).await?;
-        let (details, actor) = details_and_actor(&caller, b.id, &input)?;
+        let (mut details, actor) = details_and_actor(&caller, b.id, &input)?;
+        if let Some(typed) = input.code.as_deref().filter(|c| !c.trim().is_empty()) {
+            details.code = Some(super::codes::find(&state, b.id, typed).await?.id);
+        }
         let lock = lock_code(input.lock_code.as_deref())?;
         let limits = limits(&caller, b.id, input.bypass_delays);
         let engine = state.engine();

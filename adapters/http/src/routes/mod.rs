@@ -2,6 +2,7 @@
 
 mod bookings;
 mod calendars;
+pub(crate) mod codes;
 pub(crate) mod integrations;
 mod public;
 mod setup;
@@ -71,6 +72,11 @@ pub(crate) fn all(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {
         .routes(routes!(video::put_course_link, video::delete_course_link))
         .routes(routes!(video::get_booking_video, video::put_booking_video))
         .routes(routes!(video::put_session_video))
+        .routes(routes!(codes::issue, codes::list))
+        .routes(routes!(codes::get))
+        .routes(routes!(codes::adjust))
+        .routes(routes!(codes::revoke))
+        .routes(routes!(codes::of_customer))
         .routes(routes!(setup::create_customer))
         .routes(routes!(setup::get_customer))
         .routes(routes!(setup::anonymise_customer))

@@ -1,0 +1,127 @@
+//! §I Codes through the running server, on both databases: staff issue a package (its text
+//! shown once, never stored), its customer books with it (typed any case), concurrent
+//! bookings of its last session succeed exactly once, a cancellation in time gives it back,
+//! the customer sees the balance, and a revoked code pays for nothing.
+
+mod common;
+
+use common::{Server, next_monday, paris, scan, setup};
+use futures::future::join_all;
+use serde_json::json;
+
+on_both_databases!(a_package_pays_for_exactly_its_sessions);
+
+async fn a_package_pays_for_exactly_its_sessions(s: Server) {
+    let t = s.tenant("Studio").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let customer = s
+        .post(
+            &t.path("/customers"),
+            admin,
+            json!({"contact": {"first_name": "Léa", "email": "lea@example.org"}}),
+        )
+        .await;
+    let customer = customer.body["id"].as_i64().unwrap();
+    let key = s
+        .post(
+            &t.path("/api-keys"),
+            admin,
+            json!({"name": "Léa", "role": "customer", "subject": customer}),
+        )
+        .await;
+    let lea = key.body["key"].as_str().unwrap().to_owned();
+
+    // Issued: the text once, then never again, and nowhere in the database.
+    let issued = s
+        .post(
+            &t.path("/codes"),
+            admin,
+            json!({"kind": "package", "amount": 2, "services": [c.service], "customer_id": customer, "note": "2-session pass"}),
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{:?}", issued.body);
+    let text = issued.body["code"].as_str().unwrap().to_owned();
+    assert_eq!(text.len(), 16, "{text}");
+    assert_eq!(issued.body["balance"], 2);
+    let id = issued.body["id"].as_i64().unwrap();
+    let shown = s.get(&t.path(&format!("/codes/{id}")), admin).await;
+    assert!(shown.body.get("code").is_none(), "{:?}", shown.body);
+    for form in [text.clone(), text.replace('-', "")] {
+        assert!(scan(&s.database_url, &form).await.is_empty(), "{form} is not stored");
+    }
+    let by_tail =
+        s.get(&t.path(&format!("/codes?tail={}", text[11..].to_lowercase())), admin).await;
+    assert_eq!(by_tail.body[0]["id"], id, "{:?}", by_tail.body);
+    let bad = s.post(&t.path("/codes"), admin, json!({"kind": "gift", "amount": 0})).await;
+    assert_eq!(bad.status, 422);
+
+    let monday = next_monday();
+    let bookings = t.path("/bookings");
+    let book = |hour: i8, code: &str| {
+        let body = json!({"agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": paris(monday, hour, 0), "code": code});
+        s.post(&bookings, Some(lea.as_str()), body)
+    };
+    let typed = text.to_lowercase().replace('-', " ");
+    let first = book(9, &typed).await;
+    assert_eq!(first.status, 201, "typed in lower case with spaces: {:?}", first.body);
+    let typo = book(10, &format!("{}X", &text[..15])).await;
+    assert!(["invalid_code", "code_not_found"].contains(&typo.code()), "{:?}", typo.body);
+    assert_eq!(typo.status, 422);
+
+    // The last session, six times at once: exactly one booking.
+    let tries = join_all((11..17).map(|h| book(h, &text))).await;
+    let won: Vec<_> = tries.iter().filter(|r| r.status == 201).collect();
+    assert_eq!(
+        won.len(),
+        1,
+        "{:?}",
+        tries.iter().map(|r| (r.status, r.code().to_owned())).collect::<Vec<_>>()
+    );
+    assert!(
+        tries
+            .iter()
+            .filter(|r| r.status != 201)
+            .all(|r| r.status == 409 && r.code() == "code_exhausted")
+    );
+    let mine = s.get(&t.path(&format!("/customers/{customer}/codes")), Some(&lea)).await;
+    assert_eq!(
+        (mine.body[0]["balance"].as_i64(), mine.body[0]["active"].as_bool()),
+        (Some(0), Some(false)),
+        "{:?}",
+        mine.body
+    );
+
+    // Canceled in time: the session comes back.
+    let first_id = first.body["id"].as_i64().unwrap();
+    let cancel =
+        s.post(&t.path(&format!("/bookings/{first_id}/cancel")), Some(&lea), json!({})).await;
+    assert_eq!(cancel.status, 200, "{:?}", cancel.body);
+    let mine = s.get(&t.path(&format!("/customers/{customer}/codes")), Some(&lea)).await;
+    assert_eq!(mine.body[0]["balance"], 1, "{:?}", mine.body);
+    let refunded =
+        mine.body[0]["uses"].as_array().unwrap().iter().filter(|u| u["refunded"] == true).count();
+    assert_eq!(refunded, 1);
+
+    // Staff adjust (never below zero) and revoke; a revoked code pays for nothing.
+    let adjust_path = t.path(&format!("/codes/{id}/adjust"));
+    let adjust = |delta: i64| s.post(&adjust_path, admin, json!({"delta": delta}));
+    assert_eq!(adjust(-5).await.code(), "code_exhausted");
+    assert_eq!(adjust(3).await.body["balance"], 4);
+    let revoked = s.post(&t.path(&format!("/codes/{id}/revoke")), admin, json!({})).await;
+    assert_eq!((revoked.status, &revoked.body["revoked"]), (200, &json!(true)));
+    let refused = book(9, &text).await;
+    assert_eq!((refused.status, refused.code()), (409, "code_revoked"), "{:?}", refused.body);
+    // Another customer's key cannot read it.
+    let other =
+        s.post(&t.path("/customers"), admin, json!({"contact": {"first_name": "Max"}})).await;
+    let other_key = s
+        .post(
+            &t.path("/api-keys"),
+            admin,
+            json!({"name": "Max", "role": "customer", "subject": other.body["id"]}),
+        )
+        .await;
+    let peek = s.get(&t.path(&format!("/codes/{id}")), other_key.body["key"].as_str()).await;
+    assert_eq!(peek.status, 404);
+}
