@@ -125,3 +125,70 @@ async fn a_package_pays_for_exactly_its_sessions(s: Server) {
     let peek = s.get(&t.path(&format!("/codes/{id}")), other_key.body["key"].as_str()).await;
     assert_eq!(peek.status, 404);
 }
+
+/// §I2, §I3 on the pages: a code typed on the public booking form pays for the booking (a
+/// mistyped one brings the form back saying so), and the customer's panel lists the code with
+/// what is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_booking_form_takes_a_code_and_the_panel_shows_it() {
+    use common::web::{Visitor, wait_for_mail};
+    let s = Server::sqlite().await;
+    let t = s.tenant("Studio").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let r = s
+        .call(
+            reqwest::Method::PATCH,
+            &t.path("/settings"),
+            admin,
+            Some(json!({"require_password": false})),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let customer = s
+        .post(&t.path("/customers"), admin, json!({"contact": {"first_name": "Zoé", "last_name": "Martin", "email": "zoe@example.org"}}))
+        .await;
+    let issued = s
+        .post(&t.path("/codes"), admin, json!({"kind": "package", "amount": 2, "customer_id": customer.body["id"], "note": "Pass 2"}))
+        .await;
+    let text = issued.body["code"].as_str().unwrap().to_owned();
+    let tail = issued.body["tail"].as_str().unwrap().to_owned();
+
+    let mut v = Visitor::new(&s.base);
+    let week = v.open(&format!("/b/{}/book?agenda={}&service={}", t.id, c.agenda, c.service)).await;
+    let start = week.slots()[0].clone();
+    let (agenda, service) = (c.agenda.to_string(), c.service.to_string());
+    let hold = format!("/b/{}/book/hold", t.id);
+    let held =
+        v.post(&hold, &[("agenda", &agenda), ("service", &service), ("start", &start)]).await;
+    assert_eq!(held.status, 303, "{}", held.html);
+    let form = v.open(held.location.as_deref().unwrap()).await;
+    assert!(form.html.contains("id=\"code\""), "{}", form.html);
+    let confirm = format!("/b/{}/book/confirm", t.id);
+    let who = [
+        ("first_name", "Zoé"),
+        ("last_name", "Martin"),
+        ("email", "zoe@example.org"),
+        ("phone", ""),
+    ];
+    let mistyped = format!("{}0", &text[..15]);
+    let wrong = v.post(&confirm, &[&who[..], &[("code", mistyped.as_str())]].concat()).await;
+    assert_eq!(wrong.status, 422, "{}", wrong.html);
+    assert!(wrong.shows("Ce code est inconnu"), "{}", wrong.html);
+    let lower = text.to_lowercase();
+    let done = v.post(&confirm, &[&who[..], &[("code", lower.as_str())]].concat()).await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    let code = s.get(&t.path(&format!("/codes/{}", issued.body["id"])), admin).await;
+    assert_eq!(code.body["balance"], 1, "{:?}", code.body);
+
+    let mail = wait_for_mail(&s.mail_dir, "zoe@example.org", "/magic?token=").await;
+    let magic = mail.link("/magic?token=").unwrap();
+    v.open(&magic).await;
+    let token = magic.split("token=").nth(1).unwrap().to_owned();
+    v.post(&format!("/b/{}/magic", t.id), &[("token", &token)]).await;
+    let panel = v.open(&format!("/b/{}/panel", t.id)).await;
+    assert!(panel.html.contains(&format!("data-code=\"{tail}\"")), "{}", panel.html);
+    assert!(panel.shows("1 séance(s) restante(s)") && panel.shows("Pass 2"), "{}", panel.html);
+    assert!(!panel.html.contains(&text), "the panel never shows the whole code");
+}

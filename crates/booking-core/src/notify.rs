@@ -247,7 +247,8 @@ fn minutes_text(minutes: i64, locale: Locale) -> String {
 
 /// Money in minor units as `12,50 €`-like text in the business locale (the currency is not a
 /// setting yet: the amount only).
-fn price(minor: i64, locale: Locale) -> String {
+#[must_use]
+pub fn price(minor: i64, locale: Locale) -> String {
     let (units, cents) = (minor / 100, (minor % 100).abs());
     match locale {
         Locale::Fr => format!("{units},{cents:02}"),

@@ -358,6 +358,8 @@ struct DetailsPage {
     logged_in: bool,
     back: String,
     fields: Vec<super::FieldView>,
+    /// A package, gift or subscription code, as typed (§I2).
+    code: String,
 }
 
 struct Held {
@@ -420,8 +422,30 @@ pub(crate) async fn details(ctx: Ctx) -> Response {
         logged_in: ctx.session.is_some(),
         back: ctx.path(&format!("/book?agenda={}&service={}", h.offer.agenda, h.offer.service)),
         fields: super::field_views(&h.fields, &std::collections::HashMap::new()),
+        code: String::new(),
     };
     ctx.render(StatusCode::OK, &page)
+}
+
+/// The details form again, as sent, with what was wrong.
+fn details_again(ctx: &Ctx, h: Held, form: ContactForm, error: &'static str) -> Response {
+    let code = form.rest.get("code").cloned().unwrap_or_default();
+    let page = DetailsPage {
+        c: ctx.view(),
+        error: Some(error),
+        what: h.what,
+        when: when(ctx, h.slot),
+        until: notify::time(ctx.business.zone.local(h.expires_at), ctx.locale),
+        fields: super::field_views(&h.fields, &form.rest),
+        first_name: form.first_name,
+        last_name: form.last_name,
+        email: form.email,
+        phone: form.phone,
+        logged_in: ctx.session.is_some(),
+        back: ctx.path(&format!("/book?agenda={}&service={}", h.offer.agenda, h.offer.service)),
+        code,
+    };
+    ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
 
 /// The customer record a booking belongs to: the logged-in customer's, else the business's
@@ -470,21 +494,17 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> 
         Some(_) => None,
     };
     let (Some(email), Some(answers)) = (email.filter(|_| invalid.is_none()), answers) else {
-        let page = DetailsPage {
-            c: ctx.view(),
-            error: invalid,
-            what: h.what,
-            when: when(&ctx, h.slot),
-            until: notify::time(ctx.business.zone.local(h.expires_at), ctx.locale),
-            first_name: form.first_name,
-            last_name: form.last_name,
-            email: form.email,
-            phone: form.phone,
-            logged_in: ctx.session.is_some(),
-            back: ctx.path(&format!("/book?agenda={}&service={}", h.offer.agenda, h.offer.service)),
-            fields: super::field_views(&h.fields, &form.rest),
-        };
-        return ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &page);
+        return details_again(&ctx, h, form, invalid.unwrap_or(ctx.t.reason_other));
+    };
+    // §I2: a code typed on the form pays for the booking, or the form comes back saying why.
+    let typed = form.rest.get("code").map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    let code = match typed {
+        Some(typed) => match ctx.state.codes().find(ctx.business.id, &typed).await {
+            Ok(code) => Some(code.id),
+            Err(booking_core::codes::FindError::Store(_)) => return unavailable(&ctx),
+            Err(_) => return details_again(&ctx, h, form, ctx.t.code_unknown),
+        },
+        None => None,
     };
     let phone = form.phone.trim();
     let contact = Contact {
@@ -497,12 +517,16 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> 
         Ok(c) => c,
         Err(r) => return r,
     };
-    let details = Details { customer: Some(customer), contact, answers, code: None };
+    let details = Details { customer: Some(customer), contact, answers, code };
     let engine = ctx.state.engine();
     match engine.confirm(ctx.business.id, &ctx.lock_code(), details, actor(&ctx)).await {
         Ok(booking) => {
             let id = booking.id.to_string();
             ctx.redirect(&ctx.path(&format!("/book/done?booking={id}&proof={}", ctx.sign(&id))))
+        }
+        Err(booking_core::engine::ConfirmError::Code(refusal)) => {
+            let why = ctx.t.reason(booking_core::engine::ErrorCode::code(&refusal));
+            details_again(&ctx, h, form, why)
         }
         Err(e)
             if matches!(

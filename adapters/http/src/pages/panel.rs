@@ -42,6 +42,49 @@ struct PanelPage {
     error: Option<&'static str>,
     upcoming: Vec<Row>,
     past: Vec<Row>,
+    codes: Vec<CodeRow>,
+}
+
+/// One of the customer's usable codes (§I3).
+pub(crate) struct CodeRow {
+    kind: &'static str,
+    tail: String,
+    note: String,
+    left: String,
+    until: Option<String>,
+}
+
+/// The customer's codes that can still pay: not revoked, not expired.
+async fn code_rows(
+    ctx: &Ctx,
+    customer: booking_core::ids::CustomerId,
+) -> Result<Vec<CodeRow>, Response> {
+    use booking_core::codes::{Balance, Value};
+    let Ok(codes) = ctx.state.store().customer_codes(ctx.business.id, customer).await else {
+        return Err(unavailable(ctx));
+    };
+    let now = ctx.now();
+    let zone = &ctx.business.zone;
+    Ok(codes
+        .into_iter()
+        .filter(|c| !c.ledger.revoked && c.ledger.expires_at.is_none_or(|e| now < e))
+        .map(|c| CodeRow {
+            kind: match c.ledger.value {
+                Value::Package { .. } => ctx.t.code_kind_package,
+                Value::Gift { .. } => ctx.t.code_kind_gift,
+                Value::Subscription { .. } => ctx.t.code_kind_subscription,
+            },
+            tail: c.tail.clone(),
+            note: c.note.clone(),
+            left: match c.ledger.balance(now) {
+                Balance::Sessions(n) => format!("{n} {}", ctx.t.code_left_sessions),
+                Balance::Money(m) => {
+                    format!("{} {}", notify::price(m, ctx.locale), ctx.t.code_left_money)
+                }
+            },
+            until: c.ledger.expires_at.map(|e| notify::date(zone.local(e), ctx.locale)),
+        })
+        .collect())
 }
 
 #[derive(Template)]
@@ -174,9 +217,13 @@ async fn panel_page(
     else {
         return unavailable(ctx);
     };
+    let codes = match code_rows(ctx, session.customer).await {
+        Ok(codes) => codes,
+        Err(r) => return r,
+    };
     match rows(ctx, bookings).await {
         Ok((upcoming, past)) => {
-            ctx.render(status, &PanelPage { c: ctx.view(), notice, error, upcoming, past })
+            ctx.render(status, &PanelPage { c: ctx.view(), notice, error, upcoming, past, codes })
         }
         Err(r) => r,
     }
