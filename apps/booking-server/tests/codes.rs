@@ -192,3 +192,79 @@ async fn the_booking_form_takes_a_code_and_the_panel_shows_it() {
     assert!(panel.shows("1 séance(s) restante(s)") && panel.shows("Pass 2"), "{}", panel.html);
     assert!(!panel.html.contains(&text), "the panel never shows the whole code");
 }
+
+/// §I3 in the back office: an admin issues a gift certificate for a customer (its text shown
+/// once), finds it by the last four symbols, takes some of it (never below zero) and revokes
+/// it; a staff member without the role is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn staff_issue_find_adjust_and_revoke_codes_in_the_back_office() {
+    use common::web::Visitor;
+    let s = Server::sqlite().await;
+    let t = s.tenant("Studio").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let customer = s
+        .post(
+            &t.path("/customers"),
+            admin,
+            json!({"contact": {"first_name": "Zoé", "email": "zoe@example.org"}}),
+        )
+        .await;
+    let mut office = Visitor::new(&s.base);
+    let login = format!("/b/{}/office/login", t.id);
+    office.open(&login).await;
+    office.post(&login, &[("key", &t.admin)]).await;
+    let page = format!("/b/{}/office/codes", t.id);
+    let home = office.open(&format!("/b/{}/office", t.id)).await;
+    assert!(home.html.contains("id=\"codes-link\""), "{}", home.html);
+    office.open(&page).await;
+    let bad = office.post(&page, &[("kind", "gift"), ("amount", "-3")]).await;
+    assert_eq!(bad.status, 303);
+    assert!(bad.location.as_deref().unwrap().ends_with("done=invalid"));
+    office.open(&page).await;
+    let issued = office
+        .post(
+            &page,
+            &[
+                ("kind", "gift"),
+                ("amount", "25,50"),
+                ("customer_email", "ZOE@example.org"),
+                ("note", "Bon cadeau"),
+            ],
+        )
+        .await;
+    assert_eq!(issued.status, 201, "{}", issued.html);
+    let start = issued.html.find("id=\"issued-code\">").unwrap() + "id=\"issued-code\">".len();
+    let text = issued.html[start..start + 16].to_owned();
+    assert!(issued.shows("25,50 restant") && issued.shows("Bon cadeau"), "{}", issued.html);
+    let listed = s.get(&t.path(&format!("/customers/{}/codes", customer.body["id"])), admin).await;
+    assert_eq!(
+        (listed.body[0]["kind"].as_str(), listed.body[0]["balance"].as_i64()),
+        (Some("gift"), Some(2550))
+    );
+    let again = office.open(&format!("{page}?tail={}", &text[11..])).await;
+    assert!(!again.html.contains(&text), "shown once only");
+    let id = listed.body[0]["id"].as_i64().unwrap().to_string();
+    let change = format!("/b/{}/office/codes/change", t.id);
+    let too_much = office.post(&change, &[("code", &id), ("delta", "-30")]).await;
+    assert!(too_much.location.as_deref().unwrap().ends_with("done=exhausted"));
+    office.open(&page).await;
+    office.post(&change, &[("code", &id), ("delta", "-10")]).await;
+    let after = office.open(&format!("{page}?tail={}", &text[11..])).await;
+    assert!(after.shows("15,50 restant"), "{}", after.html);
+    office.post(&change, &[("code", &id), ("revoke", "1")]).await;
+    let revoked = s.get(&t.path(&format!("/codes/{id}")), admin).await;
+    assert_eq!(revoked.body["revoked"], true);
+    // Staff (not agents) may not.
+    let key = s
+        .post(
+            &t.path("/api-keys"),
+            admin,
+            json!({"name": "Ana", "role": "staff", "subject": c.staff}),
+        )
+        .await;
+    let mut ana = Visitor::new(&s.base);
+    ana.open(&login).await;
+    ana.post(&login, &[("key", key.body["key"].as_str().unwrap())]).await;
+    assert_eq!(ana.open(&page).await.status, 403);
+}

@@ -21,6 +21,7 @@ mod account;
 mod book;
 mod office;
 mod office_calendar;
+mod office_codes;
 mod office_video;
 mod panel;
 pub(crate) mod texts;
@@ -165,6 +166,8 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/b/{business}/office/video/privacy", post(office_video::save_privacy))
         .route("/b/{business}/office/video/course", post(office_video::save_course))
         .route("/b/{business}/office/video/occasion", post(office_video::save_occasion))
+        .route("/b/{business}/office/codes", get(office_codes::page).post(office_codes::issue))
+        .route("/b/{business}/office/codes/change", post(office_codes::change))
         .route("/b/{business}/panel", get(panel::panel))
         .route("/b/{business}/panel/bookings/{booking}/cancel", post(panel::cancel))
         .route(

@@ -1,0 +1,285 @@
+//! §I3 in the back office: `/b/{id}/office/codes`, for agents and up. Issue a package, gift
+//! certificate or subscription (its text shown once, on the page that issued it), find codes
+//! by the last four symbols a customer reads out, see each one's balance and uses, adjust it
+//! or revoke it. The same checks as the API (`routes::codes`).
+
+use askama::Template;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::Response;
+use booking_core::access::{Action, Principal};
+use booking_core::codes::{Balance, CodeText, Period, StoredCode, Value};
+use booking_core::ids::{CodeId, CustomerId};
+use booking_core::notify;
+use serde::Deserialize;
+
+use super::book::unavailable;
+use super::office::staff;
+use super::{Ctx, PageForm, View};
+
+/// A code as the page lists it.
+struct CodeView {
+    id: i64,
+    tail: String,
+    kind: &'static str,
+    note: String,
+    left: String,
+    until: String,
+    revoked: bool,
+    uses: usize,
+}
+
+#[derive(Template)]
+#[template(path = "office_codes.html")]
+struct CodesPage {
+    c: View,
+    notice: Option<&'static str>,
+    error: bool,
+    /// The text of the code just issued: shown this once.
+    issued: Option<String>,
+    tail: String,
+    found: Vec<CodeView>,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct CodesQuery {
+    #[serde(default)]
+    tail: Option<String>,
+    #[serde(default)]
+    done: Option<String>,
+}
+
+fn view_of(ctx: &Ctx, c: &StoredCode) -> CodeView {
+    let now = ctx.now();
+    CodeView {
+        id: c.id.get(),
+        tail: c.tail.clone(),
+        kind: match c.ledger.value {
+            Value::Package { .. } => ctx.t.code_kind_package,
+            Value::Gift { .. } => ctx.t.code_kind_gift,
+            Value::Subscription { .. } => ctx.t.code_kind_subscription,
+        },
+        note: c.note.clone(),
+        left: match c.ledger.balance(now) {
+            Balance::Sessions(n) => format!("{n} {}", ctx.t.code_left_sessions),
+            Balance::Money(m) => {
+                format!("{} {}", notify::price(m, ctx.locale), ctx.t.code_left_money)
+            }
+        },
+        until: c
+            .ledger
+            .expires_at
+            .map(|e| notify::date(ctx.business.zone.local(e), ctx.locale))
+            .unwrap_or_default(),
+        revoked: c.ledger.revoked,
+        uses: c.ledger.uses.iter().filter(|u| !u.refunded).count(),
+    }
+}
+
+/// Agents and up.
+async fn agent(ctx: &Ctx) -> Result<Principal, Response> {
+    let principal = staff(ctx).await?;
+    if principal.may(Action::ManageAllBookings) {
+        Ok(principal)
+    } else {
+        Err(ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other))
+    }
+}
+
+fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
+    match code? {
+        "saved" => Some(ctx.t.saved),
+        "invalid" => Some(ctx.t.codes_invalid),
+        "exhausted" => Some(ctx.t.code_exhausted),
+        _ => None,
+    }
+}
+
+async fn render(
+    ctx: &Ctx,
+    status: StatusCode,
+    tail: Option<&str>,
+    done: Option<&str>,
+    issued: Option<String>,
+) -> Response {
+    let tail = tail.and_then(CodeText::read_tail);
+    let found = match &tail {
+        Some(t) => match ctx.state.store().codes_by_tail(ctx.business.id, t).await {
+            Ok(found) => found.iter().map(|c| view_of(ctx, c)).collect(),
+            Err(_) => return unavailable(ctx),
+        },
+        None => Vec::new(),
+    };
+    let page = CodesPage {
+        c: View { panel: false, ..ctx.view() },
+        notice: notice(ctx, done),
+        error: matches!(done, Some("invalid" | "exhausted")),
+        issued,
+        tail: tail.unwrap_or_default(),
+        found,
+    };
+    ctx.render(status, &page)
+}
+
+/// `GET /b/{id}/office/codes`: the issue form, and the codes ending with `tail`.
+pub(crate) async fn page(ctx: Ctx, Query(q): Query<CodesQuery>) -> Response {
+    if let Err(r) = agent(&ctx).await {
+        return r;
+    }
+    let status = match q.done.as_deref() {
+        Some("invalid" | "exhausted") => StatusCode::UNPROCESSABLE_ENTITY,
+        _ => StatusCode::OK,
+    };
+    render(&ctx, status, q.tail.as_deref(), q.done.as_deref(), None).await
+}
+
+#[derive(Deserialize)]
+pub(crate) struct IssueForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    amount: String,
+    #[serde(default)]
+    customer_email: String,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    expires_on: String,
+}
+
+/// `POST /b/{id}/office/codes`: issues a code and shows its text once. Gifts are typed in
+/// currency units (`25` or `25,50`), sessions as a count; an email names the customer whose
+/// panel lists it.
+pub(crate) async fn issue(ctx: Ctx, PageForm(form): PageForm<IssueForm>) -> Response {
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    if let Err(r) = agent(&ctx).await {
+        return r;
+    }
+    let invalid = || ctx.redirect(&ctx.path("/office/codes?done=invalid"));
+    let amount = form.amount.trim().replace(',', ".");
+    let sessions = amount.parse::<u32>().ok().filter(|n| (1..=1000).contains(n));
+    let value = match form.kind.as_str() {
+        "package" => sessions.map(|sessions| Value::Package { sessions, services: Vec::new() }),
+        "week" | "month" => sessions.filter(|n| *n <= 100).map(|sessions| Value::Subscription {
+            sessions,
+            period: if form.kind == "week" { Period::Week } else { Period::Month },
+            services: Vec::new(),
+        }),
+        "gift" => amount
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && *v > 0.0 && *v <= 1_000_000.0)
+            .map(|v| Value::Gift { amount_minor: (v * 100.0).round() as i64 }),
+        _ => None,
+    };
+    let Some(value) = value else { return invalid() };
+    let note: String = form.note.trim().chars().filter(|c| !c.is_control()).take(200).collect();
+    let expires_at = match form.expires_on.trim() {
+        "" => None,
+        day => match day.parse::<jiff::civil::Date>() {
+            Ok(d) => d.tomorrow().ok().map(|next| ctx.business.zone.start_of_day(next)),
+            Err(_) => return invalid(),
+        },
+    };
+    if expires_at.is_some_and(|e| e <= ctx.now()) {
+        return invalid();
+    }
+    let customer = match form.customer_email.trim() {
+        "" => None,
+        email => match customer_by_email(&ctx, email).await {
+            Ok(Some(c)) => Some(c),
+            Ok(None) => return invalid(),
+            Err(r) => return r,
+        },
+    };
+    match ctx.state.codes().issue(ctx.business.id, value, customer, note, expires_at).await {
+        Ok((code, text)) => {
+            let tail = code.tail.clone();
+            render(&ctx, StatusCode::CREATED, Some(&tail), Some("saved"), Some(text.grouped()))
+                .await
+        }
+        Err(_) => unavailable(&ctx),
+    }
+}
+
+/// The business's customer record with this email.
+async fn customer_by_email(ctx: &Ctx, email: &str) -> Result<Option<CustomerId>, Response> {
+    let Ok(email) = booking_core::accounts::username(email) else { return Ok(None) };
+    let store = ctx.state.store();
+    let business = ctx.business.id;
+    let fail = |_| unavailable(ctx);
+    // A customer with an account, else a guest record.
+    if let Some(account) = store.account_by_email(&email).await.map_err(fail)?
+        && let Some(c) = store.customer_of_account(business, account.id).await.map_err(fail)?
+    {
+        return Ok(Some(c.id));
+    }
+    Ok(store.guest_by_email(business, &email).await.map_err(fail)?.map(|c| c.id))
+}
+
+#[derive(Deserialize)]
+pub(crate) struct ChangeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    delta: String,
+    revoke: Option<String>,
+}
+
+/// `POST /b/{id}/office/codes/change`: adjusts a code's balance (never below zero) or revokes
+/// it.
+pub(crate) async fn change(ctx: Ctx, PageForm(form): PageForm<ChangeForm>) -> Response {
+    if let Err(refused) = ctx.check_csrf(&form.csrf) {
+        return refused;
+    }
+    if let Err(r) = agent(&ctx).await {
+        return r;
+    }
+    let store = ctx.state.store();
+    let business = ctx.business.id;
+    let Ok(id) = form.code.trim().parse::<i64>().map(CodeId::new) else {
+        return ctx.redirect(&ctx.path("/office/codes?done=invalid"));
+    };
+    let found = match store.code(business, id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return ctx.redirect(&ctx.path("/office/codes?done=invalid")),
+        Err(_) => return unavailable(&ctx),
+    };
+    let back = |done: &str| {
+        ctx.redirect(&ctx.path(&format!("/office/codes?tail={}&done={done}", found.tail)))
+    };
+    if form.revoke.is_some() {
+        return match store.revoke_code(business, id, ctx.now()).await {
+            Ok(_) => back("saved"),
+            Err(_) => unavailable(&ctx),
+        };
+    }
+    let money = matches!(found.ledger.value, Value::Gift { .. });
+    let typed = form.delta.trim().replace(',', ".");
+    let delta = if money {
+        typed
+            .parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite() && v.abs() <= 1_000_000.0)
+            .map(|v| (v * 100.0).round() as i64)
+    } else {
+        typed.parse::<i64>().ok().filter(|n| n.abs() <= 1000)
+    };
+    let Some(delta) = delta.filter(|d| *d != 0) else { return back("invalid") };
+    let left = match found.ledger.balance(ctx.now()) {
+        Balance::Sessions(n) | Balance::Money(n) => n,
+    };
+    if left + delta < 0 {
+        return back("exhausted");
+    }
+    match store.adjust_code(business, id, delta).await {
+        Ok(_) => back("saved"),
+        Err(_) => unavailable(&ctx),
+    }
+}
