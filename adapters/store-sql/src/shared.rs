@@ -1751,25 +1751,6 @@ macro_rules! sql_store_ports {
                 codes_with_uses(&self.pool, &rows).await
             }
 
-            async fn adjust_code(
-                &self,
-                business: BusinessId,
-                id: booking_core::ids::CodeId,
-                delta: i64,
-            ) -> Result<bool, StoreError> {
-                let mut w = self.write_conn().await?;
-                let done = sqlx::query(
-                    "UPDATE codes SET adjustment = adjustment + $3 WHERE business_id = $1 AND id = $2",
-                )
-                .bind(business.get())
-                .bind(id.get())
-                .bind(delta)
-                .execute(&mut *w)
-                .await
-                .map_err(unavailable)?;
-                Ok(done.rows_affected() == 1)
-            }
-
             async fn code_used_by(
                 &self,
                 business: BusinessId,
@@ -2199,6 +2180,18 @@ macro_rules! sql_booking_store {
                             .bind(amount)
                             .bind(micros(starts_at))
                             .bind(micros(at))
+                            .execute(&mut *conn)
+                            .await
+                            .map_err(tx_error)?;
+                        }
+                        Write::Adjust { code, delta } => {
+                            sqlx::query(
+                                "UPDATE codes SET adjustment = adjustment + $3 \
+                                 WHERE business_id = $1 AND id = $2",
+                            )
+                            .bind(business.get())
+                            .bind(code.get())
+                            .bind(delta)
                             .execute(&mut *conn)
                             .await
                             .map_err(tx_error)?;

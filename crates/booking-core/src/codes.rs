@@ -495,14 +495,6 @@ pub trait CodeStore: Send + Sync {
         business: BusinessId,
         customer: CustomerId,
     ) -> Result<Vec<StoredCode>, StoreError>;
-    /// Adds `delta` (sessions or minor units, may be negative) to a code's adjustment; `false`
-    /// when there is no such code.
-    async fn adjust_code(
-        &self,
-        business: BusinessId,
-        id: CodeId,
-        delta: i64,
-    ) -> Result<bool, StoreError>;
     /// The code whose use pays for a booking and was not given back, if any.
     async fn code_used_by(
         &self,
@@ -594,6 +586,42 @@ impl CodeBook {
             }
         }
         Err(last.unwrap_or_else(|| StoreError::Unavailable("no code drawn".into())))
+    }
+
+    /// Adds `delta` (sessions or minor units; negative takes) to a code's balance, in a
+    /// transaction on the locked code: refused when it would go below zero (§I: a balance never
+    /// goes negative, even with a redemption at the same moment). `None`: no such code.
+    ///
+    /// # Errors
+    /// [`Refusal::Exhausted`] (as a store refusal) or storage errors.
+    pub async fn adjust(
+        &self,
+        business: BusinessId,
+        id: CodeId,
+        delta: i64,
+    ) -> Result<Option<StoredCode>, crate::store::TxError> {
+        use crate::store::{TxScope, TxView, Write};
+        let now = self.clock.now();
+        let scope = TxScope { codes: vec![id], ..TxScope::new(business) };
+        let mut exists = false;
+        let mut decide = |view: &TxView| {
+            let Some(found) = view.codes.iter().find(|c| c.id == id) else {
+                return Ok(Vec::new());
+            };
+            exists = true;
+            let left = match found.ledger.balance(now) {
+                Balance::Sessions(n) | Balance::Money(n) => n,
+            };
+            if left.saturating_add(delta) < 0 {
+                return Err(Refusal::Exhausted.into());
+            }
+            Ok(vec![Write::Adjust { code: id, delta }])
+        };
+        self.store.transact(&scope, &mut decide).await?;
+        if !exists {
+            return Ok(None);
+        }
+        Ok(self.store.code(business, id).await?)
     }
 
     /// The code its holder typed (any case, spaces or hyphens).

@@ -188,6 +188,14 @@ pub enum Write {
         /// When.
         at: jiff::Timestamp,
     },
+    /// Adds `delta` to a code's adjustment (staff, §I3), decided on the locked code so that
+    /// its balance never goes below zero.
+    Adjust {
+        /// The code.
+        code: crate::ids::CodeId,
+        /// Sessions or minor units; negative takes.
+        delta: i64,
+    },
     /// Gives back the code's use by a booking (§I2: canceled in time).
     Refund {
         /// The code.

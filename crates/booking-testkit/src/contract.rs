@@ -2787,9 +2787,20 @@ pub async fn codes_round_trip(store: Arc<dyn Store>) {
     let mine = store.customer_codes(h.business, ana.id).await.unwrap();
     assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), vec![gift.id, issued.id]);
 
-    assert!(store.adjust_code(h.business, issued.id, 2).await.unwrap());
-    assert!(store.adjust_code(h.business, issued.id, -1).await.unwrap());
-    assert!(!store.adjust_code(other.business, issued.id, 5).await.unwrap());
+    let book = booking_core::codes::CodeBook::new(h.engine.ports(), &[0; 32]);
+    assert!(book.adjust(h.business, issued.id, 2).await.unwrap().is_some());
+    assert!(book.adjust(h.business, issued.id, -1).await.unwrap().is_some());
+    assert!(book.adjust(other.business, issued.id, 5).await.unwrap().is_none(), "per business");
+    let below = book.adjust(h.business, issued.id, -12).await;
+    assert!(
+        matches!(
+            below,
+            Err(TxError::Refused(booking_core::store::Refusal::Code(
+                booking_core::codes::Refusal::Exhausted
+            )))
+        ),
+        "never below zero: {below:?}"
+    );
     let adjusted = store.code(h.business, issued.id).await.unwrap().unwrap();
     assert_eq!(adjusted.ledger.balance(at(NOW)), Balance::Sessions(11));
     assert!(store.revoke_code(h.business, gift.id, at(NOW)).await.unwrap());

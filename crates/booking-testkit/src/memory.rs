@@ -327,6 +327,10 @@ impl State {
                     let taken = Use { booking: Some(booking), amount, starts_at, refunded: false };
                     stored.ledger.uses.push(taken);
                 }
+                Write::Adjust { code, delta } => {
+                    let (stored, _) = self.codes.get_mut(&code).ok_or(TxError::Conflict)?;
+                    stored.ledger.adjustment += delta;
+                }
                 Write::Refund { code, booking, at: _ } => {
                     let (stored, _) = self.codes.get_mut(&code).ok_or(TxError::Conflict)?;
                     if let Some(u) = stored
@@ -1643,22 +1647,6 @@ impl CodeStore for InMemoryStore {
             .filter(|(c, _)| c.business == business && c.customer == Some(customer))
             .map(|(c, _)| c.clone())
             .collect())
-    }
-
-    async fn adjust_code(
-        &self,
-        business: BusinessId,
-        id: CodeId,
-        delta: i64,
-    ) -> Result<bool, StoreError> {
-        let mut s = self.state();
-        match s.codes.get_mut(&id).filter(|(c, _)| c.business == business) {
-            Some((c, _)) => {
-                c.ledger.adjustment += delta;
-                Ok(true)
-            }
-            None => Ok(false),
-        }
     }
 
     async fn code_used_by(

@@ -272,14 +272,9 @@ pub(crate) async fn change(ctx: Ctx, PageForm(form): PageForm<ChangeForm>) -> Re
         typed.parse::<i64>().ok().filter(|n| n.abs() <= 1000)
     };
     let Some(delta) = delta.filter(|d| *d != 0) else { return back("invalid") };
-    let left = match found.ledger.balance(ctx.now()) {
-        Balance::Sessions(n) | Balance::Money(n) => n,
-    };
-    if left + delta < 0 {
-        return back("exhausted");
-    }
-    match store.adjust_code(business, id, delta).await {
+    match ctx.state.codes().adjust(business, id, delta).await {
         Ok(_) => back("saved"),
-        Err(_) => unavailable(&ctx),
+        Err(booking_core::store::TxError::Store(_)) => unavailable(&ctx),
+        Err(_) => back("exhausted"),
     }
 }

@@ -325,18 +325,13 @@ pub(crate) async fn adjust(
     if input.delta == 0 || input.delta.unsigned_abs() > 100_000_000 {
         return Err(Problem::invalid("`delta` is a non-zero number up to 100000000 either way"));
     }
-    let id = CodeId::new(code);
     let now = state.engine().ports().clock.now();
-    let found = state.store().code(b.id, id).await?.ok_or_else(Problem::not_found)?;
-    let left = match found.ledger.balance(now) {
-        Balance::Sessions(n) | Balance::Money(n) => n,
-    };
-    if left + input.delta < 0 {
-        return Err(Problem::coded("code_exhausted", format!("only {left} left")));
+    match state.codes().adjust(b.id, CodeId::new(code), input.delta).await {
+        Ok(Some(found)) => Ok(Json(CodeOut::new(&found, now))),
+        Ok(None) => Err(Problem::not_found()),
+        Err(booking_core::store::TxError::Store(e)) => Err(e.into()),
+        Err(_) => Err(Problem::coded("code_exhausted", "the balance would go below zero")),
     }
-    state.store().adjust_code(b.id, id, input.delta).await?;
-    let found = state.store().code(b.id, id).await?.ok_or_else(Problem::not_found)?;
-    Ok(Json(CodeOut::new(&found, now)))
 }
 
 /// Revokes a code: it pays for nothing more (agents and up).
