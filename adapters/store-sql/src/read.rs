@@ -538,24 +538,9 @@ pub fn meeting_record(row: &impl Cells) -> Result<booking_core::video::MeetingRe
 pub fn code_value(
     value: &booking_core::codes::Value,
 ) -> (&'static str, i64, Option<&'static str>, String) {
-    use booking_core::codes::{Period, Value};
-    let ids =
-        |services: &[ServiceId]| json::ids(&services.iter().map(|s| s.get()).collect::<Vec<_>>());
-    match value {
-        Value::Package { sessions, services } => {
-            ("package", i64::from(*sessions), None, ids(services))
-        }
-        Value::Gift { amount_minor } => ("gift", *amount_minor, None, ids(&[])),
-        Value::Subscription { sessions, period, services } => (
-            "subscription",
-            i64::from(*sessions),
-            Some(match period {
-                Period::Week => "week",
-                Period::Month => "month",
-            }),
-            ids(services),
-        ),
-    }
+    let (kind, amount, period, services) = value.parts();
+    let ids = json::ids(&services.iter().map(|s| s.get()).collect::<Vec<_>>());
+    (kind, amount, period.map(booking_core::codes::Period::code), ids)
 }
 
 /// A `code_uses` row.

@@ -198,6 +198,17 @@ pub enum Period {
     Month,
 }
 
+impl Period {
+    /// The stable code stored and shown (`week`, `month`).
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Week => "week",
+            Self::Month => "month",
+        }
+    }
+}
+
 /// The value of a code (§I1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Value {
@@ -222,6 +233,23 @@ pub enum Value {
         /// Services it covers; empty: all.
         services: Vec<ServiceId>,
     },
+}
+
+impl Value {
+    /// Its kind (`package`, `gift`, `subscription`), amount (sessions, per period for a
+    /// subscription, or minor units), period and services, as stored and shown.
+    #[must_use]
+    pub fn parts(&self) -> (&'static str, i64, Option<Period>, &[ServiceId]) {
+        match self {
+            Self::Package { sessions, services } => {
+                ("package", i64::from(*sessions), None, services)
+            }
+            Self::Gift { amount_minor } => ("gift", *amount_minor, None, &[]),
+            Self::Subscription { sessions, period, services } => {
+                ("subscription", i64::from(*sessions), Some(*period), services)
+            }
+        }
+    }
 }
 
 /// One use of a code.

@@ -70,21 +70,7 @@ pub(crate) struct CodeOut {
 impl CodeOut {
     pub(crate) fn new(c: &StoredCode, now: jiff::Timestamp) -> Self {
         let l = &c.ledger;
-        let (kind, amount, period, services) = match &l.value {
-            Value::Package { sessions, services } => {
-                ("package", i64::from(*sessions), None, services)
-            }
-            Value::Gift { amount_minor } => ("gift", *amount_minor, None, &Vec::new()),
-            Value::Subscription { sessions, period, services } => (
-                "subscription",
-                i64::from(*sessions),
-                Some(match period {
-                    Period::Week => "week",
-                    Period::Month => "month",
-                }),
-                services,
-            ),
-        };
+        let (kind, amount, period, services) = l.value.parts();
         let balance = match l.balance(now) {
             Balance::Sessions(n) | Balance::Money(n) => n,
         };
@@ -95,7 +81,7 @@ impl CodeOut {
             tail: c.tail.clone(),
             kind: kind.to_owned(),
             amount,
-            period: period.map(str::to_owned),
+            period: period.map(|p| p.code().to_owned()),
             services: services.iter().map(|s| s.get()).collect(),
             customer_id: c.customer.map(CustomerId::get),
             note: c.note.clone(),
