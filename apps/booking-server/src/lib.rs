@@ -120,7 +120,8 @@ pub async fn start(
             .with_links(state.accounts().clone(), &config.public_base(addr))
             .with_video(video.clone());
     let staff =
-        booking_core::notify::StaffNotifier::new(store.clone(), mailer, Arc::new(SystemClock));
+        booking_core::notify::StaffNotifier::new(store.clone(), mailer, Arc::new(SystemClock))
+            .with_video(video.clone());
     let emails = spawn_job_worker(config, &store, Arc::new(notifier), worker_stopped.clone());
     let staff_emails = spawn_job_worker(config, &store, Arc::new(staff), worker_stopped.clone());
     let calendar_jobs =

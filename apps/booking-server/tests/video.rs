@@ -333,6 +333,15 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     let other = s.get(&t.path(&format!("/video/staff/{}", c.desk)), Some(&key)).await;
     assert_eq!(other.status, 403, "only their own");
 
+    // Her own link reaches the staff email of an appointment she takes.
+    let monday = common::next_monday();
+    let hers = s
+        .post(&t.path("/bookings"), admin, json!({"agenda_id": c.agenda, "service_id": c.service, "resource_id": c.staff, "start": common::paris(monday, 15, 0), "contact": {"first_name": "Noé", "email": "noe@example.org"}}))
+        .await;
+    assert_eq!(hers.status, 201, "{:?}", hers.body);
+    let staff_mail = wait_for_mail(&maildir, "ana@example.org", "Noé").await;
+    assert!(staff_mail.body.contains("En ligne : https://meet.example/ana"), "{}", staff_mail.body);
+
     // §J2: the session Ana leads is listed on her page; she turns it online, and it gets the
     // default account's link (courses do not take her own).
     let seat = s
@@ -357,12 +366,15 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     let mut shown = String::new();
     for _ in 0..200 {
         shown = ana.open(&video_page).await.html;
-        if shown.contains("class=\"video-link\" href=\"https://zoom.example/j/") {
+        if shown.contains("class=\"video-link\" href=\"https://zoom.example/s/") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    assert!(shown.contains("class=\"video-link\" href=\"https://zoom.example/j/"), "{shown}");
+    assert!(
+        shown.contains("class=\"video-link\" href=\"https://zoom.example/s/"),
+        "the host's link: {shown}"
+    );
     let api = s.get(&t.path(&format!("/bookings/{seat}/video")), admin).await;
     assert_eq!(
         (api.body["online"].as_bool(), api.body["state"].as_str()),

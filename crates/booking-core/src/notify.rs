@@ -852,11 +852,11 @@ pub const fn staff_template(
         (_, Trigger::Reminder | Trigger::VideoLink) => return None,
         (Locale::Fr, Trigger::Approved) => (
             "Nouveau rendez-vous : %service_name%, %appointment_date_time%",
-            "Bonjour %employee_full_name%,\n\nNouveau rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%).\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",
+            "Bonjour %employee_full_name%,\n\nNouveau rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%).\nEn ligne : %video_link%\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",
         ),
         (Locale::Fr, Trigger::Pending) => (
             "Demande à confirmer : %service_name%, %appointment_date_time%",
-            "Bonjour %employee_full_name%,\n\nUne demande de rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%) attend d'être confirmée.\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",
+            "Bonjour %employee_full_name%,\n\nUne demande de rendez-vous « %service_name% » le %appointment_date_time% (%time_zone%) attend d'être confirmée.\nEn ligne : %video_link%\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",
         ),
         (Locale::Fr, Trigger::Canceled) => (
             "Rendez-vous annulé : %service_name%, %appointment_date_time%",
@@ -868,15 +868,15 @@ pub const fn staff_template(
         ),
         (Locale::Fr, Trigger::Rescheduled) => (
             "Rendez-vous déplacé : %service_name%, %appointment_date_time%",
-            "Bonjour %employee_full_name%,\n\nLe rendez-vous « %service_name% » du %initial_appointment_date_time% est déplacé au %appointment_date_time% (%time_zone%).\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",
+            "Bonjour %employee_full_name%,\n\nLe rendez-vous « %service_name% » du %initial_appointment_date_time% est déplacé au %appointment_date_time% (%time_zone%).\nEn ligne : %video_link%\n\nClient : %customer_full_name%\nE-mail : %customer_email%\nTéléphone : %customer_phone%\n\n%company_name%\n",
         ),
         (Locale::En, Trigger::Approved) => (
             "New appointment: %service_name%, %appointment_date_time%",
-            "Hello %employee_full_name%,\n\nNew appointment \"%service_name%\" on %appointment_date_time% (%time_zone%).\n\nCustomer: %customer_full_name%\nEmail: %customer_email%\nPhone: %customer_phone%\n\n%company_name%\n",
+            "Hello %employee_full_name%,\n\nNew appointment \"%service_name%\" on %appointment_date_time% (%time_zone%).\nOnline: %video_link%\n\nCustomer: %customer_full_name%\nEmail: %customer_email%\nPhone: %customer_phone%\n\n%company_name%\n",
         ),
         (Locale::En, Trigger::Pending) => (
             "Request to confirm: %service_name%, %appointment_date_time%",
-            "Hello %employee_full_name%,\n\nA request for \"%service_name%\" on %appointment_date_time% (%time_zone%) awaits confirmation.\n\nCustomer: %customer_full_name%\nEmail: %customer_email%\nPhone: %customer_phone%\n\n%company_name%\n",
+            "Hello %employee_full_name%,\n\nA request for \"%service_name%\" on %appointment_date_time% (%time_zone%) awaits confirmation.\nOnline: %video_link%\n\nCustomer: %customer_full_name%\nEmail: %customer_email%\nPhone: %customer_phone%\n\n%company_name%\n",
         ),
         (Locale::En, Trigger::Canceled) => (
             "Appointment canceled: %service_name%, %appointment_date_time%",
@@ -888,7 +888,7 @@ pub const fn staff_template(
         ),
         (Locale::En, Trigger::Rescheduled) => (
             "Appointment moved: %service_name%, %appointment_date_time%",
-            "Hello %employee_full_name%,\n\nThe appointment \"%service_name%\" on %initial_appointment_date_time% is moved to %appointment_date_time% (%time_zone%).\n\nCustomer: %customer_full_name%\nEmail: %customer_email%\nPhone: %customer_phone%\n\n%company_name%\n",
+            "Hello %employee_full_name%,\n\nThe appointment \"%service_name%\" on %initial_appointment_date_time% is moved to %appointment_date_time% (%time_zone%).\nOnline: %video_link%\n\nCustomer: %customer_full_name%\nEmail: %customer_email%\nPhone: %customer_phone%\n\n%company_name%\n",
         ),
     })
 }
@@ -903,6 +903,43 @@ impl StaffNotifier {
     #[must_use]
     pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>) -> Self {
         Self(Notifier::new(store, mailer, clock))
+    }
+
+    /// Gives the staff member the occasion's video link, making its Zoom meeting when none is
+    /// made yet (as [`Notifier::with_video`]).
+    #[must_use]
+    pub fn with_video(self, video: crate::video::VideoSync) -> Self {
+        Self(self.0.with_video(video))
+    }
+}
+
+impl Notifier {
+    /// The link the staff member taking or leading an occasion uses: for a Zoom meeting, the
+    /// host's start link. Staff emails are not customer confirmations: the §J6 flags do not
+    /// apply. No waiting: when no link is made yet, the email goes without it (the back
+    /// office's video page shows it once made).
+    async fn staff_video_link(
+        &self,
+        business: &Business,
+        booking: &Booking,
+    ) -> Result<Option<crate::video::VideoLink>, StoreError> {
+        use crate::video::{LinkState, link_of};
+        let mut state = link_of(self.store.as_ref(), business, booking).await?;
+        if let (LinkState::Waiting, Some(video)) = (&state, &self.video)
+            && video.sync_booking(business.id, booking.id).await.is_ok()
+        {
+            state = link_of(self.store.as_ref(), business, booking).await?;
+        }
+        let LinkState::Ready(mut link) = state else { return Ok(None) };
+        if link.zoom {
+            let key = crate::calendar::occasion_key(booking);
+            if let Some(start) =
+                self.store.meeting(business.id, &key).await?.and_then(|m| m.start_url)
+            {
+                link.url = start;
+            }
+        }
+        Ok(Some(link))
     }
 }
 
@@ -922,12 +959,13 @@ impl JobHandler for StaffNotifier {
         let Some((subject_text, body)) = staff_template(trigger, business.locale) else {
             return Ok(());
         };
-        let Some(subject) = n.subject_of(&business, &booking).await.map_err(temporary)? else {
+        let Some(mut subject) = n.subject_of(&business, &booking).await.map_err(temporary)? else {
             return Ok(());
         };
         let Some(to) = subject.employee.as_ref().and_then(|(_, email)| email.clone()) else {
             return Ok(()); // a desk, or staff without an address
         };
+        subject.video = n.staff_video_link(&business, &booking).await.map_err(temporary)?;
         let values = subject.values();
         let message = Message {
             to,

@@ -122,7 +122,12 @@ async fn occasions_of(ctx: &Ctx, me: ResourceId) -> Result<Vec<OccasionRow>, Res
         else {
             continue;
         };
+        // The employee hosts: a Zoom meeting's start link, else the link everyone uses.
         let link = match link_of(store.as_ref(), &ctx.business, booking).await.map_err(fail)? {
+            LinkState::Ready(l) if l.zoom => {
+                let meeting = store.meeting(ctx.business.id, &key).await.map_err(fail)?;
+                Some(meeting.and_then(|m| m.start_url).unwrap_or(l.url))
+            }
             LinkState::Ready(l) => Some(l.url),
             LinkState::Waiting | LinkState::None => None,
         };
