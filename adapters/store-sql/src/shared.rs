@@ -1384,9 +1384,11 @@ macro_rules! sql_store_ports {
                     "(EXISTS (SELECT 1 FROM businesses WHERE id = $1 AND video_meetings) \
                      OR EXISTS (SELECT 1 FROM video_meetings WHERE business_id = $1))",
                 ),
-                ("notify", if notify { "TRUE" } else { "FALSE" }),
+                ("notify", "TRUE"),
             ];
-            for (effect, wanted) in effects {
+            for (effect, wanted) in effects.into_iter().take(if notify { 2 } else { 1 }) {
+                // Every scope's statement binds the same four parameters (`$3 = $3` and
+                // `$4 = $4` keep the ones a scope does not use typed and bound).
                 let sql = format!(
                     "INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
                      created_at_us) SELECT b.business_id, '{effect}', 'booking.video', b.id, 'pending', $2, $2 \

@@ -237,16 +237,22 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     let told = wait_for_mail(&maildir, "lea@example.org", "https://meet.example/yoga").await;
     assert!(told.subject.starts_with("Nouveau lien"), "{}", told.subject);
     assert!(told.body.contains("Mot de passe : om"), "{}", told.body);
-    let not_a_course = s
-        .call(
-            reqwest::Method::PUT,
-            &t.path(&format!("/events/{}/video-link", c.event + 1000)),
-            admin,
-            Some(json!({"url": "https://meet.example/x"})),
-            &[],
-        )
+    let talk = s
+        .post(&t.path("/events"), admin, json!({"kind": "event", "name": "Talk", "capacity": 5}))
         .await;
-    assert_eq!(not_a_course.status, 404);
+    let talk = talk.body["id"].as_i64().unwrap();
+    for (event, status, code) in [(c.event + 1000, 404, "not_found"), (talk, 422, "not_a_course")] {
+        let r = s
+            .call(
+                reqwest::Method::PUT,
+                &t.path(&format!("/events/{event}/video-link")),
+                admin,
+                Some(json!({"url": "https://meet.example/x"})),
+                &[],
+            )
+            .await;
+        assert_eq!((r.status, r.code()), (status, code), "{:?}", r.body);
+    }
 
     // §J6 from the back office: hide the links from the panel, then from emails too.
     let mut office = Visitor::new(&s.base);

@@ -323,6 +323,16 @@ pub enum Balance {
     Money(i64),
 }
 
+impl Balance {
+    /// What is left, in its unit (sessions, or minor units).
+    #[must_use]
+    pub const fn amount(self) -> i64 {
+        match self {
+            Self::Sessions(n) | Self::Money(n) => n,
+        }
+    }
+}
+
 /// The start of the subscription period containing `at` (periods start on `issued_at`'s
 /// anniversaries, in UTC), and the next one's.
 fn period_of(issued_at: Timestamp, period: Period, at: Timestamp) -> (Timestamp, Timestamp) {
@@ -637,9 +647,7 @@ impl CodeBook {
                 return Ok(Vec::new());
             };
             exists = true;
-            let left = match found.ledger.balance(now) {
-                Balance::Sessions(n) | Balance::Money(n) => n,
-            };
+            let left = found.ledger.balance(now).amount();
             if left.saturating_add(delta) < 0 {
                 return Err(Refusal::Exhausted.into());
             }
@@ -781,12 +789,6 @@ mod tests {
         )
     }
 
-    fn left(b: Balance) -> i64 {
-        match b {
-            Balance::Sessions(n) | Balance::Money(n) => n,
-        }
-    }
-
     proptest! {
         /// §I: a balance never goes negative, whatever is booked and given back.
         #[test]
@@ -800,7 +802,7 @@ mod tests {
                     code.refund(i);
                 }
                 for u in &code.uses {
-                    prop_assert!(left(code.balance(u.starts_at)) >= 0, "{code:?}");
+                    prop_assert!(code.balance(u.starts_at).amount() >= 0, "{code:?}");
                 }
             }
         }

@@ -711,7 +711,7 @@ impl Notifier {
         booking: &Booking,
         job: &Job,
     ) -> Result<Option<crate::video::VideoLink>, JobError> {
-        use crate::video::{Channel, LinkState, link_of, shown};
+        use crate::video::{Channel, LinkState, shown};
         let settings = &business.settings;
         if !shown(
             Channel::Email,
@@ -720,21 +720,8 @@ impl Notifier {
         ) {
             return Ok(None);
         }
-        let temporary = |e: StoreError| JobError::Retry(e.to_string());
-        let mut state = link_of(self.store.as_ref(), business, booking).await.map_err(temporary)?;
-        let mut busy = false;
-        if let (LinkState::Waiting, Some(video)) = (&state, &self.video) {
-            match video.sync_booking(business.id, booking.id).await {
-                Ok(()) => {
-                    state =
-                        link_of(self.store.as_ref(), business, booking).await.map_err(temporary)?;
-                }
-                // The video job is making it this very moment: look again in a few seconds.
-                Err(crate::video::VideoError::Busy) => busy = true,
-                // Zoom failing only delays the email, like waiting for a calendar does.
-                Err(_) => {}
-            }
-        }
+        let (state, busy) =
+            self.made_link(business, booking).await.map_err(|e| JobError::Retry(e.to_string()))?;
         match state {
             LinkState::Ready(link) => Ok(Some(link)),
             LinkState::Waiting if busy && job.attempts < 8 => Err(JobError::Wait(
@@ -745,6 +732,27 @@ impl Notifier {
                 Err(JobError::Retry("waiting for the video meeting".into()))
             }
             LinkState::Waiting | LinkState::None => Ok(None),
+        }
+    }
+
+    /// The occasion's link, its Zoom meeting made here when none is made yet (with
+    /// [`Self::with_video`]); `true` when the `video` job is making it at this very moment.
+    /// Zoom failing leaves it [`crate::video::LinkState::Waiting`]: the caller decides whether to
+    /// wait.
+    async fn made_link(
+        &self,
+        business: &Business,
+        booking: &Booking,
+    ) -> Result<(crate::video::LinkState, bool), StoreError> {
+        use crate::video::{LinkState, VideoError, link_of};
+        let state = link_of(self.store.as_ref(), business, booking).await?;
+        let (LinkState::Waiting, Some(video)) = (&state, &self.video) else {
+            return Ok((state, false));
+        };
+        match video.sync_booking(business.id, booking.id).await {
+            Ok(()) => Ok((link_of(self.store.as_ref(), business, booking).await?, false)),
+            Err(VideoError::Busy) => Ok((state, true)),
+            Err(_) => Ok((state, false)),
         }
     }
 
@@ -923,23 +931,12 @@ impl Notifier {
         business: &Business,
         booking: &Booking,
     ) -> Result<Option<crate::video::VideoLink>, StoreError> {
-        use crate::video::{LinkState, link_of};
-        let mut state = link_of(self.store.as_ref(), business, booking).await?;
-        if let (LinkState::Waiting, Some(video)) = (&state, &self.video)
-            && video.sync_booking(business.id, booking.id).await.is_ok()
-        {
-            state = link_of(self.store.as_ref(), business, booking).await?;
-        }
-        let LinkState::Ready(mut link) = state else { return Ok(None) };
-        if link.zoom {
-            let key = crate::calendar::occasion_key(booking);
-            if let Some(start) =
-                self.store.meeting(business.id, &key).await?.and_then(|m| m.start_url)
-            {
-                link.url = start;
-            }
-        }
-        Ok(Some(link))
+        let (crate::video::LinkState::Ready(link), _) = self.made_link(business, booking).await?
+        else {
+            return Ok(None);
+        };
+        let key = crate::calendar::occasion_key(booking);
+        Ok(Some(crate::video::for_host(self.store.as_ref(), business.id, &key, link).await?))
     }
 }
 

@@ -472,6 +472,21 @@ pub async fn occasion_of(
     }
 }
 
+/// [`resolve`] over what is stored: `accounts` (already read), and the course links when the
+/// occasion is a course's session.
+async fn resolution_for(
+    store: &dyn Store,
+    business: BusinessId,
+    accounts: &[(Option<ResourceId>, StoredAccount)],
+    occasion: &Occasion,
+) -> Result<Option<Resolution>, StoreError> {
+    let courses = match occasion.course {
+        Some(_) => store.course_links(business).await?,
+        None => Vec::new(),
+    };
+    Ok(resolve(&setup_of(accounts, courses), occasion))
+}
+
 /// A link to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VideoLink {
@@ -506,18 +521,36 @@ pub async fn link_of(
     business: &Business,
     booking: &Booking,
 ) -> Result<LinkState, StoreError> {
-    let Some(of) = occasion_of(store, business, booking).await? else {
-        return Ok(LinkState::None);
-    };
-    if !of.live || !booking.status.occupies() {
+    if !booking.status.occupies() {
         return Ok(LinkState::None);
     }
+    // Every email and panel row asks: a business without a default account (most of them, or
+    // one that disconnected it, §J3) answers after one read.
     let accounts = store.video_accounts(business.id).await?;
-    let courses = match of.occasion.course {
-        Some(_) => store.course_links(business.id).await?,
-        None => Vec::new(),
-    };
-    let Some(resolution) = resolve(&setup_of(&accounts, courses), &of.occasion) else {
+    if !accounts.iter().any(|(owner, _)| owner.is_none()) {
+        return Ok(LinkState::None);
+    }
+    match occasion_of(store, business, booking).await? {
+        Some(of) => link_for(store, business.id, &accounts, &of).await,
+        None => Ok(LinkState::None),
+    }
+}
+
+/// [`link_of`] for an occasion already read, against the business's `accounts` already read
+/// (a page listing many occasions reads them once).
+///
+/// # Errors
+/// Storage errors.
+pub async fn link_for(
+    store: &dyn Store,
+    business: BusinessId,
+    accounts: &[(Option<ResourceId>, StoredAccount)],
+    of: &OccasionOf,
+) -> Result<LinkState, StoreError> {
+    if !of.live {
+        return Ok(LinkState::None);
+    }
+    let Some(resolution) = resolution_for(store, business, accounts, &of.occasion).await? else {
         return Ok(LinkState::None);
     };
     Ok(match resolution.account {
@@ -527,7 +560,7 @@ pub async fn link_of(
             description: link.description,
             zoom: false,
         }),
-        VideoAccount::Zoom { account } => match store.meeting(business.id, &of.key).await? {
+        VideoAccount::Zoom { account } => match store.meeting(business, &of.key).await? {
             Some(m) if m.meeting.account == account && !m.is_claim() => {
                 LinkState::Ready(VideoLink {
                     url: m.join_url,
@@ -538,7 +571,7 @@ pub async fn link_of(
             }
             _ => LinkState::Waiting,
         },
-        VideoAccount::Calendar => match store.pushed(business.id, &of.key).await? {
+        VideoAccount::Calendar => match store.pushed(business, &of.key).await? {
             Some(record) => match record.meeting_url {
                 Some(url) => LinkState::Ready(VideoLink {
                     url,
@@ -551,7 +584,7 @@ pub async fn link_of(
             None => {
                 let connected = match of.occasion.leader {
                     Some(leader) => store
-                        .connection(business.id, leader)
+                        .connection(business, leader)
                         .await?
                         .is_some_and(|c| c.state == crate::calendar::ConnectionState::Connected),
                     None => false,
@@ -560,6 +593,25 @@ pub async fn link_of(
             }
         },
     })
+}
+
+/// The link as its host uses it: a Zoom meeting's start link (when Zoom gave one), else the
+/// same link as everyone's. For staff only: a start link opens the meeting as its host.
+///
+/// # Errors
+/// Storage errors.
+pub async fn for_host(
+    store: &dyn Store,
+    business: BusinessId,
+    key: &str,
+    mut link: VideoLink,
+) -> Result<VideoLink, StoreError> {
+    if link.zoom
+        && let Some(start) = store.meeting(business, key).await?.and_then(|m| m.start_url)
+    {
+        link.url = start;
+    }
+    Ok(link)
 }
 
 /// What a video set-up change asks for.
@@ -785,11 +837,8 @@ impl VideoSync {
             }
         }
         let accounts = self.store.video_accounts(business).await?;
-        let courses = match of.occasion.course {
-            Some(_) => self.store.course_links(business).await?,
-            None => Vec::new(),
-        };
-        let resolution = resolve(&setup_of(&accounts, courses), &of.occasion);
+        let resolution =
+            resolution_for(self.store.as_ref(), business, &accounts, &of.occasion).await?;
         let mut stored = self.store.meeting(business, &of.key).await?;
         if let Some(claim) = stored.as_ref().filter(|m| m.is_claim()) {
             if !claim.claim_lapsed(self.clock.now()) {

@@ -2627,17 +2627,25 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
         (got.url.as_str(), got.password.as_deref(), got.zoom),
         ("https://meet.example/yoga", Some("om"), false)
     );
-    let not_a_course = sync
-        .set_course_link(
-            h.business,
-            h.store.events(h.business).await.unwrap()[0].id,
-            Some(&link),
-            false,
-        )
-        .await;
+    // §J4 is about courses: a one-off event has no link of its own.
+    let one_off = h
+        .store
+        .create_event(booking_core::catalog::Event {
+            id: booking_core::ids::EventId::new(0),
+            business: h.business,
+            kind: booking_core::catalog::EventKind::Event,
+            name: "Talk".into(),
+            location: None,
+            capacity: 5,
+            price_minor: 0,
+            online: true,
+        })
+        .await
+        .unwrap();
+    let not_a_course = sync.set_course_link(h.business, one_off.id, Some(&link), false).await;
     assert!(
-        not_a_course.is_ok()
-            || matches!(not_a_course, Err(booking_core::video::VideoError::NoCourse))
+        matches!(not_a_course, Err(booking_core::video::VideoError::NoCourse)),
+        "{not_a_course:?}"
     );
 
     // Cancel deletes (§J5); disconnecting the default removes every link and meeting (§J3).

@@ -653,6 +653,46 @@ pub(crate) struct ContactForm {
     pub(crate) rest: HashMap<String, String>,
 }
 
+/// A code as the panel and the back office show it (§I3): never its text, its tail only.
+pub(crate) struct CodeSummary {
+    /// Package, gift certificate or subscription, in words.
+    pub(crate) kind: &'static str,
+    /// Its last four symbols.
+    pub(crate) tail: String,
+    /// What staff wrote about it.
+    pub(crate) note: String,
+    /// What is left now, in words.
+    pub(crate) left: String,
+    /// Its expiry date, in words.
+    pub(crate) until: Option<String>,
+}
+
+impl CodeSummary {
+    pub(crate) fn of(ctx: &Ctx, c: &booking_core::codes::StoredCode) -> Self {
+        use booking_core::codes::{Balance, Value};
+        let locale = ctx.locale;
+        Self {
+            kind: match c.ledger.value {
+                Value::Package { .. } => ctx.t.code_kind_package,
+                Value::Gift { .. } => ctx.t.code_kind_gift,
+                Value::Subscription { .. } => ctx.t.code_kind_subscription,
+            },
+            tail: c.tail.clone(),
+            note: c.note.clone(),
+            left: match c.ledger.balance(ctx.now()) {
+                Balance::Sessions(n) => format!("{n} {}", ctx.t.code_left_sessions),
+                Balance::Money(m) => {
+                    format!("{} {}", booking_core::notify::price(m, locale), ctx.t.code_left_money)
+                }
+            },
+            until: c
+                .ledger
+                .expires_at
+                .map(|e| booking_core::notify::date(ctx.business.zone.local(e), locale)),
+        }
+    }
+}
+
 /// A urlencoded form body; anything else is a 400 page, never a 5xx.
 pub(crate) struct PageForm<T>(pub(crate) T);
 

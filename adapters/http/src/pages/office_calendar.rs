@@ -66,7 +66,10 @@ fn office_view(ctx: &Ctx) -> View {
 
 /// The employee a back-office session stands for: the staff resource its key names (`Ok(None)`
 /// for a key that names none, or names a desk).
-async fn employee_of(ctx: &Ctx, principal: &Principal) -> Result<Option<Resource>, Response> {
+pub(crate) async fn employee_of(
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Result<Option<Resource>, Response> {
     let Some(id) = principal.subject.map(ResourceId::new) else { return Ok(None) };
     match ctx.state.store().resource(ctx.business.id, id).await {
         Ok(found) => Ok(found.filter(|r| r.kind == ResourceKind::Staff)),

@@ -8,24 +8,20 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::access::{Action, Principal};
-use booking_core::codes::{Balance, CodeText, Period, StoredCode, Value};
+use booking_core::codes::{CodeText, Period, StoredCode, Value};
 use booking_core::ids::{CodeId, CustomerId};
-use booking_core::notify;
 use serde::Deserialize;
 
 use super::book::unavailable;
 use super::office::staff;
-use super::{Ctx, PageForm, View};
+use super::{CodeSummary, Ctx, PageForm, View};
 
 /// A code as the page lists it.
 struct CodeView {
     id: i64,
-    tail: String,
-    kind: &'static str,
-    note: String,
-    left: String,
-    until: String,
+    summary: CodeSummary,
     revoked: bool,
+    /// Uses not given back.
     uses: usize,
 }
 
@@ -50,30 +46,35 @@ pub(crate) struct CodesQuery {
 }
 
 fn view_of(ctx: &Ctx, c: &StoredCode) -> CodeView {
-    let now = ctx.now();
     CodeView {
         id: c.id.get(),
-        tail: c.tail.clone(),
-        kind: match c.ledger.value {
-            Value::Package { .. } => ctx.t.code_kind_package,
-            Value::Gift { .. } => ctx.t.code_kind_gift,
-            Value::Subscription { .. } => ctx.t.code_kind_subscription,
-        },
-        note: c.note.clone(),
-        left: match c.ledger.balance(now) {
-            Balance::Sessions(n) => format!("{n} {}", ctx.t.code_left_sessions),
-            Balance::Money(m) => {
-                format!("{} {}", notify::price(m, ctx.locale), ctx.t.code_left_money)
-            }
-        },
-        until: c
-            .ledger
-            .expires_at
-            .map(|e| notify::date(ctx.business.zone.local(e), ctx.locale))
-            .unwrap_or_default(),
+        summary: CodeSummary::of(ctx, c),
         revoked: c.ledger.revoked,
         uses: c.ledger.uses.iter().filter(|u| !u.refunded).count(),
     }
+}
+
+/// An amount of money typed in currency units (`25`, `25,5`, `-10.50`), in minor units:
+/// exact, at most two decimals, at most a million either way.
+fn minor_units(typed: &str) -> Option<i64> {
+    let typed = typed.trim().replace(',', ".");
+    let (negative, digits) = match typed.strip_prefix('-') {
+        Some(rest) => (true, rest.to_owned()),
+        None => (false, typed.strip_prefix('+').unwrap_or(&typed).to_owned()),
+    };
+    let (units, cents) = digits.split_once('.').unwrap_or((&digits, ""));
+    let all_digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if units.is_empty()
+        || units.len() > 7
+        || cents.len() > 2
+        || !all_digits(units)
+        || !all_digits(cents)
+    {
+        return None;
+    }
+    let cents = format!("{cents:0<2}").parse::<i64>().ok()?;
+    let minor = units.parse::<i64>().ok()? * 100 + cents;
+    (minor <= 100_000_000).then_some(if negative { -minor } else { minor })
 }
 
 /// Agents and up.
@@ -169,11 +170,9 @@ pub(crate) async fn issue(ctx: Ctx, PageForm(form): PageForm<IssueForm>) -> Resp
             period: if form.kind == "week" { Period::Week } else { Period::Month },
             services: Vec::new(),
         }),
-        "gift" => amount
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && *v > 0.0 && *v <= 1_000_000.0)
-            .map(|v| Value::Gift { amount_minor: (v * 100.0).round() as i64 }),
+        "gift" => {
+            minor_units(&amount).filter(|m| *m > 0).map(|amount_minor| Value::Gift { amount_minor })
+        }
         _ => None,
     };
     let Some(value) = value else { return invalid() };
@@ -261,20 +260,33 @@ pub(crate) async fn change(ctx: Ctx, PageForm(form): PageForm<ChangeForm>) -> Re
         };
     }
     let money = matches!(found.ledger.value, Value::Gift { .. });
-    let typed = form.delta.trim().replace(',', ".");
     let delta = if money {
-        typed
-            .parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite() && v.abs() <= 1_000_000.0)
-            .map(|v| (v * 100.0).round() as i64)
+        minor_units(&form.delta)
     } else {
-        typed.parse::<i64>().ok().filter(|n| n.abs() <= 1000)
+        form.delta.trim().trim_start_matches('+').parse::<i64>().ok().filter(|n| n.abs() <= 1000)
     };
     let Some(delta) = delta.filter(|d| *d != 0) else { return back("invalid") };
     match ctx.state.codes().adjust(business, id, delta).await {
         Ok(_) => back("saved"),
         Err(booking_core::store::TxError::Store(_)) => unavailable(&ctx),
         Err(_) => back("exhausted"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::minor_units;
+
+    #[test]
+    fn money_is_read_exactly() {
+        assert_eq!(minor_units("25,50"), Some(2550));
+        assert_eq!(minor_units(" 25 "), Some(2500));
+        assert_eq!(minor_units("0.1"), Some(10));
+        assert_eq!(minor_units("-10.5"), Some(-1050));
+        assert_eq!(minor_units("+3"), Some(300));
+        assert_eq!(minor_units("1000000"), Some(100_000_000));
+        for bad in ["", "-", "1.234", "1e3", "abc", ",5", "1000001", "2.5.1"] {
+            assert_eq!(minor_units(bad), None, "{bad}");
+        }
     }
 }

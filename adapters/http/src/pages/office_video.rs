@@ -8,16 +8,15 @@ use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use booking_core::access::Principal;
 use booking_core::booking::Role;
-use booking_core::catalog::{EventKind, ResourceKind};
+use booking_core::catalog::EventKind;
 use booking_core::ids::{EventId, ResourceId};
 use booking_core::video::{StoredAccount, VideoError, VideoSync};
 use serde::Deserialize;
 
 use super::book::unavailable;
 use super::office::staff;
-use super::office_calendar::NoticeQuery;
+use super::office_calendar::{NoticeQuery, employee_of};
 use super::{Ctx, PageForm, View};
 use crate::routes::video::{AccountIn, checked_link};
 
@@ -93,8 +92,9 @@ const OCCASION_DAYS: i64 = 60;
 /// they lead, each once, by start.
 async fn occasions_of(ctx: &Ctx, me: ResourceId) -> Result<Vec<OccasionRow>, Response> {
     use booking_core::booking::BookingTarget;
-    use booking_core::video::{LinkState, link_of, occasion_of};
+    use booking_core::video::{LinkState, for_host, link_for, occasion_of};
     let store = ctx.state.store();
+    let business = ctx.business.id;
     let now = ctx.now();
     let window = jiff::SignedDuration::from_hours(24 * OCCASION_DAYS);
     let Ok(window) =
@@ -103,19 +103,24 @@ async fn occasions_of(ctx: &Ctx, me: ResourceId) -> Result<Vec<OccasionRow>, Res
         return Ok(Vec::new());
     };
     let fail = |_| unavailable(ctx);
-    let bookings = store.bookings_in(ctx.business.id, window).await.map_err(fail)?;
+    let bookings = store.bookings_in(business, window).await.map_err(fail)?;
+    let accounts = store.video_accounts(business).await.map_err(fail)?;
     let mut seen = std::collections::BTreeSet::new();
     let mut rows = Vec::new();
     for booking in bookings.iter().filter(|b| b.status.occupies()) {
+        // Each occasion once (a session's bookings share it), and only the employee's.
+        let key = booking_core::calendar::occasion_key(booking);
+        if !seen.insert(key.clone()) {
+            continue;
+        }
         let mine = match booking.target {
             BookingTarget::Appointment { resource, .. } => resource == me,
             BookingTarget::Session { session, .. } => {
-                let s = store.session(ctx.business.id, session).await.map_err(fail)?;
+                let s = store.session(business, session).await.map_err(fail)?;
                 s.is_some_and(|s| s.leader == Some(me))
             }
         };
-        let key = booking_core::calendar::occasion_key(booking);
-        if !mine || !seen.insert(key.clone()) {
+        if !mine {
             continue;
         }
         let Some(of) = occasion_of(store.as_ref(), &ctx.business, booking).await.map_err(fail)?
@@ -123,12 +128,10 @@ async fn occasions_of(ctx: &Ctx, me: ResourceId) -> Result<Vec<OccasionRow>, Res
             continue;
         };
         // The employee hosts: a Zoom meeting's start link, else the link everyone uses.
-        let link = match link_of(store.as_ref(), &ctx.business, booking).await.map_err(fail)? {
-            LinkState::Ready(l) if l.zoom => {
-                let meeting = store.meeting(ctx.business.id, &key).await.map_err(fail)?;
-                Some(meeting.and_then(|m| m.start_url).unwrap_or(l.url))
+        let link = match link_for(store.as_ref(), business, &accounts, &of).await.map_err(fail)? {
+            LinkState::Ready(l) => {
+                Some(for_host(store.as_ref(), business, &key, l).await.map_err(fail)?.url)
             }
-            LinkState::Ready(l) => Some(l.url),
             LinkState::Waiting | LinkState::None => None,
         };
         let zone = &ctx.business.zone;
@@ -157,23 +160,14 @@ fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
     }
 }
 
-/// The employee behind a back-office session, if its key names a staff resource.
-async fn employee(ctx: &Ctx, principal: &Principal) -> Result<Option<ResourceId>, Response> {
-    let Some(id) = principal.subject.map(ResourceId::new) else { return Ok(None) };
-    match ctx.state.store().resource(ctx.business.id, id).await {
-        Ok(found) => Ok(found.filter(|r| r.kind == ResourceKind::Staff).map(|r| r.id)),
-        Err(_) => Err(unavailable(ctx)),
-    }
-}
-
 /// `GET /b/{id}/office/video`.
 pub(crate) async fn page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
     let principal = match staff(&ctx).await {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let me = match employee(&ctx, &principal).await {
-        Ok(me) => me,
+    let me = match employee_of(&ctx, &principal).await {
+        Ok(me) => me.map(|r| r.id),
         Err(r) => return r,
     };
     let admin = principal.role == Role::Admin;
@@ -241,7 +235,7 @@ async fn owner_of(
     let forbidden = || ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other);
     let owner = match owner {
         "default" if principal.role == Role::Admin => None,
-        "me" => Some(employee(ctx, &principal).await?.ok_or_else(forbidden)?),
+        "me" => Some(employee_of(ctx, &principal).await?.ok_or_else(forbidden)?.id),
         _ => return Err(forbidden()),
     };
     let sync = ctx.state.video().cloned().ok_or_else(forbidden)?;

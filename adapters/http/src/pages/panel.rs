@@ -17,7 +17,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::book::{WeekPage, build_week, unavailable};
-use super::{CsrfForm, Ctx, PageForm, TokenForm, TokenQuery, View};
+use super::{CodeSummary, CsrfForm, Ctx, PageForm, TokenForm, TokenQuery, View};
 
 pub(crate) struct Row {
     id: BookingId,
@@ -42,48 +42,22 @@ struct PanelPage {
     error: Option<&'static str>,
     upcoming: Vec<Row>,
     past: Vec<Row>,
-    codes: Vec<CodeRow>,
-}
-
-/// One of the customer's usable codes (§I3).
-pub(crate) struct CodeRow {
-    kind: &'static str,
-    tail: String,
-    note: String,
-    left: String,
-    until: Option<String>,
+    codes: Vec<CodeSummary>,
 }
 
 /// The customer's codes that can still pay: not revoked, not expired.
 async fn code_rows(
     ctx: &Ctx,
     customer: booking_core::ids::CustomerId,
-) -> Result<Vec<CodeRow>, Response> {
-    use booking_core::codes::{Balance, Value};
+) -> Result<Vec<CodeSummary>, Response> {
     let Ok(codes) = ctx.state.store().customer_codes(ctx.business.id, customer).await else {
         return Err(unavailable(ctx));
     };
     let now = ctx.now();
-    let zone = &ctx.business.zone;
     Ok(codes
-        .into_iter()
+        .iter()
         .filter(|c| !c.ledger.revoked && c.ledger.expires_at.is_none_or(|e| now < e))
-        .map(|c| CodeRow {
-            kind: match c.ledger.value {
-                Value::Package { .. } => ctx.t.code_kind_package,
-                Value::Gift { .. } => ctx.t.code_kind_gift,
-                Value::Subscription { .. } => ctx.t.code_kind_subscription,
-            },
-            tail: c.tail.clone(),
-            note: c.note.clone(),
-            left: match c.ledger.balance(now) {
-                Balance::Sessions(n) => format!("{n} {}", ctx.t.code_left_sessions),
-                Balance::Money(m) => {
-                    format!("{} {}", notify::price(m, ctx.locale), ctx.t.code_left_money)
-                }
-            },
-            until: c.ledger.expires_at.map(|e| notify::date(zone.local(e), ctx.locale)),
-        })
+        .map(|c| CodeSummary::of(ctx, c))
         .collect())
 }
 

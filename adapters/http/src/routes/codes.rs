@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use booking_core::access::Action;
-use booking_core::codes::{Balance, FindError, Period, StoredCode, Value};
+use booking_core::codes::{FindError, Period, StoredCode, Value};
 use booking_core::ids::{BusinessId, CodeId, CustomerId, ServiceId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -71,9 +71,7 @@ impl CodeOut {
     pub(crate) fn new(c: &StoredCode, now: jiff::Timestamp) -> Self {
         let l = &c.ledger;
         let (kind, amount, period, services) = l.value.parts();
-        let balance = match l.balance(now) {
-            Balance::Sessions(n) | Balance::Money(n) => n,
-        };
+        let balance = l.balance(now).amount();
         let expired = l.expires_at.is_some_and(|e| now >= e);
         Self {
             id: c.id.get(),
