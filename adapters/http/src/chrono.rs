@@ -18,9 +18,10 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use booking_core::access::Action;
-use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget};
+use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, TransitionError};
 use booking_core::catalog::{Agenda, Business, Contact, Email, Service};
-use booking_core::engine::ErrorCode;
+use booking_core::engine::{CancelError, OfferError};
+use booking_core::error::{ErrorCode, Kind};
 use booking_core::holds::LockCode;
 use booking_core::ids::{BookingId, BusinessId};
 use booking_core::time::Interval;
@@ -252,11 +253,11 @@ async fn datetimes(
             .engine()
             .slots_with_status(b, offer, window, lock.as_ref(), actor, Limits::Bypass)
             .await
-            .map_err(|e| match e.code() {
-                "storage_unavailable" => {
+            .map_err(|e| match (e.kind(), e) {
+                (Kind::Unavailable, e) => {
                     Failure(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable", e.to_string())
                 }
-                "window_too_long" => Failure::bad(e.to_string()),
+                (_, e @ OfferError::WindowTooLong) => Failure::bad(e.to_string()),
                 _ => Failure::not_found("meeting type"),
             })?,
         Err(_) => Vec::new(),
@@ -440,22 +441,25 @@ fn read_fill(body: &Bytes) -> Result<Fill, Failure> {
     })
 }
 
-fn refused(code: &str) -> Failure {
-    match code {
-        "slot_taken" | "hold_expired" | "hold_not_found" | "session_full" => {
-            Failure::business("no more desk available")
-        }
-        "booking_not_found" => Failure::not_found("booking"),
-        "already_canceled" | "already_rejected" | "transition_not_allowed" => {
-            Failure::business("cannot change a cancelled booking")
-        }
-        "storage_unavailable" => {
+/// A refusal in Chrono's words: its kind decides the status, and Chrono's own wording names
+/// the few refusals w.c.s. tells apart.
+fn refused(e: &impl ErrorCode) -> Failure {
+    let code = e.code();
+    match (e.kind(), code) {
+        (Kind::Unavailable, _) => {
             Failure(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable", code.to_owned())
         }
-        "unknown_agenda" | "unknown_service" | "service_not_on_agenda" => {
+        (_, "booking_not_found") => Failure::not_found("booking"),
+        (_, "unknown_agenda" | "unknown_service" | "service_not_on_agenda") => {
             Failure::not_found("meeting type")
         }
-        other => Failure(StatusCode::OK, "booking failed", other.to_owned()),
+        (_, "already_canceled" | "already_rejected" | "transition_not_allowed") => {
+            Failure::business("cannot change a cancelled booking")
+        }
+        (_, "slot_taken" | "hold_expired" | "hold_not_found" | "session_full") => {
+            Failure::business("no more desk available")
+        }
+        _ => Failure(StatusCode::OK, "booking failed", code.to_owned()),
     }
 }
 
@@ -489,11 +493,11 @@ async fn fillslot(
         let hold = engine
             .hold(b, offer, start, lock, actor, Limits::Bypass)
             .await
-            .map_err(|e| refused(e.code()))?;
+            .map_err(|e| refused(&e))?;
         let slot = match hold.target {
             booking_core::holds::HoldTarget::Slot { slot, .. } => slot,
             booking_core::holds::HoldTarget::Session { .. } => {
-                return Err(refused("unknown_service"));
+                return Err(refused(&OfferError::UnknownService));
             }
         };
         return Ok(axum::Json(json!({
@@ -508,11 +512,11 @@ async fn fillslot(
         Some(old) => engine
             .reschedule(b, old, start, None, fill.lock.as_ref(), actor, Limits::Bypass)
             .await
-            .map_err(|e| refused(e.code()))?,
+            .map_err(|e| refused(&e))?,
         None => engine
             .book(b, offer, start, fill.lock.as_ref(), fill.details, actor, Limits::Bypass)
             .await
-            .map_err(|e| refused(e.code()))?,
+            .map_err(|e| refused(&e))?,
     };
     let slot = booking.slot();
     Ok(axum::Json(json!({
@@ -591,7 +595,9 @@ async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<St
     let id = id.parse::<i64>().map_err(|_| Failure::not_found("booking"))?;
     match state.engine().cancel(b, BookingId::new(id), actor, None).await {
         Ok(_) => Ok(axum::Json(json!({"err": 0}))),
-        Err(e) if e.code() == "already_canceled" => Err(Failure::business("already cancelled")),
-        Err(e) => Err(refused(e.code())),
+        Err(CancelError::Transition(TransitionError::AlreadyCanceled)) => {
+            Err(Failure::business("already cancelled"))
+        }
+        Err(e) => Err(refused(&e)),
     }
 }

@@ -14,6 +14,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use booking_core::error::Kind;
 use booking_core::ids::{BookingId, BusinessId};
 use booking_core::store::IdempotentAnswer;
 use jiff::SignedDuration;
@@ -46,7 +47,8 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
         };
         let text = value.to_str().unwrap_or_default();
         if text.is_empty() || text.len() > 255 || !text.bytes().all(|b| b.is_ascii_graphic()) {
-            return Ok(Self(Err(Problem::coded(
+            return Ok(Self(Err(Problem::of(
+                Kind::Invalid,
                 "invalid_idempotency_key",
                 "`Idempotency-Key` is 1 to 255 visible ASCII characters",
             ))));
@@ -171,7 +173,7 @@ where
             match task.await {
                 Ok(Ok(answer)) => answer.into_response(),
                 Ok(Err(problem)) => problem.into_response(),
-                Err(_) => Problem::coded("internal", "the request failed").into_response(),
+                Err(_) => Problem::internal("the request failed").into_response(),
             }
         }
         Ok(Reserved::Replay(answer)) => {
@@ -209,7 +211,8 @@ async fn reserve(
         return Ok(Reserved::Run(fingerprint, mine.subject));
     }
     if kept.fingerprint != fingerprint {
-        return Err(Problem::coded(
+        return Err(Problem::of(
+            Kind::Conflict,
             "idempotency_key_reused",
             "this Idempotency-Key was used for another request",
         ));
@@ -221,14 +224,16 @@ async fn reserve(
         if state.store().settle(business, key, RETRYABLE, mine).await? {
             return Ok(Reserved::Run(fingerprint, subject));
         }
-        return Err(Problem::coded(
+        return Err(Problem::of(
+            Kind::Conflict,
             "idempotency_key_in_use",
             "a request with this key is still running; retry in a moment",
         ));
     }
     if kept.status == PENDING {
         let stale = now.duration_since(kept.created_at) > STALE;
-        return Err(Problem::coded(
+        return Err(Problem::of(
+            Kind::Conflict,
             "idempotency_key_in_use",
             if stale {
                 "the first request with this key did not finish; check its outcome before \
@@ -245,7 +250,8 @@ async fn replay(state: &AppState, business: BusinessId, answer: &IdempotentAnswe
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
     let subject = answer.subject.as_str();
     if let Some(code) = subject.strip_prefix("error:") {
-        let mut problem = Problem::coded(code, "the first request with this key failed");
+        let mut problem =
+            Problem::of(Kind::Invalid, code, "the first request with this key failed");
         problem.status = answer.status;
         return problem.into_response();
     }
@@ -257,9 +263,11 @@ async fn replay(state: &AppState, business: BusinessId, answer: &IdempotentAnswe
         let id = BookingId::new(id);
         return match state.booking_out(business, id, false).await {
             Ok(Some(b)) => (status, Json(b)).into_response(),
-            Ok(None) => Problem::coded("booking_not_found", "unknown booking").into_response(),
+            Ok(None) => {
+                Problem::of(Kind::NotFound, "booking_not_found", "unknown booking").into_response()
+            }
             Err(p) => p.into_response(),
         };
     }
-    Problem::coded("internal", "unreadable idempotent answer").into_response()
+    Problem::internal("unreadable idempotent answer").into_response()
 }

@@ -28,6 +28,7 @@ use axum::http::{HeaderName, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use booking_core::Engine;
+use booking_core::error::Kind;
 use booking_core::ids::{BookingId, BusinessId};
 use booking_core::store::Store;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -285,7 +286,8 @@ pub fn app(state: AppState, limits: Limits) -> Router {
 
 async fn readyz(State(state): State<AppState>) -> Response {
     if !state.is_ready() {
-        return Problem::coded("storage_unavailable", "shutting down").into_response();
+        return Problem::of(Kind::Unavailable, "storage_unavailable", "shutting down")
+            .into_response();
     }
     match state.store().business(BusinessId::new(0)).await {
         Ok(_) => "ready".into_response(),
@@ -294,11 +296,15 @@ async fn readyz(State(state): State<AppState>) -> Response {
 }
 
 async fn not_found() -> Problem {
-    Problem::coded("route_not_found", "no such route")
+    Problem::of(Kind::NotFound, "route_not_found", "no such route")
 }
 
 async fn method_not_allowed() -> Problem {
-    Problem::coded("method_not_allowed", "this route does not take this method")
+    Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take this method",
+    )
 }
 
 /// Turns the plain-text answers of the layers (timeout, body limit) into problems.
@@ -312,11 +318,9 @@ async fn problems_for_layers(request: Request, next: Next) -> Response {
         return response;
     }
     match response.status() {
-        StatusCode::PAYLOAD_TOO_LARGE => {
-            Problem::coded("payload_too_large", "the body is too large").into_response()
-        }
+        StatusCode::PAYLOAD_TOO_LARGE => Problem::too_large().into_response(),
         StatusCode::SERVICE_UNAVAILABLE | StatusCode::REQUEST_TIMEOUT => {
-            Problem::coded("timeout", "the request took too long").into_response()
+            Problem::of(Kind::Unavailable, "timeout", "the request took too long").into_response()
         }
         _ => response,
     }

@@ -5,7 +5,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use booking_core::access::Denied;
-use booking_core::engine::ErrorCode;
+use booking_core::error::{ErrorCode, Kind};
 use booking_core::store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -39,28 +39,57 @@ impl Problem {
         }
     }
 
-    /// A problem whose status follows from its code ([`status_of`]).
+    /// A refusal of a kind the core names ([`Kind`]); its status follows from the kind
+    /// ([`status_of`]).
     #[must_use]
-    pub fn coded(code: &str, detail: impl Into<String>) -> Self {
-        Self::new(status_of(code), code, detail)
+    pub fn of(kind: Kind, code: &str, detail: impl Into<String>) -> Self {
+        Self::new(status_of(kind), code, detail)
     }
 
     /// 422 `invalid_value`: a field's value is not acceptable.
     #[must_use]
     pub fn invalid(detail: impl Into<String>) -> Self {
-        Self::coded("invalid_value", detail)
+        Self::of(Kind::Invalid, "invalid_value", detail)
     }
 
     /// 404 `not_found`.
     #[must_use]
     pub fn not_found() -> Self {
-        Self::coded("not_found", "no such thing here")
+        Self::of(Kind::NotFound, "not_found", "no such thing here")
     }
 
     /// 401 `unauthenticated`.
     #[must_use]
     pub fn unauthenticated() -> Self {
-        Self::coded("unauthenticated", "send a valid API key as `Authorization: Bearer <key>`")
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthenticated",
+            "send a valid API key as `Authorization: Bearer <key>`",
+        )
+    }
+
+    /// 503 `storage_unavailable`, with a detail that reveals nothing of the failure.
+    #[must_use]
+    pub fn unavailable() -> Self {
+        Self::of(Kind::Unavailable, "storage_unavailable", "storage is unavailable; retry later")
+    }
+
+    /// 500 `internal`: something that should not happen did.
+    #[must_use]
+    pub fn internal(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", detail)
+    }
+
+    /// 400 `invalid_json`: the body is not JSON.
+    #[must_use]
+    pub fn unreadable(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_json", detail)
+    }
+
+    /// 413 `payload_too_large`.
+    #[must_use]
+    pub fn too_large() -> Self {
+        Self::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the body is too large")
     }
 
     /// The HTTP status.
@@ -70,43 +99,18 @@ impl Problem {
     }
 }
 
-/// The HTTP status of a stable code.
+/// The HTTP status of each kind of refusal: the one place the core's kinds meet HTTP.
+/// Problems of HTTP's own (401, 400 on unreadable JSON, 405, 413, 415, 500) are built with
+/// their status where they arise.
 #[must_use]
-pub fn status_of(code: &str) -> StatusCode {
-    match code {
-        "unauthenticated" => StatusCode::UNAUTHORIZED,
-        "forbidden" | "profile_deletion_not_allowed" => StatusCode::FORBIDDEN,
-        "not_found" | "booking_not_found" | "unknown_business" | "route_not_found"
-        | "account_not_found" => StatusCode::NOT_FOUND,
-        "method_not_allowed" => StatusCode::METHOD_NOT_ALLOWED,
-        "slot_taken"
-        | "session_full"
-        | "hold_expired"
-        | "hold_not_found"
-        | "duplicate_slug"
-        | "already_canceled"
-        | "already_rejected"
-        | "transition_not_allowed"
-        | "cancel_too_close"
-        | "reschedule_too_close"
-        | "reschedule_not_allowed"
-        | "in_the_past"
-        | "not_started"
-        | "idempotency_key_reused"
-        | "idempotency_key_in_use"
-        | "calendar_not_configured"
-        | "video_secret_unreadable"
-        | "code_exhausted"
-        | "code_expired"
-        | "code_revoked" => StatusCode::CONFLICT,
-        "invalid_json" => StatusCode::BAD_REQUEST,
-        "payload_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-        "unsupported_media_type" => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "timeout" | "storage_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
-        "calendar_provider_failed" | "video_provider_failed" => StatusCode::BAD_GATEWAY,
-        "internal" => StatusCode::INTERNAL_SERVER_ERROR,
-        // unknown_*, invalid_*, *_not_found for referenced ids, window_too_long, …
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
+pub const fn status_of(kind: Kind) -> StatusCode {
+    match kind {
+        Kind::NotFound => StatusCode::NOT_FOUND,
+        Kind::Conflict => StatusCode::CONFLICT,
+        Kind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
+        Kind::Forbidden => StatusCode::FORBIDDEN,
+        Kind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Kind::Upstream => StatusCode::BAD_GATEWAY,
     }
 }
 
@@ -121,14 +125,14 @@ impl IntoResponse for Problem {
     }
 }
 
-/// Core errors carry their code; storage failures are logged, never shown.
+/// Core errors carry their code and kind; storage failures are logged, never shown.
 pub(crate) fn from_core<E: ErrorCode + std::fmt::Display>(e: &E) -> Problem {
     let code = e.code();
     if code == "storage_unavailable" {
         tracing::error!(error = %e, "storage failed");
-        return Problem::coded(code, "storage is unavailable; retry later");
+        return Problem::of(e.kind(), code, "storage is unavailable; retry later");
     }
-    Problem::coded(code, e.to_string())
+    Problem::of(e.kind(), code, e.to_string())
 }
 
 macro_rules! core_errors {
@@ -152,12 +156,18 @@ core_errors!(
     booking_core::engine::SeatError,
     booking_core::engine::AnonymiseError,
     booking_core::setup::SetupError,
+    booking_core::video::VideoError,
+    booking_core::calendar::SyncError,
+    booking_core::ics::IcsError,
+    booking_core::accounts::AccountError,
+    booking_core::codes::Refusal,
+    booking_core::webhooks::EndpointError,
 );
 
 impl From<StoreError> for Problem {
     fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "storage failed");
-        Problem::coded("storage_unavailable", "storage is unavailable; retry later")
+        Self::unavailable()
     }
 }
 
@@ -165,7 +175,7 @@ impl From<Denied> for Problem {
     fn from(e: Denied) -> Self {
         match e {
             Denied::NotFound => Self::not_found(),
-            Denied::Forbidden => Self::coded("forbidden", "your role does not allow this"),
+            Denied::Forbidden => Self::of(e.kind(), e.code(), "your role does not allow this"),
         }
     }
 }
@@ -173,27 +183,30 @@ impl From<Denied> for Problem {
 impl From<JsonRejection> for Problem {
     fn from(e: JsonRejection) -> Self {
         match e {
-            JsonRejection::JsonSyntaxError(e) => Self::coded("invalid_json", e.body_text()),
-            JsonRejection::JsonDataError(e) => Self::coded("invalid_body", e.body_text()),
-            JsonRejection::MissingJsonContentType(_) => Self::coded(
+            JsonRejection::JsonSyntaxError(e) => Self::unreadable(e.body_text()),
+            JsonRejection::JsonDataError(e) => {
+                Self::of(Kind::Invalid, "invalid_body", e.body_text())
+            }
+            JsonRejection::MissingJsonContentType(_) => Self::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "send the body as `Content-Type: application/json`",
             ),
             JsonRejection::BytesRejection(e) => {
                 if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    Self::coded("payload_too_large", "the body is too large")
+                    Self::too_large()
                 } else {
-                    Self::coded("invalid_json", e.body_text())
+                    Self::unreadable(e.body_text())
                 }
             }
-            other => Self::coded("invalid_json", other.body_text()),
+            other => Self::unreadable(other.body_text()),
         }
     }
 }
 
 impl From<QueryRejection> for Problem {
     fn from(e: QueryRejection) -> Self {
-        Self::coded("invalid_query", e.body_text())
+        Self::of(Kind::Invalid, "invalid_query", e.body_text())
     }
 }
 

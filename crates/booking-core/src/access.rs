@@ -68,16 +68,10 @@ pub enum Denied {
     Forbidden,
 }
 
-impl Denied {
-    /// The stable code.
-    #[must_use]
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::NotFound => "not_found",
-            Self::Forbidden => "forbidden",
-        }
-    }
-}
+crate::error::error_codes!(Denied, |e| match e {
+    Denied::NotFound => (crate::error::Kind::NotFound, "not_found"),
+    Denied::Forbidden => (crate::error::Kind::Forbidden, "forbidden"),
+});
 
 impl Principal {
     /// The actor recorded in history for what this caller does.

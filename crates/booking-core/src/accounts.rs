@@ -25,7 +25,7 @@ use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
 
 use crate::catalog::{Account, Contact, Customer, Email};
-use crate::engine::ErrorCode;
+
 use crate::ids::{AccountId, BookingId, BusinessId, CustomerId};
 use crate::ports::{Clock, PasswordHash, PasswordHasher, Secret, TokenSource};
 use crate::store::{Store, StoreError};
@@ -273,29 +273,29 @@ pub struct SignUp {
     pub accepted_terms: bool,
 }
 
-crate::engine::error_enum!(
+crate::error::error_enum!(
     /// Why an account action was refused.
     AccountError {
         /// The email is not an address.
-        InvalidEmail => "invalid_email", "this email address is not valid";
+        InvalidEmail => (Invalid, "invalid_email"), "this email address is not valid";
         /// The password is too short or too long.
-        WeakPassword => "weak_password", "a password has 10 characters or more";
+        WeakPassword => (Invalid, "weak_password"), "a password has 10 characters or more";
         /// The terms were not accepted.
-        TermsNotAccepted => "terms_not_accepted", "the terms must be accepted";
+        TermsNotAccepted => (Invalid, "terms_not_accepted"), "the terms must be accepted";
         /// Wrong email or password (never says which).
-        InvalidCredentials => "invalid_credentials", "wrong email or password";
+        InvalidCredentials => (Invalid, "invalid_credentials"), "wrong email or password";
         /// Right password, but the email is not proven yet.
-        NotVerified => "email_not_verified", "the email address is not verified yet";
+        NotVerified => (Invalid, "email_not_verified"), "the email address is not verified yet";
         /// Unknown, expired, revoked or already used token.
-        InvalidToken => "invalid_token", "this link is invalid, expired or already used";
+        InvalidToken => (Invalid, "invalid_token"), "this link is invalid, expired or already used";
         /// The business does not offer this (panel off, password required, …).
-        NotOffered => "not_offered", "this business does not offer it";
+        NotOffered => (Invalid, "not_offered"), "this business does not offer it";
         /// No such business.
-        UnknownBusiness => "unknown_business", "unknown business";
+        UnknownBusiness => (NotFound, "unknown_business"), "unknown business";
         /// Hashing failed.
-        Hash => "hashing_failed", "the password could not be processed";
+        Hash => (Invalid, "hashing_failed"), "the password could not be processed";
         /// Storage failed.
-        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+        Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
 );
 

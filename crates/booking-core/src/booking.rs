@@ -5,6 +5,7 @@ use std::fmt;
 use jiff::Timestamp;
 
 use crate::catalog::Contact;
+use crate::error::Kind;
 use crate::ids::{AgendaId, BookingId, BusinessId, CustomerId, ResourceId, ServiceId, SessionId};
 use crate::time::Interval;
 
@@ -91,17 +92,11 @@ pub enum TransitionError {
     },
 }
 
-impl TransitionError {
-    /// Stable machine code.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        match self {
-            Self::AlreadyCanceled => "already_canceled",
-            Self::AlreadyRejected => "already_rejected",
-            Self::NotAllowed { .. } => "transition_not_allowed",
-        }
-    }
-}
+crate::error::error_codes!(TransitionError, |e| match e {
+    TransitionError::AlreadyCanceled => (Kind::Conflict, "already_canceled"),
+    TransitionError::AlreadyRejected => (Kind::Conflict, "already_rejected"),
+    TransitionError::NotAllowed { .. } => (Kind::Conflict, "transition_not_allowed"),
+});
 
 /// The kind of user behind an action.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -307,6 +302,7 @@ pub struct NewBooking {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use BookingStatus::{Approved, Canceled, NoShow, Pending, Rejected};
 
     fn check(from: BookingStatus, to: BookingStatus, expected: Result<(), &str>) {

@@ -23,6 +23,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::booking::{Booking, BookingStatus, BookingTarget};
 use crate::catalog::{Business, Email, Resource};
+use crate::error::Kind;
 use crate::ids::{BookingId, BusinessId, ResourceId, SessionId};
 use crate::outbox::{Effect, Job, JobError, JobHandler};
 use crate::ports::{Clock, Mailer, Message};
@@ -508,6 +509,14 @@ pub enum SyncError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+crate::error::error_codes!(SyncError, |e| match e {
+    SyncError::NotConfigured => (Kind::Conflict, "calendar_not_configured"),
+    SyncError::NoEmployee => (Kind::NotFound, "not_found"),
+    SyncError::Provider(_) => (Kind::Upstream, "calendar_provider_failed"),
+    SyncError::Sealed => (Kind::Conflict, "calendar_secret_unreadable"),
+    SyncError::Store(e) => (e.kind(), e.code()),
+});
 
 /// The calendar use cases: integrations, connecting employees, pushing, pulling busy times.
 #[derive(Clone)]

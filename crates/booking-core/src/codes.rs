@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use jiff::Timestamp;
 use sha2::{Digest as _, Sha256};
 
+use crate::error::Kind;
 use crate::ids::{BookingId, BusinessId, CodeId, CustomerId, ServiceId};
 use crate::store::StoreError;
 
@@ -302,17 +303,13 @@ pub enum Refusal {
     NotCovered,
 }
 
-impl crate::engine::ErrorCode for Refusal {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Unknown => "code_not_found",
-            Self::Expired => "code_expired",
-            Self::Revoked => "code_revoked",
-            Self::Exhausted => "code_exhausted",
-            Self::NotCovered => "code_not_covered",
-        }
-    }
-}
+crate::error::error_codes!(Refusal, |e| match e {
+    Refusal::Unknown => (Kind::Invalid, "code_not_found"),
+    Refusal::Expired => (Kind::Conflict, "code_expired"),
+    Refusal::Revoked => (Kind::Conflict, "code_revoked"),
+    Refusal::Exhausted => (Kind::Conflict, "code_exhausted"),
+    Refusal::NotCovered => (Kind::Invalid, "code_not_covered"),
+});
 
 /// What is left on a code.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -31,11 +31,8 @@ use crate::store::{
 };
 use crate::time::Interval;
 
-/// A stable, machine-readable error code (`slot_taken`, `cancel_too_close`, …).
-pub trait ErrorCode {
-    /// The code.
-    fn code(&self) -> &'static str;
-}
+pub use crate::error::{ErrorCode, Kind};
+use crate::error::{error_codes, error_enum};
 
 /// The ports the engine runs on.
 #[derive(Clone)]
@@ -115,44 +112,16 @@ pub enum OfferError {
     Store(#[from] StoreError),
 }
 
-impl ErrorCode for OfferError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::UnknownBusiness => "unknown_business",
-            Self::UnknownAgenda => "unknown_agenda",
-            Self::UnknownService => "unknown_service",
-            Self::ServiceNotOnAgenda => "service_not_on_agenda",
-            Self::UnknownResource => "unknown_resource",
-            Self::InvalidRules(e) => e.code(),
-            Self::WindowTooLong => "window_too_long",
-            Self::Store(_) => "storage_unavailable",
-        }
-    }
-}
-
-macro_rules! error_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident $( ( $(#[$from:meta])? $inner:ty ) )? => $code:tt, $msg:literal;)* }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-        pub enum $name {
-            $($(#[$vdoc])* #[error($msg)] $variant $( ( $(#[$from])? $inner ) )?,)*
-        }
-
-        impl ErrorCode for $name {
-            #[allow(unused_variables, reason = "the macro binds every payload, not all codes use it")]
-            fn code(&self) -> &'static str {
-                match self {
-                    $($crate::engine::error_enum!(@pat $name $variant $( ( $inner ) )?, e) => $crate::engine::error_enum!(@code e $code),)*
-                }
-            }
-        }
-    };
-    (@pat $name:ident $variant:ident ( $inner:ty ), $e:ident) => { $name::$variant($e) };
-    (@pat $name:ident $variant:ident, $e:ident) => { $name::$variant };
-    (@code $e:ident delegate) => { $e.code() };
-    (@code $e:ident $code:literal) => { $code };
-}
-pub(crate) use error_enum;
+error_codes!(OfferError, |e| match e {
+    OfferError::UnknownBusiness => (Kind::NotFound, "unknown_business"),
+    OfferError::UnknownAgenda => (Kind::Invalid, "unknown_agenda"),
+    OfferError::UnknownService => (Kind::Invalid, "unknown_service"),
+    OfferError::ServiceNotOnAgenda => (Kind::Invalid, "service_not_on_agenda"),
+    OfferError::UnknownResource => (Kind::Invalid, "unknown_resource"),
+    OfferError::InvalidRules(e) => (e.kind(), e.code()),
+    OfferError::WindowTooLong => (Kind::Invalid, "window_too_long"),
+    OfferError::Store(e) => (e.kind(), e.code()),
+});
 
 error_enum!(
     /// Why a hold was refused.
@@ -160,9 +129,9 @@ error_enum!(
         /// The offer is invalid.
         Offer(#[from] OfferError) => delegate, "{0}";
         /// The slot is not free (or not offered).
-        SlotTaken => "slot_taken", "this slot is no longer available";
+        SlotTaken => (Conflict, "slot_taken"), "this slot is no longer available";
         /// Storage failed.
-        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+        Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
 );
 
@@ -172,13 +141,13 @@ error_enum!(
         /// The offer is invalid.
         Offer(#[from] OfferError) => delegate, "{0}";
         /// The slot is not free (or not offered).
-        SlotTaken => "slot_taken", "this slot is no longer available";
+        SlotTaken => (Conflict, "slot_taken"), "this slot is no longer available";
         /// The customer named is not one of this business.
-        UnknownCustomer => "customer_not_found", "unknown customer";
+        UnknownCustomer => (Invalid, "customer_not_found"), "unknown customer";
         /// The code cannot pay for it (§I2).
         Code(crate::codes::Refusal) => delegate, "{0}";
         /// Storage failed.
-        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+        Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
 );
 
@@ -189,17 +158,17 @@ error_enum!(
         Offer(#[from] OfferError) => delegate, "{0}";
         /// The lock code holds nothing: never held, released, confirmed, or lapsed and then
         /// removed by a booking that took its slot.
-        HoldNotFound => "hold_not_found", "nothing is held with this lock code (it may have expired and been taken)";
+        HoldNotFound => (Conflict, "hold_not_found"), "nothing is held with this lock code (it may have expired and been taken)";
         /// The hold lapsed and its slot was taken meanwhile.
-        HoldExpired => "hold_expired", "the hold expired and the slot was taken meanwhile";
+        HoldExpired => (Conflict, "hold_expired"), "the hold expired and the slot was taken meanwhile";
         /// The held seats are no longer available.
-        SessionFull => "session_full", "the session is full";
+        SessionFull => (Conflict, "session_full"), "the session is full";
         /// The customer named is not one of this business.
-        UnknownCustomer => "customer_not_found", "unknown customer";
+        UnknownCustomer => (Invalid, "customer_not_found"), "unknown customer";
         /// The code cannot pay for it (§I2).
         Code(crate::codes::Refusal) => delegate, "{0}";
         /// Storage failed.
-        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+        Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
 );
 
@@ -207,13 +176,13 @@ error_enum!(
     /// Why a cancellation was refused.
     CancelError {
         /// No such booking visible to the actor.
-        BookingNotFound => "booking_not_found", "unknown booking";
+        BookingNotFound => (NotFound, "booking_not_found"), "unknown booking";
         /// Outside the customer's window.
         Window(#[from] WindowError) => delegate, "{0}";
         /// Already canceled or rejected.
         Transition(#[from] TransitionError) => delegate, "{0}";
         /// Storage failed.
-        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+        Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
 );
 
@@ -221,9 +190,9 @@ error_enum!(
     /// Why a reschedule was refused (the old booking is then unchanged).
     RescheduleError {
         /// No such booking visible to the actor.
-        BookingNotFound => "booking_not_found", "unknown booking";
+        BookingNotFound => (NotFound, "booking_not_found"), "unknown booking";
         /// Only appointments move; sessions are fixed.
-        NotAnAppointment => "not_an_appointment", "only appointments can be rescheduled";
+        NotAnAppointment => (Invalid, "not_an_appointment"), "only appointments can be rescheduled";
         /// Outside the customer's window, or not allowed.
         Window(#[from] WindowError) => delegate, "{0}";
         /// The booking no longer occupies its slot.
@@ -231,9 +200,9 @@ error_enum!(
         /// The offer is invalid.
         Offer(#[from] OfferError) => delegate, "{0}";
         /// The new slot is not free.
-        SlotTaken => "slot_taken", "the new slot is not available";
+        SlotTaken => (Conflict, "slot_taken"), "the new slot is not available";
         /// Storage failed.
-        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+        Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
 );
 
@@ -241,15 +210,15 @@ error_enum!(
     /// Why a staff status change was refused.
     StatusError {
         /// No such booking.
-        BookingNotFound => "booking_not_found", "unknown booking";
+        BookingNotFound => (NotFound, "booking_not_found"), "unknown booking";
         /// Customers cannot approve, reject or mark no-shows.
-        Forbidden => "forbidden", "only staff can change this status";
+        Forbidden => (Forbidden, "forbidden"), "only staff can change this status";
         /// A no-show can only be recorded once the appointment has started.
-        NotStarted => "not_started", "the appointment has not started yet";
+        NotStarted => (Conflict, "not_started"), "the appointment has not started yet";
         /// The lifecycle forbids it.
         Transition(#[from] TransitionError) => delegate, "{0}";
         /// Storage failed.
-        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+        Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
 );
 
@@ -257,19 +226,19 @@ error_enum!(
     /// Why seats in a session could not be held or booked.
     SeatError {
         /// No such session.
-        SessionNotFound => "session_not_found", "unknown session";
+        SessionNotFound => (Invalid, "session_not_found"), "unknown session";
         /// Seats must be at least one.
-        InvalidSeats => "invalid_seats", "book at least one seat";
+        InvalidSeats => (Invalid, "invalid_seats"), "book at least one seat";
         /// Not enough seats left.
-        SessionFull => "session_full", "not enough seats left";
+        SessionFull => (Conflict, "session_full"), "not enough seats left";
         /// The session has started.
-        InThePast => "in_the_past", "the session has already started";
+        InThePast => (Conflict, "in_the_past"), "the session has already started";
         /// The customer named is not one of this business.
-        UnknownCustomer => "customer_not_found", "unknown customer";
+        UnknownCustomer => (Invalid, "customer_not_found"), "unknown customer";
         /// The code cannot pay for it (§I2).
         Code(crate::codes::Refusal) => delegate, "{0}";
         /// Storage failed.
-        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+        Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
 );
 
@@ -277,11 +246,11 @@ error_enum!(
     /// Why a customer could not be anonymised.
     AnonymiseError {
         /// No such customer.
-        CustomerNotFound => "customer_not_found", "unknown customer";
+        CustomerNotFound => (Invalid, "customer_not_found"), "unknown customer";
         /// The business does not let customers delete their profile, or it is someone else's.
-        NotAllowed => "profile_deletion_not_allowed", "profile deletion is not allowed";
+        NotAllowed => (Forbidden, "profile_deletion_not_allowed"), "profile deletion is not allowed";
         /// Storage failed.
-        Store(#[from] StoreError) => "storage_unavailable", "{0}";
+        Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
 );
 

@@ -42,13 +42,7 @@ pub enum IcsError {
     Unclosed,
 }
 
-impl IcsError {
-    /// The stable code.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        "invalid_ics"
-    }
-}
+crate::error::error_codes!(IcsError, |_e| (crate::error::Kind::Invalid, "invalid_ics"));
 
 /// One content line: name, parameters, value.
 struct Line<'a> {

@@ -72,6 +72,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod codes;
 pub mod engine;
+pub mod error;
 mod hex;
 pub mod holds;
 pub mod ics;

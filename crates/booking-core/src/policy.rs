@@ -7,6 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::booking::Role;
 use crate::catalog::Service;
+use crate::error::Kind;
 use crate::settings::Settings;
 
 /// What a customer wants to do with a booking.
@@ -99,22 +100,17 @@ pub enum WindowError {
     InThePast,
 }
 
-impl WindowError {
-    /// Stable machine code.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        match self {
-            Self::CancelTooClose { .. } => "cancel_too_close",
-            Self::RescheduleTooClose { .. } => "reschedule_too_close",
-            Self::RescheduleNotAllowed => "reschedule_not_allowed",
-            Self::InThePast => "in_the_past",
-        }
-    }
-}
+crate::error::error_codes!(WindowError, |e| match e {
+    WindowError::CancelTooClose { .. } => (Kind::Conflict, "cancel_too_close"),
+    WindowError::RescheduleTooClose { .. } => (Kind::Conflict, "reschedule_too_close"),
+    WindowError::RescheduleNotAllowed => (Kind::Conflict, "reschedule_not_allowed"),
+    WindowError::InThePast => (Kind::Conflict, "in_the_past"),
+});
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
 
     fn policy(cancel_h: i64, resched_h: i64, may: bool) -> WindowPolicy {
         WindowPolicy {

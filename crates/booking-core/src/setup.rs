@@ -10,7 +10,8 @@ use jiff::SignedDuration;
 use crate::access::{ApiKey, DrawnKey, KeyDigest, Principal};
 use crate::booking::Role;
 use crate::catalog::{Agenda, Customer, Event, Resource, ResourceKind, Service, Session};
-use crate::engine::{Engine, ErrorCode};
+use crate::engine::Engine;
+use crate::error::Kind;
 use crate::ids::{
     ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, ResourceId, ServiceId, WebhookId,
 };
@@ -63,21 +64,17 @@ impl From<StoreError> for SetupError {
     }
 }
 
-impl ErrorCode for SetupError {
-    fn code(&self) -> &'static str {
-        match self {
-            Self::NotFound => "not_found",
-            Self::UnknownResource(_) => "unknown_resource",
-            Self::UnknownService(_) => "unknown_service",
-            Self::UnknownEvent(_) => "unknown_event",
-            Self::UnknownCustomer(_) => "customer_not_found",
-            Self::Invalid(_) => "invalid_value",
-            Self::DuplicateSlug => "duplicate_slug",
-            Self::Template(_) => "invalid_template",
-            Self::Store(_) => "storage_unavailable",
-        }
-    }
-}
+crate::error::error_codes!(SetupError, |e| match e {
+    SetupError::NotFound => (Kind::NotFound, "not_found"),
+    SetupError::UnknownResource(_) => (Kind::Invalid, "unknown_resource"),
+    SetupError::UnknownService(_) => (Kind::Invalid, "unknown_service"),
+    SetupError::UnknownEvent(_) => (Kind::Invalid, "unknown_event"),
+    SetupError::UnknownCustomer(_) => (Kind::Invalid, "customer_not_found"),
+    SetupError::Invalid(_) => (Kind::Invalid, "invalid_value"),
+    SetupError::DuplicateSlug => (Kind::Conflict, "duplicate_slug"),
+    SetupError::Template(_) => (Kind::Invalid, "invalid_template"),
+    SetupError::Store(_) => (Kind::Unavailable, "storage_unavailable"),
+});
 
 fn invalid(message: impl Into<String>) -> SetupError {
     SetupError::Invalid(message.into())

@@ -48,13 +48,10 @@ pub enum InvalidRules {
     Buffer,
 }
 
-impl InvalidRules {
-    /// Stable machine code.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        "invalid_service_rules"
-    }
-}
+crate::error::error_codes!(InvalidRules, |_e| (
+    crate::error::Kind::Invalid,
+    "invalid_service_rules"
+));
 
 impl SlotRules {
     /// Validates whole-minute durations: positive length and step, non-negative buffers.

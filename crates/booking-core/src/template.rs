@@ -64,13 +64,10 @@ pub struct Template {
 #[error("unknown placeholders: {}", .0.iter().map(|p| format!("%{p}%")).collect::<Vec<_>>().join(", "))]
 pub struct UnknownPlaceholders(pub Vec<String>);
 
-impl UnknownPlaceholders {
-    /// Stable machine code.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        "unknown_placeholder"
-    }
-}
+crate::error::error_codes!(UnknownPlaceholders, |_e| (
+    crate::error::Kind::Invalid,
+    "unknown_placeholder"
+));
 
 /// How values are written into the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -17,6 +17,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::booking::{Booking, BookingTarget};
 use crate::calendar::Sealer;
 use crate::catalog::{Business, EventKind, ResourceKind};
+use crate::error::Kind;
 use crate::ids::{BookingId, BusinessId, EventId, ResourceId};
 use crate::outbox::{Effect, Job, JobError, JobHandler};
 use crate::ports::{Clock, MeetingError, MeetingProvider, MeetingRequest};
@@ -653,13 +654,13 @@ impl std::fmt::Debug for AccountInput {
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
     /// Zoom refused the app's credentials or does not know its host.
-    #[error("zoom refused the credentials: {0}")]
+    #[error("Zoom refused these credentials: {0}")]
     Refused(String),
     /// A new Zoom app without its secret.
-    #[error("a new zoom app needs its client secret")]
+    #[error("a new Zoom app needs its `client_secret`")]
     SecretNeeded,
     /// The course does not exist (or is an event, not a course).
-    #[error("no such course")]
+    #[error("only a course has a link of its own")]
     NoCourse,
     /// The staff member does not exist.
     #[error("no such staff member")]
@@ -668,7 +669,7 @@ pub enum VideoError {
     #[error("stored zoom secrets do not open with this server's secret")]
     Sealed,
     /// Another job is making the occasion's meeting right now.
-    #[error("another job is making this meeting")]
+    #[error("another change of this meeting is in progress; try again")]
     Busy,
     /// Zoom failed.
     #[error(transparent)]
@@ -677,6 +678,17 @@ pub enum VideoError {
     #[error(transparent)]
     Store(#[from] StoreError),
 }
+
+crate::error::error_codes!(VideoError, |e| match e {
+    VideoError::Refused(_) => (Kind::Invalid, "video_credentials_refused"),
+    VideoError::SecretNeeded => (Kind::Invalid, "invalid_value"),
+    VideoError::NoCourse => (Kind::Invalid, "not_a_course"),
+    VideoError::NoStaff => (Kind::NotFound, "not_found"),
+    VideoError::Sealed => (Kind::Conflict, "video_secret_unreadable"),
+    VideoError::Busy => (Kind::Unavailable, "storage_unavailable"),
+    VideoError::Provider(_) => (Kind::Upstream, "video_provider_failed"),
+    VideoError::Store(e) => (e.kind(), e.code()),
+});
 
 /// The video use cases: accounts, course links, online occasions, and the `video` job that
 /// makes, moves and deletes Zoom meetings (§J1–§J5).

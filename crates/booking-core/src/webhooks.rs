@@ -126,13 +126,7 @@ pub enum EndpointError {
     UnknownEvent(String),
 }
 
-impl EndpointError {
-    /// The stable code.
-    #[must_use]
-    pub const fn code(&self) -> &'static str {
-        "invalid_value"
-    }
-}
+crate::error::error_codes!(EndpointError, |_e| (crate::error::Kind::Invalid, "invalid_value"));
 
 /// Every event code a webhook may ask for.
 #[must_use]

@@ -9,7 +9,7 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::accounts::{AccountError, ResetRequested, SignUp, SignedUp};
-use booking_core::engine::ErrorCode;
+use booking_core::error::ErrorCode;
 use booking_core::notify::AccountMail;
 use booking_core::ports::Secret;
 use jiff::SignedDuration;

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::booking::{Actor, BookingStatus, BookingTarget};
 use booking_core::catalog::{Contact, Customer, Email, ResourceKind};
-use booking_core::engine::ErrorCode;
+use booking_core::error::{ErrorCode, Kind};
 use booking_core::holds::{HoldTarget, LockCode};
 use booking_core::ids::{AgendaId, BookingId, CustomerId, ResourceId, ServiceId};
 use booking_core::notify;
@@ -149,8 +149,8 @@ pub(crate) async fn build_week(
     let found = engine
         .availability(ctx.business.id, offer, window, lock, actor(ctx), Limits::Apply)
         .await
-        .map_err(|e| match e.code() {
-            "storage_unavailable" => unavailable(ctx),
+        .map_err(|e| match e.kind() {
+            Kind::Unavailable => unavailable(ctx),
             _ => not_found(ctx),
         })?;
     let mut days: Vec<DayView> = (0..7)
@@ -338,7 +338,7 @@ pub(crate) async fn hold(ctx: Ctx, PageForm(form): PageForm<HoldForm>) -> Respon
             week_page(&ctx, offer, Some(&from), StatusCode::CONFLICT, Some(ctx.t.slot_taken), next)
                 .await
         }
-        Err(e) if e.code() == "storage_unavailable" => unavailable(&ctx),
+        Err(e) if e.kind() == Kind::Unavailable => unavailable(&ctx),
         Err(_) => not_found(&ctx),
     }
 }
@@ -525,7 +525,7 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> 
             ctx.redirect(&ctx.path(&format!("/book/done?booking={id}&proof={}", ctx.sign(&id))))
         }
         Err(booking_core::engine::ConfirmError::Code(refusal)) => {
-            let why = ctx.t.reason(booking_core::engine::ErrorCode::code(&refusal));
+            let why = ctx.t.reason(ErrorCode::code(&refusal));
             details_again(&ctx, h, form, why)
         }
         Err(e)

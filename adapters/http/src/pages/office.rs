@@ -12,7 +12,7 @@ use axum::response::Response;
 use booking_core::access::{Action, Principal};
 use booking_core::booking::{Actor, BookingTarget, Role};
 use booking_core::catalog::{Agenda, Contact, Email, Service};
-use booking_core::engine::ErrorCode;
+use booking_core::error::{ErrorCode, Kind};
 use booking_core::holds::HoldTarget;
 use booking_core::ids::ResourceId;
 use booking_core::notify;
@@ -563,7 +563,7 @@ pub(crate) async fn hold(
         .await
     {
         Ok(_) => ctx.redirect(&ctx.path(&format!("/office/agendas/{}/form", agenda.slug))),
-        Err(e) if e.code() == "storage_unavailable" => unavailable(&ctx),
+        Err(e) if e.kind() == Kind::Unavailable => unavailable(&ctx),
         Err(e) => {
             let (status, error) = if e.code() == "slot_taken" {
                 (StatusCode::CONFLICT, Some(ctx.t.slot_taken))
@@ -706,7 +706,7 @@ pub(crate) async fn confirm(
             };
             ctx.redirect(&format!("{back}?service={service}&date={date}&done=booked"))
         }
-        Err(e) if e.code() == "storage_unavailable" => unavailable(&ctx),
+        Err(e) if e.kind() == Kind::Unavailable => unavailable(&ctx),
         Err(_) => ctx.linked(ctx.t.error_title, ctx.t.hold_lost, back, ctx.t.back_to_calendar),
     }
 }

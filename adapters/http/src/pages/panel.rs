@@ -8,7 +8,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, Role};
-use booking_core::engine::ErrorCode;
+use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::{BookingId, ResourceId};
 use booking_core::notify;
 use booking_core::policy::{Change, WindowPolicy};
@@ -525,7 +525,7 @@ pub(crate) async fn cancel_link(ctx: Ctx, PageForm(form): PageForm<TokenForm>) -
     let actor = booking.customer.map_or_else(Actor::guest, Actor::customer);
     match ctx.state.engine().cancel(ctx.business.id, booking.id, actor, None).await {
         Ok(_) => ctx.message(StatusCode::OK, ctx.t.cancel_link_title, ctx.t.canceled_ok),
-        Err(e) if e.code() == "storage_unavailable" => unavailable(&ctx),
+        Err(e) if e.kind() == Kind::Unavailable => unavailable(&ctx),
         Err(e) => {
             ctx.message(StatusCode::CONFLICT, ctx.t.cancel_link_title, ctx.t.reason(e.code()))
         }

@@ -9,6 +9,7 @@ use axum::response::Response;
 use booking_core::Details;
 use booking_core::access::Action;
 use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, Role};
+use booking_core::error::Kind;
 use booking_core::ids::{BookingId, BusinessId, CustomerId, ResourceId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -201,9 +202,9 @@ fn optional<T: DeserializeOwned + Default>(bytes: &Bytes) -> Result<T, Problem> 
     }
     serde_json::from_slice(bytes).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
-            Problem::coded("invalid_json", e.to_string())
+            Problem::unreadable(e.to_string())
         } else {
-            Problem::coded("invalid_body", e.to_string())
+            Problem::of(Kind::Invalid, "invalid_body", e.to_string())
         }
     })
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use booking_core::access::Action;
 use booking_core::booking::{Booking, BookingStatus, BookingTarget};
 use booking_core::catalog::Business;
+use booking_core::error::Kind;
 use booking_core::ics::{self, FeedEvent, FeedStatus};
 use booking_core::ids::{BusinessId, CustomerId, ResourceId};
 use booking_core::time::Interval;
@@ -50,7 +51,7 @@ fn feed_window(state: &AppState) -> Result<Interval, Problem> {
     let now = state.engine().ports().clock.now();
     let from = now.checked_sub(SignedDuration::from_hours(24 * 90)).unwrap_or(now);
     let to = now.checked_add(SignedDuration::from_hours(24 * 400)).unwrap_or(now);
-    Interval::new(from, to).map_err(|_| Problem::coded("internal", "the clock is out of range"))
+    Interval::new(from, to).map_err(|_| Problem::internal("the clock is out of range"))
 }
 
 /// The feed events of some bookings, with names looked up once.
@@ -201,17 +202,18 @@ pub(crate) async fn import_exceptions(
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/calendar"));
     if !calendar_type {
-        return Err(Problem::coded(
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "send the file as `Content-Type: text/calendar`",
         ));
     }
-    let body = std::str::from_utf8(&body)
-        .map_err(|_| Problem::coded("invalid_ics", "an iCalendar file is UTF-8 text"))?;
+    let body = std::str::from_utf8(&body).map_err(|_| {
+        Problem::of(Kind::Invalid, "invalid_ics", "an iCalendar file is UTF-8 text")
+    })?;
     let b = business(&state, id).await?;
     let found = state.store().resource(b.id, r).await?.ok_or_else(Problem::not_found)?;
-    let parsed =
-        ics::import(body, &found.zone).map_err(|e| Problem::coded(e.code(), e.to_string()))?;
+    let parsed = ics::import(body, &found.zone)?;
     let mut imported = Vec::with_capacity(parsed.exceptions.len());
     for exception in parsed.exceptions {
         let e = state.engine().add_exception(b.id, r, exception).await?;

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use booking_core::access::Action;
 use booking_core::codes::{FindError, Period, StoredCode, Value};
+use booking_core::error::Kind;
 use booking_core::ids::{BusinessId, CodeId, CustomerId, ServiceId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -157,8 +158,10 @@ pub(crate) async fn find(
 ) -> Result<StoredCode, Problem> {
     match state.codes().find(business, typed).await {
         Ok(code) => Ok(code),
-        Err(FindError::Text(e)) => Err(Problem::coded("invalid_code", e.to_string())),
-        Err(FindError::Unknown) => Err(Problem::coded("code_not_found", "no such code")),
+        Err(FindError::Text(e)) => Err(Problem::of(Kind::Invalid, "invalid_code", e.to_string())),
+        Err(FindError::Unknown) => {
+            Err(Problem::of(Kind::Invalid, "code_not_found", "no such code"))
+        }
         Err(FindError::Store(e)) => Err(e.into()),
     }
 }
@@ -209,7 +212,11 @@ pub(crate) async fn issue(
     for s in &input.services {
         let found = state.store().service(b.id, ServiceId::new(*s)).await?;
         services.push(
-            found.ok_or_else(|| Problem::coded("service_not_found", format!("no service {s}")))?.id,
+            found
+                .ok_or_else(|| {
+                    Problem::of(Kind::Invalid, "service_not_found", format!("no service {s}"))
+                })?
+                .id,
         );
     }
     let value = input.value(services)?;
@@ -219,7 +226,9 @@ pub(crate) async fn issue(
                 .store()
                 .customer(b.id, CustomerId::new(c))
                 .await?
-                .ok_or_else(|| Problem::coded("customer_not_found", "unknown customer"))?
+                .ok_or_else(|| {
+                    Problem::of(Kind::Invalid, "customer_not_found", "unknown customer")
+                })?
                 .id,
         ),
         None => None,
@@ -314,7 +323,9 @@ pub(crate) async fn adjust(
         Ok(Some(found)) => Ok(Json(CodeOut::new(&found, now))),
         Ok(None) => Err(Problem::not_found()),
         Err(booking_core::store::TxError::Store(e)) => Err(e.into()),
-        Err(_) => Err(Problem::coded("code_exhausted", "the balance would go below zero")),
+        Err(_) => {
+            Err(Problem::of(Kind::Conflict, "code_exhausted", "the balance would go below zero"))
+        }
     }
 }
 

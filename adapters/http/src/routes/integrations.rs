@@ -103,13 +103,7 @@ pub(crate) fn default_redirect_uri(state: &AppState, business: BusinessId, p: Pr
 }
 
 fn sync_failure(e: SyncError) -> Problem {
-    match e {
-        SyncError::Store(e) => e.into(),
-        SyncError::NotConfigured => Problem::coded("calendar_not_configured", e.to_string()),
-        other => {
-            Problem::new(StatusCode::BAD_GATEWAY, "calendar_provider_failed", other.to_string())
-        }
-    }
+    e.into()
 }
 
 /// Both providers' settings (admin).

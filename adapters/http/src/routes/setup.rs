@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use booking_core::access::Action;
 use booking_core::booking::Role;
 use booking_core::catalog::{Customer, Session};
+use booking_core::error::Kind;
 use booking_core::ids::{
     AgendaId, ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, ResourceId, ServiceId,
     SessionId,
@@ -203,7 +204,11 @@ impl Window {
         let window =
             Interval::new(from, to).map_err(|_| Problem::invalid("`to` is after `from`"))?;
         if window.duration() > SignedDuration::from_hours(24 * 400) {
-            return Err(Problem::coded("window_too_long", "a window spans at most 400 days"));
+            return Err(Problem::of(
+                Kind::Invalid,
+                "window_too_long",
+                "a window spans at most 400 days",
+            ));
         }
         Ok(window)
     }
@@ -620,7 +625,7 @@ pub(crate) async fn attach_customer(
     caller.authorize(b, Action::BookForCustomers)?;
     let biz = business(&state, id).await?;
     let email = booking_core::accounts::username(&input.email)
-        .map_err(|_| Problem::coded("invalid_email", "not an email address"))?;
+        .map_err(|_| Problem::of(Kind::Invalid, "invalid_email", "not an email address"))?;
     let c = CustomerId::new(customer);
     if state.store().customer(b, c).await?.is_none() {
         return Err(Problem::not_found());
@@ -631,9 +636,15 @@ pub(crate) async fn attach_customer(
         .await
         .map_err(|e| match e {
             booking_core::accounts::AccountError::Store(e) => Problem::from(e),
-            _ => Problem::coded("customer_anonymised", "an anonymised record cannot be attached"),
+            _ => Problem::of(
+                Kind::Invalid,
+                "customer_anonymised",
+                "an anonymised record cannot be attached",
+            ),
         })?
-        .ok_or_else(|| Problem::coded("account_not_found", "no account has this email"))?;
+        .ok_or_else(|| {
+            Problem::of(Kind::NotFound, "account_not_found", "no account has this email")
+        })?;
     Ok(Json(CustomerOut::new(&attached, &biz.zone)))
 }
 

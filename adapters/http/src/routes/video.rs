@@ -179,27 +179,7 @@ fn video(state: &AppState) -> Result<&VideoSync, Problem> {
 
 /// A use case's failure as a problem.
 pub(crate) fn video_failure(e: VideoError) -> Problem {
-    match e {
-        VideoError::Store(e) => e.into(),
-        VideoError::Refused(why) => Problem::coded(
-            "video_credentials_refused",
-            format!("Zoom refused these credentials: {why}"),
-        ),
-        VideoError::SecretNeeded => Problem::invalid("a new Zoom app needs its `client_secret`"),
-        VideoError::NoCourse => {
-            Problem::coded("not_a_course", "only a course has a link of its own")
-        }
-        VideoError::NoStaff => Problem::not_found(),
-        e @ VideoError::Sealed => Problem::coded("video_secret_unreadable", e.to_string()),
-        VideoError::Busy => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "storage_unavailable",
-            "another change of this meeting is in progress; try again",
-        ),
-        e @ VideoError::Provider(_) => {
-            Problem::new(StatusCode::BAD_GATEWAY, "video_provider_failed", e.to_string())
-        }
-    }
+    e.into()
 }
 
 fn text(field: &str, value: &str, max: usize) -> Result<String, Problem> {
