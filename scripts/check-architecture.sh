@@ -1,13 +1,31 @@
 #!/usr/bin/env bash
-# Architecture invariant: booking-core depends on no I/O crate, no async runtime, no adapter.
+# Architecture invariants (docs/ARCHITECTURE.md), checked on the resolved dependency graph:
+# - booking-core depends on no I/O crate, no async runtime, no adapter;
+# - the HTTP adapter depends on no store: it reaches storage only through the core's ports;
+# - the testkit depends on no adapter: contract suites run the same against every one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-banned='^(sqlx.*|axum.*|tokio.*|hyper.*|reqwest|lettre|serde_json|google-.*|graph-.*|tower.*|mio|async-std|smol|rusqlite|postgres.*|booking-(store|http|email|calendar|video|system).*)$'
-deps=$(cargo tree -p booking-core -e normal --prefix none --locked | sed 's/ .*//' | sort -u)
-bad=$(printf '%s\n' "$deps" | grep -E "$banned" || true)
-if [ -n "$bad" ]; then
-  echo "architecture: booking-core depends on I/O crates:" $bad >&2
-  exit 1
-fi
-echo "architecture: booking-core depends on $(printf '%s\n' "$deps" | wc -l) crates, none of them I/O: ok"
+# The crates `package` depends on (normal edges, transitively), one name a line.
+deps_of() {
+  cargo tree -p "$1" -e normal --prefix none --locked | sed 's/ .*//' | sort -u
+}
+
+# Fails when a dependency of `package` matches `pattern`.
+forbid() {
+  local package=$1 pattern=$2 why=$3 bad
+  bad=$(deps_of "$package" | grep -E "$pattern" || true)
+  if [ -n "$bad" ]; then
+    echo "architecture: $package $why:" $bad >&2
+    exit 1
+  fi
+}
+
+io='^(sqlx.*|axum.*|tokio.*|hyper.*|reqwest|lettre|serde_json|google-.*|graph-.*|tower.*|mio|async-std|smol|rusqlite|postgres.*|booking-(store|http|email|calendar|video|system|oauth|webhooks).*)$'
+forbid booking-core "$io" "depends on I/O crates"
+forbid booking-http '^(booking-store-.*|sqlx.*|rusqlite|postgres.*)$' "depends on a store"
+forbid booking-testkit '^booking-(store|http|email|calendar|video|system|oauth|webhooks).*$' \
+  "depends on an adapter"
+
+echo "architecture: booking-core depends on $(deps_of booking-core | wc -l) crates, none of them I/O;" \
+  "booking-http on no store; booking-testkit on no adapter: ok"

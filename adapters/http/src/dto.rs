@@ -7,13 +7,14 @@ use std::collections::BTreeMap;
 
 use booking_core::BookingStatus;
 use booking_core::access::ApiKey;
+use booking_core::app::business::ProfileChange;
 use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
 use booking_core::catalog::{
     Agenda, Business, Contact, Email, Event, EventKind, Resource, ResourceKind, Service, Session,
 };
 use booking_core::holds::{Hold, HoldTarget};
 use booking_core::schedule::{DayHours, Exception, OpeningHours, WallRange};
-use booking_core::settings::{CalendarSyncOptions, Locale, Settings};
+use booking_core::settings::{CalendarSyncOptions, Settings, SettingsChange};
 use booking_core::time::{Interval, WallTime, Zone};
 use jiff::civil::{Date, Weekday};
 use jiff::{SignedDuration, Timestamp};
@@ -85,10 +86,6 @@ fn parse_email(field: &str, text: Option<String>) -> Result<Option<Email>, Probl
     text.filter(|t| !t.trim().is_empty())
         .map(|t| Email::parse(&t).map_err(|e| Problem::invalid(format!("`{field}`: {e}"))))
         .transpose()
-}
-
-fn parse_locale(text: &str) -> Result<Locale, Problem> {
-    Locale::parse(text).ok_or_else(|| Problem::invalid("`locale` is `fr` or `en`"))
 }
 
 fn bounded(field: &str, text: &str, max: usize) -> Result<(), Problem> {
@@ -224,38 +221,20 @@ fn clearable(text: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
-impl BusinessPatch {
-    /// Applies the patch.
-    pub fn apply(self, b: &mut Business) -> Result<(), Problem> {
-        if let Some(name) = self.name {
-            if name.trim().is_empty() {
-                return Err(Problem::invalid("`name` cannot be empty"));
-            }
-            bounded("name", &name, 200)?;
-            b.name = name.trim().to_owned();
+impl From<BusinessPatch> for ProfileChange {
+    fn from(p: BusinessPatch) -> Self {
+        Self {
+            name: p.name,
+            zone: p.zone,
+            locale: p.locale,
+            email: p.email,
+            phone: p.phone,
+            address: p.address,
         }
-        if let Some(zone) = self.zone {
-            b.zone = parse_zone("zone", &zone)?;
-        }
-        if let Some(locale) = self.locale {
-            b.locale = parse_locale(&locale)?;
-        }
-        if let Some(email) = self.email {
-            b.email = parse_email("email", clearable(&email))?;
-        }
-        if let Some(phone) = self.phone {
-            bounded("phone", &phone, 50)?;
-            b.phone = clearable(&phone);
-        }
-        if let Some(address) = self.address {
-            bounded("address", &address, 500)?;
-            b.address = clearable(&address);
-        }
-        Ok(())
     }
 }
 
-/// Every setting of a business (§K defaults). Durations in minutes.
+/// Every setting of a business. Durations in minutes.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct SettingsOut {
     /// Grid step of slots.
@@ -284,7 +263,7 @@ pub struct SettingsOut {
     pub chrono_min_delay_days: u32,
     /// Chrono: maximum delay in days.
     pub chrono_max_delay_days: u32,
-    /// Calendar sync options (§H3).
+    /// Calendar sync options.
     pub calendar: CalendarOptions,
     /// Title of calendar events for appointments.
     pub appointment_event_title: String,
@@ -294,7 +273,7 @@ pub struct SettingsOut {
     pub appointment_event_description: String,
     /// Description of calendar events for events.
     pub event_event_description: String,
-    /// How many days ahead employees' busy times are pulled (§H4).
+    /// How many days ahead employees' busy times are pulled.
     pub calendar_window_days: u32,
     /// Hide video links from emails.
     pub hide_video_links_in_emails: bool,
@@ -316,7 +295,7 @@ pub struct SettingsOut {
     pub frame_ancestors: String,
 }
 
-/// Calendar sync options (§H3).
+/// Calendar sync options.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CalendarOptions {
@@ -462,154 +441,38 @@ pub struct SettingsPatch {
     pub frame_ancestors: Option<String>,
 }
 
-/// Whether `text` is an origin a CSP `frame-ancestors` accepts: `http(s)://host[:port]`, the
-/// host possibly starting with `*.`.
-fn is_origin(text: &str) -> bool {
-    let Some(rest) = text.strip_prefix("https://").or_else(|| text.strip_prefix("http://")) else {
-        return false;
-    };
-    let (host, port) = rest.split_once(':').unwrap_or((rest, "0"));
-    let host = host.strip_prefix("*.").unwrap_or(host);
-    !host.is_empty()
-        && host.len() <= 253
-        && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
-        && !port.is_empty()
-        && port.len() <= 5
-        && port.bytes().all(|b| b.is_ascii_digit())
-}
-
-impl SettingsPatch {
-    /// Applies the patch, checking each value.
-    pub fn apply(self, s: &mut Settings) -> Result<(), Problem> {
-        if let Some(m) = self.slot_step_minutes {
-            s.slot_step = minutes_in("slot_step_minutes", m, 1..=1440)?;
+impl From<SettingsPatch> for SettingsChange {
+    fn from(p: SettingsPatch) -> Self {
+        Self {
+            slot_step_minutes: p.slot_step_minutes,
+            default_status: p.default_status.map(Into::into),
+            min_before_booking_minutes: p.min_before_booking_minutes,
+            min_before_cancel_minutes: p.min_before_cancel_minutes,
+            min_before_reschedule_minutes: p.min_before_reschedule_minutes,
+            days_in_advance: p.days_in_advance,
+            customers_may_reschedule: p.customers_may_reschedule,
+            customers_may_delete_profile: p.customers_may_delete_profile,
+            require_password: p.require_password,
+            magic_link_lifetime_minutes: p.magic_link_lifetime_minutes,
+            hold_ttl_minutes: p.hold_ttl_minutes,
+            chrono_min_delay_days: p.chrono_min_delay_days,
+            chrono_max_delay_days: p.chrono_max_delay_days,
+            calendar: p.calendar.map(Into::into),
+            appointment_event_title: p.appointment_event_title,
+            event_event_title: p.event_event_title,
+            appointment_event_description: p.appointment_event_description,
+            event_event_description: p.event_event_description,
+            calendar_window_days: p.calendar_window_days,
+            hide_video_links_in_emails: p.hide_video_links_in_emails,
+            hide_video_links_in_panel: p.hide_video_links_in_panel,
+            reminder_minutes_before: p.reminder_minutes_before,
+            customers_choose_staff: p.customers_choose_staff,
+            panel_enabled: p.panel_enabled,
+            panel_url: p.panel_url,
+            panel_appointments: p.panel_appointments,
+            panel_events: p.panel_events,
+            frame_ancestors: p.frame_ancestors,
         }
-        if let Some(t) = self.default_status {
-            s.default_status = t.into();
-        }
-        if let Some(m) = self.min_before_booking_minutes {
-            s.min_before_booking = from_minutes("min_before_booking_minutes", m)?;
-        }
-        if let Some(m) = self.min_before_cancel_minutes {
-            s.min_before_cancel = from_minutes("min_before_cancel_minutes", m)?;
-        }
-        if let Some(m) = self.min_before_reschedule_minutes {
-            s.min_before_reschedule = from_minutes("min_before_reschedule_minutes", m)?;
-        }
-        if let Some(d) = self.days_in_advance {
-            if !(1..=1000).contains(&d) {
-                return Err(Problem::invalid("`days_in_advance` is 1 to 1000"));
-            }
-            s.days_in_advance = d;
-        }
-        if let Some(v) = self.customers_may_reschedule {
-            s.customers_may_reschedule = v;
-        }
-        if let Some(v) = self.customers_may_delete_profile {
-            s.customers_may_delete_profile = v;
-        }
-        if let Some(v) = self.require_password {
-            s.require_password = v;
-        }
-        if let Some(m) = self.magic_link_lifetime_minutes {
-            s.magic_link_lifetime = minutes_in("magic_link_lifetime_minutes", m, 1..=366 * 1440)?;
-        }
-        if let Some(m) = self.hold_ttl_minutes {
-            s.hold_ttl = minutes_in("hold_ttl_minutes", m, 1..=1440)?;
-        }
-        if let Some(d) = self.chrono_min_delay_days {
-            s.chrono_min_delay_days = d;
-        }
-        if let Some(d) = self.chrono_max_delay_days {
-            s.chrono_max_delay_days = d;
-        }
-        if s.chrono_max_delay_days > 1000 || s.chrono_min_delay_days > s.chrono_max_delay_days {
-            return Err(Problem::invalid(
-                "`chrono_min_delay_days` ≤ `chrono_max_delay_days` ≤ 1000",
-            ));
-        }
-        if let Some(c) = self.calendar {
-            s.calendar = c.into();
-        }
-        for (field, value, into, max) in [
-            (
-                "appointment_event_title",
-                self.appointment_event_title,
-                &mut s.appointment_event_title,
-                500,
-            ),
-            ("event_event_title", self.event_event_title, &mut s.event_event_title, 500),
-            (
-                "appointment_event_description",
-                self.appointment_event_description,
-                &mut s.appointment_event_description,
-                4000,
-            ),
-            (
-                "event_event_description",
-                self.event_event_description,
-                &mut s.event_event_description,
-                4000,
-            ),
-        ] {
-            if let Some(t) = value {
-                bounded(field, &t, max)?;
-                booking_core::template::Template::parse(&t)
-                    .map_err(|e| Problem::invalid(format!("`{field}`: {e}")))?;
-                *into = t;
-            }
-        }
-        if let Some(days) = self.calendar_window_days {
-            if !(1..=730).contains(&days) {
-                return Err(Problem::invalid("`calendar_window_days` is 1 to 730"));
-            }
-            s.calendar_window_days = days;
-        }
-        if let Some(v) = self.hide_video_links_in_emails {
-            s.hide_video_links_in_emails = v;
-        }
-        if let Some(v) = self.hide_video_links_in_panel {
-            s.hide_video_links_in_panel = v;
-        }
-        if let Some(m) = self.reminder_minutes_before {
-            s.reminder_before = match m {
-                0 => None,
-                m => Some(minutes_in("reminder_minutes_before", m, 1..=30 * 1440)?),
-            };
-        }
-        if let Some(v) = self.customers_choose_staff {
-            s.customers_choose_staff = v;
-        }
-        if let Some(v) = self.panel_enabled {
-            s.panel_enabled = v;
-        }
-        if let Some(url) = self.panel_url {
-            let url = url.trim();
-            let web = url.starts_with("https://") || url.starts_with("http://");
-            if !url.is_empty() && (!web || url.len() > 2000 || url.chars().any(char::is_whitespace))
-            {
-                return Err(Problem::invalid(
-                    "`panel_url` is an http(s) URL of at most 2000 characters",
-                ));
-            }
-            s.panel_url = (!url.is_empty()).then(|| url.to_owned());
-        }
-        if let Some(v) = self.panel_appointments {
-            s.panel_appointments = v;
-        }
-        if let Some(v) = self.panel_events {
-            s.panel_events = v;
-        }
-        if let Some(origins) = self.frame_ancestors {
-            let list: Vec<&str> = origins.split_whitespace().collect();
-            if list.len() > 10 || !list.iter().all(|o| is_origin(o)) {
-                return Err(Problem::invalid(
-                    "`frame_ancestors` is up to 10 origins like https://example.org, space-separated",
-                ));
-            }
-            s.frame_ancestors = list.join(" ");
-        }
-        Ok(())
     }
 }
 
@@ -959,7 +822,7 @@ pub struct ServiceOut {
     pub min_before_reschedule_minutes: Option<i64>,
     /// Questions asked when booking.
     pub fields: Vec<FieldDto>,
-    /// Held online: its appointments get a video link (§J).
+    /// Held online: its appointments get a video link.
     pub online: bool,
 }
 
@@ -1029,7 +892,7 @@ pub struct ServiceIn {
     /// Questions asked when booking (at most 30); answers are kept with the booking.
     #[serde(default)]
     pub fields: Vec<FieldDto>,
-    /// Held online: its appointments get the business's video link (§J). Default false.
+    /// Held online: its appointments get the business's video link. Default false.
     #[serde(default)]
     pub online: bool,
 }
@@ -1122,7 +985,7 @@ pub struct EventOut {
     pub capacity: u32,
     /// Price in minor units.
     pub price_minor: i64,
-    /// Held online: its sessions get a video link (§J).
+    /// Held online: its sessions get a video link.
     pub online: bool,
 }
 
@@ -1160,7 +1023,7 @@ pub struct EventIn {
     /// Price in minor units.
     #[serde(default)]
     pub price_minor: i64,
-    /// Held online: its sessions get the business's (or the course's) video link (§J).
+    /// Held online: its sessions get the business's (or the course's) video link.
     /// Default false.
     #[serde(default)]
     pub online: bool,
@@ -1494,7 +1357,7 @@ pub struct BookingIn {
     /// For staff: ignore minimum notice and maximum advance.
     #[serde(default)]
     pub bypass_delays: bool,
-    /// A package, gift certificate or subscription code paying for it (§I2), as its holder
+    /// A package, gift certificate or subscription code paying for it, as its holder
     /// types it (any case; spaces and hyphens ignored).
     #[serde(default)]
     pub code: Option<String>,

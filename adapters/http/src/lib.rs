@@ -61,6 +61,7 @@ impl Default for Limits {
 }
 
 struct Inner {
+    app: booking_core::app::App,
     engine: Engine,
     calendar: Option<booking_core::calendar::CalendarSync>,
     video: Option<booking_core::video::VideoSync>,
@@ -84,6 +85,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 codes: booking_core::codes::CodeBook::new(engine.ports(), &web.secret),
                 pages: pages::PagesState::new(web, engine.ports()),
+                app: booking_core::app::App::new(engine.clone()),
                 engine,
                 calendar: None,
                 video: None,
@@ -93,7 +95,6 @@ impl AppState {
         }
     }
 
-    /// The engine.
     /// Turns calendar sync on (§H): the integration settings, the employees' connect pages
     /// and the sync figures of `/metrics` use it.
     ///
@@ -135,6 +136,13 @@ impl AppState {
         self.inner.calendar.as_ref()
     }
 
+    /// The application layer: the use cases handlers call (the rest still go to the engine).
+    #[must_use]
+    pub fn app(&self) -> &booking_core::app::App {
+        &self.inner.app
+    }
+
+    /// The engine.
     #[must_use]
     pub fn engine(&self) -> &Engine {
         &self.inner.engine

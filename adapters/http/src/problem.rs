@@ -159,6 +159,7 @@ core_errors!(
     booking_core::video::VideoError,
     booking_core::calendar::SyncError,
     booking_core::ics::IcsError,
+    booking_core::app::business::BusinessError,
     booking_core::accounts::AccountError,
     booking_core::codes::Refusal,
     booking_core::webhooks::EndpointError,

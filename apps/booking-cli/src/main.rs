@@ -49,7 +49,7 @@ enum Command {
         /// The file.
         file: PathBuf,
     },
-    /// Erases a customer's personal data and keeps their bookings (§A7).
+    /// Erases a customer's personal data and keeps their bookings.
     Anonymise {
         /// The business.
         #[arg(long)]

@@ -25,6 +25,7 @@
 //! | §E booking emails | [`notify`] |
 //! | catalog set-up with tenant checks | [`setup`] |
 //! | §K defaults | [`settings`] |
+//! | §C1 error codes and their kinds | [`error`] |
 //!
 //! ## Booking a slot end to end
 //!
@@ -67,6 +68,7 @@
 pub mod access;
 pub mod accounts;
 pub mod anonymise;
+pub mod app;
 pub mod booking;
 pub mod calendar;
 pub mod catalog;

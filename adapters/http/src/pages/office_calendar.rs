@@ -17,14 +17,16 @@ use booking_core::access::Principal;
 use booking_core::booking::Role;
 use booking_core::calendar::{CalendarSync, Connection, ConnectionState, Provider};
 use booking_core::catalog::{Resource, ResourceKind};
+use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::ResourceId;
 use booking_core::notify;
+use booking_core::settings::{CalendarSyncOptions, SettingsChange};
 use serde::Deserialize;
 
 use super::book::unavailable;
 use super::office::staff;
 use super::{CsrfForm, Ctx, PageForm, View, same_secret};
-use crate::dto::{CalendarOptions, SettingsPatch};
+
 use crate::routes::integrations::{IntegrationIn, checked_app, default_redirect_uri};
 
 /// How long a started connection may take.
@@ -481,13 +483,14 @@ pub(crate) async fn save_options(ctx: Ctx, PageForm(form): PageForm<OptionsForm>
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
-    if let Err(r) = admin(&ctx).await {
-        return r;
-    }
+    let principal = match admin(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let invalid = || ctx.redirect(&ctx.path("/office/integrations?done=invalid"));
     let Ok(window) = form.calendar_window_days.trim().parse::<u32>() else { return invalid() };
-    let patch = SettingsPatch {
-        calendar: Some(CalendarOptions {
+    let change = SettingsChange {
+        calendar: Some(CalendarSyncOptions {
             add_pending: form.add_pending.is_some(),
             customers_as_attendees: form.customers_as_attendees.is_some(),
             attendees_see_each_other: form.attendees_see_each_other.is_some(),
@@ -501,14 +504,12 @@ pub(crate) async fn save_options(ctx: Ctx, PageForm(form): PageForm<OptionsForm>
         appointment_event_description: Some(form.appointment_event_description),
         event_event_description: Some(form.event_event_description),
         calendar_window_days: Some(window),
-        ..SettingsPatch::default()
+        ..SettingsChange::default()
     };
-    let mut business = ctx.business.clone();
-    if patch.apply(&mut business.settings).is_err() {
-        return invalid();
-    }
-    match ctx.state.store().update_business(&business).await {
-        Ok(()) => ctx.redirect(&ctx.path("/office/integrations?done=saved")),
-        Err(_) => unavailable(&ctx),
+    match ctx.state.app().update_settings(&principal, ctx.business.id, change).await {
+        Ok(_) => ctx.redirect(&ctx.path("/office/integrations?done=saved")),
+        Err(e) if e.kind() == Kind::Invalid => invalid(),
+        Err(e) if e.kind() == Kind::Unavailable => unavailable(&ctx),
+        Err(_) => ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other),
     }
 }

@@ -10,7 +10,9 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::booking::Role;
 use booking_core::catalog::EventKind;
+use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::{EventId, ResourceId};
+use booking_core::settings::SettingsChange;
 use booking_core::video::{StoredAccount, VideoError, VideoSync};
 use serde::Deserialize;
 
@@ -337,12 +339,19 @@ pub(crate) async fn save_privacy(ctx: Ctx, PageForm(form): PageForm<PrivacyForm>
     if let Err(r) = owner_of(&ctx, &form.csrf, "default").await {
         return r;
     }
-    let mut business = ctx.business.clone();
-    business.settings.hide_video_links_in_emails = form.hide_in_emails.is_some();
-    business.settings.hide_video_links_in_panel = form.hide_in_panel.is_some();
-    match ctx.state.store().update_business(&business).await {
-        Ok(()) => ctx.redirect(&ctx.path("/office/video?done=saved")),
-        Err(_) => unavailable(&ctx),
+    let principal = match staff(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let change = SettingsChange {
+        hide_video_links_in_emails: Some(form.hide_in_emails.is_some()),
+        hide_video_links_in_panel: Some(form.hide_in_panel.is_some()),
+        ..SettingsChange::default()
+    };
+    match ctx.state.app().update_settings(&principal, ctx.business.id, change).await {
+        Ok(_) => ctx.redirect(&ctx.path("/office/video?done=saved")),
+        Err(e) if e.kind() == Kind::Unavailable => unavailable(&ctx),
+        Err(_) => ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other),
     }
 }
 

@@ -54,7 +54,7 @@ fn details_and_actor(
     Ok((details, actor))
 }
 
-/// §C3 Books an appointment, seats in a session, or confirms a hold (its lock code alone).
+/// Books an appointment, seats in a session, or confirms a hold (its lock code alone).
 #[utoipa::path(operation_id = "create_booking", post, path = "/api/v1/businesses/{business}/bookings", tag = "public",
     params(("business" = i64, Path, description = "Business id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
@@ -242,7 +242,7 @@ where
     idempotency::once(&state, business, &caller, key, &route, request, run).await
 }
 
-/// §A5/§A6 Cancels a booking (customers only within their window).
+/// Cancels a booking (customers only within their window).
 #[utoipa::path(operation_id = "cancel_booking", post, path = "/api/v1/businesses/{business}/bookings/{booking}/cancel", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
@@ -266,7 +266,7 @@ pub(crate) async fn cancel(
     .await
 }
 
-/// §A5 Moves an appointment to another slot, atomically: if the new slot is taken, nothing
+/// Moves an appointment to another slot, atomically: if the new slot is taken, nothing
 /// changes. Answers the new booking.
 #[utoipa::path(operation_id = "reschedule_booking", post, path = "/api/v1/businesses/{business}/bookings/{booking}/reschedule", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
@@ -325,7 +325,7 @@ async fn set_status(
     .await
 }
 
-/// §A5 Approves a pending booking (staff of its resource, agents and up).
+/// Approves a pending booking (staff of its resource, agents and up).
 #[utoipa::path(operation_id = "approve_booking", post, path = "/api/v1/businesses/{business}/bookings/{booking}/approve", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
@@ -341,7 +341,7 @@ pub(crate) async fn approve(
     set_status(state, caller, key, path, &body, BookingStatus::Approved).await
 }
 
-/// §A5 Rejects a booking (staff of its resource, agents and up).
+/// Rejects a booking (staff of its resource, agents and up).
 #[utoipa::path(operation_id = "reject_booking", post, path = "/api/v1/businesses/{business}/bookings/{booking}/reject", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
@@ -357,7 +357,7 @@ pub(crate) async fn reject(
     set_status(state, caller, key, path, &body, BookingStatus::Rejected).await
 }
 
-/// §A5 Records a no-show once the appointment has started (staff of its resource, agents and up).
+/// Records a no-show once the appointment has started (staff of its resource, agents and up).
 #[utoipa::path(operation_id = "mark_no_show", post, path = "/api/v1/businesses/{business}/bookings/{booking}/no-show", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),

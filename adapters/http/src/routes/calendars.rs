@@ -120,7 +120,7 @@ fn calendar(text: String) -> Response {
         .into_response()
 }
 
-/// §C8 The bookings of a staff member or desk as an iCalendar feed (staff themself, agents and
+/// The bookings of a staff member or desk as an iCalendar feed (staff themself, agents and
 /// up).
 #[utoipa::path(get, path = "/api/v1/businesses/{business}/resources/{resource}/feed.ics", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "Resource id"), FeedKey),
@@ -148,7 +148,7 @@ pub(crate) async fn resource_feed(
     Ok(calendar(ics::feed(&format!("{} — {}", found.name, b.name), &events)))
 }
 
-/// §C8 A customer's bookings as an iCalendar feed (the customer themself, agents and up).
+/// A customer's bookings as an iCalendar feed (the customer themself, agents and up).
 #[utoipa::path(get, path = "/api/v1/businesses/{business}/customers/{customer}/feed.ics", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("customer" = i64, Path, description = "Customer id"), FeedKey),
     security(("api_key" = [])),
@@ -183,7 +183,7 @@ pub(crate) struct ImportOut {
     skipped: Vec<String>,
 }
 
-/// §C2 Imports the events of an `.ics` file as exceptions (time off) of a resource.
+/// Imports the events of an `.ics` file as exceptions (time off) of a resource.
 #[utoipa::path(post, path = "/api/v1/businesses/{business}/resources/{resource}/exceptions/import", tag = "set-up",
     params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "Resource id")),
     request_body(content = String, content_type = "text/calendar", description = "An RFC 5545 file"),

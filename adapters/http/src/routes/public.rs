@@ -99,7 +99,7 @@ fn slots_out(found: &Availability, zone: &Zone) -> Vec<SlotOut> {
         .collect()
 }
 
-/// §A2 Free slots whose start lies in a window.
+/// Free slots whose start lies in a window.
 #[utoipa::path(operation_id = "availability", get, path = "/api/v1/businesses/{business}/availability", tag = "public",
     params(("business" = i64, Path, description = "Business id"), OfferQuery, Window),
     responses((status = 200, body = AvailabilityOut), Errors))]
@@ -128,7 +128,7 @@ pub(crate) struct From {
     from: Option<String>,
 }
 
-/// §A2 The first free slot at or after a moment.
+/// The first free slot at or after a moment.
 #[utoipa::path(operation_id = "first_available", get, path = "/api/v1/businesses/{business}/availability/first", tag = "public",
     params(("business" = i64, Path, description = "Business id"), OfferQuery, From),
     responses((status = 200, body = FirstSlotOut), Errors))]
@@ -160,7 +160,7 @@ pub(crate) async fn first_available(
     Ok(Json(FirstSlotOut { zone: zone.name().to_owned(), slot }))
 }
 
-/// §A4 Holds a slot (or seats) for a lock code, moving any hold that code already has.
+/// Holds a slot (or seats) for a lock code, moving any hold that code already has.
 #[utoipa::path(operation_id = "hold", post, path = "/api/v1/businesses/{business}/holds", tag = "public",
     params(("business" = i64, Path, description = "Business id"),
            ("Idempotency-Key" = Option<String>, Header, description = "Retry-safe key")),
@@ -218,7 +218,7 @@ pub(crate) struct Released {
     released: usize,
 }
 
-/// §A4 Releases every hold of a lock code.
+/// Releases every hold of a lock code.
 #[utoipa::path(operation_id = "release_holds", delete, path = "/api/v1/businesses/{business}/holds/{lock_code}", tag = "public",
     params(("business" = i64, Path, description = "Business id"), ("lock_code" = String, Path, description = "The lock code")),
     responses((status = 200, body = Released), Errors))]

@@ -59,10 +59,8 @@ pub(crate) async fn patch_business(
     Path(id): Path<i64>,
     Body(patch): Body<BusinessPatch>,
 ) -> Answer<BusinessOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let mut b = business(&state, id).await?;
-    patch.apply(&mut b)?;
-    state.store().update_business(&b).await?;
+    let b =
+        state.app().update_profile(&caller.required()?, BusinessId::new(id), patch.into()).await?;
     Ok(Json((&b).into()))
 }
 
@@ -75,8 +73,8 @@ pub(crate) async fn get_settings(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Answer<SettingsOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
-    Ok(Json((&business(&state, id).await?.settings).into()))
+    let settings = state.app().settings(&caller.required()?, BusinessId::new(id)).await?;
+    Ok(Json((&settings).into()))
 }
 
 /// Changes settings: only the fields sent (admin).
@@ -90,11 +88,10 @@ pub(crate) async fn patch_settings(
     Path(id): Path<i64>,
     Body(patch): Body<SettingsPatch>,
 ) -> Answer<SettingsOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let mut b = business(&state, id).await?;
-    patch.apply(&mut b.settings)?;
-    state.store().update_business(&b).await?;
-    Ok(Json((&b.settings).into()))
+    let change = patch.into();
+    let settings =
+        state.app().update_settings(&caller.required()?, BusinessId::new(id), change).await?;
+    Ok(Json((&settings).into()))
 }
 
 /// Staff and desks (admin, manager).
@@ -587,7 +584,7 @@ pub(crate) async fn get_customer(
     Ok(Json(CustomerOut::new(&found, &biz.zone)))
 }
 
-/// §A7 Erases a customer's personal data and keeps their bookings (managers and up; the
+/// Erases a customer's personal data and keeps their bookings (managers and up; the
 /// customer themself when the business allows profile deletion).
 #[utoipa::path(post, path = "/api/v1/businesses/{business}/customers/{customer}/anonymise", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("customer" = i64, Path, description = "Customer id")),
@@ -609,7 +606,7 @@ pub(crate) async fn anonymise_customer(
     Ok(Json(CustomerOut::new(&erased, &biz.zone)))
 }
 
-/// §D4 Attaches a customer record (say, a guest's) to the account of an email: its bookings
+/// Attaches a customer record (say, a guest's) to the account of an email: its bookings
 /// then show in that account's panel (agents and up).
 #[utoipa::path(post, path = "/api/v1/businesses/{business}/customers/{customer}/account", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("customer" = i64, Path, description = "Customer id")),
@@ -648,7 +645,7 @@ pub(crate) async fn attach_customer(
     Ok(Json(CustomerOut::new(&attached, &biz.zone)))
 }
 
-/// §D2 Revokes every magic link of a customer (agents and up).
+/// Revokes every magic link of a customer (agents and up).
 #[utoipa::path(post, path = "/api/v1/businesses/{business}/customers/{customer}/magic-links/revoke", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("customer" = i64, Path, description = "Customer id")),
     security(("api_key" = [])), responses((status = 200, body = RevokedOut), Errors))]

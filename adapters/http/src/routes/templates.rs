@@ -35,9 +35,9 @@ pub(crate) struct TemplateOut {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct TemplateIn {
-    /// Subject, one line, with `%placeholders%` of §E3.
+    /// Subject, one line, with `%placeholders%`.
     subject: String,
-    /// Plain-text body, with `%placeholders%` of §E3.
+    /// Plain-text body, with `%placeholders%`.
     text: String,
 }
 

@@ -96,7 +96,7 @@ pub(crate) enum AccountIn {
     Calendar,
 }
 
-/// A course's own link (§J4).
+/// A course's own link.
 #[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct CourseLinkIn {
@@ -138,11 +138,11 @@ pub(crate) struct StaffAccountOut {
 /// The business's video set-up.
 #[derive(Debug, Serialize, ToSchema)]
 pub(crate) struct VideoOut {
-    /// The default account; none means no occasion has a link (§J3).
+    /// The default account; none means no occasion has a link.
     default: Option<AccountOut>,
-    /// Staff members' own accounts, used instead of the default for what they lead (§J2).
+    /// Staff members' own accounts, used instead of the default for what they lead.
     staff: Vec<StaffAccountOut>,
-    /// Courses' own links (§J4).
+    /// Courses' own links.
     courses: Vec<CourseLinkOut>,
 }
 
@@ -206,13 +206,10 @@ pub(crate) fn checked_link(
     password: Option<&str>,
     description: Option<&str>,
 ) -> Result<CustomLink, Problem> {
-    let url = url.trim();
-    let absolute = url.starts_with("https://") || url.starts_with("http://");
-    if !absolute || url.chars().count() > 2000 || url.contains(char::is_whitespace) {
-        return Err(Problem::invalid("`url` is an absolute http(s) URL"));
-    }
+    let url = booking_core::settings::WebUrl::parse(url)
+        .map_err(|why| Problem::invalid(format!("`url` is {why}")))?;
     Ok(CustomLink {
-        url: url.to_owned(),
+        url: url.into_string(),
         password: optional("password", password, 100)?,
         description: optional("description", description, 1000)?,
     })
@@ -280,7 +277,7 @@ pub(crate) async fn get_video(
     }))
 }
 
-/// Sets the default account (§J1, admin). A Zoom app is checked with Zoom first.
+/// Sets the default account (admin). A Zoom app is checked with Zoom first.
 #[utoipa::path(put, path = "/api/v1/businesses/{business}/video/default", tag = "set-up",
     params(("business" = i64, Path, description = "Business id")), request_body = AccountIn,
     security(("api_key" = [])), responses((status = 200, body = AccountOut), Errors))]
@@ -298,7 +295,7 @@ pub(crate) async fn put_default(
 }
 
 /// Disconnects the default account: no occasion has a link any more, even those of staff
-/// with their own account (§J3); the Zoom meetings are deleted (admin).
+/// with their own account; the Zoom meetings are deleted (admin).
 #[utoipa::path(delete, path = "/api/v1/businesses/{business}/video/default", tag = "set-up",
     params(("business" = i64, Path, description = "Business id")), security(("api_key" = [])),
     responses((status = 204), Errors))]
@@ -331,7 +328,7 @@ pub(crate) async fn get_staff(
 }
 
 /// Sets a staff member's own account, used instead of the default for the appointments they
-/// take and the event sessions they lead (§J2; admin, or that staff member).
+/// take and the event sessions they lead (admin, or that staff member).
 #[utoipa::path(put, path = "/api/v1/businesses/{business}/video/staff/{resource}", tag = "set-up",
     params(("business" = i64, Path, description = "Business id"), ("resource" = i64, Path, description = "The staff member")),
     request_body = AccountIn, security(("api_key" = [])), responses((status = 200, body = AccountOut), Errors))]
@@ -367,7 +364,7 @@ pub(crate) async fn delete_staff(
 }
 
 /// Sets a course's own link, used for all its sessions, past and future, instead of the
-/// default (§J4); `notify` emails it to the customers booked on upcoming sessions.
+/// default; `notify` emails it to the customers booked on upcoming sessions.
 #[utoipa::path(put, path = "/api/v1/businesses/{business}/events/{event}/video-link", tag = "set-up",
     params(("business" = i64, Path, description = "Business id"), ("event" = i64, Path, description = "The course")),
     request_body = CourseLinkIn, security(("api_key" = [])), responses((status = 200, body = CourseLinkOut), Errors))]
@@ -412,8 +409,8 @@ pub(crate) async fn delete_course_link(
     if done { Ok(StatusCode::NO_CONTENT) } else { Err(Problem::not_found()) }
 }
 
-/// The booking's video link: its customer (unless the business hides links from the panel,
-/// §J6), the staff member taking it, agents and up. Staff also get the host's link.
+/// The booking's video link: its customer (unless the business hides links from the panel),
+/// the staff member taking it, agents and up. Staff also get the host's link.
 #[utoipa::path(get, path = "/api/v1/businesses/{business}/bookings/{booking}/video", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id")),
     security(("api_key" = [])), responses((status = 200, body = OccasionVideoOut), Errors))]
@@ -487,7 +484,7 @@ async fn occasion_video(
     })
 }
 
-/// Turns an appointment online or in person (§J2): the staff member taking it, agents and
+/// Turns an appointment online or in person: the staff member taking it, agents and
 /// up.
 #[utoipa::path(put, path = "/api/v1/businesses/{business}/bookings/{booking}/video", tag = "bookings",
     params(("business" = i64, Path, description = "Business id"), ("booking" = i64, Path, description = "Booking id")),
@@ -526,7 +523,7 @@ async fn session_action(
     Ok(s.leader.map_or(Action::ManageAllBookings, Action::ManageBookingsOf))
 }
 
-/// Turns a session online or in person (§J2): its leader, agents and up.
+/// Turns a session online or in person: its leader, agents and up.
 #[utoipa::path(put, path = "/api/v1/businesses/{business}/sessions/{session}/video", tag = "set-up",
     params(("business" = i64, Path, description = "Business id"), ("session" = i64, Path, description = "Session id")),
     request_body = OnlineIn, security(("api_key" = [])), responses((status = 204), Errors))]

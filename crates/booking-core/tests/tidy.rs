@@ -1,0 +1,147 @@
+//! Tidy checks of the repository itself, not of the code's behaviour:
+//! - every `§` section a file cites is a heading of `docs/SPEC.md`, so every "why" resolves;
+//! - no tracked file points outside the repository (a fresh clone is all a reader has);
+//! - user-facing text (the CLI's help, the pages' words, messages in string literals) says what
+//!   it means instead of citing a section.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// The repository's tracked text files (from git; without git, every file but build output).
+fn files() -> Vec<(String, String)> {
+    let root = root();
+    let listed = Command::new("git")
+        .args(["ls-files", "-z"])
+        .current_dir(&root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success() && !o.stdout.is_empty());
+    let paths: Vec<String> = match listed {
+        Some(out) => String::from_utf8(out.stdout)
+            .unwrap()
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => {
+            let mut all = Vec::new();
+            walk(&root, &root, &mut all);
+            all
+        }
+    };
+    paths
+        .into_iter()
+        .filter_map(|p| std::fs::read_to_string(root.join(&p)).ok().map(|text| (p, text)))
+        .collect()
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') && name != ".ci" || name == "target" {
+            continue;
+        }
+        if path.is_dir() {
+            walk(root, &path, out);
+        } else {
+            out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
+        }
+    }
+}
+
+/// The section ids cited in `text`: `§A2`, `§H`, … (a letter, then digits).
+fn citations(text: &str) -> Vec<String> {
+    text.split('§')
+        .skip(1)
+        .filter_map(|rest| {
+            let mut chars = rest.chars();
+            let letter = chars.next().filter(char::is_ascii_uppercase)?;
+            let digits: String = chars.take_while(char::is_ascii_digit).collect();
+            Some(format!("{letter}{digits}"))
+        })
+        .collect()
+}
+
+/// The section ids `docs/SPEC.md` defines: headings `## A. …` and `### A1. …`.
+fn sections() -> BTreeSet<String> {
+    let spec = std::fs::read_to_string(root().join("docs/SPEC.md")).unwrap();
+    spec.lines()
+        .filter_map(|line| {
+            let title = line.strip_prefix("## ").or_else(|| line.strip_prefix("### "))?;
+            let (id, _) = title.split_once(". ")?;
+            let mut chars = id.chars();
+            let ok = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+                && chars.all(|c| c.is_ascii_digit());
+            ok.then(|| id.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn every_cited_section_is_in_the_spec() {
+    let known = sections();
+    assert!(known.contains("A1") && known.contains("K"), "the spec's headings are read");
+    let mut missing = Vec::new();
+    let mut cited = 0;
+    for (path, text) in files() {
+        for id in citations(&text) {
+            cited += 1;
+            if !known.contains(&id) {
+                missing.push(format!("{path}: §{id}"));
+            }
+        }
+    }
+    assert!(cited > 100, "citations are found ({cited})");
+    assert!(missing.is_empty(), "cited but not a heading of docs/SPEC.md:\n{}", missing.join("\n"));
+}
+
+#[test]
+fn nothing_points_outside_the_repository() {
+    let outside = concat!("..", "/shared");
+    let offenders: Vec<String> = files()
+        .into_iter()
+        .filter(|(_, text)| text.contains(outside))
+        .map(|(path, _)| path)
+        .collect();
+    assert!(offenders.is_empty(), "files mentioning {outside}: {offenders:?}");
+}
+
+/// Whether a line of Rust has a `§` inside a string literal (a quote count before it that is
+/// odd), leaving aside lint reasons, which no user reads.
+fn cites_in_a_string(line: &str) -> bool {
+    line.find('§').is_some_and(|i| line[..i].matches('"').count() % 2 == 1)
+        && !line.contains("reason = \"")
+}
+
+#[test]
+fn user_facing_text_cites_no_section() {
+    let mut offenders = Vec::new();
+    for (path, text) in files() {
+        let shown_whole =
+            path.starts_with("adapters/http/templates/") || path == "apps/booking-cli/src/main.rs";
+        let product_code = path.ends_with(".rs")
+            && (path.starts_with("adapters/") || path.starts_with("apps/"))
+            && path.contains("/src/")
+            || path.starts_with("crates/booking-core/src/");
+        for (n, line) in text.lines().enumerate() {
+            if (shown_whole && line.contains('§')) || (product_code && cites_in_a_string(line)) {
+                offenders.push(format!("{path}:{}: {}", n + 1, line.trim()));
+            }
+        }
+    }
+    assert!(offenders.is_empty(), "user-facing text citing a section:\n{}", offenders.join("\n"));
+}
+
+#[test]
+fn citations_are_read_as_written() {
+    assert_eq!(citations("see §A2, §H and §J1–§J5."), ["A2", "H", "J1", "J5"]);
+    assert!(citations("a § alone, §x lowercase").is_empty());
+    assert!(cites_in_a_string(r#"    #[error("too late (§A6)")]"#));
+    assert!(!cites_in_a_string("    /// Too late (§A6)."));
+}
