@@ -2,7 +2,8 @@
 # Architecture invariants (docs/ARCHITECTURE.md), checked on the resolved dependency graph:
 # - booking-core depends on no I/O crate, no async runtime, no adapter;
 # - the HTTP adapter depends on no store: it reaches storage only through the core's ports;
-# - the testkit depends on no adapter: contract suites run the same against every one.
+# - the testkit depends on no adapter: contract suites run the same against every one;
+# - the CLI depends on no server crate: it opens the store through booking-store.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,8 +25,9 @@ forbid() {
 io='^(sqlx.*|axum.*|tokio.*|hyper.*|reqwest|lettre|serde_json|google-.*|graph-.*|tower.*|mio|async-std|smol|rusqlite|postgres.*|booking-(store|http|email|calendar|video|system|oauth|webhooks).*)$'
 forbid booking-core "$io" "depends on I/O crates"
 forbid booking-http '^(booking-store-.*|sqlx.*|rusqlite|postgres.*)$' "depends on a store"
+forbid booking-cli '^booking-(server|http)$' "depends on the server (share an adapter instead)"
 forbid booking-testkit '^booking-(store|http|email|calendar|video|system|oauth|webhooks).*$' \
   "depends on an adapter"
 
 echo "architecture: booking-core depends on $(deps_of booking-core | wc -l) crates, none of them I/O;" \
-  "booking-http on no store; booking-testkit on no adapter: ok"
+  "booking-http on no store; booking-cli on no server; booking-testkit on no adapter: ok"

@@ -2,13 +2,16 @@
 //! code as the server), so it runs with the server stopped or beside it.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use anyhow::Context as _;
 use booking_core::Actor;
 use booking_core::ids::{BusinessId, CustomerId, JobId, ResourceId};
 use booking_core::outbox::JobState;
 use booking_core::settings::Locale;
-use booking_server::{create_business, engine, open_store};
+use booking_core::{Engine, Ports};
+use booking_store::open_store;
+use booking_system::{OsTokens, SystemClock};
 use clap::{Parser, Subcommand};
 
 /// Operate a booking database.
@@ -73,12 +76,16 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let store = open_store(&cli.database, 2).await?;
-    let engine = engine(store.clone());
+    let engine = Engine::new(Ports {
+        store: store.clone(),
+        clock: Arc::new(SystemClock),
+        tokens: Arc::new(OsTokens),
+    });
     match cli.command {
         Command::Migrate => println!("{} is up to date", cli.database),
         Command::CreateBusiness { name, zone, locale } => {
             let locale = Locale::parse(&locale).context("--locale is fr or en")?;
-            let (business, key) = create_business(&engine, &name, &zone, locale).await?;
+            let (business, key) = engine.create_business(&name, &zone, locale).await?;
             println!(
                 "business {} created ({}, {})",
                 business.id,

@@ -16,8 +16,6 @@ use anyhow::Context as _;
 use booking_core::store::Store;
 use booking_core::{Engine, Ports};
 use booking_http::{AppState, Limits};
-use booking_store_postgres::PgStore;
-use booking_store_sqlite::SqliteStore;
 use booking_system::{OsTokens, SystemClock};
 use jiff::SignedDuration;
 use tokio::net::TcpListener;
@@ -28,20 +26,7 @@ pub use crate::config::Config;
 /// How long idempotency answers are kept.
 const ANSWER_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
 
-/// Opens the store a database URL names: `postgres://…` or `postgresql://…` for PostgreSQL,
-/// `sqlite:…` or a plain file path for SQLite. Migrates it.
-pub async fn open_store(url: &str, pg_connections: u32) -> anyhow::Result<Arc<dyn Store>> {
-    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PgStore::connect(url, pg_connections)
-            .await
-            .context("cannot open the PostgreSQL database")?;
-        Ok(Arc::new(store))
-    } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await.context("cannot open the SQLite database")?))
-    } else {
-        Ok(Arc::new(SqliteStore::open(url).await.context("cannot open the SQLite database")?))
-    }
-}
+pub use booking_store::open_store;
 
 /// The engine over a store, the system clock and the OS random generator.
 #[must_use]
@@ -292,34 +277,13 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
 }
 
 /// Creates a business with default settings and its first admin API key (shown once): what
-/// `booking create-business` and the tests use, since no API caller exists before it.
+/// `--demo` and the tests use, since no API caller exists before it
+/// ([`Engine::create_business`]).
 pub async fn create_business(
     engine: &Engine,
     name: &str,
     zone: &str,
     locale: booking_core::settings::Locale,
 ) -> anyhow::Result<(booking_core::catalog::Business, booking_core::ports::Secret)> {
-    let zone = booking_core::time::Zone::parse(zone)?;
-    anyhow::ensure!(!name.trim().is_empty(), "a business has a name");
-    let business = engine
-        .ports()
-        .store
-        .create_business(booking_core::catalog::Business {
-            id: booking_core::ids::BusinessId::new(0),
-            name: name.trim().to_owned(),
-            zone,
-            locale,
-            settings: booking_core::settings::Settings::default(),
-            email: None,
-            phone: None,
-            address: None,
-            revision: 0,
-            calendar_sync: false,
-            video_meetings: false,
-        })
-        .await?;
-    let (_, key) = engine
-        .issue_api_key(business.id, "first admin", booking_core::booking::Role::Admin, None)
-        .await?;
-    Ok((business, key))
+    Ok(engine.create_business(name, zone, locale).await?)
 }

@@ -10,6 +10,9 @@
 //!
 //! | rule | module |
 //! |---|---|
+//! | the vocabulary: businesses, resources, agendas, services, events, customers; ids | [`catalog`], [`ids`] |
+//! | the use cases inbound adapters call, with their permissions | [`app`] |
+//! | the booking use cases (availability, holds, bookings, changes) | [`engine`] |
 //! | §A1 opening hours, DST | [`schedule`], [`time`] |
 //! | §A2 slots, §A3 capacity | [`slots`] |
 //! | §A4 holds | [`holds`] |
@@ -22,6 +25,10 @@
 //! | §C4 roles, API keys | [`access`] |
 //! | §C8 iCalendar import and feeds | [`ics`] |
 //! | §C9 signed webhooks | [`webhooks`] |
+//! | §D customer accounts, magic links, panel sessions | [`accounts`] |
+//! | §H calendar sync | [`calendar`] |
+//! | §I codes: packages, gift certificates, subscriptions | [`codes`] |
+//! | §J video conferencing | [`video`] |
 //! | §E booking emails | [`notify`] |
 //! | catalog set-up with tenant checks | [`setup`] |
 //! | §K defaults | [`settings`] |

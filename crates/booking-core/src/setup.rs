@@ -9,7 +9,7 @@ use jiff::SignedDuration;
 
 use crate::access::{ApiKey, DrawnKey, KeyDigest, Principal};
 use crate::booking::Role;
-use crate::catalog::{Agenda, Customer, Event, Resource, ResourceKind, Service, Session};
+use crate::catalog::{Agenda, Business, Customer, Event, Resource, ResourceKind, Service, Session};
 use crate::engine::Engine;
 use crate::error::Kind;
 use crate::ids::{
@@ -18,9 +18,10 @@ use crate::ids::{
 use crate::notify::{EmailTemplate, TemplateError, Trigger};
 use crate::ports::Secret;
 use crate::schedule::Exception;
-use crate::settings::Locale;
+use crate::settings::{Locale, Settings};
 use crate::slots::SlotRules;
 use crate::store::StoreError;
+use crate::time::Zone;
 use crate::webhooks::{self, Endpoint};
 
 /// Why a set-up change was refused.
@@ -306,6 +307,41 @@ impl Engine {
         draft.account = None;
         draft.anonymised_at = None;
         Ok(self.ports().store.create_customer(draft).await?)
+    }
+
+    /// Creates a business with the default settings, and its first admin API key, to show once:
+    /// how an operator starts, since no API caller exists before it.
+    ///
+    /// # Errors
+    /// An empty or too long name, a zone that is not an IANA zone, storage.
+    pub async fn create_business(
+        &self,
+        name: &str,
+        zone: &str,
+        locale: Locale,
+    ) -> Result<(Business, Secret), SetupError> {
+        check_name("a business's name", name)?;
+        let zone = Zone::parse(zone.trim())
+            .map_err(|_| invalid(format!("{zone:?} is not an IANA time zone")))?;
+        let business = self
+            .ports()
+            .store
+            .create_business(Business {
+                id: BusinessId::new(0),
+                name: name.trim().to_owned(),
+                zone,
+                locale,
+                settings: Settings::default(),
+                email: None,
+                phone: None,
+                address: None,
+                revision: 0,
+                calendar_sync: false,
+                video_meetings: false,
+            })
+            .await?;
+        let (_, key) = self.issue_api_key(business.id, "first admin", Role::Admin, None).await?;
+        Ok((business, key))
     }
 
     /// Issues an API key of `business`: its record, and the key, to show once. A staff key names

@@ -138,6 +138,32 @@ fn user_facing_text_cites_no_section() {
     assert!(offenders.is_empty(), "user-facing text citing a section:\n{}", offenders.join("\n"));
 }
 
+/// The public modules of `booking-core`, from its `lib.rs`.
+fn core_modules() -> Vec<String> {
+    let lib = std::fs::read_to_string(root().join("crates/booking-core/src/lib.rs")).unwrap();
+    lib.lines()
+        .filter_map(|l| l.strip_prefix("pub mod ")?.strip_suffix(';').map(str::to_owned))
+        .collect()
+}
+
+#[test]
+fn every_public_core_module_is_mapped() {
+    let modules = core_modules();
+    assert!(modules.len() > 20, "the modules are read ({modules:?})");
+    let lib = std::fs::read_to_string(root().join("crates/booking-core/src/lib.rs")).unwrap();
+    let architecture = std::fs::read_to_string(root().join("docs/ARCHITECTURE.md")).unwrap();
+    let unmapped: Vec<String> = modules
+        .iter()
+        .filter(|m| !lib.contains(&format!("[`{m}`]")) || !architecture.contains(&format!("`{m}`")))
+        .cloned()
+        .collect();
+    assert!(
+        unmapped.is_empty(),
+        "public modules of booking-core missing from the table of its lib.rs or from \
+         docs/ARCHITECTURE.md: {unmapped:?}"
+    );
+}
+
 #[test]
 fn citations_are_read_as_written() {
     assert_eq!(citations("see §A2, §H and §J1–§J5."), ["A2", "H", "J1", "J5"]);
