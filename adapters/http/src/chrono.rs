@@ -2,10 +2,11 @@
 //! `/api/agenda/…` and `/api/booking/…` with Chrono's paths, shapes and error bodies, HTTP Basic
 //! with an API key (the key's business is the one served).
 //!
-//! A thin adapter: listing is [`booking_core::Engine::slots_with_status`] (the engine's own
-//! availability, with the taken slots kept as `disabled`), holding, booking, rescheduling and
-//! cancelling are the engine's use cases. The only rule here is Chrono's booking delays,
-//! counted in days from the agenda's local midnight, applied to listing and filling alike.
+//! A thin adapter: it reads Chrono's shapes into the core's use cases and writes their answers
+//! back. Finding agendas and meeting types by slug, listing datetimes with Chrono's booking
+//! delays and a user's own bookings disabled, and the delay check of a fill are
+//! [`booking_core::app::App`]'s (`app::chrono`); holding, booking, rescheduling and cancelling
+//! are the engine's use cases. No rule lives here.
 //!
 //! Slot ids are `<service slug>:<YYYY-MM-DD-HHMM>` in the business's local time; datetimes are
 //! `YYYY-MM-DD HH:MM:SS` local. Business failures answer 200 with `{"err": 1, "err_class", …}`;
@@ -17,17 +18,22 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use booking_core::access::Action;
-use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, TransitionError};
-use booking_core::catalog::{Agenda, Business, Contact, Email, Service};
+use booking_core::access::Principal;
+use booking_core::app::access::{self, UseCase};
+use booking_core::app::chrono::{
+    AgendaOf, BookingView, ChronoError, Datetimes, DatetimesQuery, answer,
+};
+use booking_core::booking::{Actor, BookingStatus, TransitionError};
+use booking_core::catalog::{Business, Contact, Email, Service};
 use booking_core::engine::{CancelError, OfferError};
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::holds::LockCode;
 use booking_core::ids::{BookingId, BusinessId};
+use booking_core::policy::BookingDelays;
 use booking_core::time::Interval;
 use booking_core::{Details, Limits, Offer};
+use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
-use jiff::{Span, Timestamp};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -78,37 +84,43 @@ impl From<booking_core::store::StoreError> for Failure {
 
 type Answer = Result<axum::Json<Value>, Failure>;
 
-/// The caller's business and actor: 401 without a key, 403 when its role may not `action`.
-fn who(caller: &Caller, action: Option<Action>) -> Result<(BusinessId, Actor), Failure> {
-    let principal = caller.0.ok_or(Failure(
+fn forbidden() -> Failure {
+    Failure(StatusCode::FORBIDDEN, "forbidden", "this key may not do this".into())
+}
+
+/// The caller: 401 without a key.
+fn principal(caller: &Caller) -> Result<Principal, Failure> {
+    caller.0.ok_or(Failure(
         StatusCode::UNAUTHORIZED,
         "unauthenticated",
         "an API key is needed".into(),
-    ))?;
-    let business = principal.business;
-    let actor = match action {
-        Some(a) => principal.authorize(business, a),
-        None => principal.member_of(business),
+    ))
+}
+
+/// The caller's business and actor for a use case: 401 without a key, 403 when its role may
+/// not.
+fn who(caller: &Caller, use_case: UseCase) -> Result<(BusinessId, Actor), Failure> {
+    let p = principal(caller)?;
+    let actor = access::authorize(&p, p.business, use_case).map_err(|_| forbidden())?;
+    Ok((p.business, actor))
+}
+
+impl From<ChronoError> for Failure {
+    fn from(e: ChronoError) -> Self {
+        match e {
+            ChronoError::Denied(_) => forbidden(),
+            ChronoError::UnknownBusiness => Self::not_found("business"),
+            ChronoError::UnknownAgenda => Self::not_found("agenda"),
+            ChronoError::UnknownService => Self::not_found("meeting type"),
+            ChronoError::UnknownBooking => Self::not_found("booking"),
+            ChronoError::OutOfDelays => Self::business("slot out of booking delays"),
+            ChronoError::Offer(e @ OfferError::WindowTooLong) => Self::bad(e.to_string()),
+            e if e.kind() == Kind::Unavailable => {
+                Self(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable", e.to_string())
+            }
+            ChronoError::Offer(_) | ChronoError::Store(_) => Self::not_found("meeting type"),
+        }
     }
-    .map_err(|_| Failure(StatusCode::FORBIDDEN, "forbidden", "this key may not do this".into()))?;
-    Ok((business, actor))
-}
-
-async fn business_of(state: &AppState, id: BusinessId) -> Result<Business, Failure> {
-    state.store().business(id).await?.ok_or_else(|| Failure::not_found("business"))
-}
-
-async fn agenda_of(state: &AppState, b: BusinessId, slug: &str) -> Result<Agenda, Failure> {
-    let agendas = state.store().agendas(b).await?;
-    agendas.into_iter().find(|a| a.slug == slug).ok_or_else(|| Failure::not_found("agenda"))
-}
-
-async fn service_of(state: &AppState, agenda: &Agenda, slug: &str) -> Result<Service, Failure> {
-    let services = state.store().services(agenda.business).await?;
-    services
-        .into_iter()
-        .find(|s| s.slug == slug && agenda.services.contains(&s.id))
-        .ok_or_else(|| Failure::not_found("meeting type"))
 }
 
 fn base(state: &AppState) -> &str {
@@ -121,20 +133,16 @@ fn local(b: &Business, at: Timestamp) -> String {
 
 /// `GET /api/agenda/`: the business's agendas as Chrono meetings agendas.
 async fn agendas(State(state): State<AppState>, caller: Caller) -> Answer {
-    let (b, _) = who(&caller, None)?;
-    let business = business_of(&state, b).await?;
-    let s = &business.settings;
+    let (business, agendas) = state.app().chrono_agendas(&principal(&caller)?).await?;
+    let delays = BookingDelays::of(&business.settings);
     let root = base(&state);
-    let data: Vec<Value> = state
-        .store()
-        .agendas(b)
-        .await?
+    let data: Vec<Value> = agendas
         .iter()
         .map(|a| {
             json!({
                 "id": a.slug, "slug": a.slug, "text": a.name, "kind": "meetings",
-                "minimal_booking_delay": s.chrono_min_delay_days,
-                "maximal_booking_delay": s.chrono_max_delay_days,
+                "minimal_booking_delay": delays.min_days,
+                "maximal_booking_delay": delays.max_days,
                 "api": {
                     "meetings_url": format!("{root}/api/agenda/{}/meetings/", a.slug),
                     "desks_url": format!("{root}/api/agenda/{}/desks/", a.slug),
@@ -151,14 +159,13 @@ async fn meetings(
     caller: Caller,
     Path(slug): Path<String>,
 ) -> Answer {
-    let (b, _) = who(&caller, None)?;
-    let agenda = agenda_of(&state, b, &slug).await?;
-    let services = state.store().services(b).await?;
+    let app = state.app();
+    let AgendaOf { agenda, .. } = app.agenda_by_slug(&principal(&caller)?, &slug).await?;
     let root = base(&state);
-    let data: Vec<Value> = agenda
-        .services
+    let data: Vec<Value> = app
+        .services_of(&agenda)
+        .await?
         .iter()
-        .filter_map(|id| services.iter().find(|s| s.id == *id))
         .map(|s| {
             json!({
                 "id": s.slug, "slug": s.slug, "text": s.name, "duration": s.duration.as_mins(),
@@ -171,28 +178,15 @@ async fn meetings(
 
 /// `GET /api/agenda/<agenda>/desks/`: its resources.
 async fn desks(State(state): State<AppState>, caller: Caller, Path(slug): Path<String>) -> Answer {
-    let (b, _) = who(&caller, None)?;
-    let agenda = agenda_of(&state, b, &slug).await?;
-    let resources = state.store().resources(b).await?;
-    let data: Vec<Value> = agenda
-        .resources
+    let app = state.app();
+    let AgendaOf { agenda, .. } = app.agenda_by_slug(&principal(&caller)?, &slug).await?;
+    let data: Vec<Value> = app
+        .desks_of(&agenda)
+        .await?
         .iter()
-        .filter_map(|id| resources.iter().find(|r| r.id == *id))
         .map(|r| json!({"id": r.id.to_string(), "text": r.name}))
         .collect();
     Ok(axum::Json(json!({"err": 0, "data": data})))
-}
-
-/// Chrono's booking delays: slots may start from local midnight + `min` days until local
-/// midnight + `max` days (exclusive), unless bypassed.
-fn delays(b: &Business, now: Timestamp) -> (Timestamp, Timestamp) {
-    let today = b.zone.local_date(now);
-    let day = |n: u32| {
-        today
-            .checked_add(Span::new().days(i64::from(n)))
-            .map_or(Timestamp::MAX, |d| b.zone.start_of_day(d))
-    };
-    (day(b.settings.chrono_min_delay_days), day(b.settings.chrono_max_delay_days))
 }
 
 fn flag(v: Option<&str>) -> bool {
@@ -200,7 +194,7 @@ fn flag(v: Option<&str>) -> bool {
 }
 
 #[derive(Deserialize)]
-struct DatetimesQuery {
+struct DatetimesParams {
     date_start: Option<String>,
     date_end: Option<String>,
     hide_disabled: Option<String>,
@@ -216,71 +210,30 @@ fn lock_of(text: Option<&str>) -> Result<Option<LockCode>, Failure> {
         .transpose()
 }
 
+fn date(text: Option<&str>) -> Result<Option<Date>, Failure> {
+    text.map(|t| {
+        t.parse::<Date>().map_err(|_| Failure::bad(format!("{t} is not a YYYY-MM-DD date")))
+    })
+    .transpose()
+}
+
 /// `GET /api/agenda/<agenda>/meetings/<service>/datetimes/`.
 async fn datetimes(
     State(state): State<AppState>,
     caller: Caller,
     Path((agenda_slug, service_slug)): Path<(String, String)>,
-    Query(q): Query<DatetimesQuery>,
+    Query(q): Query<DatetimesParams>,
 ) -> Answer {
-    let (b, actor) = who(&caller, None)?;
-    let business = business_of(&state, b).await?;
-    let agenda = agenda_of(&state, b, &agenda_slug).await?;
-    let service = service_of(&state, &agenda, &service_slug).await?;
-    let lock = lock_of(q.lock_code.as_deref())?;
-    let now = state.engine().ports().clock.now();
-    let bypass = flag(q.bypass_delays.as_deref()) && caller.may(b, Action::BookForCustomers);
-    let date = |text: Option<&str>| -> Result<Option<Timestamp>, Failure> {
-        text.map(|t| {
-            t.parse::<Date>()
-                .map(|d| business.zone.start_of_day(d))
-                .map_err(|_| Failure::bad(format!("{t} is not a YYYY-MM-DD date")))
-        })
-        .transpose()
+    let query = DatetimesQuery {
+        from: date(q.date_start.as_deref())?,
+        until: date(q.date_end.as_deref())?,
+        bypass_delays: flag(q.bypass_delays.as_deref()),
+        lock: lock_of(q.lock_code.as_deref())?,
+        user_external_id: q.exclude_user_external_id.or(q.user_external_id),
     };
-    let (earliest, latest) = delays(&business, now);
-    let start = date(q.date_start.as_deref())?;
-    let end = date(q.date_end.as_deref())?;
-    let (from, to) = if bypass {
-        (start.unwrap_or(now), end.unwrap_or(latest))
-    } else {
-        (start.map_or(earliest, |s| s.max(earliest)), end.map_or(latest, |e| e.min(latest)))
-    };
-    let offer = Offer { agenda: agenda.id, service: service.id, resource: None };
+    let Datetimes { business, agenda, service, slots } =
+        state.app().datetimes(&principal(&caller)?, &agenda_slug, &service_slug, query).await?;
     let root = base(&state);
-    let mut slots = match Interval::new(from, to) {
-        Ok(window) => state
-            .engine()
-            .slots_with_status(b, offer, window, lock.as_ref(), actor, Limits::Bypass)
-            .await
-            .map_err(|e| match (e.kind(), e) {
-                (Kind::Unavailable, e) => {
-                    Failure(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable", e.to_string())
-                }
-                (_, e @ OfferError::WindowTooLong) => Failure::bad(e.to_string()),
-                _ => Failure::not_found("meeting type"),
-            })?,
-        Err(_) => Vec::new(),
-    };
-    // A user's own bookings make the slots they overlap unavailable to them.
-    let user = q.exclude_user_external_id.as_deref().or(q.user_external_id.as_deref());
-    if let (Some(user), Some(first), Some(last)) = (user, slots.first(), slots.last())
-        && let Ok(window) = Interval::new(first.0.start(), last.0.end())
-    {
-        let theirs: Vec<Interval> = state
-            .store()
-            .bookings_in(b, window)
-            .await?
-            .iter()
-            .filter(|x| x.status.occupies() && answer(x, "user_external_id") == Some(user))
-            .filter_map(Booking::slot)
-            .collect();
-        for slot in &mut slots {
-            if theirs.iter().any(|t| t.overlaps(&slot.0)) {
-                slot.1 = false;
-            }
-        }
-    }
     let item = |(interval, free): &(Interval, bool)| {
         let id = slot_id(&business, &service, interval.start());
         json!({
@@ -311,10 +264,6 @@ async fn datetimes(
 
 fn slot_id(b: &Business, service: &Service, start: Timestamp) -> String {
     format!("{}:{}", service.slug, b.zone.local(start).strftime("%Y-%m-%d-%H%M"))
-}
-
-fn answer<'a>(booking: &'a Booking, key: &str) -> Option<&'a str> {
-    booking.answers.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
 }
 
 /// Reads `<service slug>:<YYYY-MM-DD-HHMM>` into the service slug and the local time.
@@ -471,21 +420,17 @@ async fn fillslot(
     Path((agenda_slug, slot)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    let (b, actor) = who(&caller, Some(Action::BookForCustomers))?;
-    let business = business_of(&state, b).await?;
-    let agenda = agenda_of(&state, b, &agenda_slug).await?;
+    let (b, actor) = who(&caller, UseCase::BookForCustomers)?;
+    let p = principal(&caller)?;
+    let app = state.app();
+    let AgendaOf { business, agenda } = app.agenda_by_slug(&p, &agenda_slug).await?;
     let (slug, wall) = parse_slot(&slot)?;
-    let service = service_of(&state, &agenda, slug).await?;
+    let service = app.service_by_slug(&agenda, slug).await?;
     let fill = read_fill(&body)?;
     let start = business.zone.instant_of(wall).ok_or_else(|| {
         Failure::bad(format!("{wall} does not exist in {} (a clock change)", business.zone.name()))
     })?;
-    let now = state.engine().ports().clock.now();
-    let (earliest, latest) = delays(&business, now);
-    let bypass = fill.bypass && caller.may(b, Action::BookForCustomers);
-    if !bypass && (start < earliest || start >= latest) {
-        return Err(Failure::business("slot out of booking delays"));
-    }
+    app.check_delays(&p, &business, start, fill.bypass)?;
     let engine = state.engine();
     let offer = Offer { agenda: agenda.id, service: service.id, resource: None };
     let root = base(&state);
@@ -534,16 +479,11 @@ async fn fillslot(
 
 /// `GET /api/booking/<id>/`.
 async fn booking(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Answer {
-    let (b, _) = who(&caller, Some(Action::ReadAllBookings))?;
+    let p = principal(&caller)?;
     let id = id.parse::<i64>().map_err(|_| Failure::not_found("booking"))?;
-    let business = business_of(&state, b).await?;
-    let found = state
-        .store()
-        .booking(b, BookingId::new(id))
-        .await?
-        .ok_or_else(|| Failure::not_found("booking"))?;
+    let BookingView { business, booking: found, history, agenda } =
+        state.app().booking_with_history(&p, BookingId::new(id)).await?;
     let slot = found.slot();
-    let history = state.store().history(b, found.id).await?;
     let canceled = (found.status == BookingStatus::Canceled)
         .then(|| {
             history
@@ -562,12 +502,7 @@ async fn booking(State(state): State<AppState>, caller: Caller, Path(id): Path<S
             })
         })
         .collect();
-    let agenda = match &found.target {
-        BookingTarget::Appointment { agenda, .. } => {
-            state.store().agenda(b, *agenda).await?.map(|a| a.slug)
-        }
-        BookingTarget::Session { .. } => None,
-    };
+    let agenda = agenda.map(|a| a.slug);
     let c = &found.contact;
     let mut out = json!({
         "err": 0,
@@ -591,7 +526,7 @@ async fn booking(State(state): State<AppState>, caller: Caller, Path(id): Path<S
 
 /// `POST /api/booking/<id>/cancel/`.
 async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Answer {
-    let (b, actor) = who(&caller, Some(Action::BookForCustomers))?;
+    let (b, actor) = who(&caller, UseCase::BookForCustomers)?;
     let id = id.parse::<i64>().map_err(|_| Failure::not_found("booking"))?;
     match state.engine().cancel(b, BookingId::new(id), actor, None).await {
         Ok(_) => Ok(axum::Json(json!({"err": 0}))),

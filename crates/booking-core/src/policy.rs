@@ -107,6 +107,44 @@ crate::error::error_codes!(WindowError, |e| match e {
     WindowError::InThePast => (Kind::Conflict, "in_the_past"),
 });
 
+/// Chrono's booking delays (§G): slots may start from the local midnight `min_days` days ahead
+/// until the local midnight `max_days` days ahead (exclusive), counted in the business's zone,
+/// so a delay of one day means "from tomorrow" whatever the hour. Agents may bypass them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BookingDelays {
+    /// Days from today's local midnight to the first bookable instant.
+    pub min_days: u32,
+    /// Days from today's local midnight to the first instant no longer bookable.
+    pub max_days: u32,
+}
+
+impl BookingDelays {
+    /// The business's Chrono delays.
+    #[must_use]
+    pub const fn of(settings: &Settings) -> Self {
+        Self { min_days: settings.chrono_min_delay_days, max_days: settings.chrono_max_delay_days }
+    }
+
+    /// The earliest bookable instant and the first one past the window, at `now` in `zone`.
+    #[must_use]
+    pub fn window(&self, zone: &crate::time::Zone, now: Timestamp) -> (Timestamp, Timestamp) {
+        let today = zone.local_date(now);
+        let day = |n: u32| {
+            today
+                .checked_add(jiff::Span::new().days(i64::from(n)))
+                .map_or(Timestamp::MAX, |d| zone.start_of_day(d))
+        };
+        (day(self.min_days), day(self.max_days))
+    }
+
+    /// Whether a slot starting at `start` lies inside the delays at `now`.
+    #[must_use]
+    pub fn allow(&self, zone: &crate::time::Zone, now: Timestamp, start: Timestamp) -> bool {
+        let (earliest, latest) = self.window(zone, now);
+        earliest <= start && start < latest
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +195,21 @@ mod tests {
     fn a_dst_night_does_not_change_the_window() {
         // Paris falls back on 2026-10-25 at 03:00: 24 h before 10:00Z is still exactly 24 h.
         check(policy(24, 0, false), Change::Cancel, Role::Customer, 24, Ok(()));
+    }
+
+    #[test]
+    fn chrono_delays_count_local_midnights() {
+        let paris = crate::time::Zone::parse("Europe/Paris").unwrap();
+        let delays = BookingDelays { min_days: 1, max_days: 2 };
+        // 23:30 on Saturday in Paris, the night the clocks go forward.
+        let now: Timestamp = "2027-03-27T22:30:00Z".parse().unwrap();
+        let (earliest, latest) = delays.window(&paris, now);
+        assert_eq!(earliest, "2027-03-27T23:00:00Z".parse::<Timestamp>().unwrap());
+        assert_eq!(latest, "2027-03-28T22:00:00Z".parse::<Timestamp>().unwrap(), "a 23-hour day");
+        assert!(!delays.allow(&paris, now, "2027-03-27T22:59:00Z".parse().unwrap()));
+        assert!(delays.allow(&paris, now, earliest));
+        assert!(!delays.allow(&paris, now, latest), "the maximal delay is exclusive");
+        let none = BookingDelays { min_days: 0, max_days: 0 };
+        assert!(!none.allow(&paris, now, now), "an empty window allows nothing");
     }
 }

@@ -14,14 +14,25 @@ pub enum UseCase {
     UpdateProfile,
     /// Change the business's settings.
     UpdateSettings,
+    /// Browse the agendas, meeting types, desks and datetimes (the Chrono-compatible API).
+    BrowseAgendas,
+    /// List or fill slots outside Chrono's booking delays.
+    BypassDelays,
+    /// Read any booking of the business, with its history.
+    ReadBookings,
+    /// Hold, book, move or cancel for a customer through the Chrono-compatible API.
+    BookForCustomers,
 }
 
-/// The permission `use_case` needs.
+/// The permission `use_case` needs; `None`: any member of the business may.
 #[must_use]
-pub const fn required(use_case: UseCase) -> Action {
+pub const fn required(use_case: UseCase) -> Option<Action> {
     match use_case {
-        UseCase::ReadSettings => Action::ManageCatalog,
-        UseCase::UpdateProfile | UseCase::UpdateSettings => Action::ManageBusiness,
+        UseCase::ReadSettings => Some(Action::ManageCatalog),
+        UseCase::UpdateProfile | UseCase::UpdateSettings => Some(Action::ManageBusiness),
+        UseCase::BrowseAgendas => None,
+        UseCase::BypassDelays | UseCase::BookForCustomers => Some(Action::BookForCustomers),
+        UseCase::ReadBookings => Some(Action::ReadAllBookings),
     }
 }
 
@@ -35,7 +46,16 @@ pub fn authorize(
     business: BusinessId,
     use_case: UseCase,
 ) -> Result<Actor, Denied> {
-    caller.authorize(business, required(use_case))
+    match required(use_case) {
+        Some(action) => caller.authorize(business, action),
+        None => caller.member_of(business),
+    }
+}
+
+/// Whether `caller` may run `use_case` in `business`.
+#[must_use]
+pub fn permits(caller: &Principal, business: BusinessId, use_case: UseCase) -> bool {
+    authorize(caller, business, use_case).is_ok()
 }
 
 #[cfg(test)]
@@ -48,12 +68,19 @@ mod tests {
     }
 
     #[test]
-    fn settings_are_read_by_managers_and_changed_by_admins() {
+    fn each_use_case_admits_the_roles_it_names() {
         let b = BusinessId::new(1);
         for (use_case, allowed) in [
             (UseCase::ReadSettings, [Role::Admin, Role::Manager].as_slice()),
             (UseCase::UpdateSettings, [Role::Admin].as_slice()),
             (UseCase::UpdateProfile, [Role::Admin].as_slice()),
+            (UseCase::BypassDelays, [Role::Agent, Role::Manager, Role::Admin].as_slice()),
+            (UseCase::ReadBookings, [Role::Agent, Role::Manager, Role::Admin].as_slice()),
+            (UseCase::BookForCustomers, [Role::Agent, Role::Manager, Role::Admin].as_slice()),
+            (
+                UseCase::BrowseAgendas,
+                [Role::Customer, Role::Staff, Role::Agent, Role::Manager, Role::Admin].as_slice(),
+            ),
         ] {
             for role in [Role::Customer, Role::Staff, Role::Agent, Role::Manager, Role::Admin] {
                 let got = authorize(&caller(role), b, use_case);
