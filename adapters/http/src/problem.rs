@@ -160,6 +160,7 @@ core_errors!(
     booking_core::calendar::SyncError,
     booking_core::ics::IcsError,
     booking_core::app::business::BusinessError,
+    booking_core::app::catalog::CatalogError,
     booking_core::accounts::AccountError,
     booking_core::codes::Refusal,
     booking_core::webhooks::EndpointError,

@@ -562,6 +562,20 @@ impl CalendarSync {
         self.store.put_integration(&integration).await
     }
 
+    /// Forgets a business's OAuth application for a provider; its employees' connections stay,
+    /// but cannot refresh their tokens until an application is set again. `false`: there was
+    /// none.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn remove_integration(
+        &self,
+        business: BusinessId,
+        provider: Provider,
+    ) -> Result<bool, StoreError> {
+        self.store.delete_integration(business, provider).await
+    }
+
     /// A business's OAuth application, secret opened.
     ///
     /// # Errors

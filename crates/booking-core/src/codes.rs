@@ -623,6 +623,22 @@ impl CodeBook {
         Err(last.unwrap_or_else(|| StoreError::Unavailable("no code drawn".into())))
     }
 
+    /// Revokes a code now: it pays for nothing more, and what it paid stays paid. `None`: no
+    /// such code in this business.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn revoke(
+        &self,
+        business: BusinessId,
+        id: CodeId,
+    ) -> Result<Option<StoredCode>, StoreError> {
+        if !self.store.revoke_code(business, id, self.clock.now()).await? {
+            return Ok(None);
+        }
+        self.store.code(business, id).await
+    }
+
     /// Adds `delta` (sessions or minor units; negative takes) to a code's balance, in a
     /// transaction on the locked code: refused when it would go below zero (§I: a balance never
     /// goes negative, even with a redemption at the same moment). `None`: no such code.

@@ -340,13 +340,9 @@ pub(crate) async fn revoke(
 ) -> Result<Json<CodeOut>, Problem> {
     caller.authorize(BusinessId::new(id), Action::ManageAllBookings)?;
     let b = business(&state, id).await?;
-    let id = CodeId::new(code);
-    let now = state.engine().ports().clock.now();
-    if !state.store().revoke_code(b.id, id, now).await? {
-        return Err(Problem::not_found());
-    }
-    let found = state.store().code(b.id, id).await?.ok_or_else(Problem::not_found)?;
-    Ok(Json(CodeOut::new(&found, now)))
+    let found =
+        state.codes().revoke(b.id, CodeId::new(code)).await?.ok_or_else(Problem::not_found)?;
+    Ok(Json(CodeOut::new(&found, state.engine().ports().clock.now())))
 }
 
 /// A customer's codes, newest first (agents and up, or the customer themself): what the panel

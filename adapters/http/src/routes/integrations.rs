@@ -205,7 +205,7 @@ pub(crate) async fn delete_integration(
     caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
     let p = provider(&code)?;
     let b = business(&state, id).await?;
-    if state.store().delete_integration(b.id, p).await? {
+    if sync(&state)?.remove_integration(b.id, p).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found())

@@ -44,8 +44,8 @@ pub(crate) async fn get_business(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Answer<BusinessOut> {
-    caller.public(BusinessId::new(id))?;
-    Ok(Json((&business(&state, id).await?).into()))
+    let b = state.app().business_profile(caller.0.as_ref(), BusinessId::new(id)).await?;
+    Ok(Json((&b).into()))
 }
 
 /// Changes the business profile (admin).
@@ -103,9 +103,8 @@ pub(crate) async fn list_resources(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Answer<Vec<ResourceOut>> {
-    let b = BusinessId::new(id);
-    caller.authorize(b, Action::ManageCatalog)?;
-    Ok(Json(state.store().resources(b).await?.iter().map(Into::into).collect()))
+    let found = state.app().resources(&caller.required()?, BusinessId::new(id)).await?;
+    Ok(Json(found.iter().map(Into::into).collect()))
 }
 
 /// Creates a staff member or desk (admin, manager).
@@ -134,13 +133,8 @@ pub(crate) async fn get_resource(
     caller: Caller,
     Path((id, resource)): Path<(i64, i64)>,
 ) -> Answer<ResourceOut> {
-    let b = BusinessId::new(id);
-    caller.authorize(b, Action::ManageHours(ResourceId::new(resource)))?;
-    let r = state
-        .store()
-        .resource(b, ResourceId::new(resource))
-        .await?
-        .ok_or_else(Problem::not_found)?;
+    let (b, r) = (BusinessId::new(id), ResourceId::new(resource));
+    let r = state.app().resource(&caller.required()?, b, r).await?;
     Ok(Json((&r).into()))
 }
 
@@ -172,15 +166,9 @@ pub(crate) async fn put_hours(
     Path((id, resource)): Path<(i64, i64)>,
     Body(hours): Body<HoursDto>,
 ) -> Answer<ResourceOut> {
-    let b = BusinessId::new(id);
-    caller.authorize(b, Action::ManageHours(ResourceId::new(resource)))?;
-    let mut r = state
-        .store()
-        .resource(b, ResourceId::new(resource))
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    r.hours = hours.to_core()?;
-    let r = state.engine().update_resource(b, r).await?;
+    let p = caller.required()?;
+    let (b, r) = (BusinessId::new(id), ResourceId::new(resource));
+    let r = state.app().set_hours(&p, b, r, hours.to_core()?).await?;
     Ok(Json((&r).into()))
 }
 
@@ -221,11 +209,10 @@ pub(crate) async fn list_exceptions(
     Path((id, resource)): Path<(i64, i64)>,
     Query(window): Query<Window>,
 ) -> Answer<Vec<ExceptionOut>> {
-    let r = ResourceId::new(resource);
-    caller.authorize(BusinessId::new(id), Action::ManageHours(r))?;
-    let b = business(&state, id).await?;
-    let found = state.store().exceptions(b.id, &[r], window.interval(&b.zone)?).await?;
-    Ok(Json(found.iter().map(|(_, e)| ExceptionOut::new(e, &b.zone)).collect()))
+    let (b, r) = (BusinessId::new(id), ResourceId::new(resource));
+    let (b, found) =
+        state.app().exceptions(&caller.required()?, b, r, |b| window.interval(&b.zone)).await??;
+    Ok(Json(found.iter().map(|e| ExceptionOut::new(e, &b.zone)).collect()))
 }
 
 /// Adds an exception: time off, a holiday (admin, manager, or the staff member themself).
@@ -271,9 +258,8 @@ pub(crate) async fn list_agendas(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Answer<Vec<AgendaOut>> {
-    caller.public(BusinessId::new(id))?;
-    let b = business(&state, id).await?;
-    Ok(Json(state.store().agendas(b.id).await?.iter().map(Into::into).collect()))
+    let found = state.app().agendas(caller.0.as_ref(), BusinessId::new(id)).await?;
+    Ok(Json(found.iter().map(Into::into).collect()))
 }
 
 /// Creates an agenda over resources and services of the business (admin, manager).
@@ -302,9 +288,8 @@ pub(crate) async fn get_agenda(
     caller: Caller,
     Path((id, agenda)): Path<(i64, i64)>,
 ) -> Answer<AgendaOut> {
-    let b = BusinessId::new(id);
-    caller.public(b)?;
-    let a = state.store().agenda(b, AgendaId::new(agenda)).await?.ok_or_else(Problem::not_found)?;
+    let (b, a) = (BusinessId::new(id), AgendaId::new(agenda));
+    let a = state.app().agenda(caller.0.as_ref(), b, a).await?;
     Ok(Json((&a).into()))
 }
 
@@ -334,9 +319,8 @@ pub(crate) async fn list_services(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Answer<Vec<ServiceOut>> {
-    caller.public(BusinessId::new(id))?;
-    let b = business(&state, id).await?;
-    Ok(Json(state.store().services(b.id).await?.iter().map(Into::into).collect()))
+    let found = state.app().services(caller.0.as_ref(), BusinessId::new(id)).await?;
+    Ok(Json(found.iter().map(Into::into).collect()))
 }
 
 /// Creates a service (admin, manager).
@@ -365,10 +349,8 @@ pub(crate) async fn get_service(
     caller: Caller,
     Path((id, service)): Path<(i64, i64)>,
 ) -> Answer<ServiceOut> {
-    let b = BusinessId::new(id);
-    caller.public(b)?;
-    let s =
-        state.store().service(b, ServiceId::new(service)).await?.ok_or_else(Problem::not_found)?;
+    let (b, s) = (BusinessId::new(id), ServiceId::new(service));
+    let s = state.app().service(caller.0.as_ref(), b, s).await?;
     Ok(Json((&s).into()))
 }
 
@@ -398,9 +380,8 @@ pub(crate) async fn list_events(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Answer<Vec<EventOut>> {
-    caller.public(BusinessId::new(id))?;
-    let b = business(&state, id).await?;
-    Ok(Json(state.store().events(b.id).await?.iter().map(Into::into).collect()))
+    let found = state.app().events(caller.0.as_ref(), BusinessId::new(id)).await?;
+    Ok(Json(found.iter().map(Into::into).collect()))
 }
 
 /// Creates an event or course (admin, manager).
@@ -429,9 +410,8 @@ pub(crate) async fn get_event(
     caller: Caller,
     Path((id, event)): Path<(i64, i64)>,
 ) -> Answer<EventOut> {
-    let b = BusinessId::new(id);
-    caller.public(b)?;
-    let e = state.store().event(b, EventId::new(event)).await?.ok_or_else(Problem::not_found)?;
+    let (b, e) = (BusinessId::new(id), EventId::new(event));
+    let e = state.app().event(caller.0.as_ref(), b, e).await?;
     Ok(Json((&e).into()))
 }
 
@@ -444,11 +424,8 @@ pub(crate) async fn list_sessions(
     caller: Caller,
     Path((id, event)): Path<(i64, i64)>,
 ) -> Answer<Vec<SessionOut>> {
-    caller.public(BusinessId::new(id))?;
-    let b = business(&state, id).await?;
-    let event = EventId::new(event);
-    state.store().event(b.id, event).await?.ok_or_else(Problem::not_found)?;
-    let sessions = state.store().sessions(b.id, event).await?;
+    let (b, e) = (BusinessId::new(id), EventId::new(event));
+    let (b, sessions) = state.app().sessions(caller.0.as_ref(), b, e).await?;
     Ok(Json(sessions.iter().map(|s| SessionOut::new(s, &b.zone)).collect()))
 }
 
@@ -463,9 +440,10 @@ pub(crate) async fn create_session(
     Path((id, event)): Path<(i64, i64)>,
     Body(input): Body<SessionIn>,
 ) -> Created<SessionOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let p = caller.required()?;
+    p.authorize(BusinessId::new(id), Action::ManageCatalog)?;
     let b = business(&state, id).await?;
-    let e = state.store().event(b.id, EventId::new(event)).await?.ok_or_else(Problem::not_found)?;
+    let e = state.app().event(Some(&p), b.id, EventId::new(event)).await?;
     let interval =
         Interval::new(parse_instant("start", &input.start)?, parse_instant("end", &input.end)?)
             .map_err(|_| Problem::invalid("`end` is after `start`"))?;
@@ -494,9 +472,7 @@ pub(crate) async fn list_keys(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Answer<Vec<ApiKeyOut>> {
-    caller.authorize(BusinessId::new(id), Action::ManageApiKeys)?;
-    let b = business(&state, id).await?;
-    let keys = state.store().api_keys(b.id).await?;
+    let (b, keys) = state.app().api_keys(&caller.required()?, BusinessId::new(id)).await?;
     Ok(Json(keys.iter().map(|k| ApiKeyOut::new(k, &b.zone)).collect()))
 }
 
@@ -574,13 +550,8 @@ pub(crate) async fn get_customer(
     caller: Caller,
     Path((id, customer)): Path<(i64, i64)>,
 ) -> Answer<CustomerOut> {
-    let b = BusinessId::new(id);
-    let c = CustomerId::new(customer);
-    if !caller.may(b, Action::ReadAllBookings) {
-        caller.authorize(b, Action::ActAsCustomer(c))?;
-    }
-    let biz = business(&state, id).await?;
-    let found = state.store().customer(b, c).await?.ok_or_else(Problem::not_found)?;
+    let (b, c) = (BusinessId::new(id), CustomerId::new(customer));
+    let (biz, found) = state.app().customer(&caller.required()?, b, c).await?;
     Ok(Json(CustomerOut::new(&found, &biz.zone)))
 }
 

@@ -3,7 +3,7 @@
 
 use crate::access::{Action, Denied, Principal};
 use crate::booking::Actor;
-use crate::ids::BusinessId;
+use crate::ids::{BusinessId, CustomerId, ResourceId};
 
 /// A use case of the application layer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -14,8 +14,18 @@ pub enum UseCase {
     UpdateProfile,
     /// Change the business's settings.
     UpdateSettings,
+    /// Browse what the business offers: its profile, agendas, services, events and sessions.
+    BrowseCatalog,
     /// Browse the agendas, meeting types, desks and datetimes (the Chrono-compatible API).
     BrowseAgendas,
+    /// Read and change the staff and desks, agendas, services and events.
+    ManageCatalog,
+    /// Read or change a resource's opening hours and exceptions.
+    KeepHours(ResourceId),
+    /// List the API keys.
+    ManageApiKeys,
+    /// Read a customer's record.
+    ReadCustomer(CustomerId),
     /// List or fill slots outside Chrono's booking delays.
     BypassDelays,
     /// Read any booking of the business, with its history.
@@ -24,15 +34,34 @@ pub enum UseCase {
     BookForCustomers,
 }
 
-/// The permission `use_case` needs; `None`: any member of the business may.
+/// Who may run a use case.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, guests included (a key of another business excepted).
+    Public,
+    /// Any member of the business.
+    Member,
+    /// Members whose role allows this action.
+    One(Action),
+    /// Members whose role allows either action.
+    Either(Action, Action),
+}
+
+/// Who may run `use_case`.
 #[must_use]
-pub const fn required(use_case: UseCase) -> Option<Action> {
+pub const fn required(use_case: UseCase) -> Access {
     match use_case {
-        UseCase::ReadSettings => Some(Action::ManageCatalog),
-        UseCase::UpdateProfile | UseCase::UpdateSettings => Some(Action::ManageBusiness),
-        UseCase::BrowseAgendas => None,
-        UseCase::BypassDelays | UseCase::BookForCustomers => Some(Action::BookForCustomers),
-        UseCase::ReadBookings => Some(Action::ReadAllBookings),
+        UseCase::BrowseCatalog => Access::Public,
+        UseCase::BrowseAgendas => Access::Member,
+        UseCase::ReadSettings | UseCase::ManageCatalog => Access::One(Action::ManageCatalog),
+        UseCase::UpdateProfile | UseCase::UpdateSettings => Access::One(Action::ManageBusiness),
+        UseCase::KeepHours(r) => Access::One(Action::ManageHours(r)),
+        UseCase::ManageApiKeys => Access::One(Action::ManageApiKeys),
+        UseCase::ReadCustomer(c) => {
+            Access::Either(Action::ReadAllBookings, Action::ActAsCustomer(c))
+        }
+        UseCase::BypassDelays | UseCase::BookForCustomers => Access::One(Action::BookForCustomers),
+        UseCase::ReadBookings => Access::One(Action::ReadAllBookings),
     }
 }
 
@@ -47,8 +76,27 @@ pub fn authorize(
     use_case: UseCase,
 ) -> Result<Actor, Denied> {
     match required(use_case) {
-        Some(action) => caller.authorize(business, action),
-        None => caller.member_of(business),
+        Access::Public | Access::Member => caller.member_of(business),
+        Access::One(action) => caller.authorize(business, action),
+        Access::Either(first, second) => {
+            caller.authorize(business, first).or_else(|_| caller.authorize(business, second))
+        }
+    }
+}
+
+/// Like [`authorize`], for a caller who may be a guest: a guest may run public use cases only.
+///
+/// # Errors
+/// As [`authorize`]; [`Denied::Forbidden`] for a guest and a use case that is not public.
+pub fn authorize_guest(
+    caller: Option<&Principal>,
+    business: BusinessId,
+    use_case: UseCase,
+) -> Result<Actor, Denied> {
+    match (caller, required(use_case)) {
+        (Some(p), _) => authorize(p, business, use_case),
+        (None, Access::Public) => Ok(Actor::guest()),
+        (None, _) => Err(Denied::Forbidden),
     }
 }
 
@@ -63,34 +111,59 @@ mod tests {
     use super::*;
     use crate::booking::Role;
 
-    fn caller(role: Role) -> Principal {
-        Principal { business: BusinessId::new(1), role, subject: None }
+    const ROLES: [Role; 5] = [Role::Customer, Role::Staff, Role::Agent, Role::Manager, Role::Admin];
+    const STAFF: [Role; 3] = [Role::Agent, Role::Manager, Role::Admin];
+
+    fn caller(role: Role, subject: Option<i64>) -> Principal {
+        Principal { business: BusinessId::new(1), role, subject }
     }
 
     #[test]
     fn each_use_case_admits_the_roles_it_names() {
         let b = BusinessId::new(1);
+        let desk = ResourceId::new(7);
+        let someone = CustomerId::new(9);
         for (use_case, allowed) in [
             (UseCase::ReadSettings, [Role::Admin, Role::Manager].as_slice()),
+            (UseCase::ManageCatalog, [Role::Admin, Role::Manager].as_slice()),
             (UseCase::UpdateSettings, [Role::Admin].as_slice()),
             (UseCase::UpdateProfile, [Role::Admin].as_slice()),
-            (UseCase::BypassDelays, [Role::Agent, Role::Manager, Role::Admin].as_slice()),
-            (UseCase::ReadBookings, [Role::Agent, Role::Manager, Role::Admin].as_slice()),
-            (UseCase::BookForCustomers, [Role::Agent, Role::Manager, Role::Admin].as_slice()),
-            (
-                UseCase::BrowseAgendas,
-                [Role::Customer, Role::Staff, Role::Agent, Role::Manager, Role::Admin].as_slice(),
-            ),
+            (UseCase::ManageApiKeys, [Role::Admin].as_slice()),
+            (UseCase::KeepHours(desk), [Role::Admin, Role::Manager].as_slice()),
+            (UseCase::ReadCustomer(someone), STAFF.as_slice()),
+            (UseCase::BypassDelays, STAFF.as_slice()),
+            (UseCase::ReadBookings, STAFF.as_slice()),
+            (UseCase::BookForCustomers, STAFF.as_slice()),
+            (UseCase::BrowseAgendas, ROLES.as_slice()),
+            (UseCase::BrowseCatalog, ROLES.as_slice()),
         ] {
-            for role in [Role::Customer, Role::Staff, Role::Agent, Role::Manager, Role::Admin] {
-                let got = authorize(&caller(role), b, use_case);
+            for role in ROLES {
+                let got = authorize(&caller(role, None), b, use_case);
                 assert_eq!(got.is_ok(), allowed.contains(&role), "{use_case:?} as {role:?}");
             }
+            let elsewhere = Principal { business: BusinessId::new(2), ..caller(Role::Admin, None) };
             assert_eq!(
-                authorize(&caller(Role::Admin), BusinessId::new(2), use_case),
+                authorize(&elsewhere, b, use_case),
                 Err(Denied::NotFound),
                 "another business does not exist for the caller"
             );
+            let public = required(use_case) == Access::Public;
+            assert_eq!(
+                authorize_guest(None, b, use_case).is_ok(),
+                public,
+                "{use_case:?} as a guest"
+            );
         }
+    }
+
+    #[test]
+    fn people_reach_what_is_theirs() {
+        let b = BusinessId::new(1);
+        let me = caller(Role::Staff, Some(7));
+        assert!(permits(&me, b, UseCase::KeepHours(ResourceId::new(7))));
+        assert!(!permits(&me, b, UseCase::KeepHours(ResourceId::new(8))));
+        let customer = caller(Role::Customer, Some(9));
+        assert!(permits(&customer, b, UseCase::ReadCustomer(CustomerId::new(9))));
+        assert!(!permits(&customer, b, UseCase::ReadCustomer(CustomerId::new(10))));
     }
 }

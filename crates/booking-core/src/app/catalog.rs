@@ -1,0 +1,251 @@
+//! Reading a business's set-up (§C2): its resources and their exceptions, agendas, services,
+//! events and sessions (public ones for anyone, guests included), API keys and customers, and a
+//! resource's opening hours changed by the people who keep them.
+
+use super::App;
+use super::access::{UseCase, authorize, authorize_guest};
+use crate::access::{ApiKey, Denied, Principal};
+use crate::catalog::{Agenda, Business, Customer, Event, Resource, Service, Session};
+use crate::error::error_enum;
+use crate::ids::{AgendaId, BusinessId, CustomerId, EventId, ResourceId, ServiceId};
+use crate::schedule::{Exception, OpeningHours};
+use crate::setup::SetupError;
+use crate::store::StoreError;
+use crate::time::Interval;
+
+error_enum!(
+    /// Why a set-up read (or a change of hours) was refused.
+    CatalogError {
+        /// The caller may not (or the business is not theirs).
+        Denied(#[from] Denied) => delegate, "{0}";
+        /// The business, or the thing asked for in it, does not exist.
+        NotFound => (NotFound, "not_found"), "no such thing here";
+        /// The change was refused.
+        Setup(#[from] SetupError) => delegate, "{0}";
+        /// Storage failed.
+        Store(#[from] StoreError) => delegate, "{0}";
+    }
+);
+
+impl App {
+    /// The business, once the caller (or a guest) may run `use_case` in it.
+    async fn visible(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+        use_case: UseCase,
+    ) -> Result<Business, CatalogError> {
+        authorize_guest(caller, business, use_case)?;
+        self.engine.ports().store.business(business).await?.ok_or(CatalogError::NotFound)
+    }
+
+    /// The business's public profile (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, unknown business, storage.
+    pub async fn business_profile(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+    ) -> Result<Business, CatalogError> {
+        self.visible(caller, business, UseCase::BrowseCatalog).await
+    }
+
+    /// The staff and desks (admins and managers).
+    ///
+    /// # Errors
+    /// Denied, storage.
+    pub async fn resources(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+    ) -> Result<Vec<Resource>, CatalogError> {
+        authorize(caller, business, UseCase::ManageCatalog)?;
+        Ok(self.engine.ports().store.resources(business).await?)
+    }
+
+    /// One resource (admins, managers, or the staff member themself).
+    ///
+    /// # Errors
+    /// Denied, not found, storage.
+    pub async fn resource(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        resource: ResourceId,
+    ) -> Result<Resource, CatalogError> {
+        authorize(caller, business, UseCase::KeepHours(resource))?;
+        self.engine.ports().store.resource(business, resource).await?.ok_or(CatalogError::NotFound)
+    }
+
+    /// Replaces a resource's opening hours (admins, managers, or the staff member themself).
+    ///
+    /// # Errors
+    /// Denied, not found, hours refused, storage.
+    pub async fn set_hours(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        resource: ResourceId,
+        hours: OpeningHours,
+    ) -> Result<Resource, CatalogError> {
+        let mut found = self.resource(caller, business, resource).await?;
+        found.hours = hours;
+        Ok(self.engine.update_resource(business, found).await?)
+    }
+
+    /// A resource's exceptions over a window, `window` given in the business's zone
+    /// (admins, managers, or the staff member themself).
+    ///
+    /// # Errors
+    /// Denied, unknown business, a window refused, storage.
+    pub async fn exceptions<E>(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        resource: ResourceId,
+        window: impl FnOnce(&Business) -> Result<Interval, E>,
+    ) -> Result<Result<(Business, Vec<Exception>), E>, CatalogError> {
+        let b = self.visible(Some(caller), business, UseCase::KeepHours(resource)).await?;
+        let window = match window(&b) {
+            Ok(w) => w,
+            Err(e) => return Ok(Err(e)),
+        };
+        let found = self.engine.ports().store.exceptions(b.id, &[resource], window).await?;
+        Ok(Ok((b, found.into_iter().map(|(_, e)| e).collect())))
+    }
+
+    /// The agendas (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, unknown business, storage.
+    pub async fn agendas(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+    ) -> Result<Vec<Agenda>, CatalogError> {
+        let b = self.visible(caller, business, UseCase::BrowseCatalog).await?;
+        Ok(self.engine.ports().store.agendas(b.id).await?)
+    }
+
+    /// One agenda (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, not found, storage.
+    pub async fn agenda(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+        agenda: AgendaId,
+    ) -> Result<Agenda, CatalogError> {
+        authorize_guest(caller, business, UseCase::BrowseCatalog)?;
+        self.engine.ports().store.agenda(business, agenda).await?.ok_or(CatalogError::NotFound)
+    }
+
+    /// The services (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, unknown business, storage.
+    pub async fn services(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+    ) -> Result<Vec<Service>, CatalogError> {
+        let b = self.visible(caller, business, UseCase::BrowseCatalog).await?;
+        Ok(self.engine.ports().store.services(b.id).await?)
+    }
+
+    /// One service (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, not found, storage.
+    pub async fn service(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+        service: ServiceId,
+    ) -> Result<Service, CatalogError> {
+        authorize_guest(caller, business, UseCase::BrowseCatalog)?;
+        self.engine.ports().store.service(business, service).await?.ok_or(CatalogError::NotFound)
+    }
+
+    /// The events and courses (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, unknown business, storage.
+    pub async fn events(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+    ) -> Result<Vec<Event>, CatalogError> {
+        let b = self.visible(caller, business, UseCase::BrowseCatalog).await?;
+        Ok(self.engine.ports().store.events(b.id).await?)
+    }
+
+    /// One event or course (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, not found, storage.
+    pub async fn event(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+        event: EventId,
+    ) -> Result<Event, CatalogError> {
+        authorize_guest(caller, business, UseCase::BrowseCatalog)?;
+        self.engine.ports().store.event(business, event).await?.ok_or(CatalogError::NotFound)
+    }
+
+    /// An event's sessions (anyone), with the business whose zone shows them.
+    ///
+    /// # Errors
+    /// A key of another business, not found, storage.
+    pub async fn sessions(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+        event: EventId,
+    ) -> Result<(Business, Vec<Session>), CatalogError> {
+        let b = self.visible(caller, business, UseCase::BrowseCatalog).await?;
+        let store = &self.engine.ports().store;
+        store.event(b.id, event).await?.ok_or(CatalogError::NotFound)?;
+        let sessions = store.sessions(b.id, event).await?;
+        Ok((b, sessions))
+    }
+
+    /// The API keys, never their secrets, with the business whose zone shows them (admins).
+    ///
+    /// # Errors
+    /// Denied, unknown business, storage.
+    pub async fn api_keys(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+    ) -> Result<(Business, Vec<ApiKey>), CatalogError> {
+        let b = self.visible(Some(caller), business, UseCase::ManageApiKeys).await?;
+        let keys = self.engine.ports().store.api_keys(b.id).await?;
+        Ok((b, keys))
+    }
+
+    /// One customer, with the business whose zone shows it (those who read every booking, or
+    /// the customer themself).
+    ///
+    /// # Errors
+    /// Denied, not found, storage.
+    pub async fn customer(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        customer: CustomerId,
+    ) -> Result<(Business, Customer), CatalogError> {
+        let b = self.visible(Some(caller), business, UseCase::ReadCustomer(customer)).await?;
+        let found = self
+            .engine
+            .ports()
+            .store
+            .customer(b.id, customer)
+            .await?
+            .ok_or(CatalogError::NotFound)?;
+        Ok((b, found))
+    }
+}
