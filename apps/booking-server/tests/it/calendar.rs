@@ -4,13 +4,12 @@
 //! canceled through the API appear, move and disappear as exactly one event, a busy external
 //! event removes its slot, `/metrics` reports the last sync, and "Disconnect" revokes.
 
-mod common;
 
 use std::time::Duration;
 
 use booking_testkit::google_fake::{ACCOUNT, GoogleFake};
-use common::web::Visitor;
-use common::{Server, next_monday, paris, scan, setup};
+use crate::common::web::Visitor;
+use crate::common::{Server, next_monday, paris, scan, setup};
 use serde_json::{Value, json};
 
 /// Waits until the fake holds `n` events (the calendar worker polls every 50 ms).

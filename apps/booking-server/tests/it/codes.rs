@@ -3,9 +3,9 @@
 //! bookings of its last session succeed exactly once, a cancellation in time gives it back,
 //! the customer sees the balance, and a revoked code pays for nothing.
 
-mod common;
+use crate::common;
 
-use common::{Server, next_monday, paris, scan, setup};
+use crate::common::{Server, next_monday, paris, scan, setup};
 use futures::future::join_all;
 use serde_json::json;
 

@@ -1,8 +1,8 @@
 //! Complete journeys over HTTP against the real app, on SQLite and PostgreSQL.
 
-mod common;
+use crate::common;
 
-use common::{Server, next_monday, now, paris, setup};
+use crate::common::{Server, next_monday, now, paris, setup};
 use jiff::ToSpan;
 use reqwest::Method;
 use serde_json::json;

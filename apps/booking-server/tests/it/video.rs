@@ -4,12 +4,12 @@
 //! and in the panel; the §J6 hide flags, set from the back-office page, take the link out of
 //! both; a cancel deletes the meeting; an employee sets their own account from the same page.
 
-mod common;
+use crate::common;
 
 use std::sync::{Arc, Mutex};
 
-use common::web::{Visitor, wait_for_mail};
-use common::{Catalog, Server, Tenant, scan, setup};
+use crate::common::web::{Visitor, wait_for_mail};
+use crate::common::{Catalog, Server, Tenant, scan, setup};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, path_regex, query_param};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};

@@ -2,10 +2,10 @@
 //! has the key's role, ends with the key's revocation or on sign-out; a staff member sees
 //! their own agenda, agents and managers every agenda.
 
-mod common;
+use crate::common;
 
-use common::web::Visitor;
-use common::{Server, always_open, setup};
+use crate::common::web::Visitor;
+use crate::common::{Server, always_open, setup};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

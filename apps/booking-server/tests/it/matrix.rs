@@ -2,11 +2,11 @@
 //! business A calls every operation on business B (always 404, never B's data) and on its own
 //! business (401/403/404 where its role may not; never refused where it may).
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 
-use common::{Catalog, Server, next_monday, paris, setup};
+use crate::common::{Catalog, Server, next_monday, paris, setup};
 use reqwest::Method;
 use serde_json::{Value, json};
 

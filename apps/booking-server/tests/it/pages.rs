@@ -3,10 +3,10 @@
 //! user enumeration, single-use tokens, one business per session); and every panel setting
 //! flipped both ways.
 
-mod common;
+use crate::common;
 
-use common::web::{Page, Visitor, mails_in, wait_for_mail};
-use common::{Catalog, Server, Tenant, setup};
+use crate::common::web::{Page, Visitor, mails_in, wait_for_mail};
+use crate::common::{Catalog, Server, Tenant, setup};
 use serde_json::{Value, json};
 
 on_both_databases!(

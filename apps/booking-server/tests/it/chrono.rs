@@ -2,10 +2,10 @@
 //! agendas, meeting types, desks, datetimes with lock codes and delays, fillslot (hold,
 //! re-lock, confirm, atomic reschedule, extra data), booking, cancel — on both databases.
 
-mod common;
+use crate::common;
 
 use base64::Engine as _;
-use common::{Reply, Server, Tenant, always_open};
+use crate::common::{Reply, Server, Tenant, always_open};
 use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{Value, json};
