@@ -4,12 +4,11 @@
 //! canceled through the API appear, move and disappear as exactly one event, a busy external
 //! event removes its slot, `/metrics` reports the last sync, and "Disconnect" revokes.
 
-
 use std::time::Duration;
 
-use booking_testkit::google_fake::{ACCOUNT, GoogleFake};
 use crate::common::web::Visitor;
 use crate::common::{Server, next_monday, paris, scan, setup};
+use booking_testkit::google_fake::{ACCOUNT, GoogleFake};
 use serde_json::{Value, json};
 
 /// Waits until the fake holds `n` events (the calendar worker polls every 50 ms).

@@ -4,8 +4,8 @@
 
 use crate::common;
 
-use base64::Engine as _;
 use crate::common::{Reply, Server, Tenant, always_open};
+use base64::Engine as _;
 use futures::future::join_all;
 use reqwest::Method;
 use serde_json::{Value, json};
