@@ -161,6 +161,7 @@ core_errors!(
     booking_core::ics::IcsError,
     booking_core::app::business::BusinessError,
     booking_core::app::catalog::CatalogError,
+    booking_core::app::bookings::BookingAccessError,
     booking_core::accounts::AccountError,
     booking_core::codes::Refusal,
     booking_core::webhooks::EndpointError,

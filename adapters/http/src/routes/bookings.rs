@@ -8,15 +8,16 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::Details;
 use booking_core::access::Action;
-use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, Role};
+use booking_core::app::bookings::BookingUse;
+use booking_core::booking::{Actor, Booking, BookingStatus, Role};
 use booking_core::error::Kind;
 use booking_core::ids::{BookingId, BusinessId, CustomerId, ResourceId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use super::Errors;
 use super::public::{limits, lock_code};
 use super::setup::Window;
-use super::{Errors, business};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::{BookingIn, BookingOut, ReasonIn, RescheduleIn, Wanted, parse_instant};
@@ -120,63 +121,23 @@ pub(crate) async fn list(
     Path(id): Path<i64>,
     Query(window): Query<Window>,
 ) -> Result<Json<Vec<BookingOut>>, Problem> {
-    let b = BusinessId::new(id);
-    let principal = caller.required()?;
-    principal.member_of(b)?;
-    let all = principal.may(Action::ReadAllBookings);
-    let own = match (principal.role, principal.subject) {
-        (Role::Staff, Some(r)) => Some(ResourceId::new(r)),
-        _ => None,
-    };
-    if !all && own.is_none() {
-        return Err(Problem::from(booking_core::access::Denied::Forbidden));
-    }
-    let biz = business(&state, id).await?;
-    let found = state.store().bookings_in(b, window.interval(&biz.zone)?).await?;
-    let visible = found.iter().filter(|bk| {
-        all || matches!(&bk.target, BookingTarget::Appointment { resource, .. } if Some(*resource) == own)
-    });
-    Ok(Json(visible.map(|bk| BookingOut::new(bk, &biz.zone)).collect()))
+    let (biz, found) = state
+        .app()
+        .bookings_in(&caller.required()?, BusinessId::new(id), |b| window.interval(&b.zone))
+        .await??;
+    Ok(Json(found.iter().map(|bk| BookingOut::new(bk, &biz.zone)).collect()))
 }
 
-/// What a caller may do with one booking: read it, or change it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Use {
-    Read,
-    Manage,
-}
-
-/// The actor to use `id` as, or 401/403/404. Customers reach their own bookings; staff the
-/// bookings of their resource; agents and up every booking of their business.
+/// The booking the caller may use this way and the actor to act as, or 401/403/404
+/// ([`booking_core::app::App::booking_for`]).
 async fn access(
     state: &AppState,
     caller: &Caller,
     business: BusinessId,
     id: BookingId,
-    how: Use,
+    how: BookingUse,
 ) -> Result<(Booking, Actor), Problem> {
-    let principal = caller.required()?;
-    principal.member_of(business)?;
-    let booking = state.store().booking(business, id).await?.ok_or_else(Problem::not_found)?;
-    let action = match (&booking.target, how) {
-        (BookingTarget::Appointment { resource, .. }, Use::Read) => {
-            Action::ReadBookingsOf(*resource)
-        }
-        (BookingTarget::Appointment { resource, .. }, Use::Manage) => {
-            Action::ManageBookingsOf(*resource)
-        }
-        (BookingTarget::Session { .. }, Use::Read) => Action::ReadAllBookings,
-        (BookingTarget::Session { .. }, Use::Manage) => Action::ManageAllBookings,
-    };
-    if principal.may(action) {
-        return Ok((booking, principal.actor()));
-    }
-    match booking.customer {
-        Some(c) if principal.may(Action::ActAsCustomer(c)) => Ok((booking, principal.actor())),
-        // A customer learns nothing about others' bookings; staff are told they may not.
-        _ if principal.role == Role::Customer => Err(Problem::not_found()),
-        _ => Err(Problem::from(booking_core::access::Denied::Forbidden)),
-    }
+    Ok(state.app().booking_for(&caller.required()?, business, id, how).await?)
 }
 
 /// One booking with its history.
@@ -190,7 +151,7 @@ pub(crate) async fn get(
 ) -> Result<Json<BookingOut>, Problem> {
     let b = BusinessId::new(id);
     let booking = BookingId::new(booking);
-    access(&state, &caller, b, booking, Use::Read).await?;
+    access(&state, &caller, b, booking, BookingUse::Read).await?;
     let out = state.booking_out(b, booking, true).await?.ok_or_else(Problem::not_found)?;
     Ok(Json(out))
 }
@@ -232,7 +193,7 @@ where
     let run_state = state.clone();
     let run = move || async move {
         let state = run_state;
-        let (_, actor) = access(&state, &caller, business, booking, Use::Manage).await?;
+        let (_, actor) = access(&state, &caller, business, booking, BookingUse::Manage).await?;
         let changed = how(state.clone(), business, booking, actor).await?;
         let b = super::business(&state, business.get()).await?;
         let status = if changed.id == booking { StatusCode::OK } else { StatusCode::CREATED };

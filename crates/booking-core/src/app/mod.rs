@@ -5,10 +5,11 @@
 //! disagree on a rule.
 //!
 //! The use cases move here from the adapters one family at a time; today: the business's
-//! profile and settings ([`business`]), reading the set-up ([`catalog`]) and the
+//! profile and settings ([`business`]), who reaches which booking ([`bookings`]), reading the set-up ([`catalog`]) and the
 //! Chrono-compatible API's reads and rules ([`chrono`]).
 
 pub mod access;
+pub mod bookings;
 pub mod business;
 pub mod catalog;
 pub mod chrono;

@@ -1,0 +1,192 @@
+//! Who may see and change which booking: customers reach their own, staff the bookings of their
+//! resource, agents and up every booking of their business. The JSON API, the back office and
+//! the panel ask these use cases instead of deciding themselves.
+
+use super::App;
+use crate::access::{Action, Denied, Principal};
+use crate::booking::{Actor, Booking, BookingTarget, Role};
+use crate::catalog::Business;
+use crate::error::error_enum;
+use crate::ids::{BookingId, BusinessId, ResourceId};
+use crate::store::StoreError;
+use crate::time::Interval;
+
+error_enum!(
+    /// Why a booking cannot be reached.
+    BookingAccessError {
+        /// The caller may not (a customer is told "not found": others' bookings do not exist
+        /// for them).
+        Denied(#[from] Denied) => delegate, "{0}";
+        /// No such booking (or business).
+        NotFound => (NotFound, "not_found"), "no such thing here";
+        /// Storage failed.
+        Store(#[from] StoreError) => delegate, "{0}";
+    }
+);
+
+/// What a caller wants with a booking.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BookingUse {
+    /// See it.
+    Read,
+    /// Change it (status, cancel, move), without the customer's windows for staff.
+    Manage,
+}
+
+/// The permission a use of `booking` needs from staff: the resource's for an appointment, the
+/// whole business's for a session (which belongs to no one resource).
+#[must_use]
+pub const fn staff_action(booking: &Booking, how: BookingUse) -> Action {
+    match (&booking.target, how) {
+        (BookingTarget::Appointment { resource, .. }, BookingUse::Read) => {
+            Action::ReadBookingsOf(*resource)
+        }
+        (BookingTarget::Appointment { resource, .. }, BookingUse::Manage) => {
+            Action::ManageBookingsOf(*resource)
+        }
+        (BookingTarget::Session { .. }, BookingUse::Read) => Action::ReadAllBookings,
+        (BookingTarget::Session { .. }, BookingUse::Manage) => Action::ManageAllBookings,
+    }
+}
+
+/// Whether `caller` may use `booking` this way, and as whom.
+///
+/// # Errors
+/// [`Denied::NotFound`] for another business or for a customer reaching someone else's
+/// booking, [`Denied::Forbidden`] for staff without the permission.
+pub fn may_use(caller: &Principal, booking: &Booking, how: BookingUse) -> Result<Actor, Denied> {
+    caller.member_of(booking.business)?;
+    if caller.may(staff_action(booking, how)) {
+        return Ok(caller.actor());
+    }
+    match booking.customer {
+        Some(c) if caller.may(Action::ActAsCustomer(c)) => Ok(caller.actor()),
+        _ if caller.role == Role::Customer => Err(Denied::NotFound),
+        _ => Err(Denied::Forbidden),
+    }
+}
+
+impl App {
+    /// A booking the caller may use this way, and the actor to act as.
+    ///
+    /// # Errors
+    /// Denied, not found, storage.
+    pub async fn booking_for(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        booking: BookingId,
+        how: BookingUse,
+    ) -> Result<(Booking, Actor), BookingAccessError> {
+        caller.member_of(business)?;
+        let found = self
+            .engine
+            .ports()
+            .store
+            .booking(business, booking)
+            .await?
+            .ok_or(BookingAccessError::NotFound)?;
+        let actor = may_use(caller, &found, how)?;
+        Ok((found, actor))
+    }
+
+    /// The bookings overlapping a window the caller may see: all of them for those who read
+    /// every booking, their own resource's for staff. The window is given in the business's
+    /// zone.
+    ///
+    /// # Errors
+    /// Denied (customers and staff without a resource), not found, a window refused, storage.
+    pub async fn bookings_in<E>(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        window: impl FnOnce(&Business) -> Result<Interval, E>,
+    ) -> Result<Result<(Business, Vec<Booking>), E>, BookingAccessError> {
+        caller.member_of(business)?;
+        let all = caller.may(Action::ReadAllBookings);
+        let own = match (caller.role, caller.subject) {
+            (Role::Staff, Some(r)) => Some(ResourceId::new(r)),
+            _ => None,
+        };
+        if !all && own.is_none() {
+            return Err(Denied::Forbidden.into());
+        }
+        let store = &self.engine.ports().store;
+        let b = store.business(business).await?.ok_or(BookingAccessError::NotFound)?;
+        let window = match window(&b) {
+            Ok(w) => w,
+            Err(e) => return Ok(Err(e)),
+        };
+        let mut found = store.bookings_in(business, window).await?;
+        found.retain(|bk| {
+            all || matches!(&bk.target, BookingTarget::Appointment { resource, .. } if Some(*resource) == own)
+        });
+        Ok(Ok((b, found)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::booking::BookingStatus;
+    use crate::catalog::Contact;
+    use crate::ids::{AgendaId, CustomerId, ServiceId, SessionId};
+
+    fn booking(target: BookingTarget, customer: Option<i64>) -> Booking {
+        Booking {
+            id: BookingId::new(1),
+            business: BusinessId::new(1),
+            target,
+            status: BookingStatus::Approved,
+            customer: customer.map(CustomerId::new),
+            contact: Contact::default(),
+            answers: Vec::new(),
+            created_at: "2027-01-01T00:00:00Z".parse().unwrap(),
+            rescheduled_from: None,
+        }
+    }
+
+    fn caller(role: Role, subject: Option<i64>) -> Principal {
+        Principal { business: BusinessId::new(1), role, subject }
+    }
+
+    #[test]
+    fn each_reaches_what_is_theirs() {
+        let slot = Interval::new(
+            "2027-01-04T09:00:00Z".parse().unwrap(),
+            "2027-01-04T09:30:00Z".parse().unwrap(),
+        )
+        .unwrap();
+        let appointment = booking(
+            BookingTarget::Appointment {
+                agenda: AgendaId::new(1),
+                service: ServiceId::new(1),
+                resource: ResourceId::new(7),
+                slot,
+                busy: slot,
+            },
+            Some(9),
+        );
+        let seat =
+            booking(BookingTarget::Session { session: SessionId::new(3), seats: 1 }, Some(9));
+        for how in [BookingUse::Read, BookingUse::Manage] {
+            for b in [&appointment, &seat] {
+                assert!(may_use(&caller(Role::Agent, None), b, how).is_ok());
+                assert!(may_use(&caller(Role::Customer, Some(9)), b, how).is_ok(), "their own");
+                assert_eq!(
+                    may_use(&caller(Role::Customer, Some(10)), b, how),
+                    Err(Denied::NotFound),
+                    "someone else's does not exist for a customer"
+                );
+            }
+            assert!(may_use(&caller(Role::Staff, Some(7)), &appointment, how).is_ok());
+            assert_eq!(
+                may_use(&caller(Role::Staff, Some(8)), &appointment, how),
+                Err(Denied::Forbidden)
+            );
+            assert_eq!(may_use(&caller(Role::Staff, Some(7)), &seat, how), Err(Denied::Forbidden));
+            let elsewhere = Principal { business: BusinessId::new(2), ..caller(Role::Admin, None) };
+            assert_eq!(may_use(&elsewhere, &appointment, how), Err(Denied::NotFound));
+        }
+    }
+}
