@@ -5,12 +5,12 @@ use std::fmt;
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::booking::BookingStatus;
 use crate::ids::{
     AccountId, AgendaId, BusinessId, CustomerId, EventId, ResourceId, ServiceId, SessionId,
 };
 use crate::schedule::OpeningHours;
 use crate::settings::{Locale, Settings};
+use crate::status::BookingStatus;
 use crate::time::{Interval, Zone};
 
 /// An email address, checked for shape (not deliverability) and with a lower-cased domain.

@@ -1,7 +1,8 @@
 //! Error codes and their kinds: every refusal a use case gives carries a stable,
 //! machine-readable code (`slot_taken`, `cancel_too_close`, …) and one [`Kind`], which is all an
 //! adapter needs to answer it (HTTP maps the kind to a status in one place; the pages and the
-//! Chrono-compatible API choose their wording from it).
+//! Chrono-compatible API choose their wording from it). [`StoreError`], every storage port's
+//! error, lives here too, so that this module depends on nothing else of the core.
 
 /// What sort of refusal an error is, independent of any protocol.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -95,7 +96,21 @@ macro_rules! error_codes {
 }
 pub(crate) use error_codes;
 
-impl ErrorCode for crate::store::StoreError {
+/// A storage failure that is not a business rule (every storage port's error).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StoreError {
+    /// The database could not be reached or the operation failed; retrying may help.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// The stored data could not be read back into domain types.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// A uniqueness rule of the store was violated (a duplicate slug, say).
+    #[error("duplicate: {0}")]
+    Duplicate(String),
+}
+
+impl ErrorCode for StoreError {
     fn code(&self) -> &'static str {
         "storage_unavailable"
     }

@@ -94,6 +94,7 @@ pub mod schedule;
 pub mod settings;
 pub mod setup;
 pub mod slots;
+mod status;
 pub mod store;
 pub mod template;
 pub mod time;

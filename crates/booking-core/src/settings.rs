@@ -2,7 +2,7 @@
 
 use jiff::SignedDuration;
 
-use crate::booking::BookingStatus;
+use crate::status::BookingStatus;
 
 /// Languages the product ships (§E3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]

@@ -30,19 +30,7 @@ use crate::settings::Locale;
 use crate::time::Interval;
 use crate::webhooks::{Delivery, Endpoint};
 
-/// A storage failure that is not a business rule.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum StoreError {
-    /// The database could not be reached or the operation failed; retrying may help.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    /// The stored data could not be read back into domain types.
-    #[error("stored data is invalid: {0}")]
-    Corrupt(String),
-    /// A uniqueness rule of the store was violated (a duplicate slug, say).
-    #[error("duplicate: {0}")]
-    Duplicate(String),
-}
+pub use crate::error::StoreError;
 
 /// An occupying appointment as availability sees it: where and when, never who (availability
 /// moves no personal data, and reads less).
