@@ -2089,6 +2089,7 @@ macro_rules! sql_booking_store {
         connection: $connection:ty,
         database: $database:ty,
         in_ids_2: $in_ids_2:literal,
+        by_resource_business: $by_resource_business:literal,
         json_rows: $json_rows:literal $(,)?
     ) => {
         /// Reads and writes of bookings and holds shared with the other SQL store
@@ -2278,22 +2279,22 @@ macro_rules! sql_booking_store {
              CAST(NULL AS BIGINT) AS expires_at_us, CAST(NULL AS BIGINT) AS agenda_id, \
              CAST(NULL AS BIGINT) AS service_id, CAST(NULL AS BIGINT) AS slot_start_us, \
              CAST(NULL AS BIGINT) AS slot_end_us, CAST(NULL AS BIGINT) AS created_at_us \
-             FROM bookings WHERE business_id = $1 AND kind = 'appointment' \
+             FROM bookings WHERE BY_RESOURCE_BUSINESS = $1 AND kind = 'appointment' \
              AND status IN ('pending', 'approved', 'no_show') AND resource_id IN_IDS \
              AND busy_end_us > $3 AND busy_start_us < $4 \
              UNION ALL \
              SELECT 'hold', id, resource_id, busy_start_us, busy_end_us, 'approved', lock_digest, \
              expires_at_us, agenda_id, service_id, slot_start_us, slot_end_us, created_at_us \
-             FROM holds WHERE business_id = $1 AND kind = 'slot' AND resource_id IN_IDS \
+             FROM holds WHERE BY_RESOURCE_BUSINESS = $1 AND kind = 'slot' AND resource_id IN_IDS \
              AND busy_end_us > $3 AND busy_start_us < $4";
 
         const STATIC_ROWS: &str = " UNION ALL \
              SELECT 'exception', id, resource_id, start_us, end_us, '', NULL, NULL, NULL, NULL, \
-             NULL, NULL, NULL FROM exceptions WHERE business_id = $1 AND resource_id IN_IDS \
+             NULL, NULL, NULL FROM exceptions WHERE BY_RESOURCE_BUSINESS = $1 AND resource_id IN_IDS \
              AND start_us < $4 AND end_us > $3 \
              UNION ALL \
              SELECT 'external', id, resource_id, start_us, end_us, '', NULL, NULL, NULL, NULL, \
-             NULL, NULL, NULL FROM external_busy WHERE $5 AND business_id = $1 \
+             NULL, NULL, NULL FROM external_busy WHERE $5 AND BY_RESOURCE_BUSINESS = $1 \
              AND resource_id IN_IDS AND start_us < $4 AND end_us > $3";
 
         /// The aggregate of some rows as one JSON text: one row crosses the driver, because a
@@ -2301,7 +2302,10 @@ macro_rules! sql_booking_store {
         /// availability request on the hand-over. Built once per statement.
         fn aggregated(cache: &'static std::sync::OnceLock<String>, rows: &[&str]) -> &'static str {
             cache.get_or_init(|| {
-                let rows = rows.concat().replace("IN_IDS", IN_IDS_2);
+                let rows = rows
+                    .concat()
+                    .replace("IN_IDS", IN_IDS_2)
+                    .replace("BY_RESOURCE_BUSINESS", $by_resource_business);
                 format!("SELECT {} AS occupancy FROM ({rows}) o", $json_rows)
             })
         }
@@ -2338,6 +2342,18 @@ macro_rules! sql_booking_store {
             static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
             let sql = aggregated(&SQL, &[OCCUPANCY_ROWS]);
             Ok(aggregate_query(conn, sql, business, resources, window, None).await?.occupancy)
+        }
+
+        /// The text of the busy-times query (occupancy, exceptions, external busy times) and of
+        /// the occupancy query of the booking transaction, for plan tests.
+        #[doc(hidden)]
+        pub fn hot_queries() -> [&'static str; 2] {
+            static BUSY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            static OCCUPANCY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            [
+                aggregated(&BUSY, &[OCCUPANCY_ROWS, STATIC_ROWS]),
+                aggregated(&OCCUPANCY, &[OCCUPANCY_ROWS]),
+            ]
         }
 
         /// Occupancy, exceptions and (with `external`) external busy times in one query.

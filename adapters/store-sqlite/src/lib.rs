@@ -103,6 +103,34 @@ impl SqliteStore {
         &self.pool
     }
 
+    /// SQLite's plan (`EXPLAIN QUERY PLAN`, one detail line a step) of each hot query: the
+    /// busy times availability reads, and the occupancy the booking transaction reads. For the
+    /// plan tests, which fail when a change makes these reads scan a business's whole history.
+    ///
+    /// # Errors
+    /// Storage errors.
+    #[doc(hidden)]
+    pub async fn hot_query_plans(&self) -> Result<Vec<Vec<String>>, StoreError> {
+        let mut plans = Vec::new();
+        for sql in booking_ports::hot_queries() {
+            use sqlx::Row as _;
+            let text = format!("EXPLAIN QUERY PLAN {sql}");
+            let mut query =
+                sqlx::query(&text).bind(1_i64).bind(id_list([1, 2])).bind(0_i64).bind(1_i64);
+            if sql.contains("$5") {
+                query = query.bind(true);
+            }
+            let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+            plans.push(
+                rows.iter()
+                    .map(|r| r.try_get::<String, _>("detail"))
+                    .collect::<Result<_, _>>()
+                    .map_err(unavailable)?,
+            );
+        }
+        Ok(plans)
+    }
+
     /// The write connection for single statements (any open batch of booking transactions is
     /// committed first).
     async fn write_conn(&self) -> Result<Exclusive<'_>, StoreError> {
@@ -168,6 +196,10 @@ booking_store_sql::sql_booking_store! {
     connection: sqlx::SqliteConnection,
     database: sqlx::Sqlite,
     in_ids_2: "IN (SELECT value FROM json_each($2))",
+    // Unary plus keeps `business_id` out of the planner's choice of index, so the reads that
+    // name resources search by resource and time (`bookings_resource`, `holds_resource`, …)
+    // instead of scanning every booking of the business (ADR 0003).
+    by_resource_business: "+business_id",
     json_rows: "json_group_array(json_array(o.source, o.id, o.resource_id, o.busy_start_us, \
                 o.busy_end_us, o.status, o.lock_digest, o.expires_at_us, o.agenda_id, o.service_id, \
                 o.slot_start_us, o.slot_end_us, o.created_at_us))",
