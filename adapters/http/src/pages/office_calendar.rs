@@ -26,7 +26,6 @@ use serde::Deserialize;
 use super::book::unavailable;
 use super::office::staff;
 use super::{CsrfForm, Ctx, PageForm, View, same_secret};
-
 use crate::routes::integrations::{IntegrationIn, checked_app, default_redirect_uri};
 
 /// How long a started connection may take.
