@@ -254,7 +254,7 @@ pub(crate) async fn change(ctx: Ctx, PageForm(form): PageForm<ChangeForm>) -> Re
         ctx.redirect(&ctx.path(&format!("/office/codes?tail={}&done={done}", found.tail)))
     };
     if form.revoke.is_some() {
-        return match store.revoke_code(business, id, ctx.now()).await {
+        return match ctx.state.codes().revoke(business, id).await {
             Ok(_) => back("saved"),
             Err(_) => unavailable(&ctx),
         };

@@ -10,7 +10,7 @@ use booking_core::settings::Locale;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Errors, business};
+use super::Errors;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::{Body, Path, Problem};
@@ -60,29 +60,17 @@ pub(crate) async fn list_templates(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<TemplateOut>>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let b = business(&state, id).await?;
-    let own = state.store().email_templates(b.id).await?;
-    let mut out = Vec::new();
-    for trigger in Trigger::ALL {
-        for locale in [Locale::Fr, Locale::En] {
-            let custom = own.iter().find(|t| t.trigger == trigger && t.locale == locale);
-            let (subject, text) = custom.map_or_else(
-                || {
-                    let (s, t) = trigger.default_template(locale);
-                    (s.to_owned(), t.to_owned())
-                },
-                |t| (t.subject.clone(), t.text.clone()),
-            );
-            out.push(TemplateOut {
-                trigger: trigger.code().to_owned(),
-                locale: locale.code().to_owned(),
-                subject,
-                text,
-                custom: custom.is_some(),
-            });
-        }
-    }
+    let all = state.app().email_templates(&caller.required()?, BusinessId::new(id)).await?;
+    let out = all
+        .into_iter()
+        .map(|(t, custom)| TemplateOut {
+            trigger: t.trigger.code().to_owned(),
+            locale: t.locale.code().to_owned(),
+            subject: t.subject,
+            text: t.text,
+            custom,
+        })
+        .collect();
     Ok(Json(out))
 }
 

@@ -64,9 +64,7 @@ pub(crate) async fn list(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<WebhookOut>>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let b = business(&state, id).await?;
-    let hooks = state.store().webhooks(b.id).await?;
+    let (b, hooks) = state.app().webhooks(&caller.required()?, BusinessId::new(id)).await?;
     Ok(Json(hooks.iter().map(|h| WebhookOut::new(h, &b.zone)).collect()))
 }
 
@@ -154,9 +152,7 @@ pub(crate) async fn deliveries(
     Path((id, hook)): Path<(i64, i64)>,
     Query(limit): Query<Limit>,
 ) -> Result<Json<Vec<DeliveryOut>>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let b = business(&state, id).await?;
-    let limit = usize::try_from(limit.limit.unwrap_or(100).min(1000)).unwrap_or(100);
-    let log = state.store().deliveries(b.id, WebhookId::new(hook), limit).await?;
+    let (b, hook) = (BusinessId::new(id), WebhookId::new(hook));
+    let (b, log) = state.app().deliveries(&caller.required()?, b, hook, limit.limit).await?;
     Ok(Json(log.iter().map(|d| DeliveryOut::new(d, &b.zone)).collect()))
 }

@@ -14,6 +14,8 @@ pub enum UseCase {
     UpdateProfile,
     /// Change the business's settings.
     UpdateSettings,
+    /// Read the business's integrations: webhook endpoints and their log, email wording.
+    ReadIntegrations,
     /// Browse what the business offers: its profile, agendas, services, events and sessions.
     BrowseCatalog,
     /// Browse the agendas, meeting types, desks and datetimes (the Chrono-compatible API).
@@ -54,7 +56,9 @@ pub const fn required(use_case: UseCase) -> Access {
         UseCase::BrowseCatalog => Access::Public,
         UseCase::BrowseAgendas => Access::Member,
         UseCase::ReadSettings | UseCase::ManageCatalog => Access::One(Action::ManageCatalog),
-        UseCase::UpdateProfile | UseCase::UpdateSettings => Access::One(Action::ManageBusiness),
+        UseCase::UpdateProfile | UseCase::UpdateSettings | UseCase::ReadIntegrations => {
+            Access::One(Action::ManageBusiness)
+        }
         UseCase::KeepHours(r) => Access::One(Action::ManageHours(r)),
         UseCase::ManageApiKeys => Access::One(Action::ManageApiKeys),
         UseCase::ReadCustomer(c) => {
@@ -128,6 +132,7 @@ mod tests {
             (UseCase::ManageCatalog, [Role::Admin, Role::Manager].as_slice()),
             (UseCase::UpdateSettings, [Role::Admin].as_slice()),
             (UseCase::UpdateProfile, [Role::Admin].as_slice()),
+            (UseCase::ReadIntegrations, [Role::Admin].as_slice()),
             (UseCase::ManageApiKeys, [Role::Admin].as_slice()),
             (UseCase::KeepHours(desk), [Role::Admin, Role::Manager].as_slice()),
             (UseCase::ReadCustomer(someone), STAFF.as_slice()),

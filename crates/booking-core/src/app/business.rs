@@ -5,10 +5,12 @@ use super::access::{UseCase, authorize};
 use crate::access::{Denied, Principal};
 use crate::catalog::{Business, Email};
 use crate::error::error_enum;
-use crate::ids::BusinessId;
+use crate::ids::{BusinessId, WebhookId};
+use crate::notify::{EmailTemplate, Trigger};
 use crate::settings::{InvalidSetting, Locale, Settings, SettingsChange};
 use crate::store::{AuditEntry, StoreError};
 use crate::time::Zone;
+use crate::webhooks::{Delivery, Endpoint};
 
 error_enum!(
     /// Why the profile or settings could not be read or changed.
@@ -172,4 +174,77 @@ impl App {
         self.save(caller, &b, "business.settings_changed").await?;
         Ok(b.settings)
     }
+
+    /// The business's webhook endpoints, with the business whose zone shows them (admins).
+    ///
+    /// # Errors
+    /// Denied, unknown business, storage.
+    pub async fn webhooks(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+    ) -> Result<(Business, Vec<Endpoint>), BusinessError> {
+        authorize(caller, business, UseCase::ReadIntegrations)?;
+        let b = self.business(business).await?;
+        let hooks = self.engine.ports().store.webhooks(b.id).await?;
+        Ok((b, hooks))
+    }
+
+    /// An endpoint's delivery log, newest first: `limit` attempts (100 when not given, at most
+    /// [`MAX_DELIVERIES`]) (admins).
+    ///
+    /// # Errors
+    /// Denied, unknown business, storage.
+    pub async fn deliveries(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        endpoint: WebhookId,
+        limit: Option<u32>,
+    ) -> Result<(Business, Vec<Delivery>), BusinessError> {
+        authorize(caller, business, UseCase::ReadIntegrations)?;
+        let b = self.business(business).await?;
+        let limit = usize::try_from(limit.unwrap_or(100).min(MAX_DELIVERIES)).unwrap_or(100);
+        let log = self.engine.ports().store.deliveries(b.id, endpoint, limit).await?;
+        Ok((b, log))
+    }
+
+    /// Every email in every language as it is sent: the business's own wording where it has
+    /// one (`true`), the shipped one otherwise (`false`) (admins).
+    ///
+    /// # Errors
+    /// Denied, unknown business, storage.
+    pub async fn email_templates(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+    ) -> Result<Vec<(EmailTemplate, bool)>, BusinessError> {
+        authorize(caller, business, UseCase::ReadIntegrations)?;
+        let b = self.business(business).await?;
+        let own = self.engine.ports().store.email_templates(b.id).await?;
+        let mut all = Vec::new();
+        for trigger in Trigger::ALL {
+            for locale in [Locale::Fr, Locale::En] {
+                let custom = own.iter().find(|t| t.trigger == trigger && t.locale == locale);
+                all.push(match custom {
+                    Some(t) => (t.clone(), true),
+                    None => {
+                        let (subject, text) = trigger.default_template(locale);
+                        let shipped = EmailTemplate {
+                            business: b.id,
+                            trigger,
+                            locale,
+                            subject: subject.to_owned(),
+                            text: text.to_owned(),
+                        };
+                        (shipped, false)
+                    }
+                });
+            }
+        }
+        Ok(all)
+    }
 }
+
+/// The most delivery attempts one read of a webhook's log returns.
+pub const MAX_DELIVERIES: u32 = 1000;
