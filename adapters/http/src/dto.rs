@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use booking_core::BookingStatus;
 use booking_core::access::ApiKey;
+use booking_core::app::When;
 use booking_core::app::business::ProfileChange;
 use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
 use booking_core::catalog::{
@@ -52,10 +53,18 @@ pub fn parse_date(field: &str, text: &str) -> Result<Date, Problem> {
 
 /// Reads an instant, or a date meaning its local midnight in `zone`.
 pub fn parse_instant_or_date(field: &str, text: &str, zone: &Zone) -> Result<Timestamp, Problem> {
+    Ok(match when(field, text)? {
+        When::At(t) => t,
+        When::Day(d) => zone.start_of_day(d),
+    })
+}
+
+/// Reads an RFC 3339 instant, or a date (`2027-01-04`) the core places in a zone.
+pub fn when(field: &str, text: &str) -> Result<When, Problem> {
     if text.len() == 10 {
-        Ok(zone.start_of_day(parse_date(field, text)?))
+        Ok(When::Day(parse_date(field, text)?))
     } else {
-        parse_instant(field, text)
+        Ok(When::At(parse_instant(field, text)?))
     }
 }
 

@@ -162,6 +162,7 @@ core_errors!(
     booking_core::app::business::BusinessError,
     booking_core::app::catalog::CatalogError,
     booking_core::app::bookings::BookingAccessError,
+    booking_core::app::WindowRefused,
     booking_core::accounts::AccountError,
     booking_core::codes::Refusal,
     booking_core::webhooks::EndpointError,

@@ -336,13 +336,17 @@ pub(crate) struct PrivacyForm {
 
 /// `POST /b/{id}/office/video/privacy`: the two §J6 settings (admin).
 pub(crate) async fn save_privacy(ctx: Ctx, PageForm(form): PageForm<PrivacyForm>) -> Response {
-    if let Err(r) = owner_of(&ctx, &form.csrf, "default").await {
+    if let Err(r) = ctx.check_csrf(&form.csrf) {
         return r;
     }
+    // One read of the session; the application layer lets admins only.
     let principal = match staff(&ctx).await {
         Ok(p) => p,
         Err(r) => return r,
     };
+    if ctx.state.video().is_none() {
+        return ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other);
+    }
     let change = SettingsChange {
         hide_video_links_in_emails: Some(form.hide_in_emails.is_some()),
         hide_video_links_in_panel: Some(form.hide_in_panel.is_some()),

@@ -123,8 +123,8 @@ pub(crate) async fn list(
 ) -> Result<Json<Vec<BookingOut>>, Problem> {
     let (biz, found) = state
         .app()
-        .bookings_in(&caller.required()?, BusinessId::new(id), |b| window.interval(&b.zone))
-        .await??;
+        .bookings_in(&caller.required()?, BusinessId::new(id), &window.to_core()?)
+        .await?;
     Ok(Json(found.iter().map(|bk| BookingOut::new(bk, &biz.zone)).collect()))
 }
 

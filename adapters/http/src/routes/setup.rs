@@ -13,7 +13,6 @@ use booking_core::ids::{
     SessionId,
 };
 use booking_core::time::Interval;
-use jiff::SignedDuration;
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -24,7 +23,7 @@ use crate::dto::{
     AgendaIn, AgendaOut, ApiKeyIn, ApiKeyOut, AttachIn, BusinessOut, BusinessPatch, CustomerIn,
     CustomerOut, EventIn, EventOut, ExceptionIn, ExceptionOut, HoursDto, ResourceIn, ResourceOut,
     RevokedOut, ServiceIn, ServiceOut, SessionIn, SessionOut, SettingsOut, SettingsPatch,
-    parse_instant, parse_instant_or_date,
+    parse_instant, when,
 };
 use crate::problem::{Body, Path, Problem, Query};
 
@@ -183,19 +182,14 @@ pub(crate) struct Window {
 }
 
 impl Window {
+    /// The window as the core takes it: each end an instant or a local date.
+    pub(crate) fn to_core(&self) -> Result<booking_core::app::Window, Problem> {
+        Ok(booking_core::app::Window { from: when("from", &self.from)?, to: when("to", &self.to)? })
+    }
+
+    /// The instants it covers in `zone`.
     pub(crate) fn interval(&self, zone: &booking_core::time::Zone) -> Result<Interval, Problem> {
-        let from = parse_instant_or_date("from", &self.from, zone)?;
-        let to = parse_instant_or_date("to", &self.to, zone)?;
-        let window =
-            Interval::new(from, to).map_err(|_| Problem::invalid("`to` is after `from`"))?;
-        if window.duration() > SignedDuration::from_hours(24 * 400) {
-            return Err(Problem::of(
-                Kind::Invalid,
-                "window_too_long",
-                "a window spans at most 400 days",
-            ));
-        }
-        Ok(window)
+        Ok(self.to_core()?.interval(zone)?)
     }
 }
 
@@ -210,8 +204,7 @@ pub(crate) async fn list_exceptions(
     Query(window): Query<Window>,
 ) -> Answer<Vec<ExceptionOut>> {
     let (b, r) = (BusinessId::new(id), ResourceId::new(resource));
-    let (b, found) =
-        state.app().exceptions(&caller.required()?, b, r, |b| window.interval(&b.zone)).await??;
+    let (b, found) = state.app().exceptions(&caller.required()?, b, r, &window.to_core()?).await?;
     Ok(Json(found.iter().map(|e| ExceptionOut::new(e, &b.zone)).collect()))
 }
 

@@ -2,14 +2,13 @@
 //! resource, agents and up every booking of their business. The JSON API, the back office and
 //! the panel ask these use cases instead of deciding themselves.
 
-use super::App;
+use super::{App, Window, WindowRefused};
 use crate::access::{Action, Denied, Principal};
 use crate::booking::{Actor, Booking, BookingTarget, Role};
 use crate::catalog::Business;
 use crate::error::error_enum;
 use crate::ids::{BookingId, BusinessId, ResourceId};
 use crate::store::StoreError;
-use crate::time::Interval;
 
 error_enum!(
     /// Why a booking cannot be reached.
@@ -19,6 +18,8 @@ error_enum!(
         Denied(#[from] Denied) => delegate, "{0}";
         /// No such booking (or business).
         NotFound => (NotFound, "not_found"), "no such thing here";
+        /// The window asked is refused.
+        Window(#[from] WindowRefused) => delegate, "{0}";
         /// Storage failed.
         Store(#[from] StoreError) => delegate, "{0}";
     }
@@ -91,17 +92,17 @@ impl App {
     }
 
     /// The bookings overlapping a window the caller may see: all of them for those who read
-    /// every booking, their own resource's for staff. The window is given in the business's
-    /// zone.
+    /// every booking, their own resource's for staff; with the business whose zone reads the
+    /// window's dates.
     ///
     /// # Errors
     /// Denied (customers and staff without a resource), not found, a window refused, storage.
-    pub async fn bookings_in<E>(
+    pub async fn bookings_in(
         &self,
         caller: &Principal,
         business: BusinessId,
-        window: impl FnOnce(&Business) -> Result<Interval, E>,
-    ) -> Result<Result<(Business, Vec<Booking>), E>, BookingAccessError> {
+        window: &Window,
+    ) -> Result<(Business, Vec<Booking>), BookingAccessError> {
         caller.member_of(business)?;
         let all = caller.may(Action::ReadAllBookings);
         let own = match (caller.role, caller.subject) {
@@ -113,15 +114,11 @@ impl App {
         }
         let store = &self.engine.ports().store;
         let b = store.business(business).await?.ok_or(BookingAccessError::NotFound)?;
-        let window = match window(&b) {
-            Ok(w) => w,
-            Err(e) => return Ok(Err(e)),
-        };
-        let mut found = store.bookings_in(business, window).await?;
+        let mut found = store.bookings_in(business, window.interval(&b.zone)?).await?;
         found.retain(|bk| {
             all || matches!(&bk.target, BookingTarget::Appointment { resource, .. } if Some(*resource) == own)
         });
-        Ok(Ok((b, found)))
+        Ok((b, found))
     }
 }
 
@@ -131,6 +128,7 @@ mod tests {
     use crate::booking::BookingStatus;
     use crate::catalog::Contact;
     use crate::ids::{AgendaId, CustomerId, ServiceId, SessionId};
+    use crate::time::Interval;
 
     fn booking(target: BookingTarget, customer: Option<i64>) -> Booking {
         Booking {

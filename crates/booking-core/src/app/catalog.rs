@@ -2,8 +2,8 @@
 //! events and sessions (public ones for anyone, guests included), API keys and customers, and a
 //! resource's opening hours changed by the people who keep them.
 
-use super::App;
 use super::access::{UseCase, authorize, authorize_guest};
+use super::{App, Window, WindowRefused};
 use crate::access::{ApiKey, Denied, Principal};
 use crate::catalog::{Agenda, Business, Customer, Event, Resource, Service, Session};
 use crate::error::error_enum;
@@ -11,7 +11,6 @@ use crate::ids::{AgendaId, BusinessId, CustomerId, EventId, ResourceId, ServiceI
 use crate::schedule::{Exception, OpeningHours};
 use crate::setup::SetupError;
 use crate::store::StoreError;
-use crate::time::Interval;
 
 error_enum!(
     /// Why a set-up read (or a change of hours) was refused.
@@ -22,6 +21,8 @@ error_enum!(
         NotFound => (NotFound, "not_found"), "no such thing here";
         /// The change was refused.
         Setup(#[from] SetupError) => delegate, "{0}";
+        /// The window asked is refused.
+        Window(#[from] WindowRefused) => delegate, "{0}";
         /// Storage failed.
         Store(#[from] StoreError) => delegate, "{0}";
     }
@@ -94,25 +95,22 @@ impl App {
         Ok(self.engine.update_resource(business, found).await?)
     }
 
-    /// A resource's exceptions over a window, `window` given in the business's zone
-    /// (admins, managers, or the staff member themself).
+    /// A resource's exceptions over a window, with the business whose zone reads the window's
+    /// dates (admins, managers, or the staff member themself).
     ///
     /// # Errors
     /// Denied, unknown business, a window refused, storage.
-    pub async fn exceptions<E>(
+    pub async fn exceptions(
         &self,
         caller: &Principal,
         business: BusinessId,
         resource: ResourceId,
-        window: impl FnOnce(&Business) -> Result<Interval, E>,
-    ) -> Result<Result<(Business, Vec<Exception>), E>, CatalogError> {
+        window: &Window,
+    ) -> Result<(Business, Vec<Exception>), CatalogError> {
         let b = self.visible(Some(caller), business, UseCase::KeepHours(resource)).await?;
-        let window = match window(&b) {
-            Ok(w) => w,
-            Err(e) => return Ok(Err(e)),
-        };
+        let window = window.interval(&b.zone)?;
         let found = self.engine.ports().store.exceptions(b.id, &[resource], window).await?;
-        Ok(Ok((b, found.into_iter().map(|(_, e)| e).collect())))
+        Ok((b, found.into_iter().map(|(_, e)| e).collect()))
     }
 
     /// The agendas (anyone).
