@@ -3,7 +3,8 @@
 # - booking-core depends on no I/O crate, no async runtime, no adapter;
 # - the HTTP adapter depends on no store: it reaches storage only through the core's ports;
 # - the testkit depends on no adapter: contract suites run the same against every one;
-# - the CLI depends on no server crate: it opens the store through booking-store.
+# - the CLI depends on no server crate: it opens the store through booking-store;
+# - the HTTP adapter's handlers and pages call the application layer, never the store port.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,5 +30,14 @@ forbid booking-cli '^booking-(server|http)$' "depends on the server (share an ad
 forbid booking-testkit '^booking-(store|http|email|calendar|video|system|oauth|webhooks).*$' \
   "depends on an adapter"
 
+# Handlers reach storage only through `booking_core::app::App` (AppState has no store accessor).
+direct=$(grep -rn -e '\.store()' -e 'ports()\.store' adapters/http/src || true)
+if [ -n "$direct" ]; then
+  echo "architecture: booking-http calls the store port directly (go through app::App):" >&2
+  echo "$direct" >&2
+  exit 1
+fi
+
 echo "architecture: booking-core depends on $(deps_of booking-core | wc -l) crates, none of them I/O;" \
-  "booking-http on no store; booking-cli on no server; booking-testkit on no adapter: ok"
+  "booking-http on no store; booking-cli on no server; booking-testkit on no adapter;" \
+  "booking-http handlers call the application layer, not the store: ok"

@@ -14,10 +14,10 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
+use booking_core::app::idempotency::{Outcome, PENDING, RETRYABLE, Reservation};
 use booking_core::error::Kind;
 use booking_core::ids::{BookingId, BusinessId};
 use booking_core::store::IdempotentAnswer;
-use jiff::SignedDuration;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -28,9 +28,6 @@ use crate::problem::Problem;
 
 /// The header.
 pub const HEADER: &str = "idempotency-key";
-
-/// How long a reservation may stay unsettled before its retry is told the outcome is unknown.
-const STALE: SignedDuration = SignedDuration::from_secs(120);
 
 /// The `Idempotency-Key` header, when sent: 1 to 255 visible ASCII characters. A malformed key
 /// is reported by [`once`], after the caller's credentials were checked (a missing key is a
@@ -107,9 +104,6 @@ impl<'a, T: Serialize> Fingerprint<'a, T> {
     }
 }
 
-const PENDING: u16 = 0;
-const RETRYABLE: &str = "retry";
-
 fn fingerprint(caller: &Caller, route: &str, request: &impl Serialize) -> String {
     let mut h = Sha256::new();
     h.update(route.as_bytes());
@@ -146,8 +140,9 @@ where
             Err(problem) => problem.into_response(),
         };
     };
-    match reserve(state, business, &key, fingerprint(caller, route, request)).await {
-        Ok(Reserved::Run(fingerprint, reservation)) => {
+    let fingerprint = fingerprint(caller, route, request);
+    match state.app().reserve_request(business, &key, &fingerprint).await {
+        Ok(Reservation::Run(reservation)) => {
             let state = state.clone();
             // Its own task: the request completes and settles even if the client hangs up.
             let task = tokio::spawn(async move {
@@ -157,13 +152,9 @@ where
                     Err(p) if p.status().is_server_error() => (PENDING, RETRYABLE.to_owned()),
                     Err(p) => (p.status, format!("error:{}", p.code)),
                 };
-                let answer = IdempotentAnswer {
-                    fingerprint,
-                    status,
-                    subject,
-                    created_at: state.engine().ports().clock.now(),
-                };
-                match state.store().settle(business, &key, &reservation, answer).await {
+                let outcome = Outcome { status, subject };
+                let app = state.app();
+                match app.settle_request(business, &key, &reservation, outcome, fingerprint).await {
                     Ok(true) => {}
                     Ok(false) => tracing::error!("an idempotency reservation changed hands"),
                     Err(e) => tracing::error!(error = %e, "could not settle an idempotency key"),
@@ -176,74 +167,13 @@ where
                 Err(_) => Problem::internal("the request failed").into_response(),
             }
         }
-        Ok(Reserved::Replay(answer)) => {
+        Ok(Reservation::Replay(answer)) => {
             let mut response = replay(state, business, &answer).await;
             response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
             response
         }
-        Err(problem) => problem.into_response(),
+        Err(refused) => Problem::from(refused).into_response(),
     }
-}
-
-enum Reserved {
-    /// Run it: the fingerprint, and the reservation's subject to settle.
-    Run(String, String),
-    Replay(IdempotentAnswer),
-}
-
-async fn reserve(
-    state: &AppState,
-    business: BusinessId,
-    key: &str,
-    fingerprint: String,
-) -> Result<Reserved, Problem> {
-    let now = state.engine().ports().clock.now();
-    // A nonce tells this request's reservation from a racing twin's.
-    let nonce = state.engine().ports().tokens.token(8);
-    let mine = IdempotentAnswer {
-        fingerprint: fingerprint.clone(),
-        status: PENDING,
-        subject: format!("pending:{}", nonce.expose()),
-        created_at: now,
-    };
-    let kept = state.store().remember(business, key, mine.clone()).await?;
-    if kept.subject == mine.subject {
-        return Ok(Reserved::Run(fingerprint, mine.subject));
-    }
-    if kept.fingerprint != fingerprint {
-        return Err(Problem::of(
-            Kind::Conflict,
-            "idempotency_key_reused",
-            "this Idempotency-Key was used for another request",
-        ));
-    }
-    if kept.status == PENDING && kept.subject == RETRYABLE {
-        // The first attempt failed on the server's side: one retry takes it over and runs it
-        // again; a retry racing it is told the key is in use.
-        let subject = mine.subject.clone();
-        if state.store().settle(business, key, RETRYABLE, mine).await? {
-            return Ok(Reserved::Run(fingerprint, subject));
-        }
-        return Err(Problem::of(
-            Kind::Conflict,
-            "idempotency_key_in_use",
-            "a request with this key is still running; retry in a moment",
-        ));
-    }
-    if kept.status == PENDING {
-        let stale = now.duration_since(kept.created_at) > STALE;
-        return Err(Problem::of(
-            Kind::Conflict,
-            "idempotency_key_in_use",
-            if stale {
-                "the first request with this key did not finish; check its outcome before \
-                 retrying with a new key"
-            } else {
-                "a request with this key is still running; retry in a moment"
-            },
-        ));
-    }
-    Ok(Reserved::Replay(kept))
 }
 
 async fn replay(state: &AppState, business: BusinessId, answer: &IdempotentAnswer) -> Response {
@@ -261,12 +191,14 @@ async fn replay(state: &AppState, business: BusinessId, answer: &IdempotentAnswe
     }
     if let Some(id) = subject.strip_prefix("booking:").and_then(|i| i.parse::<i64>().ok()) {
         let id = BookingId::new(id);
-        return match state.booking_out(business, id, false).await {
-            Ok(Some(b)) => (status, Json(b)).into_response(),
+        return match state.app().proven_booking(business, id).await {
+            Ok(Some((b, found))) => {
+                (status, Json(BookingOut::new(&found, &b.zone))).into_response()
+            }
             Ok(None) => {
                 Problem::of(Kind::NotFound, "booking_not_found", "unknown booking").into_response()
             }
-            Err(p) => p.into_response(),
+            Err(e) => Problem::from(e).into_response(),
         };
     }
     Problem::internal("unreadable idempotent answer").into_response()

@@ -29,8 +29,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use booking_core::Engine;
 use booking_core::error::Kind;
-use booking_core::ids::{BookingId, BusinessId};
-use booking_core::store::Store;
+
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -40,7 +39,6 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::dto::{BookingOut, HistoryOut};
 use crate::metrics::Metrics;
 pub use crate::pages::Web;
 use crate::problem::Problem;
@@ -65,7 +63,6 @@ struct Inner {
     engine: Engine,
     calendar: Option<booking_core::calendar::CalendarSync>,
     video: Option<booking_core::video::VideoSync>,
-    codes: booking_core::codes::CodeBook,
     pages: pages::PagesState,
     metrics: Metrics,
     ready: AtomicBool,
@@ -83,9 +80,8 @@ impl AppState {
     pub fn new(engine: Engine, web: Web) -> Self {
         Self {
             inner: Arc::new(Inner {
-                codes: booking_core::codes::CodeBook::new(engine.ports(), &web.secret),
+                app: booking_core::app::App::new(engine.clone(), &web.secret),
                 pages: pages::PagesState::new(web, engine.ports()),
-                app: booking_core::app::App::new(engine.clone()),
                 engine,
                 calendar: None,
                 video: None,
@@ -102,8 +98,10 @@ impl AppState {
     /// When called after the state was cloned (call it right after [`Self::new`]).
     #[must_use]
     pub fn with_calendar(mut self, calendar: booking_core::calendar::CalendarSync) -> Self {
-        Arc::get_mut(&mut self.inner).expect("with_calendar before the state is shared").calendar =
-            Some(calendar);
+        let inner =
+            Arc::get_mut(&mut self.inner).expect("with_calendar before the state is shared");
+        inner.app = inner.app.clone().with_calendar(calendar.clone());
+        inner.calendar = Some(calendar);
         self
     }
 
@@ -113,8 +111,9 @@ impl AppState {
     /// When called after the state was cloned (call it right after [`Self::new`]).
     #[must_use]
     pub fn with_video(mut self, video: booking_core::video::VideoSync) -> Self {
-        Arc::get_mut(&mut self.inner).expect("with_video before the state is shared").video =
-            Some(video);
+        let inner = Arc::get_mut(&mut self.inner).expect("with_video before the state is shared");
+        inner.app = inner.app.clone().with_video(video.clone());
+        inner.video = Some(video);
         self
     }
 
@@ -127,7 +126,7 @@ impl AppState {
     /// The codes use cases (§I).
     #[must_use]
     pub fn codes(&self) -> &booking_core::codes::CodeBook {
-        &self.inner.codes
+        self.inner.app.codes()
     }
 
     /// The calendar use cases, when calendar sync is on.
@@ -158,12 +157,6 @@ impl AppState {
         &self.inner.pages.accounts
     }
 
-    /// The store.
-    #[must_use]
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.inner.engine.ports().store
-    }
-
     /// The metrics.
     #[must_use]
     pub fn metrics(&self) -> &Metrics {
@@ -177,24 +170,6 @@ impl AppState {
 
     fn is_ready(&self) -> bool {
         self.inner.ready.load(Ordering::SeqCst)
-    }
-
-    /// A booking of `business` as the API shows it, with its history when asked.
-    pub(crate) async fn booking_out(
-        &self,
-        business: BusinessId,
-        id: BookingId,
-        with_history: bool,
-    ) -> Result<Option<BookingOut>, Problem> {
-        let store = self.store();
-        let Some(b) = store.business(business).await? else { return Ok(None) };
-        let Some(booking) = store.booking(business, id).await? else { return Ok(None) };
-        let mut out = BookingOut::new(&booking, &b.zone);
-        if with_history {
-            let history = store.history(business, id).await?;
-            out.history = Some(history.iter().map(|h| HistoryOut::new(h, &b.zone)).collect());
-        }
-        Ok(Some(out))
     }
 }
 
@@ -297,8 +272,8 @@ async fn readyz(State(state): State<AppState>) -> Response {
         return Problem::of(Kind::Unavailable, "storage_unavailable", "shutting down")
             .into_response();
     }
-    match state.store().business(BusinessId::new(0)).await {
-        Ok(_) => "ready".into_response(),
+    match state.app().storage_ready().await {
+        Ok(()) => "ready".into_response(),
         Err(e) => Problem::from(e).into_response(),
     }
 }

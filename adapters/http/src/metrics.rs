@@ -113,7 +113,7 @@ pub(crate) async fn track(State(state): State<AppState>, request: Request, next:
 /// `GET /metrics`: the requests, and calendar sync per employee (§H4).
 pub(crate) async fn render(State(state): State<AppState>) -> Response {
     let mut body = state.metrics().exposition();
-    if let Ok(all) = state.store().all_connections().await {
+    if let Ok(all) = state.app().all_calendar_connections().await {
         body.push_str(&calendar_exposition(&all));
     }
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

@@ -23,9 +23,6 @@ use tokio::sync::watch;
 
 pub use crate::config::Config;
 
-/// How long idempotency answers are kept.
-const ANSWER_LIFETIME: SignedDuration = SignedDuration::from_hours(24);
-
 pub use booking_store::open_store;
 
 /// The engine over a store, the system clock and the OS random generator.
@@ -262,16 +259,8 @@ async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
             _ = tick.tick() => {}
             _ = stop.wait_for(|s| *s) => return,
         }
-        let now = state.engine().ports().clock.now();
-        if let Err(e) = state.store().purge_expired_tokens(now).await {
-            tracing::warn!(error = %e, "could not purge expired account tokens");
-        }
-        if let Err(e) = state.store().purge_expired_holds(now).await {
-            tracing::warn!(error = %e, "could not purge expired holds");
-        }
-        let before = now.checked_sub(ANSWER_LIFETIME).unwrap_or(now);
-        if let Err(e) = state.store().forget_answers_before(before).await {
-            tracing::warn!(error = %e, "could not forget old idempotency answers");
+        for (what, e) in state.app().housekeeping().await {
+            tracing::warn!(error = %e, "could not purge {what}");
         }
     }
 }

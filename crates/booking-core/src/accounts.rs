@@ -215,6 +215,18 @@ pub struct PanelSession {
     pub expires_at: Timestamp,
 }
 
+impl PanelSession {
+    /// The caller this session is: the customer, in their business.
+    #[must_use]
+    pub const fn principal(&self) -> crate::access::Principal {
+        crate::access::Principal {
+            business: self.business,
+            role: crate::booking::Role::Customer,
+            subject: Some(self.customer.get()),
+        }
+    }
+}
+
 /// A session just opened: the cookie value to hand out, and what it opens.
 #[derive(Debug)]
 pub struct LoggedIn {
@@ -434,6 +446,19 @@ impl Accounts {
         let draft =
             AuthToken { account: Some(account), ..self.draft(TokenPurpose::Verify, VERIFY_TTL) };
         Ok(self.issue(draft).await?)
+    }
+
+    /// A fresh verification token for the account with this email, and the address to send it
+    /// to (`None`: no such account). Only for a caller who proved the password: it tells
+    /// whether an account exists.
+    pub async fn verification_for_email(
+        &self,
+        email: &str,
+    ) -> Result<Option<(Email, Secret)>, AccountError> {
+        let Ok(email) = username(email) else { return Ok(None) };
+        let Some(account) = self.store.account_by_email(&email).await? else { return Ok(None) };
+        let token = self.verification_token(account.id).await?;
+        Ok(Some((account.email, token)))
     }
 
     /// Whether a verification token is live (the page shows its button, or says it is dead).

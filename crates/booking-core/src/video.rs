@@ -677,13 +677,24 @@ pub enum VideoError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// The caller may not.
+    #[error(transparent)]
+    Denied(#[from] crate::access::Denied),
+    /// No such booking, session, event or account here.
+    #[error("no such thing here")]
+    NotFound,
+    /// Video conferencing is off on this server.
+    #[error("video conferencing is off on this server")]
+    Off,
 }
 
 crate::error::error_codes!(VideoError, |e| match e {
+    VideoError::Denied(d) => (d.kind(), d.code()),
+    VideoError::NotFound | VideoError::NoStaff => (Kind::NotFound, "not_found"),
+    VideoError::Off => (Kind::NotFound, "video_off"),
     VideoError::Refused(_) => (Kind::Invalid, "video_credentials_refused"),
     VideoError::SecretNeeded => (Kind::Invalid, "invalid_value"),
     VideoError::NoCourse => (Kind::Invalid, "not_a_course"),
-    VideoError::NoStaff => (Kind::NotFound, "not_found"),
     VideoError::Sealed => (Kind::Conflict, "video_secret_unreadable"),
     VideoError::Busy => (Kind::Unavailable, "storage_unavailable"),
     VideoError::Provider(_) => (Kind::Upstream, "video_provider_failed"),

@@ -242,12 +242,11 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<LogInForm>) ->
         }
         Err(AccountError::NotVerified) => {
             // Only the owner of the password gets here: sending the link again tells nothing.
-            if let Ok(email) = booking_core::accounts::username(&form.email)
-                && let Ok(Some(account)) = ctx.state.store().account_by_email(&email).await
-                && let Ok(token) = ctx.pages().accounts.verification_token(account.id).await
+            if let Ok(Some((email, token))) =
+                ctx.pages().accounts.verification_for_email(&form.email).await
             {
                 let link = ctx.url(&format!("/verify?token={}", query_value(token.expose())));
-                mail(&ctx, AccountMail::Verify, account.email, &link);
+                mail(&ctx, AccountMail::Verify, email, &link);
             }
             refuse(&ctx, StatusCode::FORBIDDEN, ctx.t.not_verified)
         }

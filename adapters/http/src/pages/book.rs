@@ -11,7 +11,7 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::booking::{Actor, BookingStatus, BookingTarget};
-use booking_core::catalog::{Contact, Customer, Email, ResourceKind};
+use booking_core::catalog::{Contact, Customer, Email};
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::holds::{HoldTarget, LockCode};
 use booking_core::ids::{AgendaId, BookingId, CustomerId, ResourceId, ServiceId};
@@ -88,9 +88,9 @@ fn price(minor: i64, locale: booking_core::settings::Locale) -> String {
 
 /// The services of the business, by agenda.
 pub(crate) async fn services(ctx: Ctx) -> Response {
-    let store = ctx.state.store();
-    let b = ctx.business.id;
-    let (Ok(agendas), Ok(services)) = (store.agendas(b).await, store.services(b).await) else {
+    let (app, b) = (ctx.state.app(), ctx.business.id);
+    let (Ok(agendas), Ok(services)) = (app.agendas(None, b).await, app.services(None, b).await)
+    else {
         return unavailable(&ctx);
     };
     let agendas = agendas
@@ -225,7 +225,7 @@ pub(crate) struct WeekQuery {
 }
 
 async fn offer_title(ctx: &Ctx, offer: Offer) -> Option<String> {
-    let service = ctx.state.store().service(ctx.business.id, offer.service).await.ok().flatten()?;
+    let service = ctx.state.app().service(None, ctx.business.id, offer.service).await.ok()?;
     Some(service.name)
 }
 
@@ -235,16 +235,9 @@ async fn staff_links(ctx: &Ctx, offer: Offer) -> Vec<(String, String, bool)> {
     if !ctx.business.settings.customers_choose_staff {
         return Vec::new();
     }
-    let store = ctx.state.store();
-    let Ok(Some(agenda)) = store.agenda(ctx.business.id, offer.agenda).await else {
+    let Ok(staff) = ctx.state.app().agenda_staff(None, ctx.business.id, offer.agenda).await else {
         return Vec::new();
     };
-    let Ok(resources) = store.resources(ctx.business.id).await else { return Vec::new() };
-    let staff: Vec<_> = agenda
-        .resources
-        .iter()
-        .filter_map(|id| resources.iter().find(|r| r.id == *id && r.kind == ResourceKind::Staff))
-        .collect();
     if staff.len() < 2 {
         return Vec::new();
     }
@@ -371,11 +364,9 @@ struct Held {
 }
 
 async fn held(ctx: &Ctx) -> Option<Held> {
-    let store = ctx.state.store();
-    let holds = store.holds_of(ctx.business.id, &ctx.lock_code().digest()).await.ok()?;
-    let hold = holds.into_iter().find(|h| h.expires_at > ctx.now())?;
+    let held = ctx.state.app().held_slot(ctx.business.id, &ctx.lock_code()).await.ok()??;
+    let (hold, service_row) = held;
     let HoldTarget::Slot { agenda, service, slot, .. } = hold.target else { return None };
-    let service_row = store.service(ctx.business.id, service).await.ok().flatten()?;
     Some(Held {
         offer: Offer { agenda, service, resource: None },
         slot,
@@ -401,7 +392,9 @@ async fn hold_lost(ctx: &Ctx) -> Response {
 
 async fn own_record(ctx: &Ctx) -> Option<Customer> {
     let session = ctx.session?;
-    ctx.state.store().customer(ctx.business.id, session.customer).await.ok().flatten()
+    let caller = session.principal();
+    let found = ctx.state.app().customer(&caller, ctx.business.id, session.customer).await;
+    found.ok().map(|(_, c)| c)
 }
 
 /// The details form for the held slot (prefilled for a logged-in customer).
@@ -455,24 +448,8 @@ async fn record_for(ctx: &Ctx, email: &Email, contact: &Contact) -> Result<Custo
     if let Some(s) = ctx.session {
         return Ok(s.customer);
     }
-    let store = ctx.state.store();
-    match store.guest_by_email(ctx.business.id, email).await {
-        Ok(Some(c)) => Ok(c.id),
-        Ok(None) => store
-            .create_customer(Customer {
-                id: CustomerId::new(0),
-                business: ctx.business.id,
-                account: None,
-                contact: contact.clone(),
-                notes: String::new(),
-                fields: Vec::new(),
-                anonymised_at: None,
-            })
-            .await
-            .map(|c| c.id)
-            .map_err(|_| unavailable(ctx)),
-        Err(_) => Err(unavailable(ctx)),
-    }
+    let record = ctx.state.app().guest_record(ctx.business.id, email, contact).await;
+    record.map_err(|_| unavailable(ctx))
 }
 
 /// Confirms the held slot with the details (the hold's lock code is this form session's).
@@ -564,20 +541,17 @@ pub(crate) async fn done(ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
     if ctx.sign(&q.booking.to_string()) != q.proof {
         return not_found(&ctx);
     }
-    let store = ctx.state.store();
-    let Ok(Some(booking)) = store.booking(ctx.business.id, BookingId::new(q.booking)).await else {
+    let app = ctx.state.app();
+    let Ok(Some((_, booking))) =
+        app.proven_booking(ctx.business.id, BookingId::new(q.booking)).await
+    else {
         return not_found(&ctx);
     };
     let BookingTarget::Appointment { service, slot, .. } = booking.target else {
         return not_found(&ctx);
     };
-    let what = store
-        .service(ctx.business.id, service)
-        .await
-        .ok()
-        .flatten()
-        .map(|s| s.name)
-        .unwrap_or_default();
+    let found = app.service(None, ctx.business.id, service).await;
+    let what = found.map(|s| s.name).unwrap_or_default();
     let page = DonePage {
         c: ctx.view(),
         what,

@@ -40,6 +40,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use booking_core::accounts::{Accounts, PanelSession};
+use booking_core::app::catalog::CatalogError;
 use booking_core::catalog::Business;
 use booking_core::holds::LockCode;
 use booking_core::ids::BusinessId;
@@ -552,9 +553,9 @@ impl FromRequestParts<AppState> for Ctx {
             .and_then(|id| id.parse::<i64>().ok())
             .filter(|id| *id > 0)
             .ok_or_else(no_business)?;
-        let business = match state.store().business(BusinessId::new(id)).await {
-            Ok(Some(b)) => b,
-            Ok(None) => return Err(no_business()),
+        let business = match state.app().business_profile(None, BusinessId::new(id)).await {
+            Ok(b) => b,
+            Err(CatalogError::NotFound) => return Err(no_business()),
             Err(e) => {
                 tracing::warn!(error = %e, "store unavailable for a page");
                 return Err((StatusCode::SERVICE_UNAVAILABLE, "try again shortly").into_response());

@@ -10,7 +10,8 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::access::{Action, Principal};
-use booking_core::booking::{Actor, BookingTarget, Role};
+use booking_core::app::office::{AgendaDays, OfficeAgenda};
+use booking_core::booking::{Actor, BookingTarget};
 use booking_core::catalog::{Agenda, Contact, Email, Service};
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::holds::HoldTarget;
@@ -74,18 +75,12 @@ pub(crate) async fn home(ctx: Ctx) -> Response {
         Ok(p) => p,
         Err(r) => return r,
     };
-    let Ok(all) = ctx.state.store().agendas(ctx.business.id).await else {
+    let Ok(all) = ctx.state.app().office_agendas(&principal, ctx.business.id).await else {
         return unavailable(&ctx);
     };
     let agendas = all
         .into_iter()
-        .filter(|a| match principal.role {
-            Role::Staff => {
-                principal.subject.is_some_and(|me| a.resources.iter().any(|r| r.get() == me))
-            }
-            _ => true,
-        })
-        .map(|a| (a.name, a.slug, a.backoffice_booking))
+        .map(|OfficeAgenda { agenda: a, .. }| (a.name, a.slug, a.backoffice_booking))
         .collect();
     let page = HomePage { c: office_view(&ctx), role: ctx.t.role(principal.role), agendas };
     ctx.render(StatusCode::OK, &page)
@@ -184,21 +179,11 @@ async fn agenda_for(
     principal: &Principal,
     slug: &str,
 ) -> Result<(Agenda, bool), Response> {
-    let not_found = || ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found);
-    let agendas = ctx.state.store().agendas(ctx.business.id).await.map_err(|_| unavailable(ctx))?;
-    let agenda = agendas.into_iter().find(|a| a.slug == slug).ok_or_else(not_found)?;
-    let mine = match principal.role {
-        Role::Staff => {
-            principal.subject.is_some_and(|me| agenda.resources.iter().any(|r| r.get() == me))
-        }
-        _ => true,
-    };
-    if !mine {
-        return Err(not_found());
+    match ctx.state.app().office_agenda(principal, ctx.business.id, slug).await {
+        Ok(OfficeAgenda { agenda, may_book }) => Ok((agenda, may_book)),
+        Err(e) if e.kind() == Kind::Unavailable => Err(unavailable(ctx)),
+        Err(_) => Err(ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found)),
     }
-    let may_book = agenda.backoffice_booking
-        && principal.authorize(ctx.business.id, Action::BookForCustomers).is_ok();
-    Ok((agenda, may_book))
 }
 
 /// The signed-in agent booking on the agenda of `slug` (sign-in page, 404 or 403 otherwise).
@@ -218,7 +203,8 @@ fn booker(ctx: &Ctx, principal: &Principal, may_book: bool) -> Result<Actor, Res
 }
 
 async fn services_of(ctx: &Ctx, agenda: &Agenda) -> Result<Vec<Service>, Response> {
-    let all = ctx.state.store().services(ctx.business.id).await.map_err(|_| unavailable(ctx))?;
+    let found = ctx.state.app().services(None, ctx.business.id).await;
+    let all = found.map_err(|_| unavailable(ctx))?;
     Ok(agenda.services.iter().filter_map(|id| all.iter().find(|s| s.id == *id).cloned()).collect())
 }
 
@@ -267,17 +253,12 @@ pub(crate) async fn calendar(
     let Ok(window) = Interval::new(zone.start_of_day(first), zone.start_of_day(end_date)) else {
         return unavailable(&ctx);
     };
-    let store = ctx.state.store();
     let b = ctx.business.id;
-    let (Ok(resources), Ok(bookings), Ok(occupancy)) = (
-        store.resources(b).await,
-        store.bookings_in(b, window).await,
-        store.occupancy(b, &agenda.resources, window).await,
-    ) else {
+    let Ok(AgendaDays { columns, bookings, occupancy }) =
+        ctx.state.app().agenda_days(&principal, b, &agenda.slug, window).await
+    else {
         return unavailable(&ctx);
     };
-    let columns: Vec<_> =
-        agenda.resources.iter().filter_map(|id| resources.iter().find(|r| r.id == *id)).collect();
     // `staff` only opens sessions of this business: the principal is a member.
     let Ok(actor) = principal.member_of(b) else {
         return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found);
@@ -469,12 +450,13 @@ async fn new_form(
             }
         }
     };
-    let store = ctx.state.store();
-    let (Ok(all), Ok(agendas)) =
-        (store.resources(ctx.business.id).await, store.agendas(ctx.business.id).await)
+    let app = ctx.state.app();
+    let (Ok(shown), Ok(agendas)) =
+        (app.shown_catalog(None, ctx.business.id).await, app.agendas(None, ctx.business.id).await)
     else {
         return unavailable(ctx);
     };
+    let all = shown.resources;
     let base = ctx.path(&format!("/office/agendas/{}", agenda.slug));
     let page = NewPage {
         agendas: agendas
@@ -599,9 +581,7 @@ struct FormPage {
 
 /// The live hold of this form, with its slot.
 async fn held(ctx: &Ctx) -> Option<(booking_core::holds::Hold, Interval)> {
-    let holds =
-        ctx.state.store().holds_of(ctx.business.id, &office_lock(ctx).digest()).await.ok()?;
-    let hold = holds.into_iter().find(|h| h.expires_at > ctx.now())?;
+    let (hold, _) = ctx.state.app().held_slot(ctx.business.id, &office_lock(ctx)).await.ok()??;
     match hold.target {
         HoldTarget::Slot { slot, .. } => Some((hold, slot)),
         HoldTarget::Session { .. } => None,
@@ -611,7 +591,7 @@ async fn held(ctx: &Ctx) -> Option<(booking_core::holds::Hold, Interval)> {
 async fn held_service(ctx: &Ctx, hold: &booking_core::holds::Hold) -> Option<Service> {
     match hold.target {
         HoldTarget::Slot { service, .. } => {
-            ctx.state.store().service(ctx.business.id, service).await.ok().flatten()
+            ctx.state.app().service(None, ctx.business.id, service).await.ok()
         }
         HoldTarget::Session { .. } => None,
     }

@@ -14,9 +14,10 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::access::Principal;
+use booking_core::app::calendar::MyCalendar;
 use booking_core::booking::Role;
 use booking_core::calendar::{CalendarSync, Connection, ConnectionState, Provider};
-use booking_core::catalog::{Resource, ResourceKind};
+use booking_core::catalog::Resource;
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::ResourceId;
 use booking_core::notify;
@@ -71,11 +72,7 @@ pub(crate) async fn employee_of(
     ctx: &Ctx,
     principal: &Principal,
 ) -> Result<Option<Resource>, Response> {
-    let Some(id) = principal.subject.map(ResourceId::new) else { return Ok(None) };
-    match ctx.state.store().resource(ctx.business.id, id).await {
-        Ok(found) => Ok(found.filter(|r| r.kind == ResourceKind::Staff)),
-        Err(_) => Err(unavailable(ctx)),
-    }
+    ctx.state.app().employee(principal, ctx.business.id).await.map_err(|_| unavailable(ctx))
 }
 
 #[derive(Deserialize)]
@@ -105,29 +102,21 @@ pub(crate) async fn profile(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response 
         Ok(p) => p,
         Err(r) => return r,
     };
-    let store = ctx.state.store();
-    let business = ctx.business.id;
-    let me = match employee_of(&ctx, &principal).await {
-        Ok(me) => me,
-        Err(r) => return r,
+    let Ok(MyCalendar { employee: me, connection, offered }) =
+        ctx.state.app().my_calendar(&principal, ctx.business.id).await
+    else {
+        return unavailable(&ctx);
     };
-    let connection = match &me {
-        Some(r) => match store.connection(business, r.id).await {
-            Ok(c) => c,
-            Err(_) => return unavailable(&ctx),
-        },
-        None => None,
-    };
-    let mut offers = Vec::new();
-    for p in Provider::ALL {
-        if matches!(store.integration(business, p).await, Ok(Some(_))) {
+    let offers = offered
+        .into_iter()
+        .map(|p| {
             let label = match p {
                 Provider::Google => ctx.t.calendar_connect_google,
                 Provider::Outlook => ctx.t.calendar_connect_outlook,
             };
-            offers.push((p.code(), label));
-        }
-    }
+            (p.code(), label)
+        })
+        .collect();
     let connected = connection.map(|c: Connection| {
         (
             c.provider.label().to_owned(),
@@ -326,38 +315,42 @@ async fn admin(ctx: &Ctx) -> Result<Principal, Response> {
 
 /// `GET /b/{id}/office/integrations`: the business's OAuth applications (admin).
 pub(crate) async fn integrations_page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
-    if let Err(r) = admin(&ctx).await {
-        return r;
-    }
+    let principal = match admin(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let status = if q.done.as_deref() == Some("invalid") {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    render_integrations(&ctx, status, notice(&ctx, q.done.as_deref())).await
+    render_integrations(&ctx, &principal, status, notice(&ctx, q.done.as_deref())).await
 }
 
 async fn render_integrations(
     ctx: &Ctx,
+    principal: &Principal,
     status: StatusCode,
     notice: Option<&'static str>,
 ) -> Response {
-    let store = ctx.state.store();
-    let business = ctx.business.id;
-    let mut providers = Vec::new();
-    for p in Provider::ALL {
-        let Ok(found) = store.integration(business, p).await else { return unavailable(ctx) };
-        let default = default_redirect_uri(&ctx.state, business, p);
-        providers.push(match found {
-            Some(i) => (p.code(), p.label(), i.client_id, true, i.redirect_uri),
-            None => (p.code(), p.label(), String::new(), false, default),
-        });
-    }
-    let (Ok(all), Ok(resources)) =
-        (store.connections(business).await, store.resources(business).await)
-    else {
+    let (app, business) = (ctx.state.app(), ctx.business.id);
+    let (Ok(integrations), Ok(all), Ok(resources)) = (
+        app.calendar_integrations(principal, business).await,
+        app.calendar_connections(principal, business).await,
+        app.resources(principal, business).await,
+    ) else {
         return unavailable(ctx);
     };
+    let providers = integrations
+        .into_iter()
+        .map(|(p, found)| match found {
+            Some(i) => (p.code(), p.label(), i.client_id, true, i.redirect_uri),
+            None => {
+                let default = default_redirect_uri(&ctx.state, business, p);
+                (p.code(), p.label(), String::new(), false, default)
+            }
+        })
+        .collect();
     let connections = all
         .into_iter()
         .map(|c| {

@@ -7,9 +7,14 @@ use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use booking_core::access::{Action, Principal};
+use booking_core::access::Principal;
+use booking_core::app::access::{UseCase, permits};
+use booking_core::app::codes::{
+    CodeKind, CodeSearch, CodesError, Holder, IssueCode, MAX_NOTE_CHARS,
+};
 use booking_core::codes::{CodeText, Period, StoredCode, Value};
-use booking_core::ids::{CodeId, CustomerId};
+use booking_core::error::{ErrorCode, Kind};
+use booking_core::ids::CodeId;
 use serde::Deserialize;
 
 use super::book::unavailable;
@@ -80,7 +85,7 @@ fn minor_units(typed: &str) -> Option<i64> {
 /// Agents and up.
 async fn agent(ctx: &Ctx) -> Result<Principal, Response> {
     let principal = staff(ctx).await?;
-    if principal.may(Action::ManageAllBookings) {
+    if permits(&principal, ctx.business.id, UseCase::ManageCodes) {
         Ok(principal)
     } else {
         Err(ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other))
@@ -98,6 +103,7 @@ fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
 
 async fn render(
     ctx: &Ctx,
+    principal: &Principal,
     status: StatusCode,
     tail: Option<&str>,
     done: Option<&str>,
@@ -105,10 +111,13 @@ async fn render(
 ) -> Response {
     let tail = tail.and_then(CodeText::read_tail);
     let found = match &tail {
-        Some(t) => match ctx.state.store().codes_by_tail(ctx.business.id, t).await {
-            Ok(found) => found.iter().map(|c| view_of(ctx, c)).collect(),
-            Err(_) => return unavailable(ctx),
-        },
+        Some(t) => {
+            let search = CodeSearch { tail: Some(t.clone()), customer: None };
+            match ctx.state.app().find_codes(principal, ctx.business.id, &search).await {
+                Ok(found) => found.iter().map(|c| view_of(ctx, c)).collect(),
+                Err(_) => return unavailable(ctx),
+            }
+        }
         None => Vec::new(),
     };
     let page = CodesPage {
@@ -124,14 +133,15 @@ async fn render(
 
 /// `GET /b/{id}/office/codes`: the issue form, and the codes ending with `tail`.
 pub(crate) async fn page(ctx: Ctx, Query(q): Query<CodesQuery>) -> Response {
-    if let Err(r) = agent(&ctx).await {
-        return r;
-    }
+    let principal = match agent(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let status = match q.done.as_deref() {
         Some("invalid" | "exhausted") => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
-    render(&ctx, status, q.tail.as_deref(), q.done.as_deref(), None).await
+    render(&ctx, &principal, status, q.tail.as_deref(), q.done.as_deref(), None).await
 }
 
 #[derive(Deserialize)]
@@ -157,26 +167,23 @@ pub(crate) async fn issue(ctx: Ctx, PageForm(form): PageForm<IssueForm>) -> Resp
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
-    if let Err(r) = agent(&ctx).await {
-        return r;
-    }
-    let invalid = || ctx.redirect(&ctx.path("/office/codes?done=invalid"));
-    let amount = form.amount.trim().replace(',', ".");
-    let sessions = amount.parse::<u32>().ok().filter(|n| (1..=1000).contains(n));
-    let value = match form.kind.as_str() {
-        "package" => sessions.map(|sessions| Value::Package { sessions, services: Vec::new() }),
-        "week" | "month" => sessions.filter(|n| *n <= 100).map(|sessions| Value::Subscription {
-            sessions,
-            period: if form.kind == "week" { Period::Week } else { Period::Month },
-            services: Vec::new(),
-        }),
-        "gift" => {
-            minor_units(&amount).filter(|m| *m > 0).map(|amount_minor| Value::Gift { amount_minor })
-        }
-        _ => None,
+    let principal = match agent(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
     };
-    let Some(value) = value else { return invalid() };
-    let note: String = form.note.trim().chars().filter(|c| !c.is_control()).take(200).collect();
+    let invalid = || ctx.redirect(&ctx.path("/office/codes?done=invalid"));
+    let kind = match form.kind.as_str() {
+        "package" => CodeKind::Package,
+        "week" => CodeKind::Subscription(Period::Week),
+        "month" => CodeKind::Subscription(Period::Month),
+        "gift" => CodeKind::Gift,
+        _ => return invalid(),
+    };
+    let amount = match kind {
+        CodeKind::Gift => minor_units(&form.amount),
+        _ => form.amount.trim().parse::<i64>().ok(),
+    };
+    let Some(amount) = amount else { return invalid() };
     let expires_at = match form.expires_on.trim() {
         "" => None,
         day => match day.parse::<jiff::civil::Date>() {
@@ -184,40 +191,27 @@ pub(crate) async fn issue(ctx: Ctx, PageForm(form): PageForm<IssueForm>) -> Resp
             Err(_) => return invalid(),
         },
     };
-    if expires_at.is_some_and(|e| e <= ctx.now()) {
-        return invalid();
-    }
-    let customer = match form.customer_email.trim() {
+    let holder = match form.customer_email.trim() {
         "" => None,
-        email => match customer_by_email(&ctx, email).await {
-            Ok(Some(c)) => Some(c),
-            Ok(None) => return invalid(),
-            Err(r) => return r,
-        },
+        email => Some(Holder::Email(email.to_owned())),
     };
-    match ctx.state.codes().issue(ctx.business.id, value, customer, note, expires_at).await {
+    let command = IssueCode {
+        kind,
+        amount,
+        services: Vec::new(),
+        holder,
+        note: form.note.trim().chars().filter(|c| !c.is_control()).take(MAX_NOTE_CHARS).collect(),
+        expires_at,
+    };
+    match ctx.state.app().issue_code(&principal, ctx.business.id, command).await {
         Ok((code, text)) => {
             let tail = code.tail.clone();
-            render(&ctx, StatusCode::CREATED, Some(&tail), Some("saved"), Some(text.grouped()))
-                .await
+            let issued = Some(text.grouped());
+            render(&ctx, &principal, StatusCode::CREATED, Some(&tail), Some("saved"), issued).await
         }
+        Err(e) if e.kind() == Kind::Invalid => invalid(),
         Err(_) => unavailable(&ctx),
     }
-}
-
-/// The business's customer record with this email.
-async fn customer_by_email(ctx: &Ctx, email: &str) -> Result<Option<CustomerId>, Response> {
-    let Ok(email) = booking_core::accounts::username(email) else { return Ok(None) };
-    let store = ctx.state.store();
-    let business = ctx.business.id;
-    let fail = |_| unavailable(ctx);
-    // A customer with an account, else a guest record.
-    if let Some(account) = store.account_by_email(&email).await.map_err(fail)?
-        && let Some(c) = store.customer_of_account(business, account.id).await.map_err(fail)?
-    {
-        return Ok(Some(c.id));
-    }
-    Ok(store.guest_by_email(business, &email).await.map_err(fail)?.map(|c| c.id))
 }
 
 #[derive(Deserialize)]
@@ -237,24 +231,24 @@ pub(crate) async fn change(ctx: Ctx, PageForm(form): PageForm<ChangeForm>) -> Re
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
-    if let Err(r) = agent(&ctx).await {
-        return r;
-    }
-    let store = ctx.state.store();
-    let business = ctx.business.id;
+    let principal = match agent(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (app, business) = (ctx.state.app(), ctx.business.id);
     let Ok(id) = form.code.trim().parse::<i64>().map(CodeId::new) else {
         return ctx.redirect(&ctx.path("/office/codes?done=invalid"));
     };
-    let found = match store.code(business, id).await {
-        Ok(Some(c)) => c,
-        Ok(None) => return ctx.redirect(&ctx.path("/office/codes?done=invalid")),
+    let found = match app.code(&principal, business, id).await {
+        Ok(c) => c,
+        Err(CodesError::NotFound) => return ctx.redirect(&ctx.path("/office/codes?done=invalid")),
         Err(_) => return unavailable(&ctx),
     };
     let back = |done: &str| {
         ctx.redirect(&ctx.path(&format!("/office/codes?tail={}&done={done}", found.tail)))
     };
     if form.revoke.is_some() {
-        return match ctx.state.codes().revoke(business, id).await {
+        return match app.revoke_code(&principal, business, id).await {
             Ok(_) => back("saved"),
             Err(_) => unavailable(&ctx),
         };
@@ -265,11 +259,12 @@ pub(crate) async fn change(ctx: Ctx, PageForm(form): PageForm<ChangeForm>) -> Re
     } else {
         form.delta.trim().trim_start_matches('+').parse::<i64>().ok().filter(|n| n.abs() <= 1000)
     };
-    let Some(delta) = delta.filter(|d| *d != 0) else { return back("invalid") };
-    match ctx.state.codes().adjust(business, id, delta).await {
+    let Some(delta) = delta else { return back("invalid") };
+    match app.adjust_code(&principal, business, id, delta).await {
         Ok(_) => back("saved"),
-        Err(booking_core::store::TxError::Store(_)) => unavailable(&ctx),
-        Err(_) => back("exhausted"),
+        Err(CodesError::Exhausted) => back("exhausted"),
+        Err(e) if e.kind() == Kind::Invalid => back("invalid"),
+        Err(_) => unavailable(&ctx),
     }
 }
 

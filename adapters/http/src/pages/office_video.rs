@@ -8,12 +8,13 @@ use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
+use booking_core::access::Principal;
 use booking_core::booking::Role;
 use booking_core::catalog::EventKind;
 use booking_core::error::{ErrorCode, Kind};
-use booking_core::ids::{EventId, ResourceId};
+use booking_core::ids::{BookingId, EventId, ResourceId, SessionId};
 use booking_core::settings::SettingsChange;
-use booking_core::video::{StoredAccount, VideoError, VideoSync};
+use booking_core::video::{StoredAccount, VideoError};
 use serde::Deserialize;
 
 use super::book::unavailable;
@@ -90,66 +91,25 @@ struct OccasionRow {
 /// How far ahead the employee's occasions are listed.
 const OCCASION_DAYS: i64 = 60;
 
-/// The employee's upcoming occasions that hold: the appointments they take and the sessions
-/// they lead, each once, by start.
-async fn occasions_of(ctx: &Ctx, me: ResourceId) -> Result<Vec<OccasionRow>, Response> {
-    use booking_core::booking::BookingTarget;
-    use booking_core::video::{LinkState, for_host, link_for, occasion_of};
-    let store = ctx.state.store();
-    let business = ctx.business.id;
-    let now = ctx.now();
-    let window = jiff::SignedDuration::from_hours(24 * OCCASION_DAYS);
-    let Ok(window) =
-        booking_core::time::Interval::new(now, now.saturating_add(window).unwrap_or(now))
-    else {
-        return Ok(Vec::new());
-    };
-    let fail = |_| unavailable(ctx);
-    let bookings = store.bookings_in(business, window).await.map_err(fail)?;
-    let accounts = store.video_accounts(business).await.map_err(fail)?;
-    let mut seen = std::collections::BTreeSet::new();
-    let mut rows = Vec::new();
-    for booking in bookings.iter().filter(|b| b.status.occupies()) {
-        // Each occasion once (a session's bookings share it), and only the employee's.
-        let key = booking_core::calendar::occasion_key(booking);
-        if !seen.insert(key.clone()) {
-            continue;
-        }
-        let mine = match booking.target {
-            BookingTarget::Appointment { resource, .. } => resource == me,
-            BookingTarget::Session { session, .. } => {
-                let s = store.session(business, session).await.map_err(fail)?;
-                s.is_some_and(|s| s.leader == Some(me))
-            }
-        };
-        if !mine {
-            continue;
-        }
-        let Some(of) = occasion_of(store.as_ref(), &ctx.business, booking).await.map_err(fail)?
-        else {
-            continue;
-        };
-        // The employee hosts: a Zoom meeting's start link, else the link everyone uses.
-        let link = match link_for(store.as_ref(), business, &accounts, &of).await.map_err(fail)? {
-            LinkState::Ready(l) => {
-                Some(for_host(store.as_ref(), business, &key, l).await.map_err(fail)?.url)
-            }
-            LinkState::Waiting | LinkState::None => None,
-        };
-        let zone = &ctx.business.zone;
-        rows.push((
-            of.interval.start(),
-            OccasionRow {
-                key,
-                what: of.topic,
-                when: booking_core::notify::date_time(zone.local(of.interval.start()), ctx.locale),
-                online: of.occasion.online,
-                link,
-            },
-        ));
-    }
-    rows.sort_by_key(|(start, _)| *start);
-    Ok(rows.into_iter().map(|(_, row)| row).collect())
+/// The employee's upcoming occasions that hold, by start.
+async fn occasions_of(
+    ctx: &Ctx,
+    caller: &Principal,
+    me: ResourceId,
+) -> Result<Vec<OccasionRow>, Response> {
+    let found = ctx.state.app().hosted_occasions(caller, &ctx.business, me, OCCASION_DAYS).await;
+    let zone = &ctx.business.zone;
+    Ok(found
+        .map_err(|_| unavailable(ctx))?
+        .into_iter()
+        .map(|o| OccasionRow {
+            key: o.key,
+            what: o.topic,
+            when: booking_core::notify::date_time(zone.local(o.start), ctx.locale),
+            online: o.online,
+            link: o.link,
+        })
+        .collect())
 }
 
 fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
@@ -173,15 +133,26 @@ pub(crate) async fn page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
         Err(r) => return r,
     };
     let admin = principal.role == Role::Admin;
-    let store = ctx.state.store();
-    let business = ctx.business.id;
-    let (Ok(accounts), Ok(links), Ok(resources), Ok(events)) = (
-        store.video_accounts(business).await,
-        store.course_links(business).await,
-        store.resources(business).await,
-        store.events(business).await,
-    ) else {
-        return unavailable(&ctx);
+    let (app, business) = (ctx.state.app(), ctx.business.id);
+    let (accounts, links, resources, events) = if admin {
+        let (Ok(setup), Ok(resources), Ok(events)) = (
+            app.video_setup(&principal, business).await,
+            app.resources(&principal, business).await,
+            app.events(Some(&principal), business).await,
+        ) else {
+            return unavailable(&ctx);
+        };
+        (setup.accounts, setup.courses, resources, events)
+    } else {
+        let own = match me {
+            Some(r) => match app.staff_video_account(&principal, business, r).await {
+                Ok(a) => vec![(Some(r), a)],
+                Err(e) if e.kind() == Kind::Unavailable => return unavailable(&ctx),
+                Err(_) => Vec::new(),
+            },
+            None => Vec::new(),
+        };
+        (own, Vec::new(), Vec::new(), Vec::new())
     };
     let find = |owner: Option<ResourceId>| accounts.iter().find(|(o, _)| *o == owner).map(|a| &a.1);
     let staff = accounts
@@ -201,7 +172,7 @@ pub(crate) async fn page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
         })
         .collect();
     let occasions = match me {
-        Some(me) => match occasions_of(&ctx, me).await {
+        Some(me) => match occasions_of(&ctx, &principal, me).await {
             Ok(rows) => rows,
             Err(r) => return r,
         },
@@ -226,22 +197,39 @@ pub(crate) async fn page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
     ctx.render(status, &page)
 }
 
-/// Who a form acts for: the business's default (admins only) or the signed-in employee.
+/// Who a form acts for (the business's default, admins only, or the signed-in employee), and
+/// as whom.
 async fn owner_of(
     ctx: &Ctx,
     csrf: &str,
     owner: &str,
-) -> Result<(Option<ResourceId>, VideoSync), Response> {
+) -> Result<(Option<ResourceId>, Principal), Response> {
     ctx.check_csrf(csrf)?;
     let principal = staff(ctx).await?;
-    let forbidden = || ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other);
     let owner = match owner {
         "default" if principal.role == Role::Admin => None,
-        "me" => Some(employee_of(ctx, &principal).await?.ok_or_else(forbidden)?.id),
-        _ => return Err(forbidden()),
+        "me" => Some(employee_of(ctx, &principal).await?.ok_or_else(|| forbidden(ctx))?.id),
+        _ => return Err(forbidden(ctx)),
     };
-    let sync = ctx.state.video().cloned().ok_or_else(forbidden)?;
-    Ok((owner, sync))
+    Ok((owner, principal))
+}
+
+fn forbidden(ctx: &Ctx) -> Response {
+    ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other)
+}
+
+/// A refusal of the video use cases as the page answers it.
+fn refused(ctx: &Ctx, e: &VideoError) -> Response {
+    match e {
+        VideoError::Refused(_) | VideoError::Provider(_) => {
+            ctx.redirect(&ctx.path("/office/video?done=refused"))
+        }
+        VideoError::SecretNeeded | VideoError::NoStaff | VideoError::NoCourse => {
+            ctx.redirect(&ctx.path("/office/video?done=invalid"))
+        }
+        VideoError::Denied(_) | VideoError::Off | VideoError::NotFound => forbidden(ctx),
+        VideoError::Sealed | VideoError::Store(_) | VideoError::Busy => unavailable(ctx),
+    }
 }
 
 #[derive(Deserialize)]
@@ -271,7 +259,7 @@ pub(crate) struct AccountForm {
 /// `POST /b/{id}/office/video/account`: sets the default account or the employee's own; an
 /// empty Zoom secret keeps the saved one.
 pub(crate) async fn save_account(ctx: Ctx, PageForm(form): PageForm<AccountForm>) -> Response {
-    let (owner, sync) = match owner_of(&ctx, &form.csrf, &form.owner).await {
+    let (owner, principal) = match owner_of(&ctx, &form.csrf, &form.owner).await {
         Ok(found) => found,
         Err(r) => return r,
     };
@@ -293,15 +281,9 @@ pub(crate) async fn save_account(ctx: Ctx, PageForm(form): PageForm<AccountForm>
     let Ok(input) = input.checked() else {
         return ctx.redirect(&ctx.path("/office/video?done=invalid"));
     };
-    match sync.set_account(ctx.business.id, owner, input).await {
+    match ctx.state.app().set_video_account(&principal, ctx.business.id, owner, input).await {
         Ok(_) => ctx.redirect(&ctx.path("/office/video?done=saved")),
-        Err(VideoError::Refused(_) | VideoError::Provider(_)) => {
-            ctx.redirect(&ctx.path("/office/video?done=refused"))
-        }
-        Err(VideoError::SecretNeeded | VideoError::NoStaff | VideoError::NoCourse) => {
-            ctx.redirect(&ctx.path("/office/video?done=invalid"))
-        }
-        Err(VideoError::Sealed | VideoError::Store(_) | VideoError::Busy) => unavailable(&ctx),
+        Err(e) => refused(&ctx, &e),
     }
 }
 
@@ -316,13 +298,13 @@ pub(crate) struct RemoveForm {
 /// `POST /b/{id}/office/video/account/remove`: disconnects the default (§J3) or the
 /// employee's own account.
 pub(crate) async fn remove_account(ctx: Ctx, PageForm(form): PageForm<RemoveForm>) -> Response {
-    let (owner, sync) = match owner_of(&ctx, &form.csrf, &form.owner).await {
+    let (owner, principal) = match owner_of(&ctx, &form.csrf, &form.owner).await {
         Ok(found) => found,
         Err(r) => return r,
     };
-    match sync.remove_account(ctx.business.id, owner).await {
-        Ok(_) => ctx.redirect(&ctx.path("/office/video?done=removed")),
-        Err(_) => unavailable(&ctx),
+    match ctx.state.app().remove_video_account(&principal, ctx.business.id, owner).await {
+        Ok(()) | Err(VideoError::NotFound) => ctx.redirect(&ctx.path("/office/video?done=removed")),
+        Err(e) => refused(&ctx, &e),
     }
 }
 
@@ -344,8 +326,8 @@ pub(crate) async fn save_privacy(ctx: Ctx, PageForm(form): PageForm<PrivacyForm>
         Ok(p) => p,
         Err(r) => return r,
     };
-    if ctx.state.video().is_none() {
-        return ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other);
+    if ctx.state.app().video().is_none() {
+        return forbidden(&ctx);
     }
     let change = SettingsChange {
         hide_video_links_in_emails: Some(form.hide_in_emails.is_some()),
@@ -378,8 +360,8 @@ pub(crate) struct CourseForm {
 /// `POST /b/{id}/office/video/course`: sets or removes a course's own link (admin), telling
 /// the booked customers when asked.
 pub(crate) async fn save_course(ctx: Ctx, PageForm(form): PageForm<CourseForm>) -> Response {
-    let sync = match owner_of(&ctx, &form.csrf, "default").await {
-        Ok((_, sync)) => sync,
+    let principal = match owner_of(&ctx, &form.csrf, "default").await {
+        Ok((_, principal)) => principal,
         Err(r) => return r,
     };
     let invalid = || ctx.redirect(&ctx.path("/office/video?done=invalid"));
@@ -393,10 +375,15 @@ pub(crate) async fn save_course(ctx: Ctx, PageForm(form): PageForm<CourseForm>) 
         }
     };
     let notify = form.notify.is_some();
-    match sync.set_course_link(ctx.business.id, course, link.as_ref(), notify).await {
-        Ok(_) => ctx.redirect(&ctx.path("/office/video?done=saved")),
-        Err(VideoError::NoCourse) => invalid(),
-        Err(_) => unavailable(&ctx),
+    let app = ctx.state.app();
+    match app.set_course_link(&principal, ctx.business.id, course, link.as_ref(), notify).await {
+        // Removing a link a course did not have leaves it as asked.
+        Ok(()) => ctx.redirect(&ctx.path("/office/video?done=saved")),
+        Err(VideoError::NotFound) if link.is_none() => {
+            ctx.redirect(&ctx.path("/office/video?done=saved"))
+        }
+        Err(VideoError::NoCourse | VideoError::NotFound) => invalid(),
+        Err(e) => refused(&ctx, &e),
     }
 }
 
@@ -413,12 +400,9 @@ pub(crate) struct OccasionForm {
 /// `POST /b/{id}/office/video/occasion`: the employee turns one of their appointments or
 /// sessions online or in person (§J2), or back to its default.
 pub(crate) async fn save_occasion(ctx: Ctx, PageForm(form): PageForm<OccasionForm>) -> Response {
-    use booking_core::booking::BookingTarget;
-    let (me, sync) = match owner_of(&ctx, &form.csrf, "me").await {
-        Ok((Some(me), sync)) => (me, sync),
-        Ok((None, _)) => {
-            return ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other);
-        }
+    let principal = match owner_of(&ctx, &form.csrf, "me").await {
+        Ok((Some(_), principal)) => principal,
+        Ok((None, _)) => return forbidden(&ctx),
         Err(r) => return r,
     };
     let invalid = || ctx.redirect(&ctx.path("/office/video?done=invalid"));
@@ -428,29 +412,17 @@ pub(crate) async fn save_occasion(ctx: Ctx, PageForm(form): PageForm<OccasionFor
         "default" => None,
         _ => return invalid(),
     };
-    let store = ctx.state.store();
-    let business = ctx.business.id;
+    let (app, business) = (ctx.state.app(), ctx.business.id);
     let number = |prefix: &str| form.key.strip_prefix(prefix).and_then(|n| n.parse::<i64>().ok());
-    let mine = if let Some(id) = number("booking-") {
-        match store.booking(business, booking_core::ids::BookingId::new(id)).await {
-            Ok(b) => b.is_some_and(|b| {
-                matches!(b.target, BookingTarget::Appointment { resource, .. } if resource == me)
-            }),
-            Err(_) => return unavailable(&ctx),
-        }
+    let done = if let Some(id) = number("booking-") {
+        app.set_booking_online(&principal, business, BookingId::new(id), online).await.map(|_| ())
     } else if let Some(id) = number("session-") {
-        match store.session(business, booking_core::ids::SessionId::new(id)).await {
-            Ok(s) => s.is_some_and(|s| s.leader == Some(me)),
-            Err(_) => return unavailable(&ctx),
-        }
+        app.set_session_online(&principal, business, SessionId::new(id), online).await
     } else {
         return invalid();
     };
-    if !mine {
-        return ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.reason_other);
-    }
-    match sync.set_online(business, &form.key, online).await {
+    match done {
         Ok(()) => ctx.redirect(&ctx.path("/office/video?done=saved")),
-        Err(_) => unavailable(&ctx),
+        Err(e) => refused(&ctx, &e),
     }
 }

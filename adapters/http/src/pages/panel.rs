@@ -7,6 +7,9 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
+use booking_core::accounts::PanelSession;
+use booking_core::app::bookings::BookingUse;
+use booking_core::app::catalog::ShownCatalog;
 use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, Role};
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::{BookingId, ResourceId};
@@ -46,11 +49,11 @@ struct PanelPage {
 }
 
 /// The customer's codes that can still pay: not revoked, not expired.
-async fn code_rows(
-    ctx: &Ctx,
-    customer: booking_core::ids::CustomerId,
-) -> Result<Vec<CodeSummary>, Response> {
-    let Ok(codes) = ctx.state.store().customer_codes(ctx.business.id, customer).await else {
+async fn code_rows(ctx: &Ctx, session: &PanelSession) -> Result<Vec<CodeSummary>, Response> {
+    let caller = session.principal();
+    let Ok(codes) =
+        ctx.state.app().customer_codes(&caller, ctx.business.id, session.customer).await
+    else {
         return Err(unavailable(ctx));
     };
     let now = ctx.now();
@@ -86,10 +89,9 @@ fn me(ctx: &Ctx) -> Result<Actor, Response> {
 }
 
 async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>), Response> {
-    let store = ctx.state.store();
-    let b = ctx.business.id;
-    let (Ok(services), Ok(resources), Ok(events)) =
-        (store.services(b).await, store.resources(b).await, store.events(b).await)
+    let app = ctx.state.app();
+    let Ok(ShownCatalog { services, resources, events }) =
+        app.shown_catalog(None, ctx.business.id).await
     else {
         return Err(unavailable(ctx));
     };
@@ -122,7 +124,7 @@ async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>),
                 if !settings.panel_events {
                     continue;
                 }
-                let Ok(Some(s)) = store.session(b, session).await else { continue };
+                let Ok(s) = app.session(None, ctx.business.id, session).await else { continue };
                 let event = events.iter().find(|e| e.id == s.event);
                 let name = event.map(|e| e.name.clone()).unwrap_or_default();
                 let location = event.and_then(|e| e.location.clone()).unwrap_or_default();
@@ -143,7 +145,7 @@ async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>),
             booking.status.code()
         };
         let video = if interval.end() > now && live && show_video {
-            match booking_core::video::link_of(store.as_ref(), &ctx.business, &booking).await {
+            match app.shown_link(&ctx.business, &booking).await {
                 Ok(booking_core::video::LinkState::Ready(link)) => Some(link),
                 Ok(_) => None,
                 Err(_) => return Err(unavailable(ctx)),
@@ -187,11 +189,13 @@ async fn panel_page(
     error: Option<&'static str>,
 ) -> Response {
     let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
-    let Ok(bookings) = ctx.state.store().customer_bookings(ctx.business.id, session.customer).await
+    let caller = session.principal();
+    let Ok(bookings) =
+        ctx.state.app().customer_bookings(&caller, ctx.business.id, session.customer).await
     else {
         return unavailable(ctx);
     };
-    let codes = match code_rows(ctx, session.customer).await {
+    let codes = match code_rows(ctx, &session).await {
         Ok(codes) => codes,
         Err(r) => return r,
     };
@@ -263,20 +267,21 @@ pub(crate) async fn reschedule_page(
     Path((_, id)): Path<(i64, i64)>,
     Query(q): Query<FromQuery>,
 ) -> Response {
-    let actor = match me(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let store = ctx.state.store();
-    let booking = match store.booking(ctx.business.id, BookingId::new(id)).await {
-        Ok(Some(b)) if b.customer.map(booking_core::ids::CustomerId::get) == actor.user => b,
-        Ok(_) => return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found),
-        Err(_) => return unavailable(&ctx),
+    if let Err(r) = me(&ctx) {
+        return r;
+    }
+    let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
+    let (app, caller) = (ctx.state.app(), session.principal());
+    let found = app.booking_for(&caller, ctx.business.id, BookingId::new(id), BookingUse::Manage);
+    let booking = match found.await {
+        Ok((b, _)) => b,
+        Err(e) if e.kind() == Kind::Unavailable => return unavailable(&ctx),
+        Err(_) => return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found),
     };
     let BookingTarget::Appointment { agenda, service, slot, .. } = booking.target else {
         return refused(&ctx, "not_an_appointment").await;
     };
-    let svc = store.service(ctx.business.id, service).await.ok().flatten();
+    let svc = app.service(None, ctx.business.id, service).await.ok();
     let policy = WindowPolicy::for_service(&ctx.business.settings, svc.as_ref());
     if let Err(e) = policy.check(Change::Reschedule, Role::Customer, slot.start(), ctx.now()) {
         return refused(&ctx, e.code()).await;
@@ -332,7 +337,9 @@ pub(crate) async fn reschedule(
 
 async fn profile_view(ctx: &Ctx, saved: bool) -> Response {
     let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
-    let Ok(Some(me)) = ctx.state.store().customer(ctx.business.id, session.customer).await else {
+    let caller = session.principal();
+    let Ok((_, me)) = ctx.state.app().customer(&caller, ctx.business.id, session.customer).await
+    else {
         return unavailable(ctx);
     };
     let page = ProfilePage {
@@ -478,8 +485,8 @@ async fn linked_booking(ctx: &Ctx, token: &str) -> Result<Booking, Response> {
         Ok(None) => return Err(gone()),
         Err(_) => return Err(unavailable(ctx)),
     };
-    match ctx.state.store().booking(ctx.business.id, id).await {
-        Ok(Some(b)) => Ok(b),
+    match ctx.state.app().proven_booking(ctx.business.id, id).await {
+        Ok(Some((_, b))) => Ok(b),
         Ok(None) => Err(gone()),
         Err(_) => Err(unavailable(ctx)),
     }

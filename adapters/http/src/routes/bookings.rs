@@ -20,7 +20,9 @@ use super::public::{limits, lock_code};
 use super::setup::Window;
 use crate::AppState;
 use crate::auth::Caller;
-use crate::dto::{BookingIn, BookingOut, ReasonIn, RescheduleIn, Wanted, parse_instant};
+use crate::dto::{
+    BookingIn, BookingOut, HistoryOut, ReasonIn, RescheduleIn, Wanted, parse_instant,
+};
 use crate::idempotency::{self, Answer, Fingerprint, IdempotencyKey};
 use crate::problem::{Body, Path, Problem, Query};
 
@@ -151,8 +153,9 @@ pub(crate) async fn get(
 ) -> Result<Json<BookingOut>, Problem> {
     let b = BusinessId::new(id);
     let booking = BookingId::new(booking);
-    access(&state, &caller, b, booking, BookingUse::Read).await?;
-    let out = state.booking_out(b, booking, true).await?.ok_or_else(Problem::not_found)?;
+    let (b, found, history) = state.app().booking_history(&caller.required()?, b, booking).await?;
+    let mut out = BookingOut::new(&found, &b.zone);
+    out.history = Some(history.iter().map(|h| HistoryOut::new(h, &b.zone)).collect());
     Ok(Json(out))
 }
 

@@ -5,18 +5,12 @@ use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
-use booking_core::access::Action;
-use booking_core::booking::{Booking, BookingStatus, BookingTarget};
-use booking_core::catalog::Business;
 use booking_core::error::Kind;
-use booking_core::ics::{self, FeedEvent, FeedStatus};
 use booking_core::ids::{BusinessId, CustomerId, ResourceId};
-use booking_core::time::Interval;
-use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{Errors, business};
+use super::Errors;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::ExceptionOut;
@@ -46,72 +40,6 @@ async fn feed_caller(
     }
 }
 
-/// What a feed shows: 90 days back, 400 days ahead.
-fn feed_window(state: &AppState) -> Result<Interval, Problem> {
-    let now = state.engine().ports().clock.now();
-    let from = now.checked_sub(SignedDuration::from_hours(24 * 90)).unwrap_or(now);
-    let to = now.checked_add(SignedDuration::from_hours(24 * 400)).unwrap_or(now);
-    Interval::new(from, to).map_err(|_| Problem::internal("the clock is out of range"))
-}
-
-/// The feed events of some bookings, with names looked up once.
-async fn events(
-    state: &AppState,
-    b: &Business,
-    bookings: &[Booking],
-    for_staff: bool,
-) -> Result<Vec<FeedEvent>, Problem> {
-    let store = state.store();
-    let services = store.services(b.id).await?;
-    let mut out = Vec::with_capacity(bookings.len());
-    for booking in bookings {
-        let (interval, what, location) = match &booking.target {
-            BookingTarget::Appointment { service, slot, .. } => {
-                let name = services.iter().find(|s| s.id == *service).map(|s| s.name.clone());
-                (*slot, name.unwrap_or_else(|| "Appointment".to_owned()), b.address.clone())
-            }
-            BookingTarget::Session { session, .. } => {
-                let Some(s) = store.session(b.id, *session).await? else { continue };
-                let event = store.event(b.id, s.event).await?;
-                let name = event.as_ref().map_or_else(|| "Event".to_owned(), |e| e.name.clone());
-                let location = event.and_then(|e| e.location).or_else(|| b.address.clone());
-                (s.interval, name, location)
-            }
-        };
-        let history = store.history(b.id, booking.id).await?;
-        let stamp = history.last().map_or(booking.created_at, |h| h.at);
-        let who = booking.contact.full_name();
-        let (summary, description) = if for_staff {
-            let mut details = Vec::new();
-            if let Some(e) = &booking.contact.email {
-                details.push(e.as_str().to_owned());
-            }
-            if let Some(p) = &booking.contact.phone {
-                details.push(p.clone());
-            }
-            let summary = if who.is_empty() { what } else { format!("{what} — {who}") };
-            (summary, details.join("\n"))
-        } else {
-            (format!("{what} — {}", b.name), String::new())
-        };
-        out.push(FeedEvent {
-            uid: format!("booking-{}-{}@booking", b.id, booking.id),
-            sequence: u32::try_from(history.len().saturating_sub(1)).unwrap_or(u32::MAX),
-            interval,
-            summary,
-            description,
-            location,
-            status: match booking.status {
-                BookingStatus::Pending => FeedStatus::Tentative,
-                BookingStatus::Approved | BookingStatus::NoShow => FeedStatus::Confirmed,
-                BookingStatus::Canceled | BookingStatus::Rejected => FeedStatus::Cancelled,
-            },
-            stamp,
-        });
-    }
-    Ok(out)
-}
-
 fn calendar(text: String) -> Response {
     (
         [(CONTENT_TYPE, "text/calendar; charset=utf-8"), (CACHE_CONTROL, "private, max-age=300")],
@@ -133,19 +61,9 @@ pub(crate) async fn resource_feed(
     Query(q): Query<FeedKey>,
 ) -> Result<Response, Problem> {
     let caller = feed_caller(&state, caller, q.key.as_deref()).await?;
-    let r = ResourceId::new(resource);
-    caller.authorize(BusinessId::new(id), Action::ReadBookingsOf(r))?;
-    let b = business(&state, id).await?;
-    let found = state.store().resource(b.id, r).await?.ok_or_else(Problem::not_found)?;
-    let bookings: Vec<Booking> = state
-        .store()
-        .bookings_in(b.id, feed_window(&state)?)
-        .await?
-        .into_iter()
-        .filter(|bk| matches!(&bk.target, BookingTarget::Appointment { resource, .. } if *resource == r))
-        .collect();
-    let events = events(&state, &b, &bookings, true).await?;
-    Ok(calendar(ics::feed(&format!("{} — {}", found.name, b.name), &events)))
+    let principal = caller.required()?;
+    let (b, r) = (BusinessId::new(id), ResourceId::new(resource));
+    Ok(calendar(state.app().resource_feed(&principal, b, r).await?))
 }
 
 /// A customer's bookings as an iCalendar feed (the customer themself, agents and up).
@@ -160,18 +78,9 @@ pub(crate) async fn customer_feed(
     Query(q): Query<FeedKey>,
 ) -> Result<Response, Problem> {
     let caller = feed_caller(&state, caller, q.key.as_deref()).await?;
-    let c = CustomerId::new(customer);
-    let b = BusinessId::new(id);
-    if !caller.may(b, Action::ReadAllBookings) {
-        caller.authorize(b, Action::ActAsCustomer(c))?;
-    }
-    let biz = business(&state, id).await?;
-    state.store().customer(b, c).await?.ok_or_else(Problem::not_found)?;
-    let window = feed_window(&state)?;
-    let mut bookings = state.store().customer_bookings(b, c).await?;
-    bookings.retain(|bk| bk.slot().is_none_or(|s| s.overlaps(&window)));
-    let events = events(&state, &biz, &bookings, false).await?;
-    Ok(calendar(ics::feed(&biz.name, &events)))
+    let principal = caller.required()?;
+    let (b, c) = (BusinessId::new(id), CustomerId::new(customer));
+    Ok(calendar(state.app().customer_feed(&principal, b, c).await?))
 }
 
 /// The outcome of an import.
@@ -195,8 +104,7 @@ pub(crate) async fn import_exceptions(
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<(StatusCode, axum::Json<ImportOut>), Problem> {
-    let r = ResourceId::new(resource);
-    caller.authorize(BusinessId::new(id), Action::ManageHours(r))?;
+    let principal = caller.required()?;
     let calendar_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -211,13 +119,10 @@ pub(crate) async fn import_exceptions(
     let body = std::str::from_utf8(&body).map_err(|_| {
         Problem::of(Kind::Invalid, "invalid_ics", "an iCalendar file is UTF-8 text")
     })?;
-    let b = business(&state, id).await?;
-    let found = state.store().resource(b.id, r).await?.ok_or_else(Problem::not_found)?;
-    let parsed = ics::import(body, &found.zone)?;
-    let mut imported = Vec::with_capacity(parsed.exceptions.len());
-    for exception in parsed.exceptions {
-        let e = state.engine().add_exception(b.id, r, exception).await?;
-        imported.push(ExceptionOut::new(&e, &b.zone));
-    }
-    Ok((StatusCode::CREATED, axum::Json(ImportOut { imported, skipped: parsed.skipped })))
+    let (b, r) = (BusinessId::new(id), ResourceId::new(resource));
+    let done = state.app().import_exceptions(&principal, b, r, body).await?;
+    let zone = &done.business.zone;
+    let imported = done.added.iter().map(|e| ExceptionOut::new(e, zone)).collect();
+    let skipped = done.skipped;
+    Ok((StatusCode::CREATED, axum::Json(ImportOut { imported, skipped })))
 }

@@ -4,14 +4,14 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use booking_core::access::Action;
-use booking_core::codes::{FindError, Period, StoredCode, Value};
+use booking_core::app::codes::{CodeKind, CodeSearch, Holder, IssueCode};
+use booking_core::codes::{FindError, Period, StoredCode};
 use booking_core::error::Kind;
 use booking_core::ids::{BusinessId, CodeId, CustomerId, ServiceId};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Errors, business};
+use super::Errors;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::parse_instant;
@@ -167,31 +167,30 @@ pub(crate) async fn find(
 }
 
 impl CodeIn {
-    fn value(&self, services: Vec<ServiceId>) -> Result<Value, Problem> {
-        let sessions = |max: i64| {
-            u32::try_from(self.amount)
-                .ok()
-                .filter(|n| (1..=max).contains(&i64::from(*n)))
-                .ok_or_else(|| Problem::invalid(format!("`amount` is 1 to {max} sessions")))
-        };
-        match (self.kind.as_str(), self.period.as_deref()) {
-            ("package", None) => Ok(Value::Package { sessions: sessions(1000)?, services }),
-            ("gift", None) if services.is_empty() => {
-                if !(1..=100_000_000).contains(&self.amount) {
-                    return Err(Problem::invalid("`amount` is 1 to 100000000 minor units"));
-                }
-                Ok(Value::Gift { amount_minor: self.amount })
-            }
-            ("subscription", Some(p @ ("week" | "month"))) => Ok(Value::Subscription {
-                sessions: sessions(100)?,
-                period: if p == "week" { Period::Week } else { Period::Month },
-                services,
-            }),
-            _ => Err(Problem::invalid(
+    fn command(&self) -> Result<IssueCode, Problem> {
+        let shape = || {
+            Problem::invalid(
                 "`kind` is `package` or `gift` (no `period`; a gift lists no services), or \
                  `subscription` with `period` `week` or `month`",
-            )),
-        }
+            )
+        };
+        let kind = match (self.kind.as_str(), self.period.as_deref()) {
+            ("package", None) => CodeKind::Package,
+            ("gift", None) if self.services.is_empty() => CodeKind::Gift,
+            ("subscription", Some("week")) => CodeKind::Subscription(Period::Week),
+            ("subscription", Some("month")) => CodeKind::Subscription(Period::Month),
+            _ => return Err(shape()),
+        };
+        let expires_at =
+            self.expires_at.as_deref().map(|t| parse_instant("expires_at", t)).transpose()?;
+        Ok(IssueCode {
+            kind,
+            amount: self.amount,
+            services: self.services.iter().map(|s| ServiceId::new(*s)).collect(),
+            holder: self.customer_id.map(|c| Holder::Customer(CustomerId::new(c))),
+            note: self.note.clone(),
+            expires_at,
+        })
     }
 }
 
@@ -206,46 +205,10 @@ pub(crate) async fn issue(
     Path(id): Path<i64>,
     Body(input): Body<CodeIn>,
 ) -> Result<(StatusCode, Json<CodeOut>), Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageAllBookings)?;
-    let b = business(&state, id).await?;
-    let mut services = Vec::new();
-    for s in &input.services {
-        let found = state.store().service(b.id, ServiceId::new(*s)).await?;
-        services.push(
-            found
-                .ok_or_else(|| {
-                    Problem::of(Kind::Invalid, "service_not_found", format!("no service {s}"))
-                })?
-                .id,
-        );
-    }
-    let value = input.value(services)?;
-    let customer = match input.customer_id {
-        Some(c) => Some(
-            state
-                .store()
-                .customer(b.id, CustomerId::new(c))
-                .await?
-                .ok_or_else(|| {
-                    Problem::of(Kind::Invalid, "customer_not_found", "unknown customer")
-                })?
-                .id,
-        ),
-        None => None,
-    };
-    let note = input.note.trim();
-    if note.chars().count() > 200 || note.chars().any(char::is_control) {
-        return Err(Problem::invalid("`note` is at most 200 characters"));
-    }
-    let now = state.engine().ports().clock.now();
-    let expires_at =
-        input.expires_at.as_deref().map(|t| parse_instant("expires_at", t)).transpose()?;
-    if expires_at.is_some_and(|e| e <= now) {
-        return Err(Problem::invalid("`expires_at` is in the future"));
-    }
-    let (code, text) =
-        state.codes().issue(b.id, value, customer, note.to_owned(), expires_at).await?;
-    let mut out = CodeOut::new(&code, now);
+    let principal = caller.required()?;
+    let command = input.command()?;
+    let (code, text) = state.app().issue_code(&principal, BusinessId::new(id), command).await?;
+    let mut out = CodeOut::new(&code, state.engine().ports().clock.now());
     out.code = Some(text.grouped());
     Ok((StatusCode::CREATED, Json(out)))
 }
@@ -260,14 +223,8 @@ pub(crate) async fn list(
     Path(id): Path<i64>,
     Query(q): Query<CodeQuery>,
 ) -> Result<Json<Vec<CodeOut>>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageAllBookings)?;
-    let b = business(&state, id).await?;
-    let tail = q.tail.as_deref().map(booking_core::codes::CodeText::read_tail);
-    let found = match (tail, q.customer_id) {
-        (Some(Some(tail)), None) => state.store().codes_by_tail(b.id, &tail).await?,
-        (None, Some(c)) => state.store().customer_codes(b.id, CustomerId::new(c)).await?,
-        _ => return Err(Problem::invalid("give `tail` (the last 4 symbols) or `customer_id`")),
-    };
+    let search = CodeSearch { tail: q.tail, customer: q.customer_id.map(CustomerId::new) };
+    let found = state.app().find_codes(&caller.required()?, BusinessId::new(id), &search).await?;
     let now = state.engine().ports().clock.now();
     Ok(Json(found.iter().map(|c| CodeOut::new(c, now)).collect()))
 }
@@ -281,24 +238,8 @@ pub(crate) async fn get(
     caller: Caller,
     Path((id, code)): Path<(i64, i64)>,
 ) -> Result<Json<CodeOut>, Problem> {
-    let bid = BusinessId::new(id);
-    let staff = caller.may(bid, Action::ManageAllBookings);
-    if !staff {
-        caller.required()?.member_of(bid)?;
-    }
-    let b = business(&state, id).await?;
     let found =
-        state.store().code(b.id, CodeId::new(code)).await?.ok_or_else(Problem::not_found)?;
-    if !staff {
-        let own = found.customer.is_some_and(|c| caller.may(bid, Action::ActAsCustomer(c)));
-        if !own {
-            return Err(if caller.role() == Some(booking_core::booking::Role::Customer) {
-                Problem::not_found()
-            } else {
-                booking_core::access::Denied::Forbidden.into()
-            });
-        }
-    }
+        state.app().code(&caller.required()?, BusinessId::new(id), CodeId::new(code)).await?;
     let now = state.engine().ports().clock.now();
     Ok(Json(CodeOut::new(&found, now)))
 }
@@ -313,20 +254,11 @@ pub(crate) async fn adjust(
     Path((id, code)): Path<(i64, i64)>,
     Body(input): Body<AdjustIn>,
 ) -> Result<Json<CodeOut>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageAllBookings)?;
-    let b = business(&state, id).await?;
-    if input.delta == 0 || input.delta.unsigned_abs() > 100_000_000 {
-        return Err(Problem::invalid("`delta` is a non-zero number up to 100000000 either way"));
-    }
-    let now = state.engine().ports().clock.now();
-    match state.codes().adjust(b.id, CodeId::new(code), input.delta).await {
-        Ok(Some(found)) => Ok(Json(CodeOut::new(&found, now))),
-        Ok(None) => Err(Problem::not_found()),
-        Err(booking_core::store::TxError::Store(e)) => Err(e.into()),
-        Err(_) => {
-            Err(Problem::of(Kind::Conflict, "code_exhausted", "the balance would go below zero"))
-        }
-    }
+    let found = state
+        .app()
+        .adjust_code(&caller.required()?, BusinessId::new(id), CodeId::new(code), input.delta)
+        .await?;
+    Ok(Json(CodeOut::new(&found, state.engine().ports().clock.now())))
 }
 
 /// Revokes a code: it pays for nothing more (agents and up).
@@ -338,10 +270,10 @@ pub(crate) async fn revoke(
     caller: Caller,
     Path((id, code)): Path<(i64, i64)>,
 ) -> Result<Json<CodeOut>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageAllBookings)?;
-    let b = business(&state, id).await?;
-    let found =
-        state.codes().revoke(b.id, CodeId::new(code)).await?.ok_or_else(Problem::not_found)?;
+    let found = state
+        .app()
+        .revoke_code(&caller.required()?, BusinessId::new(id), CodeId::new(code))
+        .await?;
     Ok(Json(CodeOut::new(&found, state.engine().ports().clock.now())))
 }
 
@@ -355,13 +287,10 @@ pub(crate) async fn of_customer(
     caller: Caller,
     Path((id, customer)): Path<(i64, i64)>,
 ) -> Result<Json<Vec<CodeOut>>, Problem> {
-    let bid = BusinessId::new(id);
-    let c = CustomerId::new(customer);
-    if !caller.may(bid, Action::ManageAllBookings) {
-        caller.authorize(bid, Action::ActAsCustomer(c))?;
-    }
-    let b = business(&state, id).await?;
-    let found = state.store().customer_codes(b.id, c).await?;
+    let found = state
+        .app()
+        .customer_codes(&caller.required()?, BusinessId::new(id), CustomerId::new(customer))
+        .await?;
     let now = state.engine().ports().clock.now();
     Ok(Json(found.iter().map(|code| CodeOut::new(code, now)).collect()))
 }

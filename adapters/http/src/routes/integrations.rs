@@ -115,17 +115,16 @@ pub(crate) async fn list_integrations(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<IntegrationOut>>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let b = business(&state, id).await?;
+    let b = BusinessId::new(id);
+    let all = state.app().calendar_integrations(&caller.required()?, b).await?;
     let mut out = Vec::new();
-    for p in Provider::ALL {
-        let found = state.store().integration(b.id, p).await?;
+    for (p, found) in all {
         out.push(IntegrationOut {
             provider: p.code().to_owned(),
             configured: found.is_some(),
             client_id: found.as_ref().map(|i| i.client_id.clone()),
             redirect_uri: found.map(|i| i.redirect_uri),
-            default_redirect_uri: default_redirect_uri(&state, b.id, p),
+            default_redirect_uri: default_redirect_uri(&state, b, p),
         });
     }
     Ok(Json(out))
@@ -221,9 +220,7 @@ pub(crate) async fn list_connections(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<ConnectionOut>>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let b = business(&state, id).await?;
-    let all = state.store().connections(b.id).await?;
+    let all = state.app().calendar_connections(&caller.required()?, BusinessId::new(id)).await?;
     Ok(Json(all.iter().map(ConnectionOut::from).collect()))
 }
 

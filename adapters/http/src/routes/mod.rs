@@ -32,7 +32,7 @@ enum Errors {
 }
 
 pub(crate) async fn business(state: &AppState, id: i64) -> Result<Business, Problem> {
-    state.store().business(BusinessId::new(id)).await?.ok_or_else(Problem::not_found)
+    Ok(state.app().business_profile(None, BusinessId::new(id)).await?)
 }
 
 pub(crate) fn all(router: OpenApiRouter<AppState>) -> OpenApiRouter<AppState> {

@@ -584,13 +584,10 @@ pub(crate) async fn attach_customer(
 ) -> Answer<CustomerOut> {
     let b = BusinessId::new(id);
     caller.authorize(b, Action::BookForCustomers)?;
-    let biz = business(&state, id).await?;
     let email = booking_core::accounts::username(&input.email)
         .map_err(|_| Problem::of(Kind::Invalid, "invalid_email", "not an email address"))?;
     let c = CustomerId::new(customer);
-    if state.store().customer(b, c).await?.is_none() {
-        return Err(Problem::not_found());
-    }
+    let (biz, _) = state.app().customer(&caller.required()?, b, c).await?;
     let attached = state
         .accounts()
         .attach_to_account(b, c, &email)
@@ -621,9 +618,7 @@ pub(crate) async fn revoke_magic_links(
     let b = BusinessId::new(id);
     caller.authorize(b, Action::BookForCustomers)?;
     let c = CustomerId::new(customer);
-    if state.store().customer(b, c).await?.is_none() {
-        return Err(Problem::not_found());
-    }
+    state.app().customer(&caller.required()?, b, c).await?;
     let revoked = state.accounts().revoke_magic_links(b, c).await?;
     Ok(Json(RevokedOut { revoked }))
 }

@@ -5,17 +5,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use booking_core::access::Action;
-use booking_core::booking::{Booking, BookingTarget, Role};
+use booking_core::app::video::{OccasionVideo, VideoSetupView};
 use booking_core::ids::{BookingId, BusinessId, EventId, ResourceId, SessionId};
-use booking_core::video::{
-    AccountInput, Channel, CustomLink, LinkState, StoredAccount, VideoError, VideoSync, link_of,
-    shown,
-};
+use booking_core::video::{AccountInput, CustomLink, LinkState, StoredAccount};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Errors, business};
+use super::Errors;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::{Body, Path, Problem};
@@ -171,17 +167,6 @@ pub(crate) struct OccasionVideoOut {
     start_url: Option<String>,
 }
 
-fn video(state: &AppState) -> Result<&VideoSync, Problem> {
-    state.video().ok_or_else(|| {
-        Problem::new(StatusCode::NOT_FOUND, "video_off", "video conferencing is off on this server")
-    })
-}
-
-/// A use case's failure as a problem.
-pub(crate) fn video_failure(e: VideoError) -> Problem {
-    e.into()
-}
-
 fn text(field: &str, value: &str, max: usize) -> Result<String, Problem> {
     let value = value.trim();
     if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
@@ -253,10 +238,8 @@ pub(crate) async fn get_video(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<VideoOut>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
-    let b = business(&state, id).await?;
-    let accounts = state.store().video_accounts(b.id).await?;
-    let courses = state.store().course_links(b.id).await?;
+    let VideoSetupView { accounts, courses } =
+        state.app().video_setup(&caller.required()?, BusinessId::new(id)).await?;
     Ok(Json(VideoOut {
         default: accounts.iter().find(|(o, _)| o.is_none()).map(|(_, a)| a.into()),
         staff: accounts
@@ -287,10 +270,9 @@ pub(crate) async fn put_default(
     Path(id): Path<i64>,
     Body(input): Body<AccountIn>,
 ) -> Result<Json<AccountOut>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let b = business(&state, id).await?;
+    let principal = caller.required()?;
     let input = input.checked()?;
-    let saved = video(&state)?.set_account(b.id, None, input).await.map_err(video_failure)?;
+    let saved = state.app().set_video_account(&principal, BusinessId::new(id), None, input).await?;
     Ok(Json((&saved).into()))
 }
 
@@ -304,10 +286,8 @@ pub(crate) async fn delete_default(
     caller: Caller,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let b = business(&state, id).await?;
-    let done = video(&state)?.remove_account(b.id, None).await.map_err(video_failure)?;
-    if done { Ok(StatusCode::NO_CONTENT) } else { Err(Problem::not_found()) }
+    state.app().remove_video_account(&caller.required()?, BusinessId::new(id), None).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A staff member's own account (admin, or that staff member).
@@ -320,11 +300,8 @@ pub(crate) async fn get_staff(
     Path((id, resource)): Path<(i64, i64)>,
 ) -> Result<Json<AccountOut>, Problem> {
     let r = ResourceId::new(resource);
-    caller.authorize(BusinessId::new(id), Action::ManageVideoOf(r))?;
-    let b = business(&state, id).await?;
-    let accounts = state.store().video_accounts(b.id).await?;
-    let own = accounts.iter().find(|(o, _)| *o == Some(r)).ok_or_else(Problem::not_found)?;
-    Ok(Json((&own.1).into()))
+    let own = state.app().staff_video_account(&caller.required()?, BusinessId::new(id), r).await?;
+    Ok(Json((&own).into()))
 }
 
 /// Sets a staff member's own account, used instead of the default for the appointments they
@@ -338,11 +315,10 @@ pub(crate) async fn put_staff(
     Path((id, resource)): Path<(i64, i64)>,
     Body(input): Body<AccountIn>,
 ) -> Result<Json<AccountOut>, Problem> {
-    let r = ResourceId::new(resource);
-    caller.authorize(BusinessId::new(id), Action::ManageVideoOf(r))?;
-    let b = business(&state, id).await?;
+    let principal = caller.required()?;
     let input = input.checked()?;
-    let saved = video(&state)?.set_account(b.id, Some(r), input).await.map_err(video_failure)?;
+    let (b, r) = (BusinessId::new(id), ResourceId::new(resource));
+    let saved = state.app().set_video_account(&principal, b, Some(r), input).await?;
     Ok(Json((&saved).into()))
 }
 
@@ -356,11 +332,9 @@ pub(crate) async fn delete_staff(
     caller: Caller,
     Path((id, resource)): Path<(i64, i64)>,
 ) -> Result<StatusCode, Problem> {
-    let r = ResourceId::new(resource);
-    caller.authorize(BusinessId::new(id), Action::ManageVideoOf(r))?;
-    let b = business(&state, id).await?;
-    let done = video(&state)?.remove_account(b.id, Some(r)).await.map_err(video_failure)?;
-    if done { Ok(StatusCode::NO_CONTENT) } else { Err(Problem::not_found()) }
+    let (b, r) = (BusinessId::new(id), ResourceId::new(resource));
+    state.app().remove_video_account(&caller.required()?, b, Some(r)).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Sets a course's own link, used for all its sessions, past and future, instead of the
@@ -374,14 +348,10 @@ pub(crate) async fn put_course_link(
     Path((id, event)): Path<(i64, i64)>,
     Body(input): Body<CourseLinkIn>,
 ) -> Result<Json<CourseLinkOut>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
-    let b = business(&state, id).await?;
-    state.store().event(b.id, EventId::new(event)).await?.ok_or_else(Problem::not_found)?;
+    let principal = caller.required()?;
     let link = checked_link(&input.url, input.password.as_deref(), input.description.as_deref())?;
-    video(&state)?
-        .set_course_link(b.id, EventId::new(event), Some(&link), input.notify)
-        .await
-        .map_err(video_failure)?;
+    let (b, course) = (BusinessId::new(id), EventId::new(event));
+    state.app().set_course_link(&principal, b, course, Some(&link), input.notify).await?;
     Ok(Json(CourseLinkOut {
         event,
         url: link.url,
@@ -399,14 +369,9 @@ pub(crate) async fn delete_course_link(
     caller: Caller,
     Path((id, event)): Path<(i64, i64)>,
 ) -> Result<StatusCode, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
-    let b = business(&state, id).await?;
-    state.store().event(b.id, EventId::new(event)).await?.ok_or_else(Problem::not_found)?;
-    let done = video(&state)?
-        .set_course_link(b.id, EventId::new(event), None, false)
-        .await
-        .map_err(video_failure)?;
-    if done { Ok(StatusCode::NO_CONTENT) } else { Err(Problem::not_found()) }
+    let (b, course) = (BusinessId::new(id), EventId::new(event));
+    state.app().set_course_link(&caller.required()?, b, course, None, false).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// The booking's video link: its customer (unless the business hides links from the panel),
@@ -419,69 +384,32 @@ pub(crate) async fn get_booking_video(
     caller: Caller,
     Path((id, booking)): Path<(i64, i64)>,
 ) -> Result<Json<OccasionVideoOut>, Problem> {
-    let b = business(&state, id).await?;
-    let principal = caller.required()?;
-    principal.member_of(b.id)?;
-    let found = state
-        .store()
-        .booking(b.id, BookingId::new(booking))
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    let staff_side = match found.target {
-        BookingTarget::Appointment { resource, .. } => {
-            principal.may(Action::ReadBookingsOf(resource))
-        }
-        BookingTarget::Session { .. } => principal.may(Action::ReadAllBookings),
-    };
-    let own = found.customer.is_some_and(|c| principal.may(Action::ActAsCustomer(c)));
-    if !staff_side && !own {
-        return Err(if principal.role == Role::Customer {
-            Problem::not_found()
-        } else {
-            booking_core::access::Denied::Forbidden.into()
-        });
-    }
-    let s = &b.settings;
-    let hidden = !staff_side
-        && !shown(Channel::Panel, s.hide_video_links_in_emails, s.hide_video_links_in_panel);
-    occasion_video(&state, &b, &found, hidden, staff_side).await.map(Json)
+    let (b, booking) = (BusinessId::new(id), BookingId::new(booking));
+    let video = state.app().booking_video(&caller.required()?, b, booking).await?;
+    Ok(Json(video.into()))
 }
 
-async fn occasion_video(
-    state: &AppState,
-    b: &booking_core::catalog::Business,
-    booking: &Booking,
-    hidden: bool,
-    host: bool,
-) -> Result<OccasionVideoOut, Problem> {
-    let store = state.store();
-    let of = booking_core::video::occasion_of(store.as_ref(), b, booking).await?;
-    let online = of.as_ref().is_some_and(|o| o.occasion.online);
-    let link = if hidden { LinkState::None } else { link_of(store.as_ref(), b, booking).await? };
-    let start_url = match (&link, &of) {
-        (LinkState::Ready(l), Some(of)) if host && l.zoom => {
-            store.meeting(b.id, &of.key).await?.and_then(|m| m.start_url)
+impl From<OccasionVideo> for OccasionVideoOut {
+    fn from(v: OccasionVideo) -> Self {
+        match v.link {
+            LinkState::Ready(l) => Self {
+                online: v.online,
+                state: "ready".into(),
+                url: Some(l.url),
+                password: l.password,
+                description: l.description,
+                start_url: v.start_url,
+            },
+            other => Self {
+                online: v.online,
+                state: if other == LinkState::Waiting { "waiting" } else { "none" }.into(),
+                url: None,
+                password: None,
+                description: None,
+                start_url: None,
+            },
         }
-        _ => None,
-    };
-    Ok(match link {
-        LinkState::Ready(l) => OccasionVideoOut {
-            online,
-            state: "ready".into(),
-            url: Some(l.url),
-            password: l.password,
-            description: l.description,
-            start_url,
-        },
-        other => OccasionVideoOut {
-            online,
-            state: if other == LinkState::Waiting { "waiting" } else { "none" }.into(),
-            url: None,
-            password: None,
-            description: None,
-            start_url: None,
-        },
-    })
+    }
 }
 
 /// Turns an appointment online or in person: the staff member taking it, agents and
@@ -495,32 +423,10 @@ pub(crate) async fn put_booking_video(
     Path((id, booking)): Path<(i64, i64)>,
     Body(input): Body<OnlineIn>,
 ) -> Result<Json<OccasionVideoOut>, Problem> {
-    let b = business(&state, id).await?;
+    let (b, booking) = (BusinessId::new(id), BookingId::new(booking));
     let principal = caller.required()?;
-    principal.member_of(b.id)?;
-    let found = state
-        .store()
-        .booking(b.id, BookingId::new(booking))
-        .await?
-        .ok_or_else(Problem::not_found)?;
-    let action = match found.target {
-        BookingTarget::Appointment { resource, .. } => Action::ManageBookingsOf(resource),
-        BookingTarget::Session { session, .. } => session_action(&state, b.id, session).await?,
-    };
-    caller.authorize(b.id, action)?;
-    let key = booking_core::calendar::occasion_key(&found);
-    video(&state)?.set_online(b.id, &key, input.online).await.map_err(video_failure)?;
-    occasion_video(&state, &b, &found, false, true).await.map(Json)
-}
-
-/// Who may change a session's link: its leader, agents and up.
-async fn session_action(
-    state: &AppState,
-    business: BusinessId,
-    session: SessionId,
-) -> Result<Action, Problem> {
-    let s = state.store().session(business, session).await?.ok_or_else(Problem::not_found)?;
-    Ok(s.leader.map_or(Action::ManageAllBookings, Action::ManageBookingsOf))
+    let video = state.app().set_booking_online(&principal, b, booking, input.online).await?;
+    Ok(Json(video.into()))
 }
 
 /// Turns a session online or in person: its leader, agents and up.
@@ -533,11 +439,7 @@ pub(crate) async fn put_session_video(
     Path((id, session)): Path<(i64, i64)>,
     Body(input): Body<OnlineIn>,
 ) -> Result<StatusCode, Problem> {
-    let b = business(&state, id).await?;
-    caller.required()?.member_of(b.id)?;
-    let action = session_action(&state, b.id, SessionId::new(session)).await?;
-    caller.authorize(b.id, action)?;
-    let key = booking_core::calendar::session_key(SessionId::new(session));
-    video(&state)?.set_online(b.id, &key, input.online).await.map_err(video_failure)?;
+    let (b, session) = (BusinessId::new(id), SessionId::new(session));
+    state.app().set_session_online(&caller.required()?, b, session, input.online).await?;
     Ok(StatusCode::NO_CONTENT)
 }

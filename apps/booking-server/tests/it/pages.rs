@@ -408,7 +408,9 @@ async fn used_revoked_and_foreign_links_are_refused() {
         .unwrap();
     let customer = server
         .state()
-        .store()
+        .engine()
+        .ports()
+        .store
         .guest_by_email(
             booking_core::ids::BusinessId::new(t.id),
             &booking_core::catalog::Email::parse("bo@example.org").unwrap(),
@@ -604,14 +606,18 @@ async fn every_panel_setting_flips() {
 async fn customer_of(server: &Server, t: &Tenant, email: &str) -> i64 {
     let account = server
         .state()
-        .store()
+        .engine()
+        .ports()
+        .store
         .account_by_email(&booking_core::catalog::Email::parse(email).unwrap())
         .await
         .unwrap()
         .unwrap();
     server
         .state()
-        .store()
+        .engine()
+        .ports()
+        .store
         .customer_of_account(booking_core::ids::BusinessId::new(t.id), account.id)
         .await
         .unwrap()

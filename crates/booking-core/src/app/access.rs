@@ -34,6 +34,12 @@ pub enum UseCase {
     ReadBookings,
     /// Hold, book, move or cancel for a customer through the Chrono-compatible API.
     BookForCustomers,
+    /// Issue, find, adjust and revoke codes.
+    ManageCodes,
+    /// Read a customer's codes.
+    ReadCodesOf(CustomerId),
+    /// Set or remove a staff member's own video account.
+    ManageVideoOf(ResourceId),
 }
 
 /// Who may run a use case.
@@ -66,6 +72,11 @@ pub const fn required(use_case: UseCase) -> Access {
         }
         UseCase::BypassDelays | UseCase::BookForCustomers => Access::One(Action::BookForCustomers),
         UseCase::ReadBookings => Access::One(Action::ReadAllBookings),
+        UseCase::ManageCodes => Access::One(Action::ManageAllBookings),
+        UseCase::ManageVideoOf(r) => Access::One(Action::ManageVideoOf(r)),
+        UseCase::ReadCodesOf(c) => {
+            Access::Either(Action::ManageAllBookings, Action::ActAsCustomer(c))
+        }
     }
 }
 
@@ -139,6 +150,9 @@ mod tests {
             (UseCase::BypassDelays, STAFF.as_slice()),
             (UseCase::ReadBookings, STAFF.as_slice()),
             (UseCase::BookForCustomers, STAFF.as_slice()),
+            (UseCase::ManageCodes, STAFF.as_slice()),
+            (UseCase::ReadCodesOf(someone), STAFF.as_slice()),
+            (UseCase::ManageVideoOf(desk), [Role::Admin, Role::Manager].as_slice()),
             (UseCase::BrowseAgendas, ROLES.as_slice()),
             (UseCase::BrowseCatalog, ROLES.as_slice()),
         ] {
@@ -167,8 +181,12 @@ mod tests {
         let me = caller(Role::Staff, Some(7));
         assert!(permits(&me, b, UseCase::KeepHours(ResourceId::new(7))));
         assert!(!permits(&me, b, UseCase::KeepHours(ResourceId::new(8))));
+        assert!(permits(&me, b, UseCase::ManageVideoOf(ResourceId::new(7))));
+        assert!(!permits(&me, b, UseCase::ManageVideoOf(ResourceId::new(8))));
         let customer = caller(Role::Customer, Some(9));
         assert!(permits(&customer, b, UseCase::ReadCustomer(CustomerId::new(9))));
         assert!(!permits(&customer, b, UseCase::ReadCustomer(CustomerId::new(10))));
+        assert!(permits(&customer, b, UseCase::ReadCodesOf(CustomerId::new(9))));
+        assert!(!permits(&customer, b, UseCase::ReadCodesOf(CustomerId::new(10))));
     }
 }

@@ -2,12 +2,14 @@
 //! resource, agents and up every booking of their business. The JSON API, the back office and
 //! the panel ask these use cases instead of deciding themselves.
 
+use super::access::{UseCase, authorize};
 use super::{App, Window, WindowRefused};
 use crate::access::{Action, Denied, Principal};
-use crate::booking::{Actor, Booking, BookingTarget, Role};
-use crate::catalog::Business;
+use crate::booking::{Actor, Booking, BookingTarget, HistoryEntry, Role};
+use crate::catalog::{Business, Contact, Customer, Email, Service};
 use crate::error::error_enum;
-use crate::ids::{BookingId, BusinessId, ResourceId};
+use crate::holds::{Hold, HoldTarget, LockCode};
+use crate::ids::{BookingId, BusinessId, CustomerId, ResourceId};
 use crate::store::StoreError;
 
 error_enum!(
@@ -89,6 +91,99 @@ impl App {
             .ok_or(BookingAccessError::NotFound)?;
         let actor = may_use(caller, &found, how)?;
         Ok((found, actor))
+    }
+
+    /// A booking the caller may read, with its business (whose zone shows it) and its history.
+    ///
+    /// # Errors
+    /// Denied, not found, storage.
+    pub async fn booking_history(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        booking: BookingId,
+    ) -> Result<(Business, Booking, Vec<HistoryEntry>), BookingAccessError> {
+        let (found, _) = self.booking_for(caller, business, booking, BookingUse::Read).await?;
+        let store = &self.engine.ports().store;
+        let b = store.business(business).await?.ok_or(BookingAccessError::NotFound)?;
+        let history = store.history(business, booking).await?;
+        Ok((b, found, history))
+    }
+
+    /// A booking shown to whoever holds proof they made it or were sent it, guests included:
+    /// an `Idempotency-Key` answer replayed (the key's fingerprint binds the caller), the page a
+    /// form session's signed redirect opens, an email's cancel link. With its business.
+    ///
+    /// # Errors
+    /// Storage.
+    pub async fn proven_booking(
+        &self,
+        business: BusinessId,
+        booking: BookingId,
+    ) -> Result<Option<(Business, Booking)>, StoreError> {
+        let store = &self.engine.ports().store;
+        let Some(b) = store.business(business).await? else { return Ok(None) };
+        Ok(store.booking(business, booking).await?.map(|found| (b, found)))
+    }
+
+    /// A customer's bookings, newest first (those who read every booking, or the customer
+    /// themself).
+    ///
+    /// # Errors
+    /// Denied, storage.
+    pub async fn customer_bookings(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        customer: CustomerId,
+    ) -> Result<Vec<Booking>, BookingAccessError> {
+        authorize(caller, business, UseCase::ReadCustomer(customer))?;
+        Ok(self.engine.ports().store.customer_bookings(business, customer).await?)
+    }
+
+    /// The live hold of a lock code (a form session's), with its service: what the holder is
+    /// filling the form for. `None` when it lapsed, or holds a seat.
+    ///
+    /// # Errors
+    /// Storage.
+    pub async fn held_slot(
+        &self,
+        business: BusinessId,
+        lock: &LockCode,
+    ) -> Result<Option<(Hold, Service)>, StoreError> {
+        let ports = self.engine.ports();
+        let holds = ports.store.holds_of(business, &lock.digest()).await?;
+        let now = ports.clock.now();
+        let Some(hold) = holds.into_iter().find(|h| h.expires_at > now) else { return Ok(None) };
+        let HoldTarget::Slot { service, .. } = hold.target else { return Ok(None) };
+        Ok(ports.store.service(business, service).await?.map(|s| (hold, s)))
+    }
+
+    /// The customer record a guest books under: the business's guest record of this address,
+    /// created on first use (it joins an account once the address is proven, §D4).
+    ///
+    /// # Errors
+    /// Storage.
+    pub async fn guest_record(
+        &self,
+        business: BusinessId,
+        email: &Email,
+        contact: &Contact,
+    ) -> Result<CustomerId, StoreError> {
+        let store = &self.engine.ports().store;
+        if let Some(c) = store.guest_by_email(business, email).await? {
+            return Ok(c.id);
+        }
+        let draft = Customer {
+            id: CustomerId::new(0),
+            business,
+            account: None,
+            contact: contact.clone(),
+            notes: String::new(),
+            fields: Vec::new(),
+            anonymised_at: None,
+        };
+        Ok(store.create_customer(draft).await?.id)
     }
 
     /// The bookings overlapping a window the caller may see: all of them for those who read

@@ -12,6 +12,17 @@ use crate::schedule::{Exception, OpeningHours};
 use crate::setup::SetupError;
 use crate::store::StoreError;
 
+/// What customer-facing pages name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShownCatalog {
+    /// The services.
+    pub services: Vec<Service>,
+    /// The staff and desks.
+    pub resources: Vec<Resource>,
+    /// The events and courses.
+    pub events: Vec<Event>,
+}
+
 error_enum!(
     /// Why a set-up read (or a change of hours) was refused.
     CatalogError {
@@ -111,6 +122,76 @@ impl App {
         let window = window.interval(&b.zone)?;
         let found = self.engine.ports().store.exceptions(b.id, &[resource], window).await?;
         Ok((b, found.into_iter().map(|(_, e)| e).collect()))
+    }
+
+    /// What customer-facing pages name: the services, the staff and desks, the events
+    /// (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, unknown business, storage.
+    pub async fn shown_catalog(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+    ) -> Result<ShownCatalog, CatalogError> {
+        let b = self.visible(caller, business, UseCase::BrowseCatalog).await?;
+        let store = &self.engine.ports().store;
+        Ok(ShownCatalog {
+            services: store.services(b.id).await?,
+            resources: store.resources(b.id).await?,
+            events: store.events(b.id).await?,
+        })
+    }
+
+    /// One session of an event (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, not found, storage.
+    pub async fn session(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+        session: crate::ids::SessionId,
+    ) -> Result<Session, CatalogError> {
+        authorize_guest(caller, business, UseCase::BrowseCatalog)?;
+        self.engine.ports().store.session(business, session).await?.ok_or(CatalogError::NotFound)
+    }
+
+    /// The staff members of an agenda a customer may choose between (anyone).
+    ///
+    /// # Errors
+    /// A key of another business, unknown agenda, storage.
+    pub async fn agenda_staff(
+        &self,
+        caller: Option<&Principal>,
+        business: BusinessId,
+        agenda: AgendaId,
+    ) -> Result<Vec<Resource>, CatalogError> {
+        let found = self.agenda(caller, business, agenda).await?;
+        let all = self.engine.ports().store.resources(business).await?;
+        Ok(found
+            .resources
+            .iter()
+            .filter_map(|id| {
+                all.iter().find(|r| r.id == *id && r.kind == crate::catalog::ResourceKind::Staff)
+            })
+            .cloned()
+            .collect())
+    }
+
+    /// The staff member the caller is (`None` for a caller who names none, or names a desk).
+    ///
+    /// # Errors
+    /// Denied, storage.
+    pub async fn employee(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+    ) -> Result<Option<Resource>, CatalogError> {
+        caller.member_of(business)?;
+        let Some(id) = caller.subject.map(ResourceId::new) else { return Ok(None) };
+        let found = self.engine.ports().store.resource(business, id).await?;
+        Ok(found.filter(|r| r.kind == crate::catalog::ResourceKind::Staff))
     }
 
     /// The agendas (anyone).

@@ -11,16 +11,25 @@
 pub mod access;
 pub mod bookings;
 pub mod business;
+pub mod calendar;
 pub mod catalog;
 pub mod chrono;
+pub mod codes;
+pub mod feeds;
+pub mod idempotency;
+pub mod office;
+pub mod video;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::Engine;
+use crate::calendar::CalendarSync;
+use crate::codes::CodeBook;
 use crate::engine::MAX_WINDOW_DAYS;
 use crate::error::error_enum;
 use crate::time::{Interval, Zone};
+use crate::video::VideoSync;
 
 /// One end of a window as people give it: an instant, or a local date (its midnight in the
 /// business's zone).
@@ -70,10 +79,14 @@ impl Window {
     }
 }
 
-/// The use cases over the engine and its ports.
+/// The use cases over the engine, its ports and the optional services (codes, video,
+/// calendars).
 #[derive(Clone)]
 pub struct App {
     engine: Engine,
+    codes: CodeBook,
+    video: Option<VideoSync>,
+    calendar: Option<CalendarSync>,
 }
 
 impl std::fmt::Debug for App {
@@ -83,10 +96,82 @@ impl std::fmt::Debug for App {
 }
 
 impl App {
-    /// The application over an engine (which holds the ports).
+    /// The application over an engine (which holds the ports), digesting codes under a key
+    /// derived from the server's `secret`. Video and calendar sync are off until given.
     #[must_use]
-    pub fn new(engine: Engine) -> Self {
-        Self { engine }
+    pub fn new(engine: Engine, secret: &[u8; 32]) -> Self {
+        let codes = CodeBook::new(engine.ports(), secret);
+        Self { engine, codes, video: None, calendar: None }
+    }
+
+    /// Turns video conferencing on.
+    #[must_use]
+    pub fn with_video(mut self, video: VideoSync) -> Self {
+        self.video = Some(video);
+        self
+    }
+
+    /// Turns calendar sync on.
+    #[must_use]
+    pub fn with_calendar(mut self, calendar: CalendarSync) -> Self {
+        self.calendar = Some(calendar);
+        self
+    }
+
+    /// Whether storage answers (readiness probes).
+    ///
+    /// # Errors
+    /// Storage.
+    pub async fn storage_ready(&self) -> Result<(), crate::store::StoreError> {
+        self.engine.ports().store.business(crate::ids::BusinessId::new(0)).await.map(|_| ())
+    }
+
+    /// Every employee calendar connection of every business, for the operator's metrics.
+    ///
+    /// # Errors
+    /// Storage.
+    pub async fn all_calendar_connections(
+        &self,
+    ) -> Result<Vec<crate::calendar::Connection>, crate::store::StoreError> {
+        self.engine.ports().store.all_connections().await
+    }
+
+    /// Purges what is already ignored when read: expired account tokens and holds, and the
+    /// `Idempotency-Key` answers older than [`idempotency::ANSWER_LIFETIME`]. Each failure is
+    /// returned with what it was purging, for the caller to log; the rest still ran.
+    pub async fn housekeeping(&self) -> Vec<(&'static str, crate::store::StoreError)> {
+        let ports = self.engine.ports();
+        let now = ports.clock.now();
+        let before = now.checked_sub(idempotency::ANSWER_LIFETIME).unwrap_or(now);
+        let mut failed = Vec::new();
+        if let Err(e) = ports.store.purge_expired_tokens(now).await {
+            failed.push(("expired account tokens", e));
+        }
+        if let Err(e) = ports.store.purge_expired_holds(now).await {
+            failed.push(("expired holds", e));
+        }
+        if let Err(e) = ports.store.forget_answers_before(before).await {
+            failed.push(("old idempotency answers", e));
+        }
+        failed
+    }
+
+    /// The codes service.
+    #[must_use]
+    pub fn codes(&self) -> &CodeBook {
+        &self.codes
+    }
+
+    /// The video service, when video conferencing is on.
+    #[must_use]
+    pub fn video(&self) -> Option<&VideoSync> {
+        self.video.as_ref()
+    }
+
+    /// The calendar service, when calendar sync is on.
+    #[must_use]
+    pub fn calendar(&self) -> Option<&CalendarSync> {
+        self.calendar.as_ref()
     }
 
     /// The engine, for the use cases that have not moved here yet.
