@@ -10,10 +10,11 @@ use std::time::Duration;
 
 use booking_calendar_google::{GoogleCalendar, GoogleEndpoints, event_id};
 use booking_core::calendar::{
-    Attendee, CalendarApi, CalendarError, CalendarEvent, CalendarSync, OAuthApp, Provider,
+    Attendee, CalendarApi, CalendarError, CalendarEvent, OAuthApp, Provider,
 };
 use booking_core::catalog::{Email, ResourceKind};
 use booking_core::outbox::{Effect, JobState, RetryPolicy, drain};
+use booking_core::services::calendar::CalendarSync;
 use booking_core::time::Interval;
 use booking_core::{Actor, Details, Limits, Offer, Role};
 use booking_testkit::google_fake::GoogleFake;

@@ -61,8 +61,8 @@ impl Default for Limits {
 struct Inner {
     app: booking_core::app::App,
     engine: Engine,
-    calendar: Option<booking_core::calendar::CalendarSync>,
-    video: Option<booking_core::video::VideoSync>,
+    calendar: Option<booking_core::services::calendar::CalendarSync>,
+    video: Option<booking_core::services::video::VideoSync>,
     pages: pages::PagesState,
     metrics: Metrics,
     ready: AtomicBool,
@@ -97,7 +97,10 @@ impl AppState {
     /// # Panics
     /// When called after the state was cloned (call it right after [`Self::new`]).
     #[must_use]
-    pub fn with_calendar(mut self, calendar: booking_core::calendar::CalendarSync) -> Self {
+    pub fn with_calendar(
+        mut self,
+        calendar: booking_core::services::calendar::CalendarSync,
+    ) -> Self {
         let inner =
             Arc::get_mut(&mut self.inner).expect("with_calendar before the state is shared");
         inner.app = inner.app.clone().with_calendar(calendar.clone());
@@ -110,7 +113,7 @@ impl AppState {
     /// # Panics
     /// When called after the state was cloned (call it right after [`Self::new`]).
     #[must_use]
-    pub fn with_video(mut self, video: booking_core::video::VideoSync) -> Self {
+    pub fn with_video(mut self, video: booking_core::services::video::VideoSync) -> Self {
         let inner = Arc::get_mut(&mut self.inner).expect("with_video before the state is shared");
         inner.app = inner.app.clone().with_video(video.clone());
         inner.video = Some(video);
@@ -119,19 +122,19 @@ impl AppState {
 
     /// The video use cases, when video conferencing is on.
     #[must_use]
-    pub fn video(&self) -> Option<&booking_core::video::VideoSync> {
+    pub fn video(&self) -> Option<&booking_core::services::video::VideoSync> {
         self.inner.video.as_ref()
     }
 
     /// The codes use cases (§I).
     #[must_use]
-    pub fn codes(&self) -> &booking_core::codes::CodeBook {
+    pub fn codes(&self) -> &booking_core::services::codes::CodeBook {
         self.inner.app.codes()
     }
 
     /// The calendar use cases, when calendar sync is on.
     #[must_use]
-    pub fn calendar(&self) -> Option<&booking_core::calendar::CalendarSync> {
+    pub fn calendar(&self) -> Option<&booking_core::services::calendar::CalendarSync> {
         self.inner.calendar.as_ref()
     }
 
@@ -153,7 +156,7 @@ impl AppState {
 
     /// The account use cases (sign-up, log-in, tokens).
     #[must_use]
-    pub fn accounts(&self) -> &booking_core::accounts::Accounts {
+    pub fn accounts(&self) -> &booking_core::services::accounts::Accounts {
         &self.inner.pages.accounts
     }
 

@@ -97,13 +97,19 @@ pub async fn start(
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stopped.clone()));
     let (stop_worker, worker_stopped) = watch::channel(false);
     let webhooks = spawn_webhook_worker(config, &store, worker_stopped.clone())?;
-    let notifier =
-        booking_core::notify::Notifier::new(store.clone(), mailer.clone(), Arc::new(SystemClock))
-            .with_links(state.accounts().clone(), &config.public_base(addr))
-            .with_video(video.clone());
-    let staff =
-        booking_core::notify::StaffNotifier::new(store.clone(), mailer, Arc::new(SystemClock))
-            .with_video(video.clone());
+    let notifier = booking_core::services::notify::Notifier::new(
+        store.clone(),
+        mailer.clone(),
+        Arc::new(SystemClock),
+    )
+    .with_links(state.accounts().clone(), &config.public_base(addr))
+    .with_video(video.clone());
+    let staff = booking_core::services::notify::StaffNotifier::new(
+        store.clone(),
+        mailer,
+        Arc::new(SystemClock),
+    )
+    .with_video(video.clone());
     let emails = spawn_job_worker(config, &store, Arc::new(notifier), worker_stopped.clone());
     let staff_emails = spawn_job_worker(config, &store, Arc::new(staff), worker_stopped.clone());
     let calendar_jobs =
@@ -186,7 +192,7 @@ fn calendar_sync(
     store: &Arc<dyn Store>,
     secret: [u8; 32],
     mailer: Arc<dyn booking_core::ports::Mailer>,
-) -> anyhow::Result<booking_core::calendar::CalendarSync> {
+) -> anyhow::Result<booking_core::services::calendar::CalendarSync> {
     use booking_calendar_google::{GoogleCalendar, GoogleEndpoints};
     use booking_calendar_outlook::{OutlookCalendar, OutlookEndpoints};
     let google = match &config.calendar_google_url {
@@ -203,7 +209,7 @@ fn calendar_sync(
         Ok(api) => apis.push(Arc::new(api)),
         Err(e) => tracing::warn!(error = %e, "Google Calendar is off: no root certificates"),
     }
-    Ok(booking_core::calendar::CalendarSync::new(
+    Ok(booking_core::services::calendar::CalendarSync::new(
         store.clone(),
         apis,
         Arc::new(booking_system::ChaChaSealer::new(&secret)),
@@ -218,10 +224,10 @@ fn video_sync(
     config: &Config,
     store: &Arc<dyn Store>,
     secret: [u8; 32],
-) -> booking_core::video::VideoSync {
+) -> booking_core::services::video::VideoSync {
     use booking_video_zoom::{ZoomClients, ZoomEndpoints};
     let endpoints = config.zoom_url.as_deref().map_or_else(ZoomEndpoints::zoom, ZoomEndpoints::at);
-    booking_core::video::VideoSync::new(
+    booking_core::services::video::VideoSync::new(
         store.clone(),
         Arc::new(ZoomClients::new(endpoints)),
         Arc::new(booking_system::ChaChaSealer::new(&secret)),
@@ -232,7 +238,7 @@ fn video_sync(
 /// §H4: pulls every connected employee's busy times into the cache every `every` (and once at
 /// start), until the server stops.
 async fn pull_busy_times(
-    calendar: booking_core::calendar::CalendarSync,
+    calendar: booking_core::services::calendar::CalendarSync,
     every: Duration,
     mut stop: watch::Receiver<bool>,
 ) {

@@ -17,8 +17,8 @@ use jiff::Timestamp;
 use sha2::{Digest as _, Sha256};
 
 use crate::error::Kind;
+use crate::error::StoreError;
 use crate::ids::{BookingId, BusinessId, CodeId, CustomerId, ServiceId};
-use crate::store::StoreError;
 
 /// Crockford's base-32 alphabet: digits and letters without `I`, `L`, `O`, `U`.
 const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -558,130 +558,6 @@ pub enum FindError {
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-}
-
-/// The codes use cases (§I): issue a code (its text shown once), find one from what its
-/// holder typed.
-#[derive(Clone)]
-pub struct CodeBook {
-    store: std::sync::Arc<dyn crate::store::Store>,
-    clock: std::sync::Arc<dyn crate::ports::Clock>,
-    tokens: std::sync::Arc<dyn crate::ports::TokenSource>,
-    key: [u8; 32],
-}
-
-impl CodeBook {
-    /// The use cases over the engine's ports, digesting under a key derived from the server's
-    /// `secret`.
-    #[must_use]
-    pub fn new(ports: &crate::Ports, secret: &[u8; 32]) -> Self {
-        let mut hasher = Sha256::new();
-        hasher.update(b"booking.codes.key.v1\0");
-        hasher.update(secret);
-        Self {
-            store: ports.store.clone(),
-            clock: ports.clock.clone(),
-            tokens: ports.tokens.clone(),
-            key: hasher.finalize().into(),
-        }
-    }
-
-    /// Issues a code: a fresh text (drawn again in the astronomically rare case its digest is
-    /// taken), stored as its digest. The text is returned once, to be shown to staff.
-    ///
-    /// # Errors
-    /// Storage errors.
-    pub async fn issue(
-        &self,
-        business: BusinessId,
-        value: Value,
-        customer: Option<CustomerId>,
-        note: String,
-        expires_at: Option<Timestamp>,
-    ) -> Result<(StoredCode, CodeText), StoreError> {
-        let mut last = None;
-        for _ in 0..3 {
-            let mut bytes = [0u8; 8];
-            self.tokens.fill(&mut bytes);
-            let text = CodeText::from_random(bytes);
-            let new = NewCode {
-                business,
-                digest: CodeDigest::of(&self.key, &text),
-                tail: text.tail(),
-                customer,
-                note: note.clone(),
-                value: value.clone(),
-                issued_at: self.clock.now(),
-                expires_at,
-            };
-            match self.store.issue_code(&new).await {
-                Ok(code) => return Ok((code, text)),
-                Err(e @ StoreError::Duplicate(_)) => last = Some(e),
-                Err(e) => return Err(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| StoreError::Unavailable("no code drawn".into())))
-    }
-
-    /// Revokes a code now: it pays for nothing more, and what it paid stays paid. `None`: no
-    /// such code in this business.
-    ///
-    /// # Errors
-    /// Storage errors.
-    pub async fn revoke(
-        &self,
-        business: BusinessId,
-        id: CodeId,
-    ) -> Result<Option<StoredCode>, StoreError> {
-        if !self.store.revoke_code(business, id, self.clock.now()).await? {
-            return Ok(None);
-        }
-        self.store.code(business, id).await
-    }
-
-    /// Adds `delta` (sessions or minor units; negative takes) to a code's balance, in a
-    /// transaction on the locked code: refused when it would go below zero (§I: a balance never
-    /// goes negative, even with a redemption at the same moment). `None`: no such code.
-    ///
-    /// # Errors
-    /// [`Refusal::Exhausted`] (as a store refusal) or storage errors.
-    pub async fn adjust(
-        &self,
-        business: BusinessId,
-        id: CodeId,
-        delta: i64,
-    ) -> Result<Option<StoredCode>, crate::store::TxError> {
-        use crate::store::{TxScope, TxView, Write};
-        let now = self.clock.now();
-        let scope = TxScope { codes: vec![id], ..TxScope::new(business) };
-        let mut exists = false;
-        let mut decide = |view: &TxView| {
-            let Some(found) = view.codes.iter().find(|c| c.id == id) else {
-                return Ok(Vec::new());
-            };
-            exists = true;
-            let left = found.ledger.balance(now).amount();
-            if left.saturating_add(delta) < 0 {
-                return Err(Refusal::Exhausted.into());
-            }
-            Ok(vec![Write::Adjust { code: id, delta }])
-        };
-        self.store.transact(&scope, &mut decide).await?;
-        if !exists {
-            return Ok(None);
-        }
-        Ok(self.store.code(business, id).await?)
-    }
-
-    /// The code its holder typed (any case, spaces or hyphens).
-    ///
-    /// # Errors
-    /// [`FindError`].
-    pub async fn find(&self, business: BusinessId, typed: &str) -> Result<StoredCode, FindError> {
-        let text = CodeText::parse(typed)?;
-        let digest = CodeDigest::of(&self.key, &text);
-        self.store.code_by_digest(business, &digest).await?.ok_or(FindError::Unknown)
-    }
 }
 
 #[cfg(test)]

@@ -18,7 +18,8 @@ use crate::holds::{Hold, HoldTarget, LockCode, LockDigest, NewHold};
 use crate::ids::{
     AgendaId, BookingId, BusinessId, CustomerId, HoldId, ResourceId, ServiceId, SessionId,
 };
-use crate::outbox::{BookingRef, Extras, jobs_for};
+use crate::jobs::jobs_for;
+use crate::outbox::{BookingRef, Extras};
 use crate::policy::{Change, WindowError, WindowPolicy};
 use crate::ports::{Clock, TokenSource};
 use crate::slots::{
@@ -559,7 +560,7 @@ impl Engine {
             let mut writes = decide(view)?;
             let reminders = announce
                 .reminder
-                .map(|lead| crate::outbox::Reminders { lead, sessions: &view.sessions });
+                .map(|lead| crate::jobs::Reminders { lead, sessions: &view.sessions });
             let jobs = jobs_for(business, &writes, now, reminders, announce.extras);
             writes.extend(jobs.into_iter().map(Write::Enqueue));
             Ok(writes)

@@ -21,13 +21,14 @@
 //! | §A7 anonymisation | [`anonymise`] |
 //! | §A8 templates | [`template`] |
 //! | §A9 ports | [`store`], [`ports`] |
-//! | §B3 outbox | [`outbox`] |
+//! | §B3 outbox, and which jobs a booking change enqueues | [`outbox`], [`jobs`] |
 //! | §C4 roles, API keys | [`access`] |
 //! | §C8 iCalendar import and feeds | [`ics`] |
 //! | §C9 signed webhooks | [`webhooks`] |
 //! | §D customer accounts, magic links, panel sessions | [`accounts`] |
 //! | §H calendar sync | [`calendar`] |
 //! | §I codes: packages, gift certificates, subscriptions | [`codes`] |
+//! | the services over the storage port: accounts, calendar sync, video, codes, emails | [`services`] |
 //! | §J video conferencing | [`video`] |
 //! | §E booking emails | [`notify`] |
 //! | catalog set-up with tenant checks | [`setup`] |
@@ -86,11 +87,13 @@ mod hex;
 pub mod holds;
 pub mod ics;
 pub mod ids;
+pub mod jobs;
 pub mod notify;
 pub mod outbox;
 pub mod policy;
 pub mod ports;
 pub mod schedule;
+pub mod services;
 pub mod settings;
 pub mod setup;
 pub mod slots;

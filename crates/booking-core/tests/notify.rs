@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use booking_core::catalog::{Contact, Email};
-use booking_core::notify::Notifier;
 use booking_core::outbox::{RetryPolicy, drain};
 use booking_core::ports::MailError;
+use booking_core::services::notify::Notifier;
 use booking_core::settings::Locale;
 use booking_core::time::{SignedDuration, Timestamp};
 use booking_core::{Actor, Details, Limits, Offer, Role};
@@ -265,7 +265,7 @@ fn reminders_come_before_the_start_and_only_for_bookings_that_hold() {
 #[test]
 fn staff_hear_of_their_own_bookings_desks_of_none() {
     use booking_core::catalog::ResourceKind;
-    use booking_core::notify::StaffNotifier;
+    use booking_core::services::notify::StaffNotifier;
     futures::executor::block_on(async {
         let h = Harness::demo(NOW).await;
         let desk = h.store.resource(h.business, h.desk).await.unwrap().unwrap();

@@ -171,3 +171,115 @@ fn citations_are_read_as_written() {
     assert!(cites_in_a_string(r#"    #[error("too late (§A6)")]"#));
     assert!(!cites_in_a_string("    /// Too late (§A6)."));
 }
+
+/// The top-level modules of `booking-core` each source file imports (`crate::x`, and the
+/// names in a `use crate::{x::…, y::…}` group), outside comments and test modules. A module
+/// is a file of `src/` or a directory of it (its files are one module).
+fn core_imports() -> std::collections::BTreeMap<String, BTreeSet<String>> {
+    let src = root().join("crates/booking-core/src");
+    let mut files = Vec::new();
+    walk(&src, &src, &mut files);
+    let mut graph = std::collections::BTreeMap::<String, BTreeSet<String>>::new();
+    for file in files.iter().filter(|f| f.ends_with(".rs") && f.as_str() != "lib.rs") {
+        let module = file.split('/').next().unwrap().trim_end_matches(".rs").to_owned();
+        let text = std::fs::read_to_string(src.join(file)).unwrap();
+        let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
+        let code: String = code
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let deps = graph.entry(module.clone()).or_default();
+        for (n, _) in code.match_indices("crate::") {
+            let rest = &code[n + "crate::".len()..];
+            if let Some(group) = rest.strip_prefix('{') {
+                // Top-level names of the group, up to its closing brace.
+                let (mut depth, mut name, mut at_start) = (0, String::new(), true);
+                for c in group.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' if depth == 0 => break,
+                        '}' => depth -= 1,
+                        ',' if depth == 0 => {
+                            deps.insert(std::mem::take(&mut name));
+                            at_start = true;
+                        }
+                        c if depth == 0 && at_start && (c.is_alphanumeric() || c == '_') => {
+                            name.push(c);
+                        }
+                        c if depth == 0 && !c.is_whitespace() => at_start = false,
+                        _ => {}
+                    }
+                }
+                deps.insert(name);
+            } else {
+                let name: String =
+                    rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+                deps.insert(name);
+            }
+        }
+        deps.retain(|d| !d.is_empty() && d.starts_with(|c: char| c.is_lowercase()));
+        deps.remove(&module);
+    }
+    graph
+}
+
+/// A cycle of `graph` through `from`, if any (depth-first).
+fn cycle_through(
+    graph: &std::collections::BTreeMap<String, BTreeSet<String>>,
+    from: &str,
+) -> Option<Vec<String>> {
+    fn visit(
+        graph: &std::collections::BTreeMap<String, BTreeSet<String>>,
+        from: &str,
+        at: &str,
+        path: &mut Vec<String>,
+        seen: &mut BTreeSet<String>,
+    ) -> bool {
+        for next in graph.get(at).into_iter().flatten() {
+            if next == from {
+                path.push(next.clone());
+                return true;
+            }
+            if graph.contains_key(next) && seen.insert(next.clone()) {
+                path.push(next.clone());
+                if visit(graph, from, next, path, seen) {
+                    return true;
+                }
+                path.pop();
+            }
+        }
+        false
+    }
+    let mut path = vec![from.to_owned()];
+    visit(graph, from, from, &mut path, &mut BTreeSet::new()).then_some(path)
+}
+
+/// The core's modules import each other without a cycle: the domain modules (the types and
+/// port traits the store names) never import the store, and the services over the store live
+/// in `services`, which no domain module imports.
+#[test]
+fn core_modules_import_each_other_without_a_cycle() {
+    let graph = core_imports();
+    assert!(graph.len() > 20, "the modules are read ({:?})", graph.keys());
+    assert!(graph["store"].contains("booking"), "imports are read: {:?}", graph["store"]);
+    assert!(graph["app"].contains("engine"), "grouped imports are read: {:?}", graph["app"]);
+    let cycles: Vec<Vec<String>> = graph.keys().filter_map(|m| cycle_through(&graph, m)).collect();
+    assert!(cycles.is_empty(), "booking-core modules import each other in a cycle: {cycles:?}");
+}
+
+#[test]
+fn a_cycle_is_found() {
+    let graph: std::collections::BTreeMap<String, BTreeSet<String>> = [
+        ("a".to_owned(), BTreeSet::from(["b".to_owned()])),
+        ("b".to_owned(), BTreeSet::from(["c".to_owned()])),
+        ("c".to_owned(), BTreeSet::from(["a".to_owned(), "d".to_owned()])),
+        ("d".to_owned(), BTreeSet::new()),
+    ]
+    .into();
+    assert_eq!(
+        cycle_through(&graph, "a"),
+        Some(vec!["a".into(), "b".into(), "c".into(), "a".into()])
+    );
+    assert_eq!(cycle_through(&graph, "d"), None);
+}

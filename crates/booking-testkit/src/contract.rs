@@ -1468,8 +1468,8 @@ pub async fn email_templates_are_per_business_trigger_and_locale(store: Arc<dyn 
     assert!(h.store.email_templates(h.business).await.unwrap().is_empty());
 }
 
-fn accounts_of(h: &Harness) -> booking_core::accounts::Accounts {
-    booking_core::accounts::Accounts::new(
+fn accounts_of(h: &Harness) -> booking_core::services::accounts::Accounts {
+    booking_core::services::accounts::Accounts::new(
         h.store.clone(),
         h.clock.clone(),
         Arc::new(crate::SeqTokens::new(99)),
@@ -1890,10 +1890,11 @@ async fn calendar_harness(
 ) -> (
     Harness,
     Arc<crate::FakeCalendarApi>,
-    booking_core::calendar::CalendarSync,
+    booking_core::services::calendar::CalendarSync,
     Arc<crate::RecordingMailer>,
 ) {
-    use booking_core::calendar::{CalendarSync, OAuthApp};
+    use booking_core::calendar::OAuthApp;
+    use booking_core::services::calendar::CalendarSync;
     let h = Harness::demo_in(store, NOW).await;
     let mut desk = h.store.resource(h.business, h.desk).await.unwrap().unwrap();
     desk.kind = booking_core::catalog::ResourceKind::Staff;
@@ -1918,7 +1919,10 @@ async fn calendar_harness(
     (h, api, sync, mailer)
 }
 
-async fn run_calendar_jobs(h: &Harness, sync: &booking_core::calendar::CalendarSync) -> usize {
+async fn run_calendar_jobs(
+    h: &Harness,
+    sync: &booking_core::services::calendar::CalendarSync,
+) -> usize {
     let policy = RetryPolicy::default();
     let pass = drain(h.store.as_ref(), h.clock.as_ref(), sync, &policy, 8).await.unwrap();
     pass.done
@@ -2195,7 +2199,8 @@ pub async fn outbox_honours_retry_after(store: Arc<dyn Store>) {
 /// its link (`%google_meet_url%`); with video links hidden from emails (§J6), it does not.
 pub async fn calendar_meeting_links_reach_the_email(store: Arc<dyn Store>) {
     use booking_core::calendar::Provider;
-    use booking_core::notify::{EmailTemplate, Notifier, Trigger};
+    use booking_core::notify::{EmailTemplate, Trigger};
+    use booking_core::services::notify::Notifier;
     let (h, _, sync, _) = calendar_harness(store, Provider::Google).await;
     let mut business = h.store.business(h.business).await.unwrap().unwrap();
     business.settings.calendar.add_meeting_link = true;
@@ -2467,9 +2472,8 @@ pub async fn video_setup_and_meetings_round_trip(store: Arc<dyn Store>) {
 /// it with a reschedule, deletes it on a cancel, in person or after a disconnection (§J1–§J5),
 /// and the link read for emails and the panel follows.
 pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
-    use booking_core::video::{
-        AccountInput, CustomLink, LinkState, StoredAccount, VideoSync, link_of,
-    };
+    use booking_core::services::video::{VideoSync, link_of};
+    use booking_core::video::{AccountInput, CustomLink, LinkState, StoredAccount};
     let h = Harness::demo_in(store, NOW).await;
     let mut desk = h.store.resource(h.business, h.desk).await.unwrap().unwrap();
     desk.kind = booking_core::catalog::ResourceKind::Staff;
@@ -2795,7 +2799,7 @@ pub async fn codes_round_trip(store: Arc<dyn Store>) {
     let mine = store.customer_codes(h.business, ana.id).await.unwrap();
     assert_eq!(mine.iter().map(|c| c.id).collect::<Vec<_>>(), vec![gift.id, issued.id]);
 
-    let book = booking_core::codes::CodeBook::new(h.engine.ports(), &[0; 32]);
+    let book = booking_core::services::codes::CodeBook::new(h.engine.ports(), &[0; 32]);
     assert!(book.adjust(h.business, issued.id, 2).await.unwrap().is_some());
     assert!(book.adjust(h.business, issued.id, -1).await.unwrap().is_some());
     assert!(book.adjust(other.business, issued.id, 5).await.unwrap().is_none(), "per business");

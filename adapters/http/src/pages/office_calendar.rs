@@ -16,11 +16,12 @@ use axum::response::Response;
 use booking_core::access::Principal;
 use booking_core::app::calendar::MyCalendar;
 use booking_core::booking::Role;
-use booking_core::calendar::{CalendarSync, Connection, ConnectionState, Provider};
+use booking_core::calendar::{Connection, ConnectionState, Provider};
 use booking_core::catalog::Resource;
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::ResourceId;
 use booking_core::notify;
+use booking_core::services::calendar::CalendarSync;
 use booking_core::settings::{CalendarSyncOptions, SettingsChange};
 use serde::Deserialize;
 

@@ -5,8 +5,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use booking_core::access::Action;
-use booking_core::calendar::{CalendarSync, Connection, OAuthApp, Provider, SyncError};
+use booking_core::calendar::{Connection, OAuthApp, Provider, SyncError};
 use booking_core::ids::{BusinessId, ResourceId};
+use booking_core::services::calendar::CalendarSync;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

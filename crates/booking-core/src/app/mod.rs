@@ -24,12 +24,12 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 
 use crate::Engine;
-use crate::calendar::CalendarSync;
-use crate::codes::CodeBook;
 use crate::engine::MAX_WINDOW_DAYS;
 use crate::error::error_enum;
+use crate::services::calendar::CalendarSync;
+use crate::services::codes::CodeBook;
+use crate::services::video::VideoSync;
 use crate::time::{Interval, Zone};
-use crate::video::VideoSync;
 
 /// One end of a window as people give it: an instant, or a local date (its midnight in the
 /// business's zone).

@@ -10,10 +10,10 @@ use crate::access::{Action, Principal};
 use crate::booking::{Booking, BookingTarget};
 use crate::catalog::Business;
 use crate::ids::{BookingId, BusinessId, EventId, ResourceId, SessionId};
+use crate::services::video::{VideoSync, for_host, link_for, link_of, occasion_of};
 use crate::time::Interval;
 use crate::video::{
-    AccountInput, Channel, CustomLink, LinkState, StoredAccount, VideoError, VideoSync, for_host,
-    link_for, link_of, occasion_of, shown,
+    AccountInput, Channel, CustomLink, LinkState, StoredAccount, VideoError, shown,
 };
 
 /// The business's video set-up.
