@@ -26,6 +26,9 @@ forbid() {
 io='^(sqlx.*|axum.*|tokio.*|hyper.*|reqwest|lettre|serde_json|google-.*|graph-.*|tower.*|mio|async-std|smol|rusqlite|postgres.*|booking-(store|http|email|calendar|video|system|oauth|webhooks).*)$'
 forbid booking-core "$io" "depends on I/O crates"
 forbid booking-http '^(booking-store-.*|sqlx.*|rusqlite|postgres.*)$' "depends on a store"
+forbid booking-http '^(reqwest|booking-webhooks)$' "sends HTTP itself (webhooks are booking-webhooks')"
+forbid booking-webhooks '^booking-(store|http|email|calendar|video|system|oauth).*$' \
+  "depends on another adapter"
 forbid booking-cli '^booking-(server|http)$' "depends on the server (share an adapter instead)"
 forbid booking-testkit '^booking-(store|http|email|calendar|video|system|oauth|webhooks).*$' \
   "depends on an adapter"

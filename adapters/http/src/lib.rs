@@ -16,7 +16,6 @@ pub mod metrics;
 mod pages;
 pub mod problem;
 mod routes;
-pub mod sender;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -174,6 +173,16 @@ impl AppState {
     fn is_ready(&self) -> bool {
         self.inner.ready.load(Ordering::SeqCst)
     }
+}
+
+/// A booking as the API shows it, in `zone`: what the webhook sender puts in each event's body,
+/// so receivers read the same shape as `GET /bookings/{id}`.
+#[must_use]
+pub fn booking_json(
+    booking: &booking_core::Booking,
+    zone: &booking_core::time::Zone,
+) -> serde_json::Value {
+    serde_json::to_value(dto::BookingOut::new(booking, zone)).unwrap_or_default()
 }
 
 #[derive(OpenApi)]

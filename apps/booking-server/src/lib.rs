@@ -66,7 +66,7 @@ pub async fn start(
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    booking_http::sender::install_crypto_provider();
+    booking_webhooks::install_crypto_provider();
     let mailer = booking_email_smtp::from_url(&config.mail_url, &config.mail_from)
         .map_err(|e| anyhow::anyhow!("mail_url / mail_from: {e}"))?;
     if config.secret.is_none() {
@@ -152,8 +152,12 @@ fn spawn_webhook_worker(
     stop: watch::Receiver<bool>,
 ) -> anyhow::Result<tokio::task::JoinHandle<booking_system::worker::WorkerReport>> {
     let clock: Arc<dyn booking_core::ports::Clock> = Arc::new(SystemClock);
-    let sender = booking_http::sender::WebhookSender::new(store.clone(), clock.clone())
-        .context("cannot build the webhook HTTP client")?;
+    let sender = booking_webhooks::WebhookSender::new(
+        store.clone(),
+        clock.clone(),
+        Arc::new(booking_http::booking_json),
+    )
+    .context("cannot build the webhook HTTP client")?;
     let policy = booking_core::outbox::RetryPolicy {
         first_delay: SignedDuration::from_secs(i64::try_from(config.webhook_first_retry_secs)?),
         ..booking_core::outbox::RetryPolicy::default()

@@ -332,7 +332,7 @@ pub fn now() -> Timestamp {
 
 /// An HTTP client for the tests (reqwest is built without a crypto provider of its own).
 pub fn client() -> reqwest::Client {
-    booking_http::sender::install_crypto_provider();
+    booking_webhooks::install_crypto_provider();
     reqwest::Client::new()
 }
 

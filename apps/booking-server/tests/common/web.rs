@@ -62,7 +62,7 @@ pub struct Visitor {
 
 impl Visitor {
     pub fn new(base: &str) -> Self {
-        booking_http::sender::install_crypto_provider();
+        booking_webhooks::install_crypto_provider();
         let http =
             reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
         Self { base: base.to_owned(), http, cookies: BTreeMap::new(), csrf: None }

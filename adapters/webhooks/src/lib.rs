@@ -1,20 +1,28 @@
+//! # booking-webhooks
+//!
 //! §C9 The webhook job handler: posts each booking event to the business's endpoints, signed,
 //! logging every attempt. HTTPS through rustls with the `ring` provider (the workspace's one
-//! crypto provider); redirects are not followed; each call has a 10-second timeout.
+//! crypto provider); redirects are not followed; each call has a 10-second timeout. The booking
+//! in the body is the JSON API's representation, which the composition root hands in
+//! ([`BookingJson`]), so a receiver reads the same shape as `GET /bookings/{id}`.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use booking_core::booking::Booking;
 use booking_core::outbox::{Effect, Job, JobError, JobHandler};
 use booking_core::ports::Clock;
 use booking_core::store::Store;
+use booking_core::time::Zone;
 use booking_core::webhooks::{
     DELIVERY_HEADER, Delivery, Endpoint, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature,
 };
 use serde::Serialize;
 
-use crate::dto::{BookingOut, instant};
+/// How a booking reads in a webhook's body: the JSON API's representation, in the business's
+/// zone.
+pub type BookingJson = Arc<dyn Fn(&Booking, &Zone) -> serde_json::Value + Send + Sync>;
 
 /// The body of a webhook call.
 #[derive(Debug, Serialize)]
@@ -29,7 +37,7 @@ pub struct WebhookEvent {
     /// The business.
     pub business_id: i64,
     /// The booking as it is now (after an anonymisation, without what it erased).
-    pub booking: Option<BookingOut>,
+    pub booking: Option<serde_json::Value>,
 }
 
 /// Makes rustls' `ring` provider the process default (the workspace's one crypto provider):
@@ -43,19 +51,28 @@ pub fn install_crypto_provider() {
 pub struct WebhookSender {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
+    booking_json: BookingJson,
     http: reqwest::Client,
 }
 
 impl WebhookSender {
-    /// A sender over the store, with its own HTTP client.
-    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>) -> Result<Self, reqwest::Error> {
+    /// A sender over the store, writing bookings as `booking_json` does, with its own HTTP
+    /// client.
+    ///
+    /// # Errors
+    /// The HTTP client cannot be built.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        booking_json: BookingJson,
+    ) -> Result<Self, reqwest::Error> {
         install_crypto_provider();
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .redirect(reqwest::redirect::Policy::none())
             .user_agent("booking-webhooks/1")
             .build()?;
-        Ok(Self { store, clock, http })
+        Ok(Self { store, clock, booking_json, http })
     }
 
     /// One call: its status, or why there was none.
@@ -103,9 +120,13 @@ impl JobHandler for WebhookSender {
         let body = WebhookEvent {
             id: job.delivery_key(),
             kind: event.clone(),
-            created_at: instant(job.created_at, &business.zone),
+            created_at: job
+                .created_at
+                .to_zoned(business.zone.tz().clone())
+                .strftime("%Y-%m-%dT%H:%M:%S%:z")
+                .to_string(),
             business_id: business.id.get(),
-            booking: booking.as_ref().map(|b| BookingOut::new(b, &business.zone)),
+            booking: booking.as_ref().map(|b| (self.booking_json)(b, &business.zone)),
         };
         let body = serde_json::to_vec(&body).map_err(|e| JobError::Permanent(e.to_string()))?;
         let mut failed = Vec::new();
