@@ -72,37 +72,18 @@ fn minutes(d: SignedDuration) -> i64 {
     d.as_secs() / 60
 }
 
-/// Whole minutes within `range` (every duration of the API is checked before it becomes one:
-/// an unchecked `i64` of minutes overflows).
-pub fn minutes_in(
-    field: &str,
-    m: i64,
-    range: std::ops::RangeInclusive<i64>,
-) -> Result<SignedDuration, Problem> {
-    if range.contains(&m) {
-        Ok(SignedDuration::from_mins(m))
-    } else {
-        Err(Problem::invalid(format!("`{field}` is {} to {} minutes", range.start(), range.end())))
-    }
-}
-
-/// Whole minutes, at most a year and not negative.
+/// Whole minutes as a duration (the core checks its range; this only refuses a number of
+/// minutes no duration holds).
 pub fn from_minutes(field: &str, m: i64) -> Result<SignedDuration, Problem> {
-    minutes_in(field, m, 0..=366 * 24 * 60)
+    m.checked_mul(60)
+        .map(SignedDuration::from_secs)
+        .ok_or_else(|| Problem::invalid(format!("`{field}` is a number of minutes")))
 }
 
 fn parse_email(field: &str, text: Option<String>) -> Result<Option<Email>, Problem> {
     text.filter(|t| !t.trim().is_empty())
         .map(|t| Email::parse(&t).map_err(|e| Problem::invalid(format!("`{field}`: {e}"))))
         .transpose()
-}
-
-fn bounded(field: &str, text: &str, max: usize) -> Result<(), Problem> {
-    if text.chars().count() > max {
-        Err(Problem::invalid(format!("`{field}` is at most {max} characters")))
-    } else {
-        Ok(())
-    }
 }
 
 /// The status new bookings get.
@@ -525,9 +506,6 @@ fn ranges_out(ranges: &[WallRange]) -> Vec<[String; 2]> {
 }
 
 fn ranges_in(field: &str, ranges: &[[String; 2]]) -> Result<Vec<WallRange>, Problem> {
-    if ranges.len() > 48 {
-        return Err(Problem::invalid(format!("`{field}` has at most 48 ranges")));
-    }
     ranges
         .iter()
         .map(|[a, b]| {
@@ -571,9 +549,6 @@ impl HoursDto {
                     Problem::invalid(format!("`weekly`: {name:?} is not a weekday"))
                 })?;
             hours.set_weekday(day, ranges_in(&format!("weekly.{name}"), ranges)?);
-        }
-        if self.overrides.len() > 1000 {
-            return Err(Problem::invalid("`overrides` has at most 1000 dates"));
         }
         for o in &self.overrides {
             let date = parse_date("overrides.date", &o.date)?;
@@ -779,9 +754,6 @@ pub struct AgendaIn {
 impl AgendaIn {
     /// The core's agenda.
     pub fn to_core(&self, business: &Business, id: i64) -> Result<Agenda, Problem> {
-        if self.resources.len() > 500 || self.services.len() > 500 {
-            return Err(Problem::invalid("an agenda has at most 500 resources and services"));
-        }
         Ok(Agenda {
             id: booking_core::ids::AgendaId::new(id),
             business: business.id,
@@ -795,7 +767,7 @@ impl AgendaIn {
             services: self.services.iter().map(|s| booking_core::ids::ServiceId::new(*s)).collect(),
             hold_ttl: self
                 .hold_ttl_minutes
-                .map(|m| minutes_in("hold_ttl_minutes", m, 1..=1440))
+                .map(|m| from_minutes("hold_ttl_minutes", m))
                 .transpose()?,
             backoffice_booking: self.backoffice_booking,
         })
@@ -920,37 +892,28 @@ pub struct FieldDto {
 }
 
 impl FieldDto {
-    fn to_core(&self) -> Result<booking_core::catalog::CustomField, Problem> {
-        let key_ok = (1..=40).contains(&self.key.len())
-            && self.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
-        let label = self.label.trim();
-        if !key_ok || label.is_empty() || label.chars().count() > 200 {
-            return Err(Problem::invalid(
-                "a field has a `key` of 1 to 40 of a-z, 0-9, _ and a `label` of 1 to 200 characters",
-            ));
-        }
-        Ok(booking_core::catalog::CustomField {
+    fn to_core(&self) -> booking_core::catalog::CustomField {
+        booking_core::catalog::CustomField {
             key: self.key.clone(),
-            label: label.to_owned(),
+            label: self.label.trim().to_owned(),
             required: self.required,
-        })
+        }
     }
 }
 
 impl ServiceIn {
     /// The core's service.
     pub fn to_core(&self, business: &Business, id: i64) -> Result<Service, Problem> {
-        let bounded_minutes = |field: &str, m: i64| minutes_in(field, m, 0..=1440);
         let opt = |field: &str, m: Option<i64>| m.map(|m| from_minutes(field, m)).transpose();
         Ok(Service {
             id: booking_core::ids::ServiceId::new(id),
             business: business.id,
             name: self.name.trim().to_owned(),
             slug: self.slug.clone(),
-            duration: bounded_minutes("duration_minutes", self.duration_minutes)?,
-            step: self.step_minutes.map(|m| bounded_minutes("step_minutes", m)).transpose()?,
-            buffer_before: bounded_minutes("buffer_before_minutes", self.buffer_before_minutes)?,
-            buffer_after: bounded_minutes("buffer_after_minutes", self.buffer_after_minutes)?,
+            duration: from_minutes("duration_minutes", self.duration_minutes)?,
+            step: self.step_minutes.map(|m| from_minutes("step_minutes", m)).transpose()?,
+            buffer_before: from_minutes("buffer_before_minutes", self.buffer_before_minutes)?,
+            buffer_after: from_minutes("buffer_after_minutes", self.buffer_after_minutes)?,
             price_minor: self.price_minor,
             default_status: self.default_status.map(Into::into),
             min_before_booking: opt("min_before_booking_minutes", self.min_before_booking_minutes)?,
@@ -959,19 +922,7 @@ impl ServiceIn {
                 "min_before_reschedule_minutes",
                 self.min_before_reschedule_minutes,
             )?,
-            fields: {
-                if self.fields.len() > 30 {
-                    return Err(Problem::invalid("a service asks at most 30 questions"));
-                }
-                let fields =
-                    self.fields.iter().map(FieldDto::to_core).collect::<Result<Vec<_>, _>>()?;
-                let mut keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
-                keys.sort_unstable();
-                if keys.windows(2).any(|w| w[0] == w[1]) {
-                    return Err(Problem::invalid("field keys are unique"));
-                }
-                fields
-            },
+            fields: self.fields.iter().map(FieldDto::to_core).collect(),
             online: self.online,
         })
     }
@@ -1045,12 +996,6 @@ impl EventIn {
             Offering::Event => EventKind::Event,
             Offering::Course => EventKind::Course,
         };
-        if self.capacity > 100_000 {
-            return Err(Problem::invalid("`capacity` is at most 100000"));
-        }
-        if let Some(l) = &self.location {
-            bounded("location", l, 500)?;
-        }
         Ok(Event {
             id: booking_core::ids::EventId::new(0),
             business: business.id,
@@ -1313,11 +1258,6 @@ impl From<&Contact> for ContactDto {
 impl ContactDto {
     /// The core's contact.
     pub fn to_core(&self) -> Result<Contact, Problem> {
-        bounded("contact.first_name", &self.first_name, 200)?;
-        bounded("contact.last_name", &self.last_name, 200)?;
-        if let Some(p) = &self.phone {
-            bounded("contact.phone", p, 50)?;
-        }
         Ok(Contact {
             first_name: self.first_name.trim().to_owned(),
             last_name: self.last_name.trim().to_owned(),

@@ -169,6 +169,7 @@ core_errors!(
     booking_core::accounts::AccountError,
     booking_core::codes::Refusal,
     booking_core::webhooks::EndpointError,
+    booking_core::error::InvalidValue,
 );
 
 impl From<StoreError> for Problem {

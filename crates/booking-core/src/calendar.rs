@@ -94,6 +94,42 @@ pub struct OAuthApp {
     pub redirect_uri: String,
 }
 
+impl OAuthApp {
+    /// An application as typed: a client id of 1 to 500 characters, a secret of 1 to 2000, and
+    /// an absolute http(s) redirect address (`default_redirect` when none is given).
+    ///
+    /// # Errors
+    /// A value out of its bounds, naming its field.
+    pub fn checked(
+        provider: Provider,
+        client_id: &str,
+        client_secret: &str,
+        redirect_uri: Option<&str>,
+        default_redirect: impl FnOnce() -> String,
+    ) -> Result<Self, crate::error::InvalidValue> {
+        use crate::error::InvalidValue;
+        let client_id = client_id.trim().to_owned();
+        let client_secret = client_secret.trim().to_owned();
+        if client_id.is_empty() || client_id.chars().count() > 500 {
+            return Err(InvalidValue("`client_id` is 1 to 500 characters".into()));
+        }
+        if client_secret.is_empty() || client_secret.chars().count() > 2000 {
+            return Err(InvalidValue("`client_secret` is 1 to 2000 characters".into()));
+        }
+        let redirect_uri = match redirect_uri.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(uri) => {
+                let absolute = uri.starts_with("https://") || uri.starts_with("http://");
+                if !absolute || uri.chars().count() > 2000 || uri.contains(char::is_whitespace) {
+                    return Err(InvalidValue("`redirect_uri` is an absolute http(s) URL".into()));
+                }
+                uri.to_owned()
+            }
+            None => default_redirect(),
+        };
+        Ok(Self { provider, client_id, client_secret, redirect_uri })
+    }
+}
+
 impl fmt::Debug for OAuthApp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OAuthApp")
@@ -517,6 +553,25 @@ crate::error::error_codes!(SyncError, |e| match e {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn typed_oauth_apps_are_checked() {
+        let default = || "https://booking.example.org/cb".to_owned();
+        let app = OAuthApp::checked(Provider::Google, " id ", " secret ", None, default).unwrap();
+        assert_eq!((app.client_id.as_str(), app.client_secret.as_str()), ("id", "secret"));
+        assert_eq!(app.redirect_uri, "https://booking.example.org/cb");
+        let own =
+            OAuthApp::checked(Provider::Google, "id", "s", Some("http://localhost/cb"), default);
+        assert_eq!(own.unwrap().redirect_uri, "http://localhost/cb");
+        for (id, secret, uri) in [
+            ("", "s", None),
+            ("id", "", None),
+            ("id", "s", Some("/relative")),
+            ("id", "s", Some("https://a b")),
+        ] {
+            assert!(OAuthApp::checked(Provider::Outlook, id, secret, uri, default).is_err());
+        }
+    }
 
     fn at(h: i64) -> Timestamp {
         Timestamp::from_second(1_800_000_000 + h * 3600).unwrap()

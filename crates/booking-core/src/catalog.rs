@@ -93,6 +93,61 @@ impl Contact {
     pub fn full_name(&self) -> String {
         format!("{} {}", self.first_name, self.last_name).trim().to_owned()
     }
+
+    /// Checks the lengths every way in (the API, the Chrono-compatible API, the pages) keeps:
+    /// names of at most [`MAX_NAME_CHARS`], a phone of at most [`MAX_PHONE_CHARS`].
+    ///
+    /// # Errors
+    /// [`DetailsRefused`].
+    pub fn check(&self) -> Result<(), DetailsRefused> {
+        let long = |s: &str, max: usize| s.chars().count() > max;
+        if long(&self.first_name, MAX_NAME_CHARS) || long(&self.last_name, MAX_NAME_CHARS) {
+            return Err(DetailsRefused::Name);
+        }
+        if self.phone.as_deref().is_some_and(|p| long(p, MAX_PHONE_CHARS)) {
+            return Err(DetailsRefused::Phone);
+        }
+        Ok(())
+    }
+}
+
+/// The longest given or family name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// The longest phone number, in characters.
+pub const MAX_PHONE_CHARS: usize = 50;
+/// The most answers a booking keeps.
+pub const MAX_ANSWERS: usize = 200;
+/// The longest answer key, in characters.
+pub const MAX_ANSWER_KEY_CHARS: usize = 200;
+/// The longest answer, in characters.
+pub const MAX_ANSWER_CHARS: usize = 5000;
+
+crate::error::error_enum!(
+    /// Why a customer's details were refused.
+    DetailsRefused {
+        /// A name is too long.
+        Name => (Invalid, "invalid_value"), "a name is at most 200 characters";
+        /// The phone number is too long.
+        Phone => (Invalid, "invalid_value"), "a phone number is at most 50 characters";
+        /// Too many answers, or one too long.
+        Answers => (Invalid, "invalid_value"), "at most 200 answers, keys of at most 200 characters and answers of at most 5000";
+    }
+);
+
+/// Checks a booking's answers to its questions: at most [`MAX_ANSWERS`], keys of at most
+/// [`MAX_ANSWER_KEY_CHARS`], answers of at most [`MAX_ANSWER_CHARS`].
+///
+/// # Errors
+/// [`DetailsRefused::Answers`].
+pub fn check_answers<'a>(
+    answers: impl ExactSizeIterator<Item = (&'a str, &'a str)>,
+) -> Result<(), DetailsRefused> {
+    let mut answers = answers;
+    let too_many = answers.len() > MAX_ANSWERS;
+    let too_long = answers.any(|(k, v)| {
+        k.chars().count() > MAX_ANSWER_KEY_CHARS || v.chars().count() > MAX_ANSWER_CHARS
+    });
+    if too_many || too_long { Err(DetailsRefused::Answers) } else { Ok(()) }
 }
 
 /// A tenant.
@@ -316,6 +371,36 @@ pub struct Account {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn details_keep_the_same_limits_every_way_in() {
+        let name = |n: usize| "é".repeat(n);
+        let contact = |first: String, phone: Option<String>| Contact {
+            first_name: first,
+            phone,
+            ..Contact::default()
+        };
+        assert_eq!(
+            contact(name(MAX_NAME_CHARS), Some("1".repeat(MAX_PHONE_CHARS))).check(),
+            Ok(())
+        );
+        assert_eq!(contact(name(MAX_NAME_CHARS + 1), None).check(), Err(DetailsRefused::Name));
+        let long_phone = Some("1".repeat(MAX_PHONE_CHARS + 1));
+        assert_eq!(contact(String::new(), long_phone).check(), Err(DetailsRefused::Phone));
+        let answers = |n: usize, value: &str| -> Vec<(String, String)> {
+            (0..n).map(|i| (format!("q{i}"), value.to_owned())).collect()
+        };
+        let check =
+            |a: &[(String, String)]| check_answers(a.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        assert_eq!(check(&answers(MAX_ANSWERS, &"a".repeat(MAX_ANSWER_CHARS))), Ok(()));
+        assert_eq!(check(&answers(MAX_ANSWERS + 1, "a")), Err(DetailsRefused::Answers));
+        assert_eq!(
+            check(&answers(1, &"a".repeat(MAX_ANSWER_CHARS + 1))),
+            Err(DetailsRefused::Answers)
+        );
+        let long_key = vec![("k".repeat(MAX_ANSWER_KEY_CHARS + 1), String::new())];
+        assert_eq!(check(&long_key), Err(DetailsRefused::Answers));
+    }
 
     fn check(text: &str, expected: Option<&str>) {
         assert_eq!(Email::parse(text).ok().as_ref().map(Email::as_str), expected, "{text}");

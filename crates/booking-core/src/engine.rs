@@ -13,7 +13,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::booking::{
     Actor, Booking, BookingStatus, BookingTarget, HistoryEntry, NewBooking, Role, TransitionError,
 };
-use crate::catalog::{Agenda, Business, Contact, Customer, Resource, Service};
+use crate::catalog::{Agenda, Business, Contact, Customer, DetailsRefused, Resource, Service};
 use crate::holds::{Hold, HoldTarget, LockCode, LockDigest, NewHold};
 use crate::ids::{
     AgendaId, BookingId, BusinessId, CustomerId, HoldId, ResourceId, ServiceId, SessionId,
@@ -81,6 +81,17 @@ pub struct Details {
     pub code: Option<crate::ids::CodeId>,
 }
 
+impl Details {
+    /// Checks the contact and the answers (the limits every way in keeps).
+    ///
+    /// # Errors
+    /// [`DetailsRefused`].
+    pub fn check(&self) -> Result<(), DetailsRefused> {
+        self.contact.check()?;
+        crate::catalog::check_answers(self.answers.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+}
+
 /// The longest window one availability query may span.
 pub const MAX_WINDOW_DAYS: i64 = 400;
 
@@ -139,6 +150,8 @@ error_enum!(
 error_enum!(
     /// Why a booking was refused.
     BookError {
+        /// The customer's details were refused.
+        Details(#[from] DetailsRefused) => delegate, "{0}";
         /// The offer is invalid.
         Offer(#[from] OfferError) => delegate, "{0}";
         /// The slot is not free (or not offered).
@@ -155,6 +168,8 @@ error_enum!(
 error_enum!(
     /// Why a confirmation was refused.
     ConfirmError {
+        /// The customer's details were refused.
+        Details(#[from] DetailsRefused) => delegate, "{0}";
         /// The held offer is no longer valid (service removed from the agenda…).
         Offer(#[from] OfferError) => delegate, "{0}";
         /// The lock code holds nothing: never held, released, confirmed, or lapsed and then
@@ -226,6 +241,8 @@ error_enum!(
 error_enum!(
     /// Why seats in a session could not be held or booked.
     SeatError {
+        /// The customer's details were refused.
+        Details(#[from] DetailsRefused) => delegate, "{0}";
         /// No such session.
         SessionNotFound => (Invalid, "session_not_found"), "unknown session";
         /// Seats must be at least one.
@@ -840,6 +857,7 @@ impl Engine {
         actor: Actor,
         limits: Limits,
     ) -> Result<Booking, BookError> {
+        details.check()?;
         if !self.customer_of(business, &details).await? {
             return Err(BookError::UnknownCustomer);
         }
@@ -891,6 +909,7 @@ impl Engine {
         details: Details,
         actor: Actor,
     ) -> Result<Booking, ConfirmError> {
+        details.check()?;
         if !self.customer_of(business, &details).await? {
             return Err(ConfirmError::UnknownCustomer);
         }
@@ -1261,6 +1280,7 @@ impl Engine {
         details: Details,
         actor: Actor,
     ) -> Result<Booking, SeatError> {
+        details.check()?;
         if !self.customer_of(business, &details).await? {
             return Err(SeatError::UnknownCustomer);
         }

@@ -96,6 +96,22 @@ macro_rules! error_codes {
 }
 pub(crate) use error_codes;
 
+/// A value given that is not acceptable; the message names the field and says why. The
+/// refusal of the core's input checks that have nothing more specific to say.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidValue(pub String);
+
+impl ErrorCode for InvalidValue {
+    fn code(&self) -> &'static str {
+        "invalid_value"
+    }
+
+    fn kind(&self) -> Kind {
+        Kind::Invalid
+    }
+}
+
 /// A storage failure that is not a business rule (every storage port's error).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {

@@ -96,6 +96,75 @@ fn check_slug(slug: &str) -> Result<(), SetupError> {
     if ok { Ok(()) } else { Err(invalid("a slug is 1 to 100 of a-z, 0-9 and -")) }
 }
 
+/// The longest staff notes on a customer, in characters.
+pub const MAX_NOTES_CHARS: usize = 5000;
+/// The most opening ranges one day has.
+pub const MAX_RANGES_PER_DAY: usize = 48;
+/// The most dated overrides one resource's hours keep.
+pub const MAX_OVERRIDES: usize = 1000;
+/// The most resources, and the most services, one agenda lists.
+pub const MAX_AGENDA_MEMBERS: usize = 500;
+/// The most questions one service asks.
+pub const MAX_QUESTIONS: usize = 30;
+/// The longest duration, step or buffer of a service.
+pub const MAX_SERVICE_SPAN: SignedDuration = SignedDuration::from_hours(24);
+/// The longest minimum notice (booking, cancelling, moving) a service sets.
+pub const MAX_NOTICE: SignedDuration = SignedDuration::from_hours(366 * 24);
+/// The most seats a session of an event has.
+pub const MAX_CAPACITY: u32 = 100_000;
+/// The longest event location, in characters.
+pub const MAX_LOCATION_CHARS: usize = 500;
+
+/// Opening hours within the limits: at most [`MAX_RANGES_PER_DAY`] ranges a day, at most
+/// [`MAX_OVERRIDES`] dated overrides.
+fn check_hours(hours: &crate::schedule::OpeningHours) -> Result<(), SetupError> {
+    use jiff::civil::Weekday;
+    let days = [
+        Weekday::Monday,
+        Weekday::Tuesday,
+        Weekday::Wednesday,
+        Weekday::Thursday,
+        Weekday::Friday,
+        Weekday::Saturday,
+        Weekday::Sunday,
+    ];
+    let crowded = days.iter().any(|d| hours.weekday(*d).len() > MAX_RANGES_PER_DAY)
+        || hours.overrides().any(|(_, day)| {
+            matches!(day, crate::schedule::DayHours::Open(r) if r.len() > MAX_RANGES_PER_DAY)
+        });
+    if crowded {
+        return Err(invalid("a day has at most 48 opening ranges"));
+    }
+    if hours.overrides().count() > MAX_OVERRIDES {
+        return Err(invalid("opening hours have at most 1000 dated overrides"));
+    }
+    Ok(())
+}
+
+/// A service's questions within the limits: at most [`MAX_QUESTIONS`], each a unique `key` of 1
+/// to 40 of `a-z`, `0-9`, `_` and a `label` of 1 to 200 characters.
+fn check_questions(fields: &[crate::catalog::CustomField]) -> Result<(), SetupError> {
+    if fields.len() > MAX_QUESTIONS {
+        return Err(invalid("a service asks at most 30 questions"));
+    }
+    for f in fields {
+        let key_ok = (1..=40).contains(&f.key.len())
+            && f.key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let label = f.label.trim().chars().count();
+        if !key_ok || label == 0 || label > 200 {
+            return Err(invalid(
+                "a field has a `key` of 1 to 40 of a-z, 0-9, _ and a `label` of 1 to 200 characters",
+            ));
+        }
+    }
+    let mut keys: Vec<&str> = fields.iter().map(|f| f.key.as_str()).collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w[0] == w[1]) {
+        return Err(invalid("field keys are unique"));
+    }
+    Ok(())
+}
+
 /// The most webhook endpoints one business may register.
 const MAX_WEBHOOKS: usize = 20;
 
@@ -118,6 +187,7 @@ impl Engine {
         mut draft: Resource,
     ) -> Result<Resource, SetupError> {
         check_name("a resource name", &draft.name)?;
+        check_hours(&draft.hours)?;
         draft.business = business;
         Ok(self.ports().store.create_resource(draft).await?)
     }
@@ -129,6 +199,7 @@ impl Engine {
         mut resource: Resource,
     ) -> Result<Resource, SetupError> {
         check_name("a resource name", &resource.name)?;
+        check_hours(&resource.hours)?;
         let current =
             self.resource_in(business, resource.id).await.map_err(|_| SetupError::NotFound)?;
         resource.business = current.business;
@@ -168,6 +239,10 @@ impl Engine {
     async fn check_agenda(&self, business: BusinessId, agenda: &Agenda) -> Result<(), SetupError> {
         check_name("an agenda name", &agenda.name)?;
         check_slug(&agenda.slug)?;
+        if agenda.resources.len() > MAX_AGENDA_MEMBERS || agenda.services.len() > MAX_AGENDA_MEMBERS
+        {
+            return Err(invalid("an agenda has at most 500 resources and services"));
+        }
         if agenda.hold_ttl.is_some_and(|t| t <= SignedDuration::ZERO || t > MAX_HOLD_TTL) {
             return Err(invalid("a hold lasts more than 0 seconds and at most 24 hours"));
         }
@@ -224,6 +299,21 @@ impl Engine {
     ) -> Result<(), SetupError> {
         check_name("a service name", &service.name)?;
         check_slug(&service.slug)?;
+        check_questions(&service.fields)?;
+        let spans = [
+            Some(service.duration),
+            service.step,
+            Some(service.buffer_before),
+            Some(service.buffer_after),
+        ];
+        if spans.into_iter().flatten().any(|d| d.is_negative() || d > MAX_SERVICE_SPAN) {
+            return Err(invalid("a duration, step or buffer is 0 to 24 hours"));
+        }
+        let notices =
+            [service.min_before_booking, service.min_before_cancel, service.min_before_reschedule];
+        if notices.into_iter().flatten().any(|d| d > MAX_NOTICE) {
+            return Err(invalid("a minimum notice is at most 366 days"));
+        }
         let settings =
             self.ports().store.business(business).await?.ok_or(SetupError::NotFound)?.settings;
         SlotRules::for_service(service, &settings).map_err(|e| invalid(e.to_string()))?;
@@ -272,6 +362,12 @@ impl Engine {
         mut draft: Event,
     ) -> Result<Event, SetupError> {
         check_name("an event name", &draft.name)?;
+        if draft.capacity > MAX_CAPACITY {
+            return Err(invalid("a session has at most 100000 seats"));
+        }
+        if draft.location.as_deref().is_some_and(|l| l.chars().count() > MAX_LOCATION_CHARS) {
+            return Err(invalid("a location is at most 500 characters"));
+        }
         if draft.price_minor < 0 {
             return Err(invalid("a price is not negative"));
         }
@@ -303,6 +399,10 @@ impl Engine {
         business: BusinessId,
         mut draft: Customer,
     ) -> Result<Customer, SetupError> {
+        draft.contact.check().map_err(|e| invalid(e.to_string()))?;
+        if draft.notes.chars().count() > MAX_NOTES_CHARS {
+            return Err(invalid("`notes` is at most 5000 characters"));
+        }
         draft.business = business;
         draft.account = None;
         draft.anonymised_at = None;
@@ -469,5 +569,64 @@ impl Engine {
         }
         let key = self.ports().store.api_key_by_digest(&KeyDigest::of(presented)).await?;
         Ok(key.and_then(|k| k.principal()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::civil::{Date, Weekday};
+
+    use super::*;
+    use crate::catalog::CustomField;
+    use crate::schedule::{DayHours, OpeningHours, WallRange};
+    use crate::time::WallTime;
+
+    fn ranges(n: usize) -> Vec<WallRange> {
+        (0..n)
+            .map(|i| {
+                let minute = |m: usize| WallTime::parse(&format!("{:02}:{:02}", m / 60, m % 60));
+                WallRange::new(minute(i * 20).unwrap(), minute(i * 20 + 10).unwrap()).unwrap()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn opening_hours_stay_within_their_limits() {
+        let mut hours = OpeningHours::closed();
+        hours.set_weekday(Weekday::Monday, ranges(MAX_RANGES_PER_DAY));
+        assert_eq!(check_hours(&hours), Ok(()));
+        hours.set_weekday(Weekday::Monday, ranges(MAX_RANGES_PER_DAY + 1));
+        assert!(check_hours(&hours).is_err(), "49 ranges on a weekday");
+        let mut hours = OpeningHours::closed();
+        let day = Date::constant(2027, 1, 4);
+        hours.set_override(day, DayHours::Open(ranges(MAX_RANGES_PER_DAY + 1)));
+        assert!(check_hours(&hours).is_err(), "49 ranges on a dated day");
+        let mut hours = OpeningHours::closed();
+        for n in 0..=i32::try_from(MAX_OVERRIDES).unwrap() {
+            hours.set_override(
+                day.checked_add(jiff::Span::new().days(n)).unwrap(),
+                DayHours::Closed,
+            );
+        }
+        assert!(check_hours(&hours).is_err(), "1001 overrides");
+    }
+
+    #[test]
+    fn questions_are_few_well_named_and_unique() {
+        let field = |key: &str, label: &str| CustomField {
+            key: key.to_owned(),
+            label: label.to_owned(),
+            required: false,
+        };
+        let many: Vec<CustomField> =
+            (0..MAX_QUESTIONS).map(|i| field(&format!("q_{i}"), "Question ?")).collect();
+        assert_eq!(check_questions(&many), Ok(()));
+        let too_many: Vec<CustomField> =
+            (0..=MAX_QUESTIONS).map(|i| field(&format!("q_{i}"), "Question ?")).collect();
+        assert!(check_questions(&too_many).is_err());
+        for bad in [field("Q", "x"), field("", "x"), field("q", " "), field(&"q".repeat(41), "x")] {
+            assert!(check_questions(std::slice::from_ref(&bad)).is_err(), "{bad:?}");
+        }
+        assert!(check_questions(&[field("q", "a"), field("q", "b")]).is_err(), "duplicate keys");
     }
 }

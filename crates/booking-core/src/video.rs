@@ -14,8 +14,8 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
-use crate::error::Kind;
 use crate::error::StoreError;
+use crate::error::{InvalidValue, Kind};
 use crate::ids::{BusinessId, EventId, ResourceId};
 use crate::ports::{MeetingError, MeetingProvider};
 use crate::time::Interval;
@@ -477,6 +477,76 @@ impl std::fmt::Debug for AccountInput {
     }
 }
 
+/// The longest custom link password, in characters.
+pub const MAX_LINK_PASSWORD_CHARS: usize = 100;
+/// The longest custom link description, in characters.
+pub const MAX_LINK_DESCRIPTION_CHARS: usize = 1000;
+
+/// A trimmed text of 1 to `max` characters without control characters.
+fn text(field: &str, value: &str, max: usize) -> Result<String, InvalidValue> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(InvalidValue(format!("`{field}` is 1 to {max} characters")));
+    }
+    Ok(value.to_owned())
+}
+
+/// A trimmed text of at most `max` characters, `None` when empty.
+fn optional(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, InvalidValue> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(v) if v.chars().count() > max => {
+            Err(InvalidValue(format!("`{field}` is at most {max} characters")))
+        }
+        Some(v) => Ok(Some(v.to_owned())),
+        None => Ok(None),
+    }
+}
+
+impl CustomLink {
+    /// A custom link as typed: a web address, an optional password and description.
+    ///
+    /// # Errors
+    /// A value out of its bounds, naming its field.
+    pub fn checked(
+        url: &str,
+        password: Option<&str>,
+        description: Option<&str>,
+    ) -> Result<Self, InvalidValue> {
+        let url = crate::settings::WebUrl::parse(url)
+            .map_err(|why| InvalidValue(format!("`url` is {why}")))?;
+        Ok(Self {
+            url: url.into_string(),
+            password: optional("password", password, MAX_LINK_PASSWORD_CHARS)?,
+            description: optional("description", description, MAX_LINK_DESCRIPTION_CHARS)?,
+        })
+    }
+}
+
+impl AccountInput {
+    /// A Zoom app as typed; an empty `client_secret` keeps the saved one.
+    ///
+    /// # Errors
+    /// A value out of its bounds, naming its field.
+    pub fn zoom(
+        account_id: &str,
+        client_id: &str,
+        client_secret: Option<&str>,
+        user: &str,
+    ) -> Result<Self, InvalidValue> {
+        let account_id = text("account_id", account_id, 200)?;
+        let client_id = text("client_id", client_id, 200)?;
+        let client_secret = client_secret
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| text("client_secret", s, 2000))
+            .transpose()?;
+        let user = text("user", user, 320)?;
+        if user.contains(['/', '?', '#', '%']) || user.contains(char::is_whitespace) {
+            return Err(InvalidValue("`user` is a Zoom user id or email".into()));
+        }
+        Ok(Self::Zoom { account_id, client_id, client_secret, user })
+    }
+}
+
 /// Why a video use case failed.
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
@@ -532,6 +602,27 @@ crate::error::error_codes!(VideoError, |e| match e {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn typed_accounts_and_links_are_checked() {
+        let link = CustomLink::checked(" https://meet.example.org/r ", Some(" pw "), Some(""));
+        assert_eq!(
+            link,
+            Ok(CustomLink {
+                url: "https://meet.example.org/r".into(),
+                password: Some("pw".into()),
+                description: None,
+            })
+        );
+        assert!(CustomLink::checked("javascript:alert(1)", None, None).is_err());
+        let long = "p".repeat(MAX_LINK_PASSWORD_CHARS + 1);
+        assert!(CustomLink::checked("https://meet.example.org/r", Some(&long), None).is_err());
+        assert!(AccountInput::zoom("acc", "client", None, "host@example.org").is_ok());
+        assert!(AccountInput::zoom("acc", "client", None, "../admin").is_err(), "a path");
+        assert!(AccountInput::zoom("", "client", Some("s"), "host").is_err(), "no account id");
+        let kept = AccountInput::zoom("acc", "client", Some("  "), "host");
+        assert!(matches!(kept, Ok(AccountInput::Zoom { client_secret: None, .. })), "blank keeps");
+    }
 
     fn custom(url: &str) -> VideoAccount {
         VideoAccount::Custom(link(url))

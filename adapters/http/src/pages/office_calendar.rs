@@ -438,7 +438,7 @@ pub(crate) async fn save_integration(
         form.client_secret
     };
     let input = IntegrationIn::new(form.client_id, secret, form.redirect_uri);
-    let Ok(app) = checked_app(&ctx.state, ctx.business.id, provider, input) else {
+    let Ok(app) = checked_app(&ctx.state, ctx.business.id, provider, &input) else {
         return ctx.redirect(&ctx.path("/office/integrations?done=invalid"));
     };
     match sync.configure(ctx.business.id, &app).await {

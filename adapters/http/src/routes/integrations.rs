@@ -145,7 +145,7 @@ pub(crate) async fn put_integration(
     caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
     let p = provider(&code)?;
     let b = business(&state, id).await?;
-    let app = checked_app(&state, b.id, p, input)?;
+    let app = checked_app(&state, b.id, p, &input)?;
     sync(&state)?.configure(b.id, &app).await?;
     Ok(Json(IntegrationOut {
         provider: p.code().to_owned(),
@@ -161,28 +161,11 @@ pub(crate) fn checked_app(
     state: &AppState,
     business: BusinessId,
     provider: Provider,
-    input: IntegrationIn,
+    input: &IntegrationIn,
 ) -> Result<OAuthApp, Problem> {
-    let client_id = input.client_id.trim().to_owned();
-    let client_secret = input.client_secret.trim().to_owned();
-    if client_id.is_empty() || client_id.chars().count() > 500 {
-        return Err(Problem::invalid("`client_id` is 1 to 500 characters"));
-    }
-    if client_secret.is_empty() || client_secret.chars().count() > 2000 {
-        return Err(Problem::invalid("`client_secret` is 1 to 2000 characters"));
-    }
-    let redirect_uri =
-        match input.redirect_uri.map(|u| u.trim().to_owned()).filter(|u| !u.is_empty()) {
-            Some(uri) => {
-                let absolute = uri.starts_with("https://") || uri.starts_with("http://");
-                if !absolute || uri.chars().count() > 2000 || uri.contains(char::is_whitespace) {
-                    return Err(Problem::invalid("`redirect_uri` is an absolute http(s) URL"));
-                }
-                uri
-            }
-            None => default_redirect_uri(state, business, provider),
-        };
-    Ok(OAuthApp { provider, client_id, client_secret, redirect_uri })
+    let default = || default_redirect_uri(state, business, provider);
+    let redirect = input.redirect_uri.as_deref();
+    Ok(OAuthApp::checked(provider, &input.client_id, &input.client_secret, redirect, default)?)
 }
 
 impl IntegrationIn {

@@ -518,9 +518,6 @@ pub(crate) async fn create_customer(
 ) -> Created<CustomerOut> {
     caller.authorize(BusinessId::new(id), Action::BookForCustomers)?;
     let b = business(&state, id).await?;
-    if input.notes.chars().count() > 5000 {
-        return Err(Problem::invalid("`notes` is at most 5000 characters"));
-    }
     let draft = Customer {
         id: CustomerId::new(0),
         business: b.id,

@@ -167,58 +167,22 @@ pub(crate) struct OccasionVideoOut {
     start_url: Option<String>,
 }
 
-fn text(field: &str, value: &str, max: usize) -> Result<String, Problem> {
-    let value = value.trim();
-    if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
-        return Err(Problem::invalid(format!("`{field}` is 1 to {max} characters")));
-    }
-    Ok(value.to_owned())
-}
-
-fn optional(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, Problem> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        Some(v) if v.chars().count() > max => {
-            Err(Problem::invalid(format!("`{field}` is at most {max} characters")))
-        }
-        Some(v) => Ok(Some(v.to_owned())),
-        None => Ok(None),
-    }
-}
-
 /// A custom link as typed in the API or the settings pages.
 pub(crate) fn checked_link(
     url: &str,
     password: Option<&str>,
     description: Option<&str>,
 ) -> Result<CustomLink, Problem> {
-    let url = booking_core::settings::WebUrl::parse(url)
-        .map_err(|why| Problem::invalid(format!("`url` is {why}")))?;
-    Ok(CustomLink {
-        url: url.into_string(),
-        password: optional("password", password, 100)?,
-        description: optional("description", description, 1000)?,
-    })
+    Ok(CustomLink::checked(url, password, description)?)
 }
 
 impl AccountIn {
     /// The use case's input, checked.
     pub(crate) fn checked(self) -> Result<AccountInput, Problem> {
         Ok(match self {
-            Self::Zoom { account_id, client_id, client_secret, user } => AccountInput::Zoom {
-                account_id: text("account_id", &account_id, 200)?,
-                client_id: text("client_id", &client_id, 200)?,
-                client_secret: client_secret
-                    .filter(|s| !s.trim().is_empty())
-                    .map(|s| text("client_secret", &s, 2000))
-                    .transpose()?,
-                user: {
-                    let user = text("user", &user, 320)?;
-                    if user.contains(['/', '?', '#', '%']) || user.contains(char::is_whitespace) {
-                        return Err(Problem::invalid("`user` is a Zoom user id or email"));
-                    }
-                    user
-                },
-            },
+            Self::Zoom { account_id, client_id, client_secret, user } => {
+                AccountInput::zoom(&account_id, &client_id, client_secret.as_deref(), &user)?
+            }
             Self::Custom { url, password, description } => AccountInput::Custom(checked_link(
                 &url,
                 password.as_deref(),
