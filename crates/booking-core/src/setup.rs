@@ -381,6 +381,9 @@ impl Engine {
         business: BusinessId,
         mut draft: Session,
     ) -> Result<Session, SetupError> {
+        if draft.capacity > MAX_CAPACITY {
+            return Err(invalid("a session has at most 100000 seats"));
+        }
         let store = &self.ports().store;
         store.event(business, draft.event).await?.ok_or(SetupError::UnknownEvent(draft.event))?;
         if let Some(leader) = draft.leader {

@@ -117,9 +117,9 @@ pub(crate) async fn create_resource(
     Path(id): Path<i64>,
     Body(input): Body<ResourceIn>,
 ) -> Created<ResourceOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
-    let r = state.engine().create_resource(b.id, input.to_core(&b, 0)?).await?;
+    let r = state.app().create_resource(&p, b.id, input.to_core(&b, 0)?).await?;
     created((&r).into())
 }
 
@@ -148,9 +148,9 @@ pub(crate) async fn put_resource(
     Path((id, resource)): Path<(i64, i64)>,
     Body(input): Body<ResourceIn>,
 ) -> Answer<ResourceOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
-    let r = state.engine().update_resource(b.id, input.to_core(&b, resource)?).await?;
+    let r = state.app().update_resource(&p, b.id, input.to_core(&b, resource)?).await?;
     Ok(Json((&r).into()))
 }
 
@@ -219,10 +219,9 @@ pub(crate) async fn add_exception(
     Path((id, resource)): Path<(i64, i64)>,
     Body(input): Body<ExceptionIn>,
 ) -> Created<ExceptionOut> {
-    let r = ResourceId::new(resource);
-    caller.authorize(BusinessId::new(id), Action::ManageHours(r))?;
+    let (p, r) = (caller.required()?, ResourceId::new(resource));
     let b = business(&state, id).await?;
-    let e = state.engine().add_exception(b.id, r, input.to_core(&b.zone)?).await?;
+    let e = state.app().add_exception(&p, b.id, r, input.to_core(&b.zone)?).await?;
     created(ExceptionOut::new(&e, &b.zone))
 }
 
@@ -235,10 +234,9 @@ pub(crate) async fn delete_exception(
     caller: Caller,
     Path((id, resource, exception)): Path<(i64, i64, i64)>,
 ) -> Result<StatusCode, Problem> {
-    let r = ResourceId::new(resource);
-    let b = BusinessId::new(id);
-    caller.authorize(b, Action::ManageHours(r))?;
-    state.engine().remove_exception(b, r, ExceptionId::new(exception)).await?;
+    let (b, r) = (BusinessId::new(id), ResourceId::new(resource));
+    let p = caller.required()?;
+    state.app().remove_exception(&p, b, r, ExceptionId::new(exception)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -266,9 +264,9 @@ pub(crate) async fn create_agenda(
     Path(id): Path<i64>,
     Body(input): Body<AgendaIn>,
 ) -> Created<AgendaOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
-    let a = state.engine().create_agenda(b.id, input.to_core(&b, 0)?).await?;
+    let a = state.app().create_agenda(&p, b.id, input.to_core(&b, 0)?).await?;
     created((&a).into())
 }
 
@@ -297,9 +295,9 @@ pub(crate) async fn put_agenda(
     Path((id, agenda)): Path<(i64, i64)>,
     Body(input): Body<AgendaIn>,
 ) -> Answer<AgendaOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
-    let a = state.engine().update_agenda(b.id, input.to_core(&b, agenda)?).await?;
+    let a = state.app().update_agenda(&p, b.id, input.to_core(&b, agenda)?).await?;
     Ok(Json((&a).into()))
 }
 
@@ -327,9 +325,9 @@ pub(crate) async fn create_service(
     Path(id): Path<i64>,
     Body(input): Body<ServiceIn>,
 ) -> Created<ServiceOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
-    let s = state.engine().create_service(b.id, input.to_core(&b, 0)?).await?;
+    let s = state.app().create_service(&p, b.id, input.to_core(&b, 0)?).await?;
     created((&s).into())
 }
 
@@ -358,9 +356,9 @@ pub(crate) async fn put_service(
     Path((id, service)): Path<(i64, i64)>,
     Body(input): Body<ServiceIn>,
 ) -> Answer<ServiceOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
-    let s = state.engine().update_service(b.id, input.to_core(&b, service)?).await?;
+    let s = state.app().update_service(&p, b.id, input.to_core(&b, service)?).await?;
     Ok(Json((&s).into()))
 }
 
@@ -388,9 +386,9 @@ pub(crate) async fn create_event(
     Path(id): Path<i64>,
     Body(input): Body<EventIn>,
 ) -> Created<EventOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageCatalog)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
-    let e = state.engine().create_event(b.id, input.to_core(&b)?).await?;
+    let e = state.app().create_event(&p, b.id, input.to_core(&b)?).await?;
     created((&e).into())
 }
 
@@ -434,16 +432,12 @@ pub(crate) async fn create_session(
     Body(input): Body<SessionIn>,
 ) -> Created<SessionOut> {
     let p = caller.required()?;
-    p.authorize(BusinessId::new(id), Action::ManageCatalog)?;
     let b = business(&state, id).await?;
     let e = state.app().event(Some(&p), b.id, EventId::new(event)).await?;
     let interval =
         Interval::new(parse_instant("start", &input.start)?, parse_instant("end", &input.end)?)
             .map_err(|_| Problem::invalid("`end` is after `start`"))?;
     let capacity = input.capacity.unwrap_or(e.capacity);
-    if capacity > 100_000 {
-        return Err(Problem::invalid("`capacity` is at most 100000"));
-    }
     let draft = Session {
         id: SessionId::new(0),
         business: b.id,
@@ -452,7 +446,7 @@ pub(crate) async fn create_session(
         capacity,
         leader: input.leader_id.map(ResourceId::new),
     };
-    let s = state.engine().create_session(b.id, draft).await?;
+    let s = state.app().create_session(&p, b.id, draft).await?;
     created(SessionOut::new(&s, &b.zone))
 }
 
@@ -480,11 +474,11 @@ pub(crate) async fn create_key(
     Path(id): Path<i64>,
     Body(input): Body<ApiKeyIn>,
 ) -> Created<ApiKeyOut> {
-    caller.authorize(BusinessId::new(id), Action::ManageApiKeys)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
     let role: Role = input.role.into();
     let (key, secret) =
-        state.engine().issue_api_key(b.id, &input.name, role, input.subject).await?;
+        state.app().issue_api_key(&p, b.id, &input.name, role, input.subject).await?;
     let mut out = ApiKeyOut::new(&key, &b.zone);
     out.key = Some(secret.expose().to_owned());
     created(out)
@@ -500,8 +494,7 @@ pub(crate) async fn revoke_key(
     Path((id, key)): Path<(i64, i64)>,
 ) -> Result<StatusCode, Problem> {
     let b = BusinessId::new(id);
-    caller.authorize(b, Action::ManageApiKeys)?;
-    state.engine().revoke_api_key(b, ApiKeyId::new(key)).await?;
+    state.app().revoke_api_key(&caller.required()?, b, ApiKeyId::new(key)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -516,7 +509,7 @@ pub(crate) async fn create_customer(
     Path(id): Path<i64>,
     Body(input): Body<CustomerIn>,
 ) -> Created<CustomerOut> {
-    caller.authorize(BusinessId::new(id), Action::BookForCustomers)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
     let draft = Customer {
         id: CustomerId::new(0),
@@ -527,7 +520,7 @@ pub(crate) async fn create_customer(
         fields: Vec::new(),
         anonymised_at: None,
     };
-    let c = state.engine().create_customer(b.id, draft).await?;
+    let c = state.app().create_customer(&p, b.id, draft).await?;
     created(CustomerOut::new(&c, &b.zone))
 }
 
@@ -557,13 +550,8 @@ pub(crate) async fn anonymise_customer(
 ) -> Answer<CustomerOut> {
     let b = BusinessId::new(id);
     let c = CustomerId::new(customer);
-    let actor = if caller.may(b, Action::ManageCatalog) {
-        caller.authorize(b, Action::ManageCatalog)?
-    } else {
-        caller.authorize(b, Action::ActAsCustomer(c))?
-    };
     let biz = business(&state, id).await?;
-    let erased = state.engine().anonymise_customer(b, c, actor).await?;
+    let erased = state.app().anonymise_customer(&caller.required()?, b, c).await?;
     Ok(Json(CustomerOut::new(&erased, &biz.zone)))
 }
 

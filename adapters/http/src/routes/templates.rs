@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use booking_core::access::Action;
 use booking_core::ids::BusinessId;
 use booking_core::notify::{EmailTemplate, Trigger};
 use booking_core::settings::Locale;
@@ -85,12 +84,11 @@ pub(crate) async fn put_template(
     Path((id, trigger, locale)): Path<(i64, String, String)>,
     Body(input): Body<TemplateIn>,
 ) -> Result<Json<TemplateOut>, Problem> {
-    let b = BusinessId::new(id);
-    caller.authorize(b, Action::ManageBusiness)?;
+    let (b, p) = (BusinessId::new(id), caller.required()?);
     let (trigger, locale) = path_parts(&trigger, &locale)?;
     let template =
         EmailTemplate { business: b, trigger, locale, subject: input.subject, text: input.text };
-    state.engine().save_email_template(template.clone()).await?;
+    state.app().save_email_template(&p, template.clone()).await?;
     Ok(Json(TemplateOut {
         trigger: trigger.code().to_owned(),
         locale: locale.code().to_owned(),
@@ -109,9 +107,8 @@ pub(crate) async fn delete_template(
     caller: Caller,
     Path((id, trigger, locale)): Path<(i64, String, String)>,
 ) -> Result<StatusCode, Problem> {
-    let b = BusinessId::new(id);
-    caller.authorize(b, Action::ManageBusiness)?;
+    let (b, p) = (BusinessId::new(id), caller.required()?);
     let (trigger, locale) = path_parts(&trigger, &locale)?;
-    state.engine().reset_email_template(b, trigger, locale).await?;
+    state.app().reset_email_template(&p, b, trigger, locale).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,7 +3,6 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use booking_core::access::Action;
 use booking_core::ids::{BusinessId, WebhookId};
 use booking_core::webhooks::{Delivery, Endpoint};
 use serde::{Deserialize, Serialize};
@@ -78,9 +77,9 @@ pub(crate) async fn create(
     Path(id): Path<i64>,
     Body(input): Body<WebhookIn>,
 ) -> Result<(StatusCode, Json<WebhookOut>), Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
+    let p = caller.required()?;
     let b = business(&state, id).await?;
-    let hook = state.engine().register_webhook(b.id, &input.url, input.events).await?;
+    let hook = state.app().register_webhook(&p, b.id, &input.url, input.events).await?;
     let mut out = WebhookOut::new(&hook, &b.zone);
     out.secret = Some(hook.secret.expose().to_owned());
     Ok((StatusCode::CREATED, Json(out)))
@@ -96,8 +95,7 @@ pub(crate) async fn delete(
     Path((id, hook)): Path<(i64, i64)>,
 ) -> Result<StatusCode, Problem> {
     let b = BusinessId::new(id);
-    caller.authorize(b, Action::ManageBusiness)?;
-    state.engine().remove_webhook(b, WebhookId::new(hook)).await?;
+    state.app().remove_webhook(&caller.required()?, b, WebhookId::new(hook)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

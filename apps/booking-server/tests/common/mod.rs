@@ -100,6 +100,29 @@ impl Server {
         &self.running.as_ref().expect("running").state
     }
 
+    /// Waits until every due job of `business` has run (done, or parked after its last
+    /// attempt) and none waits for a retry: from then on, nothing that has happened so far sends
+    /// another email, webhook call or calendar change until a scheduled job (a reminder) falls
+    /// due. What a test checks "did not happen" it checks after this, not after a fixed sleep.
+    pub async fn settled(&self, business: i64) {
+        use booking_core::outbox::JobState;
+        let store = &self.state().engine().ports().store;
+        for _ in 0..1200 {
+            let now = self.state().engine().ports().clock.now();
+            let jobs = store.jobs(booking_core::ids::BusinessId::new(business)).await.unwrap();
+            let idle = jobs.iter().all(|j| match j.state {
+                JobState::Done | JobState::Parked => true,
+                JobState::Pending => j.attempts == 0 && j.run_at > now,
+                JobState::Claimed => false,
+            });
+            if idle {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the jobs of business {business} did not settle in 30 s");
+    }
+
     /// Another app instance on the same database (PostgreSQL: two instances side by side).
     pub async fn sibling(&self) -> Self {
         let store = open_store(&self.database_url, 8).await.expect("the database opens");

@@ -95,7 +95,7 @@ async fn customers_get_their_emails(s: Server) {
     let both = emails(&s.mail_dir, 2).await;
     assert!(both.iter().any(|m| m.contains("method=CANCEL")), "{both:?}");
     assert!(both.iter().any(|m| m.contains("Au revoir Zo")), "the business's wording: {both:?}");
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    s.settled(t.id).await;
     assert_eq!(emails(&s.mail_dir, 2).await.len(), 2, "nothing for the booking without an address");
 }
 
@@ -228,7 +228,7 @@ async fn webhooks_are_signed_retried_and_logged(s: Server) {
     // A cancellation: one more event, delivered once.
     s.post(&t.path(&format!("/bookings/{}/cancel", booked.body["id"])), admin, json!({})).await;
     wait_for(&seen, 3).await;
-    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    s.settled(t.id).await;
     let calls = seen.lock().unwrap().clone();
     assert_eq!(calls.len(), 3, "nothing delivered twice");
     let event: serde_json::Value = serde_json::from_slice(&calls[2].1).unwrap();

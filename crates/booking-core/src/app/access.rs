@@ -16,6 +16,8 @@ pub enum UseCase {
     UpdateSettings,
     /// Read the business's integrations: webhook endpoints and their log, email wording.
     ReadIntegrations,
+    /// Change them: register and remove webhook endpoints, change email wording.
+    ManageIntegrations,
     /// Browse what the business offers: its profile, agendas, services, events and sessions.
     BrowseCatalog,
     /// Browse the agendas, meeting types, desks and datetimes (the Chrono-compatible API).
@@ -40,6 +42,8 @@ pub enum UseCase {
     ReadCodesOf(CustomerId),
     /// Set or remove a staff member's own video account.
     ManageVideoOf(ResourceId),
+    /// Erase a customer's personal data.
+    EraseCustomer(CustomerId),
 }
 
 /// Who may run a use case.
@@ -62,9 +66,10 @@ pub const fn required(use_case: UseCase) -> Access {
         UseCase::BrowseCatalog => Access::Public,
         UseCase::BrowseAgendas => Access::Member,
         UseCase::ReadSettings | UseCase::ManageCatalog => Access::One(Action::ManageCatalog),
-        UseCase::UpdateProfile | UseCase::UpdateSettings | UseCase::ReadIntegrations => {
-            Access::One(Action::ManageBusiness)
-        }
+        UseCase::UpdateProfile
+        | UseCase::UpdateSettings
+        | UseCase::ReadIntegrations
+        | UseCase::ManageIntegrations => Access::One(Action::ManageBusiness),
         UseCase::KeepHours(r) => Access::One(Action::ManageHours(r)),
         UseCase::ManageApiKeys => Access::One(Action::ManageApiKeys),
         UseCase::ReadCustomer(c) => {
@@ -74,6 +79,9 @@ pub const fn required(use_case: UseCase) -> Access {
         UseCase::ReadBookings => Access::One(Action::ReadAllBookings),
         UseCase::ManageCodes => Access::One(Action::ManageAllBookings),
         UseCase::ManageVideoOf(r) => Access::One(Action::ManageVideoOf(r)),
+        UseCase::EraseCustomer(c) => {
+            Access::Either(Action::ManageCatalog, Action::ActAsCustomer(c))
+        }
         UseCase::ReadCodesOf(c) => {
             Access::Either(Action::ManageAllBookings, Action::ActAsCustomer(c))
         }
@@ -144,6 +152,7 @@ mod tests {
             (UseCase::UpdateSettings, [Role::Admin].as_slice()),
             (UseCase::UpdateProfile, [Role::Admin].as_slice()),
             (UseCase::ReadIntegrations, [Role::Admin].as_slice()),
+            (UseCase::ManageIntegrations, [Role::Admin].as_slice()),
             (UseCase::ManageApiKeys, [Role::Admin].as_slice()),
             (UseCase::KeepHours(desk), [Role::Admin, Role::Manager].as_slice()),
             (UseCase::ReadCustomer(someone), STAFF.as_slice()),
@@ -153,6 +162,7 @@ mod tests {
             (UseCase::ManageCodes, STAFF.as_slice()),
             (UseCase::ReadCodesOf(someone), STAFF.as_slice()),
             (UseCase::ManageVideoOf(desk), [Role::Admin, Role::Manager].as_slice()),
+            (UseCase::EraseCustomer(someone), [Role::Admin, Role::Manager].as_slice()),
             (UseCase::BrowseAgendas, ROLES.as_slice()),
             (UseCase::BrowseCatalog, ROLES.as_slice()),
         ] {
@@ -188,5 +198,7 @@ mod tests {
         assert!(!permits(&customer, b, UseCase::ReadCustomer(CustomerId::new(10))));
         assert!(permits(&customer, b, UseCase::ReadCodesOf(CustomerId::new(9))));
         assert!(!permits(&customer, b, UseCase::ReadCodesOf(CustomerId::new(10))));
+        assert!(permits(&customer, b, UseCase::EraseCustomer(CustomerId::new(9))));
+        assert!(!permits(&customer, b, UseCase::EraseCustomer(CustomerId::new(10))));
     }
 }

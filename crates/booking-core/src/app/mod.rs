@@ -18,6 +18,7 @@ pub mod codes;
 pub mod feeds;
 pub mod idempotency;
 pub mod office;
+pub mod setup;
 pub mod video;
 
 use jiff::Timestamp;
