@@ -33,14 +33,15 @@ forbid booking-cli '^booking-(server|http)$' "depends on the server (share an ad
 forbid booking-testkit '^booking-(store|http|email|calendar|video|system|oauth|webhooks).*$' \
   "depends on an adapter"
 
-# Handlers reach storage only through `booking_core::app::App` (AppState has no store accessor).
-direct=$(grep -rn -e '\.store()' -e 'ports()\.store' adapters/http/src || true)
+# Handlers reach storage and the engine only through `booking_core::app::App` (AppState has no
+# store accessor; its engine accessor is for the composition root and tests).
+direct=$(grep -rn -e '\.store()' -e 'ports()\.store' -e '\.engine()' adapters/http/src || true)
 if [ -n "$direct" ]; then
-  echo "architecture: booking-http calls the store port directly (go through app::App):" >&2
+  echo "architecture: booking-http calls the engine or the store port directly (go through app::App):" >&2
   echo "$direct" >&2
   exit 1
 fi
 
 echo "architecture: booking-core depends on $(deps_of booking-core | wc -l) crates, none of them I/O;" \
   "booking-http on no store; booking-cli on no server; booking-testkit on no adapter;" \
-  "booking-http handlers call the application layer, not the store: ok"
+  "booking-http handlers call the application layer, not the engine or the store: ok"

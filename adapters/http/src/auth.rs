@@ -62,7 +62,7 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Caller, Problem> {
     } else {
         return Err(Problem::unauthenticated());
     };
-    let principal = state.engine().authenticate(key).await?.ok_or_else(Problem::unauthenticated)?;
+    let principal = state.app().authenticate(key).await?.ok_or_else(Problem::unauthenticated)?;
     // Another tenant's routes do not exist for this caller: answered before the body is
     // even read, whatever the route.
     if business_in_path(parts.uri.path()).is_some_and(|b| b != principal.business.get()) {

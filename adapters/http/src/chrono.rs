@@ -23,6 +23,7 @@ use booking_core::app::access::{self, UseCase};
 use booking_core::app::chrono::{
     AgendaOf, BookingView, ChronoError, Datetimes, DatetimesQuery, answer,
 };
+use booking_core::app::commands::{CommandError, Wanted};
 use booking_core::booking::{Actor, BookingStatus, TransitionError};
 use booking_core::catalog::{Business, Contact, Email, Service};
 use booking_core::engine::{CancelError, OfferError};
@@ -31,7 +32,7 @@ use booking_core::holds::LockCode;
 use booking_core::ids::{BookingId, BusinessId};
 use booking_core::policy::BookingDelays;
 use booking_core::time::Interval;
-use booking_core::{Details, Limits, Offer};
+use booking_core::{Details, Offer};
 use jiff::Timestamp;
 use jiff::civil::{Date, DateTime};
 use serde::Deserialize;
@@ -389,7 +390,8 @@ fn refused(e: &impl ErrorCode) -> Failure {
         (Kind::Unavailable, _) => {
             Failure(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable", code.to_owned())
         }
-        (_, "booking_not_found") => Failure::not_found("booking"),
+        // The booking a change names: unknown to the engine, or to the caller's access.
+        (_, "booking_not_found") | (Kind::NotFound, "not_found") => Failure::not_found("booking"),
         (_, "unknown_agenda" | "unknown_service" | "service_not_on_agenda") => {
             Failure::not_found("meeting type")
         }
@@ -411,7 +413,7 @@ async fn fillslot(
     Path((agenda_slug, slot)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, Failure> {
-    let (b, actor) = who(&caller, UseCase::BookForCustomers)?;
+    let (b, _) = who(&caller, UseCase::BookForCustomers)?;
     let p = principal(&caller)?;
     let app = state.app();
     let AgendaOf { business, agenda } = app.agenda_by_slug(&p, &agenda_slug).await?;
@@ -422,14 +424,14 @@ async fn fillslot(
         Failure::bad(format!("{wall} does not exist in {} (a clock change)", business.zone.name()))
     })?;
     app.check_delays(&p, &business, start, fill.bypass)?;
-    let engine = state.engine();
-    let offer = Offer { agenda: agenda.id, service: service.id, resource: None };
+    // Chrono's delays were checked above: the engine's own are lifted.
+    let wanted = Wanted::Slot {
+        offer: Offer { agenda: agenda.id, service: service.id, resource: None },
+        start,
+    };
     let root = base(&state);
     if let (Some(lock), false) = (&fill.lock, fill.confirm) {
-        let hold = engine
-            .hold(b, offer, start, lock, actor, Limits::Bypass)
-            .await
-            .map_err(|e| refused(&e))?;
+        let hold = app.hold(Some(&p), b, wanted, lock, true).await.map_err(|e| refused(&e))?;
         let slot = match hold.target {
             booking_core::holds::HoldTarget::Slot { slot, .. } => slot,
             booking_core::holds::HoldTarget::Session { .. } => {
@@ -445,12 +447,12 @@ async fn fillslot(
         .into_response());
     }
     let booking = match fill.cancel_booking {
-        Some(old) => engine
-            .reschedule(b, old, start, None, fill.lock.as_ref(), actor, Limits::Bypass)
+        Some(old) => app
+            .reschedule(&p, b, old, start, None, fill.lock.as_ref(), true)
             .await
             .map_err(|e| refused(&e))?,
-        None => engine
-            .book(b, offer, start, fill.lock.as_ref(), fill.details, actor, Limits::Bypass)
+        None => app
+            .book(Some(&p), b, wanted, fill.lock.as_ref(), fill.details, true)
             .await
             .map_err(|e| refused(&e))?,
     };
@@ -517,11 +519,12 @@ async fn booking(State(state): State<AppState>, caller: Caller, Path(id): Path<S
 
 /// `POST /api/booking/<id>/cancel/`.
 async fn cancel(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Answer {
-    let (b, actor) = who(&caller, UseCase::BookForCustomers)?;
+    let (b, _) = who(&caller, UseCase::BookForCustomers)?;
+    let p = principal(&caller)?;
     let id = id.parse::<i64>().map_err(|_| Failure::not_found("booking"))?;
-    match state.engine().cancel(b, BookingId::new(id), actor, None).await {
+    match state.app().cancel(&p, b, BookingId::new(id), None).await {
         Ok(_) => Ok(axum::Json(json!({"err": 0}))),
-        Err(CancelError::Transition(TransitionError::AlreadyCanceled)) => {
+        Err(CommandError::Cancel(CancelError::Transition(TransitionError::AlreadyCanceled))) => {
             Err(Failure::business("already cancelled"))
         }
         Err(e) => Err(refused(&e)),

@@ -9,6 +9,7 @@ use booking_core::BookingStatus;
 use booking_core::access::ApiKey;
 use booking_core::app::When;
 use booking_core::app::business::ProfileChange;
+use booking_core::app::commands::Wanted;
 use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
 use booking_core::catalog::{
     Agenda, Business, Contact, Email, Event, EventKind, Resource, ResourceKind, Service, Session,
@@ -1171,44 +1172,22 @@ impl HoldOut {
     }
 }
 
-/// What a hold or booking request names: seats in a session, a slot, or neither (a booking
-/// that confirms a hold by its lock code alone).
-#[derive(Clone, Copy, Debug)]
-pub enum Wanted {
-    /// Seats in a session.
-    Seats {
-        /// The session.
-        session: booking_core::ids::SessionId,
-        /// How many (default 1).
-        seats: u32,
-    },
-    /// An appointment slot.
-    Slot {
-        /// What is booked.
-        offer: booking_core::Offer,
-        /// Its start.
-        start: Timestamp,
-    },
-    /// Nothing named.
-    Nothing,
-}
-
-impl Wanted {
-    /// Reads the fields hold and booking requests share; a mix of both kinds is refused.
-    pub fn of(
-        session: Option<i64>,
-        seats: Option<u32>,
-        agenda: Option<i64>,
-        service: Option<i64>,
-        resource: Option<i64>,
-        start: Option<&str>,
-    ) -> Result<Self, Problem> {
+/// Reads the fields hold and booking requests share; a mix of both kinds is refused.
+pub fn wanted(
+    session: Option<i64>,
+    seats: Option<u32>,
+    agenda: Option<i64>,
+    service: Option<i64>,
+    resource: Option<i64>,
+    start: Option<&str>,
+) -> Result<Wanted, Problem> {
+    {
         match (session, agenda, service, start) {
-            (Some(session), None, None, None) => Ok(Self::Seats {
+            (Some(session), None, None, None) => Ok(Wanted::Seats {
                 session: booking_core::ids::SessionId::new(session),
                 seats: seats.unwrap_or(1),
             }),
-            (None, Some(agenda), Some(service), Some(start)) => Ok(Self::Slot {
+            (None, Some(agenda), Some(service), Some(start)) => Ok(Wanted::Slot {
                 offer: booking_core::Offer {
                     agenda: booking_core::ids::AgendaId::new(agenda),
                     service: booking_core::ids::ServiceId::new(service),
@@ -1216,7 +1195,7 @@ impl Wanted {
                 },
                 start: parse_instant("start", start)?,
             }),
-            (None, None, None, None) => Ok(Self::Nothing),
+            (None, None, None, None) => Ok(Wanted::Nothing),
             _ => Err(Problem::invalid(
                 "name either a slot (`agenda_id`, `service_id`, `start`) or seats (`session_id`)",
             )),

@@ -167,6 +167,7 @@ core_errors!(
     booking_core::app::feeds::FeedError,
     booking_core::app::idempotency::IdempotencyRefused,
     booking_core::app::setup::EraseError,
+    booking_core::app::commands::CommandError,
     booking_core::accounts::AccountError,
     booking_core::codes::Refusal,
     booking_core::webhooks::EndpointError,

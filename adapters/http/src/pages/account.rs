@@ -81,7 +81,7 @@ fn allow(ctx: &Ctx, what: &str, email: &str, limit: u32) -> bool {
 }
 
 fn mail(ctx: &Ctx, kind: AccountMail, to: booking_core::catalog::Email, link: &str) {
-    let key = format!("account-{}", ctx.state.engine().ports().tokens.token(16).expose());
+    let key = format!("account-{}", ctx.state.app().token(16).expose());
     let message = kind.message(ctx.locale, &ctx.business, to, link, key);
     send_later(ctx.pages().web.mailer.clone(), message);
 }

@@ -10,14 +10,15 @@ use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
-use booking_core::booking::{Actor, BookingStatus, BookingTarget};
+use booking_core::app::commands::{CommandError, Wanted};
+use booking_core::booking::{BookingStatus, BookingTarget};
 use booking_core::catalog::{Contact, Customer, Email};
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::holds::{HoldTarget, LockCode};
 use booking_core::ids::{AgendaId, BookingId, CustomerId, ResourceId, ServiceId};
 use booking_core::notify;
 use booking_core::time::Interval;
-use booking_core::{Details, Limits, Offer};
+use booking_core::{Details, Offer};
 use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
@@ -122,11 +123,6 @@ fn not_found(ctx: &Ctx) -> Response {
     ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found)
 }
 
-/// Who acts: the logged-in customer, or a guest.
-pub(crate) fn actor(ctx: &Ctx) -> Actor {
-    ctx.session.map_or_else(Actor::guest, |s| Actor::customer(s.customer))
-}
-
 /// Builds a week of free slots of `offer` from the local date `from` (today at the earliest).
 /// `href` is the page's link without `from` (with or without a query), for the pager.
 pub(crate) async fn build_week(
@@ -145,9 +141,10 @@ pub(crate) async fn build_week(
     let end_date = start_date.checked_add(jiff::Span::new().days(7)).map_err(|_| not_found(ctx))?;
     let window = Interval::new(zone.start_of_day(start_date), zone.start_of_day(end_date))
         .map_err(|_| not_found(ctx))?;
-    let engine = ctx.state.engine();
-    let found = engine
-        .availability(ctx.business.id, offer, window, lock, actor(ctx), Limits::Apply)
+    let found = ctx
+        .state
+        .app()
+        .slots(ctx.caller().as_ref(), ctx.business.id, offer, window, lock, false)
         .await
         .map_err(|e| match e.kind() {
             Kind::Unavailable => unavailable(ctx),
@@ -195,9 +192,9 @@ pub(crate) async fn next_free(
     else {
         return Vec::new();
     };
-    let engine = ctx.state.engine();
+    let app = ctx.state.app();
     let Ok(found) =
-        engine.availability(ctx.business.id, offer, window, lock, actor(ctx), Limits::Apply).await
+        app.slots(ctx.caller().as_ref(), ctx.business.id, offer, window, lock, false).await
     else {
         return Vec::new();
     };
@@ -322,8 +319,9 @@ pub(crate) async fn hold(ctx: Ctx, PageForm(form): PageForm<HoldForm>) -> Respon
     };
     let Ok(start) = form.start.parse::<Timestamp>() else { return not_found(&ctx) };
     let lock = ctx.lock_code();
-    let engine = ctx.state.engine();
-    match engine.hold(ctx.business.id, offer, start, &lock, actor(&ctx), Limits::Apply).await {
+    let wanted = Wanted::Slot { offer, start };
+    let caller = ctx.caller();
+    match ctx.state.app().hold(caller.as_ref(), ctx.business.id, wanted, &lock, false).await {
         Ok(_) => ctx.redirect(&ctx.path("/book/details")),
         Err(e) if e.code() == "slot_taken" => {
             let next = next_free(&ctx, offer, start, Some(&lock)).await;
@@ -495,13 +493,17 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> 
         Err(r) => return r,
     };
     let details = Details { customer: Some(customer), contact, answers, code };
-    let engine = ctx.state.engine();
-    match engine.confirm(ctx.business.id, &ctx.lock_code(), details, actor(&ctx)).await {
+    let (caller, lock) = (ctx.caller(), ctx.lock_code());
+    let app = ctx.state.app();
+    match app
+        .book(caller.as_ref(), ctx.business.id, Wanted::Nothing, Some(&lock), details, false)
+        .await
+    {
         Ok(booking) => {
             let id = booking.id.to_string();
             ctx.redirect(&ctx.path(&format!("/book/done?booking={id}&proof={}", ctx.sign(&id))))
         }
-        Err(booking_core::engine::ConfirmError::Code(refusal)) => {
+        Err(CommandError::Confirm(booking_core::engine::ConfirmError::Code(refusal))) => {
             let why = ctx.t.reason(ErrorCode::code(&refusal));
             details_again(&ctx, h, form, why)
         }

@@ -250,7 +250,12 @@ impl Ctx {
     }
 
     pub(crate) fn now(&self) -> Timestamp {
-        self.state.engine().ports().clock.now()
+        self.state.app().now()
+    }
+
+    /// The signed-in customer as a caller, or `None` for a guest.
+    pub(crate) fn caller(&self) -> Option<booking_core::access::Principal> {
+        self.session.map(|s| s.principal())
     }
 
     /// `/b/<id>` and what follows.
@@ -571,7 +576,7 @@ impl FromRequestParts<AppState> for Ctx {
             .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
         {
             Some(v) => (v.to_owned(), false),
-            None => (state.engine().ports().tokens.token(32).expose().to_owned(), true),
+            None => (state.app().token(32).expose().to_owned(), true),
         };
         let session_token = cookie(&parts.headers, &format!("bk_s{id}")).map(str::to_owned);
         let staff_token = cookie(&parts.headers, &format!("bk_o{id}")).map(str::to_owned);

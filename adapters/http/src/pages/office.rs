@@ -10,15 +10,16 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::access::{Action, Principal};
+use booking_core::app::commands::Wanted;
 use booking_core::app::office::{AgendaDays, OfficeAgenda};
-use booking_core::booking::{Actor, BookingTarget};
+use booking_core::booking::BookingTarget;
 use booking_core::catalog::{Agenda, Contact, Email, Service};
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::holds::HoldTarget;
 use booking_core::ids::ResourceId;
 use booking_core::notify;
 use booking_core::time::Interval;
-use booking_core::{Details, Limits, Offer};
+use booking_core::{Details, Offer};
 use jiff::Span;
 use jiff::civil::{Date, DateTime, Time};
 use serde::Deserialize;
@@ -187,7 +188,7 @@ async fn agenda_for(
 }
 
 /// The signed-in agent booking on the agenda of `slug` (sign-in page, 404 or 403 otherwise).
-async fn booking_agent(ctx: &Ctx, slug: &str) -> Result<(Agenda, Actor), Response> {
+async fn booking_agent(ctx: &Ctx, slug: &str) -> Result<(Agenda, Principal), Response> {
     let principal = staff(ctx).await?;
     let (agenda, may_book) = agenda_for(ctx, &principal, slug).await?;
     let actor = booker(ctx, &principal, may_book)?;
@@ -195,9 +196,9 @@ async fn booking_agent(ctx: &Ctx, slug: &str) -> Result<(Agenda, Actor), Respons
 }
 
 /// The agent acting (refused with 403 without the back-office booking role or setting).
-fn booker(ctx: &Ctx, principal: &Principal, may_book: bool) -> Result<Actor, Response> {
+fn booker(ctx: &Ctx, principal: &Principal, may_book: bool) -> Result<Principal, Response> {
     match principal.authorize(ctx.business.id, Action::BookForCustomers) {
-        Ok(actor) if may_book => Ok(actor),
+        Ok(_) if may_book => Ok(*principal),
         _ => Err(ctx.message(StatusCode::FORBIDDEN, ctx.t.office_title, ctx.t.reason_other)),
     }
 }
@@ -259,15 +260,11 @@ pub(crate) async fn calendar(
     else {
         return unavailable(&ctx);
     };
-    // `staff` only opens sessions of this business: the principal is a member.
-    let Ok(actor) = principal.member_of(b) else {
-        return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found);
-    };
-    let engine = ctx.state.engine();
+    let app = ctx.state.app();
     let mut slots = Vec::new();
     for r in &columns {
         let offer = Offer { agenda: agenda.id, service: service.id, resource: Some(r.id) };
-        match engine.slots_with_status(b, offer, window, None, actor, Limits::Bypass).await {
+        match app.slots_with_status(&principal, b, offer, window, true).await {
             Ok(s) => slots.push(s),
             Err(_) => return unavailable(&ctx),
         }
@@ -408,7 +405,7 @@ pub(crate) async fn new_page(
 async fn new_form(
     ctx: &Ctx,
     agenda: &Agenda,
-    actor: Actor,
+    actor: Principal,
     service: Option<i64>,
     resource: Option<i64>,
     start: Option<String>,
@@ -433,8 +430,8 @@ async fn new_form(
             };
             match ctx
                 .state
-                .engine()
-                .first_available(ctx.business.id, offer, ctx.now(), None, actor, Limits::Bypass)
+                .app()
+                .first_free(Some(&actor), ctx.business.id, offer, ctx.now(), None, true)
                 .await
             {
                 Ok(Some(first)) => ctx
@@ -539,9 +536,11 @@ pub(crate) async fn hold(
         service: booking_core::ids::ServiceId::new(form.service),
         resource: resource.map(ResourceId::new),
     };
-    let engine = ctx.state.engine();
-    match engine
-        .hold(ctx.business.id, offer, start, &office_lock(&ctx), actor, Limits::Bypass)
+    let wanted = Wanted::Slot { offer, start };
+    match ctx
+        .state
+        .app()
+        .hold(Some(&actor), ctx.business.id, wanted, &office_lock(&ctx), true)
         .await
     {
         Ok(_) => ctx.redirect(&ctx.path(&format!("/office/agendas/{}/form", agenda.slug))),
@@ -676,7 +675,9 @@ pub(crate) async fn confirm(
         answers,
         code: None,
     };
-    match ctx.state.engine().confirm(ctx.business.id, &office_lock(&ctx), details, actor).await {
+    let (app, lock) = (ctx.state.app(), office_lock(&ctx));
+    match app.book(Some(&actor), ctx.business.id, Wanted::Nothing, Some(&lock), details, true).await
+    {
         Ok(booking) => {
             let (date, service) = match booking.target {
                 BookingTarget::Appointment { slot, service, .. } => {
@@ -708,7 +709,8 @@ pub(crate) async fn release(
         Ok(a) => a,
         Err(r) => return r,
     };
-    if ctx.state.engine().release(ctx.business.id, &office_lock(&ctx)).await.is_err() {
+    let lock = office_lock(&ctx);
+    if ctx.state.app().release(Some(&principal), ctx.business.id, &lock).await.is_err() {
         return unavailable(&ctx);
     }
     ctx.redirect(&ctx.path(&format!("/office/agendas/{}", agenda.slug)))

@@ -170,7 +170,7 @@ pub(crate) async fn connect(
         Ok(found) => found,
         Err(r) => return r,
     };
-    let nonce = ctx.state.engine().ports().tokens.token(16).expose().to_owned();
+    let nonce = ctx.state.app().token(16).expose().to_owned();
     let expires = ctx.now().as_second() + FLOW_SECONDS;
     let mac = flow_mac(&ctx, provider, resource, expires, &nonce);
     let state = format!("{resource}.{expires}.{nonce}.{mac}");

@@ -7,6 +7,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
+use booking_core::Offer;
 use booking_core::accounts::PanelSession;
 use booking_core::app::bookings::BookingUse;
 use booking_core::app::catalog::ShownCatalog;
@@ -15,7 +16,6 @@ use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::{BookingId, ResourceId};
 use booking_core::notify;
 use booking_core::policy::{Change, WindowPolicy};
-use booking_core::{Limits, Offer};
 use jiff::Timestamp;
 use serde::Deserialize;
 
@@ -231,15 +231,14 @@ pub(crate) async fn cancel(
     Path((_, id)): Path<(i64, i64)>,
     PageForm(form): PageForm<CsrfForm>,
 ) -> Response {
-    let actor = match me(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    if let Err(r) = me(&ctx) {
+        return r;
+    }
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
-    let engine = ctx.state.engine();
-    match engine.cancel(ctx.business.id, BookingId::new(id), actor, None).await {
+    let Some(caller) = ctx.caller() else { return ctx.redirect(&ctx.path("/login")) };
+    match ctx.state.app().cancel(&caller, ctx.business.id, BookingId::new(id), None).await {
         Ok(_) => ctx.redirect(&ctx.path("/panel?done=canceled")),
         Err(e) => refused(&ctx, e.code()).await,
     }
@@ -248,7 +247,7 @@ pub(crate) async fn cancel(
 async fn refused(ctx: &Ctx, code: &str) -> Response {
     match code {
         "storage_unavailable" => unavailable(ctx),
-        "booking_not_found" | "not_an_appointment" => {
+        "booking_not_found" | "not_found" | "not_an_appointment" => {
             ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found)
         }
         _ => panel_page(ctx, StatusCode::CONFLICT, None, Some(ctx.t.reason(code))).await,
@@ -315,21 +314,18 @@ pub(crate) async fn reschedule(
     Path((_, id)): Path<(i64, i64)>,
     PageForm(form): PageForm<StartForm>,
 ) -> Response {
-    let actor = match me(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    if let Err(r) = me(&ctx) {
+        return r;
+    }
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
     let Ok(start) = form.start.parse::<Timestamp>() else {
         return ctx.message(StatusCode::BAD_REQUEST, ctx.t.error_title, ctx.t.reason_other);
     };
-    let engine = ctx.state.engine();
-    match engine
-        .reschedule(ctx.business.id, BookingId::new(id), start, None, None, actor, Limits::Apply)
-        .await
-    {
+    let Some(caller) = ctx.caller() else { return ctx.redirect(&ctx.path("/login")) };
+    let id = BookingId::new(id);
+    match ctx.state.app().reschedule(&caller, ctx.business.id, id, start, None, None, false).await {
         Ok(_) => ctx.redirect(&ctx.path("/panel?done=rescheduled")),
         Err(e) => refused(&ctx, e.code()).await,
     }
@@ -422,15 +418,15 @@ pub(crate) async fn delete_page(ctx: Ctx) -> Response {
 
 /// Anonymises the customer (§A7) and logs out.
 pub(crate) async fn delete(mut ctx: Ctx, PageForm(form): PageForm<CsrfForm>) -> Response {
-    let actor = match may_delete(&ctx) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+    if let Err(r) = may_delete(&ctx) {
+        return r;
+    }
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
     let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
-    match ctx.state.engine().anonymise_customer(ctx.business.id, session.customer, actor).await {
+    let caller = session.principal();
+    match ctx.state.app().anonymise_customer(&caller, ctx.business.id, session.customer).await {
         Ok(_) => {
             ctx.close_session();
             ctx.session = None;
@@ -529,8 +525,7 @@ pub(crate) async fn cancel_link(ctx: Ctx, PageForm(form): PageForm<TokenForm>) -
         Ok(b) => b,
         Err(r) => return r,
     };
-    let actor = booking.customer.map_or_else(Actor::guest, Actor::customer);
-    match ctx.state.engine().cancel(ctx.business.id, booking.id, actor, None).await {
+    match ctx.state.app().cancel_by_link(ctx.business.id, &booking).await {
         Ok(_) => ctx.message(StatusCode::OK, ctx.t.cancel_link_title, ctx.t.canceled_ok),
         Err(e) if e.kind() == Kind::Unavailable => unavailable(&ctx),
         Err(e) => {

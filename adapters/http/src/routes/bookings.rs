@@ -7,50 +7,23 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::Details;
-use booking_core::access::Action;
-use booking_core::app::bookings::BookingUse;
-use booking_core::booking::{Actor, Booking, BookingStatus, Role};
+use booking_core::access::Principal;
+use booking_core::booking::{Booking, BookingStatus};
 use booking_core::error::Kind;
 use booking_core::ids::{BookingId, BusinessId, CustomerId, ResourceId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::Errors;
-use super::public::{limits, lock_code};
+use super::public::lock_code;
 use super::setup::Window;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::{
-    BookingIn, BookingOut, HistoryOut, ReasonIn, RescheduleIn, Wanted, parse_instant,
+    BookingIn, BookingOut, HistoryOut, ReasonIn, RescheduleIn, parse_instant, wanted,
 };
 use crate::idempotency::{self, Answer, Fingerprint, IdempotencyKey};
 use crate::problem::{Body, Path, Problem, Query};
-
-/// Who a booking is for, and who makes it.
-fn details_and_actor(
-    caller: &Caller,
-    business: BusinessId,
-    input: &BookingIn,
-) -> Result<(Details, Actor), Problem> {
-    let actor = caller.public(business)?;
-    let mut details = Details {
-        customer: None,
-        contact: input.contact.to_core()?,
-        answers: input.answers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-        code: None,
-    };
-    match (input.customer_id, caller.role()) {
-        (Some(id), _) => {
-            caller.authorize(business, Action::BookForCustomers)?;
-            details.customer = Some(CustomerId::new(id));
-        }
-        (None, Some(Role::Customer)) => {
-            details.customer = actor.user.map(CustomerId::new);
-        }
-        (None, _) => {}
-    }
-    Ok((details, actor))
-}
 
 /// Books an appointment, seats in a session, or confirms a hold (its lock code alone).
 #[utoipa::path(operation_id = "create_booking", post, path = "/api/v1/businesses/{business}/bookings", tag = "public",
@@ -71,14 +44,17 @@ pub(crate) async fn create(
     let run = move || async move {
         let state = run_state;
         let b = super::business(&state, business.get()).await?;
-        let (mut details, actor) = details_and_actor(&caller, b.id, &input)?;
+        let mut details = Details {
+            customer: input.customer_id.map(CustomerId::new),
+            contact: input.contact.to_core()?,
+            answers: input.answers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            code: None,
+        };
         if let Some(typed) = input.code.as_deref().filter(|c| !c.trim().is_empty()) {
             details.code = Some(super::codes::find(&state, b.id, typed).await?.id);
         }
         let lock = lock_code(input.lock_code.as_deref())?;
-        let limits = limits(&caller, b.id, input.bypass_delays);
-        let engine = state.engine();
-        let wanted = Wanted::of(
+        let wanted = wanted(
             input.session_id,
             input.seats,
             input.agenda_id,
@@ -86,23 +62,10 @@ pub(crate) async fn create(
             input.resource_id,
             input.start.as_deref(),
         )?;
-        let booking = match wanted {
-            Wanted::Seats { session, seats } => {
-                engine.book_seats(b.id, session, seats, lock.as_ref(), details, actor).await?
-            }
-            Wanted::Slot { offer, start } => {
-                engine.book(b.id, offer, start, lock.as_ref(), details, actor, limits).await?
-            }
-            Wanted::Nothing => {
-                let lock = lock.ok_or_else(|| {
-                    Problem::invalid(
-                        "book a slot (`agenda_id`, `service_id`, `start`), seats (`session_id`), \
-                         or confirm a hold (`lock_code`)",
-                    )
-                })?;
-                engine.confirm(b.id, &lock, details, actor).await?
-            }
-        };
+        let booking = state
+            .app()
+            .book(caller.0.as_ref(), b.id, wanted, lock.as_ref(), details, input.bypass_delays)
+            .await?;
         Ok(Answer::booking(StatusCode::CREATED, booking.id, &BookingOut::new(&booking, &b.zone)))
     };
     idempotency::once(&state, business, &caller, key, "POST /bookings", &fingerprint, run).await
@@ -123,18 +86,6 @@ pub(crate) async fn list(
         .bookings_in(&caller.required()?, BusinessId::new(id), &window.to_core()?)
         .await?;
     Ok(Json(found.iter().map(|bk| BookingOut::new(bk, &biz.zone)).collect()))
-}
-
-/// The booking the caller may use this way and the actor to act as, or 401/403/404
-/// ([`booking_core::app::App::booking_for`]).
-async fn access(
-    state: &AppState,
-    caller: &Caller,
-    business: BusinessId,
-    id: BookingId,
-    how: BookingUse,
-) -> Result<(Booking, Actor), Problem> {
-    Ok(state.app().booking_for(&caller.required()?, business, id, how).await?)
 }
 
 /// One booking with its history.
@@ -179,20 +130,20 @@ async fn change<F, Fut>(
     how: F,
 ) -> Response
 where
-    F: FnOnce(AppState, BusinessId, BookingId, Actor) -> Fut + Send + 'static,
+    F: FnOnce(AppState, BusinessId, BookingId, Principal) -> Fut + Send + 'static,
     Fut: Future<Output = Result<Booking, Problem>> + Send + 'static,
 {
     // Credentials first: a caller without a key is told so before anything about its request.
-    if let Err(problem) = caller.required() {
-        return axum::response::IntoResponse::into_response(problem);
-    }
+    let principal = match caller.required() {
+        Ok(p) => p,
+        Err(problem) => return axum::response::IntoResponse::into_response(problem),
+    };
     let business = BusinessId::new(id);
     let booking = BookingId::new(booking);
     let run_state = state.clone();
     let run = move || async move {
         let state = run_state;
-        let (_, actor) = access(&state, &caller, business, booking, BookingUse::Manage).await?;
-        let changed = how(state.clone(), business, booking, actor).await?;
+        let changed = how(state.clone(), business, booking, principal).await?;
         let b = super::business(&state, business.get()).await?;
         let status = if changed.id == booking { StatusCode::OK } else { StatusCode::CREATED };
         Ok(Answer::booking(status, changed.id, &BookingOut::new(&changed, &b.zone)))
@@ -219,8 +170,8 @@ pub(crate) async fn cancel(
         Err(p) => return axum::response::IntoResponse::into_response(p),
     };
     let request = input.clone();
-    change(state, caller, key, path, "cancel", &request, move |state, b, id, actor| async move {
-        Ok(state.engine().cancel(b, id, actor, input.reason).await?)
+    change(state, caller, key, path, "cancel", &request, move |state, b, id, p| async move {
+        Ok(state.app().cancel(&p, b, id, input.reason).await?)
     })
     .await
 }
@@ -241,7 +192,7 @@ pub(crate) async fn reschedule(
 ) -> Response {
     let anonymous = RescheduleIn { lock_code: None, ..input.clone() };
     let fingerprint = Fingerprint::new(input.lock_code.as_deref(), &anonymous);
-    let bypass = limits(&caller, BusinessId::new(path.0), input.bypass_delays);
+    let bypass = input.bypass_delays;
     change(
         state,
         caller,
@@ -249,14 +200,12 @@ pub(crate) async fn reschedule(
         path,
         "reschedule",
         &fingerprint,
-        move |state, b, id, actor| async move {
+        move |state, b, id, p| async move {
             let start = parse_instant("start", &input.start)?;
             let lock = lock_code(input.lock_code.as_deref())?;
             let resource = input.resource_id.map(ResourceId::new);
-            Ok(state
-                .engine()
-                .reschedule(b, id, start, resource, lock.as_ref(), actor, bypass)
-                .await?)
+            let app = state.app();
+            Ok(app.reschedule(&p, b, id, start, resource, lock.as_ref(), bypass).await?)
         },
     )
     .await
@@ -275,11 +224,8 @@ async fn set_status(
         Err(p) => return axum::response::IntoResponse::into_response(p),
     };
     let request = input.clone();
-    change(state, caller, key, path, to.code(), &request, move |state, b, id, actor| async move {
-        if actor.role == Role::Customer {
-            return Err(Problem::from(booking_core::access::Denied::Forbidden));
-        }
-        Ok(state.engine().set_status(b, id, to, actor, input.reason).await?)
+    change(state, caller, key, path, to.code(), &request, move |state, b, id, p| async move {
+        Ok(state.app().set_status(&p, b, id, to, input.reason).await?)
     })
     .await
 }

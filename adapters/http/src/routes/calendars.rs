@@ -34,7 +34,7 @@ async fn feed_caller(
     match (caller.0, key) {
         (Some(_), _) | (None, None) => Ok(caller),
         (None, Some(key)) => {
-            let principal = state.engine().authenticate(key).await?;
+            let principal = state.app().authenticate(key).await?;
             principal.map(|p| Caller(Some(p))).ok_or_else(Problem::unauthenticated)
         }
     }

@@ -208,7 +208,7 @@ pub(crate) async fn issue(
     let principal = caller.required()?;
     let command = input.command()?;
     let (code, text) = state.app().issue_code(&principal, BusinessId::new(id), command).await?;
-    let mut out = CodeOut::new(&code, state.engine().ports().clock.now());
+    let mut out = CodeOut::new(&code, state.app().now());
     out.code = Some(text.grouped());
     Ok((StatusCode::CREATED, Json(out)))
 }
@@ -225,7 +225,7 @@ pub(crate) async fn list(
 ) -> Result<Json<Vec<CodeOut>>, Problem> {
     let search = CodeSearch { tail: q.tail, customer: q.customer_id.map(CustomerId::new) };
     let found = state.app().find_codes(&caller.required()?, BusinessId::new(id), &search).await?;
-    let now = state.engine().ports().clock.now();
+    let now = state.app().now();
     Ok(Json(found.iter().map(|c| CodeOut::new(c, now)).collect()))
 }
 
@@ -240,7 +240,7 @@ pub(crate) async fn get(
 ) -> Result<Json<CodeOut>, Problem> {
     let found =
         state.app().code(&caller.required()?, BusinessId::new(id), CodeId::new(code)).await?;
-    let now = state.engine().ports().clock.now();
+    let now = state.app().now();
     Ok(Json(CodeOut::new(&found, now)))
 }
 
@@ -258,7 +258,7 @@ pub(crate) async fn adjust(
         .app()
         .adjust_code(&caller.required()?, BusinessId::new(id), CodeId::new(code), input.delta)
         .await?;
-    Ok(Json(CodeOut::new(&found, state.engine().ports().clock.now())))
+    Ok(Json(CodeOut::new(&found, state.app().now())))
 }
 
 /// Revokes a code: it pays for nothing more (agents and up).
@@ -274,7 +274,7 @@ pub(crate) async fn revoke(
         .app()
         .revoke_code(&caller.required()?, BusinessId::new(id), CodeId::new(code))
         .await?;
-    Ok(Json(CodeOut::new(&found, state.engine().ports().clock.now())))
+    Ok(Json(CodeOut::new(&found, state.app().now())))
 }
 
 /// A customer's codes, newest first (agents and up, or the customer themself): what the panel
@@ -291,6 +291,6 @@ pub(crate) async fn of_customer(
         .app()
         .customer_codes(&caller.required()?, BusinessId::new(id), CustomerId::new(customer))
         .await?;
-    let now = state.engine().ports().clock.now();
+    let now = state.app().now();
     Ok(Json(found.iter().map(|code| CodeOut::new(code, now)).collect()))
 }

@@ -4,12 +4,11 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use booking_core::access::Action;
+use booking_core::Offer;
 use booking_core::holds::LockCode;
 use booking_core::ids::{AgendaId, BusinessId, ResourceId, ServiceId};
 use booking_core::slots::Availability;
 use booking_core::time::Zone;
-use booking_core::{Limits, Offer};
 use serde::{Deserialize, Serialize};
 use utoipa::IntoParams;
 
@@ -17,8 +16,8 @@ use super::{Errors, business};
 use crate::AppState;
 use crate::auth::Caller;
 use crate::dto::{
-    AvailabilityOut, FirstSlotOut, HoldIn, HoldOut, SlotOut, Wanted, instant,
-    parse_instant_or_date, parse_zone,
+    AvailabilityOut, FirstSlotOut, HoldIn, HoldOut, SlotOut, instant, parse_instant_or_date,
+    parse_zone, wanted,
 };
 use crate::idempotency::{self, Answer, Fingerprint, IdempotencyKey};
 use crate::problem::{Body, Path, Problem, Query};
@@ -49,7 +48,7 @@ impl OfferQuery {
         state: &AppState,
         business: BusinessId,
     ) -> Result<(std::sync::Arc<booking_core::engine::OfferContext>, Zone), Problem> {
-        let ctx = state.engine().offer(business, self.offer()).await.map_err(|e| match e {
+        let ctx = state.app().offer(business, self.offer()).await.map_err(|e| match e {
             booking_core::engine::OfferError::UnknownBusiness => Problem::not_found(),
             other => other.into(),
         })?;
@@ -77,15 +76,6 @@ pub(crate) fn lock_code(text: Option<&str>) -> Result<Option<LockCode>, Problem>
     .transpose()
 }
 
-/// `Bypass` only for callers that may book for customers and asked for it.
-pub(crate) fn limits(caller: &Caller, business: BusinessId, bypass: bool) -> Limits {
-    if bypass && caller.may(business, Action::BookForCustomers) {
-        Limits::Bypass
-    } else {
-        Limits::Apply
-    }
-}
-
 fn slots_out(found: &Availability, zone: &Zone) -> Vec<SlotOut> {
     found
         .slots()
@@ -111,12 +101,13 @@ pub(crate) async fn availability(
     Query(window): Query<Window>,
 ) -> Result<Json<AvailabilityOut>, Problem> {
     let business = BusinessId::new(id);
-    let actor = caller.public(business)?;
+    caller.public(business)?;
     let (ctx, zone) = query.load(&state, business).await?;
     let window = window.interval(&zone)?;
     let lock = lock_code(query.lock_code.as_deref())?;
-    let limits = limits(&caller, business, query.bypass_delays.unwrap_or(false));
-    let found = state.engine().availability_for(&ctx, window, lock.as_ref(), actor, limits).await?;
+    let bypass = query.bypass_delays.unwrap_or(false);
+    let found =
+        state.app().availability(caller.0.as_ref(), &ctx, window, lock.as_ref(), bypass).await?;
     Ok(Json(AvailabilityOut { zone: zone.name().to_owned(), slots: slots_out(&found, &zone) }))
 }
 
@@ -140,17 +131,17 @@ pub(crate) async fn first_available(
     Query(from): Query<From>,
 ) -> Result<Json<FirstSlotOut>, Problem> {
     let business = BusinessId::new(id);
-    let actor = caller.public(business)?;
+    caller.public(business)?;
     let (ctx, zone) = query.load(&state, business).await?;
-    let now = state.engine().ports().clock.now();
+    let now = state.app().now();
     let from = match &from.from {
         Some(t) => parse_instant_or_date("from", t, &zone)?,
         None => now,
     };
     let lock = lock_code(query.lock_code.as_deref())?;
-    let limits = limits(&caller, business, query.bypass_delays.unwrap_or(false));
+    let bypass = query.bypass_delays.unwrap_or(false);
     let found =
-        state.engine().first_available_for(&ctx, from, lock.as_ref(), actor, limits).await?;
+        state.app().first_available(caller.0.as_ref(), &ctx, from, lock.as_ref(), bypass).await?;
     let slot = found.map(|f| SlotOut {
         start: instant(f.interval.start(), &zone),
         end: instant(f.interval.end(), &zone),
@@ -183,8 +174,8 @@ pub(crate) async fn hold(
     let run = move || async move {
         let state = run_state;
         let b = super::business(&state, business.get()).await?;
-        let actor = caller.public(b.id)?;
-        let wanted = Wanted::of(
+        caller.public(b.id)?;
+        let wanted = wanted(
             input.session_id,
             input.seats,
             input.agenda_id,
@@ -192,20 +183,7 @@ pub(crate) async fn hold(
             input.resource_id,
             input.start.as_deref(),
         )?;
-        let engine = state.engine();
-        let held = match wanted {
-            Wanted::Seats { session, seats } => {
-                engine.hold_seats(b.id, session, seats, &lock, actor).await?
-            }
-            Wanted::Slot { offer, start } => {
-                engine.hold(b.id, offer, start, &lock, actor, limits(&caller, b.id, false)).await?
-            }
-            Wanted::Nothing => {
-                return Err(Problem::invalid(
-                    "hold either a slot (`agenda_id`, `service_id`, `start`) or seats (`session_id`)",
-                ));
-            }
-        };
+        let held = state.app().hold(caller.0.as_ref(), b.id, wanted, &lock, false).await?;
         Ok(Answer::plain(StatusCode::CREATED, &HoldOut::new(&held, &b.zone)))
     };
     idempotency::once(&state, business, &caller, key, "POST /holds", &fingerprint, run).await
@@ -231,6 +209,6 @@ pub(crate) async fn release(
     caller.public(b.id)?;
     let lock =
         lock_code(Some(&code))?.ok_or_else(|| Problem::invalid("`lock_code` is required"))?;
-    let released = state.engine().release(b.id, &lock).await?;
+    let released = state.app().release(caller.0.as_ref(), b.id, &lock).await?;
     Ok(Json(Released { released }))
 }

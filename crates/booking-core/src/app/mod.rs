@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod chrono;
 pub mod codes;
+pub mod commands;
 pub mod feeds;
 pub mod idempotency;
 pub mod office;
