@@ -42,16 +42,16 @@ use crate::metrics::Metrics;
 pub use crate::pages::Web;
 use crate::problem::Problem;
 
-/// Limits of the HTTP layer.
+/// Limits of the HTTP layer: body size, request timeout.
 #[derive(Clone, Copy, Debug)]
-pub struct Limits {
+pub struct HttpLimits {
     /// Largest request body accepted.
     pub max_body_bytes: usize,
     /// Longest a request may run.
     pub request_timeout: Duration,
 }
 
-impl Default for Limits {
+impl Default for HttpLimits {
     fn default() -> Self {
         Self { max_body_bytes: 256 * 1024, request_timeout: Duration::from_secs(30) }
     }
@@ -143,7 +143,8 @@ impl AppState {
         &self.inner.app
     }
 
-    /// The engine.
+    /// The engine, for the composition root and the tests; handlers and pages go through
+    /// [`Self::app`] (`scripts/check-architecture.sh` checks it).
     #[must_use]
     pub fn engine(&self) -> &Engine {
         &self.inner.engine
@@ -235,7 +236,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// The whole HTTP app: the API, its document and docs page, health, readiness and metrics,
 /// with body limits, timeouts, request ids and tracing.
-pub fn app(state: AppState, limits: Limits) -> Router {
+pub fn app(state: AppState, limits: HttpLimits) -> Router {
     let (api, doc) = api();
     let request_id = HeaderName::from_static("x-request-id");
     let docs = SwaggerUi::new("/api/v1/docs").url("/api/v1/openapi.json", doc);

@@ -169,7 +169,7 @@ core_errors!(
     booking_core::app::setup::EraseError,
     booking_core::app::commands::CommandError,
     booking_core::accounts::AccountError,
-    booking_core::codes::Refusal,
+    booking_core::codes::CodeRefusal,
     booking_core::webhooks::EndpointError,
     booking_core::error::InvalidValue,
 );

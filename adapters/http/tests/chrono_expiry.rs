@@ -10,7 +10,7 @@ use base64::Engine as _;
 use booking_core::booking::Role;
 use booking_core::time::SignedDuration;
 use booking_core::{Engine, Ports};
-use booking_http::{AppState, Limits, Web, app};
+use booking_http::{AppState, HttpLimits, Web, app};
 use booking_testkit::{FakeHasher, Harness, RecordingMailer, SeqTokens};
 use serde_json::{Value, json};
 use tower::ServiceExt as _;
@@ -44,7 +44,7 @@ async fn confirming_after_expiry_books_only_a_slot_still_free() {
         hasher: Arc::new(FakeHasher),
         trusted_proxy: false,
     };
-    let app = app(AppState::new(engine, web), Limits::default());
+    let app = app(AppState::new(engine, web), HttpLimits::default());
     let key = key.expose();
     let (nine, half_past) = ("passeport:2027-01-04-0900", "passeport:2027-01-04-0930");
 

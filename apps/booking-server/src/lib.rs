@@ -1,8 +1,10 @@
 //! # booking-server
 //!
-//! One process serving the API (`booking-http`) and running the background work (the webhook
-//! worker; expired holds and old idempotency answers purged every minute), over SQLite (a file, the default) or
-//! PostgreSQL (a URL). [`Config`] comes from the environment and an optional TOML file
+//! One process serving the API and pages (`booking-http`) and running the background work —
+//! the outbox workers (webhooks through `booking-webhooks`, customers' and staff's emails,
+//! calendar pushes, video meetings), the calendar busy-time puller, and the housekeeping that
+//! purges expired holds, tokens and old idempotency answers every minute — over SQLite (a file,
+//! the default) or PostgreSQL (a URL). [`Config`] comes from the environment and an optional TOML file
 //! (`docs/OPERATIONS.md`). [`demo::seed`] creates the demo business of `--demo`.
 
 pub mod config;
@@ -15,7 +17,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use booking_core::store::Store;
 use booking_core::{Engine, Ports};
-use booking_http::{AppState, Limits};
+use booking_http::{AppState, HttpLimits};
 use booking_system::{OsTokens, SystemClock};
 use jiff::SignedDuration;
 use tokio::net::TcpListener;
@@ -88,7 +90,7 @@ pub async fn start(
     let state = AppState::new(engine(store.clone()), web)
         .with_calendar(calendar.clone())
         .with_video(video.clone());
-    let limits = Limits {
+    let limits = HttpLimits {
         max_body_bytes: config.max_body_bytes,
         request_timeout: Duration::from_secs(config.request_timeout_secs),
     };

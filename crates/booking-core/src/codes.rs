@@ -285,7 +285,7 @@ pub struct Ledger {
 
 /// Why a code cannot pay for a booking.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
+pub enum CodeRefusal {
     /// No such code in this business.
     #[error("unknown code")]
     Unknown,
@@ -303,12 +303,12 @@ pub enum Refusal {
     NotCovered,
 }
 
-crate::error::error_codes!(Refusal, |e| match e {
-    Refusal::Unknown => (Kind::Invalid, "code_not_found"),
-    Refusal::Expired => (Kind::Conflict, "code_expired"),
-    Refusal::Revoked => (Kind::Conflict, "code_revoked"),
-    Refusal::Exhausted => (Kind::Conflict, "code_exhausted"),
-    Refusal::NotCovered => (Kind::Invalid, "code_not_covered"),
+crate::error::error_codes!(CodeRefusal, |e| match e {
+    CodeRefusal::Unknown => (Kind::Invalid, "code_not_found"),
+    CodeRefusal::Expired => (Kind::Conflict, "code_expired"),
+    CodeRefusal::Revoked => (Kind::Conflict, "code_revoked"),
+    CodeRefusal::Exhausted => (Kind::Conflict, "code_exhausted"),
+    CodeRefusal::NotCovered => (Kind::Invalid, "code_not_covered"),
 });
 
 /// What is left on a code.
@@ -394,7 +394,7 @@ impl Ledger {
     /// (capped at what is left on a gift: the rest is paid otherwise).
     ///
     /// # Errors
-    /// The [`Refusal`].
+    /// The [`CodeRefusal`].
     pub fn quote(
         &self,
         service: Option<ServiceId>,
@@ -402,12 +402,12 @@ impl Ledger {
         price_minor: i64,
         starts_at: Timestamp,
         now: Timestamp,
-    ) -> Result<i64, Refusal> {
+    ) -> Result<i64, CodeRefusal> {
         if self.revoked {
-            return Err(Refusal::Revoked);
+            return Err(CodeRefusal::Revoked);
         }
         if self.expires_at.is_some_and(|e| now >= e || starts_at >= e) {
-            return Err(Refusal::Expired);
+            return Err(CodeRefusal::Expired);
         }
         let covers = |services: &[ServiceId]| {
             services.is_empty() || service.is_some_and(|s| services.contains(&s))
@@ -416,17 +416,17 @@ impl Ledger {
             Value::Package { services, .. } | Value::Subscription { services, .. }
                 if !covers(services) =>
             {
-                Err(Refusal::NotCovered)
+                Err(CodeRefusal::NotCovered)
             }
             Value::Package { .. } | Value::Subscription { .. } => match self.balance(starts_at) {
                 Balance::Sessions(left) if left >= i64::from(units.max(1)) => {
                     Ok(i64::from(units.max(1)))
                 }
-                _ => Err(Refusal::Exhausted),
+                _ => Err(CodeRefusal::Exhausted),
             },
             Value::Gift { .. } => match self.balance(starts_at) {
                 Balance::Money(left) if left > 0 => Ok(price_minor.clamp(0, left)),
-                _ => Err(Refusal::Exhausted),
+                _ => Err(CodeRefusal::Exhausted),
             },
         }
     }
@@ -442,7 +442,7 @@ impl Ledger {
         price_minor: i64,
         starts_at: Timestamp,
         now: Timestamp,
-    ) -> Result<Use, Refusal> {
+    ) -> Result<Use, CodeRefusal> {
         let amount = self.quote(service, units, price_minor, starts_at, now)?;
         let taken = Use { booking: None, amount, starts_at, refunded: false };
         self.uses.push(taken);
@@ -631,7 +631,7 @@ mod tests {
             s.redeem(None, 1, 0, at(&format!("{day}T09:00:00Z")), now).unwrap();
         }
         let third = s.quote(None, 1, 0, at("2027-02-20T09:00:00Z"), now);
-        assert_eq!(third, Err(Refusal::Exhausted), "two per month");
+        assert_eq!(third, Err(CodeRefusal::Exhausted), "two per month");
         assert_eq!(s.quote(None, 1, 0, at("2027-03-01T09:00:00Z"), now), Ok(1), "a new period");
     }
 
@@ -642,7 +642,7 @@ mod tests {
         let t = at("2027-01-02T00:00:00Z");
         assert_eq!(g.redeem(None, 1, 3500, t, t).unwrap().amount, 3500);
         assert_eq!(g.redeem(None, 1, 3500, t, t).unwrap().amount, 1500, "capped");
-        assert_eq!(g.quote(None, 1, 100, t, t), Err(Refusal::Exhausted));
+        assert_eq!(g.quote(None, 1, 100, t, t), Err(CodeRefusal::Exhausted));
         assert!(g.refund(0));
         assert!(!g.refund(0), "once");
         assert_eq!(g.balance(t), Balance::Money(3500));
@@ -723,9 +723,9 @@ mod tests {
             code.revoked = revoked;
             let got = code.redeem(None, 1, 100, hours(start), hours(now));
             if revoked {
-                prop_assert_eq!(got, Err(Refusal::Revoked));
+                prop_assert_eq!(got, Err(CodeRefusal::Revoked));
             } else if now >= expiry || start >= expiry {
-                prop_assert_eq!(got, Err(Refusal::Expired));
+                prop_assert_eq!(got, Err(CodeRefusal::Expired));
             }
         }
 

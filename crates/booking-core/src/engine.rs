@@ -159,7 +159,7 @@ error_enum!(
         /// The customer named is not one of this business.
         UnknownCustomer => (Invalid, "customer_not_found"), "unknown customer";
         /// The code cannot pay for it (§I2).
-        Code(crate::codes::Refusal) => delegate, "{0}";
+        Code(crate::codes::CodeRefusal) => delegate, "{0}";
         /// Storage failed.
         Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
@@ -182,7 +182,7 @@ error_enum!(
         /// The customer named is not one of this business.
         UnknownCustomer => (Invalid, "customer_not_found"), "unknown customer";
         /// The code cannot pay for it (§I2).
-        Code(crate::codes::Refusal) => delegate, "{0}";
+        Code(crate::codes::CodeRefusal) => delegate, "{0}";
         /// Storage failed.
         Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
@@ -254,7 +254,7 @@ error_enum!(
         /// The customer named is not one of this business.
         UnknownCustomer => (Invalid, "customer_not_found"), "unknown customer";
         /// The code cannot pay for it (§I2).
-        Code(crate::codes::Refusal) => delegate, "{0}";
+        Code(crate::codes::CodeRefusal) => delegate, "{0}";
         /// Storage failed.
         Store(#[from] StoreError) => (Unavailable, "storage_unavailable"), "{0}";
     }
@@ -1488,7 +1488,7 @@ fn redeem(
     now: Timestamp,
 ) -> Result<Option<Write>, Refusal> {
     let Some(id) = code else { return Ok(None) };
-    let found = view.codes.iter().find(|c| c.id == id).ok_or(crate::codes::Refusal::Unknown)?;
+    let found = view.codes.iter().find(|c| c.id == id).ok_or(crate::codes::CodeRefusal::Unknown)?;
     let amount = found.ledger.quote(paid.service, paid.units, paid.price, paid.starts_at, now)?;
     Ok(Some(Write::Redeem {
         code: id,

@@ -35,7 +35,8 @@ pub trait TokenSource: Send + Sync {
     }
 }
 
-/// A secret string (token, password, API key): `Debug` and `Display` redact it.
+/// A secret string (token, password, API key): `Debug` redacts it, and it has no `Display`; only
+/// [`Secret::expose`] reads it.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret(String);
 

@@ -233,7 +233,7 @@ pub enum Refusal {
     InThePast,
     /// The code cannot pay for this booking (§I2).
     #[error(transparent)]
-    Code(#[from] crate::codes::Refusal),
+    Code(#[from] crate::codes::CodeRefusal),
 }
 
 /// Why a transaction did not commit.

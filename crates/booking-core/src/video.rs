@@ -128,7 +128,7 @@ pub struct StoredMeeting {
 
 /// What to do for an occasion.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Action {
+pub enum MeetingChange {
     /// Nothing to call: no link, or a custom / calendar link (nothing stored at Zoom).
     Nothing,
     /// Create a Zoom meeting on this account.
@@ -158,20 +158,24 @@ pub enum Action {
 /// §J1, §J5: the Zoom calls that bring an occasion's stored meeting in line with its resolution
 /// (`live`: the occasion still takes place; a canceled one keeps no meeting).
 #[must_use]
-pub fn plan(resolution: Option<&Resolution>, stored: Option<&StoredMeeting>, live: bool) -> Action {
+pub fn plan(
+    resolution: Option<&Resolution>,
+    stored: Option<&StoredMeeting>,
+    live: bool,
+) -> MeetingChange {
     let wanted = match resolution.map(|r| &r.account) {
         Some(VideoAccount::Zoom { account }) if live => Some(account),
         _ => None,
     };
     match (wanted, stored) {
-        (None, None) => Action::Nothing,
-        (None, Some(m)) => Action::Delete { meeting_id: m.meeting_id.clone() },
-        (Some(account), None) => Action::Create { account: account.clone() },
+        (None, None) => MeetingChange::Nothing,
+        (None, Some(m)) => MeetingChange::Delete { meeting_id: m.meeting_id.clone() },
+        (Some(account), None) => MeetingChange::Create { account: account.clone() },
         (Some(account), Some(m)) if *account == m.account => {
-            Action::Update { meeting_id: m.meeting_id.clone() }
+            MeetingChange::Update { meeting_id: m.meeting_id.clone() }
         }
         (Some(account), Some(m)) => {
-            Action::Replace { meeting_id: m.meeting_id.clone(), account: account.clone() }
+            MeetingChange::Replace { meeting_id: m.meeting_id.clone(), account: account.clone() }
         }
     }
 }
@@ -732,27 +736,34 @@ mod tests {
     fn zoom_meetings_follow_the_resolution() {
         let on = |account: &str| Resolution { account: zoom(account), source: Source::Default };
         let stored = StoredMeeting { account: "biz".into(), meeting_id: "85746065".into() };
-        assert_eq!(plan(Some(&on("biz")), None, true), Action::Create { account: "biz".into() });
+        assert_eq!(
+            plan(Some(&on("biz")), None, true),
+            MeetingChange::Create { account: "biz".into() }
+        );
         assert_eq!(
             plan(Some(&on("biz")), Some(&stored), true),
-            Action::Update { meeting_id: "85746065".into() }
+            MeetingChange::Update { meeting_id: "85746065".into() }
         );
         assert_eq!(
             plan(Some(&on("ana")), Some(&stored), true),
-            Action::Replace { meeting_id: "85746065".into(), account: "ana".into() }
+            MeetingChange::Replace { meeting_id: "85746065".into(), account: "ana".into() }
         );
         assert_eq!(
             plan(Some(&on("biz")), Some(&stored), false),
-            Action::Delete { meeting_id: "85746065".into() },
+            MeetingChange::Delete { meeting_id: "85746065".into() },
             "a canceled occasion keeps no meeting"
         );
         let link = Resolution { account: custom("https://x"), source: Source::Default };
         assert_eq!(
             plan(Some(&link), Some(&stored), true),
-            Action::Delete { meeting_id: "85746065".into() }
+            MeetingChange::Delete { meeting_id: "85746065".into() }
         );
-        assert_eq!(plan(Some(&link), None, true), Action::Nothing, "a custom link calls nobody");
-        assert_eq!(plan(None, None, true), Action::Nothing);
+        assert_eq!(
+            plan(Some(&link), None, true),
+            MeetingChange::Nothing,
+            "a custom link calls nobody"
+        );
+        assert_eq!(plan(None, None, true), MeetingChange::Nothing);
     }
 
     #[test]
@@ -843,11 +854,11 @@ mod tests {
             let first = plan(r.as_ref(), None, live);
             match (r.as_ref().map(|r| &r.account), live) {
                 (Some(VideoAccount::Zoom { account }), true) => {
-                    prop_assert_eq!(&first, &Action::Create { account: account.clone() });
+                    prop_assert_eq!(&first, &MeetingChange::Create { account: account.clone() });
                     let stored = StoredMeeting { account: account.clone(), meeting_id: "m".into() };
-                    prop_assert_eq!(plan(r.as_ref(), Some(&stored), live), Action::Update { meeting_id: "m".into() });
+                    prop_assert_eq!(plan(r.as_ref(), Some(&stored), live), MeetingChange::Update { meeting_id: "m".into() });
                 }
-                _ => prop_assert_eq!(first, Action::Nothing),
+                _ => prop_assert_eq!(first, MeetingChange::Nothing),
             }
         }
     }

@@ -2808,7 +2808,7 @@ pub async fn codes_round_trip(store: Arc<dyn Store>) {
         matches!(
             below,
             Err(TxError::Refused(booking_core::store::Refusal::Code(
-                booking_core::codes::Refusal::Exhausted
+                booking_core::codes::CodeRefusal::Exhausted
             )))
         ),
         "never below zero: {below:?}"
@@ -2875,7 +2875,7 @@ pub async fn concurrent_redemptions_of_the_last_session_one_wins(store: Arc<dyn 
     assert_eq!(won, 1, "{results:?}");
     assert!(results.iter().filter_map(|r| r.as_ref().err()).all(|e| matches!(
         e,
-        TxError::Refused(Refusal::Code(booking_core::codes::Refusal::Exhausted))
+        TxError::Refused(Refusal::Code(booking_core::codes::CodeRefusal::Exhausted))
     )));
     let after = store.code(h.business, code.id).await.unwrap().unwrap();
     assert_eq!(after.ledger.uses.len(), 1);
@@ -2898,7 +2898,7 @@ pub async fn concurrent_redemptions_of_the_last_session_one_wins(store: Arc<dyn 
 /// one does not; a reschedule keeps the use; a rejection gives it back; a seat booking pays
 /// per seat; an expired code pays for nothing.
 pub async fn codes_pay_for_bookings_and_come_back(store: Arc<dyn Store>) {
-    use booking_core::codes::{Balance, CodeDigest, CodeText, NewCode, Refusal, Value};
+    use booking_core::codes::{Balance, CodeDigest, CodeRefusal, CodeText, NewCode, Value};
     let h = Harness::demo_in(store.clone(), NOW).await;
     let mut business = store.business(h.business).await.unwrap().unwrap();
     business.settings.min_before_cancel = SignedDuration::from_hours(24);
@@ -2939,7 +2939,7 @@ pub async fn codes_pay_for_bookings_and_come_back(store: Arc<dyn Store>) {
     let second = book_with("2027-01-05T08:00:00Z", pack).await.unwrap();
     assert_eq!(balance(pack).await, Balance::Sessions(0));
     let third = book_with("2027-01-06T08:00:00Z", pack).await;
-    assert_eq!(third.unwrap_err(), BookError::Code(Refusal::Exhausted));
+    assert_eq!(third.unwrap_err(), BookError::Code(CodeRefusal::Exhausted));
     let free = h
         .engine
         .book(
@@ -3013,13 +3013,17 @@ pub async fn codes_pay_for_bookings_and_come_back(store: Arc<dyn Store>) {
     assert_eq!(balance(all).await, Balance::Sessions(1));
     let too_many =
         h.engine.book_seats(h.business, session, 2, None, with(all), Actor::guest()).await;
-    assert_eq!(too_many.unwrap_err(), SeatError::Code(Refusal::Exhausted));
+    assert_eq!(too_many.unwrap_err(), SeatError::Code(CodeRefusal::Exhausted));
     let covered =
         h.engine.book_seats(h.business, session, 1, None, with(pack), Actor::guest()).await;
-    assert_eq!(covered.unwrap_err(), SeatError::Code(Refusal::NotCovered), "listed services only");
+    assert_eq!(
+        covered.unwrap_err(),
+        SeatError::Code(CodeRefusal::NotCovered),
+        "listed services only"
+    );
 
     // Expired: nothing.
     let old = issue(Value::Gift { amount_minor: 10_000 }, Some("2027-01-02T00:00:00Z"), 3).await;
     let late = book_with("2027-01-04T12:00:00Z", old).await;
-    assert_eq!(late.unwrap_err(), BookError::Code(Refusal::Expired));
+    assert_eq!(late.unwrap_err(), BookError::Code(CodeRefusal::Expired));
 }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use sha2::{Digest as _, Sha256};
 
-use crate::codes::{CodeDigest, CodeText, FindError, NewCode, Refusal, StoredCode, Value};
+use crate::codes::{CodeDigest, CodeRefusal, CodeText, FindError, NewCode, StoredCode, Value};
 use crate::ids::{BusinessId, CodeId, CustomerId};
 use crate::ports::{Clock, TokenSource};
 use crate::store::{Store, StoreError};
@@ -95,7 +95,7 @@ impl CodeBook {
     /// goes negative, even with a redemption at the same moment). `None`: no such code.
     ///
     /// # Errors
-    /// [`Refusal::Exhausted`] (as a store refusal) or storage errors.
+    /// [`CodeRefusal::Exhausted`] (as a store refusal) or storage errors.
     pub async fn adjust(
         &self,
         business: BusinessId,
@@ -113,7 +113,7 @@ impl CodeBook {
             exists = true;
             let left = found.ledger.balance(now).amount();
             if left.saturating_add(delta) < 0 {
-                return Err(Refusal::Exhausted.into());
+                return Err(CodeRefusal::Exhausted.into());
             }
             Ok(vec![Write::Adjust { code: id, delta }])
         };

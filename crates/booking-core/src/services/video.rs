@@ -15,9 +15,9 @@ use crate::outbox::{Effect, Job, JobError, JobHandler};
 use crate::ports::{Clock, MeetingProvider, MeetingRequest};
 use crate::store::{Store, StoreError};
 use crate::video::{
-    AccountInput, Action, CustomLink, LinkState, MeetingRecord, Occasion, OccasionOf, Resolution,
-    StoredAccount, StoredMeeting, VideoAccount, VideoError, VideoLink, ZoomApp, ZoomConnector,
-    plan, resolve, setup_of,
+    AccountInput, CustomLink, LinkState, MeetingChange, MeetingRecord, Occasion, OccasionOf,
+    Resolution, StoredAccount, StoredMeeting, VideoAccount, VideoError, VideoLink, ZoomApp,
+    ZoomConnector, plan, resolve, setup_of,
 };
 
 /// The occasion a booking belongs to (`None` when its service, session or event is gone).
@@ -365,11 +365,11 @@ impl VideoSync {
             interval: of.interval,
         };
         match action {
-            Action::Nothing => Ok(()),
-            Action::Create { account } => {
+            MeetingChange::Nothing => Ok(()),
+            MeetingChange::Create { account } => {
                 self.create(business, &of, &accounts, &account, &request).await
             }
-            Action::Update { .. } => match stored {
+            MeetingChange::Update { .. } => match stored {
                 Some(record) if record.interval != of.interval => {
                     let meeting = self
                         .provider(&record.app)?
@@ -386,11 +386,11 @@ impl VideoSync {
                 }
                 _ => Ok(()),
             },
-            Action::Delete { .. } => match stored {
+            MeetingChange::Delete { .. } => match stored {
                 Some(record) => self.delete(&record).await,
                 None => Ok(()),
             },
-            Action::Replace { account, .. } => {
+            MeetingChange::Replace { account, .. } => {
                 if let Some(record) = stored {
                     self.delete(&record).await?;
                 }
