@@ -500,3 +500,81 @@ async fn an_agent_books_from_the_calendar_in_a_real_browser() {
     s.close().await.unwrap();
     server.stop().await;
 }
+
+/// The back office's set-up pages an admin uses — profile and calendar, calendar integrations
+/// and options, video, codes — in French and in English, at 1280 px and on a 390 px phone:
+/// each shows its heading, fits the screen, and its forms work (calendar options, video
+/// privacy, issuing a code shown once and finding it by its last symbols).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_back_office_set_up_pages_in_a_real_browser() {
+    let Some(driver) = driver().await else { return };
+    let server = Server::sqlite().await;
+    let base = server.base.clone();
+    let t = server.tenant("Mairie").await;
+    setup(&server, &t).await;
+    let c = browser(&driver).await;
+    c.goto(&format!("{base}/b/{}/office/login", t.id)).await.unwrap();
+    fill(&c, "#key", &t.admin).await;
+    click(&c, "#office-log-in").await;
+    c.wait().for_element(Locator::Css("#agendas")).await.unwrap();
+    let page = |rest: &str| format!("{base}/b/{}/office{rest}", t.id);
+    for (lang, heading) in
+        [("fr", "forfaits, cartes cadeaux"), ("en", "packages, gift certificates")]
+    {
+        for width in [1280_u32, 390] {
+            c.set_window_size(width, 900).await.unwrap();
+            for (name, rest, css) in [
+                ("profile", "/profile", "#profile-name"),
+                ("integrations", "/integrations", "#calendar-options"),
+                ("video", "/video", "#video-privacy"),
+                ("codes", "/codes", "#issue-code"),
+            ] {
+                c.goto(&format!("{}?lang={lang}", page(rest))).await.unwrap();
+                c.wait().for_element(Locator::Css(css)).await.unwrap();
+                assert!(c.find(Locator::Css("h1")).await.is_ok(), "{name} has a heading");
+                let html_lang = c.find(Locator::Css("html")).await.unwrap().attr("lang").await;
+                assert_eq!(html_lang.unwrap().as_deref(), Some(lang), "{name} in {lang}");
+                let fits = c
+                    .execute(
+                        "return document.documentElement.scrollWidth <= window.innerWidth;",
+                        vec![],
+                    )
+                    .await
+                    .unwrap();
+                assert_eq!(fits, Value::Bool(true), "{name} fits {width} px in {lang}");
+                shot(&c, &format!("40-office-{name}-{lang}-{width}px")).await;
+            }
+        }
+        // Issue a package: its text is shown once, and its last symbols find it again.
+        c.set_window_size(1280, 900).await.unwrap();
+        c.goto(&format!("{}?lang={lang}", page("/codes"))).await.unwrap();
+        see(&c, heading).await;
+        fill(&c, "#amount", "5").await;
+        click(&c, "#issue").await;
+        let code =
+            c.wait().for_element(Locator::Css("#issued-code")).await.unwrap().text().await.unwrap();
+        assert_eq!(code.len(), 16, "XXXX-XXXX-XXXX-X: {code}");
+        shot(&c, &format!("41-office-code-issued-{lang}")).await;
+        c.goto(&page("/codes")).await.unwrap();
+        assert!(c.find(Locator::Css("#issued-code")).await.is_err(), "shown once");
+        fill(&c, "#tail", &code[code.len() - 5..]).await;
+        click(&c, "#find").await;
+        c.wait().for_element(Locator::Css("#found li")).await.unwrap();
+    }
+    // The video privacy and calendar options save and stay saved.
+    c.goto(&page("/video")).await.unwrap();
+    click(&c, "#hide-in-panel").await;
+    click(&c, "#save-privacy").await;
+    see(&c, "Changes saved.").await;
+    let checked = c.find(Locator::Css("#hide-in-panel")).await.unwrap().prop("checked").await;
+    assert_eq!(checked.unwrap().as_deref(), Some("true"), "the privacy setting is kept");
+    c.goto(&page("/integrations")).await.unwrap();
+    click(&c, "#opt-add_pending").await;
+    click(&c, "#save-options").await;
+    see(&c, "Changes saved.").await;
+    let checked = c.find(Locator::Css("#opt-add_pending")).await.unwrap().prop("checked").await;
+    assert_eq!(checked.unwrap().as_deref(), Some("true"), "the calendar option is kept");
+    shot(&c, "42-office-integrations-saved").await;
+    c.close().await.unwrap();
+    server.stop().await;
+}

@@ -87,7 +87,7 @@ fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
         "disconnected" => Some(ctx.t.calendar_disconnected),
         "synced" => Some(ctx.t.calendar_synced),
         "sync_failed" => Some(ctx.t.calendar_sync_failed),
-        "saved" => Some(ctx.t.saved),
+        "saved" => Some(ctx.t.changes_saved),
         "invalid" => Some(ctx.t.integration_invalid),
         _ => None,
     }

@@ -94,7 +94,7 @@ async fn agent(ctx: &Ctx) -> Result<Principal, Response> {
 
 fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
     match code? {
-        "saved" => Some(ctx.t.saved),
+        "saved" => Some(ctx.t.changes_saved),
         "invalid" => Some(ctx.t.codes_invalid),
         "exhausted" => Some(ctx.t.code_exhausted),
         _ => None,

@@ -114,7 +114,7 @@ async fn occasions_of(
 
 fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
     match code? {
-        "saved" => Some(ctx.t.saved),
+        "saved" => Some(ctx.t.changes_saved),
         "removed" => Some(ctx.t.video_removed),
         "invalid" => Some(ctx.t.video_invalid),
         "refused" => Some(ctx.t.video_refused),
