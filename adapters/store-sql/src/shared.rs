@@ -2344,6 +2344,15 @@ macro_rules! sql_booking_store {
             Ok(aggregate_query(conn, sql, business, resources, window, None).await?.occupancy)
         }
 
+        /// The bookings overlapping a window (`$2`..`$3`) of business `$1`: the appointments
+        /// by their start, at most a service's longest span before the window (`$4`), and the
+        /// seats of the sessions overlapping it. Each branch reads what the window holds, never
+        /// the business's whole history (no `OR` across the two kinds keeps the indexes usable).
+        pub const BOOKINGS_IN: &str = "SELECT b.* FROM bookings b WHERE b.business_id = $1 \
+             AND b.slot_start_us > $4 AND b.slot_start_us < $3 AND b.slot_end_us > $2 \
+             UNION ALL SELECT b.* FROM sessions s JOIN bookings b ON b.session_id = s.id \
+             WHERE s.business_id = $1 AND s.end_us > $2 AND s.start_us < $3 ORDER BY id";
+
         /// The text of the busy-times query (occupancy, exceptions, external busy times) and of
         /// the occupancy query of the booking transaction, for plan tests.
         #[doc(hidden)]
@@ -2611,15 +2620,11 @@ macro_rules! sql_booking_store {
                 business: BusinessId,
                 window: Interval,
             ) -> Result<Vec<Booking>, StoreError> {
-                let rows = sqlx::query(
-                    "SELECT b.* FROM bookings b LEFT JOIN sessions s ON s.id = b.session_id \
-                     WHERE b.business_id = $1 AND ( \
-                       (b.slot_start_us < $3 AND b.slot_end_us > $2) \
-                       OR (s.start_us < $3 AND s.end_us > $2)) ORDER BY b.id",
-                )
+                let rows = sqlx::query(BOOKINGS_IN)
                 .bind(business.get())
                 .bind(micros(window.start()))
                 .bind(micros(window.end()))
+                .bind(micros(window.start()) - booking_core::setup::MAX_SERVICE_SPAN.as_secs() * 1_000_000)
                 .fetch_all(&self.pool)
                 .await
                 .map_err(unavailable)?;

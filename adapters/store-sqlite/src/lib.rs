@@ -131,6 +131,23 @@ impl SqliteStore {
         Ok(plans)
     }
 
+    /// SQLite's plan of the windowed bookings read (day and week views, the list API,
+    /// calendar pushes), one step a line, for the plan tests.
+    ///
+    /// # Errors
+    /// Storage errors.
+    #[doc(hidden)]
+    pub async fn bookings_in_plan(&self) -> Result<Vec<String>, StoreError> {
+        use sqlx::Row as _;
+        let text = format!("EXPLAIN QUERY PLAN {}", booking_ports::BOOKINGS_IN);
+        let query = sqlx::query(&text).bind(1_i64).bind(0_i64).bind(1_i64).bind(-1_i64);
+        let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("detail"))
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)
+    }
+
     /// The write connection for single statements (any open batch of booking transactions is
     /// committed first).
     async fn write_conn(&self) -> Result<Exclusive<'_>, StoreError> {

@@ -32,3 +32,23 @@ async fn busy_times_and_occupancy_search_by_resource_and_time() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_window_of_bookings_is_read_by_time_not_through_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("plans.db")).await.unwrap();
+    let plan = store.bookings_in_plan().await.unwrap();
+    let text = plan.join("\n");
+    assert!(!text.contains("SCAN b ") && !text.contains("SCAN bookings"), "{text}");
+    assert!(!text.contains("SCAN s ") && !text.contains("SCAN sessions"), "{text}");
+    assert!(
+        text.contains(
+            "USING INDEX bookings_business_slot (business_id=? AND slot_start_us>? AND slot_start_us<?)"
+        ),
+        "appointments by their start, bounded on both sides:\n{text}"
+    );
+    assert!(
+        text.contains("USING INDEX sessions_business_end (business_id=? AND end_us>?)"),
+        "sessions by their end:\n{text}"
+    );
+}
