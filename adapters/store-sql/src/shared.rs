@@ -1971,6 +1971,20 @@ macro_rules! sql_store_ports {
             }
         }
 
+        /// Claims up to `$3` due jobs of effect `$4` at `$1` until `$2`: pending ones due, and
+        /// claimed ones whose lease lapsed (a claimed job was due when it was claimed). Both
+        /// states and the time bound the search of `outbox_effect_due (effect, state,
+        /// run_at_us)`, so done and future jobs are never read.
+        pub const OUTBOX_CLAIM: &str = concat!(
+            "UPDATE outbox SET state = 'claimed', attempts = attempts + 1, lease_until_us = $2 \
+             WHERE id IN (SELECT id FROM outbox \
+                 WHERE effect = $4 AND state IN ('pending', 'claimed') AND run_at_us <= $1 \
+                   AND (state = 'pending' OR lease_until_us <= $1) \
+                 ORDER BY run_at_us, id LIMIT $3",
+            $lock_skip,
+            ") RETURNING *",
+        );
+
         #[async_trait]
         impl Outbox for $store {
             async fn claim(
@@ -1982,15 +1996,7 @@ macro_rules! sql_store_ports {
             ) -> Result<Vec<Job>, StoreError> {
                 let until = now.saturating_add(lease).unwrap_or(Timestamp::MAX);
                 let mut w = self.write().await?;
-                let rows = sqlx::query(concat!(
-                    "UPDATE outbox SET state = 'claimed', attempts = attempts + 1, lease_until_us = $2 \
-                     WHERE id IN (SELECT id FROM outbox \
-                         WHERE effect = $4 AND ((state = 'pending' AND run_at_us <= $1) \
-                            OR (state = 'claimed' AND lease_until_us <= $1)) \
-                         ORDER BY run_at_us, id LIMIT $3",
-                    $lock_skip,
-                    ") RETURNING *",
-                ))
+                let rows = sqlx::query(OUTBOX_CLAIM)
                 .bind(micros(now))
                 .bind(micros(until))
                 .bind(i64::try_from(limit).unwrap_or(i64::MAX))

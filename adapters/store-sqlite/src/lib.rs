@@ -148,6 +148,22 @@ impl SqliteStore {
             .map_err(unavailable)
     }
 
+    /// SQLite's plan of the outbox claim the workers run every second, for the plan tests.
+    ///
+    /// # Errors
+    /// Storage errors.
+    #[doc(hidden)]
+    pub async fn outbox_claim_plan(&self) -> Result<Vec<String>, StoreError> {
+        use sqlx::Row as _;
+        let text = format!("EXPLAIN QUERY PLAN {}", shared_ports::OUTBOX_CLAIM);
+        let query = sqlx::query(&text).bind(1_i64).bind(2_i64).bind(10_i64).bind("notify");
+        let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>("detail"))
+            .collect::<Result<_, _>>()
+            .map_err(unavailable)
+    }
+
     /// The write connection for single statements (any open batch of booking transactions is
     /// committed first).
     async fn write_conn(&self) -> Result<Exclusive<'_>, StoreError> {

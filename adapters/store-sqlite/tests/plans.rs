@@ -52,3 +52,16 @@ async fn a_window_of_bookings_is_read_by_time_not_through_the_history() {
         "sessions by their end:\n{text}"
     );
 }
+
+#[tokio::test]
+async fn the_outbox_claim_reads_only_due_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("plans.db")).await.unwrap();
+    let plan = store.outbox_claim_plan().await.unwrap();
+    let text = plan.join("\n");
+    assert!(!text.contains("SCAN outbox"), "{text}");
+    assert!(
+        text.contains("USING INDEX outbox_effect_due (effect=? AND state=? AND run_at_us<?)"),
+        "due jobs by effect, state and time, never the done ones:\n{text}"
+    );
+}
