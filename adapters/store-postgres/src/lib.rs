@@ -34,6 +34,9 @@ pub struct PgStore {
     guard: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
+/// PostgreSQL keeps its own statistics (autovacuum's ANALYZE): nothing to do here.
+impl booking_core::store::Maintenance for PgStore {}
+
 impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgStore").field("pool", &self.pool).finish_non_exhaustive()

@@ -78,6 +78,15 @@ impl SqliteStore {
             .busy_timeout(BUSY_TIMEOUT);
         let mut writer = options.connect().await.map_err(unavailable)?;
         MIGRATOR.run(&mut writer).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        // Statistics where a table changed enough since the last ones (a quick, bounded ANALYZE):
+        // the planner then keeps choosing the indexes the hot reads are written for as the
+        // history grows (issue 25). The housekeeping runs it again (`SqliteStore::optimize`).
+        // `analysis_limit` bounds the rows each index's statistics sample (the writer keeps it).
+        sqlx::query("PRAGMA analysis_limit=1000")
+            .execute(&mut writer)
+            .await
+            .map_err(unavailable)?;
+        sqlx::query("PRAGMA optimize=0x10002").execute(&mut writer).await.map_err(unavailable)?;
         let writer = WriterShared::new(writer);
         // A local file has no connection to lose: no ping before each use (it doubled the cost
         // of a read).
@@ -176,6 +185,17 @@ impl SqliteStore {
         let mut w = self.writer.exclusive().await?;
         w.begin().await?;
         Ok(w)
+    }
+}
+
+#[async_trait::async_trait]
+impl booking_core::store::Maintenance for SqliteStore {
+    /// `PRAGMA optimize` on the write connection: statistics for the tables that changed
+    /// enough since the last ones (usually nothing to do).
+    async fn maintain(&self) -> Result<(), StoreError> {
+        let mut w = self.write_conn().await?;
+        sqlx::query("PRAGMA optimize").execute(&mut *w).await.map_err(unavailable)?;
+        Ok(())
     }
 }
 

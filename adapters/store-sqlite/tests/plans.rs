@@ -65,3 +65,15 @@ async fn the_outbox_claim_reads_only_due_jobs() {
         "due jobs by effect, state and time, never the done ones:\n{text}"
     );
 }
+
+#[tokio::test]
+async fn upkeep_runs_and_the_plans_hold_after_it() {
+    use booking_core::store::Maintenance as _;
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("plans.db")).await.unwrap();
+    store.maintain().await.unwrap();
+    let claim = store.outbox_claim_plan().await.unwrap().join("\n");
+    assert!(claim.contains("outbox_effect_due (effect=? AND state=? AND run_at_us<?)"), "{claim}");
+    let window = store.bookings_in_plan().await.unwrap().join("\n");
+    assert!(window.contains("sessions_business_end (business_id=? AND end_us>?)"), "{window}");
+}

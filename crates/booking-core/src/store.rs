@@ -609,6 +609,19 @@ pub trait TemplateStore: Send + Sync {
     ) -> Result<bool, StoreError>;
 }
 
+/// Upkeep a database may want now and then: on SQLite, fresh planner statistics as the history
+/// grows, so the hot reads keep the indexes they are written for. The housekeeping calls it.
+#[async_trait]
+pub trait Maintenance: Send + Sync {
+    /// Keeps the database's own bookkeeping current; nothing where there is none.
+    ///
+    /// # Errors
+    /// Storage errors.
+    async fn maintain(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
 /// Everything a storage adapter provides.
 pub trait Store:
     CatalogStore
@@ -624,6 +637,7 @@ pub trait Store:
     + AccessStore
     + WebhookStore
     + TemplateStore
+    + Maintenance
 {
 }
 
@@ -640,7 +654,8 @@ impl<
         + IdempotencyStore
         + AccessStore
         + WebhookStore
-        + TemplateStore,
+        + TemplateStore
+        + Maintenance,
 > Store for T
 {
 }

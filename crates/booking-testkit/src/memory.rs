@@ -1312,6 +1312,9 @@ impl WebhookStore for InMemoryStore {
 }
 
 #[async_trait]
+impl booking_core::store::Maintenance for InMemoryStore {}
+
+#[async_trait]
 impl TemplateStore for InMemoryStore {
     async fn email_template(
         &self,

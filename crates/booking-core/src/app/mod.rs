@@ -138,8 +138,9 @@ impl App {
         self.engine.ports().store.all_connections().await
     }
 
-    /// Purges what is already ignored when read: expired account tokens and holds, and the
-    /// `Idempotency-Key` answers older than [`idempotency::ANSWER_LIFETIME`]. Each failure is
+    /// Purges what is already ignored when read — expired account tokens and holds, and the
+    /// `Idempotency-Key` answers older than [`idempotency::ANSWER_LIFETIME`] — and runs the
+    /// database's upkeep ([`crate::store::Maintenance`]). Each failure is
     /// returned with what it was purging, for the caller to log; the rest still ran.
     pub async fn housekeeping(&self) -> Vec<(&'static str, crate::store::StoreError)> {
         let ports = self.engine.ports();
@@ -154,6 +155,9 @@ impl App {
         }
         if let Err(e) = ports.store.forget_answers_before(before).await {
             failed.push(("old idempotency answers", e));
+        }
+        if let Err(e) = ports.store.maintain().await {
+            failed.push(("the database's upkeep", e));
         }
         failed
     }
