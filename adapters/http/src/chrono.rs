@@ -384,7 +384,7 @@ fn read_fill(body: &Bytes) -> Result<Fill, Failure> {
 
 /// A refusal in Chrono's words: its kind decides the status, and Chrono's own wording names
 /// the few refusals w.c.s. tells apart.
-fn refused(e: &impl ErrorCode) -> Failure {
+fn refused(e: &(impl ErrorCode + std::fmt::Display)) -> Failure {
     let code = e.code();
     match (e.kind(), code) {
         (Kind::Unavailable, _) => {
@@ -392,6 +392,8 @@ fn refused(e: &impl ErrorCode) -> Failure {
         }
         // The booking a change names: unknown to the engine, or to the caller's access.
         (_, "booking_not_found") | (Kind::NotFound, "not_found") => Failure::not_found("booking"),
+        // A value refused as given (a name or an answer too long): the request is bad.
+        (Kind::Invalid, "invalid_value") => Failure::bad(e.to_string()),
         (_, "unknown_agenda" | "unknown_service" | "service_not_on_agenda") => {
             Failure::not_found("meeting type")
         }

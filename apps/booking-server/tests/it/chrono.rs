@@ -14,6 +14,7 @@ on_both_databases!(
     a_wcs_client_lists_holds_confirms_reschedules_and_cancels,
     two_desks_give_two_places_and_reschedule_is_atomic,
     concurrent_fillslots_on_the_last_desk_one_wins,
+    both_apis_keep_the_same_limits_on_a_booking_s_details,
 );
 
 /// A business with an agenda `accueil` of two desks open all the time, a 30-minute meeting type
@@ -396,4 +397,71 @@ async fn clock_changes_in_slot_ids() {
         (Some(0), Some("2027-10-31 03:00:00"))
     );
     s.stop().await;
+}
+
+/// The native API and the Chrono-compatible API refuse the same details (the core's
+/// `Details::check`): an answer over 5,000 characters, a name over 200; and both accept the
+/// longest allowed.
+async fn both_apis_keep_the_same_limits_on_a_booking_s_details(s: Server) {
+    let (t, key) = chrono_business(&s).await;
+    let day = tomorrow();
+    let long = "a".repeat(5001);
+    for (at, body) in [
+        ("0900", json!({"user_name": "Ana Lima", "note": long})),
+        ("0930", json!({"user_first_name": "a".repeat(201), "user_last_name": "Lima"})),
+    ] {
+        let r = chrono(
+            &s,
+            Method::POST,
+            &fill_path(&format!("passeport:{day}-{at}")),
+            &key,
+            Some(body),
+        )
+        .await;
+        assert_eq!(r.status, 400, "Chrono refuses it as a bad request: {:?}", r.body);
+    }
+    let ok = chrono(
+        &s,
+        Method::POST,
+        &fill_path(&format!("passeport:{day}-1000")),
+        &key,
+        // An extra field is kept as its JSON text: 4,998 letters and two quotes.
+        Some(json!({"user_name": "Ana Lima", "note": "a".repeat(4998)})),
+    )
+    .await;
+    assert_eq!(ok.body["err"], 0, "{:?}", ok.body);
+    let agendas = s.get(&t.path("/agendas"), Some(t.admin.as_str())).await;
+    let agenda = agendas.body[0]["id"].clone();
+    let service = agendas.body[0]["services"][0].clone();
+    let start = |h: i8| common::paris(day, h, 0);
+    let native = |start: String, contact: Value, answers: Value| json!({"agenda_id": agenda, "service_id": service, "start": start, "contact": contact, "answers": answers});
+    let too_long = s
+        .post(
+            &t.path("/bookings"),
+            None,
+            native(start(11), json!({"first_name": "Ana"}), json!({"note": long})),
+        )
+        .await;
+    assert_eq!((too_long.status, too_long.code()), (422, "invalid_value"), "{:?}", too_long.body);
+    let long_name = s
+        .post(
+            &t.path("/bookings"),
+            None,
+            native(start(12), json!({"first_name": "a".repeat(201)}), json!({})),
+        )
+        .await;
+    assert_eq!(
+        (long_name.status, long_name.code()),
+        (422, "invalid_value"),
+        "{:?}",
+        long_name.body
+    );
+    let fine = s
+        .post(
+            &t.path("/bookings"),
+            None,
+            native(start(13), json!({"first_name": "Ana"}), json!({"note": "a".repeat(5000)})),
+        )
+        .await;
+    assert_eq!(fine.status, 201, "{:?}", fine.body);
 }
