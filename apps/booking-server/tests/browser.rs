@@ -1,8 +1,8 @@
 //! §D The customer journeys in a real headless Chromium, driven through WebDriver
 //! (chromedriver): sign up → book → see it in the panel → cancel; a magic link (the GET shows a
 //! button, the POST logs in); reschedule allowed and refused inside the window; delete profile
-//! → staff see "Customer #id"; the panel 390 px wide. A screenshot of each page is saved under
-//! `target/screenshots/` (a CI artifact).
+//! → staff see "Client n° id" (the API keeps "Customer #id"); the panel 390 px wide. A
+//! screenshot of each page is saved under `target/screenshots/` (a CI artifact).
 //!
 //! Needs `/usr/bin/chromium` and `/usr/bin/chromedriver` (Debian's `chromium` and
 //! `chromium-driver`, installed by `scripts/setup.sh`). Without them the test says so and
@@ -348,7 +348,7 @@ async fn customer_journeys_in_a_real_browser() {
     let customer = booking.body["customer_id"].as_i64().unwrap();
     let staff_view = server.get(&t4.path(&format!("/customers/{customer}")), Some(&t4.admin)).await;
     assert_eq!(staff_view.body["display_name"], format!("Customer #{customer}"));
-    // And in the back office's calendar.
+    // And in the back office's calendar, in the agent's language.
     let office = server
         .post(&t4.path("/api-keys"), Some(&t4.admin), json!({"name": "agent", "role": "agent"}))
         .await;
@@ -360,7 +360,7 @@ async fn customer_journeys_in_a_real_browser() {
     let when = booking.body["start"].as_str().unwrap_or_default().to_owned();
     let date = when.get(..10).unwrap_or_default().to_owned();
     c.goto(&format!("{base}/b/{}/office/agendas/accueil?date={date}", t4.id)).await.unwrap();
-    see(&c, &format!("Customer #{customer}")).await;
+    see(&c, &format!("Client n° {customer}")).await;
     shot(&c, "29-office-anonymised-customer").await;
     c.close().await.unwrap();
     server.stop().await;

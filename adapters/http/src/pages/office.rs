@@ -277,10 +277,10 @@ pub(crate) async fn calendar(
     let now = ctx.now();
     let customers = |booking: &booking_core::Booking| {
         let name = booking.contact.full_name();
-        // An anonymised (or nameless) customer shows as "Customer #id" (§A7).
+        // An anonymised (or nameless) customer shows as "Client n° id" / "Customer #id" (§A7).
         match (name.is_empty(), booking.customer) {
             (false, _) => name,
-            (true, Some(customer)) => format!("Customer #{customer}"),
+            (true, Some(customer)) => format!("{}{customer}", ctx.t.customer_number),
             (true, None) => format!("#{}", booking.id),
         }
     };

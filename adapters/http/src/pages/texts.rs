@@ -71,6 +71,8 @@ pub(crate) struct Texts {
     pub profile: &'static str,
     pub save: &'static str,
     pub saved: &'static str,
+    /// Before a customer's number, where the name is erased or missing (\"Customer #\").
+    pub customer_number: &'static str,
     /// The notice after a back-office settings form saved (codes, video, calendar).
     pub changes_saved: &'static str,
     pub email_cannot_change: &'static str,
@@ -307,6 +309,7 @@ pub(crate) const FR: Texts = Texts {
     profile: "Mon profil",
     save: "Enregistrer",
     saved: "Profil enregistré.",
+    customer_number: "Client n° ",
     changes_saved: "Modifications enregistrées.",
     email_cannot_change: "L'adresse e-mail est votre identifiant ; elle ne peut pas être changée.",
     delete_profile: "Supprimer mon profil",
@@ -388,7 +391,7 @@ pub(crate) const FR: Texts = Texts {
     video_kind_zoom: "Zoom (application serveur à serveur)",
     video_kind_custom: "Lien personnalisé (le même pour tous)",
     video_kind_calendar: "Google Meet / Teams (agendas connectés)",
-    video_account_id: "Account ID",
+    video_account_id: "Identifiant du compte Zoom (Account ID)",
     video_host: "Hôte (e-mail ou identifiant Zoom)",
     video_url: "Lien",
     video_password_field: "Mot de passe",
@@ -542,6 +545,7 @@ pub(crate) const EN: Texts = Texts {
     profile: "My profile",
     save: "Save",
     saved: "Profile saved.",
+    customer_number: "Customer #",
     changes_saved: "Changes saved.",
     email_cannot_change: "Your email address is your username; it cannot be changed.",
     delete_profile: "Delete my profile",
@@ -753,6 +757,16 @@ impl Texts {
             Role::Manager => self.role_manager,
             Role::Agent => self.role_agent,
             Role::Staff | Role::Customer => self.role_staff,
+        }
+    }
+
+    /// A video account's kind (`zoom`, `custom`, `calendar`) as the back office shows it.
+    pub(crate) fn video_kind_label(&self, kind: &str) -> &'static str {
+        match kind {
+            "zoom" => self.video_kind_zoom,
+            "custom" => self.video_kind_custom,
+            "calendar" => self.video_kind_calendar,
+            _ => self.video_none,
         }
     }
 
