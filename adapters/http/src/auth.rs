@@ -5,7 +5,7 @@ use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use booking_core::access::{Action, Principal};
-use booking_core::booking::{Actor, Role};
+use booking_core::booking::Actor;
 use booking_core::ids::BusinessId;
 
 use crate::AppState;
@@ -99,26 +99,5 @@ impl Caller {
     /// business, 403 for a role that may not.
     pub fn authorize(&self, business: BusinessId, action: Action) -> Result<Actor, Problem> {
         Ok(self.required()?.authorize(business, action)?)
-    }
-
-    /// The actor of a public request in `business`: a guest, or the caller if they belong to it.
-    /// A key of another business is refused (404), as for every other route.
-    pub fn public(&self, business: BusinessId) -> Result<Actor, Problem> {
-        match self.0 {
-            None => Ok(Actor::guest()),
-            Some(p) => Ok(p.member_of(business)?),
-        }
-    }
-
-    /// Whether the caller may act for customers (back office) in `business`.
-    #[must_use]
-    pub fn may(&self, business: BusinessId, action: Action) -> bool {
-        self.0.is_some_and(|p| p.authorize(business, action).is_ok())
-    }
-
-    /// The role, when authenticated.
-    #[must_use]
-    pub fn role(&self) -> Option<Role> {
-        self.0.map(|p| p.role)
     }
 }

@@ -60,8 +60,6 @@ impl Default for HttpLimits {
 struct Inner {
     app: booking_core::app::App,
     engine: Engine,
-    calendar: Option<booking_core::services::calendar::CalendarSync>,
-    video: Option<booking_core::services::video::VideoSync>,
     pages: pages::PagesState,
     metrics: Metrics,
     ready: AtomicBool,
@@ -82,8 +80,6 @@ impl AppState {
                 app: booking_core::app::App::new(engine.clone(), &web.secret),
                 pages: pages::PagesState::new(web, engine.ports()),
                 engine,
-                calendar: None,
-                video: None,
                 metrics: Metrics::default(),
                 ready: AtomicBool::new(true),
             }),
@@ -102,8 +98,7 @@ impl AppState {
     ) -> Self {
         let inner =
             Arc::get_mut(&mut self.inner).expect("with_calendar before the state is shared");
-        inner.app = inner.app.clone().with_calendar(calendar.clone());
-        inner.calendar = Some(calendar);
+        inner.app = inner.app.clone().with_calendar(calendar);
         self
     }
 
@@ -114,15 +109,8 @@ impl AppState {
     #[must_use]
     pub fn with_video(mut self, video: booking_core::services::video::VideoSync) -> Self {
         let inner = Arc::get_mut(&mut self.inner).expect("with_video before the state is shared");
-        inner.app = inner.app.clone().with_video(video.clone());
-        inner.video = Some(video);
+        inner.app = inner.app.clone().with_video(video);
         self
-    }
-
-    /// The video use cases, when video conferencing is on.
-    #[must_use]
-    pub fn video(&self) -> Option<&booking_core::services::video::VideoSync> {
-        self.inner.video.as_ref()
     }
 
     /// The codes use cases (§I).
@@ -134,7 +122,7 @@ impl AppState {
     /// The calendar use cases, when calendar sync is on.
     #[must_use]
     pub fn calendar(&self) -> Option<&booking_core::services::calendar::CalendarSync> {
-        self.inner.calendar.as_ref()
+        self.inner.app.calendar()
     }
 
     /// The application layer: the use cases handlers call (the rest still go to the engine).

@@ -101,7 +101,6 @@ pub(crate) async fn availability(
     Query(window): Query<Window>,
 ) -> Result<Json<AvailabilityOut>, Problem> {
     let business = BusinessId::new(id);
-    caller.public(business)?;
     let (ctx, zone) = query.load(&state, business).await?;
     let window = window.interval(&zone)?;
     let lock = lock_code(query.lock_code.as_deref())?;
@@ -131,7 +130,6 @@ pub(crate) async fn first_available(
     Query(from): Query<From>,
 ) -> Result<Json<FirstSlotOut>, Problem> {
     let business = BusinessId::new(id);
-    caller.public(business)?;
     let (ctx, zone) = query.load(&state, business).await?;
     let now = state.app().now();
     let from = match &from.from {
@@ -174,7 +172,6 @@ pub(crate) async fn hold(
     let run = move || async move {
         let state = run_state;
         let b = super::business(&state, business.get()).await?;
-        caller.public(b.id)?;
         let wanted = wanted(
             input.session_id,
             input.seats,
@@ -206,7 +203,6 @@ pub(crate) async fn release(
     Path((id, code)): Path<(i64, String)>,
 ) -> Result<Json<Released>, Problem> {
     let b = business(&state, id).await?;
-    caller.public(b.id)?;
     let lock =
         lock_code(Some(&code))?.ok_or_else(|| Problem::invalid("`lock_code` is required"))?;
     let released = state.app().release(caller.0.as_ref(), b.id, &lock).await?;

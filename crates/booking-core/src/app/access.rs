@@ -44,6 +44,8 @@ pub enum UseCase {
     ManageVideoOf(ResourceId),
     /// Erase a customer's personal data.
     EraseCustomer(CustomerId),
+    /// Read the bookings of one staff member or desk (its feed).
+    ReadBookingsOf(ResourceId),
 }
 
 /// Who may run a use case.
@@ -79,6 +81,7 @@ pub const fn required(use_case: UseCase) -> Access {
         UseCase::ReadBookings => Access::One(Action::ReadAllBookings),
         UseCase::ManageCodes => Access::One(Action::ManageAllBookings),
         UseCase::ManageVideoOf(r) => Access::One(Action::ManageVideoOf(r)),
+        UseCase::ReadBookingsOf(r) => Access::One(Action::ReadBookingsOf(r)),
         UseCase::EraseCustomer(c) => {
             Access::Either(Action::ManageCatalog, Action::ActAsCustomer(c))
         }
@@ -163,6 +166,7 @@ mod tests {
             (UseCase::ReadCodesOf(someone), STAFF.as_slice()),
             (UseCase::ManageVideoOf(desk), [Role::Admin, Role::Manager].as_slice()),
             (UseCase::EraseCustomer(someone), [Role::Admin, Role::Manager].as_slice()),
+            (UseCase::ReadBookingsOf(desk), STAFF.as_slice()),
             (UseCase::BrowseAgendas, ROLES.as_slice()),
             (UseCase::BrowseCatalog, ROLES.as_slice()),
         ] {
@@ -193,6 +197,8 @@ mod tests {
         assert!(!permits(&me, b, UseCase::KeepHours(ResourceId::new(8))));
         assert!(permits(&me, b, UseCase::ManageVideoOf(ResourceId::new(7))));
         assert!(!permits(&me, b, UseCase::ManageVideoOf(ResourceId::new(8))));
+        assert!(permits(&me, b, UseCase::ReadBookingsOf(ResourceId::new(7))));
+        assert!(!permits(&me, b, UseCase::ReadBookingsOf(ResourceId::new(8))));
         let customer = caller(Role::Customer, Some(9));
         assert!(permits(&customer, b, UseCase::ReadCustomer(CustomerId::new(9))));
         assert!(!permits(&customer, b, UseCase::ReadCustomer(CustomerId::new(10))));

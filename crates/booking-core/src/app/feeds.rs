@@ -61,7 +61,7 @@ impl App {
         business: BusinessId,
         resource: ResourceId,
     ) -> Result<String, FeedError> {
-        caller.authorize(business, crate::access::Action::ReadBookingsOf(resource))?;
+        authorize(caller, business, UseCase::ReadBookingsOf(resource))?;
         let store = &self.engine.ports().store;
         let b = store.business(business).await?.ok_or(CatalogError::NotFound)?;
         let found = store.resource(business, resource).await?.ok_or(CatalogError::NotFound)?;
