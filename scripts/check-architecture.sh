@@ -30,6 +30,7 @@ forbid booking-http '^(reqwest|booking-webhooks)$' "sends HTTP itself (webhooks 
 forbid booking-webhooks '^booking-(store|http|email|calendar|video|system|oauth).*$' \
   "depends on another adapter"
 forbid booking-cli '^booking-(server|http)$' "depends on the server (share an adapter instead)"
+forbid booking-store-sql '^(sqlx.*|rusqlite|postgres.*|tokio.*)$' "depends on a database driver (adapters implement its Executor)"
 forbid booking-testkit '^booking-(store|http|email|calendar|video|system|oauth|webhooks).*$' \
   "depends on an adapter"
 

@@ -1,46 +1,11 @@
 //! The booking transaction on PostgreSQL: row locks in id order, then read, decide, write.
-//! The reads and writes around it are shared with SQLite (`booking_ports`).
+//! Its reads and writes are `booking-store-sql`'s ([`view`], [`apply`]).
 
-use booking_core::booking::{Booking, NewBooking};
-use booking_core::ids::BookingId;
-use booking_core::outbox::NewJob;
 use booking_core::store::{Decide, TxError, TxOutcome, TxScope};
-use booking_store_sql::write::Target;
-use booking_store_sql::{micros, write};
-use sqlx::{PgConnection, Row};
+use booking_store_sql::bookings::{apply, view};
+use sqlx::PgConnection;
 
-use crate::booking_ports::{INSERT_BOOKING, apply, bind_new_booking, view};
-use crate::{PgStore, id_list, retryable, tx_error};
-
-/// Inserts a booking and, in the same statement, the outbox jobs about it (one round trip).
-pub(crate) async fn insert_booking(
-    conn: &mut PgConnection,
-    new: NewBooking,
-    jobs: &[NewJob],
-) -> Result<Booking, TxError> {
-    let t = Target::of_booking(&new.target);
-    let row = bind_new_booking(
-        sqlx::query(&format!(
-            "WITH b AS ({INSERT_BOOKING}), \
-             j AS (INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
-             created_at_us) SELECT $1::bigint, e.effect, e.event, b.id, 'pending', e.run_at, \
-             e.run_at FROM b, \
-             unnest($23::text[], $24::text[], $25::bigint[]) AS e(effect, event, run_at)) \
-             SELECT id FROM b"
-        )),
-        &new,
-        &t,
-    )
-    .bind(jobs.iter().map(|j| j.effect.code()).collect::<Vec<_>>())
-    .bind(jobs.iter().map(|j| j.event.code()).collect::<Vec<_>>())
-    .bind(jobs.iter().map(|j| micros(j.run_at)).collect::<Vec<_>>())
-    .fetch_one(&mut *conn)
-    .await
-    .map_err(tx_error)?;
-    // Its first history line is written by the database (trigger `bookings_history`).
-    let id: i64 = row.try_get("id").map_err(tx_error)?;
-    Ok(write::booking(BookingId::new(id), new))
-}
+use crate::{Conn, PgDatabase, retryable, tx_error, unavailable};
 
 /// How many times a transaction caught in a lock cycle is run again.
 const MAX_ATTEMPTS: u32 = 5;
@@ -50,10 +15,10 @@ const MAX_ATTEMPTS: u32 = 5;
 async fn lock(conn: &mut PgConnection, scope: &TxScope) -> Result<(), TxError> {
     let b = scope.business.get();
     for (table, ids) in [
-        ("resources", id_list(scope.resources.iter().map(|r| r.get()))),
-        ("sessions", id_list(scope.sessions.iter().map(|s| s.get()))),
-        ("bookings", id_list(scope.bookings.iter().map(|x| x.get()))),
-        ("codes", id_list(scope.codes.iter().map(|c| c.get()))),
+        ("resources", scope.resources.iter().map(|r| r.get()).collect::<Vec<_>>()),
+        ("sessions", scope.sessions.iter().map(|s| s.get()).collect()),
+        ("bookings", scope.bookings.iter().map(|x| x.get()).collect()),
+        ("codes", scope.codes.iter().map(|c| c.get()).collect()),
     ] {
         if ids.is_empty() {
             continue;
@@ -70,7 +35,7 @@ async fn lock(conn: &mut PgConnection, scope: &TxScope) -> Result<(), TxError> {
     Ok(())
 }
 
-impl PgStore {
+impl PgDatabase {
     /// The booking transaction, run again after a lock cycle or serialisation failure.
     pub(crate) async fn transaction(
         &self,
@@ -92,11 +57,12 @@ impl PgStore {
         scope: &TxScope,
         decide: &mut Decide<'_>,
     ) -> Result<TxOutcome, TxError> {
-        let mut tx = self.begin().await?;
+        let mut tx = self.pool.begin().await.map_err(|e| TxError::Store(unavailable(e)))?;
         lock(&mut tx, scope).await?;
-        let view = view(&mut tx, scope).await?;
+        let mut conn = Conn(&mut *tx);
+        let view = view(&mut conn, scope).await?;
         let writes = decide(&view).map_err(TxError::Refused)?;
-        let outcome = apply(&mut tx, scope.business, writes).await?;
+        let outcome = apply(&mut conn, scope.business, writes).await?;
         tx.commit().await.map_err(tx_error)?;
         Ok(outcome)
     }

@@ -1,9 +1,11 @@
 //! # booking-store-postgres
 //!
 //! Every storage port of `booking-core` on PostgreSQL: the scale-out option, where several app
-//! instances behind a load balancer share one database (§B1).
+//! instances behind a load balancer share one database (§B1). The ports themselves are
+//! `booking-store-sql`'s ([`SqlStore`]); this crate is its [`Database`]: the pool, the booking
+//! transaction's locks and retries, and the dialect.
 //!
-//! - Migrations are embedded and applied on connect ([`PgStore::connect`]); sqlx's migrator
+//! - Migrations are embedded and applied on connect ([`connect`]); sqlx's migrator
 //!   takes an advisory lock, so instances starting together migrate once.
 //! - A booking transaction locks, in id order, the rows of the resources, sessions and bookings
 //!   its scope names (`SELECT … FOR UPDATE`), then reads and decides: writers on the same
@@ -18,82 +20,209 @@
 mod bookings;
 pub mod scratch;
 
+use std::ops::DerefMut;
 use std::time::Duration;
 
-use booking_core::store::{StoreError, TxError};
+use booking_core::store::{Decide, StoreError, TxError, TxOutcome, TxScope};
+use booking_store_sql::{
+    Arg, Cells, Database, DbError, DbErrorKind, Dialect, Executed, Executor, Query, SqlStore,
+    Transaction,
+};
+use sqlx::Postgres;
+use sqlx::Row as _;
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions, PgRow};
-use sqlx::{Postgres, Transaction};
 
 /// The migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+/// PostgreSQL's SQL where the ports' text differs.
+static DIALECT: Dialect = Dialect::new(
+    "= ANY($2)",
+    "(SELECT COALESCE(json_agg(resource_id ORDER BY position), '[]')::text \
+     FROM agenda_resources WHERE agenda_id = a.id) AS resource_ids, \
+     (SELECT COALESCE(json_agg(service_id ORDER BY position), '[]')::text \
+     FROM agenda_services WHERE agenda_id = a.id) AS service_ids",
+    " FOR UPDATE",
+    " FOR UPDATE SKIP LOCKED",
+    // PostgreSQL's planner picks the resource index from its statistics.
+    "business_id",
+    "COALESCE(json_agg(json_build_array(o.source, o.id, o.resource_id, o.busy_start_us, \
+     o.busy_end_us, o.status, o.lock_digest, o.expires_at_us, o.agenda_id, o.service_id, \
+     o.slot_start_us, o.slot_end_us, o.created_at_us)), '[]')::text",
+    true,
+);
+
 /// The storage ports on a PostgreSQL database.
-pub struct PgStore {
+pub type PgStore = SqlStore<PgDatabase>;
+
+/// Connects with up to `connections` connections (`postgres://user@host/db`) and migrates.
+///
+/// # Errors
+/// The server cannot be reached, or the database cannot be migrated.
+pub async fn connect(url: &str, connections: u32) -> Result<PgStore, StoreError> {
+    let pool = PgPoolOptions::new()
+        .max_connections(connections.max(1))
+        .acquire_timeout(Duration::from_secs(30))
+        .connect(url)
+        .await
+        .map_err(unavailable)?;
+    on(pool).await
+}
+
+/// Uses an existing pool, migrating its database.
+///
+/// # Errors
+/// The database cannot be migrated.
+pub async fn on(pool: PgPool) -> Result<PgStore, StoreError> {
+    MIGRATOR.run(&pool).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
+    Ok(SqlStore::new(PgDatabase { pool }))
+}
+
+/// A PostgreSQL database: a pool of connections.
+pub struct PgDatabase {
     pool: PgPool,
-    guard: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
-/// PostgreSQL keeps its own statistics (autovacuum's ANALYZE): nothing to do here.
-impl booking_core::store::Maintenance for PgStore {}
-
-impl std::fmt::Debug for PgStore {
+impl std::fmt::Debug for PgDatabase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PgStore").field("pool", &self.pool).finish_non_exhaustive()
+        f.debug_struct("PgDatabase").field("pool", &self.pool).finish_non_exhaustive()
     }
 }
 
-impl PgStore {
-    /// Connects with up to `connections` connections (`postgres://user@host/db`) and migrates.
-    pub async fn connect(url: &str, connections: u32) -> Result<Self, StoreError> {
-        let pool = PgPoolOptions::new()
-            .max_connections(connections.max(1))
-            .acquire_timeout(Duration::from_secs(30))
-            .connect(url)
-            .await
-            .map_err(unavailable)?;
-        Self::on(pool).await
-    }
-
-    /// Uses an existing pool, migrating its database.
-    pub async fn on(pool: PgPool) -> Result<Self, StoreError> {
-        MIGRATOR.run(&pool).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Self { pool, guard: None })
-    }
-
-    /// Keeps `guard` alive as long as the store (a test's throw-away database, say).
-    #[must_use]
-    pub fn keeping(mut self, guard: impl std::any::Any + Send + Sync) -> Self {
-        self.guard = Some(Box::new(guard));
-        self
-    }
-
+impl PgDatabase {
     /// The connection pool (for tools and tests that inspect the database).
     #[must_use]
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
+}
 
-    async fn begin(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        self.pool.begin().await.map_err(unavailable)
+/// PostgreSQL keeps its own statistics (autovacuum's ANALYZE): no upkeep here.
+impl Database for PgDatabase {
+    type Row = Row;
+    type Read<'a> = Conn<PoolConnection<Postgres>>;
+    type Snapshot<'a> = Conn<sqlx::Transaction<'static, Postgres>>;
+    type Single<'a> = Conn<PoolConnection<Postgres>>;
+    type Write<'a> = Conn<sqlx::Transaction<'static, Postgres>>;
+
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
     }
 
-    /// A connection for single statements.
-    async fn write_conn(&self) -> Result<PoolConnection<Postgres>, StoreError> {
-        self.pool.acquire().await.map_err(unavailable)
-    }
-
-    /// A transaction of its own.
-    async fn write(&self) -> Result<Write, StoreError> {
-        Ok(Write(self.begin().await?))
+    async fn read(&self) -> Result<Self::Read<'_>, StoreError> {
+        Ok(Conn(self.pool.acquire().await.map_err(unavailable)?))
     }
 
     /// A read-only transaction whose statements all see one snapshot.
-    async fn snapshot(&self) -> Result<Transaction<'static, Postgres>, StoreError> {
-        self.pool
+    async fn snapshot(&self) -> Result<Self::Snapshot<'_>, StoreError> {
+        let tx = self
+            .pool
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
-            .map_err(unavailable)
+            .map_err(unavailable)?;
+        Ok(Conn(tx))
+    }
+
+    async fn single(&self) -> Result<Self::Single<'_>, StoreError> {
+        self.read().await
+    }
+
+    async fn write(&self) -> Result<Self::Write<'_>, StoreError> {
+        Ok(Conn(self.pool.begin().await.map_err(unavailable)?))
+    }
+
+    async fn transact(
+        &self,
+        scope: &TxScope,
+        decide: &mut Decide<'_>,
+    ) -> Result<TxOutcome, TxError> {
+        self.transaction(scope, decide).await
+    }
+}
+
+/// A connection (pooled, or a transaction) as an [`Executor`].
+pub struct Conn<C>(C);
+
+/// A result row, read through [`Cells`].
+pub struct Row(PgRow);
+
+impl Row {
+    fn get<'r, T>(&'r self, column: &str) -> Result<T, StoreError>
+    where
+        T: sqlx::Decode<'r, Postgres> + sqlx::Type<Postgres>,
+    {
+        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
+    }
+}
+
+impl Cells for Row {
+    fn int(&self, column: &str) -> Result<i64, StoreError> {
+        self.get(column)
+    }
+
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        self.get(column)
+    }
+
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        self.get(column)
+    }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        self.get(column)
+    }
+
+    fn flag(&self, column: &str) -> Result<bool, StoreError> {
+        self.get(column)
+    }
+}
+
+/// A statement with its arguments bound; a list is bound as an array (`= ANY($2)`, `unnest`).
+fn bound(query: Query<'_>) -> sqlx::query::Query<'_, Postgres, sqlx::postgres::PgArguments> {
+    let mut out = sqlx::query(query.sql);
+    for arg in query.args {
+        out = match arg {
+            Arg::Int(v) => out.bind(v),
+            Arg::Text(v) => out.bind(v),
+            Arg::Owned(v) => out.bind(v),
+            Arg::Flag(v) => out.bind(v),
+            Arg::Ints(v) => out.bind(v),
+            Arg::Texts(v) => out.bind(v),
+        };
+    }
+    out
+}
+
+impl<C> Executor for Conn<C>
+where
+    C: DerefMut<Target = PgConnection> + Send,
+{
+    type Row = Row;
+
+    async fn execute(&mut self, query: Query<'_>) -> Result<Executed, DbError> {
+        let done = bound(query).execute(&mut *self.0).await.map_err(db_error)?;
+        Ok(Executed(done.rows_affected()))
+    }
+
+    async fn fetch_all(&mut self, query: Query<'_>) -> Result<Vec<Row>, DbError> {
+        let rows = bound(query).fetch_all(&mut *self.0).await.map_err(db_error)?;
+        Ok(rows.into_iter().map(Row).collect())
+    }
+
+    async fn fetch_optional(&mut self, query: Query<'_>) -> Result<Option<Row>, DbError> {
+        let row = bound(query).fetch_optional(&mut *self.0).await.map_err(db_error)?;
+        Ok(row.map(Row))
+    }
+
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
+    }
+}
+
+impl Transaction for Conn<sqlx::Transaction<'static, Postgres>> {
+    async fn commit(self) -> Result<(), StoreError> {
+        self.0.commit().await.map_err(unavailable)
     }
 }
 
@@ -102,91 +231,41 @@ const EXCLUSION_VIOLATION: &str = "23P01";
 /// A lock cycle or a serialisation failure: the transaction may be run again.
 const RETRYABLE: [&str; 2] = ["40P01", "40001"];
 
-/// A driver error as a store error: uniqueness is `Duplicate`, the rest `Unavailable`.
+/// A driver error, classified: uniqueness is `Duplicate`; the exclusion constraint on
+/// occupancy and the `CHECK` on booked seats are the database's `Defence`; a lock cycle or
+/// serialisation failure is `Retry`, written `<SQLSTATE>: <message>`.
 #[allow(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
-fn unavailable(error: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &error
-        && db.is_unique_violation()
-    {
-        return StoreError::Duplicate(db.message().to_owned());
+fn db_error(error: sqlx::Error) -> DbError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() {
+            return DbError { kind: DbErrorKind::Duplicate, message: db.message().to_owned() };
+        }
+        if db.code().as_deref() == Some(EXCLUSION_VIOLATION) || db.is_check_violation() {
+            return DbError { kind: DbErrorKind::Defence, message: error.to_string() };
+        }
+        if let Some(code) = db.code().filter(|c| RETRYABLE.contains(&c.as_ref())) {
+            return DbError {
+                kind: DbErrorKind::Retry,
+                message: format!("{code}: {}", db.message()),
+            };
+        }
     }
-    StoreError::Unavailable(error.to_string())
+    DbError { kind: DbErrorKind::Other, message: error.to_string() }
+}
+
+/// A driver error as a store error.
+fn unavailable(error: sqlx::Error) -> StoreError {
+    booking_store_sql::exec::unavailable(db_error(error))
 }
 
 /// Whether running the transaction again may succeed.
 fn retryable(error: &TxError) -> bool {
-    // `tx_error` writes these as `<SQLSTATE>: <message>`.
+    // `db_error` writes these as `<SQLSTATE>: <message>`.
     matches!(error, TxError::Store(StoreError::Unavailable(m))
         if RETRYABLE.iter().any(|c| m.strip_prefix(c).is_some_and(|rest| rest.starts_with(": "))))
 }
 
-/// A driver error inside a booking transaction: the database's own no-overlap and capacity
-/// defences are `Conflict`.
+/// A driver error inside a booking transaction.
 fn tx_error(error: sqlx::Error) -> TxError {
-    if let sqlx::Error::Database(db) = &error {
-        if db.code().as_deref() == Some(EXCLUSION_VIOLATION) || db.is_check_violation() {
-            return TxError::Conflict;
-        }
-        if let Some(code) = db.code().filter(|c| RETRYABLE.contains(&c.as_ref())) {
-            return TxError::Store(StoreError::Unavailable(format!("{code}: {}", db.message())));
-        }
-    }
-    TxError::Store(unavailable(error))
-}
-
-/// A list of ids as a `BIGINT[]` for `= ANY($n)`.
-fn id_list(ids: impl IntoIterator<Item = i64>) -> Vec<i64> {
-    ids.into_iter().collect()
-}
-
-booking_store_sql::sql_row_readers!(PgRow);
-
-/// A write transaction of the shared ports.
-struct Write(Transaction<'static, Postgres>);
-
-impl Write {
-    async fn commit(self) -> Result<(), StoreError> {
-        self.0.commit().await.map_err(unavailable)
-    }
-}
-
-impl std::ops::Deref for Write {
-    type Target = PgConnection;
-
-    fn deref(&self) -> &PgConnection {
-        &self.0
-    }
-}
-
-impl std::ops::DerefMut for Write {
-    fn deref_mut(&mut self) -> &mut PgConnection {
-        &mut self.0
-    }
-}
-
-booking_store_sql::sql_store_ports! {
-    store: PgStore,
-    connection: sqlx::PgConnection,
-    database: sqlx::Postgres,
-    in_ids_2: "= ANY($2)",
-    agenda_links: "(SELECT COALESCE(json_agg(resource_id ORDER BY position), '[]')::text \
-        FROM agenda_resources WHERE agenda_id = a.id) AS resource_ids, \
-        (SELECT COALESCE(json_agg(service_id ORDER BY position), '[]')::text \
-        FROM agenda_services WHERE agenda_id = a.id) AS service_ids",
-    lock_row: " FOR UPDATE",
-    lock_skip: " FOR UPDATE SKIP LOCKED",
-}
-
-use bookings::insert_booking;
-
-booking_store_sql::sql_booking_store! {
-    store: PgStore,
-    connection: sqlx::PgConnection,
-    database: sqlx::Postgres,
-    in_ids_2: "= ANY($2)",
-    // PostgreSQL's planner picks the resource index from its statistics.
-    by_resource_business: "business_id",
-    json_rows: "COALESCE(json_agg(json_build_array(o.source, o.id, o.resource_id, o.busy_start_us, \
-                o.busy_end_us, o.status, o.lock_digest, o.expires_at_us, o.agenda_id, o.service_id, \
-                o.slot_start_us, o.slot_end_us, o.created_at_us)), '[]')::text",
+    booking_store_sql::exec::tx_error(db_error(error))
 }

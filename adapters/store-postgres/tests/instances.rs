@@ -8,7 +8,6 @@ use booking_core::holds::LockCode;
 use booking_core::store::Store;
 use booking_core::time::{Interval, Timestamp};
 use booking_core::{Actor, Details, Engine, ErrorCode, Limits, Offer, Ports};
-use booking_store_postgres::PgStore;
 use booking_store_postgres::scratch::ScratchDatabase;
 use booking_testkit::{Harness, SeqTokens, fixtures};
 use futures::future::join_all;
@@ -24,11 +23,12 @@ fn at(text: &str) -> Timestamp {
 /// pool. The database is dropped with the first element, which the test drops last.
 async fn instances() -> Option<(ScratchDatabase, Harness, Vec<Engine>)> {
     let db = ScratchDatabase::for_test().await?;
-    let first: Arc<dyn Store> = Arc::new(PgStore::connect(db.url(), 4).await.unwrap());
+    let first: Arc<dyn Store> =
+        Arc::new(booking_store_postgres::connect(db.url(), 4).await.unwrap());
     let h = Harness::demo_in(first, "2027-01-01T08:00:00Z").await;
     let mut engines = Vec::new();
     for n in 0..INSTANCES {
-        let store = PgStore::connect(db.url(), 8).await.unwrap();
+        let store = booking_store_postgres::connect(db.url(), 8).await.unwrap();
         let store: Arc<dyn Store> = Arc::new(store);
         engines.push(Engine::new(Ports {
             store,

@@ -1,7 +1,13 @@
 //! # booking-store-sql
 //!
-//! The column layout shared by `booking-store-sqlite` and `booking-store-postgres`, so the two
-//! databases store the same values the same way and read them back with the same code:
+//! Every storage port of `booking-core`, written once for `booking-store-sqlite` and
+//! `booking-store-postgres` ([`SqlStore`], one module per port). A database adapter implements
+//! [`Executor`] (run one statement, its text and typed arguments) and [`Database`] (connections,
+//! transactions, the booking transaction) and gives its [`Dialect`] (the few fragments of SQL
+//! that differ); the queries, the row reading and the writes of the booking transaction are
+//! this crate's, in plain code.
+//!
+//! The two databases store the same values the same way and read them back with the same code:
 //!
 //! - instants are `BIGINT` microseconds since the Unix epoch ([`micros`], [`instant`]); finer
 //!   precision is dropped on write ([`stored`]), as PostgreSQL's `timestamptz` would;
@@ -11,11 +17,31 @@
 //!   JSON text ([`json`]).
 //!
 //! Each adapter implements [`Cells`] for its row type; [`read`] turns rows into domain values.
+//!
+//! Adding a store on another SQL database: implement the two traits and a `Dialect`, write its
+//! migrations to the same column layout, and run `booking_testkit::store_contract_tests!`
+//! against `SqlStore::new(your_database)` (`docs/ARCHITECTURE.md`).
 
+mod access;
+mod accounts;
+mod audit;
+pub mod bookings;
+mod calendar;
+mod catalog;
+mod codes;
+mod customers;
+pub mod exec;
 pub mod json;
+pub mod outbox;
 pub mod read;
-mod shared;
+mod templates;
+mod video;
+mod webhooks;
 pub mod write;
+
+pub use exec::{
+    Arg, Database, DbError, DbErrorKind, Dialect, Executed, Executor, Query, SqlStore, Transaction,
+};
 
 use booking_core::store::StoreError;
 use booking_core::time::{SignedDuration, Timestamp};

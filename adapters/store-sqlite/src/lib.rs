@@ -1,8 +1,10 @@
 //! # booking-store-sqlite
 //!
-//! Every storage port of `booking-core` on one SQLite file: the embedded default (§B1).
+//! Every storage port of `booking-core` on one SQLite file: the embedded default (§B1). The
+//! ports themselves are `booking-store-sql`'s ([`SqlStore`]); this crate is its [`Database`]:
+//! connections, the write connection, the booking transaction and the dialect.
 //!
-//! - The file is created on first start and migrated automatically ([`SqliteStore::open`]).
+//! - The file is created on first start and migrated automatically ([`open`]).
 //! - WAL journal, `synchronous = FULL`: a booking is acknowledged only once its commit is on
 //!   disk (ADR 0003), `foreign_keys = ON`, a `busy_timeout` for other processes.
 //! - Every write transaction starts with `BEGIN IMMEDIATE`, so it holds SQLite's single write
@@ -20,19 +22,25 @@
 mod bookings;
 mod writer;
 
+use std::ops::DerefMut;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
-use booking_core::store::{StoreError, TxError};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
-    SqliteSynchronous,
+use booking_core::store::{Decide, StoreError, TxError, TxOutcome, TxScope};
+use booking_store_sql::{
+    Arg, Cells, Database, DbError, DbErrorKind, Dialect, Executed, Executor, Query, SqlStore,
+    Transaction,
 };
-use std::sync::Arc;
-
-use sqlx::ConnectOptions;
-use writer::{Exclusive, WriterShared};
+use sqlx::pool::PoolConnection;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteRow, SqliteSynchronous,
+};
+use sqlx::{ConnectOptions, Row as _};
+pub use writer::Exclusive;
+use writer::WriterShared;
 
 /// The migrations, embedded in the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -43,34 +51,61 @@ const READERS: u32 = 8;
 /// How long a writer of another process may make us wait for the write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// SQLite's SQL where the ports' text differs.
+static DIALECT: Dialect = Dialect::new(
+    "IN (SELECT value FROM json_each($2))",
+    "(SELECT json_group_array(resource_id) FROM (SELECT resource_id \
+     FROM agenda_resources WHERE agenda_id = a.id ORDER BY position)) AS resource_ids, \
+     (SELECT json_group_array(service_id) FROM (SELECT service_id FROM agenda_services \
+     WHERE agenda_id = a.id ORDER BY position)) AS service_ids",
+    // The write transaction holds the database: nothing to lock row by row.
+    "",
+    "",
+    // Unary plus keeps `business_id` out of the planner's choice of index, so the reads that
+    // name resources search by resource and time (`bookings_resource`, `holds_resource`, …)
+    // instead of scanning every booking of the business (ADR 0003).
+    "+business_id",
+    "json_group_array(json_array(o.source, o.id, o.resource_id, o.busy_start_us, \
+     o.busy_end_us, o.status, o.lock_digest, o.expires_at_us, o.agenda_id, o.service_id, \
+     o.slot_start_us, o.slot_end_us, o.created_at_us))",
+    false,
+);
+
 /// The storage ports on a SQLite database.
-pub struct SqliteStore {
+pub type SqliteStore = SqlStore<SqliteDatabase>;
+
+/// Opens (creating if missing) the database file at `path` and migrates it.
+///
+/// # Errors
+/// The file cannot be opened or migrated.
+pub async fn open(path: impl AsRef<Path>) -> Result<SqliteStore, StoreError> {
+    let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
+    SqliteDatabase::with_options(options).await
+}
+
+/// Opens a database from a `sqlite:` URL (`sqlite://data/booking.db`) and migrates it.
+///
+/// # Errors
+/// The URL is not one, or the database cannot be opened or migrated.
+pub async fn connect(url: &str) -> Result<SqliteStore, StoreError> {
+    let options = SqliteConnectOptions::from_str(url).map_err(unavailable)?.create_if_missing(true);
+    SqliteDatabase::with_options(options).await
+}
+
+/// A SQLite database: a pool of read connections and the one write connection.
+pub struct SqliteDatabase {
     pool: SqlitePool,
     writer: Arc<WriterShared>,
-    guard: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
-impl std::fmt::Debug for SqliteStore {
+impl std::fmt::Debug for SqliteDatabase {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore").field("pool", &self.pool).finish_non_exhaustive()
+        f.debug_struct("SqliteDatabase").field("pool", &self.pool).finish_non_exhaustive()
     }
 }
 
-impl SqliteStore {
-    /// Opens (creating if missing) the database file at `path` and migrates it.
-    pub async fn open(path: impl AsRef<Path>) -> Result<Self, StoreError> {
-        let options = SqliteConnectOptions::new().filename(path).create_if_missing(true);
-        Self::with_options(options).await
-    }
-
-    /// Opens a database from a `sqlite:` URL (`sqlite://data/booking.db`) and migrates it.
-    pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let options =
-            SqliteConnectOptions::from_str(url).map_err(unavailable)?.create_if_missing(true);
-        Self::with_options(options).await
-    }
-
-    async fn with_options(options: SqliteConnectOptions) -> Result<Self, StoreError> {
+impl SqliteDatabase {
+    async fn with_options(options: SqliteConnectOptions) -> Result<SqliteStore, StoreError> {
         let options = options
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
@@ -80,7 +115,7 @@ impl SqliteStore {
         MIGRATOR.run(&mut writer).await.map_err(|e| StoreError::Unavailable(e.to_string()))?;
         // Statistics where a table changed enough since the last ones (a quick, bounded ANALYZE):
         // the planner then keeps choosing the indexes the hot reads are written for as the
-        // history grows (issue 25). The housekeeping runs it again (`SqliteStore::optimize`).
+        // history grows (issue 25). The housekeeping runs it again (`Database::maintain`).
         // `analysis_limit` bounds the rows each index's statistics sample (the writer keeps it).
         sqlx::query("PRAGMA analysis_limit=1000")
             .execute(&mut writer)
@@ -96,14 +131,7 @@ impl SqliteStore {
             .connect_with(options)
             .await
             .map_err(unavailable)?;
-        Ok(Self { pool, writer, guard: None })
-    }
-
-    /// Keeps `guard` alive as long as the store (a test's temporary directory, say).
-    #[must_use]
-    pub fn keeping(mut self, guard: impl std::any::Any + Send + Sync) -> Self {
-        self.guard = Some(Box::new(guard));
-        self
+        Ok(SqlStore::new(Self { pool, writer }))
     }
 
     /// The pool of read connections (for tools and tests that inspect the database).
@@ -121,21 +149,16 @@ impl SqliteStore {
     #[doc(hidden)]
     pub async fn hot_query_plans(&self) -> Result<Vec<Vec<String>>, StoreError> {
         let mut plans = Vec::new();
-        for sql in booking_ports::hot_queries() {
-            use sqlx::Row as _;
-            let text = format!("EXPLAIN QUERY PLAN {sql}");
-            let mut query =
-                sqlx::query(&text).bind(1_i64).bind(id_list([1, 2])).bind(0_i64).bind(1_i64);
+        for sql in booking_store_sql::bookings::hot_queries(&DIALECT) {
+            let mut query = booking_store_sql::exec::query(sql)
+                .bind(1_i64)
+                .bind(booking_store_sql::exec::id_list([1, 2]))
+                .bind(0_i64)
+                .bind(1_i64);
             if sql.contains("$5") {
                 query = query.bind(true);
             }
-            let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
-            plans.push(
-                rows.iter()
-                    .map(|r| r.try_get::<String, _>("detail"))
-                    .collect::<Result<_, _>>()
-                    .map_err(unavailable)?,
-            );
+            plans.push(self.plan(query).await?);
         }
         Ok(plans)
     }
@@ -147,14 +170,12 @@ impl SqliteStore {
     /// Storage errors.
     #[doc(hidden)]
     pub async fn bookings_in_plan(&self) -> Result<Vec<String>, StoreError> {
-        use sqlx::Row as _;
-        let text = format!("EXPLAIN QUERY PLAN {}", booking_ports::BOOKINGS_IN);
-        let query = sqlx::query(&text).bind(1_i64).bind(0_i64).bind(1_i64).bind(-1_i64);
-        let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
-        rows.iter()
-            .map(|r| r.try_get::<String, _>("detail"))
-            .collect::<Result<_, _>>()
-            .map_err(unavailable)
+        let query = booking_store_sql::exec::query(booking_store_sql::bookings::BOOKINGS_IN)
+            .bind(1_i64)
+            .bind(0_i64)
+            .bind(1_i64)
+            .bind(-1_i64);
+        self.plan(query).await
     }
 
     /// SQLite's plan of the outbox claim the workers run every second, for the plan tests.
@@ -163,97 +184,179 @@ impl SqliteStore {
     /// Storage errors.
     #[doc(hidden)]
     pub async fn outbox_claim_plan(&self) -> Result<Vec<String>, StoreError> {
-        use sqlx::Row as _;
-        let text = format!("EXPLAIN QUERY PLAN {}", shared_ports::OUTBOX_CLAIM);
-        let query = sqlx::query(&text).bind(1_i64).bind(2_i64).bind(10_i64).bind("notify");
-        let rows = query.fetch_all(&self.pool).await.map_err(unavailable)?;
-        rows.iter()
-            .map(|r| r.try_get::<String, _>("detail"))
-            .collect::<Result<_, _>>()
-            .map_err(unavailable)
+        let sql = booking_store_sql::outbox::outbox_claim(&DIALECT);
+        let query = booking_store_sql::exec::query(&sql)
+            .bind(1_i64)
+            .bind(2_i64)
+            .bind(10_i64)
+            .bind("notify");
+        self.plan(query).await
+    }
+
+    /// `EXPLAIN QUERY PLAN` of a statement: one detail line a step.
+    async fn plan(&self, query: Query<'_>) -> Result<Vec<String>, StoreError> {
+        let text = format!("EXPLAIN QUERY PLAN {}", query.sql);
+        let explain = Query { sql: &text, args: query.args };
+        let rows = self.read().await?.fetch_all(explain).await.map_err(db_unavailable)?;
+        rows.iter().map(|r| r.text("detail")).collect()
+    }
+}
+
+impl Database for SqliteDatabase {
+    type Row = Row;
+    type Read<'a> = Conn<PoolConnection<sqlx::Sqlite>>;
+    type Snapshot<'a> = Conn<sqlx::Transaction<'static, sqlx::Sqlite>>;
+    type Single<'a> = Conn<Exclusive<'a>>;
+    type Write<'a> = Conn<Exclusive<'a>>;
+
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
+    }
+
+    async fn read(&self) -> Result<Self::Read<'_>, StoreError> {
+        Ok(Conn(self.pool.acquire().await.map_err(unavailable)?))
+    }
+
+    async fn snapshot(&self) -> Result<Self::Snapshot<'_>, StoreError> {
+        Ok(Conn(self.pool.begin().await.map_err(unavailable)?))
     }
 
     /// The write connection for single statements (any open batch of booking transactions is
     /// committed first).
-    async fn write_conn(&self) -> Result<Exclusive<'_>, StoreError> {
-        self.writer.exclusive().await
+    async fn single(&self) -> Result<Self::Single<'_>, StoreError> {
+        Ok(Conn(self.writer.exclusive().await?))
     }
 
-    /// Starts a write transaction of its own on the write connection (any open batch of
-    /// booking transactions is committed first).
-    async fn write(&self) -> Result<Exclusive<'_>, StoreError> {
+    /// A write transaction of its own on the write connection (any open batch of booking
+    /// transactions is committed first).
+    async fn write(&self) -> Result<Self::Write<'_>, StoreError> {
         let mut w = self.writer.exclusive().await?;
         w.begin().await?;
-        Ok(w)
+        Ok(Conn(w))
     }
-}
 
-#[async_trait::async_trait]
-impl booking_core::store::Maintenance for SqliteStore {
+    async fn transact(
+        &self,
+        scope: &TxScope,
+        decide: &mut Decide<'_>,
+    ) -> Result<TxOutcome, TxError> {
+        self.transaction(scope, decide).await
+    }
+
     /// `PRAGMA optimize` on the write connection: statistics for the tables that changed
     /// enough since the last ones (usually nothing to do).
     async fn maintain(&self) -> Result<(), StoreError> {
-        let mut w = self.write_conn().await?;
+        let mut w = self.writer.exclusive().await?;
         sqlx::query("PRAGMA optimize").execute(&mut *w).await.map_err(unavailable)?;
         Ok(())
     }
 }
 
-/// A driver error as a store error: uniqueness is `Duplicate`, the rest `Unavailable`.
-#[allow(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
-fn unavailable(error: sqlx::Error) -> StoreError {
-    if let sqlx::Error::Database(db) = &error
-        && db.is_unique_violation()
+/// A connection (pooled, the write connection, or a transaction on either) as an [`Executor`].
+pub struct Conn<C>(C);
+
+/// A result row, read through [`Cells`].
+pub struct Row(SqliteRow);
+
+impl Row {
+    fn get<'r, T>(&'r self, column: &str) -> Result<T, StoreError>
+    where
+        T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
     {
-        return StoreError::Duplicate(db.message().to_owned());
+        self.0.try_get(column).map_err(|e| StoreError::Corrupt(e.to_string()))
     }
-    StoreError::Unavailable(error.to_string())
 }
 
-/// A driver error inside a booking transaction: the database's own no-overlap and capacity
-/// defences are `Conflict`.
-fn tx_error(error: sqlx::Error) -> TxError {
+impl Cells for Row {
+    fn int(&self, column: &str) -> Result<i64, StoreError> {
+        self.get(column)
+    }
+
+    fn opt_int(&self, column: &str) -> Result<Option<i64>, StoreError> {
+        self.get(column)
+    }
+
+    fn text(&self, column: &str) -> Result<String, StoreError> {
+        self.get(column)
+    }
+
+    fn opt_text(&self, column: &str) -> Result<Option<String>, StoreError> {
+        self.get(column)
+    }
+
+    fn flag(&self, column: &str) -> Result<bool, StoreError> {
+        self.get(column)
+    }
+}
+
+/// A statement with its arguments bound; a list is bound as the JSON array `json_each` reads.
+fn bound(
+    query: Query<'_>,
+) -> sqlx::query::Query<'_, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'_>> {
+    let mut out = sqlx::query(query.sql);
+    for arg in query.args {
+        out = match arg {
+            Arg::Int(v) => out.bind(v),
+            Arg::Text(v) => out.bind(v),
+            Arg::Owned(v) => out.bind(v),
+            Arg::Flag(v) => out.bind(v),
+            Arg::Ints(v) => out.bind(serde_json::Value::from(v).to_string()),
+            Arg::Texts(v) => out.bind(serde_json::Value::from(v).to_string()),
+        };
+    }
+    out
+}
+
+impl<C> Executor for Conn<C>
+where
+    C: DerefMut<Target = SqliteConnection> + Send,
+{
+    type Row = Row;
+
+    async fn execute(&mut self, query: Query<'_>) -> Result<Executed, DbError> {
+        let done = bound(query).execute(&mut *self.0).await.map_err(db_error)?;
+        Ok(Executed(done.rows_affected()))
+    }
+
+    async fn fetch_all(&mut self, query: Query<'_>) -> Result<Vec<Row>, DbError> {
+        let rows = bound(query).fetch_all(&mut *self.0).await.map_err(db_error)?;
+        Ok(rows.into_iter().map(Row).collect())
+    }
+
+    async fn fetch_optional(&mut self, query: Query<'_>) -> Result<Option<Row>, DbError> {
+        let row = bound(query).fetch_optional(&mut *self.0).await.map_err(db_error)?;
+        Ok(row.map(Row))
+    }
+
+    fn dialect(&self) -> &'static Dialect {
+        &DIALECT
+    }
+}
+
+impl Transaction for Conn<Exclusive<'_>> {
+    async fn commit(self) -> Result<(), StoreError> {
+        self.0.commit().await
+    }
+}
+
+/// A driver error, classified: uniqueness is `Duplicate`; the no-overlap trigger on occupancy
+/// and the `CHECK` on booked seats are the database's `Defence`.
+#[allow(clippy::needless_pass_by_value, reason = "shaped for `map_err`")]
+fn db_error(error: sqlx::Error) -> DbError {
     if let sqlx::Error::Database(db) = &error {
-        let message = db.message();
-        if message.contains("occupancy_overlap") || db.is_check_violation() {
-            return TxError::Conflict;
+        if db.is_unique_violation() {
+            return DbError { kind: DbErrorKind::Duplicate, message: db.message().to_owned() };
+        }
+        if db.message().contains("occupancy_overlap") || db.is_check_violation() {
+            return DbError { kind: DbErrorKind::Defence, message: error.to_string() };
         }
     }
-    TxError::Store(unavailable(error))
+    DbError { kind: DbErrorKind::Other, message: error.to_string() }
 }
 
-/// A list of ids as the JSON array `json_each` reads.
-fn id_list(ids: impl IntoIterator<Item = i64>) -> String {
-    serde_json::Value::from(ids.into_iter().collect::<Vec<_>>()).to_string()
+/// A driver error as a store error.
+fn unavailable(error: sqlx::Error) -> StoreError {
+    db_unavailable(db_error(error))
 }
 
-booking_store_sql::sql_row_readers!(SqliteRow);
-
-booking_store_sql::sql_store_ports! {
-    store: SqliteStore,
-    connection: sqlx::SqliteConnection,
-    database: sqlx::Sqlite,
-    in_ids_2: "IN (SELECT value FROM json_each($2))",
-    agenda_links: "(SELECT json_group_array(resource_id) FROM (SELECT resource_id \
-        FROM agenda_resources WHERE agenda_id = a.id ORDER BY position)) AS resource_ids, \
-        (SELECT json_group_array(service_id) FROM (SELECT service_id FROM agenda_services \
-        WHERE agenda_id = a.id ORDER BY position)) AS service_ids",
-    lock_row: "",
-    lock_skip: "",
-}
-
-use bookings::insert_booking;
-
-booking_store_sql::sql_booking_store! {
-    store: SqliteStore,
-    connection: sqlx::SqliteConnection,
-    database: sqlx::Sqlite,
-    in_ids_2: "IN (SELECT value FROM json_each($2))",
-    // Unary plus keeps `business_id` out of the planner's choice of index, so the reads that
-    // name resources search by resource and time (`bookings_resource`, `holds_resource`, …)
-    // instead of scanning every booking of the business (ADR 0003).
-    by_resource_business: "+business_id",
-    json_rows: "json_group_array(json_array(o.source, o.id, o.resource_id, o.busy_start_us, \
-                o.busy_end_us, o.status, o.lock_digest, o.expires_at_us, o.agenda_id, o.service_id, \
-                o.slot_start_us, o.slot_end_us, o.created_at_us))",
-}
+use booking_store_sql::exec::unavailable as db_unavailable;

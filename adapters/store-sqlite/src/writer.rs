@@ -277,7 +277,7 @@ async fn outcome(shared: &Arc<WriterShared>, epoch: u64) -> Result<(), Failure> 
 
 /// The write connection held for one caller; a transaction begun on it and dropped without
 /// commit is rolled back by the next caller.
-pub(crate) struct Exclusive<'a> {
+pub struct Exclusive<'a> {
     st: MutexGuard<'a, WriterState>,
 }
 
@@ -334,7 +334,7 @@ mod tests {
             .execute(&mut **member)
             .await
             .map(drop)
-            .map_err(crate::tx_error)
+            .map_err(|e| booking_store_sql::exec::tx_error(crate::db_error(e)))
     }
 
     async fn stored(w: &Arc<WriterShared>) -> Vec<i64> {

@@ -2,7 +2,6 @@
 
 use std::sync::Arc;
 
-use booking_store_sqlite::SqliteStore;
 use sqlx::{Row, SqlitePool};
 
 /// Every `table.column` whose text contains `value`, over every table and column.
@@ -40,7 +39,7 @@ async fn find(pool: &SqlitePool, value: &str) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_personal_value_is_left_in_any_column() {
     let dir = tempfile::tempdir().unwrap();
-    let store = Arc::new(SqliteStore::open(dir.path().join("booking.db")).await.unwrap());
+    let store = Arc::new(booking_store_sqlite::open(dir.path().join("booking.db")).await.unwrap());
     let pool = store.pool().clone();
     let find = async |value: &str| find(&pool, value).await;
     // `store` stays alive (with its database) until the scan is over.

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use booking_core::store::Store;
-use booking_store_sqlite::SqliteStore;
 
 async fn fresh() -> Arc<dyn Store> {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let store = SqliteStore::open(dir.path().join("booking.db")).await.expect("SQLite opens");
+    let store =
+        booking_store_sqlite::open(dir.path().join("booking.db")).await.expect("SQLite opens");
     Arc::new(store.keeping(dir))
 }
 

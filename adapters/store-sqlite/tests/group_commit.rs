@@ -11,7 +11,6 @@ use booking_core::booking::BookingTarget;
 use booking_core::store::Store;
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 use booking_core::{Actor, Details, Engine, Limits, Offer, Ports};
-use booking_store_sqlite::SqliteStore;
 use booking_testkit::{FakeClock, Harness, SeqTokens};
 use futures::future::join_all;
 
@@ -51,7 +50,7 @@ fn engine(store: Arc<dyn Store>) -> Engine {
 async fn cancelled_callers_lose_nothing_acknowledged() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("booking.db");
-    let store: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let store: Arc<dyn Store> = Arc::new(booking_store_sqlite::open(&path).await.unwrap());
     let h = Harness::demo_in(store, NOW).await;
     let offer = Offer { agenda: h.agenda, service: h.service, resource: None };
     // 16 slots of Monday, each wanted by 8 callers; a third of the callers are dropped after 1 to
@@ -103,7 +102,7 @@ async fn cancelled_callers_lose_nothing_acknowledged() {
         .unwrap();
     drop(h);
     // Reopened from the file: every acknowledged booking is there, and nothing overlaps.
-    let reopened: Arc<dyn Store> = Arc::new(SqliteStore::open(&path).await.unwrap());
+    let reopened: Arc<dyn Store> = Arc::new(booking_store_sqlite::open(&path).await.unwrap());
     let business = acknowledged[0].business;
     for booking in acknowledged.iter().copied().chain([&last]) {
         let stored = reopened.booking(business, booking.id).await.unwrap();

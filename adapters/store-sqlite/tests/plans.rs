@@ -2,12 +2,10 @@
 //! cost must not grow with the stored history. These tests read SQLite's plan of the real query
 //! text, so a later change that loses the index fails here, not in production five years on.
 
-use booking_store_sqlite::SqliteStore;
-
 #[tokio::test]
 async fn busy_times_and_occupancy_search_by_resource_and_time() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("plans.db")).await.unwrap();
+    let store = booking_store_sqlite::open(dir.path().join("plans.db")).await.unwrap();
     let plans = store.hot_query_plans().await.unwrap();
     assert_eq!(plans.len(), 2);
     for (plan, tables) in plans.iter().zip([
@@ -36,7 +34,7 @@ async fn busy_times_and_occupancy_search_by_resource_and_time() {
 #[tokio::test]
 async fn a_window_of_bookings_is_read_by_time_not_through_the_history() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("plans.db")).await.unwrap();
+    let store = booking_store_sqlite::open(dir.path().join("plans.db")).await.unwrap();
     let plan = store.bookings_in_plan().await.unwrap();
     let text = plan.join("\n");
     assert!(!text.contains("SCAN b ") && !text.contains("SCAN bookings"), "{text}");
@@ -56,7 +54,7 @@ async fn a_window_of_bookings_is_read_by_time_not_through_the_history() {
 #[tokio::test]
 async fn the_outbox_claim_reads_only_due_jobs() {
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("plans.db")).await.unwrap();
+    let store = booking_store_sqlite::open(dir.path().join("plans.db")).await.unwrap();
     let plan = store.outbox_claim_plan().await.unwrap();
     let text = plan.join("\n");
     assert!(!text.contains("SCAN outbox"), "{text}");
@@ -70,7 +68,7 @@ async fn the_outbox_claim_reads_only_due_jobs() {
 async fn upkeep_runs_and_the_plans_hold_after_it() {
     use booking_core::store::Maintenance as _;
     let dir = tempfile::tempdir().unwrap();
-    let store = SqliteStore::open(dir.path().join("plans.db")).await.unwrap();
+    let store = booking_store_sqlite::open(dir.path().join("plans.db")).await.unwrap();
     store.maintain().await.unwrap();
     let claim = store.outbox_claim_plan().await.unwrap().join("\n");
     assert!(claim.contains("outbox_effect_due (effect=? AND state=? AND run_at_us<?)"), "{claim}");

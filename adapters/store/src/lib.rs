@@ -8,8 +8,6 @@ use std::sync::Arc;
 
 use anyhow::Context as _;
 use booking_core::store::Store;
-use booking_store_postgres::PgStore;
-use booking_store_sqlite::SqliteStore;
 
 /// Opens (creating and migrating) the store `url` names; PostgreSQL gets a pool of
 /// `pg_connections`.
@@ -18,13 +16,17 @@ use booking_store_sqlite::SqliteStore;
 /// When the database cannot be opened or migrated.
 pub async fn open_store(url: &str, pg_connections: u32) -> anyhow::Result<Arc<dyn Store>> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        let store = PgStore::connect(url, pg_connections)
+        let store = booking_store_postgres::connect(url, pg_connections)
             .await
             .context("cannot open the PostgreSQL database")?;
         Ok(Arc::new(store))
     } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::connect(url).await.context("cannot open the SQLite database")?))
+        Ok(Arc::new(
+            booking_store_sqlite::connect(url).await.context("cannot open the SQLite database")?,
+        ))
     } else {
-        Ok(Arc::new(SqliteStore::open(url).await.context("cannot open the SQLite database")?))
+        Ok(Arc::new(
+            booking_store_sqlite::open(url).await.context("cannot open the SQLite database")?,
+        ))
     }
 }

@@ -7,12 +7,11 @@ use std::time::Instant;
 use booking_core::time::{Interval, Timestamp};
 use booking_core::{Actor, Limits, Offer};
 use booking_store_bench::{FIRST_SLOT, setup};
-use booking_store_sqlite::SqliteStore;
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let store = Arc::new(SqliteStore::open(dir.path().join("a.db")).await?);
+    let store = Arc::new(booking_store_sqlite::open(dir.path().join("a.db")).await?);
     let s = setup(store.clone(), 1).await?;
     let start: Timestamp = FIRST_SLOT.parse()?;
     let week = Interval::new(start, start + jiff::SignedDuration::from_hours(168))?;

@@ -24,9 +24,7 @@ use booking_core::store::Store;
 use booking_core::time::{Interval, Timestamp};
 use booking_core::{Actor, Details, Limits, Offer};
 use booking_store_bench::{Setup, setup, slot};
-use booking_store_postgres::PgStore;
 use booking_store_postgres::scratch::{ScratchDatabase, URL_VARIABLE};
-use booking_store_sqlite::SqliteStore;
 use booking_testkit::InMemoryStore;
 use futures::future::join_all;
 
@@ -137,13 +135,13 @@ async fn main() -> anyhow::Result<()> {
     let mut _scratch = None;
     let store: Arc<dyn Store> = match backend.as_str() {
         "memory" => Arc::new(InMemoryStore::new()),
-        "sqlite" => Arc::new(SqliteStore::open(dir.path().join("bench.db")).await?),
+        "sqlite" => Arc::new(booking_store_sqlite::open(dir.path().join("bench.db")).await?),
         "postgres" => {
             let url = std::env::var(URL_VARIABLE)
                 .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
             let db = ScratchDatabase::create_on(&url).await?;
             let connections = u32::try_from(clients).unwrap_or(u32::MAX);
-            let store = PgStore::connect(db.url(), connections).await?;
+            let store = booking_store_postgres::connect(db.url(), connections).await?;
             _scratch = Some(db);
             Arc::new(store)
         }

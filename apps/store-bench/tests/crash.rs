@@ -9,9 +9,7 @@ use std::sync::Arc;
 use booking_core::ids::{BookingId, BusinessId};
 use booking_core::store::Store;
 use booking_core::time::Timestamp;
-use booking_store_postgres::PgStore;
 use booking_store_postgres::scratch::ScratchDatabase;
-use booking_store_sqlite::SqliteStore;
 
 /// Bookings acknowledged before the kill (at least this many are awaited).
 const BEFORE_KILL: usize = 300;
@@ -80,7 +78,7 @@ async fn sqlite_keeps_every_acknowledged_booking_through_sigkill() {
     let target = path.to_str().unwrap().to_owned();
     let (business, acknowledged) =
         tokio::task::spawn_blocking(move || book_then_kill("sqlite", &target)).await.unwrap();
-    let store = SqliteStore::open(&path).await.expect("reopens after the crash");
+    let store = booking_store_sqlite::open(&path).await.expect("reopens after the crash");
     let check: String =
         sqlx::query_scalar("PRAGMA integrity_check").fetch_one(store.pool()).await.unwrap();
     assert_eq!(check, "ok");
@@ -96,6 +94,7 @@ async fn postgres_keeps_every_acknowledged_booking_through_sigkill() {
     let target = db.url().to_owned();
     let (business, acknowledged) =
         tokio::task::spawn_blocking(move || book_then_kill("postgres", &target)).await.unwrap();
-    let store = PgStore::connect(db.url(), 2).await.expect("reconnects after the crash");
+    let store =
+        booking_store_postgres::connect(db.url(), 2).await.expect("reconnects after the crash");
     every_acknowledged_booking_is_there(&store, business, &acknowledged).await;
 }

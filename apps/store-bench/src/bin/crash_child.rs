@@ -15,8 +15,6 @@ use anyhow::{Context, bail};
 use booking_core::store::Store;
 use booking_core::{Actor, Details, Limits, Offer};
 use booking_store_bench::{setup, slot};
-use booking_store_postgres::PgStore;
-use booking_store_sqlite::SqliteStore;
 use futures::future::join_all;
 
 const TASKS: usize = 8;
@@ -28,8 +26,8 @@ async fn main() -> anyhow::Result<()> {
         bail!("usage: crash_child sqlite <file> | crash_child postgres <url>");
     };
     let store: Arc<dyn Store> = match backend.as_str() {
-        "sqlite" => Arc::new(SqliteStore::open(target).await?),
-        "postgres" => Arc::new(PgStore::connect(target, 8).await?),
+        "sqlite" => Arc::new(booking_store_sqlite::open(target).await?),
+        "postgres" => Arc::new(booking_store_postgres::connect(target, 8).await?),
         other => bail!("unknown backend {other:?}"),
     };
     let s = setup(store, TASKS).await.context("setting up the business")?;

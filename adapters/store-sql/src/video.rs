@@ -1,0 +1,317 @@
+//! The video port (`VideoStore`): accounts, custom links, meetings.
+
+use async_trait::async_trait;
+use booking_core::ids::{BusinessId, EventId, ResourceId};
+use booking_core::store::StoreError;
+
+use crate::exec::{Database, Executor, Query, SqlStore, Transaction, all, one, query, unavailable};
+use crate::{micros, read};
+
+/// After a change of a business's video set-up, in its transaction: the
+/// `video_meetings` flag, and the jobs of the affected upcoming bookings that hold
+/// (`video` ones while the business has or had Zoom meetings, `notify` ones when asked).
+async fn video_changed(
+    conn: &mut impl Executor,
+    business: BusinessId,
+    affected: &booking_core::video::Affected,
+    at: jiff::Timestamp,
+    notify: bool,
+) -> Result<(), StoreError> {
+    use booking_core::video::Affected;
+    query(
+        "UPDATE businesses SET video_meetings = NOT video_meetings, revision = revision + 1 \
+         WHERE id = $1 AND video_meetings <> EXISTS \
+         (SELECT 1 FROM video_accounts WHERE business_id = $1 AND kind = 'zoom')",
+    )
+    .bind(business.get())
+    .execute(&mut *conn)
+    .await
+    .map_err(unavailable)?;
+    let (scope, id, key) = match affected {
+        Affected::Business => ("TRUE", 0, ""),
+        Affected::Staff(r) => ("(b.resource_id = $3 OR s.leader_id = $3)", r.get(), ""),
+        Affected::Course(e) => ("s.event_id = $3", e.get(), ""),
+        Affected::Occasion(key) => {
+            ("('booking-' || b.id = $4 OR 'session-' || b.session_id = $4)", 0, key.as_str())
+        }
+    };
+    let effects: [(&str, &str); 2] = [
+        (
+            "video",
+            "(EXISTS (SELECT 1 FROM businesses WHERE id = $1 AND video_meetings) \
+             OR EXISTS (SELECT 1 FROM video_meetings WHERE business_id = $1))",
+        ),
+        ("notify", "TRUE"),
+    ];
+    for (effect, wanted) in effects.into_iter().take(if notify { 2 } else { 1 }) {
+        // Every scope's statement binds the same four parameters (`$3 = $3` and
+        // `$4 = $4` keep the ones a scope does not use typed and bound).
+        let sql = format!(
+            "INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
+             created_at_us) SELECT b.business_id, '{effect}', 'booking.video', b.id, 'pending', $2, $2 \
+             FROM bookings b LEFT JOIN sessions s ON s.id = b.session_id \
+             WHERE b.business_id = $1 AND b.status IN ('pending', 'approved') \
+             AND COALESCE(b.slot_end_us, s.end_us) > $2 AND {scope} AND {wanted} \
+             AND $3 = $3 AND $4 = $4"
+        );
+        query(&sql)
+            .bind(business.get())
+            .bind(micros(at))
+            .bind(id)
+            .bind(key)
+            .execute(&mut *conn)
+            .await
+            .map_err(unavailable)?;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl<D: Database> booking_core::video::VideoStore for SqlStore<D> {
+    async fn put_video_account(
+        &self,
+        business: BusinessId,
+        owner: Option<ResourceId>,
+        account: &booking_core::video::StoredAccount,
+        at: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        use booking_core::video::{Affected, StoredAccount};
+        let (kind, zoom, link) = match account {
+            StoredAccount::Zoom(app) => ("zoom", Some(app), None),
+            StoredAccount::Custom(link) => ("custom", None, Some(link)),
+            StoredAccount::Calendar => ("calendar", None, None),
+        };
+        let mut w = self.db.write().await?;
+        query(
+            "INSERT INTO video_accounts (business_id, owner, kind, zoom_account_id, zoom_client_id, \
+             zoom_sealed_secret, zoom_user, url, password, description) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (business_id, owner) \
+             DO UPDATE SET kind = excluded.kind, zoom_account_id = excluded.zoom_account_id, \
+             zoom_client_id = excluded.zoom_client_id, zoom_sealed_secret = excluded.zoom_sealed_secret, \
+             zoom_user = excluded.zoom_user, url = excluded.url, password = excluded.password, \
+             description = excluded.description",
+        )
+        .bind(business.get())
+        .bind(owner.map_or(0, booking_core::ids::ResourceId::get))
+        .bind(kind)
+        .bind(zoom.map(|z| z.account_id.as_str()))
+        .bind(zoom.map(|z| z.client_id.as_str()))
+        .bind(zoom.map(|z| z.sealed_secret.as_str()))
+        .bind(zoom.map(|z| z.user.as_str()))
+        .bind(link.map(|l| l.url.as_str()))
+        .bind(link.and_then(|l| l.password.as_deref()))
+        .bind(link.and_then(|l| l.description.as_deref()))
+        .execute(&mut w)
+        .await
+        .map_err(unavailable)?;
+        let affected = owner.map_or(Affected::Business, Affected::Staff);
+        video_changed(&mut w, business, &affected, at, false).await?;
+        w.commit().await
+    }
+
+    async fn delete_video_account(
+        &self,
+        business: BusinessId,
+        owner: Option<ResourceId>,
+        at: jiff::Timestamp,
+    ) -> Result<bool, StoreError> {
+        use booking_core::video::Affected;
+        let mut w = self.db.write().await?;
+        let done = query("DELETE FROM video_accounts WHERE business_id = $1 AND owner = $2")
+            .bind(business.get())
+            .bind(owner.map_or(0, booking_core::ids::ResourceId::get))
+            .execute(&mut w)
+            .await
+            .map_err(unavailable)?;
+        let affected = owner.map_or(Affected::Business, Affected::Staff);
+        video_changed(&mut w, business, &affected, at, false).await?;
+        w.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn video_accounts(
+        &self,
+        business: BusinessId,
+    ) -> Result<Vec<(Option<ResourceId>, booking_core::video::StoredAccount)>, StoreError> {
+        let rows = query("SELECT * FROM video_accounts WHERE business_id = $1 ORDER BY owner")
+            .bind(business.get())
+            .fetch_all(&mut self.db.read().await?)
+            .await
+            .map_err(unavailable)?;
+        all(&rows, read::video_account)
+    }
+
+    async fn put_course_link(
+        &self,
+        business: BusinessId,
+        course: EventId,
+        link: Option<&booking_core::video::CustomLink>,
+        at: jiff::Timestamp,
+        notify: bool,
+    ) -> Result<bool, StoreError> {
+        use booking_core::video::Affected;
+        let mut w = self.db.write().await?;
+        let done = match link {
+            Some(link) => query(
+                "INSERT INTO course_links (business_id, event_id, url, password, description) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (business_id, event_id) DO UPDATE SET \
+                 url = excluded.url, password = excluded.password, description = excluded.description",
+            )
+            .bind(business.get())
+            .bind(course.get())
+            .bind(&link.url)
+            .bind(link.password.as_deref())
+            .bind(link.description.as_deref())
+            .execute(&mut w)
+            .await,
+            None => query("DELETE FROM course_links WHERE business_id = $1 AND event_id = $2")
+                .bind(business.get())
+                .bind(course.get())
+                .execute(&mut w)
+                .await,
+        }
+        .map_err(unavailable)?;
+        video_changed(&mut w, business, &Affected::Course(course), at, notify).await?;
+        w.commit().await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn course_links(
+        &self,
+        business: BusinessId,
+    ) -> Result<Vec<(EventId, booking_core::video::CustomLink)>, StoreError> {
+        let rows = query("SELECT * FROM course_links WHERE business_id = $1 ORDER BY event_id")
+            .bind(business.get())
+            .fetch_all(&mut self.db.read().await?)
+            .await
+            .map_err(unavailable)?;
+        all(&rows, read::course_link)
+    }
+
+    async fn set_online(
+        &self,
+        business: BusinessId,
+        key: &str,
+        online: Option<bool>,
+        at: jiff::Timestamp,
+    ) -> Result<(), StoreError> {
+        use booking_core::video::Affected;
+        let mut w = self.db.write().await?;
+        match online {
+            Some(online) => query(
+                "INSERT INTO video_occasions (business_id, occasion_key, online) VALUES ($1, $2, $3) \
+                 ON CONFLICT (business_id, occasion_key) DO UPDATE SET online = excluded.online",
+            )
+            .bind(business.get())
+            .bind(key)
+            .bind(online)
+            .execute(&mut w)
+            .await,
+            None => query("DELETE FROM video_occasions WHERE business_id = $1 AND occasion_key = $2")
+                .bind(business.get())
+                .bind(key)
+                .execute(&mut w)
+                .await,
+        }
+        .map_err(unavailable)?;
+        video_changed(&mut w, business, &Affected::Occasion(key.to_owned()), at, false).await?;
+        w.commit().await
+    }
+
+    async fn online_override(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<bool>, StoreError> {
+        let row = query(
+            "SELECT online FROM video_occasions WHERE business_id = $1 AND occasion_key = $2",
+        )
+        .bind(business.get())
+        .bind(key)
+        .fetch_optional(&mut self.db.read().await?)
+        .await
+        .map_err(unavailable)?;
+        one(row.as_ref(), |c| crate::Cells::flag(c, "online"))
+    }
+
+    async fn meeting(
+        &self,
+        business: BusinessId,
+        key: &str,
+    ) -> Result<Option<booking_core::video::MeetingRecord>, StoreError> {
+        let row =
+            query("SELECT * FROM video_meetings WHERE business_id = $1 AND occasion_key = $2")
+                .bind(business.get())
+                .bind(key)
+                .fetch_optional(&mut self.db.read().await?)
+                .await
+                .map_err(unavailable)?;
+        one(row.as_ref(), read::meeting_record)
+    }
+
+    async fn insert_meeting(
+        &self,
+        r: &booking_core::video::MeetingRecord,
+    ) -> Result<bool, StoreError> {
+        let mut w = self.db.single().await?;
+        let done = bind_meeting(query(
+            "INSERT INTO video_meetings (business_id, occasion_key, account, meeting_id, join_url, \
+             start_url, password, zoom_account_id, zoom_client_id, zoom_sealed_secret, zoom_user, \
+             start_us, end_us, made_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14) ON CONFLICT (business_id, occasion_key) DO NOTHING",
+        ), r)
+        .execute(&mut w)
+        .await
+        .map_err(unavailable)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn put_meeting(&self, r: &booking_core::video::MeetingRecord) -> Result<(), StoreError> {
+        let mut w = self.db.single().await?;
+        bind_meeting(query(
+            "INSERT INTO video_meetings (business_id, occasion_key, account, meeting_id, join_url, \
+             start_url, password, zoom_account_id, zoom_client_id, zoom_sealed_secret, zoom_user, \
+             start_us, end_us, made_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
+             $13, $14) ON CONFLICT (business_id, occasion_key) DO UPDATE SET account = excluded.account, \
+             meeting_id = excluded.meeting_id, join_url = excluded.join_url, \
+             start_url = excluded.start_url, password = excluded.password, \
+             zoom_account_id = excluded.zoom_account_id, zoom_client_id = excluded.zoom_client_id, \
+             zoom_sealed_secret = excluded.zoom_sealed_secret, zoom_user = excluded.zoom_user, \
+             start_us = excluded.start_us, end_us = excluded.end_us, made_at_us = excluded.made_at_us",
+        ), r)
+        .execute(&mut w)
+        .await
+        .map_err(unavailable)?;
+        Ok(())
+    }
+
+    async fn delete_meeting(&self, business: BusinessId, key: &str) -> Result<(), StoreError> {
+        let mut w = self.db.single().await?;
+        query("DELETE FROM video_meetings WHERE business_id = $1 AND occasion_key = $2")
+            .bind(business.get())
+            .bind(key)
+            .execute(&mut w)
+            .await
+            .map_err(unavailable)?;
+        Ok(())
+    }
+}
+
+/// Binds a meeting record's 14 columns as `$1`…`$14`.
+fn bind_meeting<'q>(query: Query<'q>, r: &'q booking_core::video::MeetingRecord) -> Query<'q> {
+    query
+        .bind(r.business.get())
+        .bind(&r.key)
+        .bind(&r.meeting.account)
+        .bind(&r.meeting.meeting_id)
+        .bind(&r.join_url)
+        .bind(r.start_url.as_deref())
+        .bind(r.password.as_deref())
+        .bind(&r.app.account_id)
+        .bind(&r.app.client_id)
+        .bind(&r.app.sealed_secret)
+        .bind(&r.app.user)
+        .bind(micros(r.interval.start()))
+        .bind(micros(r.interval.end()))
+        .bind(micros(r.made_at))
+}
