@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use booking_core::anonymise::anonymise_customer;
 use booking_core::catalog::{Account, Customer, Email};
-use booking_core::ids::{AccountId, BusinessId, CustomerId};
+use booking_core::ids::{AccountId, BookingId, BusinessId, CustomerId};
 use booking_core::store::{AuditEntry, CustomerStore, StoreError};
 use booking_core::time::Timestamp;
 
-use crate::exec::{Database, Executor, SqlStore, Transaction, one, query, unavailable};
+use crate::bookings::enqueue;
+use crate::exec::{Database, Executor, SqlStore, Transaction, all, one, query, unavailable};
 use crate::{Cells, json, micros, read};
 
 pub(crate) async fn append_audit(
@@ -188,20 +189,22 @@ impl<D: Database> CustomerStore for SqlStore<D> {
         .execute(&mut w)
         .await
         .map_err(unavailable)?;
-        // §H: the employee's calendar may show the name; its job rewrites the event.
-        query(
-            "INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
-             created_at_us) SELECT b.business_id, 'calendar', 'booking.anonymised', b.id, \
-             'pending', $3, $3 FROM bookings b WHERE b.business_id = $1 AND b.customer_id = $2 \
+        // §H: the employee's calendar may show the name; the core decides the jobs that
+        // rewrite the events.
+        let rows = query(
+            "SELECT b.id FROM bookings b WHERE b.business_id = $1 AND b.customer_id = $2 \
              AND EXISTS (SELECT 1 FROM calendar_events e WHERE e.business_id = b.business_id \
-             AND (e.event_key = 'booking-' || b.id OR e.event_key = 'session-' || b.session_id))",
+             AND (e.event_key = 'booking-' || b.id OR e.event_key = 'session-' || b.session_id)) \
+             ORDER BY b.id",
         )
         .bind(business.get())
         .bind(id.get())
-        .bind(micros(at))
-        .execute(&mut w)
+        .fetch_all(&mut w)
         .await
         .map_err(unavailable)?;
+        let in_calendars = all(&rows, |row| Ok(BookingId::new(row.int("id")?)))?;
+        let jobs = booking_core::anonymise::jobs_after_erasure(business, &in_calendars, at);
+        enqueue(&mut w, &jobs).await.map_err(unavailable)?;
         append_audit(&mut w, &audit).await?;
         w.commit().await?;
         Ok(Some(erased))

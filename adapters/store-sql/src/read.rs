@@ -45,7 +45,7 @@ fn email(text: Option<String>) -> Result<Option<Email>, StoreError> {
     text.map(|t| Email::parse(&t).map_err(|e| corrupt("email", e))).transpose()
 }
 
-fn status(text: &str) -> Result<BookingStatus, StoreError> {
+pub(crate) fn status(text: &str) -> Result<BookingStatus, StoreError> {
     BookingStatus::parse(text).ok_or_else(|| corrupt("status", text))
 }
 

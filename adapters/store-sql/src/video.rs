@@ -1,15 +1,17 @@
 //! The video port (`VideoStore`): accounts, custom links, meetings.
 
 use async_trait::async_trait;
-use booking_core::ids::{BusinessId, EventId, ResourceId};
+use booking_core::ids::{BookingId, BusinessId, EventId, ResourceId};
 use booking_core::store::StoreError;
 
+use crate::bookings::enqueue;
 use crate::exec::{Database, Executor, Query, SqlStore, Transaction, all, one, query, unavailable};
-use crate::{micros, read};
+use crate::{Cells, micros, read};
 
-/// After a change of a business's video set-up, in its transaction: the
-/// `video_meetings` flag, and the jobs of the affected upcoming bookings that hold
-/// (`video` ones while the business has or had Zoom meetings, `notify` ones when asked).
+/// After a change of a business's video set-up, in its transaction: the `video_meetings`
+/// flag (a Zoom account exists), then the jobs the core decides
+/// ([`booking_core::video::jobs_after_change`]) for the bookings of the `affected` scope that end
+/// after `at`.
 async fn video_changed(
     conn: &mut impl Executor,
     business: BusinessId,
@@ -17,7 +19,7 @@ async fn video_changed(
     at: jiff::Timestamp,
     notify: bool,
 ) -> Result<(), StoreError> {
-    use booking_core::video::Affected;
+    use booking_core::video::{Affected, Concerned, jobs_after_change};
     query(
         "UPDATE businesses SET video_meetings = NOT video_meetings, revision = revision + 1 \
          WHERE id = $1 AND video_meetings <> EXISTS \
@@ -35,35 +37,40 @@ async fn video_changed(
             ("('booking-' || b.id = $4 OR 'session-' || b.session_id = $4)", 0, key.as_str())
         }
     };
-    let effects: [(&str, &str); 2] = [
-        (
-            "video",
-            "(EXISTS (SELECT 1 FROM businesses WHERE id = $1 AND video_meetings) \
-             OR EXISTS (SELECT 1 FROM video_meetings WHERE business_id = $1))",
-        ),
-        ("notify", "TRUE"),
-    ];
-    for (effect, wanted) in effects.into_iter().take(if notify { 2 } else { 1 }) {
-        // Every scope's statement binds the same four parameters (`$3 = $3` and
-        // `$4 = $4` keep the ones a scope does not use typed and bound).
-        let sql = format!(
-            "INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
-             created_at_us) SELECT b.business_id, '{effect}', 'booking.video', b.id, 'pending', $2, $2 \
-             FROM bookings b LEFT JOIN sessions s ON s.id = b.session_id \
-             WHERE b.business_id = $1 AND b.status IN ('pending', 'approved') \
-             AND COALESCE(b.slot_end_us, s.end_us) > $2 AND {scope} AND {wanted} \
-             AND $3 = $3 AND $4 = $4"
-        );
-        query(&sql)
-            .bind(business.get())
-            .bind(micros(at))
-            .bind(id)
-            .bind(key)
-            .execute(&mut *conn)
-            .await
-            .map_err(unavailable)?;
-    }
-    Ok(())
+    // Every scope's statement binds the same four parameters (`$3 = $3` and `$4 = $4` keep
+    // the ones a scope does not use typed and bound).
+    let sql = format!(
+        "SELECT b.id, b.status, COALESCE(b.slot_end_us, s.end_us) AS end_us \
+         FROM bookings b LEFT JOIN sessions s ON s.id = b.session_id \
+         WHERE b.business_id = $1 AND COALESCE(b.slot_end_us, s.end_us) > $2 AND {scope} \
+         AND $3 = $3 AND $4 = $4 ORDER BY b.id"
+    );
+    let rows = query(&sql)
+        .bind(business.get())
+        .bind(micros(at))
+        .bind(id)
+        .bind(key)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(unavailable)?;
+    let concerned = all(&rows, |row| {
+        Ok(Concerned {
+            booking: BookingId::new(row.int("id")?),
+            status: read::status(&row.text("status")?)?,
+            end: crate::instant(row.int("end_us")?)?,
+        })
+    })?;
+    let meetings = query(
+        "SELECT (EXISTS (SELECT 1 FROM businesses WHERE id = $1 AND video_meetings) \
+         OR EXISTS (SELECT 1 FROM video_meetings WHERE business_id = $1)) AS meetings",
+    )
+    .bind(business.get())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(unavailable)?
+    .flag("meetings")?;
+    let jobs = jobs_after_change(business, &concerned, meetings, notify, at);
+    enqueue(conn, &jobs).await.map_err(unavailable)
 }
 
 #[async_trait]

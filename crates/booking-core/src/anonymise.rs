@@ -19,6 +19,8 @@ use jiff::Timestamp;
 
 use crate::booking::Booking;
 use crate::catalog::{Contact, Customer};
+use crate::ids::{BookingId, BusinessId};
+use crate::outbox::{BookingEvent, BookingRef, Effect, NewJob};
 
 /// The names of the fields that anonymisation erases, for documentation and audits.
 pub const ERASED_FIELDS: &[&str] = &[
@@ -67,4 +69,51 @@ pub fn is_anonymous(customer: &Customer) -> bool {
         && customer.contact.is_erased()
         && customer.notes.is_empty()
         && customer.fields.is_empty()
+}
+
+/// The jobs an erasure enqueues, due `at` (§H, §G): a `calendar` job (`booking.anonymised`) for
+/// each of the customer's bookings whose event is in an employee's external calendar
+/// (`in_calendars`, as the store finds them), so the name leaves it too. The one place this
+/// rule lives; each store loads the bookings and writes what this returns, in the erasure's
+/// transaction.
+#[must_use]
+pub fn jobs_after_erasure(
+    business: BusinessId,
+    in_calendars: &[BookingId],
+    at: Timestamp,
+) -> Vec<NewJob> {
+    in_calendars
+        .iter()
+        .map(|&booking| NewJob {
+            business,
+            effect: Effect::Calendar,
+            event: BookingEvent::Anonymised,
+            booking: BookingRef::Existing(booking),
+            run_at: at,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_erasure_rewrites_each_event_shown_in_a_calendar() {
+        let at: Timestamp = "2027-01-04T10:00:00Z".parse().unwrap();
+        let jobs =
+            jobs_after_erasure(BusinessId::new(3), &[BookingId::new(7), BookingId::new(9)], at);
+        let expected: Vec<NewJob> = [7, 9]
+            .into_iter()
+            .map(|id| NewJob {
+                business: BusinessId::new(3),
+                effect: Effect::Calendar,
+                event: BookingEvent::Anonymised,
+                booking: BookingRef::Existing(BookingId::new(id)),
+                run_at: at,
+            })
+            .collect();
+        assert_eq!(jobs, expected);
+        assert!(jobs_after_erasure(BusinessId::new(3), &[], at).is_empty());
+    }
 }

@@ -477,7 +477,7 @@ pub trait CustomerStore: Send + Sync {
     /// In one transaction: replace the customer by [`crate::anonymise::anonymise_customer`],
     /// every booking of the customer by [`crate::anonymise::anonymise_booking`], erase the
     /// reasons in those bookings' histories (and whatever else the adapter keeps for them),
-    /// enqueue a `calendar` job (`booking.anonymised`, due `at`) for each of those bookings
+    /// write the jobs [`crate::anonymise::jobs_after_erasure`] decides for those bookings
     /// whose event (`booking-<id>`, or its session's `session-<id>`) is in an employee's
     /// external calendar, so the name leaves it too (§H), and append `audit`. Returns the
     /// anonymised record, `None` if there is no such customer. Idempotent.

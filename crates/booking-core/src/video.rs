@@ -14,9 +14,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::Timestamp;
 
+use crate::booking::BookingStatus;
 use crate::error::StoreError;
 use crate::error::{InvalidValue, Kind};
-use crate::ids::{BusinessId, EventId, ResourceId};
+use crate::ids::{BookingId, BusinessId, EventId, ResourceId};
+use crate::outbox::{BookingEvent, BookingRef, Effect, NewJob};
 use crate::ports::{MeetingError, MeetingProvider};
 use crate::time::Interval;
 
@@ -311,11 +313,55 @@ pub enum Affected {
     Occasion(String),
 }
 
+/// A booking a change of the video set-up may concern, as a store reads it: one of the
+/// [`Affected`] scope that ends after the change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Concerned {
+    /// The booking.
+    pub booking: BookingId,
+    /// Its status.
+    pub status: BookingStatus,
+    /// When its appointment or session ends.
+    pub end: Timestamp,
+}
+
+/// The jobs a change of a business's video set-up enqueues, due `at` (§J): for each booking
+/// concerned that is still to come and still holds (pending or approved), a `video` job
+/// (`booking.video`: make, move or remove its meeting) while the business has or had Zoom
+/// meetings (`meetings`), and a `notify` job (the customer is told the new link) when asked.
+/// The one place this rule lives: each store loads [`Concerned`] and writes what this returns,
+/// in the change's own transaction.
+#[must_use]
+pub fn jobs_after_change(
+    business: BusinessId,
+    concerned: &[Concerned],
+    meetings: bool,
+    notify: bool,
+    at: Timestamp,
+) -> Vec<NewJob> {
+    let effects = [(Effect::Video, meetings), (Effect::Notify, notify)];
+    concerned
+        .iter()
+        .filter(|c| {
+            c.end > at && matches!(c.status, BookingStatus::Pending | BookingStatus::Approved)
+        })
+        .flat_map(|c| {
+            effects.iter().filter(|(_, wanted)| *wanted).map(move |(effect, _)| NewJob {
+                business,
+                effect: *effect,
+                event: BookingEvent::VideoChanged,
+                booking: BookingRef::Existing(c.booking),
+                run_at: at,
+            })
+        })
+        .collect()
+}
+
 /// Storage of the video set-up and of the meetings made. Sealing is the caller's.
 ///
-/// Every set-up change also writes, in its transaction, a `video` job (event `booking.video`)
-/// for each affected upcoming booking that holds, when the business has or had Zoom meetings,
-/// so the meetings follow even after a crash; and keeps [`crate::catalog::Business`]'s
+/// Every set-up change also writes, in its transaction, the jobs [`jobs_after_change`] decides
+/// for the [`Concerned`] bookings of its [`Affected`] scope, so the meetings follow even after a
+/// crash; and keeps [`crate::catalog::Business`]'s
 /// `video_meetings` flag (a Zoom account exists), bumping the revision when it flips.
 #[async_trait]
 pub trait VideoStore: Send + Sync {
@@ -606,6 +652,40 @@ crate::error::error_codes!(VideoError, |e| match e {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_set_up_change_concerns_bookings_still_to_come_that_hold() {
+        let at: Timestamp = "2027-01-04T10:00:00Z".parse().unwrap();
+        let later: Timestamp = "2027-01-04T11:00:00Z".parse().unwrap();
+        let business = BusinessId::new(1);
+        let c = |id, status, end| Concerned { booking: BookingId::new(id), status, end };
+        let concerned = [
+            c(1, BookingStatus::Approved, later),
+            c(2, BookingStatus::Pending, later),
+            c(3, BookingStatus::Canceled, later),
+            c(4, BookingStatus::NoShow, later),
+            c(5, BookingStatus::Rejected, later),
+            c(6, BookingStatus::Approved, at), // ends as the change is made
+        ];
+        let of = |jobs: Vec<NewJob>| -> Vec<(Effect, BookingRef)> {
+            jobs.into_iter().map(|j| (j.effect, j.booking)).collect()
+        };
+        let existing = |id| BookingRef::Existing(BookingId::new(id));
+        assert_eq!(
+            of(jobs_after_change(business, &concerned, true, false, at)),
+            [(Effect::Video, existing(1)), (Effect::Video, existing(2))]
+        );
+        assert_eq!(
+            of(jobs_after_change(business, &concerned, false, true, at)),
+            [(Effect::Notify, existing(1)), (Effect::Notify, existing(2))]
+        );
+        assert_eq!(of(jobs_after_change(business, &concerned, false, false, at)), []);
+        let jobs = jobs_after_change(business, &concerned[..1], true, true, at);
+        assert_eq!(of(jobs.clone()), [(Effect::Video, existing(1)), (Effect::Notify, existing(1))]);
+        assert!(jobs.iter().all(|j| j.run_at == at
+            && j.business == business
+            && j.event == BookingEvent::VideoChanged));
+    }
 
     #[test]
     fn typed_accounts_and_links_are_checked() {

@@ -24,7 +24,7 @@ use booking_core::ids::{
     HoldId, JobId, ResourceId, ServiceId, SessionId, WebhookId,
 };
 use booking_core::notify::{EmailTemplate, Trigger};
-use booking_core::outbox::{BookingEvent, BookingRef, Effect, Job, JobState, Outbox};
+use booking_core::outbox::{BookingEvent, BookingRef, Effect, Job, JobState, NewJob, Outbox};
 use booking_core::ports::PasswordHash;
 use booking_core::schedule::Exception;
 use booking_core::settings::Locale;
@@ -34,7 +34,9 @@ use booking_core::store::{
     TemplateStore, TxError, TxOutcome, TxScope, TxView, WebhookStore, Write,
 };
 use booking_core::time::{Interval, SignedDuration, Timestamp};
-use booking_core::video::{Affected, CustomLink, MeetingRecord, StoredAccount, VideoStore};
+use booking_core::video::{
+    Affected, Concerned, CustomLink, MeetingRecord, StoredAccount, VideoStore,
+};
 use booking_core::webhooks::{Delivery, Endpoint};
 
 #[derive(Clone, Debug, Default)]
@@ -111,9 +113,17 @@ impl State {
         self.jobs.insert(id, job);
     }
 
-    /// After a change of a business's video set-up: its `video_meetings` flag, and the jobs of
-    /// the affected upcoming bookings that hold (video ones while it has or had Zoom meetings,
-    /// notify ones when asked), as the SQL stores write them.
+    /// Writes jobs about existing bookings, as the SQL stores' `enqueue` does.
+    fn enqueue_all(&mut self, jobs: &[NewJob]) {
+        for job in jobs {
+            if let BookingRef::Existing(booking) = job.booking {
+                self.enqueue(job.business, job.effect, job.event, booking, job.run_at);
+            }
+        }
+    }
+
+    /// After a change of a business's video set-up: its `video_meetings` flag, and the jobs
+    /// the core decides for the bookings of the affected scope that end after `at`.
     fn video_changed(
         &mut self,
         business: BusinessId,
@@ -130,11 +140,11 @@ impl State {
             b.revision += 1;
         }
         let meetings = zoom || self.meetings.keys().any(|(b, _)| *b == business);
-        let affected: Vec<BookingId> = self
+        let concerned: Vec<Concerned> = self
             .bookings
             .values()
-            .filter(|b| b.business == business && b.status.occupies())
-            .filter(|b| {
+            .filter(|b| b.business == business)
+            .filter_map(|b| {
                 let (end, leader, event, session) = match b.target {
                     BookingTarget::Appointment { slot, resource, .. } => {
                         (Some(slot.end()), Some(resource), None, None)
@@ -149,29 +159,23 @@ impl State {
                         )
                     }
                 };
-                end.is_some_and(|end| end > at)
-                    && match affected {
-                        Affected::Business => true,
-                        Affected::Staff(r) => leader == Some(*r),
-                        Affected::Course(e) => event == Some(*e),
-                        Affected::Occasion(key) => {
-                            *key == booking_core::calendar::booking_key(b.id)
-                                || session
-                                    .is_some_and(|s| *key == booking_core::calendar::session_key(s))
-                        }
+                let in_scope = match affected {
+                    Affected::Business => true,
+                    Affected::Staff(r) => leader == Some(*r),
+                    Affected::Course(e) => event == Some(*e),
+                    Affected::Occasion(key) => {
+                        *key == booking_core::calendar::booking_key(b.id)
+                            || session
+                                .is_some_and(|s| *key == booking_core::calendar::session_key(s))
                     }
+                };
+                let end = end.filter(|end| *end > at && in_scope)?;
+                Some(Concerned { booking: b.id, status: b.status, end })
             })
-            .map(|b| b.id)
             .collect();
-        let effects = [(Effect::Video, meetings), (Effect::Notify, notify)];
-        for booking in affected {
-            for (effect, wanted) in effects {
-                if !wanted {
-                    continue;
-                }
-                self.enqueue(business, effect, BookingEvent::VideoChanged, booking, at);
-            }
-        }
+        let jobs =
+            booking_core::video::jobs_after_change(business, &concerned, meetings, notify, at);
+        self.enqueue_all(&jobs);
     }
 
     fn view(&self, scope: &TxScope) -> TxView {
@@ -915,9 +919,7 @@ impl CustomerStore for InMemoryStore {
                 shown.push(*booking);
             }
         }
-        for booking in shown {
-            s.enqueue(business, Effect::Calendar, BookingEvent::Anonymised, booking, at);
-        }
+        s.enqueue_all(&booking_core::anonymise::jobs_after_erasure(business, &shown, at));
         s.audit.push(audit);
         Ok(Some(erased))
     }

@@ -6,6 +6,7 @@ mod tx;
 pub use busy::hot_queries;
 use busy::{busy, occupancy, session_loads};
 use tx::delete_holds;
+pub(crate) use tx::enqueue;
 pub use tx::{apply, view};
 
 use async_trait::async_trait;

@@ -5,6 +5,7 @@ use booking_core::booking::{Booking, BookingStatus, HistoryEntry};
 use booking_core::catalog::Email;
 use booking_core::holds::Hold;
 use booking_core::ids::{BookingId, BusinessId, CustomerId, HoldId};
+use booking_core::outbox::{BookingRef, NewJob};
 use booking_core::store::{Occupancy, StoreError, TxError, TxOutcome, TxScope, TxView};
 
 use super::busy::{occupancy, session_loads};
@@ -28,7 +29,6 @@ pub async fn apply(
     business: BusinessId,
     writes: Vec<booking_core::store::Write>,
 ) -> Result<TxOutcome, TxError> {
-    use booking_core::outbox::{BookingRef, NewJob};
     use booking_core::store::Write;
     let mut created_jobs: Vec<Vec<NewJob>> = Vec::new();
     for write in &writes {
@@ -120,7 +120,7 @@ pub async fn apply(
 async fn insert_booking(
     conn: &mut impl Executor,
     new: booking_core::booking::NewBooking,
-    jobs: &[booking_core::outbox::NewJob],
+    jobs: &[NewJob],
 ) -> Result<Booking, TxError> {
     let t = Target::of_booking(&new.target);
     let id = if conn.dialect().booking_with_jobs {
@@ -157,21 +157,59 @@ async fn insert_booking(
 /// Inserts one outbox job about booking `booking`.
 async fn insert_job(
     conn: &mut impl Executor,
-    job: &booking_core::outbox::NewJob,
+    job: &NewJob,
     booking: BookingId,
 ) -> Result<(), TxError> {
-    query(
-        "INSERT INTO outbox (business_id, effect, event, booking_id, state, \
-             run_at_us, created_at_us) VALUES ($1, $2, $3, $4, 'pending', $5, $5)",
-    )
-    .bind(job.business.get())
-    .bind(job.effect.code())
-    .bind(job.event.code())
-    .bind(booking.get())
-    .bind(micros(job.run_at))
-    .execute(&mut *conn)
-    .await
-    .map_err(tx_error)?;
+    let job = NewJob { booking: BookingRef::Existing(booking), ..job.clone() };
+    enqueue(conn, std::slice::from_ref(&job)).await.map_err(tx_error)
+}
+
+/// How many jobs one `INSERT` writes at most.
+const JOBS_PER_INSERT: usize = 100;
+
+/// Writes outbox jobs about existing bookings (`BookingRef::Existing`; a job about a booking
+/// not yet created has no id to write and is skipped), pending and due at their `run_at`,
+/// [`JOBS_PER_INSERT`] a statement. Every job the stores write goes through here or through
+/// PostgreSQL's booking insert; which jobs, the core decides.
+pub(crate) async fn enqueue(conn: &mut impl Executor, jobs: &[NewJob]) -> Result<(), DbError> {
+    let jobs: Vec<(&NewJob, BookingId)> = jobs
+        .iter()
+        .filter_map(|j| match j.booking {
+            BookingRef::Existing(id) => Some((j, id)),
+            BookingRef::Created(_) => None,
+        })
+        .collect();
+    for chunk in jobs.chunks(JOBS_PER_INSERT) {
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p = i * 5;
+                format!(
+                    "(${}, ${}, ${}, ${}, 'pending', ${}, ${})",
+                    p + 1,
+                    p + 2,
+                    p + 3,
+                    p + 4,
+                    p + 5,
+                    p + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
+             created_at_us) VALUES {}",
+            rows.join(", ")
+        );
+        let mut insert = query(&sql);
+        for (job, booking) in chunk {
+            insert = insert
+                .bind(job.business.get())
+                .bind(job.effect.code())
+                .bind(job.event.code())
+                .bind(booking.get())
+                .bind(micros(job.run_at));
+        }
+        insert.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
