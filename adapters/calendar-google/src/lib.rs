@@ -28,6 +28,9 @@ use google_calendar3::api::{
 use google_calendar3::{CalendarHub, common};
 use jiff::{SignedDuration, Timestamp};
 
+/// This provider's id (`google`), as stored and in URLs.
+pub const PROVIDER: Provider = Provider::new("google");
+
 type Connector = hyper_rustls::HttpsConnector<hyper_util::client::legacy::connect::HttpConnector>;
 
 /// The scopes asked for: events, free/busy, and reading the calendar list (for the address).
@@ -255,7 +258,18 @@ fn meeting_url(event: &Event) -> Option<String> {
 #[async_trait]
 impl CalendarApi for GoogleCalendar {
     fn provider(&self) -> Provider {
-        Provider::Google
+        PROVIDER
+    }
+
+    fn label(&self, locale: booking_core::settings::Locale) -> &'static str {
+        match locale {
+            booking_core::settings::Locale::Fr => "Google Agenda",
+            booking_core::settings::Locale::En => "Google Calendar",
+        }
+    }
+
+    fn meeting_placeholder(&self) -> Option<&'static str> {
+        Some("google_meet_url")
     }
 
     fn oauth(&self) -> &dyn OAuthFlow {

@@ -9,9 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use booking_calendar_google::{GoogleCalendar, GoogleEndpoints, event_id};
-use booking_core::calendar::{
-    Attendee, CalendarApi, CalendarError, CalendarEvent, OAuthApp, Provider,
-};
+use booking_core::calendar::{Attendee, CalendarApi, CalendarError, CalendarEvent, OAuthApp};
 use booking_core::catalog::{Email, ResourceKind};
 use booking_core::outbox::{Effect, JobState, RetryPolicy, drain};
 use booking_core::services::calendar::CalendarSync;
@@ -32,7 +30,7 @@ fn at(text: &str) -> Timestamp {
 
 fn app() -> OAuthApp {
     OAuthApp {
-        provider: Provider::Google,
+        provider: booking_calendar_google::PROVIDER,
         client_id: "client-1.apps.googleusercontent.com".into(),
         client_secret: "GOCSPX-secret".into(),
         redirect_uri: "https://book.example/oauth/google".into(),
@@ -468,7 +466,8 @@ async fn connect_book_reschedule_cancel_through_the_sdk() {
     };
     assert!(slots(&h).await.contains(&at("2027-01-04T14:00:00Z")));
 
-    let connection = sync.connect(h.business, h.desk, Provider::Google, "4/0Ab").await.unwrap();
+    let connection =
+        sync.connect(h.business, h.desk, booking_calendar_google::PROVIDER, "4/0Ab").await.unwrap();
     sync.catch_up(h.business, h.desk, 365).await.unwrap();
     assert_eq!(connection.account, "ann.staff@gmail.com");
     let open = slots(&h).await;
@@ -514,7 +513,7 @@ async fn connect_book_reschedule_cancel_through_the_sdk() {
 async fn a_lost_answer_and_a_restart_never_duplicate() {
     let google = GoogleFake::start(1, &[]).await;
     let (h, sync) = employee_with_google(&google.server).await;
-    sync.connect(h.business, h.desk, Provider::Google, "4/0Ab").await.unwrap();
+    sync.connect(h.business, h.desk, booking_calendar_google::PROVIDER, "4/0Ab").await.unwrap();
     sync.catch_up(h.business, h.desk, 30).await.unwrap();
     book(&h, "2027-01-04T09:00:00Z").await;
     let first = run_jobs(&h, &sync).await;

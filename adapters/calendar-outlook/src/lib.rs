@@ -29,6 +29,9 @@ use graph_rs_sdk::{GraphClient, GraphClientConfiguration};
 use jiff::{SignedDuration, Timestamp, civil, tz::TimeZone};
 use serde_json::{Value, json};
 
+/// This provider's id (`outlook`), as stored and in URLs.
+pub const PROVIDER: Provider = Provider::new("outlook");
+
 /// The scopes asked for.
 pub const SCOPES: &str = "offline_access Calendars.ReadWrite User.Read";
 
@@ -189,7 +192,15 @@ pub fn event_body(event: &CalendarEvent, create: bool) -> Value {
 #[async_trait]
 impl CalendarApi for OutlookCalendar {
     fn provider(&self) -> Provider {
-        Provider::Outlook
+        PROVIDER
+    }
+
+    fn label(&self, _locale: booking_core::settings::Locale) -> &'static str {
+        "Outlook"
+    }
+
+    fn meeting_placeholder(&self) -> Option<&'static str> {
+        Some("microsoft_teams_url")
     }
 
     fn oauth(&self) -> &dyn OAuthFlow {

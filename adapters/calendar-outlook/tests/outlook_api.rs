@@ -9,9 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use booking_calendar_outlook::{OutlookCalendar, OutlookEndpoints};
-use booking_core::calendar::{
-    Attendee, CalendarApi, CalendarError, CalendarEvent, OAuthApp, Provider,
-};
+use booking_core::calendar::{Attendee, CalendarApi, CalendarError, CalendarEvent, OAuthApp};
 use booking_core::catalog::{Email, ResourceKind};
 use booking_core::outbox::{RetryPolicy, drain};
 use booking_core::services::calendar::CalendarSync;
@@ -31,7 +29,7 @@ fn at(text: &str) -> Timestamp {
 
 fn app() -> OAuthApp {
     OAuthApp {
-        provider: Provider::Outlook,
+        provider: booking_calendar_outlook::PROVIDER,
         client_id: "6731de76-14a6-49ae-97bc-6eba6914391e".into(),
         client_secret: "azure~secret".into(),
         redirect_uri: "https://book.example/oauth/outlook".into(),
@@ -459,7 +457,7 @@ async fn connect_book_reschedule_cancel_through_the_sdk() {
     let server = MockServer::start().await;
     let mailbox = stateful_graph(&server, 0).await;
     let (h, sync) = employee_with_outlook(&server).await;
-    sync.connect(h.business, h.desk, Provider::Outlook, "M.C5").await.unwrap();
+    sync.connect(h.business, h.desk, booking_calendar_outlook::PROVIDER, "M.C5").await.unwrap();
     sync.catch_up(h.business, h.desk, 365).await.unwrap();
     let monday = Interval::new(at("2027-01-03T23:00:00Z"), at("2027-01-04T23:00:00Z")).unwrap();
     let found = h
@@ -519,7 +517,7 @@ async fn a_lost_answer_and_a_restart_never_duplicate() {
     let server = MockServer::start().await;
     let mailbox = stateful_graph(&server, 1).await;
     let (h, sync) = employee_with_outlook(&server).await;
-    sync.connect(h.business, h.desk, Provider::Outlook, "M.C5").await.unwrap();
+    sync.connect(h.business, h.desk, booking_calendar_outlook::PROVIDER, "M.C5").await.unwrap();
     sync.catch_up(h.business, h.desk, 30).await.unwrap();
     book(&h, "2027-01-04T09:00:00Z").await;
     assert_eq!(run_jobs(&h, &sync).await.retried, 1);

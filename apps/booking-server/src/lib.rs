@@ -105,7 +105,8 @@ pub async fn start(
         Arc::new(SystemClock),
     )
     .with_links(state.accounts().clone(), &config.public_base(addr))
-    .with_video(video.clone());
+    .with_video(video.clone())
+    .with_meeting_placeholders(calendar.meeting_placeholders());
     let staff = booking_core::services::notify::StaffNotifier::new(
         store.clone(),
         mailer,

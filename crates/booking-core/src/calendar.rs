@@ -27,47 +27,75 @@ use crate::ids::{BookingId, BusinessId, ResourceId, SessionId};
 use crate::settings::CalendarSyncOptions;
 use crate::time::Interval;
 
-/// A calendar provider.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Provider {
-    /// Google Calendar.
-    Google,
-    /// Outlook (Microsoft Graph).
-    Outlook,
+/// A calendar provider, by the id its adapter gives it (`google`, `outlook`): 1 to 24 lower-case
+/// ASCII letters, digits or `-`. The set is open: a provider is an adapter crate implementing
+/// [`CalendarApi`] and [`OAuthFlow`] with an id of its own, registered by the wiring; nothing
+/// in the core, the stores or the pages lists them (`docs/ARCHITECTURE.md`, "Adding a calendar
+/// provider").
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Provider {
+    len: u8,
+    bytes: [u8; Provider::MAX_LEN],
 }
 
 impl Provider {
-    /// Both providers.
-    pub const ALL: [Self; 2] = [Self::Google, Self::Outlook];
+    /// The longest id.
+    pub const MAX_LEN: usize = 24;
 
-    /// The stable code stored and used in URLs (`google`, `outlook`).
+    /// The provider of id `code`, for an adapter's constant.
+    ///
+    /// # Panics
+    /// When `code` is not an id (at compile time in a `const`).
     #[must_use]
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Google => "google",
-            Self::Outlook => "outlook",
+    pub const fn new(code: &str) -> Self {
+        match Self::checked(code) {
+            Some(p) => p,
+            None => panic!("a provider id is 1 to 24 characters among a-z, 0-9 and -"),
         }
     }
 
-    /// Parses [`Self::code`].
+    const fn checked(code: &str) -> Option<Self> {
+        let text = code.as_bytes();
+        if text.is_empty() || text.len() > Self::MAX_LEN {
+            return None;
+        }
+        let mut bytes = [0; Self::MAX_LEN];
+        let mut i = 0;
+        while i < text.len() {
+            let b = text[i];
+            if !(b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
+                return None;
+            }
+            bytes[i] = b;
+            i += 1;
+        }
+        #[allow(clippy::cast_possible_truncation, reason = "at most MAX_LEN (24)")]
+        Some(Self { len: text.len() as u8, bytes })
+    }
+
+    /// The provider a stored or typed id names; `None` when it is not an id.
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|p| p.code() == text)
+        Self::checked(text)
     }
 
-    /// The product's name, for pages and emails.
+    /// The stable id stored and used in URLs.
     #[must_use]
-    pub const fn label(self) -> &'static str {
-        match self {
-            Self::Google => "Google Calendar",
-            Self::Outlook => "Outlook",
-        }
+    pub fn code(&self) -> &str {
+        // Only ASCII bytes are ever stored (`checked`).
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
     }
 }
 
 impl fmt::Display for Provider {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
+    }
+}
+
+impl fmt::Debug for Provider {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Provider({})", self.code())
     }
 }
 
@@ -380,6 +408,14 @@ pub trait OAuthFlow: Send + Sync {
 pub trait CalendarApi: Send + Sync {
     /// Which provider this is.
     fn provider(&self) -> Provider;
+    /// The product's name in a language, for pages and emails (`Google Agenda`, `Google
+    /// Calendar`).
+    fn label(&self, locale: crate::settings::Locale) -> &'static str;
+    /// The email placeholder its events' meeting links fill (`google_meet_url`), if it makes
+    /// meetings (§H3, §E).
+    fn meeting_placeholder(&self) -> Option<&'static str> {
+        None
+    }
     /// Its OAuth flow.
     fn oauth(&self) -> &dyn OAuthFlow;
     /// The connected account's address.
@@ -552,16 +588,36 @@ crate::error::error_codes!(SyncError, |e| match e {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn provider_ids_are_short_lower_case_words() {
+        for good in ["google", "outlook", "caldav-2", "a", "abcdefghijklmnopqrstuvwx"] {
+            let p = Provider::parse(good).unwrap();
+            assert_eq!(p.code(), good);
+            assert_eq!(p.to_string(), good);
+        }
+        for bad in ["", "Google", "out look", "é", "abcdefghijklmnopqrstuvwxy", "a_b", "a/b"] {
+            assert_eq!(Provider::parse(bad), None, "{bad:?}");
+        }
+        assert_eq!(Provider::new("google"), Provider::parse("google").unwrap());
+        assert!(Provider::new("google") < Provider::new("outlook"));
+    }
     use proptest::prelude::*;
 
     #[test]
     fn typed_oauth_apps_are_checked() {
         let default = || "https://booking.example.org/cb".to_owned();
-        let app = OAuthApp::checked(Provider::Google, " id ", " secret ", None, default).unwrap();
+        let app =
+            OAuthApp::checked(Provider::new("google"), " id ", " secret ", None, default).unwrap();
         assert_eq!((app.client_id.as_str(), app.client_secret.as_str()), ("id", "secret"));
         assert_eq!(app.redirect_uri, "https://booking.example.org/cb");
-        let own =
-            OAuthApp::checked(Provider::Google, "id", "s", Some("http://localhost/cb"), default);
+        let own = OAuthApp::checked(
+            Provider::new("google"),
+            "id",
+            "s",
+            Some("http://localhost/cb"),
+            default,
+        );
         assert_eq!(own.unwrap().redirect_uri, "http://localhost/cb");
         for (id, secret, uri) in [
             ("", "s", None),
@@ -569,7 +625,7 @@ mod tests {
             ("id", "s", Some("/relative")),
             ("id", "s", Some("https://a b")),
         ] {
-            assert!(OAuthApp::checked(Provider::Outlook, id, secret, uri, default).is_err());
+            assert!(OAuthApp::checked(Provider::new("outlook"), id, secret, uri, default).is_err());
         }
     }
 

@@ -273,9 +273,9 @@ pub struct Subject<'a> {
     pub panel_url: Option<String>,
     /// `%appointment_cancel_url%`, while the booking can be canceled.
     pub cancel_url: Option<String>,
-    /// The Meet or Teams link the employee's calendar made (§H3), for `%google_meet_url%` /
-    /// `%microsoft_teams_url%`.
-    pub meeting: Option<(crate::calendar::Provider, String)>,
+    /// The meeting link the employee's calendar made (§H3): the placeholder its provider fills
+    /// (`google_meet_url`, `microsoft_teams_url`), if any, and the link.
+    pub meeting: Option<(Option<&'static str>, String)>,
     /// The occasion's video link (§J), for `%video_link%`, `%video_password%`,
     /// `%video_description%` and, for a Zoom meeting, `%zoom_join_url%`.
     pub video: Option<crate::video::VideoLink>,
@@ -336,12 +336,8 @@ impl Subject<'_> {
         if let Some(url) = &self.cancel_url {
             v.set("appointment_cancel_url", url.clone());
         }
-        match &self.meeting {
-            Some((crate::calendar::Provider::Google, url)) => v.set("google_meet_url", url.clone()),
-            Some((crate::calendar::Provider::Outlook, url)) => {
-                v.set("microsoft_teams_url", url.clone());
-            }
-            None => {}
+        if let Some((Some(placeholder), url)) = &self.meeting {
+            v.set(placeholder, url.clone());
         }
         if let Some(link) = &self.video {
             if link.zoom {

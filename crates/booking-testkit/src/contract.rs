@@ -111,6 +111,10 @@ macro_rules! store_contract_tests {
     };
 }
 
+/// The calendar providers of the cases (any ids do: the set is open).
+const GOOGLE: booking_core::calendar::Provider = booking_core::calendar::Provider::new("google");
+const OUTLOOK: booking_core::calendar::Provider = booking_core::calendar::Provider::new("outlook");
+
 /// Friday 2027-01-01 08:00 UTC: the demo desk opens Monday 2027-01-04 at 09:00 Paris (08:00 UTC).
 pub const NOW: &str = "2027-01-01T08:00:00Z";
 
@@ -1938,7 +1942,7 @@ pub async fn calendar_records_round_trip(store: Arc<dyn Store>) {
     let other = fixtures::demo_business(store.as_ref(), 1).await;
     let integration = Integration {
         business: h.business,
-        provider: Provider::Outlook,
+        provider: OUTLOOK,
         client_id: "app".into(),
         sealed_secret: "sealed:x".into(),
         redirect_uri: "https://e.example/cb".into(),
@@ -1946,13 +1950,21 @@ pub async fn calendar_records_round_trip(store: Arc<dyn Store>) {
     store.put_integration(&integration).await.unwrap();
     let replaced = Integration { client_id: "app-2".into(), ..integration.clone() };
     store.put_integration(&replaced).await.unwrap();
-    assert_eq!(store.integration(h.business, Provider::Outlook).await.unwrap(), Some(replaced));
-    assert_eq!(store.integration(h.business, Provider::Google).await.unwrap(), None);
-    assert_eq!(store.integration(other.business, Provider::Outlook).await.unwrap(), None);
+    assert_eq!(store.integration(h.business, OUTLOOK).await.unwrap(), Some(replaced));
+    assert_eq!(store.integration(h.business, GOOGLE).await.unwrap(), None);
+    assert_eq!(store.integration(other.business, OUTLOOK).await.unwrap(), None);
+    // Providers are an open set: a store keeps any provider id, not a list of known ones.
+    let caldav = Integration { provider: Provider::new("caldav-2"), ..integration.clone() };
+    store.put_integration(&caldav).await.unwrap();
+    assert_eq!(
+        store.integration(h.business, Provider::new("caldav-2")).await.unwrap(),
+        Some(caldav)
+    );
+    assert!(store.delete_integration(h.business, Provider::new("caldav-2")).await.unwrap());
     let connection = Connection {
         business: h.business,
         resource: h.desk,
-        provider: Provider::Outlook,
+        provider: OUTLOOK,
         account: "ann@example.com".into(),
         sealed_access: "sealed:a".into(),
         sealed_refresh: "sealed:r".into(),
@@ -1992,7 +2004,7 @@ pub async fn calendar_records_round_trip(store: Arc<dyn Store>) {
         business: h.business,
         key: "booking-1".into(),
         resource: h.desk,
-        provider: Provider::Outlook,
+        provider: OUTLOOK,
         external_id: "AAMk1".into(),
         meeting_url: Some("https://teams.example/1".into()),
     };
@@ -2013,25 +2025,24 @@ pub async fn calendar_records_round_trip(store: Arc<dyn Store>) {
     assert_eq!(store.connection(h.business, h.desk).await.unwrap(), None, "never brought back");
     assert!(!store.business(h.business).await.unwrap().unwrap().calendar_sync, "off with the last");
     assert_eq!(store.pushed(h.business, "booking-1").await.unwrap(), None, "forgotten with it");
-    assert!(store.delete_integration(h.business, Provider::Outlook).await.unwrap());
-    assert_eq!(store.integration(h.business, Provider::Outlook).await.unwrap(), None);
+    assert!(store.delete_integration(h.business, OUTLOOK).await.unwrap());
+    assert_eq!(store.integration(h.business, OUTLOOK).await.unwrap(), None);
 }
 
 /// Connect, book, reschedule, cancel: the employee's calendar holds exactly one event with the
 /// right content at each step, a job run twice changes nothing, and secrets are stored sealed.
 pub async fn calendar_sync_keeps_one_event_per_booking(store: Arc<dyn Store>) {
-    use booking_core::calendar::Provider;
-    let (h, api, sync, _) = calendar_harness(store, Provider::Google).await;
+    let (h, api, sync, _) = calendar_harness(store, GOOGLE).await;
     let mut business = h.store.business(h.business).await.unwrap().unwrap();
     business.settings.appointment_event_title = "%service_name% – %customer_full_name%".into();
     h.store.update_business(&business).await.unwrap();
     let before = book(&h, "2027-01-04T09:00:00Z").await.unwrap();
     assert!(jobs_of(&h, Effect::Calendar).await.is_empty(), "no calendar sync yet: no job");
-    let c = sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    let c = sync.connect(h.business, h.desk, GOOGLE, "good-code").await.unwrap();
     sync.catch_up(h.business, h.desk, 30).await.unwrap();
     assert_eq!(c.account, "employee@example.com");
     assert!(!c.sealed_access.contains("access-1") && !c.sealed_refresh.contains("refresh-1"));
-    let stored = h.store.integration(h.business, Provider::Google).await.unwrap().unwrap();
+    let stored = h.store.integration(h.business, GOOGLE).await.unwrap().unwrap();
     assert_ne!(stored.sealed_secret, "s3cret", "the client secret is stored sealed");
     assert_eq!(api.events().len(), 1, "connecting pushes the upcoming booking");
     run_calendar_jobs(&h, &sync).await;
@@ -2090,8 +2101,7 @@ pub async fn calendar_sync_keeps_one_event_per_booking(store: Arc<dyn Store>) {
 /// Pulled busy times remove exactly their slots (with `remove_busy_slots`), and the pull
 /// records its success.
 pub async fn calendar_busy_times_remove_slots(store: Arc<dyn Store>) {
-    use booking_core::calendar::Provider;
-    let (h, api, sync, _) = calendar_harness(store, Provider::Outlook).await;
+    let (h, api, sync, _) = calendar_harness(store, OUTLOOK).await;
     let mut business = h.store.business(h.business).await.unwrap().unwrap();
     business.settings.calendar.remove_busy_slots = true;
     h.store.update_business(&business).await.unwrap();
@@ -2099,7 +2109,7 @@ pub async fn calendar_busy_times_remove_slots(store: Arc<dyn Store>) {
     api.set_busy(vec![
         Interval::new(at("2027-01-04T10:10:00Z"), at("2027-01-04T10:40:00Z")).unwrap(),
     ]);
-    sync.connect(h.business, h.desk, Provider::Outlook, "good-code").await.unwrap();
+    sync.connect(h.business, h.desk, OUTLOOK, "good-code").await.unwrap();
     sync.catch_up(h.business, h.desk, 30).await.unwrap();
     let now = listed(&h, None).await;
     let gone: Vec<_> = all.iter().filter(|s| !now.contains(s)).copied().collect();
@@ -2119,12 +2129,12 @@ pub async fn calendar_busy_times_remove_slots(store: Arc<dyn Store>) {
 /// An expired access token is refreshed once and the call goes through; a revoked grant marks
 /// the connection broken, emails the employee once, and the job does not loop.
 pub async fn calendar_tokens_refresh_then_break(store: Arc<dyn Store>) {
-    use booking_core::calendar::{ConnectionState, Provider};
-    let (h, api, sync, mailer) = calendar_harness(store, Provider::Google).await;
-    sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    use booking_core::calendar::ConnectionState;
+    let (h, api, sync, mailer) = calendar_harness(store, GOOGLE).await;
+    sync.connect(h.business, h.desk, GOOGLE, "good-code").await.unwrap();
     sync.catch_up(h.business, h.desk, 30).await.unwrap();
     assert!(matches!(
-        sync.connect(h.business, h.desk, Provider::Google, "bad-code").await,
+        sync.connect(h.business, h.desk, GOOGLE, "bad-code").await,
         Err(booking_core::calendar::SyncError::Provider(_))
     ));
     api.expire_access();
@@ -2158,7 +2168,7 @@ pub async fn calendar_tokens_refresh_then_break(store: Arc<dyn Store>) {
         "a broken one is not pulled"
     );
     // Reconnecting pushes what was missed.
-    sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    sync.connect(h.business, h.desk, GOOGLE, "good-code").await.unwrap();
     sync.catch_up(h.business, h.desk, 30).await.unwrap();
     assert_eq!(api.events().len(), 4);
     let c = h.store.connection(h.business, h.desk).await.unwrap().unwrap();
@@ -2198,10 +2208,9 @@ pub async fn outbox_honours_retry_after(store: Arc<dyn Store>) {
 /// With the Meet / Teams option, the booking email waits for the calendar's event and carries
 /// its link (`%google_meet_url%`); with video links hidden from emails (§J6), it does not.
 pub async fn calendar_meeting_links_reach_the_email(store: Arc<dyn Store>) {
-    use booking_core::calendar::Provider;
     use booking_core::notify::{EmailTemplate, Trigger};
     use booking_core::services::notify::Notifier;
-    let (h, _, sync, _) = calendar_harness(store, Provider::Google).await;
+    let (h, _, sync, _) = calendar_harness(store, GOOGLE).await;
     let mut business = h.store.business(h.business).await.unwrap().unwrap();
     business.settings.calendar.add_meeting_link = true;
     h.store.update_business(&business).await.unwrap();
@@ -2213,10 +2222,11 @@ pub async fn calendar_meeting_links_reach_the_email(store: Arc<dyn Store>) {
         text: "Join: %google_meet_url%\nTeams: %microsoft_teams_url%\n".into(),
     };
     h.engine.save_email_template(template).await.unwrap();
-    sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    sync.connect(h.business, h.desk, GOOGLE, "good-code").await.unwrap();
     sync.catch_up(h.business, h.desk, 30).await.unwrap();
     let mailer = Arc::new(crate::RecordingMailer::default());
-    let notifier = Notifier::new(h.store.clone(), mailer.clone(), h.clock.clone());
+    let notifier = Notifier::new(h.store.clone(), mailer.clone(), h.clock.clone())
+        .with_meeting_placeholders(sync.meeting_placeholders());
     let policy = RetryPolicy::default();
     let details = Details {
         contact: Contact {
@@ -2277,13 +2287,12 @@ pub async fn calendar_meeting_links_reach_the_email(store: Arc<dyn Store>) {
 /// Anonymising a customer (§A7) takes their name and address out of the employee's calendar
 /// too: the store enqueues a calendar job in the same transaction, which rewrites the event.
 pub async fn calendar_events_forget_an_anonymised_customer(store: Arc<dyn Store>) {
-    use booking_core::calendar::Provider;
-    let (h, api, sync, _) = calendar_harness(store, Provider::Google).await;
+    let (h, api, sync, _) = calendar_harness(store, GOOGLE).await;
     let mut business = h.store.business(h.business).await.unwrap().unwrap();
     business.settings.calendar.customers_as_attendees = true;
     business.settings.appointment_event_title = "%service_name% – %customer_full_name%".into();
     h.store.update_business(&business).await.unwrap();
-    sync.connect(h.business, h.desk, Provider::Google, "good-code").await.unwrap();
+    sync.connect(h.business, h.desk, GOOGLE, "good-code").await.unwrap();
     sync.catch_up(h.business, h.desk, 30).await.unwrap();
     let customer = h
         .store
@@ -2722,7 +2731,7 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
             business: h.business,
             key: format!("booking-{}", other.id),
             resource: h.desk,
-            provider: booking_core::calendar::Provider::Google,
+            provider: booking_core::calendar::Provider::new("google"),
             external_id: "evt-1".into(),
             meeting_url: Some("https://meet.google.com/abc-defg-hij".into()),
         })

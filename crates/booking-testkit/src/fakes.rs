@@ -252,6 +252,14 @@ impl CalendarApi for FakeCalendarApi {
         self.provider
     }
 
+    fn label(&self, _locale: booking_core::settings::Locale) -> &'static str {
+        "Fake Calendar"
+    }
+
+    fn meeting_placeholder(&self) -> Option<&'static str> {
+        Some("google_meet_url")
+    }
+
     fn oauth(&self) -> &dyn OAuthFlow {
         self
     }

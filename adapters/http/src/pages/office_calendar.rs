@@ -43,7 +43,7 @@ struct ProfilePage {
     /// (provider code, label, account, broken, last sync, last error)
     connected: Option<(String, String, bool, String, Option<String>)>,
     /// (provider code, button label) of the configured providers.
-    offers: Vec<(&'static str, &'static str)>,
+    offers: Vec<(String, String)>,
     admin: bool,
 }
 
@@ -58,7 +58,7 @@ struct IntegrationsPage {
     templates: Vec<(&'static str, &'static str, String)>,
     window: u32,
     /// (provider code, label, client id, secret saved, redirect URI)
-    providers: Vec<(&'static str, &'static str, String, bool, String)>,
+    providers: Vec<(String, String, String, bool, String)>,
     /// (employee, provider, account, state, last sync)
     connections: Vec<(String, String, String, String, String)>,
 }
@@ -108,19 +108,17 @@ pub(crate) async fn profile(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response 
     else {
         return unavailable(&ctx);
     };
+    let app = ctx.state.app();
     let offers = offered
         .into_iter()
         .map(|p| {
-            let label = match p {
-                Provider::Google => ctx.t.calendar_connect_google,
-                Provider::Outlook => ctx.t.calendar_connect_outlook,
-            };
-            (p.code(), label)
+            let label = format!("{} {}", ctx.t.calendar_connect, app.calendar_label(p, ctx.locale));
+            (p.code().to_owned(), label)
         })
         .collect();
     let connected = connection.map(|c: Connection| {
         (
-            c.provider.label().to_owned(),
+            app.calendar_label(c.provider, ctx.locale),
             c.account,
             c.state == ConnectionState::Broken,
             c.last_sync.map_or_else(|| ctx.t.calendar_never.to_owned(), |t| when(&ctx, t)),
@@ -152,7 +150,9 @@ async fn acting_employee(ctx: &Ctx, csrf: &str) -> Result<(ResourceId, CalendarS
 }
 
 fn provider_of(ctx: &Ctx, code: &str) -> Result<Provider, Response> {
-    Provider::parse(code)
+    ctx.state
+        .app()
+        .calendar_provider(code)
         .ok_or_else(|| ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.reason_other))
 }
 
@@ -345,10 +345,22 @@ async fn render_integrations(
     let providers = integrations
         .into_iter()
         .map(|(p, found)| match found {
-            Some(i) => (p.code(), p.label(), i.client_id, true, i.redirect_uri),
+            Some(i) => (
+                p.code().to_owned(),
+                app.calendar_label(p, ctx.locale),
+                i.client_id,
+                true,
+                i.redirect_uri,
+            ),
             None => {
                 let default = default_redirect_uri(&ctx.state, business, p);
-                (p.code(), p.label(), String::new(), false, default)
+                (
+                    p.code().to_owned(),
+                    app.calendar_label(p, ctx.locale),
+                    String::new(),
+                    false,
+                    default,
+                )
             }
         })
         .collect();
@@ -361,7 +373,13 @@ async fn render_integrations(
                 .map_or_else(|| format!("#{}", c.resource), |r| r.name.clone());
             let last =
                 c.last_sync.map_or_else(|| ctx.t.calendar_never.to_owned(), |t| when(ctx, t));
-            (name, c.provider.label().to_owned(), c.account, c.state.code().to_owned(), last)
+            (
+                name,
+                app.calendar_label(c.provider, ctx.locale),
+                c.account,
+                c.state.code().to_owned(),
+                last,
+            )
         })
         .collect();
     let s = &ctx.business.settings;
@@ -423,7 +441,7 @@ pub(crate) async fn save_integration(
     if let Err(r) = admin(&ctx).await {
         return r;
     }
-    let Some(provider) = Provider::parse(&form.provider) else {
+    let Some(provider) = ctx.state.app().calendar_provider(&form.provider) else {
         return ctx.redirect(&ctx.path("/office/integrations?done=invalid"));
     };
     let Some(sync) = ctx.state.calendar() else {

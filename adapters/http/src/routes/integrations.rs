@@ -94,8 +94,10 @@ fn sync(state: &AppState) -> Result<&CalendarSync, Problem> {
     })
 }
 
-fn provider(code: &str) -> Result<Provider, Problem> {
-    Provider::parse(code).ok_or_else(Problem::not_found)
+/// The provider an id names, if this server offers it.
+fn provider(state: &AppState, code: &str) -> Result<Provider, Problem> {
+    sync(state)?;
+    state.app().calendar_provider(code).ok_or_else(Problem::not_found)
 }
 
 /// The server's own OAuth callback page for a provider.
@@ -143,7 +145,7 @@ pub(crate) async fn put_integration(
     Body(input): Body<IntegrationIn>,
 ) -> Result<Json<IntegrationOut>, Problem> {
     caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let p = provider(&code)?;
+    let p = provider(&state, &code)?;
     let b = business(&state, id).await?;
     let app = checked_app(&state, b.id, p, &input)?;
     sync(&state)?.configure(b.id, &app).await?;
@@ -186,7 +188,7 @@ pub(crate) async fn delete_integration(
     Path((id, code)): Path<(i64, String)>,
 ) -> Result<StatusCode, Problem> {
     caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let p = provider(&code)?;
+    let p = provider(&state, &code)?;
     let b = business(&state, id).await?;
     if sync(&state)?.remove_integration(b.id, p).await? {
         Ok(StatusCode::NO_CONTENT)

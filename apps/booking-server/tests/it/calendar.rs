@@ -296,7 +296,10 @@ async fn the_admin_sets_integrations_in_the_back_office() {
     assert_eq!(kept.location.as_deref(), Some(format!("{page}?done=saved").as_str()));
     let sync = s.state().calendar().unwrap();
     let app = sync
-        .app(booking_core::ids::BusinessId::new(t.id), booking_core::calendar::Provider::Outlook)
+        .app(
+            booking_core::ids::BusinessId::new(t.id),
+            booking_core::calendar::Provider::new("outlook"),
+        )
         .await
         .unwrap();
     assert_eq!(

@@ -9,6 +9,7 @@ use crate::access::Principal;
 use crate::calendar::{Connection, Integration, Provider};
 use crate::catalog::Resource;
 use crate::ids::BusinessId;
+use crate::services::calendar::CalendarSync;
 
 /// An employee's own calendar, as their profile shows it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -22,6 +23,28 @@ pub struct MyCalendar {
 }
 
 impl App {
+    /// The calendar providers this server offers (none while calendar sync is off).
+    #[must_use]
+    pub fn calendar_providers(&self) -> Vec<Provider> {
+        self.calendar.as_ref().map(CalendarSync::providers).unwrap_or_default()
+    }
+
+    /// The provider an id names, if this server offers it.
+    #[must_use]
+    pub fn calendar_provider(&self, code: &str) -> Option<Provider> {
+        let wanted = Provider::parse(code)?;
+        self.calendar_providers().into_iter().find(|p| *p == wanted)
+    }
+
+    /// A provider's product name in a language (its id for one this server does not offer).
+    #[must_use]
+    pub fn calendar_label(&self, provider: Provider, locale: crate::settings::Locale) -> String {
+        self.calendar
+            .as_ref()
+            .and_then(|c| c.label(provider, locale))
+            .map_or_else(|| provider.code().to_owned(), str::to_owned)
+    }
+
     /// Each provider with its OAuth application, when one is set up (admins).
     ///
     /// # Errors
@@ -33,8 +56,8 @@ impl App {
     ) -> Result<Vec<(Provider, Option<Integration>)>, CatalogError> {
         authorize(caller, business, UseCase::ReadIntegrations)?;
         let store = &self.engine.ports().store;
-        let mut out = Vec::with_capacity(Provider::ALL.len());
-        for p in Provider::ALL {
+        let mut out = Vec::new();
+        for p in self.calendar_providers() {
             out.push((p, store.integration(business, p).await?));
         }
         Ok(out)
@@ -70,7 +93,7 @@ impl App {
             None => None,
         };
         let mut offered = Vec::new();
-        for p in Provider::ALL {
+        for p in self.calendar_providers() {
             if store.integration(business, p).await?.is_some() {
                 offered.push(p);
             }

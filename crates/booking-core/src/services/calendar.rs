@@ -100,6 +100,28 @@ impl CalendarSync {
         })
     }
 
+    /// The providers registered, in id order.
+    #[must_use]
+    pub fn providers(&self) -> Vec<Provider> {
+        self.apis.keys().copied().collect()
+    }
+
+    /// A registered provider's product name in a language.
+    #[must_use]
+    pub fn label(
+        &self,
+        provider: Provider,
+        locale: crate::settings::Locale,
+    ) -> Option<&'static str> {
+        self.apis.get(&provider).map(|api| api.label(locale))
+    }
+
+    /// The email placeholder each provider's meeting links fill (§H3), for the notifier.
+    #[must_use]
+    pub fn meeting_placeholders(&self) -> BTreeMap<Provider, &'static str> {
+        self.apis.iter().filter_map(|(p, api)| Some((*p, api.meeting_placeholder()?))).collect()
+    }
+
     fn api(&self, provider: Provider) -> Result<&Arc<dyn CalendarApi>, SyncError> {
         self.apis.get(&provider).ok_or(SyncError::NotConfigured)
     }
@@ -302,7 +324,8 @@ impl CalendarSync {
         let Some(employee) = self.store.resource(c.business, c.resource).await? else {
             return Ok(());
         };
-        if let Some(message) = broken_message(&business, &employee, c) {
+        let label = self.label(c.provider, business.locale).unwrap_or(c.provider.code());
+        if let Some(message) = broken_message(&business, &employee, c, label) {
             let _ = mailer.send(&message).await;
         }
         Ok(())
@@ -652,29 +675,30 @@ fn render(source: &str, values: &Values) -> String {
 }
 
 /// The email telling an employee their calendar connection broke.
-fn broken_message(b: &Business, employee: &Resource, c: &Connection) -> Option<Message> {
+fn broken_message(
+    b: &Business,
+    employee: &Resource,
+    c: &Connection,
+    label: &str,
+) -> Option<Message> {
     let to = employee.email.clone()?;
     let (subject, body) = match b.locale {
         crate::settings::Locale::Fr => (
-            format!("{} : reconnectez votre agenda {}", b.name, c.provider.label()),
+            format!("{} : reconnectez votre agenda {}", b.name, label),
             format!(
                 "Bonjour {},\n\nVotre agenda {} ({}) ne répond plus à nos demandes : les \
                  rendez-vous n'y sont plus ajoutés et ses créneaux occupés ne sont plus pris en \
                  compte.\n\nReconnectez-le depuis votre profil dans l'espace équipe.\n",
-                employee.name,
-                c.provider.label(),
-                c.account
+                employee.name, label, c.account
             ),
         ),
         crate::settings::Locale::En => (
-            format!("{}: reconnect your {}", b.name, c.provider.label()),
+            format!("{}: reconnect your {}", b.name, label),
             format!(
                 "Hello {},\n\nYour {} ({}) no longer accepts our requests: bookings are no \
                  longer added to it and its busy times are no longer taken into account.\n\n\
                  Reconnect it from your profile in the back office.\n",
-                employee.name,
-                c.provider.label(),
-                c.account
+                employee.name, label, c.account
             ),
         ),
     };

@@ -21,13 +21,32 @@ pub struct Notifier {
     clock: Arc<dyn Clock>,
     links: Option<(crate::services::accounts::Accounts, String)>,
     video: Option<crate::services::video::VideoSync>,
+    meeting_placeholders: std::collections::BTreeMap<crate::calendar::Provider, &'static str>,
 }
 
 impl Notifier {
     /// A notifier over the ports.
     #[must_use]
     pub fn new(store: Arc<dyn Store>, mailer: Arc<dyn Mailer>, clock: Arc<dyn Clock>) -> Self {
-        Self { store, mailer, clock, links: None, video: None }
+        Self {
+            store,
+            mailer,
+            clock,
+            links: None,
+            video: None,
+            meeting_placeholders: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// The placeholder each calendar provider's meeting links fill in emails (§H3;
+    /// [`crate::services::calendar::CalendarSync::meeting_placeholders`]).
+    #[must_use]
+    pub fn with_meeting_placeholders(
+        mut self,
+        placeholders: std::collections::BTreeMap<crate::calendar::Provider, &'static str>,
+    ) -> Self {
+        self.meeting_placeholders = placeholders;
+        self
     }
 
     /// Makes an occasion's Zoom meeting itself when its email finds none yet, rather than
@@ -158,7 +177,7 @@ impl Notifier {
         business: &Business,
         booking: &Booking,
         job: &Job,
-    ) -> Result<Option<(crate::calendar::Provider, String)>, JobError> {
+    ) -> Result<Option<(Option<&'static str>, String)>, JobError> {
         let settings = &business.settings;
         if !settings.calendar.add_meeting_link || settings.hide_video_links_in_emails {
             return Ok(None);
@@ -173,7 +192,8 @@ impl Notifier {
             }
         };
         if let Some(record) = self.store.pushed(business.id, &key).await.map_err(temporary)? {
-            return Ok(record.meeting_url.map(|url| (record.provider, url)));
+            let placeholder = self.meeting_placeholders.get(&record.provider).copied();
+            return Ok(record.meeting_url.map(|url| (placeholder, url)));
         }
         let Some(employee) = employee else { return Ok(None) };
         let connected = self
