@@ -11,7 +11,7 @@ use std::time::Duration;
 use booking_calendar_google::{GoogleCalendar, GoogleEndpoints, event_id};
 use booking_core::calendar::{Attendee, CalendarApi, CalendarError, CalendarEvent, OAuthApp};
 use booking_core::catalog::{Email, ResourceKind};
-use booking_core::outbox::{Effect, JobState, RetryPolicy, drain};
+use booking_core::outbox::{RetryPolicy, drain};
 use booking_core::services::calendar::CalendarSync;
 use booking_core::time::Interval;
 use booking_core::{Actor, Details, Limits, Offer, Role};
@@ -507,30 +507,30 @@ async fn connect_book_reschedule_cancel_through_the_sdk() {
     assert!(google.events().is_empty(), "canceled: deleted");
 }
 
-/// The provider made the event but its answer never arrived; the worker then "crashed" (a new
-/// sync over the same store): the retry finds the id taken and updates that event.
-#[tokio::test]
-async fn a_lost_answer_and_a_restart_never_duplicate() {
-    let google = GoogleFake::start(1, &[]).await;
-    let (h, sync) = employee_with_google(&google.server).await;
-    sync.connect(h.business, h.desk, booking_calendar_google::PROVIDER, "4/0Ab").await.unwrap();
-    sync.catch_up(h.business, h.desk, 30).await.unwrap();
-    book(&h, "2027-01-04T09:00:00Z").await;
-    let first = run_jobs(&h, &sync).await;
-    assert_eq!((first.done, first.retried), (0, 1), "the slow answer timed out");
-    assert_eq!(google.events().len(), 1, "yet Google made the event");
-    let job = h
-        .store
-        .jobs(h.business)
-        .await
-        .unwrap()
-        .into_iter()
-        .find(|j| j.effect == Effect::Calendar)
-        .unwrap();
-    assert_eq!(job.state, JobState::Pending);
-    drop(sync);
-    let restarted = sync_over(&h, &google.server);
-    h.clock.advance(SignedDuration::from_mins(5));
-    assert_eq!(run_jobs(&h, &restarted).await.done, 1);
-    assert_eq!(google.events().len(), 1, "the retry updated the same event");
+/// Google as a provider of the calendar contract, over the stateful fake.
+struct Google(GoogleFake);
+
+impl booking_testkit::calendar_contract::CalendarFake for Google {
+    fn api(&self) -> Arc<dyn CalendarApi> {
+        let api = GoogleCalendar::new(GoogleEndpoints::at(&self.0.server.uri()))
+            .unwrap()
+            .with_timeout(Duration::from_millis(500));
+        Arc::new(api)
+    }
+
+    fn code(&self) -> &'static str {
+        "4/0Ab"
+    }
+
+    fn account(&self) -> &'static str {
+        booking_testkit::google_fake::ACCOUNT
+    }
+
+    fn starts(&self) -> Vec<Timestamp> {
+        self.0.events().values().map(|e| at(e["start"]["dateTime"].as_str().unwrap())).collect()
+    }
 }
+
+booking_testkit::calendar_contract_tests!(|lost_answers| async move {
+    Google(GoogleFake::start(lost_answers, &[booking_testkit::calendar_contract::BUSY]).await)
+});

@@ -510,21 +510,45 @@ async fn connect_book_reschedule_cancel_through_the_sdk() {
     assert!(mailbox.events.lock().unwrap().is_empty());
 }
 
-/// A lost answer, then a restart: the retried POST carries the same `transactionId`, so Graph
-/// answers with the event it already made.
-#[tokio::test]
-async fn a_lost_answer_and_a_restart_never_duplicate() {
-    let server = MockServer::start().await;
-    let mailbox = stateful_graph(&server, 1).await;
-    let (h, sync) = employee_with_outlook(&server).await;
-    sync.connect(h.business, h.desk, booking_calendar_outlook::PROVIDER, "M.C5").await.unwrap();
-    sync.catch_up(h.business, h.desk, 30).await.unwrap();
-    book(&h, "2027-01-04T09:00:00Z").await;
-    assert_eq!(run_jobs(&h, &sync).await.retried, 1);
-    assert_eq!(mailbox.events.lock().unwrap().len(), 1);
-    drop(sync);
-    let restarted = sync_over(&h, &server);
-    h.clock.advance(jiff::SignedDuration::from_mins(5));
-    assert_eq!(run_jobs(&h, &restarted).await.done, 1);
-    assert_eq!(mailbox.events.lock().unwrap().len(), 1);
+/// Outlook as a provider of the calendar contract, over the stateful Graph fake.
+struct Outlook {
+    server: MockServer,
+    mailbox: Mailbox,
 }
+
+impl Outlook {
+    async fn start(lost_answers: u32) -> Self {
+        let server = MockServer::start().await;
+        let mailbox = stateful_graph(&server, lost_answers).await;
+        Self { server, mailbox }
+    }
+}
+
+impl booking_testkit::calendar_contract::CalendarFake for Outlook {
+    fn api(&self) -> Arc<dyn CalendarApi> {
+        let api = OutlookCalendar::new(OutlookEndpoints::at(&self.server.uri()))
+            .with_timeout(Duration::from_millis(500));
+        Arc::new(api)
+    }
+
+    fn code(&self) -> &'static str {
+        "M.C5"
+    }
+
+    fn account(&self) -> &'static str {
+        "ann@contoso.com"
+    }
+
+    fn starts(&self) -> Vec<Timestamp> {
+        let events = self.mailbox.events.lock().unwrap();
+        events
+            .values()
+            .map(|e| {
+                assert_eq!(e["start"]["timeZone"], "UTC", "{e}");
+                at(&format!("{}Z", e["start"]["dateTime"].as_str().unwrap()))
+            })
+            .collect()
+    }
+}
+
+booking_testkit::calendar_contract_tests!(Outlook::start);

@@ -228,3 +228,97 @@ async fn the_connector_checks_apps_and_reuses_their_client() {
     let unknown = clients.check(&app("nobody@example.com"), "csecret").await.unwrap_err();
     assert!(unknown.0.contains("404"), "{unknown}");
 }
+
+/// A stateful fake of Zoom's meetings API: meetings kept by id as Zoom keeps them (a `PATCH`
+/// moves one, a `GET` reads it back, a `DELETE` of a missing one answers 404 with code 3001).
+#[derive(Clone, Default)]
+struct ZoomService {
+    meetings: Arc<Mutex<std::collections::BTreeMap<u64, Value>>>,
+}
+
+impl wiremock::Respond for ZoomService {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let mut meetings = self.meetings.lock().unwrap();
+        let id = request.url.path().strip_prefix("/v2/meetings/").and_then(|id| id.parse().ok());
+        let gone = || {
+            ResponseTemplate::new(404)
+                .set_body_json(json!({"code": 3001, "message": "Meeting does not exist."}))
+        };
+        match (request.method.as_str(), id) {
+            ("POST", None) => {
+                let body: Value = serde_json::from_slice(&request.body).unwrap();
+                let id = 85_746_065_000_u64 + meetings.len() as u64 + 1;
+                let meeting = json!({
+                    "id": id,
+                    "start_time": body["start_time"],
+                    "duration": body["duration"],
+                    "join_url": format!("https://zoom.us/j/{id}"),
+                    "start_url": format!("https://zoom.us/s/{id}"),
+                    "password": "p"
+                });
+                meetings.insert(id, meeting.clone());
+                ResponseTemplate::new(201).set_body_json(meeting)
+            }
+            ("PATCH", Some(id)) => {
+                let Some(meeting) = meetings.get_mut(&id) else { return gone() };
+                let patch: Value = serde_json::from_slice(&request.body).unwrap();
+                for (k, v) in patch.as_object().unwrap() {
+                    meeting[k] = v.clone();
+                }
+                ResponseTemplate::new(204)
+            }
+            ("GET", Some(id)) => match meetings.get(&id) {
+                Some(meeting) => ResponseTemplate::new(200).set_body_json(meeting.clone()),
+                None => gone(),
+            },
+            ("DELETE", Some(id)) => match meetings.remove(&id) {
+                Some(_) => ResponseTemplate::new(204),
+                None => gone(),
+            },
+            _ => ResponseTemplate::new(405),
+        }
+    }
+}
+
+/// Zoom as a provider of the meeting contract, over the stateful fake.
+struct Zoom {
+    server: MockServer,
+    service: ZoomService,
+}
+
+impl Zoom {
+    async fn start() -> Self {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/oauth/token"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+                "access_token": "zt-1", "token_type": "bearer", "expires_in": 3599
+            })))
+            .mount(&server)
+            .await;
+        let service = ZoomService::default();
+        Mock::given(wiremock::matchers::path_regex(
+            "^/v2/(users/host@example.com/meetings|meetings/[0-9]+)$",
+        ))
+        .respond_with(service.clone())
+        .mount(&server)
+        .await;
+        Self { server, service }
+    }
+}
+
+impl booking_testkit::meeting_contract::MeetingFake for Zoom {
+    fn provider(&self) -> Arc<dyn MeetingProvider> {
+        Arc::new(ZoomMeetings::new(ZoomEndpoints::at(&self.server.uri()), credentials()))
+    }
+
+    fn meetings(&self) -> Vec<(String, Timestamp)> {
+        let meetings = self.service.meetings.lock().unwrap();
+        meetings
+            .iter()
+            .map(|(id, m)| (id.to_string(), at(m["start_time"].as_str().unwrap())))
+            .collect()
+    }
+}
+
+booking_testkit::meeting_contract_tests!(Zoom::start);

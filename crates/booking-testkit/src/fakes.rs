@@ -142,6 +142,8 @@ struct FakeCalendarState {
     revoked: bool,
     issued: u64,
     calls: Vec<String>,
+    /// Event creations still to lose the answer of.
+    lost_answers: u32,
 }
 
 impl std::fmt::Debug for FakeCalendarApi {
@@ -161,6 +163,12 @@ impl FakeCalendarApi {
     #[must_use]
     pub fn events(&self) -> Vec<(String, CalendarEvent)> {
         lock(&self.state).events.clone()
+    }
+
+    /// Makes the next `n` event creations lose their answer: the event is made, the caller
+    /// is told to retry later (as after a timeout).
+    pub fn lose_answers(&self, n: u32) {
+        lock(&self.state).lost_answers = n;
     }
 
     /// Sets the busy intervals the calendar reports.
@@ -287,6 +295,10 @@ impl CalendarApi for FakeCalendarApi {
             None => {
                 let id = format!("ev-{}", event.key);
                 s.events.push((id.clone(), event.clone()));
+                if s.lost_answers > 0 {
+                    s.lost_answers -= 1;
+                    return Err(CalendarError::RetryLater("the answer was lost".into(), None));
+                }
                 id
             }
         };

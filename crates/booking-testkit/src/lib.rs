@@ -12,10 +12,12 @@
 //! - [`google_fake`], a stateful local fake of Google Calendar for whole-sync tests;
 //! - [`contract`], the storage contract suite every store runs ([`store_contract_tests!`]).
 
+pub mod calendar_contract;
 pub mod contract;
 mod fakes;
 pub mod fixtures;
 pub mod google_fake;
+pub mod meeting_contract;
 mod memory;
 pub mod smtp;
 pub mod strategies;
