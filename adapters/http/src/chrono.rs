@@ -435,8 +435,8 @@ async fn fillslot(
     if let (Some(lock), false) = (&fill.lock, fill.confirm) {
         let hold = app.hold(Some(&p), b, wanted, lock, true).await.map_err(|e| refused(&e))?;
         let slot = match hold.target {
-            booking_core::holds::HoldTarget::Slot { slot, .. } => slot,
-            booking_core::holds::HoldTarget::Session { .. } => {
+            booking_core::booking::Target::Appointment { slot, .. } => slot,
+            booking_core::booking::Target::Session { .. } => {
                 return Err(refused(&OfferError::UnknownService));
             }
         };

@@ -10,11 +10,11 @@ use booking_core::access::ApiKey;
 use booking_core::app::When;
 use booking_core::app::business::ProfileChange;
 use booking_core::app::commands::Wanted;
-use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
+use booking_core::booking::{Booking, HistoryEntry, Target};
 use booking_core::catalog::{
     Agenda, Business, Contact, Email, Event, EventKind, Resource, ResourceKind, Service, Session,
 };
-use booking_core::holds::{Hold, HoldTarget};
+use booking_core::holds::Hold;
 use booking_core::schedule::{DayHours, Exception, OpeningHours, WallRange};
 use booking_core::settings::{CalendarSyncOptions, Settings, SettingsChange};
 use booking_core::time::{Interval, WallTime, Zone};
@@ -1156,14 +1156,14 @@ impl HoldOut {
             expires_at: instant(h.expires_at, zone),
         };
         match &h.target {
-            HoldTarget::Slot { agenda, service, resource, slot, .. } => {
+            Target::Appointment { agenda, service, resource, slot, .. } => {
                 out.agenda_id = Some(agenda.get());
                 out.service_id = Some(service.get());
                 out.resource_id = Some(resource.get());
                 out.start = Some(instant(slot.start(), zone));
                 out.end = Some(instant(slot.end(), zone));
             }
-            HoldTarget::Session { session, seats } => {
+            Target::Session { session, seats } => {
                 out.session_id = Some(session.get());
                 out.seats = Some(*seats);
             }
@@ -1381,14 +1381,14 @@ impl BookingOut {
             history: None,
         };
         match &b.target {
-            BookingTarget::Appointment { agenda, service, resource, slot, .. } => {
+            Target::Appointment { agenda, service, resource, slot, .. } => {
                 out.agenda_id = Some(agenda.get());
                 out.service_id = Some(service.get());
                 out.resource_id = Some(resource.get());
                 out.start = Some(instant(slot.start(), zone));
                 out.end = Some(instant(slot.end(), zone));
             }
-            BookingTarget::Session { session, seats } => {
+            Target::Session { session, seats } => {
                 "session".clone_into(&mut out.kind);
                 out.session_id = Some(session.get());
                 out.seats = Some(*seats);

@@ -104,8 +104,8 @@ async fn sessions_never_exceed_capacity_across_instances() {
         .iter()
         .filter_map(|r| r.as_ref().ok())
         .map(|b| match b.target {
-            booking_core::booking::BookingTarget::Session { seats, .. } => seats,
-            booking_core::booking::BookingTarget::Appointment { .. } => 0,
+            booking_core::booking::Target::Session { seats, .. } => seats,
+            booking_core::booking::Target::Appointment { .. } => 0,
         })
         .sum();
     let load = h.store.session_loads(h.business, &[session]).await.unwrap();

@@ -5,6 +5,7 @@
 //! its §K default.
 
 use booking_core::booking::BookingStatus;
+use booking_core::booking::Target;
 use booking_core::schedule::{DayHours, OpeningHours, WallRange};
 use booking_core::settings::{CalendarSyncOptions, Settings};
 use booking_core::store::StoreError;
@@ -354,7 +355,7 @@ pub fn read_aggregate(
     business: booking_core::ids::BusinessId,
     text: &str,
 ) -> Result<Aggregate, StoreError> {
-    use booking_core::holds::{Hold, HoldTarget, LockDigest};
+    use booking_core::holds::{Hold, LockDigest};
     use booking_core::ids::{AgendaId, BookingId, HoldId, ResourceId, ServiceId};
     use booking_core::store::BusyBooking;
     use booking_core::time::Interval;
@@ -397,7 +398,7 @@ pub fn read_aggregate(
                 id: HoldId::new(id),
                 business,
                 lock,
-                target: HoldTarget::Slot {
+                target: Target::Appointment {
                     agenda: AgendaId::new(need(agenda, "agenda_id")?),
                     service: ServiceId::new(need(service, "service_id")?),
                     resource,

@@ -2,12 +2,12 @@
 
 use booking_core::access::{ApiKey, KeyDigest};
 use booking_core::accounts::{AuthToken, TokenDigest, TokenPurpose};
-use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, HistoryEntry, Role};
+use booking_core::booking::{Actor, Booking, BookingStatus, HistoryEntry, Role, Target};
 use booking_core::catalog::{
     Account, Agenda, Business, Contact, Customer, Email, Event, EventKind, Resource, ResourceKind,
     Service, Session,
 };
-use booking_core::holds::{Hold, HoldTarget, LockDigest};
+use booking_core::holds::{Hold, LockDigest};
 use booking_core::ids::{
     AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CustomerId, EventId, ExceptionId, HoldId,
     JobId, ResourceId, ServiceId, SessionId,
@@ -245,14 +245,14 @@ pub fn auth_token(row: &impl Cells) -> Result<AuthToken, StoreError> {
 /// A `bookings` row.
 pub fn booking(row: &impl Cells) -> Result<Booking, StoreError> {
     let target = match row.text("kind")?.as_str() {
-        "appointment" => BookingTarget::Appointment {
+        "appointment" => Target::Appointment {
             agenda: AgendaId::new(id_of(row, "agenda_id")?),
             service: ServiceId::new(id_of(row, "service_id")?),
             resource: ResourceId::new(id_of(row, "resource_id")?),
             slot: interval(row, "slot_start_us", "slot_end_us")?,
             busy: interval(row, "busy_start_us", "busy_end_us")?,
         },
-        "session" => BookingTarget::Session {
+        "session" => Target::Session {
             session: SessionId::new(id_of(row, "session_id")?),
             seats: count(row.int("seats")?, "seats")?,
         },
@@ -296,14 +296,14 @@ pub fn history_entry(row: &impl Cells) -> Result<HistoryEntry, StoreError> {
 pub fn hold(row: &impl Cells) -> Result<Hold, StoreError> {
     let digest = row.text("lock_digest")?;
     let target = match row.text("kind")?.as_str() {
-        "slot" => HoldTarget::Slot {
+        "slot" => Target::Appointment {
             agenda: AgendaId::new(id_of(row, "agenda_id")?),
             service: ServiceId::new(id_of(row, "service_id")?),
             resource: ResourceId::new(id_of(row, "resource_id")?),
             slot: interval(row, "slot_start_us", "slot_end_us")?,
             busy: interval(row, "busy_start_us", "busy_end_us")?,
         },
-        "session" => HoldTarget::Session {
+        "session" => Target::Session {
             session: SessionId::new(id_of(row, "session_id")?),
             seats: count(row.int("seats")?, "seats")?,
         },

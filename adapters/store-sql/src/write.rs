@@ -1,8 +1,8 @@
 //! Domain values to column values, shared by both adapters' `INSERT`s, and the values a
 //! transaction returns (built from what was written, as it will read back).
 
-use booking_core::booking::{Booking, BookingTarget, NewBooking};
-use booking_core::holds::{Hold, HoldTarget, NewHold};
+use booking_core::booking::{Booking, NewBooking, Target};
+use booking_core::holds::{Hold, NewHold};
 use booking_core::ids::{BookingId, HoldId};
 use booking_core::time::Interval;
 
@@ -10,7 +10,7 @@ use crate::{micros, stored};
 
 /// The columns that say what a booking or hold occupies.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Target {
+pub struct Columns {
     /// `appointment`/`slot` or `session`.
     pub kind: &'static str,
     /// Agenda, service, resource of an appointment.
@@ -33,12 +33,12 @@ fn span(i: Interval) -> (i64, i64) {
     (micros(i.start()), micros(i.end()))
 }
 
-impl Target {
+impl Columns {
     /// The columns of a booking's target.
     #[must_use]
-    pub fn of_booking(target: &BookingTarget) -> Self {
+    pub fn of_booking(target: &Target) -> Self {
         match target {
-            BookingTarget::Appointment { agenda, service, resource, slot, busy } => Self {
+            Target::Appointment { agenda, service, resource, slot, busy } => Self {
                 kind: "appointment",
                 agenda: Some(agenda.get()),
                 service: Some(service.get()),
@@ -48,17 +48,17 @@ impl Target {
                 session: None,
                 seats: 1,
             },
-            BookingTarget::Session { session, seats } => Self::seats(session.get(), *seats),
+            Target::Session { session, seats } => Self::seats(session.get(), *seats),
         }
     }
 
     /// The columns of a hold's target: those of the booking it would become, but `slot`.
     #[must_use]
-    pub fn of_hold(target: &HoldTarget) -> Self {
+    pub fn of_hold(target: &Target) -> Self {
         match target {
-            HoldTarget::Slot { agenda, service, resource, slot, busy } => Self {
+            Target::Appointment { agenda, service, resource, slot, busy } => Self {
                 kind: "slot",
-                ..Self::of_booking(&BookingTarget::Appointment {
+                ..Self::of_booking(&Target::Appointment {
                     agenda: *agenda,
                     service: *service,
                     resource: *resource,
@@ -66,7 +66,7 @@ impl Target {
                     busy: *busy,
                 })
             },
-            HoldTarget::Session { session, seats } => Self::seats(session.get(), *seats),
+            Target::Session { session, seats } => Self::seats(session.get(), *seats),
         }
     }
 
@@ -88,18 +88,16 @@ fn stored_interval(i: Interval) -> Interval {
     Interval::new(stored(i.start()), stored(i.end())).unwrap_or(i)
 }
 
-fn stored_booking_target(target: &BookingTarget) -> BookingTarget {
+fn stored_booking_target(target: &Target) -> Target {
     match target {
-        BookingTarget::Appointment { agenda, service, resource, slot, busy } => {
-            BookingTarget::Appointment {
-                agenda: *agenda,
-                service: *service,
-                resource: *resource,
-                slot: stored_interval(*slot),
-                busy: stored_interval(*busy),
-            }
-        }
-        BookingTarget::Session { .. } => target.clone(),
+        Target::Appointment { agenda, service, resource, slot, busy } => Target::Appointment {
+            agenda: *agenda,
+            service: *service,
+            resource: *resource,
+            slot: stored_interval(*slot),
+            busy: stored_interval(*busy),
+        },
+        Target::Session { .. } => target.clone(),
     }
 }
 
@@ -123,14 +121,14 @@ pub fn booking(id: BookingId, new: NewBooking) -> Booking {
 #[must_use]
 pub fn hold(id: HoldId, new: NewHold) -> Hold {
     let target = match new.target {
-        HoldTarget::Slot { agenda, service, resource, slot, busy } => HoldTarget::Slot {
+        Target::Appointment { agenda, service, resource, slot, busy } => Target::Appointment {
             agenda,
             service,
             resource,
             slot: stored_interval(slot),
             busy: stored_interval(busy),
         },
-        session @ HoldTarget::Session { .. } => session,
+        session @ Target::Session { .. } => session,
     };
     Hold {
         id,

@@ -7,7 +7,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use booking_core::booking::BookingTarget;
+use booking_core::booking::Target;
 use booking_core::store::Store;
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 use booking_core::{Actor, Details, Engine, Limits, Offer, Ports};
@@ -112,8 +112,8 @@ async fn cancelled_callers_lose_nothing_acknowledged() {
     }
     let monday = Interval::new(at("2027-01-04T00:00:00Z"), at("2027-01-06T00:00:00Z")).unwrap();
     let desk = match &last.target {
-        BookingTarget::Appointment { resource, .. } => *resource,
-        BookingTarget::Session { .. } => unreachable!("an appointment"),
+        Target::Appointment { resource, .. } => *resource,
+        Target::Session { .. } => unreachable!("an appointment"),
     };
     let mut busy: Vec<Interval> = reopened
         .occupancy(business, &[desk], monday)

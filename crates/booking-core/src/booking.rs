@@ -104,9 +104,9 @@ pub struct HistoryEntry {
     pub reason: Option<String>,
 }
 
-/// What a booking reserves.
+/// What a booking or a hold reserves: an appointment on one resource, or seats in a session.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum BookingTarget {
+pub enum Target {
     /// An appointment on one resource.
     Appointment {
         /// The agenda booked through.
@@ -137,7 +137,7 @@ pub struct Booking {
     /// Owner tenant.
     pub business: BusinessId,
     /// What is reserved.
-    pub target: BookingTarget,
+    pub target: Target,
     /// The customer record, when one is linked.
     pub customer: Option<CustomerId>,
     /// The contact details given with this booking (a snapshot; erased by anonymisation).
@@ -157,8 +157,8 @@ impl Booking {
     #[must_use]
     pub fn slot(&self) -> Option<Interval> {
         match &self.target {
-            BookingTarget::Appointment { slot, .. } => Some(*slot),
-            BookingTarget::Session { .. } => None,
+            Target::Appointment { slot, .. } => Some(*slot),
+            Target::Session { .. } => None,
         }
     }
 
@@ -192,7 +192,7 @@ pub struct NewBooking {
     /// Owner tenant.
     pub business: BusinessId,
     /// What is reserved.
-    pub target: BookingTarget,
+    pub target: Target,
     /// The customer record, when one is linked.
     pub customer: Option<CustomerId>,
     /// Contact snapshot.

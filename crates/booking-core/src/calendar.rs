@@ -19,7 +19,7 @@ use std::fmt;
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::booking::{Booking, BookingStatus, BookingTarget};
+use crate::booking::{Booking, BookingStatus, Target};
 use crate::catalog::Email;
 use crate::error::Kind;
 use crate::error::StoreError;
@@ -552,8 +552,8 @@ pub fn session_key(session: SessionId) -> String {
 #[must_use]
 pub fn occasion_key(booking: &Booking) -> String {
     match booking.target {
-        BookingTarget::Appointment { .. } => booking_key(booking.id),
-        BookingTarget::Session { session, .. } => session_key(session),
+        Target::Appointment { .. } => booking_key(booking.id),
+        Target::Session { session, .. } => session_key(session),
     }
 }
 

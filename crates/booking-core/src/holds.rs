@@ -9,8 +9,8 @@ use std::fmt;
 use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
-use crate::ids::{AgendaId, BusinessId, HoldId, ResourceId, ServiceId, SessionId};
-use crate::time::Interval;
+use crate::booking::Target;
+use crate::ids::{BusinessId, HoldId};
 
 /// The secret that owns a hold. `Debug` never shows it.
 #[derive(Clone, PartialEq, Eq)]
@@ -72,31 +72,6 @@ impl fmt::Debug for LockDigest {
     }
 }
 
-/// What a hold reserves.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum HoldTarget {
-    /// An appointment slot on one resource.
-    Slot {
-        /// The agenda it was offered on.
-        agenda: AgendaId,
-        /// The service it is for.
-        service: ServiceId,
-        /// The resource that takes it.
-        resource: ResourceId,
-        /// The appointment itself.
-        slot: Interval,
-        /// The slot widened by the service's buffers: what it blocks.
-        busy: Interval,
-    },
-    /// Seats in a group session.
-    Session {
-        /// The session.
-        session: SessionId,
-        /// How many seats.
-        seats: u32,
-    },
-}
-
 /// A pre-reservation, live until `expires_at`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Hold {
@@ -107,7 +82,7 @@ pub struct Hold {
     /// Digest of the owning lock code.
     pub lock: LockDigest,
     /// What is held.
-    pub target: HoldTarget,
+    pub target: Target,
     /// When it was taken.
     pub created_at: Timestamp,
     /// The first instant at which it no longer holds anything.
@@ -136,7 +111,7 @@ pub struct NewHold {
     /// Digest of the owning lock code.
     pub lock: LockDigest,
     /// What is held.
-    pub target: HoldTarget,
+    pub target: Target,
     /// When it was taken.
     pub created_at: Timestamp,
     /// When it lapses.

@@ -52,10 +52,8 @@ pub fn jobs_for(
                 events.push((event, BookingRef::Created(created)));
                 if let Some(r) = reminders {
                     let start = match &new.target {
-                        crate::booking::BookingTarget::Appointment { slot, .. } => {
-                            Some(slot.start())
-                        }
-                        crate::booking::BookingTarget::Session { session, .. } => r
+                        crate::booking::Target::Appointment { slot, .. } => Some(slot.start()),
+                        crate::booking::Target::Session { session, .. } => r
                             .sessions
                             .iter()
                             .find(|l| l.session.id == *session)

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use jiff::civil::{DateTime, Weekday};
 
 use crate::BookingStatus;
-use crate::booking::{Booking, BookingTarget};
+use crate::booking::{Booking, Target};
 use crate::catalog::{Business, Email};
 use crate::ics::{self, FeedEvent, FeedStatus};
 use crate::outbox::BookingEvent;
@@ -311,12 +311,12 @@ impl Subject<'_> {
             .with("time_zone", zone.name());
         let (name, price_minor) = &self.what;
         match self.booking.target {
-            BookingTarget::Appointment { .. } => {
+            Target::Appointment { .. } => {
                 v.set("service_name", name.clone());
                 v.set("service_duration", minutes_text(minutes, locale));
                 v.set("service_price", price(*price_minor, locale));
             }
-            BookingTarget::Session { .. } => {
+            Target::Session { .. } => {
                 v.set("service_name", name.clone());
                 v.set("event_name", name.clone());
                 v.set("event_start_date_time", date_time(start, locale));

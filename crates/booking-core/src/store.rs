@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use crate::BookingStatus;
 use crate::access::{ApiKey, KeyDigest};
 pub use crate::accounts::AccountStore;
-use crate::booking::{Actor, Booking, BookingTarget, HistoryEntry, NewBooking};
+use crate::booking::{Actor, Booking, HistoryEntry, NewBooking, Target};
 use crate::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
 };
@@ -51,13 +51,13 @@ impl BusyBooking {
     #[must_use]
     pub fn of(booking: &Booking) -> Option<Self> {
         match &booking.target {
-            BookingTarget::Appointment { resource, busy, .. } => Some(Self {
+            Target::Appointment { resource, busy, .. } => Some(Self {
                 id: booking.id,
                 resource: *resource,
                 busy: *busy,
                 status: booking.status,
             }),
-            BookingTarget::Session { .. } => None,
+            Target::Session { .. } => None,
         }
     }
 }

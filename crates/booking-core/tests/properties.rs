@@ -245,7 +245,7 @@ proptest! {
                 let occupancy = h.store.occupancy(demo.business, &demo.desks, monday_to_wednesday()).await.unwrap();
                 for desk in &demo.desks {
                     let mut spans: Vec<Interval> = occupancy.bookings.iter().filter(|b| b.resource == *desk).map(|b| b.busy).chain(occupancy.holds.iter().filter(|h| h.is_live(now)).filter_map(|h| match &h.target {
-                        booking_core::holds::HoldTarget::Slot { resource, busy, .. } if resource == desk => Some(*busy), _ => None,
+                        booking_core::booking::Target::Appointment { resource, busy, .. } if resource == desk => Some(*busy), _ => None,
                     })).collect();
                     spans.sort();
                     prop_assert!(spans.windows(2).all(|w| !w[0].overlaps(&w[1])), "desk {desk:?} double-booked");
@@ -280,7 +280,7 @@ proptest! {
                 }
                 let now = h.clock.now();
                 let load = &h.store.session_loads(h.business, &[session]).await.unwrap()[0];
-                let held: u32 = load.holds.iter().filter(|x| x.is_live(now)).map(|x| match x.target { booking_core::holds::HoldTarget::Session { seats, .. } => seats, booking_core::holds::HoldTarget::Slot { .. } => 0 }).sum();
+                let held: u32 = load.holds.iter().filter(|x| x.is_live(now)).map(|x| match x.target { booking_core::booking::Target::Session { seats, .. } => seats, booking_core::booking::Target::Appointment { .. } => 0 }).sum();
                 prop_assert!(load.booked_seats + held <= capacity, "{} booked + {} held > {}", load.booked_seats, held, capacity);
                 h.clock.advance(SignedDuration::from_mins(3));
             }

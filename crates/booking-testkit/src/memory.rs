@@ -12,13 +12,13 @@ use async_trait::async_trait;
 use booking_core::access::{ApiKey, KeyDigest};
 use booking_core::accounts::{AccountStore, AuthToken, TokenDigest, TokenOwner, TokenPurpose};
 use booking_core::anonymise::{anonymise_booking, anonymise_customer};
-use booking_core::booking::{Booking, BookingTarget, HistoryEntry};
+use booking_core::booking::{Booking, HistoryEntry, Target};
 use booking_core::calendar::{CalendarStore, Connection, Integration, Provider, PushedRecord};
 use booking_core::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
 };
 use booking_core::codes::{CodeDigest, CodeStore, Ledger, NewCode, StoredCode, Use};
-use booking_core::holds::{Hold, HoldTarget, LockDigest};
+use booking_core::holds::{Hold, LockDigest};
 use booking_core::ids::{
     AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CodeId, CustomerId, EventId, ExceptionId,
     HoldId, JobId, ResourceId, ServiceId, SessionId, WebhookId,
@@ -146,10 +146,10 @@ impl State {
             .filter(|b| b.business == business)
             .filter_map(|b| {
                 let (end, leader, event, session) = match b.target {
-                    BookingTarget::Appointment { slot, resource, .. } => {
+                    Target::Appointment { slot, resource, .. } => {
                         (Some(slot.end()), Some(resource), None, None)
                     }
-                    BookingTarget::Session { session, .. } => {
+                    Target::Session { session, .. } => {
                         let s = self.sessions.get(&session);
                         (
                             s.map(|s| s.interval.end()),
@@ -225,7 +225,7 @@ impl State {
             .holds
             .values()
             .filter(|h| h.business == business)
-            .filter(|h| matches!(&h.target, HoldTarget::Slot { resource, busy, .. } if resources.contains(resource) && busy.overlaps(&window)))
+            .filter(|h| matches!(&h.target, Target::Appointment { resource, busy, .. } if resources.contains(resource) && busy.overlaps(&window)))
             .cloned()
             .collect();
         Occupancy { bookings, holds }
@@ -242,14 +242,14 @@ impl State {
                     .values()
                     .filter(|x| x.status.occupies())
                     .filter_map(|x| match x.target {
-                        BookingTarget::Session { session: s, seats } if s == session.id => Some(seats),
+                        Target::Session { session: s, seats } if s == session.id => Some(seats),
                         _ => None,
                     })
                     .sum();
                 let holds = self
                     .holds
                     .values()
-                    .filter(|h| matches!(h.target, HoldTarget::Session { session: s, .. } if s == session.id))
+                    .filter(|h| matches!(h.target, Target::Session { session: s, .. } if s == session.id))
                     .cloned()
                     .collect();
                 SessionLoad { session: session.clone(), booked_seats, holds }
@@ -271,8 +271,8 @@ impl State {
                 Write::InsertHold(new) => {
                     let id = HoldId::new(self.id());
                     match &new.target {
-                        HoldTarget::Slot { resource, .. } => touched_resources.push(*resource),
-                        HoldTarget::Session { session, .. } => touched_sessions.push(*session),
+                        Target::Appointment { resource, .. } => touched_resources.push(*resource),
+                        Target::Session { session, .. } => touched_sessions.push(*session),
                     }
                     let hold = Hold {
                         id,
@@ -288,10 +288,10 @@ impl State {
                 Write::InsertBooking(new) => {
                     let id = BookingId::new(self.id());
                     match &new.target {
-                        BookingTarget::Appointment { resource, .. } => {
+                        Target::Appointment { resource, .. } => {
                             touched_resources.push(*resource);
                         }
-                        BookingTarget::Session { session, .. } => touched_sessions.push(*session),
+                        Target::Session { session, .. } => touched_sessions.push(*session),
                     }
                     let booking = Booking {
                         id,
@@ -387,14 +387,12 @@ impl State {
             .values()
             .filter(|b| b.status.occupies())
             .filter_map(|b| match &b.target {
-                BookingTarget::Appointment { resource: r, busy, .. } if *r == resource => {
-                    Some(*busy)
-                }
+                Target::Appointment { resource: r, busy, .. } if *r == resource => Some(*busy),
                 _ => None,
             })
             .chain(self.holds.values().filter_map(|h| match &h.target {
-                HoldTarget::Slot { resource: r, busy, .. } if *r == resource => Some(*busy),
-                HoldTarget::Slot { .. } | HoldTarget::Session { .. } => None,
+                Target::Appointment { resource: r, busy, .. } if *r == resource => Some(*busy),
+                Target::Appointment { .. } | Target::Session { .. } => None,
             }))
             .collect();
         spans.sort();
@@ -770,8 +768,8 @@ impl BookingStore for InMemoryStore {
     ) -> Result<Vec<Booking>, StoreError> {
         let s = self.state();
         let overlaps = |b: &Booking| match &b.target {
-            BookingTarget::Appointment { slot, .. } => slot.overlaps(&window),
-            BookingTarget::Session { session, .. } => {
+            Target::Appointment { slot, .. } => slot.overlaps(&window),
+            Target::Session { session, .. } => {
                 s.sessions.get(session).is_some_and(|x| x.interval.overlaps(&window))
             }
         };

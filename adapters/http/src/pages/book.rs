@@ -11,10 +11,10 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::app::commands::{CommandError, Wanted};
-use booking_core::booking::{BookingStatus, BookingTarget};
+use booking_core::booking::{BookingStatus, Target};
 use booking_core::catalog::{Contact, Customer, Email};
 use booking_core::error::{ErrorCode, Kind};
-use booking_core::holds::{HoldTarget, LockCode};
+use booking_core::holds::LockCode;
 use booking_core::ids::{AgendaId, BookingId, CustomerId, ResourceId, ServiceId};
 use booking_core::notify;
 use booking_core::time::Interval;
@@ -364,7 +364,7 @@ struct Held {
 async fn held(ctx: &Ctx) -> Option<Held> {
     let held = ctx.state.app().held_slot(ctx.business.id, &ctx.lock_code()).await.ok()??;
     let (hold, service_row) = held;
-    let HoldTarget::Slot { agenda, service, slot, .. } = hold.target else { return None };
+    let Target::Appointment { agenda, service, slot, .. } = hold.target else { return None };
     Some(Held {
         offer: Offer { agenda, service, resource: None },
         slot,
@@ -549,7 +549,7 @@ pub(crate) async fn done(ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
     else {
         return not_found(&ctx);
     };
-    let BookingTarget::Appointment { service, slot, .. } = booking.target else {
+    let Target::Appointment { service, slot, .. } = booking.target else {
         return not_found(&ctx);
     };
     let found = app.service(None, ctx.business.id, service).await;

@@ -12,10 +12,9 @@ use axum::response::Response;
 use booking_core::access::{Action, Principal};
 use booking_core::app::commands::Wanted;
 use booking_core::app::office::{AgendaDays, OfficeAgenda};
-use booking_core::booking::BookingTarget;
+use booking_core::booking::Target;
 use booking_core::catalog::{Agenda, Contact, Email, Service};
 use booking_core::error::{ErrorCode, Kind};
-use booking_core::holds::HoldTarget;
 use booking_core::ids::ResourceId;
 use booking_core::notify;
 use booking_core::time::Interval;
@@ -298,12 +297,12 @@ pub(crate) async fn calendar(
                     };
                     let cell = if let Some(booked) = bookings.iter().find(|x| {
                         x.status.occupies()
-                            && matches!(x.target, BookingTarget::Appointment { resource, slot, .. } if resource == r.id && slot.start() <= at && at < slot.end())
+                            && matches!(x.target, Target::Appointment { resource, slot, .. } if resource == r.id && slot.start() <= at && at < slot.end())
                     }) {
                         Cell::Booked(booked.status.code(), customers(booked))
                     } else if occupancy.holds.iter().any(|h| {
                         h.expires_at > now
-                            && matches!(h.target, HoldTarget::Slot { resource, slot, .. } if resource == r.id && slot.start() <= at && at < slot.end())
+                            && matches!(h.target, Target::Appointment { resource, slot, .. } if resource == r.id && slot.start() <= at && at < slot.end())
                     }) {
                         Cell::Held
                     } else {
@@ -582,17 +581,17 @@ struct FormPage {
 async fn held(ctx: &Ctx) -> Option<(booking_core::holds::Hold, Interval)> {
     let (hold, _) = ctx.state.app().held_slot(ctx.business.id, &office_lock(ctx)).await.ok()??;
     match hold.target {
-        HoldTarget::Slot { slot, .. } => Some((hold, slot)),
-        HoldTarget::Session { .. } => None,
+        Target::Appointment { slot, .. } => Some((hold, slot)),
+        Target::Session { .. } => None,
     }
 }
 
 async fn held_service(ctx: &Ctx, hold: &booking_core::holds::Hold) -> Option<Service> {
     match hold.target {
-        HoldTarget::Slot { service, .. } => {
+        Target::Appointment { service, .. } => {
             ctx.state.app().service(None, ctx.business.id, service).await.ok()
         }
-        HoldTarget::Session { .. } => None,
+        Target::Session { .. } => None,
     }
 }
 
@@ -680,10 +679,10 @@ pub(crate) async fn confirm(
     {
         Ok(booking) => {
             let (date, service) = match booking.target {
-                BookingTarget::Appointment { slot, service, .. } => {
+                Target::Appointment { slot, service, .. } => {
                     (ctx.business.zone.local_date(slot.start()), service.get())
                 }
-                BookingTarget::Session { .. } => (ctx.business.zone.local_date(ctx.now()), 0),
+                Target::Session { .. } => (ctx.business.zone.local_date(ctx.now()), 0),
             };
             ctx.redirect(&format!("{back}?service={service}&date={date}&done=booked"))
         }

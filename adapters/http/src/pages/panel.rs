@@ -11,7 +11,7 @@ use booking_core::Offer;
 use booking_core::accounts::PanelSession;
 use booking_core::app::bookings::BookingUse;
 use booking_core::app::catalog::ShownCatalog;
-use booking_core::booking::{Actor, Booking, BookingStatus, BookingTarget, Role};
+use booking_core::booking::{Actor, Booking, BookingStatus, Role, Target};
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::{BookingId, ResourceId};
 use booking_core::notify;
@@ -106,7 +106,7 @@ async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>),
     let (mut upcoming, mut past) = (Vec::new(), Vec::new());
     for booking in bookings {
         let (interval, what, with, location, service) = match booking.target {
-            BookingTarget::Appointment { service, resource, slot, .. } => {
+            Target::Appointment { service, resource, slot, .. } => {
                 if !settings.panel_appointments {
                     continue;
                 }
@@ -120,7 +120,7 @@ async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>),
                     .unwrap_or_default();
                 (slot, s.map(|s| s.name.clone()).unwrap_or_default(), staff, String::new(), s)
             }
-            BookingTarget::Session { session, .. } => {
+            Target::Session { session, .. } => {
                 if !settings.panel_events {
                     continue;
                 }
@@ -138,7 +138,7 @@ async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>),
                 .check(change, Role::Customer, interval.start(), now)
                 .map_err(|e| ctx.t.reason(e.code()))
         };
-        let is_appointment = matches!(booking.target, BookingTarget::Appointment { .. });
+        let is_appointment = matches!(booking.target, Target::Appointment { .. });
         let status_code = if booking.status == BookingStatus::Approved && interval.end() <= now {
             "completed"
         } else {
@@ -277,7 +277,7 @@ pub(crate) async fn reschedule_page(
         Err(e) if e.kind() == Kind::Unavailable => return unavailable(&ctx),
         Err(_) => return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found),
     };
-    let BookingTarget::Appointment { agenda, service, slot, .. } = booking.target else {
+    let Target::Appointment { agenda, service, slot, .. } = booking.target else {
         return refused(&ctx, "not_an_appointment").await;
     };
     let svc = app.service(None, ctx.business.id, service).await.ok();

@@ -10,7 +10,7 @@ use booking_core::store::{Occupancy, StoreError, TxError, TxOutcome, TxScope, Tx
 
 use super::busy::{occupancy, session_loads};
 use crate::exec::{Arg, DbError, Executor, Query, all, id_list, query, tx_error, unavailable};
-use crate::write::Target;
+use crate::write::Columns;
 use crate::{Cells, json, micros, read, write};
 
 /// The insert of a booking's 22 columns, `RETURNING id`.
@@ -122,7 +122,7 @@ async fn insert_booking(
     new: booking_core::booking::NewBooking,
     jobs: &[NewJob],
 ) -> Result<Booking, TxError> {
-    let t = Target::of_booking(&new.target);
+    let t = Columns::of_booking(&new.target);
     let id = if conn.dialect().booking_with_jobs {
         let sql = format!(
             "WITH b AS ({INSERT_BOOKING}), \
@@ -217,7 +217,7 @@ pub(crate) async fn enqueue(conn: &mut impl Executor, jobs: &[NewJob]) -> Result
 fn bind_new_booking<'q>(
     query: Query<'q>,
     new: &'q booking_core::booking::NewBooking,
-    t: &'q Target,
+    t: &'q Columns,
 ) -> Query<'q> {
     query
         .bind(new.business.get())
@@ -307,7 +307,7 @@ async fn insert_hold(
     conn: &mut impl Executor,
     new: booking_core::holds::NewHold,
 ) -> Result<Hold, TxError> {
-    let t = Target::of_hold(&new.target);
+    let t = Columns::of_hold(&new.target);
     let row = query(
         "INSERT INTO holds (business_id, lock_digest, kind, agenda_id, service_id, resource_id, \
          slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, \

@@ -5,10 +5,10 @@
 use super::access::{UseCase, authorize};
 use super::{App, Window, WindowRefused};
 use crate::access::{Action, Denied, Principal};
-use crate::booking::{Actor, Booking, BookingTarget, HistoryEntry, Role};
+use crate::booking::{Actor, Booking, HistoryEntry, Role, Target};
 use crate::catalog::{Business, Contact, Customer, Email, Service};
 use crate::error::error_enum;
-use crate::holds::{Hold, HoldTarget, LockCode};
+use crate::holds::{Hold, LockCode};
 use crate::ids::{BookingId, BusinessId, CustomerId, ResourceId};
 use crate::store::StoreError;
 
@@ -41,14 +41,14 @@ pub enum BookingUse {
 #[must_use]
 pub const fn staff_action(booking: &Booking, how: BookingUse) -> Action {
     match (&booking.target, how) {
-        (BookingTarget::Appointment { resource, .. }, BookingUse::Read) => {
+        (Target::Appointment { resource, .. }, BookingUse::Read) => {
             Action::ReadBookingsOf(*resource)
         }
-        (BookingTarget::Appointment { resource, .. }, BookingUse::Manage) => {
+        (Target::Appointment { resource, .. }, BookingUse::Manage) => {
             Action::ManageBookingsOf(*resource)
         }
-        (BookingTarget::Session { .. }, BookingUse::Read) => Action::ReadAllBookings,
-        (BookingTarget::Session { .. }, BookingUse::Manage) => Action::ManageAllBookings,
+        (Target::Session { .. }, BookingUse::Read) => Action::ReadAllBookings,
+        (Target::Session { .. }, BookingUse::Manage) => Action::ManageAllBookings,
     }
 }
 
@@ -155,7 +155,7 @@ impl App {
         let holds = ports.store.holds_of(business, &lock.digest()).await?;
         let now = ports.clock.now();
         let Some(hold) = holds.into_iter().find(|h| h.expires_at > now) else { return Ok(None) };
-        let HoldTarget::Slot { service, .. } = hold.target else { return Ok(None) };
+        let Target::Appointment { service, .. } = hold.target else { return Ok(None) };
         Ok(ports.store.service(business, service).await?.map(|s| (hold, s)))
     }
 
@@ -211,7 +211,7 @@ impl App {
         let b = store.business(business).await?.ok_or(BookingAccessError::NotFound)?;
         let mut found = store.bookings_in(business, window.interval(&b.zone)?).await?;
         found.retain(|bk| {
-            all || matches!(&bk.target, BookingTarget::Appointment { resource, .. } if Some(*resource) == own)
+            all || matches!(&bk.target, Target::Appointment { resource, .. } if Some(*resource) == own)
         });
         Ok((b, found))
     }
@@ -225,7 +225,7 @@ mod tests {
     use crate::ids::{AgendaId, CustomerId, ServiceId, SessionId};
     use crate::time::Interval;
 
-    fn booking(target: BookingTarget, customer: Option<i64>) -> Booking {
+    fn booking(target: Target, customer: Option<i64>) -> Booking {
         Booking {
             id: BookingId::new(1),
             business: BusinessId::new(1),
@@ -251,7 +251,7 @@ mod tests {
         )
         .unwrap();
         let appointment = booking(
-            BookingTarget::Appointment {
+            Target::Appointment {
                 agenda: AgendaId::new(1),
                 service: ServiceId::new(1),
                 resource: ResourceId::new(7),
@@ -260,8 +260,7 @@ mod tests {
             },
             Some(9),
         );
-        let seat =
-            booking(BookingTarget::Session { session: SessionId::new(3), seats: 1 }, Some(9));
+        let seat = booking(Target::Session { session: SessionId::new(3), seats: 1 }, Some(9));
         for how in [BookingUse::Read, BookingUse::Manage] {
             for b in [&appointment, &seat] {
                 assert!(may_use(&caller(Role::Agent, None), b, how).is_ok());

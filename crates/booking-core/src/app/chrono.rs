@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use super::App;
 use super::access::{UseCase, authorize, permits};
 use crate::access::{Denied, Principal};
-use crate::booking::{Booking, BookingTarget, HistoryEntry};
+use crate::booking::{Booking, HistoryEntry, Target};
 use crate::catalog::{Agenda, Business, Resource, Service};
 use crate::engine::{Limits, Offer, OfferError};
 use crate::error::error_enum;
@@ -289,8 +289,8 @@ impl App {
             store.booking(business.id, booking).await?.ok_or(ChronoError::UnknownBooking)?;
         let history = store.history(business.id, found.id).await?;
         let agenda = match &found.target {
-            BookingTarget::Appointment { agenda, .. } => store.agenda(business.id, *agenda).await?,
-            BookingTarget::Session { .. } => None,
+            Target::Appointment { agenda, .. } => store.agenda(business.id, *agenda).await?,
+            Target::Session { .. } => None,
         };
         Ok(BookingView { business, booking: found, history, agenda })
     }

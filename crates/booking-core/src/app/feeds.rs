@@ -6,7 +6,7 @@ use jiff::SignedDuration;
 use super::App;
 use super::access::{UseCase, authorize};
 use super::catalog::CatalogError;
-use crate::booking::{Booking, BookingStatus, BookingTarget};
+use crate::booking::{Booking, BookingStatus, Target};
 use crate::catalog::Business;
 use crate::error::error_enum;
 use crate::ics::{self, FeedEvent, FeedStatus, IcsError};
@@ -69,9 +69,9 @@ impl App {
             Some(window) => store.bookings_in(business, window).await?,
             None => Vec::new(),
         };
-        bookings.retain(|bk| {
-            matches!(&bk.target, BookingTarget::Appointment { resource: r, .. } if *r == resource)
-        });
+        bookings.retain(
+            |bk| matches!(&bk.target, Target::Appointment { resource: r, .. } if *r == resource),
+        );
         let events = self.feed_events(&b, &bookings, true).await?;
         Ok(ics::feed(&format!("{} — {}", found.name, b.name), &events))
     }
@@ -139,11 +139,11 @@ impl App {
         let mut out = Vec::with_capacity(bookings.len());
         for booking in bookings {
             let (interval, what, location) = match &booking.target {
-                BookingTarget::Appointment { service, slot, .. } => {
+                Target::Appointment { service, slot, .. } => {
                     let name = services.iter().find(|s| s.id == *service).map(|s| s.name.clone());
                     (*slot, name.unwrap_or_else(|| "Appointment".to_owned()), b.address.clone())
                 }
-                BookingTarget::Session { session, .. } => {
+                Target::Session { session, .. } => {
                     let Some(s) = store.session(b.id, *session).await? else { continue };
                     let event = store.event(b.id, s.event).await?;
                     let name =

@@ -7,7 +7,7 @@ use super::App;
 use super::access::{UseCase, authorize};
 use super::bookings::{BookingUse, staff_action};
 use crate::access::{Action, Principal};
-use crate::booking::{Booking, BookingTarget};
+use crate::booking::{Booking, Target};
 use crate::catalog::Business;
 use crate::ids::{BookingId, BusinessId, EventId, ResourceId, SessionId};
 use crate::services::video::{VideoSync, for_host, link_for, link_of, occasion_of};
@@ -83,8 +83,8 @@ impl App {
                 continue;
             }
             let hosts = match booking.target {
-                BookingTarget::Appointment { resource, .. } => resource == staff,
-                BookingTarget::Session { session, .. } => store
+                Target::Appointment { resource, .. } => resource == staff,
+                Target::Session { session, .. } => store
                     .session(business.id, session)
                     .await?
                     .is_some_and(|s| s.leader == Some(staff)),
@@ -259,10 +259,8 @@ impl App {
     ) -> Result<OccasionVideo, VideoError> {
         let (b, found) = self.video_booking(caller, business, booking).await?;
         let action = match found.target {
-            BookingTarget::Appointment { resource, .. } => Action::ManageBookingsOf(resource),
-            BookingTarget::Session { session, .. } => {
-                self.session_action(business, session).await?
-            }
+            Target::Appointment { resource, .. } => Action::ManageBookingsOf(resource),
+            Target::Session { session, .. } => self.session_action(business, session).await?,
         };
         caller.authorize(business, action)?;
         let key = crate::calendar::occasion_key(&found);

@@ -36,7 +36,7 @@ impl Engine {
         let mut decide = |view: &TxView| {
             let ignore = Ignore { lock: digest.as_ref(), booking: None };
             let resource = ctx.place(&statics, &view.occupancy, now, ignore, &query, start)?;
-            let target = BookingTarget::Appointment {
+            let target = Target::Appointment {
                 agenda: ctx.agenda.id,
                 service: ctx.service.id,
                 resource,
@@ -80,7 +80,7 @@ impl Engine {
         let holds = self.ports.store.holds_of(business, &digest).await?;
         let hold = holds.into_iter().next().ok_or(ConfirmError::HoldNotFound)?;
         match hold.target.clone() {
-            HoldTarget::Slot { agenda, service, resource, slot, busy } => {
+            Target::Appointment { agenda, service, resource, slot, busy } => {
                 let offer = Offer { agenda, service, resource: Some(resource) };
                 let ctx = self.offer(business, offer).await?;
                 let now = self.now();
@@ -112,8 +112,7 @@ impl Engine {
                     if found.find(slot.start()).is_none() {
                         return Err(Refusal::HoldExpired);
                     }
-                    let target =
-                        BookingTarget::Appointment { agenda, service, resource, slot, busy };
+                    let target = Target::Appointment { agenda, service, resource, slot, busy };
                     let mut writes = vec![
                         stale_holds(view, now),
                         insert(
@@ -146,7 +145,7 @@ impl Engine {
                     .next()
                     .ok_or_else(|| ConfirmError::Store(missing("booking")))
             }
-            HoldTarget::Session { session, seats } => {
+            Target::Session { session, seats } => {
                 let result =
                     self.seats(business, session, seats, Some(lock), Some(details), actor).await;
                 match result {
@@ -178,10 +177,10 @@ impl Engine {
         booking: &Booking,
     ) -> Result<(Timestamp, Option<Service>), StoreError> {
         match &booking.target {
-            BookingTarget::Appointment { service, slot, .. } => {
+            Target::Appointment { service, slot, .. } => {
                 Ok((slot.start(), self.ports.store.service(booking.business, *service).await?))
             }
-            BookingTarget::Session { session, .. } => {
+            Target::Session { session, .. } => {
                 let start = self
                     .ports
                     .store

@@ -81,7 +81,7 @@ impl Engine {
             .visible_booking(business, id, actor)
             .await?
             .ok_or(RescheduleError::BookingNotFound)?;
-        let BookingTarget::Appointment { agenda, service, slot: old_slot, .. } = old.target else {
+        let Target::Appointment { agenda, service, slot: old_slot, .. } = old.target else {
             return Err(RescheduleError::NotAnAppointment);
         };
         if !old.status.occupies() {
@@ -142,7 +142,7 @@ impl Engine {
                     },
                 ])
             });
-            let target = BookingTarget::Appointment { agenda, service, resource, slot, busy };
+            let target = Target::Appointment { agenda, service, resource, slot, busy };
             let status = if current.status == BookingStatus::Pending {
                 BookingStatus::Pending
             } else {

@@ -29,7 +29,7 @@ impl Engine {
                 Write::InsertHold(NewHold {
                     business: ctx.business.id,
                     lock: digest,
-                    target: HoldTarget::Slot {
+                    target: Target::Appointment {
                         agenda: ctx.agenda.id,
                         service: ctx.service.id,
                         resource,

@@ -11,10 +11,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 use jiff::{SignedDuration, Timestamp};
 
 use crate::booking::{
-    Actor, Booking, BookingStatus, BookingTarget, HistoryEntry, NewBooking, Role, TransitionError,
+    Actor, Booking, BookingStatus, HistoryEntry, NewBooking, Role, Target, TransitionError,
 };
 use crate::catalog::{Agenda, Business, Contact, Customer, DetailsRefused, Resource, Service};
-use crate::holds::{Hold, HoldTarget, LockCode, LockDigest, NewHold};
+use crate::holds::{Hold, LockCode, LockDigest, NewHold};
 use crate::ids::{
     AgendaId, BookingId, BusinessId, CustomerId, HoldId, ResourceId, ServiceId, SessionId,
 };
@@ -212,7 +212,7 @@ fn effective(actor: Actor, limits: Limits) -> Limits {
 
 fn insert(
     business: &Business,
-    target: BookingTarget,
+    target: Target,
     details: &Details,
     status: BookingStatus,
     now: Timestamp,

@@ -158,7 +158,7 @@ impl OfferContext {
             }
         }
         for hold in &occupancy.holds {
-            if let HoldTarget::Slot { resource, busy, .. } = &hold.target
+            if let Target::Appointment { resource, busy, .. } = &hold.target
                 && hold.blocks(now, ignore.lock)
                 && let Some(i) = self.index_of(*resource)
             {

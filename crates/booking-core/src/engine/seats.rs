@@ -92,14 +92,14 @@ impl Engine {
                 .iter()
                 .filter(|h| h.blocks(now, digest.as_ref()))
                 .map(|h| match h.target {
-                    HoldTarget::Session { seats, .. } => seats,
-                    HoldTarget::Slot { .. } => 0,
+                    Target::Session { seats, .. } => seats,
+                    Target::Appointment { .. } => 0,
                 })
                 .sum();
             if seats > free_seats(load.session.capacity, load.booked_seats, held) {
                 return Err(Refusal::SessionFull);
             }
-            let target = BookingTarget::Session { session, seats };
+            let target = Target::Session { session, seats };
             let write = match (&details, &digest) {
                 (Some(details), _) => {
                     insert(&biz, target, details, biz.settings.default_status, now, actor, None)
@@ -107,7 +107,7 @@ impl Engine {
                 (None, Some(lock)) => Write::InsertHold(NewHold {
                     business,
                     lock: *lock,
-                    target: HoldTarget::Session { session, seats },
+                    target: Target::Session { session, seats },
                     created_at: now,
                     expires_at: now.saturating_add(ttl).unwrap_or(Timestamp::MAX),
                 }),

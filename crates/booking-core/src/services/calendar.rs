@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::booking::{Booking, BookingTarget};
+use crate::booking::{Booking, Target};
 use crate::calendar::{
     Attendee, CalendarApi, CalendarError, Connection, ConnectionState, Grant, Integration,
     OAuthApp, Occurrence, Plan, Provider, PushedRecord, Sealer, SyncError, booking_key,
@@ -420,10 +420,10 @@ impl CalendarSync {
         let mut sessions = Vec::new();
         for booking in self.store.bookings_in(business, window).await? {
             match booking.target {
-                BookingTarget::Appointment { resource: r, .. } if r == resource => {
+                Target::Appointment { resource: r, .. } if r == resource => {
                     self.sync_appointment(&b, &booking).await?;
                 }
-                BookingTarget::Session { session, .. } if !sessions.contains(&session) => {
+                Target::Session { session, .. } if !sessions.contains(&session) => {
                     sessions.push(session);
                     let led = self.store.session(business, session).await?;
                     if led.is_some_and(|s| s.leader == Some(resource)) {
@@ -449,14 +449,13 @@ impl CalendarSync {
         let Some(b) = self.store.business(business).await? else { return Ok(()) };
         let Some(booking) = self.store.booking(business, booking).await? else { return Ok(()) };
         match booking.target {
-            BookingTarget::Appointment { .. } => self.sync_appointment(&b, &booking).await,
-            BookingTarget::Session { session, .. } => self.sync_session(&b, session).await,
+            Target::Appointment { .. } => self.sync_appointment(&b, &booking).await,
+            Target::Session { session, .. } => self.sync_session(&b, session).await,
         }
     }
 
     async fn sync_appointment(&self, b: &Business, booking: &Booking) -> Result<(), SyncError> {
-        let BookingTarget::Appointment { service, resource, slot, busy, .. } = booking.target
-        else {
+        let Target::Appointment { service, resource, slot, busy, .. } = booking.target else {
             return Ok(());
         };
         let key = booking_key(booking.id);
@@ -509,9 +508,7 @@ impl CalendarSync {
             .bookings_in(b.id, s.interval)
             .await?
             .into_iter()
-            .filter(
-                |x| matches!(x.target, BookingTarget::Session { session: id, .. } if id == session),
-            )
+            .filter(|x| matches!(x.target, Target::Session { session: id, .. } if id == session))
             .collect();
         let event = self.store.event(b.id, s.event).await?;
         let employee = self.store.resource(b.id, leader).await?;

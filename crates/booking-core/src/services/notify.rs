@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
-use crate::booking::{Booking, BookingTarget};
+use crate::booking::{Booking, Target};
 use crate::catalog::Business;
 use crate::notify::{Subject, Trigger, compose, render, staff_template};
 use crate::outbox::{BookingEvent, Effect, Job, JobError, JobHandler};
@@ -116,7 +116,7 @@ impl Notifier {
     ) -> Result<Option<Subject<'a>>, StoreError> {
         let store = &self.store;
         let subject = match &booking.target {
-            BookingTarget::Appointment { service, resource, slot, .. } => {
+            Target::Appointment { service, resource, slot, .. } => {
                 let service = store.service(business.id, *service).await?;
                 let resource = store.resource(business.id, *resource).await?;
                 let initial = match booking.rescheduled_from {
@@ -139,7 +139,7 @@ impl Notifier {
                     video: None,
                 }
             }
-            BookingTarget::Session { session, .. } => {
+            Target::Session { session, .. } => {
                 let Some(s) = store.session(business.id, *session).await? else { return Ok(None) };
                 let event = store.event(business.id, s.event).await?;
                 let leader = match s.leader {
@@ -185,8 +185,8 @@ impl Notifier {
         let temporary = |e: StoreError| JobError::Retry(e.to_string());
         let key = crate::calendar::occasion_key(booking);
         let employee = match booking.target {
-            BookingTarget::Appointment { resource, .. } => Some(resource),
-            BookingTarget::Session { session, .. } => {
+            Target::Appointment { resource, .. } => Some(resource),
+            Target::Session { session, .. } => {
                 let leader = self.store.session(business.id, session).await.map_err(temporary)?;
                 leader.and_then(|s| s.leader)
             }

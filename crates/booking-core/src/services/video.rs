@@ -7,7 +7,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use jiff::SignedDuration;
 
-use crate::booking::{Booking, BookingTarget};
+use crate::booking::{Booking, Target};
 use crate::calendar::Sealer;
 use crate::catalog::{Business, EventKind, ResourceKind};
 use crate::ids::{BookingId, BusinessId, EventId, ResourceId};
@@ -32,7 +32,7 @@ pub async fn occasion_of(
     let key = crate::calendar::occasion_key(booking);
     let chosen = store.online_override(business.id, &key).await?;
     match booking.target {
-        BookingTarget::Appointment { service, resource, slot, .. } => {
+        Target::Appointment { service, resource, slot, .. } => {
             let Some(service) = store.service(business.id, service).await? else {
                 return Ok(None);
             };
@@ -48,13 +48,13 @@ pub async fn occasion_of(
                 live: booking.status.occupies(),
             }))
         }
-        BookingTarget::Session { session, .. } => {
+        Target::Session { session, .. } => {
             let Some(s) = store.session(business.id, session).await? else { return Ok(None) };
             let Some(event) = store.event(business.id, s.event).await? else { return Ok(None) };
             let live = booking.status.occupies()
                 || store.bookings_in(business.id, s.interval).await?.iter().any(|b| {
                     b.status.occupies()
-                        && matches!(b.target, BookingTarget::Session { session: id, .. } if id == session)
+                        && matches!(b.target, Target::Session { session: id, .. } if id == session)
                 });
             Ok(Some(OccasionOf {
                 key,

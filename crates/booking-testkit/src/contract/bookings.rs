@@ -398,7 +398,7 @@ pub async fn concurrent_seat_holds_never_exceed_capacity(store: Arc<dyn Store>) 
 }
 
 /// A booking written without the core's check, as a buggy or concurrent writer would.
-fn blind_booking(h: &Harness, target: BookingTarget) -> Write {
+fn blind_booking(h: &Harness, target: Target) -> Write {
     Write::InsertBooking(NewBooking {
         business: h.business,
         target,
@@ -425,7 +425,7 @@ pub async fn the_store_itself_refuses_overlaps(store: Arc<dyn Store>) {
             slot.end(),
         )
         .unwrap();
-        let target = BookingTarget::Appointment {
+        let target = Target::Appointment {
             agenda: h.agenda,
             service: h.service,
             resource: h.desk,
@@ -447,7 +447,7 @@ pub async fn the_store_itself_refuses_overlaps(store: Arc<dyn Store>) {
     );
     // Touching intervals do not overlap: the next half hour is still writable.
     let next = Interval::new(slot.end(), at("2027-01-04T11:00:00Z")).unwrap();
-    let target = BookingTarget::Appointment {
+    let target = Target::Appointment {
         agenda: h.agenda,
         service: h.service,
         resource: h.desk,
@@ -470,7 +470,7 @@ pub async fn the_store_itself_refuses_overlaps(store: Arc<dyn Store>) {
     let cancel = Write::ChangeStatus { booking: first.id, entry };
     let again = blind_booking(
         &h,
-        BookingTarget::Appointment {
+        Target::Appointment {
             agenda: h.agenda,
             service: h.service,
             resource: h.desk,
@@ -490,7 +490,7 @@ pub async fn the_store_itself_refuses_overbooked_sessions(store: Arc<dyn Store>)
     let (_, session) = fixtures::event_session(h.store.as_ref(), h.business, 3, when).await;
     let results = join_all((0..16).map(|_| {
         let store = h.store.clone();
-        let write = blind_booking(&h, BookingTarget::Session { session, seats: 1 });
+        let write = blind_booking(&h, Target::Session { session, seats: 1 });
         let scope = TxScope { sessions: vec![session], ..TxScope::new(h.business) };
         async move {
             let mut decide = |_: &booking_core::store::TxView| Ok(vec![write.clone()]);

@@ -16,7 +16,7 @@ use std::collections::BTreeSet;
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use booking_core::booking::{BookingStatus, BookingTarget, NewBooking, Role};
+use booking_core::booking::{BookingStatus, NewBooking, Role, Target};
 use booking_core::catalog::{Business, Contact, Email};
 use booking_core::engine::{BookError, ConfirmError, ErrorCode, HoldError, SeatError};
 use booking_core::holds::{Hold, LockCode};
