@@ -14,7 +14,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use booking_core::app::idempotency::{Outcome, PENDING, RETRYABLE, Reservation};
+use booking_core::app::idempotency::{Outcome, RETRYABLE, Reservation};
 use booking_core::error::Kind;
 use booking_core::ids::{BookingId, BusinessId};
 use booking_core::store::IdempotentAnswer;
@@ -147,12 +147,13 @@ where
             // Its own task: the request completes and settles even if the client hangs up.
             let task = tokio::spawn(async move {
                 let result = run().await;
-                let (status, subject) = match &result {
-                    Ok(a) => (a.status.as_u16(), a.subject.clone()),
-                    Err(p) if p.status().is_server_error() => (PENDING, RETRYABLE.to_owned()),
-                    Err(p) => (p.status, format!("error:{}", p.code)),
+                // The status first, then what to re-read: `201 booking:7`, `409 error:slot_taken`.
+                let subject = match &result {
+                    Ok(a) => format!("{} {}", a.status.as_u16(), a.subject),
+                    Err(p) if p.status().is_server_error() => RETRYABLE.to_owned(),
+                    Err(p) => format!("{} error:{}", p.status, p.code),
                 };
-                let outcome = Outcome { status, subject };
+                let outcome = Outcome { subject };
                 let app = state.app();
                 match app.settle_request(business, &key, &reservation, outcome, fingerprint).await {
                     Ok(true) => {}
@@ -177,12 +178,17 @@ where
 }
 
 async fn replay(state: &AppState, business: BusinessId, answer: &IdempotentAnswer) -> Response {
-    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK);
-    let subject = answer.subject.as_str();
+    let Some((status, subject)) = answer
+        .subject
+        .split_once(' ')
+        .and_then(|(code, rest)| Some((StatusCode::from_bytes(code.as_bytes()).ok()?, rest)))
+    else {
+        return Problem::internal("unreadable idempotent answer").into_response();
+    };
     if let Some(code) = subject.strip_prefix("error:") {
         let mut problem =
             Problem::of(Kind::Invalid, code, "the first request with this key failed");
-        problem.status = answer.status;
+        problem.status = status.as_u16();
         return problem.into_response();
     }
     if let Some(body) = subject.strip_prefix("plain:") {

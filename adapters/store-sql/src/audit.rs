@@ -50,13 +50,12 @@ impl<D: Database> IdempotencyStore for SqlStore<D> {
     ) -> Result<IdempotentAnswer, StoreError> {
         let mut w = self.db.write().await?;
         query(
-            "INSERT INTO idempotency_keys (business_id, key, fingerprint, status, subject, \
-             created_at_us) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            "INSERT INTO idempotency_keys (business_id, key, fingerprint, subject, \
+             created_at_us) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(business.get())
         .bind(key)
         .bind(&answer.fingerprint)
-        .bind(i64::from(answer.status))
         .bind(&answer.subject)
         .bind(micros(answer.created_at))
         .execute(&mut w)
@@ -82,13 +81,12 @@ impl<D: Database> IdempotencyStore for SqlStore<D> {
     ) -> Result<bool, StoreError> {
         let mut w = self.db.single().await?;
         let done = query(
-            "UPDATE idempotency_keys SET fingerprint = $3, status = $4, subject = $5 \
-             WHERE business_id = $1 AND key = $2 AND subject = $6",
+            "UPDATE idempotency_keys SET fingerprint = $3, subject = $4 \
+             WHERE business_id = $1 AND key = $2 AND subject = $5",
         )
         .bind(business.get())
         .bind(key)
         .bind(&answer.fingerprint)
-        .bind(i64::from(answer.status))
         .bind(&answer.subject)
         .bind(expected)
         .execute(&mut w)

@@ -352,10 +352,8 @@ pub fn audit_entry(row: &impl Cells) -> Result<AuditEntry, StoreError> {
 
 /// An `idempotency_keys` row.
 pub fn answer(row: &impl Cells) -> Result<IdempotentAnswer, StoreError> {
-    let status = row.int("status")?;
     Ok(IdempotentAnswer {
         fingerprint: row.text("fingerprint")?,
-        status: u16::try_from(status).map_err(|e| corrupt("status", e))?,
         subject: row.text("subject")?,
         created_at: instant(row.int("created_at_us")?)?,
     })

@@ -504,10 +504,10 @@ pub trait AuditLog: Send + Sync {
 pub struct IdempotentAnswer {
     /// A digest of the request (method, path, body): a key reused for another request is refused.
     pub fingerprint: String,
-    /// The HTTP status answered.
-    pub status: u16,
-    /// What was answered, as an opaque reference the caller re-reads to replay (`booking:7`,
-    /// `error:slot_taken`). MUST NOT hold personal values: answers outlive anonymisation.
+    /// What was answered, as the inbound adapter's opaque reference to replay it (the HTTP
+    /// adapter's `201 booking:7`, `409 error:slot_taken`); while the request runs,
+    /// `pending:<nonce>`, and `retry` when it failed on the server's side. MUST NOT hold personal
+    /// values: answers outlive anonymisation.
     pub subject: String,
     /// When it was first answered.
     pub created_at: Timestamp,

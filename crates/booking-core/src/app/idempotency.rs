@@ -11,8 +11,8 @@ use crate::error::error_enum;
 use crate::ids::BusinessId;
 use crate::store::{IdempotentAnswer, StoreError};
 
-/// The status of a reservation whose request has not answered yet.
-pub const PENDING: u16 = 0;
+/// How the subject of a reservation whose request has not answered yet starts.
+pub const PENDING: &str = "pending:";
 /// The subject of an outcome the server failed to reach: one retry may run it again.
 pub const RETRYABLE: &str = "retry";
 /// How long a reservation may stay unsettled before its retry is told the outcome is unknown.
@@ -44,12 +44,11 @@ error_enum!(
     }
 );
 
-/// A request's outcome to remember: its status, and what it answered as a reference to re-read
-/// (`booking:7`, `error:slot_taken`), never personal values.
+/// A request's outcome to remember: what it answered, as the inbound adapter's reference to
+/// re-read and replay (the HTTP adapter's `201 booking:7`, `409 error:slot_taken`), never
+/// personal values; [`RETRYABLE`] when the server failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
-    /// The status answered; [`PENDING`] with [`RETRYABLE`] when the server failed.
-    pub status: u16,
     /// The reference.
     pub subject: String,
 }
@@ -71,8 +70,7 @@ impl App {
         let nonce = ports.tokens.token(8);
         let mine = IdempotentAnswer {
             fingerprint: fingerprint.to_owned(),
-            status: PENDING,
-            subject: format!("pending:{}", nonce.expose()),
+            subject: format!("{PENDING}{}", nonce.expose()),
             created_at: now,
         };
         let kept = ports.store.remember(business, key, mine.clone()).await?;
@@ -101,7 +99,6 @@ impl App {
         let ports = self.engine.ports();
         let answer = IdempotentAnswer {
             fingerprint,
-            status: outcome.status,
             subject: outcome.subject,
             created_at: ports.clock.now(),
         };
@@ -120,7 +117,7 @@ async fn decide(
     if kept.fingerprint != mine.fingerprint {
         return Err(IdempotencyRefused::Reused);
     }
-    if kept.status == PENDING && kept.subject == RETRYABLE {
+    if kept.subject == RETRYABLE {
         // The first attempt failed on the server's side: one retry takes it over and runs it
         // again; a retry racing it is told the key is in use.
         let subject = mine.subject.clone();
@@ -130,7 +127,7 @@ async fn decide(
             Err(IdempotencyRefused::InUse)
         };
     }
-    if kept.status == PENDING {
+    if kept.subject.starts_with(PENDING) {
         let stale = now.duration_since(kept.created_at) > STALE;
         return Err(if stale { IdempotencyRefused::Unfinished } else { IdempotencyRefused::InUse });
     }

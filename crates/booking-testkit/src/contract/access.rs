@@ -9,14 +9,13 @@ pub async fn idempotency_keys_remember_the_first_answer(store: Arc<dyn Store>) {
     let b = fixtures::demo_business(store.as_ref(), 1).await.business;
     let answer = |subject: &str, when: &str| IdempotentAnswer {
         fingerprint: "f1".into(),
-        status: 201,
         subject: subject.into(),
         created_at: at(when),
     };
     assert_eq!(store.recall(a, "key-1").await.unwrap(), None);
-    let first = answer("booking:1", NOW);
+    let first = answer("201 booking:1", NOW);
     assert_eq!(store.remember(a, "key-1", first.clone()).await.unwrap(), first);
-    let late = answer("booking:2", NOW);
+    let late = answer("201 booking:2", NOW);
     assert_eq!(store.remember(a, "key-1", late).await.unwrap(), first, "first wins");
     assert_eq!(store.recall(a, "key-1").await.unwrap(), Some(first.clone()));
     assert_eq!(store.recall(b, "key-1").await.unwrap(), None, "per business");
