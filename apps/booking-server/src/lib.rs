@@ -15,6 +15,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use booking_core::outbox::JobHandler;
+use booking_core::ports::{Clock, Mailer, TokenSource};
 use booking_core::store::Store;
 use booking_core::{Engine, Ports};
 use booking_http::{AppState, HttpLimits};
@@ -33,12 +35,74 @@ pub fn engine(store: Arc<dyn Store>) -> Engine {
     Engine::new(Ports { store, clock: Arc::new(SystemClock), tokens: Arc::new(OsTokens) })
 }
 
+/// What the server runs on: its ports and providers. [`Wiring::from_config`] builds the real
+/// ones; a test replaces what it needs (a fake clock, a recording mailer, provider fakes) and
+/// may turn the background workers off to run the jobs itself ([`Running::run_until_idle`]).
+pub struct Wiring {
+    /// The store.
+    pub store: Arc<dyn Store>,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// The random generator.
+    pub tokens: Arc<dyn TokenSource>,
+    /// Where emails go.
+    pub mailer: Arc<dyn Mailer>,
+    /// The calendar providers offered (§H).
+    pub calendars: Vec<Arc<dyn booking_core::calendar::CalendarApi>>,
+    /// The Zoom clients (§J).
+    pub zoom: Arc<dyn booking_core::video::ZoomConnector>,
+    /// Whether the outbox workers and the busy-time puller run in the background (on in
+    /// production; off, jobs run when [`Running::run_until_idle`] is called).
+    pub workers: bool,
+}
+
+impl Wiring {
+    /// The real ports and providers for `config` over `store`: the system clock and random
+    /// generator, SMTP (or the configured `.eml` directory), Google and Microsoft, Zoom.
+    ///
+    /// # Errors
+    /// A mail URL that does not parse.
+    pub fn from_config(config: &Config, store: Arc<dyn Store>) -> anyhow::Result<Self> {
+        use booking_calendar_google::{GoogleCalendar, GoogleEndpoints};
+        use booking_calendar_outlook::{OutlookCalendar, OutlookEndpoints};
+        use booking_video_zoom::{ZoomClients, ZoomEndpoints};
+        booking_webhooks::install_crypto_provider();
+        let mailer = booking_email_smtp::from_url(&config.mail_url, &config.mail_from)
+            .map_err(|e| anyhow::anyhow!("mail_url / mail_from: {e}"))?;
+        let google = match &config.calendar_google_url {
+            Some(url) => GoogleEndpoints::at(url),
+            None => GoogleEndpoints::google(),
+        };
+        let microsoft = match &config.calendar_microsoft_url {
+            Some(url) => OutlookEndpoints::at(url),
+            None => OutlookEndpoints::microsoft(&config.calendar_microsoft_tenant),
+        };
+        let mut calendars: Vec<Arc<dyn booking_core::calendar::CalendarApi>> =
+            vec![Arc::new(OutlookCalendar::new(microsoft))];
+        match GoogleCalendar::new(google) {
+            Ok(api) => calendars.push(Arc::new(api)),
+            Err(e) => tracing::warn!(error = %e, "Google Calendar is off: no root certificates"),
+        }
+        let zoom = config.zoom_url.as_deref().map_or_else(ZoomEndpoints::zoom, ZoomEndpoints::at);
+        Ok(Self {
+            store,
+            clock: Arc::new(SystemClock),
+            tokens: Arc::new(OsTokens),
+            mailer,
+            calendars,
+            zoom: Arc::new(ZoomClients::new(zoom)),
+            workers: true,
+        })
+    }
+}
+
 /// A server that is listening.
 pub struct Running {
     /// Where it listens (useful with port 0).
     pub addr: SocketAddr,
     /// Its state (engine, store).
     pub state: AppState,
+    jobs: Arc<Jobs>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -55,22 +119,92 @@ impl Running {
     pub async fn wait(self) -> anyhow::Result<()> {
         self.task.await.context("the server task panicked")?
     }
+
+    /// Runs every due outbox job of every handler (webhooks, customers' and staff's emails,
+    /// calendar pushes, video meetings) until none is due at the clock's time; what a job
+    /// schedules for later (a retry, a reminder) waits for its time. What the workers do in the
+    /// background, on demand: tests with the workers off call it instead of waiting.
+    ///
+    /// # Errors
+    /// Storage errors.
+    pub async fn run_until_idle(&self) -> anyhow::Result<booking_core::outbox::Drained> {
+        self.jobs.run_until_idle().await
+    }
 }
 
-/// Binds `config.listen`, serves the API over `store`, and runs the housekeeping until
-/// `shutdown` resolves or [`Running::stop`] is called.
+/// The outbox handlers, each with its retry policy.
+struct Jobs {
+    outbox: Arc<dyn booking_core::outbox::Outbox>,
+    clock: Arc<dyn Clock>,
+    handlers: Vec<(Arc<dyn JobHandler>, booking_core::outbox::RetryPolicy)>,
+    poll: Duration,
+}
+
+impl Jobs {
+    async fn run_until_idle(&self) -> anyhow::Result<booking_core::outbox::Drained> {
+        let mut total = booking_core::outbox::Drained::default();
+        loop {
+            let mut ran = 0;
+            for (handler, policy) in &self.handlers {
+                let pass = booking_core::outbox::drain(
+                    self.outbox.as_ref(),
+                    self.clock.as_ref(),
+                    handler.as_ref(),
+                    policy,
+                    16,
+                )
+                .await?;
+                ran += pass.done + pass.retried + pass.parked + pass.lost;
+                total.done += pass.done;
+                total.retried += pass.retried;
+                total.parked += pass.parked;
+                total.lost += pass.lost;
+            }
+            // A job may write another (an email after a calendar push): run until a whole
+            // round finds nothing due.
+            if ran == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// One background worker per handler, until `stop`.
+    fn spawn(
+        &self,
+        stop: &watch::Receiver<bool>,
+    ) -> Vec<tokio::task::JoinHandle<booking_system::worker::WorkerReport>> {
+        self.handlers
+            .iter()
+            .map(|(handler, policy)| {
+                let worker = booking_system::worker::WorkerConfig {
+                    policy: *policy,
+                    poll: self.poll,
+                    ..booking_system::worker::WorkerConfig::default()
+                };
+                tokio::spawn(booking_system::worker::run(
+                    self.outbox.clone(),
+                    self.clock.clone(),
+                    handler.clone(),
+                    worker,
+                    stop.clone(),
+                ))
+            })
+            .collect()
+    }
+}
+
+/// Binds `config.listen`, serves the API over the `wiring`'s ports, and runs the housekeeping
+/// (and, with `wiring.workers`, the outbox workers and the busy-time puller) until `shutdown`
+/// resolves or [`Running::stop`] is called.
 pub async fn start(
     config: &Config,
-    store: Arc<dyn Store>,
+    wiring: Wiring,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<Running> {
     let listener = TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("cannot listen on {}", config.listen))?;
     let addr = listener.local_addr()?;
-    booking_webhooks::install_crypto_provider();
-    let mailer = booking_email_smtp::from_url(&config.mail_url, &config.mail_from)
-        .map_err(|e| anyhow::anyhow!("mail_url / mail_from: {e}"))?;
     if config.secret.is_none() {
         tracing::warn!(
             "no `secret` set: form tokens, and the calendar tokens of connections made now, are \
@@ -78,6 +212,7 @@ pub async fn start(
         );
     }
     let secret = config.secret_key();
+    let Wiring { store, clock, tokens, mailer, calendars, zoom, workers } = wiring;
     let web = booking_http::Web {
         public_url: config.public_base(addr),
         secret,
@@ -85,42 +220,39 @@ pub async fn start(
         hasher: Arc::new(booking_system::Argon2Hasher),
         trusted_proxy: config.trusted_proxy,
     };
-    let calendar = calendar_sync(config, &store, secret, mailer.clone())?;
-    let video = video_sync(config, &store, secret);
-    let state = AppState::new(engine(store.clone()), web)
-        .with_calendar(calendar.clone())
-        .with_video(video.clone());
+    let sealer: Arc<dyn booking_core::calendar::Sealer> =
+        Arc::new(booking_system::ChaChaSealer::new(&secret));
+    let calendar = booking_core::services::calendar::CalendarSync::new(
+        store.clone(),
+        calendars,
+        sealer.clone(),
+        clock.clone(),
+    )
+    .with_mailer(mailer.clone());
+    let video =
+        booking_core::services::video::VideoSync::new(store.clone(), zoom, sealer, clock.clone());
+    let engine = Engine::new(Ports { store: store.clone(), clock: clock.clone(), tokens });
+    let state =
+        AppState::new(engine, web).with_calendar(calendar.clone()).with_video(video.clone());
     let limits = HttpLimits {
         max_body_bytes: config.max_body_bytes,
         request_timeout: Duration::from_secs(config.request_timeout_secs),
     };
     let app = booking_http::app(state.clone(), limits);
+    let jobs = Arc::new(jobs(config, &store, &clock, &state, &calendar, &video, mailer, addr)?);
     let (stop, mut stopped) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(state.clone(), stopped.clone()));
     let (stop_worker, worker_stopped) = watch::channel(false);
-    let webhooks = spawn_webhook_worker(config, &store, worker_stopped.clone())?;
-    let notifier = booking_core::services::notify::Notifier::new(
-        store.clone(),
-        mailer.clone(),
-        Arc::new(SystemClock),
-    )
-    .with_links(state.accounts().clone(), &config.public_base(addr))
-    .with_video(video.clone())
-    .with_meeting_placeholders(calendar.meeting_placeholders());
-    let staff = booking_core::services::notify::StaffNotifier::new(
-        store.clone(),
-        mailer,
-        Arc::new(SystemClock),
-    )
-    .with_video(video.clone());
-    let emails = spawn_job_worker(config, &store, Arc::new(notifier), worker_stopped.clone());
-    let staff_emails = spawn_job_worker(config, &store, Arc::new(staff), worker_stopped.clone());
-    let calendar_jobs =
-        spawn_job_worker(config, &store, Arc::new(calendar.clone()), worker_stopped.clone());
-    let video_jobs =
-        spawn_job_worker(config, &store, Arc::new(video.clone()), worker_stopped.clone());
-    let pull_every = Duration::from_secs(60 * config.calendar_pull_minutes);
-    let puller = tokio::spawn(pull_busy_times(calendar, pull_every, worker_stopped));
+    let mut background = Vec::new();
+    if workers {
+        background = jobs.spawn(&worker_stopped);
+        let pull_every = Duration::from_secs(60 * config.calendar_pull_minutes);
+        let puller = tokio::spawn(pull_busy_times(calendar, pull_every, worker_stopped));
+        background.push(tokio::spawn(async move {
+            puller.await.ok();
+            booking_system::worker::WorkerReport::default()
+        }));
+    }
     let ready = state.clone();
     let task = tokio::spawn(async move {
         let signal = async move {
@@ -135,111 +267,62 @@ pub async fn start(
         let app = app.into_make_service_with_connect_info::<SocketAddr>();
         axum::serve(listener, app).with_graceful_shutdown(signal).await?;
         housekeeping.abort();
-        // The worker finishes the job in hand, then stops (a job cut short is retried later).
+        // Each worker finishes the job in hand, then stops (a job cut short is retried later).
         let _ = stop_worker.send(true);
-        let _ = tokio::time::timeout(Duration::from_secs(15), webhooks).await;
-        let _ = tokio::time::timeout(Duration::from_secs(15), emails).await;
-        let _ = tokio::time::timeout(Duration::from_secs(15), staff_emails).await;
-        let _ = tokio::time::timeout(Duration::from_secs(15), calendar_jobs).await;
-        let _ = tokio::time::timeout(Duration::from_secs(15), video_jobs).await;
-        let _ = tokio::time::timeout(Duration::from_secs(15), puller).await;
+        for worker in background {
+            let _ = tokio::time::timeout(Duration::from_secs(15), worker).await;
+        }
         Ok(())
     });
-    Ok(Running { addr, state, stop, task })
+    Ok(Running { addr, state, jobs, stop, task })
 }
 
-/// The §C9 webhook worker: runs `webhook` jobs until the server stops.
-fn spawn_webhook_worker(
+/// The outbox handlers: the §C9 webhook sender (its first retry as configured), customers'
+/// emails (with links to the customer pages and the providers' meeting placeholders), staff
+/// emails, calendar pushes (§H2) and video meetings (§J).
+#[allow(clippy::too_many_arguments, reason = "the composition root hands each handler its ports")]
+fn jobs(
     config: &Config,
     store: &Arc<dyn Store>,
-    stop: watch::Receiver<bool>,
-) -> anyhow::Result<tokio::task::JoinHandle<booking_system::worker::WorkerReport>> {
-    let clock: Arc<dyn booking_core::ports::Clock> = Arc::new(SystemClock);
+    clock: &Arc<dyn Clock>,
+    state: &AppState,
+    calendar: &booking_core::services::calendar::CalendarSync,
+    video: &booking_core::services::video::VideoSync,
+    mailer: Arc<dyn booking_core::ports::Mailer>,
+    addr: SocketAddr,
+) -> anyhow::Result<Jobs> {
+    use booking_core::outbox::RetryPolicy;
     let sender = booking_webhooks::WebhookSender::new(
         store.clone(),
         clock.clone(),
         Arc::new(booking_http::booking_json),
     )
     .context("cannot build the webhook HTTP client")?;
-    let policy = booking_core::outbox::RetryPolicy {
+    let webhook_policy = RetryPolicy {
         first_delay: SignedDuration::from_secs(i64::try_from(config.webhook_first_retry_secs)?),
-        ..booking_core::outbox::RetryPolicy::default()
+        ..RetryPolicy::default()
     };
-    let worker = booking_system::worker::WorkerConfig {
-        policy,
+    let notifier =
+        booking_core::services::notify::Notifier::new(store.clone(), mailer.clone(), clock.clone())
+            .with_links(state.accounts().clone(), &config.public_base(addr))
+            .with_video(video.clone())
+            .with_meeting_placeholders(calendar.meeting_placeholders());
+    let staff =
+        booking_core::services::notify::StaffNotifier::new(store.clone(), mailer, clock.clone())
+            .with_video(video.clone());
+    let default = RetryPolicy::default;
+    Ok(Jobs {
+        outbox: store.clone(),
+        clock: clock.clone(),
+        handlers: vec![
+            (Arc::new(sender), webhook_policy),
+            (Arc::new(notifier), default()),
+            (Arc::new(staff), default()),
+            (Arc::new(calendar.clone()), default()),
+            (Arc::new(video.clone()), default()),
+        ],
         poll: Duration::from_millis(config.outbox_poll_ms),
-        ..booking_system::worker::WorkerConfig::default()
-    };
-    let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();
-    Ok(tokio::spawn(booking_system::worker::run(outbox, clock, Arc::new(sender), worker, stop)))
-}
-
-/// An outbox worker for one handler: customers' emails (with links to the customer pages),
-/// staff emails, or calendar pushes (§H2).
-fn spawn_job_worker(
-    config: &Config,
-    store: &Arc<dyn Store>,
-    notifier: Arc<dyn booking_core::outbox::JobHandler>,
-    stop: watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<booking_system::worker::WorkerReport> {
-    let clock: Arc<dyn booking_core::ports::Clock> = Arc::new(SystemClock);
-    let worker = booking_system::worker::WorkerConfig {
-        poll: Duration::from_millis(config.outbox_poll_ms),
-        ..booking_system::worker::WorkerConfig::default()
-    };
-    let outbox: Arc<dyn booking_core::outbox::Outbox> = store.clone();
-    tokio::spawn(booking_system::worker::run(outbox, clock, notifier, worker, stop))
-}
-
-/// The §H calendar use cases over Google and Microsoft (or the configured stand-ins), sealing
-/// secrets under a key derived from the server's `secret`, telling employees through `mailer`
-/// when their connection breaks.
-fn calendar_sync(
-    config: &Config,
-    store: &Arc<dyn Store>,
-    secret: [u8; 32],
-    mailer: Arc<dyn booking_core::ports::Mailer>,
-) -> anyhow::Result<booking_core::services::calendar::CalendarSync> {
-    use booking_calendar_google::{GoogleCalendar, GoogleEndpoints};
-    use booking_calendar_outlook::{OutlookCalendar, OutlookEndpoints};
-    let google = match &config.calendar_google_url {
-        Some(url) => GoogleEndpoints::at(url),
-        None => GoogleEndpoints::google(),
-    };
-    let microsoft = match &config.calendar_microsoft_url {
-        Some(url) => OutlookEndpoints::at(url),
-        None => OutlookEndpoints::microsoft(&config.calendar_microsoft_tenant),
-    };
-    let mut apis: Vec<Arc<dyn booking_core::calendar::CalendarApi>> =
-        vec![Arc::new(OutlookCalendar::new(microsoft))];
-    match GoogleCalendar::new(google) {
-        Ok(api) => apis.push(Arc::new(api)),
-        Err(e) => tracing::warn!(error = %e, "Google Calendar is off: no root certificates"),
-    }
-    Ok(booking_core::services::calendar::CalendarSync::new(
-        store.clone(),
-        apis,
-        Arc::new(booking_system::ChaChaSealer::new(&secret)),
-        Arc::new(SystemClock),
-    )
-    .with_mailer(mailer))
-}
-
-/// The §J video use cases over Zoom (or the configured stand-in), sealing Zoom secrets under a
-/// key derived from the server's `secret`.
-fn video_sync(
-    config: &Config,
-    store: &Arc<dyn Store>,
-    secret: [u8; 32],
-) -> booking_core::services::video::VideoSync {
-    use booking_video_zoom::{ZoomClients, ZoomEndpoints};
-    let endpoints = config.zoom_url.as_deref().map_or_else(ZoomEndpoints::zoom, ZoomEndpoints::at);
-    booking_core::services::video::VideoSync::new(
-        store.clone(),
-        Arc::new(ZoomClients::new(endpoints)),
-        Arc::new(booking_system::ChaChaSealer::new(&secret)),
-        Arc::new(SystemClock),
-    )
+    })
 }
 
 /// §H4: pulls every connected employee's busy times into the cache every `every` (and once at

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use booking_server::{Config, demo, open_store, start};
+use booking_server::{Config, Wiring, demo, open_store, start};
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
@@ -41,7 +41,7 @@ async fn main() -> anyhow::Result<()> {
         "starting"
     );
     let store = open_store(&config.database_url, config.pg_connections).await?;
-    let running = start(&config, store, shutdown_signal()).await?;
+    let running = start(&config, Wiring::from_config(&config, store)?, shutdown_signal()).await?;
     let base = format!("http://{}", running.addr);
     if args.demo {
         let d = demo::seed(running.state.engine()).await.context("cannot seed the demo")?;

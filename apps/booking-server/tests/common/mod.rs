@@ -9,7 +9,7 @@ pub mod web;
 use booking_core::ports::Clock as _;
 use booking_core::settings::Locale;
 use booking_core::store::Store;
-use booking_server::{Config, Running, create_business, open_store, start};
+use booking_server::{Config, Running, Wiring, create_business, open_store, start};
 use booking_store_postgres::scratch::ScratchDatabase;
 use booking_system::SystemClock;
 use jiff::civil::{Date, Weekday};
@@ -18,9 +18,31 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 /// Runs each named test against SQLite and PostgreSQL (skipped with a notice when PostgreSQL is
-/// unreachable, except under `CI=true`).
+/// unreachable, except under `CI=true`). After `quiet:`, the servers run no background
+/// workers: the test runs the jobs itself ([`Server::run_jobs`]), so nothing is sent before it
+/// says and nothing needs waiting for.
 #[macro_export]
 macro_rules! on_both_databases {
+    (quiet: $($name:ident),* $(,)?) => {
+        mod sqlite_quiet {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::common::Server::sqlite_quiet().await).await;
+                }
+            )*
+        }
+        mod postgres_quiet {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    if let Some(server) = super::common::Server::postgres_quiet().await {
+                        super::$name(server).await;
+                    }
+                }
+            )*
+        }
+    };
     ($($name:ident),* $(,)?) => {
         mod sqlite {
             $(
@@ -81,18 +103,43 @@ impl Server {
 
     /// On SQLite, with settings changed by `tweak`.
     pub async fn sqlite_with(tweak: impl FnOnce(&mut Config)) -> Self {
+        Self::sqlite_wired(tweak, true).await
+    }
+
+    /// On SQLite, with no background workers ([`Self::run_jobs`] runs the jobs).
+    pub async fn sqlite_quiet() -> Self {
+        Self::sqlite_wired(|_| {}, false).await
+    }
+
+    async fn sqlite_wired(tweak: impl FnOnce(&mut Config), workers: bool) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let url = dir.path().join("booking.db").to_string_lossy().into_owned();
         let store = open_store(&url, 8).await.expect("the database opens");
-        Self::with_store_and(&url, store, Box::new(dir), tweak).await
+        Self::with_store_and(&url, store, Box::new(dir), tweak, workers).await
     }
 
     /// On a scratch PostgreSQL database, with settings changed by `tweak`.
     pub async fn postgres_with(tweak: impl FnOnce(&mut Config)) -> Option<Self> {
+        Self::postgres_wired(tweak, true).await
+    }
+
+    /// On a scratch PostgreSQL database, with no background workers.
+    pub async fn postgres_quiet() -> Option<Self> {
+        Self::postgres_wired(|_| {}, false).await
+    }
+
+    async fn postgres_wired(tweak: impl FnOnce(&mut Config), workers: bool) -> Option<Self> {
         let db = ScratchDatabase::for_test().await?;
         let url = db.url().to_owned();
         let store = open_store(&url, 8).await.expect("the database opens");
-        Some(Self::with_store_and(&url, store, Box::new(db), tweak).await)
+        Some(Self::with_store_and(&url, store, Box::new(db), tweak, workers).await)
+    }
+
+    /// Runs every due job (emails, webhooks, calendar and video changes) until none is due:
+    /// what the background workers would do by themselves.
+    pub async fn run_jobs(&self) -> booking_core::outbox::Drained {
+        let running = self.running.as_ref().expect("running");
+        running.run_until_idle().await.expect("the jobs run")
     }
 
     /// The app's state (engine, store, accounts).
@@ -134,7 +181,7 @@ impl Server {
         store: Arc<dyn Store>,
         guard: Box<dyn std::any::Any + Send + Sync>,
     ) -> Self {
-        Self::with_store_and(url, store, guard, |_| {}).await
+        Self::with_store_and(url, store, guard, |_| {}, true).await
     }
 
     async fn with_store_and(
@@ -142,6 +189,7 @@ impl Server {
         store: Arc<dyn Store>,
         guard: Box<dyn std::any::Any + Send + Sync>,
         tweak: impl FnOnce(&mut Config),
+        workers: bool,
     ) -> Self {
         let mail = tempfile::tempdir().expect("a temporary directory");
         let mail_dir = mail.path().join("mail");
@@ -153,8 +201,9 @@ impl Server {
             ..Config::default()
         };
         tweak(&mut config);
-        let running =
-            start(&config, store.clone(), std::future::pending()).await.expect("the app starts");
+        let mut wiring = Wiring::from_config(&config, store.clone()).expect("the wiring builds");
+        wiring.workers = workers;
+        let running = start(&config, wiring, std::future::pending()).await.expect("the app starts");
         Self {
             base: format!("http://{}", running.addr),
             http: client(),
