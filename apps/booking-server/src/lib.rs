@@ -314,12 +314,14 @@ fn jobs(
     Ok(Jobs {
         outbox: store.clone(),
         clock: clock.clone(),
+        // In the order a round of `run_until_idle` runs them: the calendar event and the
+        // meeting first, so the emails that carry their links find them made.
         handlers: vec![
-            (Arc::new(sender), webhook_policy),
-            (Arc::new(notifier), default()),
-            (Arc::new(staff), default()),
             (Arc::new(calendar.clone()), default()),
             (Arc::new(video.clone()), default()),
+            (Arc::new(notifier), default()),
+            (Arc::new(staff), default()),
+            (Arc::new(sender), webhook_policy),
         ],
         poll: Duration::from_millis(config.outbox_poll_ms),
     })

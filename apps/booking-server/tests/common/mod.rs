@@ -111,7 +111,8 @@ impl Server {
         Self::sqlite_wired(|_| {}, false).await
     }
 
-    async fn sqlite_wired(tweak: impl FnOnce(&mut Config), workers: bool) -> Self {
+    /// On SQLite, with settings changed by `tweak`, and background workers only if `workers`.
+    pub async fn sqlite_wired(tweak: impl FnOnce(&mut Config), workers: bool) -> Self {
         let dir = tempfile::tempdir().expect("a temporary directory");
         let url = dir.path().join("booking.db").to_string_lossy().into_owned();
         let store = open_store(&url, 8).await.expect("the database opens");

@@ -230,6 +230,16 @@ pub fn mails_in(dir: &Path) -> Vec<Mail> {
         .collect()
 }
 
+/// The latest email to `to` whose body contains `part`, written already (a quiet server's
+/// jobs have run: nothing to wait for).
+pub fn mail_to(dir: &Path, to: &str, part: &str) -> Mail {
+    mails_in(dir)
+        .into_iter()
+        .rev()
+        .find(|m| m.to.contains(to) && m.body.contains(part))
+        .unwrap_or_else(|| panic!("no email to {to} containing {part:?} in {}", dir.display()))
+}
+
 /// Waits (up to 10 s) for an email to `to` whose body contains `part`.
 pub async fn wait_for_mail(dir: &Path, to: &str, part: &str) -> Mail {
     for _ in 0..200 {

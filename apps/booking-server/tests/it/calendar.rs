@@ -11,19 +11,16 @@ use crate::common::{Server, next_monday, paris, scan, setup};
 use booking_testkit::google_fake::{ACCOUNT, GoogleFake};
 use serde_json::{Value, json};
 
-/// Waits until the fake holds `n` events (the calendar worker polls every 50 ms).
-async fn wait_for_events(
+/// Runs the server's jobs (it has no background workers), then the fake must hold `n` events.
+async fn events_after_jobs(
+    s: &Server,
     google: &GoogleFake,
     n: usize,
 ) -> std::collections::BTreeMap<String, Value> {
-    for _ in 0..200 {
-        let events = google.events();
-        if events.len() == n {
-            return events;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("expected {n} events, the fake holds {:?}", google.events());
+    s.run_jobs().await;
+    let events = google.events();
+    assert_eq!(events.len(), n, "{events:?}");
+    events
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -32,10 +29,13 @@ async fn an_employee_connects_google_and_every_booking_change_follows() {
     let (busy_from, busy_to) = (paris(monday, 14, 0), paris(monday, 14, 20));
     let google = GoogleFake::start(0, &[(busy_from.as_str(), busy_to.as_str())]).await;
     let fake = google.server.uri();
-    let s = Server::sqlite_with(|c| {
-        c.calendar_google_url = Some(fake);
-        c.public_url = Some("http://book.example.test".into());
-    })
+    let s = Server::sqlite_wired(
+        |c| {
+            c.calendar_google_url = Some(fake);
+            c.public_url = Some("http://book.example.test".into());
+        },
+        false,
+    )
     .await;
     let t = s.tenant("Salon").await;
     let c = setup(&s, &t).await;
@@ -193,7 +193,7 @@ async fn an_employee_connects_google_and_every_booking_change_follows() {
         )
         .await;
     assert_eq!(booked.status, 201, "{:?}", booked.body);
-    let events = wait_for_events(&google, 1).await;
+    let events = events_after_jobs(&s, &google, 1).await;
     let (id, event) = events.iter().next().unwrap();
     assert_eq!(event["summary"], "Passeport – Bea Cole");
     assert_eq!(event["start"]["dateTime"], paris(monday, 9, 0).as_str());
@@ -210,18 +210,14 @@ async fn an_employee_connects_google_and_every_booking_change_follows() {
         )
         .await;
     assert_eq!(moved.status, 201, "{:?}", moved.body);
-    let mut moved_ok = false;
-    for _ in 0..200 {
-        let events = google.events();
-        if events.len() == 1 && events[id]["start"]["dateTime"] == paris(monday, 11, 0).as_str() {
-            moved_ok = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(moved_ok, "the same event moved: {:?}", google.events());
+    let events = events_after_jobs(&s, &google, 1).await;
+    assert_eq!(
+        events[id]["start"]["dateTime"],
+        paris(monday, 11, 0).as_str(),
+        "the same event moved"
+    );
     s.post(&t.path(&format!("/bookings/{}/cancel", moved.body["id"])), admin, json!({})).await;
-    wait_for_events(&google, 0).await;
+    events_after_jobs(&s, &google, 0).await;
 
     // §H4: /metrics reports the connection and its last pull.
     let metrics =

@@ -8,7 +8,7 @@ use crate::common;
 
 use std::sync::{Arc, Mutex};
 
-use crate::common::web::{Visitor, wait_for_mail};
+use crate::common::web::{Visitor, mail_to};
 use crate::common::{Catalog, Server, Tenant, scan, setup};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, path_regex, query_param};
@@ -121,10 +121,13 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     let Some(smtp) = booking_testkit::smtp::smtp_server(&maildir) else { return };
     let zoom = zoom_fake().await;
     let zoom_url = zoom.uri();
-    let s = Server::sqlite_with(|c| {
-        c.mail_url = format!("smtp://127.0.0.1:{}", smtp.port);
-        c.zoom_url = Some(zoom_url);
-    })
+    let s = Server::sqlite_wired(
+        |c| {
+            c.mail_url = format!("smtp://127.0.0.1:{}", smtp.port);
+            c.zoom_url = Some(zoom_url);
+        },
+        false,
+    )
     .await;
     let t = s.tenant("Cabinet Martin").await;
     let c = setup(&s, &t).await;
@@ -178,7 +181,10 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
 
     let mut zoe = Visitor::new(&s.base);
     let first = book(&mut zoe, &t, &c, "zoe@example.org").await;
-    let mail = wait_for_mail(&maildir, "zoe@example.org", "/magic?token=").await;
+    let mail = {
+        s.run_jobs().await;
+        mail_to(&maildir, "zoe@example.org", "/magic?token=")
+    };
     assert!(mail.body.contains("En ligne : https://zoom.example/j/1001"), "{}", mail.body);
     assert!(mail.body.contains("Mot de passe : pw1001"), "{}", mail.body);
     let made = requests(&zoom, "POST", "/v2/users/").await;
@@ -222,7 +228,10 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
         .post(&t.path("/bookings"), admin, json!({"session_id": session.body["id"], "contact": {"first_name": "Léa", "last_name": "Roux", "email": "lea@example.org"}}))
         .await;
     assert_eq!(seat.status, 201, "{:?}", seat.body);
-    let confirmed = wait_for_mail(&maildir, "lea@example.org", "https://zoom.example/j/").await;
+    let confirmed = {
+        s.run_jobs().await;
+        mail_to(&maildir, "lea@example.org", "https://zoom.example/j/")
+    };
     assert!(confirmed.body.contains("En ligne : https://zoom.example/j/"), "{}", confirmed.body);
     let link = s
         .call(
@@ -234,7 +243,10 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
         )
         .await;
     assert_eq!(link.status, 200, "{:?}", link.body);
-    let told = wait_for_mail(&maildir, "lea@example.org", "https://meet.example/yoga").await;
+    let told = {
+        s.run_jobs().await;
+        mail_to(&maildir, "lea@example.org", "https://meet.example/yoga")
+    };
     assert!(told.subject.starts_with("Nouveau lien"), "{}", told.subject);
     assert!(told.body.contains("Mot de passe : om"), "{}", told.body);
     let talk = s
@@ -276,7 +288,10 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     office.post(&privacy, &[("hide_in_panel", "on"), ("hide_in_emails", "on")]).await;
     let mut bob = Visitor::new(&s.base);
     book(&mut bob, &t, &c, "bob@example.org").await;
-    let mail = wait_for_mail(&maildir, "bob@example.org", "/magic?token=").await;
+    let mail = {
+        s.run_jobs().await;
+        mail_to(&maildir, "bob@example.org", "/magic?token=")
+    };
     assert!(
         !mail.body.contains("zoom.example") && !mail.body.contains("En ligne"),
         "{}",
@@ -287,14 +302,8 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     // §J5: a cancel deletes the meeting, through the outbox.
     let cancel = s.post(&t.path(&format!("/bookings/{first}/cancel")), admin, json!({})).await;
     assert_eq!(cancel.status, 200, "{:?}", cancel.body);
-    let mut deleted = Vec::new();
-    for _ in 0..200 {
-        deleted = requests(&zoom, "DELETE", "/v2/meetings/1001").await;
-        if !deleted.is_empty() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    s.run_jobs().await;
+    let deleted = requests(&zoom, "DELETE", "/v2/meetings/1001").await;
     assert_eq!(deleted.len(), 1, "the canceled appointment's meeting is deleted");
 
     // §J2: an employee sets their own link from the same page; they cannot touch the default.
@@ -345,7 +354,10 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
         .post(&t.path("/bookings"), admin, json!({"agenda_id": c.agenda, "service_id": c.service, "resource_id": c.staff, "start": common::paris(monday, 15, 0), "contact": {"first_name": "Noé", "email": "noe@example.org"}}))
         .await;
     assert_eq!(hers.status, 201, "{:?}", hers.body);
-    let staff_mail = wait_for_mail(&maildir, "ana@example.org", "Noé").await;
+    let staff_mail = {
+        s.run_jobs().await;
+        mail_to(&maildir, "ana@example.org", "Noé")
+    };
     assert!(staff_mail.body.contains("En ligne : https://meet.example/ana"), "{}", staff_mail.body);
 
     // §J2: the session Ana leads is listed on her page; she turns it online, and it gets the
@@ -369,14 +381,8 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     ana.open(&video_page).await;
     let turned = ana.post(&occasion, &[("key", &key_of_session), ("online", "1")]).await;
     assert_eq!(turned.status, 303, "{}", turned.html);
-    let mut shown = String::new();
-    for _ in 0..200 {
-        shown = ana.open(&video_page).await.html;
-        if shown.contains("class=\"video-link\" href=\"https://zoom.example/s/") {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    s.run_jobs().await;
+    let shown = ana.open(&video_page).await.html;
     assert!(
         shown.contains("class=\"video-link\" href=\"https://zoom.example/s/"),
         "the host's link: {shown}"
