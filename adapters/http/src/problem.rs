@@ -158,6 +158,7 @@ core_errors!(
     booking_core::setup::SetupError,
     booking_core::video::VideoError,
     booking_core::calendar::SyncError,
+    booking_core::app::calendar::CalendarRefused,
     booking_core::ics::IcsError,
     booking_core::app::business::BusinessError,
     booking_core::app::catalog::CatalogError,

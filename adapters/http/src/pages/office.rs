@@ -9,7 +9,8 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
-use booking_core::access::{Action, Principal};
+use booking_core::access::Principal;
+use booking_core::app::access::{UseCase, permits};
 use booking_core::app::commands::Wanted;
 use booking_core::app::office::{AgendaDays, OfficeAgenda};
 use booking_core::booking::Target;
@@ -196,9 +197,10 @@ async fn booking_agent(ctx: &Ctx, slug: &str) -> Result<(Agenda, Principal), Res
 
 /// The agent acting (refused with 403 without the back-office booking role or setting).
 fn booker(ctx: &Ctx, principal: &Principal, may_book: bool) -> Result<Principal, Response> {
-    match principal.authorize(ctx.business.id, Action::BookForCustomers) {
-        Ok(_) if may_book => Ok(*principal),
-        _ => Err(ctx.message(StatusCode::FORBIDDEN, ctx.t.office_title, ctx.t.reason_other)),
+    if may_book && permits(principal, ctx.business.id, UseCase::BookForCustomers) {
+        Ok(*principal)
+    } else {
+        Err(ctx.message(StatusCode::FORBIDDEN, ctx.t.office_title, ctx.t.reason_other))
     }
 }
 

@@ -14,21 +14,20 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::Response;
 use booking_core::access::Principal;
-use booking_core::app::calendar::MyCalendar;
+use booking_core::app::calendar::{CalendarRefused, MyCalendar, TypedApp};
 use booking_core::booking::Role;
 use booking_core::calendar::{Connection, ConnectionState, Provider};
 use booking_core::catalog::Resource;
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::ResourceId;
 use booking_core::notify;
-use booking_core::services::calendar::CalendarSync;
 use booking_core::settings::{CalendarSyncOptions, SettingsChange};
 use serde::Deserialize;
 
 use super::book::unavailable;
 use super::office::staff;
 use super::{CsrfForm, Ctx, PageForm, View, same_secret};
-use crate::routes::integrations::{IntegrationIn, checked_app, default_redirect_uri};
+use crate::routes::integrations::default_redirect_uri;
 
 /// How long a started connection may take.
 const FLOW_SECONDS: i64 = 600;
@@ -137,15 +136,19 @@ pub(crate) async fn profile(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response 
     ctx.render(StatusCode::OK, &page)
 }
 
-/// The guard of the employee's calendar actions: the form token, the staff session, a staff
-/// resource behind it, calendar sync on this server.
-async fn acting_employee(ctx: &Ctx, csrf: &str) -> Result<(ResourceId, CalendarSync), Response> {
+/// The guard of the employee's calendar actions: the form token and the staff session.
+async fn acting_staff(ctx: &Ctx, csrf: &str) -> Result<Principal, Response> {
     ctx.check_csrf(csrf)?;
-    let principal = staff(ctx).await?;
-    let me = employee_of(ctx, &principal).await?;
-    match (me, ctx.state.calendar()) {
-        (Some(r), Some(sync)) => Ok((r.id, sync.clone())),
-        _ => Err(ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.calendar_no_employee)),
+    staff(ctx).await
+}
+
+/// The page for a refused calendar action: not an employee (or sync off) is forbidden.
+fn refused(ctx: &Ctx, e: &CalendarRefused) -> Response {
+    match e {
+        CalendarRefused::NoEmployee | CalendarRefused::Off | CalendarRefused::Denied(_) => {
+            ctx.message(StatusCode::FORBIDDEN, ctx.t.error_title, ctx.t.calendar_no_employee)
+        }
+        _ => ctx.message(StatusCode::CONFLICT, ctx.t.error_title, ctx.t.calendar_not_offered),
     }
 }
 
@@ -166,20 +169,23 @@ pub(crate) async fn connect(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (resource, sync) = match acting_employee(&ctx, &form.csrf).await {
-        Ok(found) => found,
+    let principal = match acting_staff(&ctx, &form.csrf).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
     let nonce = ctx.state.app().token(16).expose().to_owned();
     let expires = ctx.now().as_second() + FLOW_SECONDS;
-    let mac = flow_mac(&ctx, provider, resource, expires, &nonce);
-    let state = format!("{resource}.{expires}.{nonce}.{mac}");
-    match sync.authorize_url(ctx.business.id, provider, &state).await {
+    let state = |resource| {
+        let mac = flow_mac(&ctx, provider, resource, expires, &nonce);
+        format!("{resource}.{expires}.{nonce}.{mac}")
+    };
+    let business = ctx.business.id;
+    match ctx.state.app().start_calendar_connection(&principal, business, provider, state).await {
         Ok(url) => {
             ctx.oauth_cookie(Some(&nonce));
             ctx.redirect(&url)
         }
-        Err(_) => ctx.message(StatusCode::CONFLICT, ctx.t.error_title, ctx.t.calendar_not_offered),
+        Err(e) => refused(&ctx, &e),
     }
 }
 
@@ -243,8 +249,8 @@ pub(crate) async fn callback(
             t.calendar_back,
         )
     };
-    let (Some(sync), Some(state), Some(code), None) =
-        (ctx.state.calendar().cloned(), q.state.as_deref(), q.code.as_deref(), q.error.as_deref())
+    let (Some(state), Some(code), None) =
+        (q.state.as_deref(), q.code.as_deref(), q.error.as_deref())
     else {
         return failed(&ctx, StatusCode::BAD_REQUEST);
     };
@@ -253,14 +259,14 @@ pub(crate) async fn callback(
         return failed(&ctx, StatusCode::BAD_REQUEST);
     };
     ctx.oauth_cookie(None);
-    let window = ctx.business.settings.calendar_window_days;
-    match sync.connect(ctx.business.id, resource, provider, code).await {
-        Ok(_) => {
+    let business = ctx.business.id;
+    match ctx.state.app().finish_calendar_connection(business, resource, provider, code).await {
+        Ok(()) => {
             // Pulling a year of busy times and pushing every upcoming booking can take a while:
             // not inside this request.
-            let business = ctx.business.id;
+            let state = ctx.state.clone();
             tokio::spawn(async move {
-                if let Err(e) = sync.catch_up(business, resource, window).await {
+                if let Err(e) = state.app().catch_up_calendar(business, resource).await {
                     tracing::warn!(error = %e, "calendar catch-up after connecting failed");
                 }
             });
@@ -271,7 +277,9 @@ pub(crate) async fn callback(
                 ctx.t.calendar_back,
             )
         }
-        Err(booking_core::calendar::SyncError::NoEmployee) => failed(&ctx, StatusCode::BAD_REQUEST),
+        Err(CalendarRefused::Sync(booking_core::calendar::SyncError::NoEmployee)) => {
+            failed(&ctx, StatusCode::BAD_REQUEST)
+        }
         Err(e) => {
             tracing::warn!(error = %e, provider = %provider, "calendar connection failed");
             failed(&ctx, StatusCode::BAD_GATEWAY)
@@ -281,25 +289,26 @@ pub(crate) async fn callback(
 
 /// `POST …/office/calendar/disconnect`.
 pub(crate) async fn disconnect(ctx: Ctx, PageForm(form): PageForm<CsrfForm>) -> Response {
-    let (resource, sync) = match acting_employee(&ctx, &form.csrf).await {
-        Ok(found) => found,
+    let principal = match acting_staff(&ctx, &form.csrf).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    match sync.disconnect(ctx.business.id, resource).await {
+    match ctx.state.app().disconnect_my_calendar(&principal, ctx.business.id).await {
         Ok(_) => ctx.redirect(&ctx.path("/office/profile?done=disconnected")),
+        Err(e @ (CalendarRefused::NoEmployee | CalendarRefused::Off)) => refused(&ctx, &e),
         Err(_) => unavailable(&ctx),
     }
 }
 
 /// `POST …/office/calendar/sync`: pulls busy times now.
 pub(crate) async fn sync_now(ctx: Ctx, PageForm(form): PageForm<CsrfForm>) -> Response {
-    let (resource, sync) = match acting_employee(&ctx, &form.csrf).await {
-        Ok(found) => found,
+    let principal = match acting_staff(&ctx, &form.csrf).await {
+        Ok(p) => p,
         Err(r) => return r,
     };
-    let window = ctx.business.settings.calendar_window_days;
-    let done = match sync.pull_busy(ctx.business.id, resource, window).await {
+    let done = match ctx.state.app().pull_my_calendar(&principal, ctx.business.id).await {
         Ok(_) => "synced",
+        Err(e @ (CalendarRefused::NoEmployee | CalendarRefused::Off)) => return refused(&ctx, &e),
         Err(_) => "sync_failed",
     };
     ctx.redirect(&ctx.path(&format!("/office/profile?done={done}")))
@@ -438,29 +447,35 @@ pub(crate) async fn save_integration(
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
-    if let Err(r) = admin(&ctx).await {
-        return r;
-    }
+    let principal = match admin(&ctx).await {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
     let Some(provider) = ctx.state.app().calendar_provider(&form.provider) else {
         return ctx.redirect(&ctx.path("/office/integrations?done=invalid"));
     };
-    let Some(sync) = ctx.state.calendar() else {
-        return ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.reason_other);
-    };
-    let secret = if form.client_secret.trim().is_empty() {
-        match sync.app(ctx.business.id, provider).await {
-            Ok(app) => app.client_secret,
-            Err(_) => String::new(),
+    let business = ctx.business.id;
+    let default = || default_redirect_uri(&ctx.state, business, provider);
+    let configured = ctx
+        .state
+        .app()
+        .configure_calendar(
+            &principal,
+            business,
+            provider,
+            TypedApp {
+                client_id: &form.client_id,
+                client_secret: &form.client_secret,
+                redirect_uri: Some(&form.redirect_uri),
+            },
+            default,
+        )
+        .await;
+    match configured {
+        Ok(_) => ctx.redirect(&ctx.path("/office/integrations?done=saved")),
+        Err(CalendarRefused::Invalid(_)) => {
+            ctx.redirect(&ctx.path("/office/integrations?done=invalid"))
         }
-    } else {
-        form.client_secret
-    };
-    let input = IntegrationIn::new(form.client_id, secret, form.redirect_uri);
-    let Ok(app) = checked_app(&ctx.state, ctx.business.id, provider, &input) else {
-        return ctx.redirect(&ctx.path("/office/integrations?done=invalid"));
-    };
-    match sync.configure(ctx.business.id, &app).await {
-        Ok(()) => ctx.redirect(&ctx.path("/office/integrations?done=saved")),
         Err(_) => unavailable(&ctx),
     }
 }

@@ -257,7 +257,7 @@ pub(crate) async fn change(ctx: Ctx, PageForm(form): PageForm<ChangeForm>) -> Re
     let delta = if money {
         minor_units(&form.delta)
     } else {
-        form.delta.trim().trim_start_matches('+').parse::<i64>().ok().filter(|n| n.abs() <= 1000)
+        form.delta.trim().trim_start_matches('+').parse::<i64>().ok()
     };
     let Some(delta) = delta else { return back("invalid") };
     match app.adjust_code(&principal, business, id, delta).await {

@@ -4,14 +4,13 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use booking_core::access::Action;
-use booking_core::calendar::{Connection, OAuthApp, Provider, SyncError};
+use booking_core::app::calendar::{CalendarRefused, TypedApp};
+use booking_core::calendar::{Connection, Provider};
 use booking_core::ids::{BusinessId, ResourceId};
-use booking_core::services::calendar::CalendarSync;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::{Errors, business};
+use super::Errors;
 use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::{Body, Path, Problem};
@@ -38,7 +37,7 @@ pub(crate) struct IntegrationOut {
 pub(crate) struct IntegrationIn {
     /// The application (client) id.
     client_id: String,
-    /// The client secret (stored sealed).
+    /// The client secret (stored sealed); empty keeps the one stored.
     client_secret: String,
     /// The redirect URI registered with the provider; the server's callback page by default.
     redirect_uri: Option<String>,
@@ -84,29 +83,17 @@ pub(crate) struct PulledOut {
     busy_intervals: usize,
 }
 
-fn sync(state: &AppState) -> Result<&CalendarSync, Problem> {
-    state.calendar().ok_or_else(|| {
-        Problem::new(
-            StatusCode::NOT_FOUND,
-            "calendar_sync_off",
-            "calendar sync is off on this server",
-        )
-    })
-}
-
-/// The provider an id names, if this server offers it.
+/// The provider an id names, if this server offers it (none while calendar sync is off).
 fn provider(state: &AppState, code: &str) -> Result<Provider, Problem> {
-    sync(state)?;
+    if state.app().calendar_providers().is_empty() {
+        return Err(CalendarRefused::Off.into());
+    }
     state.app().calendar_provider(code).ok_or_else(Problem::not_found)
 }
 
 /// The server's own OAuth callback page for a provider.
 pub(crate) fn default_redirect_uri(state: &AppState, business: BusinessId, p: Provider) -> String {
     format!("{}/b/{business}/office/calendar/{}/callback", state.pages().web.public_url, p.code())
-}
-
-fn sync_failure(e: SyncError) -> Problem {
-    e.into()
 }
 
 /// Both providers' settings (admin).
@@ -144,37 +131,22 @@ pub(crate) async fn put_integration(
     Path((id, code)): Path<(i64, String)>,
     Body(input): Body<IntegrationIn>,
 ) -> Result<Json<IntegrationOut>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
     let p = provider(&state, &code)?;
-    let b = business(&state, id).await?;
-    let app = checked_app(&state, b.id, p, &input)?;
-    sync(&state)?.configure(b.id, &app).await?;
+    let b = BusinessId::new(id);
+    let default = || default_redirect_uri(&state, b, p);
+    let typed = TypedApp {
+        client_id: &input.client_id,
+        client_secret: &input.client_secret,
+        redirect_uri: input.redirect_uri.as_deref(),
+    };
+    let app = state.app().configure_calendar(&caller.required()?, b, p, typed, default).await?;
     Ok(Json(IntegrationOut {
         provider: p.code().to_owned(),
         configured: true,
         client_id: Some(app.client_id),
         redirect_uri: Some(app.redirect_uri),
-        default_redirect_uri: default_redirect_uri(&state, b.id, p),
+        default_redirect_uri: default_redirect_uri(&state, b, p),
     }))
-}
-
-/// Validates credentials as typed in the API or the settings page.
-pub(crate) fn checked_app(
-    state: &AppState,
-    business: BusinessId,
-    provider: Provider,
-    input: &IntegrationIn,
-) -> Result<OAuthApp, Problem> {
-    let default = || default_redirect_uri(state, business, provider);
-    let redirect = input.redirect_uri.as_deref();
-    Ok(OAuthApp::checked(provider, &input.client_id, &input.client_secret, redirect, default)?)
-}
-
-impl IntegrationIn {
-    /// Credentials typed in the settings page.
-    pub(crate) fn new(client_id: String, client_secret: String, redirect_uri: String) -> Self {
-        Self { client_id, client_secret, redirect_uri: Some(redirect_uri) }
-    }
 }
 
 /// Removes a provider's OAuth application (admin). Connected employees stay connected until
@@ -187,10 +159,9 @@ pub(crate) async fn delete_integration(
     caller: Caller,
     Path((id, code)): Path<(i64, String)>,
 ) -> Result<StatusCode, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
     let p = provider(&state, &code)?;
-    let b = business(&state, id).await?;
-    if sync(&state)?.remove_integration(b.id, p).await? {
+    let b = BusinessId::new(id);
+    if state.app().remove_calendar_integration(&caller.required()?, b, p).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(Problem::not_found())
@@ -220,10 +191,8 @@ pub(crate) async fn delete_connection(
     caller: Caller,
     Path((id, resource)): Path<(i64, i64)>,
 ) -> Result<StatusCode, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let b = business(&state, id).await?;
-    let done =
-        sync(&state)?.disconnect(b.id, ResourceId::new(resource)).await.map_err(sync_failure)?;
+    let (b, employee) = (BusinessId::new(id), ResourceId::new(resource));
+    let done = state.app().disconnect_calendar(&caller.required()?, b, employee).await?;
     if done { Ok(StatusCode::NO_CONTENT) } else { Err(Problem::not_found()) }
 }
 
@@ -236,13 +205,8 @@ pub(crate) async fn pull_connection(
     caller: Caller,
     Path((id, resource)): Path<(i64, i64)>,
 ) -> Result<Json<PulledOut>, Problem> {
-    caller.authorize(BusinessId::new(id), Action::ManageBusiness)?;
-    let b = business(&state, id).await?;
-    let window = b.settings.calendar_window_days;
-    let pulled = sync(&state)?
-        .pull_busy(b.id, ResourceId::new(resource), window)
-        .await
-        .map_err(sync_failure)?;
+    let (b, employee) = (BusinessId::new(id), ResourceId::new(resource));
+    let pulled = state.app().pull_calendar(&caller.required()?, b, employee).await?;
     let busy_intervals = pulled.ok_or_else(Problem::not_found)?;
     Ok(Json(PulledOut { busy_intervals }))
 }

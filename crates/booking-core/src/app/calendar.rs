@@ -5,10 +5,11 @@
 use super::App;
 use super::access::{UseCase, authorize};
 use super::catalog::CatalogError;
-use crate::access::Principal;
-use crate::calendar::{Connection, Integration, Provider};
+use crate::access::{Denied, Principal};
+use crate::calendar::{Connection, Integration, OAuthApp, Provider, SyncError};
 use crate::catalog::Resource;
-use crate::ids::BusinessId;
+use crate::error::{InvalidValue, StoreError, error_enum};
+use crate::ids::{BusinessId, ResourceId};
 use crate::services::calendar::CalendarSync;
 
 /// An employee's own calendar, as their profile shows it.
@@ -99,5 +100,214 @@ impl App {
             }
         }
         Ok(MyCalendar { employee, connection, offered })
+    }
+}
+
+error_enum!(
+    /// Why a calendar use case was refused.
+    CalendarRefused {
+        /// The caller may not (or the business is not theirs).
+        Denied(#[from] Denied) => delegate, "{0}";
+        /// Calendar sync is off on this server.
+        Off => (NotFound, "calendar_sync_off"), "calendar sync is off on this server";
+        /// The caller is no staff member with a calendar to connect.
+        NoEmployee => (Forbidden, "not_an_employee"), "only a staff member connects a calendar";
+        /// The OAuth application as typed is refused.
+        Invalid(#[from] InvalidValue) => delegate, "{0}";
+        /// The sync failed (not configured, the provider, storage).
+        Sync(#[from] SyncError) => delegate, "{0}";
+        /// Storage failed.
+        Store(#[from] StoreError) => delegate, "{0}";
+    }
+);
+
+impl From<CatalogError> for CalendarRefused {
+    fn from(e: CatalogError) -> Self {
+        match e {
+            CatalogError::Denied(d) => Self::Denied(d),
+            CatalogError::Store(s) => Self::Store(s),
+            _ => Self::NoEmployee,
+        }
+    }
+}
+
+/// A provider's OAuth application as typed in the API or the settings page.
+#[derive(Clone, Copy, Debug)]
+pub struct TypedApp<'a> {
+    /// The client id.
+    pub client_id: &'a str,
+    /// The client secret; empty keeps the stored one.
+    pub client_secret: &'a str,
+    /// Where the provider sends the employee back; none for the server's own callback.
+    pub redirect_uri: Option<&'a str>,
+}
+
+impl App {
+    fn sync(&self) -> Result<&CalendarSync, CalendarRefused> {
+        self.calendar.as_ref().ok_or(CalendarRefused::Off)
+    }
+
+    /// Sets a provider's OAuth application (admins); an empty secret keeps the stored one.
+    /// `default_redirect` is the server's own callback, used when none is typed.
+    ///
+    /// # Errors
+    /// Denied, sync off, a value out of bounds, storage.
+    pub async fn configure_calendar(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        provider: Provider,
+        typed: TypedApp<'_>,
+        default_redirect: impl FnOnce() -> String,
+    ) -> Result<OAuthApp, CalendarRefused> {
+        authorize(caller, business, UseCase::ManageIntegrations)?;
+        let sync = self.sync()?;
+        let kept;
+        let secret = if typed.client_secret.trim().is_empty() {
+            kept = sync.app(business, provider).await.map(|a| a.client_secret).unwrap_or_default();
+            kept.as_str()
+        } else {
+            typed.client_secret
+        };
+        let (id, redirect) = (typed.client_id, typed.redirect_uri);
+        let app = OAuthApp::checked(provider, id, secret, redirect, default_redirect)?;
+        sync.configure(business, &app).await?;
+        Ok(app)
+    }
+
+    /// Removes a provider's OAuth application (admins); `false` when there was none.
+    ///
+    /// # Errors
+    /// Denied, sync off, storage.
+    pub async fn remove_calendar_integration(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        provider: Provider,
+    ) -> Result<bool, CalendarRefused> {
+        authorize(caller, business, UseCase::ManageIntegrations)?;
+        Ok(self.sync()?.remove_integration(business, provider).await?)
+    }
+
+    /// Disconnects an employee's calendar (admins); `false` when none was connected.
+    ///
+    /// # Errors
+    /// Denied, sync off, the provider, storage.
+    pub async fn disconnect_calendar(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        employee: ResourceId,
+    ) -> Result<bool, CalendarRefused> {
+        authorize(caller, business, UseCase::ManageIntegrations)?;
+        Ok(self.sync()?.disconnect(business, employee).await?)
+    }
+
+    /// Pulls an employee's busy times now, over the business's calendar window (admins);
+    /// `None` when none is connected.
+    ///
+    /// # Errors
+    /// Denied, sync off, the provider, storage.
+    pub async fn pull_calendar(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        employee: ResourceId,
+    ) -> Result<Option<usize>, CalendarRefused> {
+        authorize(caller, business, UseCase::ManageIntegrations)?;
+        let window = self.calendar_window(business).await?;
+        Ok(self.sync()?.pull_busy(business, employee, window).await?)
+    }
+
+    /// The business's calendar window (§H4), in days.
+    async fn calendar_window(&self, business: BusinessId) -> Result<u32, CalendarRefused> {
+        let found = self.engine.ports().store.business(business).await?;
+        Ok(found.map_or(0, |b| b.settings.calendar_window_days))
+    }
+
+    /// The caller's own staff resource, to connect or manage their calendar.
+    async fn connecting_employee(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+    ) -> Result<ResourceId, CalendarRefused> {
+        self.sync()?;
+        let me = self.employee(caller, business).await?;
+        me.map(|r| r.id).ok_or(CalendarRefused::NoEmployee)
+    }
+
+    /// The caller's staff resource and the provider's consent page for them, `state` carried
+    /// through it (any staff member with a staff resource).
+    ///
+    /// # Errors
+    /// Denied, sync off, not an employee, the provider not configured, storage.
+    pub async fn start_calendar_connection(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        provider: Provider,
+        state: impl FnOnce(ResourceId) -> String,
+    ) -> Result<String, CalendarRefused> {
+        let me = self.connecting_employee(caller, business).await?;
+        Ok(self.sync()?.authorize_url(business, provider, &state(me)).await?)
+    }
+
+    /// Finishes connecting `employee`'s calendar with the provider's `code` (the caller proved
+    /// who started the flow with its signed state). Run [`Self::catch_up_calendar`] next, in
+    /// the background: a year of busy times and every upcoming booking take a while.
+    ///
+    /// # Errors
+    /// Sync off, no such employee, the provider, storage.
+    pub async fn finish_calendar_connection(
+        &self,
+        business: BusinessId,
+        employee: ResourceId,
+        provider: Provider,
+        code: &str,
+    ) -> Result<(), CalendarRefused> {
+        self.sync()?.connect(business, employee, provider, code).await?;
+        Ok(())
+    }
+
+    /// Pulls a newly connected employee's busy times over the business's calendar window and
+    /// pushes their upcoming bookings.
+    ///
+    /// # Errors
+    /// Sync off, the provider, storage.
+    pub async fn catch_up_calendar(
+        &self,
+        business: BusinessId,
+        employee: ResourceId,
+    ) -> Result<(), CalendarRefused> {
+        let window = self.calendar_window(business).await?;
+        self.sync()?.catch_up(business, employee, window).await?;
+        Ok(())
+    }
+
+    /// Disconnects the caller's own calendar; `false` when none was connected.
+    ///
+    /// # Errors
+    /// Denied, sync off, not an employee, the provider, storage.
+    pub async fn disconnect_my_calendar(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+    ) -> Result<bool, CalendarRefused> {
+        let me = self.connecting_employee(caller, business).await?;
+        Ok(self.sync()?.disconnect(business, me).await?)
+    }
+
+    /// Pulls the caller's own busy times now; `None` when none is connected.
+    ///
+    /// # Errors
+    /// Denied, sync off, not an employee, the provider, storage.
+    pub async fn pull_my_calendar(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+    ) -> Result<Option<usize>, CalendarRefused> {
+        let me = self.connecting_employee(caller, business).await?;
+        let window = self.calendar_window(business).await?;
+        Ok(self.sync()?.pull_busy(business, me, window).await?)
     }
 }
