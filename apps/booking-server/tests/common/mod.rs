@@ -73,6 +73,8 @@ pub struct Server {
     pub database_url: String,
     /// Where the app writes its emails (`.eml` files).
     pub mail_dir: std::path::PathBuf,
+    /// A quiet server's clock: it stands still until the test moves it ([`Self::advance`]).
+    clock: Option<Arc<booking_testkit::FakeClock>>,
     running: Option<Running>,
     _guard: Box<dyn std::any::Any + Send + Sync>,
 }
@@ -134,6 +136,11 @@ impl Server {
         let url = db.url().to_owned();
         let store = open_store(&url, 8).await.expect("the database opens");
         Some(Self::with_store_and(&url, store, Box::new(db), tweak, workers).await)
+    }
+
+    /// Moves a quiet server's clock on (a quiet server's time stands still otherwise).
+    pub fn advance(&self, by: jiff::SignedDuration) {
+        self.clock.as_ref().expect("a quiet server's clock").advance(by);
     }
 
     /// Runs every due job (emails, webhooks, calendar and video changes) until none is due:
@@ -204,6 +211,12 @@ impl Server {
         tweak(&mut config);
         let mut wiring = Wiring::from_config(&config, store.clone()).expect("the wiring builds");
         wiring.workers = workers;
+        // A quiet server's time moves only when the test says: a retry or a reminder falls due
+        // when the test advances the clock, not after a sleep.
+        let clock = (!workers).then(|| Arc::new(booking_testkit::FakeClock::at(SystemClock.now())));
+        if let Some(clock) = &clock {
+            wiring.clock = clock.clone();
+        }
         let running = start(&config, wiring, std::future::pending()).await.expect("the app starts");
         Self {
             base: format!("http://{}", running.addr),
@@ -211,6 +224,7 @@ impl Server {
             store,
             database_url: url.to_owned(),
             mail_dir,
+            clock,
             running: Some(running),
             _guard: Box::new((guard, mail)),
         }
