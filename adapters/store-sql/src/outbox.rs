@@ -117,4 +117,26 @@ impl<D: Database> Outbox for SqlStore<D> {
         .map_err(unavailable)?;
         Ok(done.rows_affected() == 1)
     }
+
+    async fn purge_done(
+        &self,
+        effect: Effect,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let mut w = self.db.single().await?;
+        let done = query(OUTBOX_PURGE)
+            .bind(effect.code())
+            .bind(micros(before))
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .execute(&mut w)
+            .await
+            .map_err(unavailable)?;
+        Ok(usize::try_from(done.rows_affected()).unwrap_or(usize::MAX))
+    }
 }
+
+/// Deletes up to `$3` done jobs of effect `$1` due before `$2`, found through
+/// `outbox_effect_due (effect, state, run_at_us)`: the cost is what it deletes, not the history.
+pub const OUTBOX_PURGE: &str = "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox \
+     WHERE effect = $1 AND state = 'done' AND run_at_us < $2 ORDER BY run_at_us LIMIT $3)";

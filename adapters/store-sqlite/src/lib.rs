@@ -193,6 +193,19 @@ impl SqliteDatabase {
         self.plan(query).await
     }
 
+    /// SQLite's plan of the purge of done outbox jobs the housekeeping runs, for the plan tests.
+    ///
+    /// # Errors
+    /// Storage errors.
+    #[doc(hidden)]
+    pub async fn outbox_purge_plan(&self) -> Result<Vec<String>, StoreError> {
+        let query = booking_store_sql::exec::query(booking_store_sql::outbox::OUTBOX_PURGE)
+            .bind("notify")
+            .bind(1_i64)
+            .bind(500_i64);
+        self.plan(query).await
+    }
+
     /// `EXPLAIN QUERY PLAN` of a statement: one detail line a step.
     async fn plan(&self, query: Query<'_>) -> Result<Vec<String>, StoreError> {
         let text = format!("EXPLAIN QUERY PLAN {}", query.sql);

@@ -65,6 +65,20 @@ async fn the_outbox_claim_reads_only_due_jobs() {
 }
 
 #[tokio::test]
+async fn the_outbox_purge_reads_only_what_it_deletes() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = booking_store_sqlite::open(dir.path().join("plans.db")).await.unwrap();
+    let text = store.outbox_purge_plan().await.unwrap().join("\n");
+    assert!(!text.contains("SCAN outbox"), "{text}");
+    assert!(
+        text.contains(
+            "USING COVERING INDEX outbox_effect_due (effect=? AND state=? AND run_at_us<?)"
+        ) || text.contains("USING INDEX outbox_effect_due (effect=? AND state=? AND run_at_us<?)"),
+        "old done jobs by effect, state and time:\n{text}"
+    );
+}
+
+#[tokio::test]
 async fn upkeep_runs_and_the_plans_hold_after_it() {
     use booking_core::store::Maintenance as _;
     let dir = tempfile::tempdir().unwrap();

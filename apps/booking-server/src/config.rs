@@ -44,6 +44,10 @@ pub struct Config {
     /// doubles it, up to an hour, and the tenth failure parks the job
     /// (`BOOKING_WEBHOOK_FIRST_RETRY_SECS`, default 30).
     pub webhook_first_retry_secs: u64,
+    /// How long done outbox jobs are kept before the housekeeping deletes them, in days
+    /// (`BOOKING_OUTBOX_RETENTION_DAYS`, default 7, 1 to 3650). The webhook delivery log is kept
+    /// apart.
+    pub outbox_retention_days: u64,
     /// Where emails go: `file:<folder>` (one `.eml` per email, the development default),
     /// `smtp://host:25`, `smtp://user:password@host:587?tls=required` (STARTTLS) or
     /// `smtps://user:password@host:465` (`BOOKING_MAIL_URL`, default `file:mail`).
@@ -89,6 +93,7 @@ impl Default for Config {
             log_format: "text".to_owned(),
             outbox_poll_ms: 1000,
             webhook_first_retry_secs: 30,
+            outbox_retention_days: 7,
             mail_url: "file:mail".to_owned(),
             mail_from: "Booking <booking@localhost>".to_owned(),
             public_url: None,
@@ -160,6 +165,10 @@ impl Config {
             config.webhook_first_retry_secs =
                 v.parse().context("BOOKING_WEBHOOK_FIRST_RETRY_SECS is a number")?;
         }
+        if let Some(v) = env("BOOKING_OUTBOX_RETENTION_DAYS") {
+            config.outbox_retention_days =
+                v.parse().context("BOOKING_OUTBOX_RETENTION_DAYS is a number")?;
+        }
         if let Some(v) = env("BOOKING_CALENDAR_PULL_MINUTES") {
             config.calendar_pull_minutes =
                 v.parse().context("BOOKING_CALENDAR_PULL_MINUTES is a number")?;
@@ -219,6 +228,10 @@ impl Config {
         anyhow::ensure!(
             (1..=3600).contains(&config.webhook_first_retry_secs),
             "webhook_first_retry_secs is 1 to 3600"
+        );
+        anyhow::ensure!(
+            (1..=3650).contains(&config.outbox_retention_days),
+            "outbox_retention_days is 1 to 3650"
         );
         Ok(config)
     }

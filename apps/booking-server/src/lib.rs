@@ -241,7 +241,9 @@ pub async fn start(
     let app = booking_http::app(state.clone(), limits);
     let jobs = Arc::new(jobs(config, &store, &clock, &state, &calendar, &video, mailer, addr)?);
     let (stop, mut stopped) = watch::channel(false);
-    let housekeeping = tokio::spawn(housekeeping(state.clone(), stopped.clone()));
+    let keep_done_jobs =
+        SignedDuration::from_hours(24 * i64::try_from(config.outbox_retention_days)?);
+    let housekeeping = tokio::spawn(housekeeping(state.clone(), keep_done_jobs, stopped.clone()));
     let (stop_worker, worker_stopped) = watch::channel(false);
     let mut background = Vec::new();
     if workers {
@@ -348,16 +350,20 @@ async fn pull_busy_times(
     }
 }
 
-/// Every minute: purge expired holds and account tokens (both are already ignored when read)
-/// and idempotency answers older than a day.
-async fn housekeeping(state: AppState, mut stop: watch::Receiver<bool>) {
+/// Every minute: purge expired holds and account tokens (both are already ignored when read),
+/// idempotency answers older than a day and done outbox jobs older than `keep_done_jobs`.
+async fn housekeeping(
+    state: AppState,
+    keep_done_jobs: SignedDuration,
+    mut stop: watch::Receiver<bool>,
+) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     loop {
         tokio::select! {
             _ = tick.tick() => {}
             _ = stop.wait_for(|s| *s) => return,
         }
-        for (what, e) in state.app().housekeeping().await {
+        for (what, e) in state.app().housekeeping(keep_done_jobs).await {
             tracing::warn!(error = %e, "could not purge {what}");
         }
     }

@@ -242,6 +242,46 @@ pub trait Outbox: Send + Sync {
         id: JobId,
         now: Timestamp,
     ) -> Result<bool, StoreError>;
+    /// Deletes up to `limit` done jobs of `effect` that were due before `before`; how many.
+    /// Pending, claimed and parked jobs stay. Implementations MUST never give a later job the
+    /// id of a deleted one (a webhook delivery is recognised by its job's id).
+    async fn purge_done(
+        &self,
+        effect: Effect,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<usize, StoreError>;
+}
+
+/// How long done jobs are kept by default (`Job`s are the operators' view of what ran; the
+/// webhook delivery log is kept apart).
+pub const DONE_RETENTION: SignedDuration = SignedDuration::from_hours(7 * 24);
+
+/// How many done jobs one purge statement deletes: small, so that the write connection is never
+/// held long.
+pub const PURGE_BATCH: usize = 500;
+
+/// How many batches one housekeeping round deletes at most; a backlog (the first run after an
+/// upgrade) drains over the following rounds.
+pub const PURGE_BATCHES_PER_ROUND: usize = 20;
+
+/// Deletes the done jobs due before `before`, [`PURGE_BATCH`] at a time and at most
+/// [`PURGE_BATCHES_PER_ROUND`] batches per effect; how many.
+///
+/// # Errors
+/// Storage errors.
+pub async fn purge_done(outbox: &dyn Outbox, before: Timestamp) -> Result<usize, StoreError> {
+    let mut total = 0;
+    for effect in Effect::ALL {
+        for _ in 0..PURGE_BATCHES_PER_ROUND {
+            let n = outbox.purge_done(effect, before, PURGE_BATCH).await?;
+            total += n;
+            if n < PURGE_BATCH {
+                break;
+            }
+        }
+    }
+    Ok(total)
 }
 
 /// The effects that only some businesses' booking changes have: each costs a job per change,

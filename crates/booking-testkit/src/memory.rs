@@ -1175,6 +1175,26 @@ impl Outbox for InMemoryStore {
         job.run_at = now;
         Ok(true)
     }
+
+    async fn purge_done(
+        &self,
+        effect: Effect,
+        before: Timestamp,
+        limit: usize,
+    ) -> Result<usize, StoreError> {
+        let mut s = self.state();
+        let old: Vec<JobId> = s
+            .jobs
+            .values()
+            .filter(|j| j.effect == effect && j.state == JobState::Done && j.run_at < before)
+            .map(|j| j.id)
+            .take(limit)
+            .collect();
+        for id in &old {
+            s.jobs.remove(id);
+        }
+        Ok(old.len())
+    }
 }
 
 #[async_trait]

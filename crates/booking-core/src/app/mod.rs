@@ -139,14 +139,22 @@ impl App {
     }
 
     /// Purges what is already ignored when read — expired account tokens and holds, and the
-    /// `Idempotency-Key` answers older than [`idempotency::ANSWER_LIFETIME`] — and runs the
-    /// database's upkeep ([`crate::store::Maintenance`]). Each failure is
-    /// returned with what it was purging, for the caller to log; the rest still ran.
-    pub async fn housekeeping(&self) -> Vec<(&'static str, crate::store::StoreError)> {
+    /// `Idempotency-Key` answers older than [`idempotency::ANSWER_LIFETIME`] —, the outbox's done
+    /// jobs due more than `keep_done_jobs` ago (in small batches, issue 25), and runs the
+    /// database's upkeep ([`crate::store::Maintenance`]). Each failure is returned with what it
+    /// was purging, for the caller to log; the rest still ran.
+    pub async fn housekeeping(
+        &self,
+        keep_done_jobs: jiff::SignedDuration,
+    ) -> Vec<(&'static str, crate::store::StoreError)> {
         let ports = self.engine.ports();
         let now = ports.clock.now();
         let before = now.checked_sub(idempotency::ANSWER_LIFETIME).unwrap_or(now);
         let mut failed = Vec::new();
+        let done_before = now.checked_sub(keep_done_jobs).unwrap_or(now);
+        if let Err(e) = crate::outbox::purge_done(ports.store.as_ref(), done_before).await {
+            failed.push(("done outbox jobs", e));
+        }
         if let Err(e) = ports.store.purge_expired_tokens(now).await {
             failed.push(("expired account tokens", e));
         }

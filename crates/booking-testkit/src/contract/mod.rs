@@ -111,6 +111,7 @@ macro_rules! store_contract_tests {
             outbox_retries_with_backoff_and_delivers_once,
             outbox_parks_and_operators_retry,
             outbox_honours_retry_after,
+            outbox_keeps_only_due_and_recent_jobs,
         );
     };
     (@port access #[$attr:meta] $make:expr) => {

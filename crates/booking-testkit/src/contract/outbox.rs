@@ -242,3 +242,55 @@ pub async fn outbox_honours_retry_after(store: Arc<dyn Store>) {
     let job = jobs_of(&h, Effect::Webhook).await.remove(0);
     assert_eq!(job.run_at, at("2027-01-01T08:11:00Z"), "1 s asked, the 60 s backoff kept");
 }
+
+/// Done jobs due before a time are deleted, a bounded batch at a time; pending and parked jobs
+/// stay; and a job written after a purge never takes a deleted job's id (a webhook delivery is
+/// recognised by its job's id).
+pub async fn outbox_keeps_only_due_and_recent_jobs(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    book_jobs(&h, 3).await;
+    let lease = SignedDuration::from_mins(1);
+    let claimed = h.store.claim(at(NOW), lease, 10, Effect::Notify).await.unwrap();
+    assert_eq!(claimed.len(), 3, "the confirmations");
+    assert!(h.store.complete(claimed[0].id, 1).await.unwrap());
+    assert!(h.store.complete(claimed[1].id, 1).await.unwrap());
+    assert!(h.store.fail(claimed[2].id, 1, "refused", None).await.unwrap(), "parked");
+    let after = at("2027-01-01T08:01:00Z");
+    assert_eq!(
+        h.store.purge_done(Effect::Notify, at(NOW), 10).await.unwrap(),
+        0,
+        "due at, not before"
+    );
+    assert_eq!(h.store.purge_done(Effect::Webhook, after, 10).await.unwrap(), 0, "not done");
+    assert_eq!(h.store.purge_done(Effect::Notify, after, 1).await.unwrap(), 1, "a batch at most");
+    assert_eq!(h.store.purge_done(Effect::Notify, after, 10).await.unwrap(), 1);
+    assert_eq!(h.store.purge_done(Effect::Notify, after, 10).await.unwrap(), 0);
+    let left = jobs_of(&h, Effect::Notify).await;
+    assert_eq!(left.len(), 1, "the parked job stays: {left:?}");
+    assert_eq!((left[0].id, left[0].state), (claimed[2].id, JobState::Parked));
+    let others = h.store.jobs(h.business).await.unwrap();
+    assert!(others.iter().all(|j| j.state != JobState::Done), "pending jobs stay: {others:?}");
+
+    // Everything done, then purged: the next jobs take new ids.
+    let every: Vec<JobId> = h.store.jobs(h.business).await.unwrap().iter().map(|j| j.id).collect();
+    let last = *every.iter().max().unwrap();
+    let later = at("2027-01-05T00:00:00Z");
+    for effect in Effect::ALL {
+        for job in h.store.claim(later, lease, 100, effect).await.unwrap() {
+            assert!(h.store.complete(job.id, job.attempts).await.unwrap());
+        }
+    }
+    assert!(h.store.retry_parked(h.business, claimed[2].id, later).await.unwrap());
+    for job in h.store.claim(later, lease, 100, Effect::Notify).await.unwrap() {
+        assert!(h.store.complete(job.id, job.attempts).await.unwrap());
+    }
+    let purged = booking_core::outbox::purge_done(h.store.as_ref(), at("2027-01-06T00:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(purged, every.len(), "every job left, all done by now");
+    assert!(h.store.jobs(h.business).await.unwrap().is_empty());
+    book(&h, "2027-01-04T12:00:00Z").await.unwrap();
+    let fresh = h.store.jobs(h.business).await.unwrap();
+    assert!(!fresh.is_empty());
+    assert!(fresh.iter().all(|j| j.id > last), "no id given twice: {fresh:?} after {last:?}");
+}
