@@ -7,8 +7,17 @@ use sqlx::PgConnection;
 
 use crate::{Conn, PgDatabase, retryable, tx_error, unavailable};
 
-/// How many times a transaction caught in a lock cycle is run again.
-const MAX_ATTEMPTS: u32 = 5;
+/// How many times a transaction caught in a lock cycle is run in all.
+const MAX_ATTEMPTS: u32 = 10;
+
+/// The pause before running again a transaction that lost a lock cycle: growing with the
+/// attempt, with jitter, so racers that deadlocked together do not meet again at once.
+fn backoff(attempt: u32) -> std::time::Duration {
+    use std::hash::{BuildHasher, Hasher};
+    // A fresh `RandomState` is randomly keyed: enough to spread racers apart.
+    let jitter = std::collections::hash_map::RandomState::new().build_hasher().finish() % 20;
+    std::time::Duration::from_millis(u64::from(attempt) * 10 + jitter)
+}
 
 /// Locks, in id order, the rows a scope names, so that writers on the same resources, sessions
 /// or bookings queue here and every read after it sees the previous writer's commit.
@@ -46,7 +55,9 @@ impl PgDatabase {
         loop {
             attempt += 1;
             match self.try_transact(scope, decide).await {
-                Err(e) if attempt < MAX_ATTEMPTS && retryable(&e) => {}
+                Err(e) if attempt < MAX_ATTEMPTS && retryable(&e) => {
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
                 done => return done,
             }
         }
