@@ -51,6 +51,7 @@ static DIALECT: Dialect = Dialect::new(
      o.busy_end_us, o.status, o.lock_digest, o.expires_at_us, o.agenda_id, o.service_id, \
      o.slot_start_us, o.slot_end_us, o.created_at_us)), '[]')::text",
     true,
+    "= ANY(ARRAY({}))",
 );
 
 /// The storage ports on a PostgreSQL database.
@@ -95,6 +96,56 @@ impl PgDatabase {
     #[must_use]
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// PostgreSQL's plans (`EXPLAIN`, one line a row) of the hot queries, with the
+    /// arguments they run with for business `business` on resources `resources` over
+    /// `[from, to)` microseconds: the busy times, the transaction's occupancy, the windowed
+    /// bookings read, the outbox claim and the outbox purge. For the plan tests.
+    ///
+    /// # Errors
+    /// Storage errors.
+    #[doc(hidden)]
+    pub async fn hot_query_plans(
+        &self,
+        business: i64,
+        resources: &[i64],
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<(&'static str, String)>, StoreError> {
+        use booking_store_sql::exec::{id_list, query};
+        let [busy, occupancy] = booking_store_sql::bookings::hot_queries(&DIALECT);
+        let claim = booking_store_sql::outbox::outbox_claim(&DIALECT);
+        let purge = booking_store_sql::outbox::outbox_purge(&DIALECT);
+        let window = |sql| {
+            query(sql).bind(business).bind(id_list(resources.iter().copied())).bind(from).bind(to)
+        };
+        let asked = [
+            ("busy", window(busy).bind(true)),
+            ("occupancy", window(occupancy)),
+            (
+                "bookings_in",
+                query(booking_store_sql::bookings::BOOKINGS_IN)
+                    .bind(business)
+                    .bind(from)
+                    .bind(to)
+                    .bind(from - 86_400_000_000),
+            ),
+            ("claim", query(&claim).bind(to).bind(to + 1).bind(10_i64).bind("notify")),
+            ("purge", query(&purge).bind("notify").bind(from).bind(500_i64)),
+        ];
+        let mut plans = Vec::new();
+        let mut conn = self.read().await?;
+        for (name, q) in asked {
+            let text = format!("EXPLAIN {}", q.sql);
+            let explain = Query { sql: &text, args: q.args };
+            let rows =
+                conn.fetch_all(explain).await.map_err(booking_store_sql::exec::unavailable)?;
+            let lines: Vec<String> =
+                rows.iter().map(|r| r.text("QUERY PLAN")).collect::<Result<_, _>>()?;
+            plans.push((name, lines.join("\n")));
+        }
+        Ok(plans)
     }
 }
 

@@ -316,6 +316,10 @@ pub struct Dialect {
     /// Whether a new booking and its jobs are inserted by one statement (PostgreSQL: a
     /// data-modifying `WITH`, with the jobs bound as arrays); otherwise one statement each.
     pub booking_with_jobs: bool,
+    /// Membership of the ids a subquery `{}` selects, as the planner reads it row by row:
+    /// `IN ({})` on SQLite; `= ANY(ARRAY({}))` on PostgreSQL, whose planner would otherwise
+    /// hash-join a large `IN (…)` against a scan of the whole table.
+    pub ids_from: &'static str,
     pub(crate) built: Built,
 }
 
@@ -330,6 +334,10 @@ pub(crate) struct Built {
 impl Dialect {
     /// A dialect from its differences.
     #[must_use]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one argument per difference, named in each adapter's static"
+    )]
     pub const fn new(
         in_ids_2: &'static str,
         agenda_links: &'static str,
@@ -338,6 +346,7 @@ impl Dialect {
         by_resource_business: &'static str,
         json_rows: &'static str,
         booking_with_jobs: bool,
+        ids_from: &'static str,
     ) -> Self {
         Self {
             in_ids_2,
@@ -347,6 +356,7 @@ impl Dialect {
             by_resource_business,
             json_rows,
             booking_with_jobs,
+            ids_from,
             built: Built {
                 busy: OnceLock::new(),
                 occupancy: OnceLock::new(),

@@ -125,7 +125,8 @@ impl<D: Database> Outbox for SqlStore<D> {
         limit: usize,
     ) -> Result<usize, StoreError> {
         let mut w = self.db.single().await?;
-        let done = query(OUTBOX_PURGE)
+        let sql = outbox_purge(self.db.dialect());
+        let done = query(&sql)
             .bind(effect.code())
             .bind(micros(before))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -137,6 +138,11 @@ impl<D: Database> Outbox for SqlStore<D> {
 }
 
 /// Deletes up to `$3` done jobs of effect `$1` due before `$2`, found through
-/// `outbox_effect_due (effect, state, run_at_us)`: the cost is what it deletes, not the history.
-pub const OUTBOX_PURGE: &str = "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox \
-     WHERE effect = $1 AND state = 'done' AND run_at_us < $2 ORDER BY run_at_us LIMIT $3)";
+/// `outbox_effect_due (effect, state, run_at_us)` and deleted by id: the cost is what it
+/// deletes, not the history.
+#[must_use]
+pub fn outbox_purge(dialect: &Dialect) -> String {
+    let old = "SELECT id FROM outbox WHERE effect = $1 AND state = 'done' AND run_at_us < $2 \
+               ORDER BY run_at_us LIMIT $3";
+    format!("DELETE FROM outbox WHERE id {}", dialect.ids_from.replace("{}", old))
+}

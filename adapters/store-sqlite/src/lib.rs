@@ -69,6 +69,7 @@ static DIALECT: Dialect = Dialect::new(
      o.busy_end_us, o.status, o.lock_digest, o.expires_at_us, o.agenda_id, o.service_id, \
      o.slot_start_us, o.slot_end_us, o.created_at_us))",
     false,
+    "IN ({})",
 );
 
 /// The storage ports on a SQLite database.
@@ -199,10 +200,8 @@ impl SqliteDatabase {
     /// Storage errors.
     #[doc(hidden)]
     pub async fn outbox_purge_plan(&self) -> Result<Vec<String>, StoreError> {
-        let query = booking_store_sql::exec::query(booking_store_sql::outbox::OUTBOX_PURGE)
-            .bind("notify")
-            .bind(1_i64)
-            .bind(500_i64);
+        let sql = booking_store_sql::outbox::outbox_purge(&DIALECT);
+        let query = booking_store_sql::exec::query(&sql).bind("notify").bind(1_i64).bind(500_i64);
         self.plan(query).await
     }
 
