@@ -10,7 +10,9 @@ use crate::access::{Action, Principal};
 use crate::booking::{Booking, Target};
 use crate::catalog::Business;
 use crate::ids::{BookingId, BusinessId, EventId, ResourceId, SessionId};
-use crate::services::video::{VideoSync, for_host, link_for, link_of, occasion_of};
+use crate::services::video::{
+    VideoSync, for_host, link_for, link_of, link_of_occasion, occasion_of,
+};
 use crate::time::Interval;
 use crate::video::{
     AccountInput, Channel, CustomLink, LinkState, StoredAccount, VideoError, shown,
@@ -322,7 +324,14 @@ impl App {
         let store = self.engine.ports().store.as_ref();
         let of = occasion_of(store, b, booking).await?;
         let online = of.as_ref().is_some_and(|o| o.occasion.online);
-        let link = if hidden { LinkState::None } else { link_of(store, b, booking).await? };
+        // The occasion is read once; its link comes from it (a booking that no longer holds,
+        // a canceled seat in a session that goes on, has none).
+        let link = match &of {
+            Some(of) if !hidden && booking.status.occupies() => {
+                link_of_occasion(store, b.id, of).await?
+            }
+            _ => LinkState::None,
+        };
         let start_url = match (&link, &of) {
             (LinkState::Ready(l), Some(of)) if host && l.zoom => {
                 store.meeting(b.id, &of.key).await?.and_then(|m| m.start_url)

@@ -102,13 +102,34 @@ pub async fn link_of(
     // Every email and panel row asks: a business without a default account (most of them, or
     // one that disconnected it, §J3) answers after one read.
     let accounts = store.video_accounts(business.id).await?;
-    if !accounts.iter().any(|(owner, _)| owner.is_none()) {
+    if !has_default(&accounts) {
         return Ok(LinkState::None);
     }
     match occasion_of(store, business, booking).await? {
         Some(of) => link_for(store, business.id, &accounts, &of).await,
         None => Ok(LinkState::None),
     }
+}
+
+/// Whether the business has a default account: without one (§J3), no occasion has a link.
+fn has_default(accounts: &[(Option<ResourceId>, StoredAccount)]) -> bool {
+    accounts.iter().any(|(owner, _)| owner.is_none())
+}
+
+/// [`link_of`] for an occasion already read.
+///
+/// # Errors
+/// Storage errors.
+pub async fn link_of_occasion(
+    store: &dyn Store,
+    business: BusinessId,
+    of: &OccasionOf,
+) -> Result<LinkState, StoreError> {
+    let accounts = store.video_accounts(business).await?;
+    if !has_default(&accounts) {
+        return Ok(LinkState::None);
+    }
+    link_for(store, business, &accounts, of).await
 }
 
 /// [`link_of`] for an occasion already read, against the business's `accounts` already read
