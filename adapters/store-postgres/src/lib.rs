@@ -131,8 +131,8 @@ impl PgDatabase {
                     .bind(to)
                     .bind(from - 86_400_000_000),
             ),
-            ("claim", query(&claim).bind(to).bind(to + 1).bind(10_i64).bind("notify")),
-            ("purge", query(&purge).bind("notify").bind(from).bind(500_i64)),
+            ("claim", query(claim).bind(to).bind(to + 1).bind(10_i64).bind("notify")),
+            ("purge", query(purge).bind("notify").bind(from).bind(500_i64)),
         ];
         let mut plans = Vec::new();
         let mut conn = self.read().await?;

@@ -147,15 +147,16 @@ impl<D: Database> CustomerStore for SqlStore<D> {
         audit: AuditEntry,
     ) -> Result<Option<Customer>, StoreError> {
         let mut w = self.db.write().await?;
-        let row = query(&format!(
-            "SELECT * FROM customers WHERE business_id = $1 AND id = $2{}",
-            self.db.dialect().lock_row
-        ))
-        .bind(business.get())
-        .bind(id.get())
-        .fetch_optional(&mut w)
-        .await
-        .map_err(unavailable)?;
+        let sql = self.db.dialect().statement(
+            |b| &b.customer_locked,
+            |d| format!("SELECT * FROM customers WHERE business_id = $1 AND id = $2{}", d.lock_row),
+        );
+        let row = query(sql)
+            .bind(business.get())
+            .bind(id.get())
+            .fetch_optional(&mut w)
+            .await
+            .map_err(unavailable)?;
         let Some(customer) = one(row.as_ref(), read::customer)? else {
             return Ok(None);
         };

@@ -323,12 +323,20 @@ pub struct Dialect {
     pub(crate) built: Built,
 }
 
-/// Statements built from a dialect, once.
+/// Statements built from a dialect, once (some run on every request or every second).
 #[derive(Debug)]
 pub(crate) struct Built {
     pub(crate) busy: OnceLock<String>,
     pub(crate) occupancy: OnceLock<String>,
     pub(crate) agendas: OnceLock<String>,
+    pub(crate) exceptions: OnceLock<String>,
+    pub(crate) external_busy: OnceLock<String>,
+    pub(crate) sessions_by_id: OnceLock<String>,
+    pub(crate) bookings_by_id: OnceLock<String>,
+    pub(crate) delete_holds: OnceLock<String>,
+    pub(crate) customer_locked: OnceLock<String>,
+    pub(crate) claim: OnceLock<String>,
+    pub(crate) purge: OnceLock<String>,
 }
 
 impl Dialect {
@@ -361,8 +369,25 @@ impl Dialect {
                 busy: OnceLock::new(),
                 occupancy: OnceLock::new(),
                 agendas: OnceLock::new(),
+                exceptions: OnceLock::new(),
+                external_busy: OnceLock::new(),
+                sessions_by_id: OnceLock::new(),
+                bookings_by_id: OnceLock::new(),
+                delete_holds: OnceLock::new(),
+                customer_locked: OnceLock::new(),
+                claim: OnceLock::new(),
+                purge: OnceLock::new(),
             },
         }
+    }
+
+    /// The statement `pick` caches, built by `build` the first time.
+    pub(crate) fn statement(
+        &self,
+        pick: fn(&Built) -> &OnceLock<String>,
+        build: impl FnOnce(&Self) -> String,
+    ) -> &str {
+        pick(&self.built).get_or_init(|| build(self))
     }
 }
 

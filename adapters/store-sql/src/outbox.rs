@@ -14,14 +14,19 @@ use crate::{micros, read};
 /// states and the time bound the search of `outbox_effect_due (effect, state,
 /// run_at_us)`, so done and future jobs are never read.
 #[must_use]
-pub fn outbox_claim(dialect: &Dialect) -> String {
-    format!(
-        "UPDATE outbox SET state = 'claimed', attempts = attempts + 1, lease_until_us = $2 \
-         WHERE id IN (SELECT id FROM outbox \
-             WHERE effect = $4 AND state IN ('pending', 'claimed') AND run_at_us <= $1 \
-               AND (state = 'pending' OR lease_until_us <= $1) \
-             ORDER BY run_at_us, id LIMIT $3{}) RETURNING *",
-        dialect.lock_skip
+pub fn outbox_claim(dialect: &Dialect) -> &str {
+    dialect.statement(
+        |b| &b.claim,
+        |d| {
+            format!(
+                "UPDATE outbox SET state = 'claimed', attempts = attempts + 1, lease_until_us = $2 \
+                 WHERE id IN (SELECT id FROM outbox \
+                     WHERE effect = $4 AND state IN ('pending', 'claimed') AND run_at_us <= $1 \
+                       AND (state = 'pending' OR lease_until_us <= $1) \
+                     ORDER BY run_at_us, id LIMIT $3{}) RETURNING *",
+                d.lock_skip
+            )
+        },
     )
 }
 
@@ -36,8 +41,7 @@ impl<D: Database> Outbox for SqlStore<D> {
     ) -> Result<Vec<Job>, StoreError> {
         let until = now.saturating_add(lease).unwrap_or(Timestamp::MAX);
         let mut w = self.db.write().await?;
-        let sql = outbox_claim(self.db.dialect());
-        let rows = query(&sql)
+        let rows = query(outbox_claim(self.db.dialect()))
             .bind(micros(now))
             .bind(micros(until))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -125,8 +129,7 @@ impl<D: Database> Outbox for SqlStore<D> {
         limit: usize,
     ) -> Result<usize, StoreError> {
         let mut w = self.db.single().await?;
-        let sql = outbox_purge(self.db.dialect());
-        let done = query(&sql)
+        let done = query(outbox_purge(self.db.dialect()))
             .bind(effect.code())
             .bind(micros(before))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
@@ -141,8 +144,13 @@ impl<D: Database> Outbox for SqlStore<D> {
 /// `outbox_effect_due (effect, state, run_at_us)` and deleted by id: the cost is what it
 /// deletes, not the history.
 #[must_use]
-pub fn outbox_purge(dialect: &Dialect) -> String {
-    let old = "SELECT id FROM outbox WHERE effect = $1 AND state = 'done' AND run_at_us < $2 \
-               ORDER BY run_at_us LIMIT $3";
-    format!("DELETE FROM outbox WHERE id {}", dialect.ids_from.replace("{}", old))
+pub fn outbox_purge(dialect: &Dialect) -> &str {
+    dialect.statement(
+        |b| &b.purge,
+        |d| {
+            let old = "SELECT id FROM outbox WHERE effect = $1 AND state = 'done' \
+                       AND run_at_us < $2 ORDER BY run_at_us LIMIT $3";
+            format!("DELETE FROM outbox WHERE id {}", d.ids_from.replace("{}", old))
+        },
+    )
 }

@@ -186,11 +186,8 @@ impl SqliteDatabase {
     #[doc(hidden)]
     pub async fn outbox_claim_plan(&self) -> Result<Vec<String>, StoreError> {
         let sql = booking_store_sql::outbox::outbox_claim(&DIALECT);
-        let query = booking_store_sql::exec::query(&sql)
-            .bind(1_i64)
-            .bind(2_i64)
-            .bind(10_i64)
-            .bind("notify");
+        let query =
+            booking_store_sql::exec::query(sql).bind(1_i64).bind(2_i64).bind(10_i64).bind("notify");
         self.plan(query).await
     }
 
@@ -201,7 +198,7 @@ impl SqliteDatabase {
     #[doc(hidden)]
     pub async fn outbox_purge_plan(&self) -> Result<Vec<String>, StoreError> {
         let sql = booking_store_sql::outbox::outbox_purge(&DIALECT);
-        let query = booking_store_sql::exec::query(&sql).bind("notify").bind(1_i64).bind(500_i64);
+        let query = booking_store_sql::exec::query(sql).bind("notify").bind(1_i64).bind(500_i64);
         self.plan(query).await
     }
 

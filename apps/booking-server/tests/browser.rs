@@ -518,9 +518,10 @@ async fn the_back_office_set_up_pages_in_a_real_browser() {
     click(&c, "#office-log-in").await;
     c.wait().for_element(Locator::Css("#agendas")).await.unwrap();
     let page = |rest: &str| format!("{base}/b/{}/office{rest}", t.id);
-    for (lang, heading) in
-        [("fr", "forfaits, cartes cadeaux"), ("en", "packages, gift certificates")]
-    {
+    for (lang, heading, google) in [
+        ("fr", "forfaits, cartes cadeaux", "Google Agenda"),
+        ("en", "packages, gift certificates", "Google Calendar"),
+    ] {
         for width in [1280_u32, 390] {
             c.set_window_size(width, 900).await.unwrap();
             for (name, rest, css) in [
@@ -545,6 +546,10 @@ async fn the_back_office_set_up_pages_in_a_real_browser() {
                 shot(&c, &format!("40-office-{name}-{lang}-{width}px")).await;
             }
         }
+        // The providers are named by their adapters, in the page's language.
+        c.goto(&format!("{}?lang={lang}", page("/integrations"))).await.unwrap();
+        see(&c, google).await;
+        see(&c, "Outlook").await;
         // Issue a package: its text is shown once, and its last symbols find it again.
         c.set_window_size(1280, 900).await.unwrap();
         c.goto(&format!("{}?lang={lang}", page("/codes"))).await.unwrap();

@@ -113,16 +113,21 @@ pub(super) async fn session_loads(
     business: BusinessId,
     sessions: &[SessionId],
 ) -> Result<Vec<SessionLoad>, StoreError> {
-    let rows = query(&format!(
-        "SELECT * FROM sessions WHERE business_id = $1 \
-         AND id {} ORDER BY id",
-        conn.dialect().in_ids_2
-    ))
-    .bind(business.get())
-    .bind(id_list(sessions.iter().map(|s| s.get())))
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(unavailable)?;
+    let sql = conn.dialect().statement(
+        |b| &b.sessions_by_id,
+        |d| {
+            format!(
+                "SELECT * FROM sessions WHERE business_id = $1 AND id {} ORDER BY id",
+                d.in_ids_2
+            )
+        },
+    );
+    let rows = query(sql)
+        .bind(business.get())
+        .bind(id_list(sessions.iter().map(|s| s.get())))
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(unavailable)?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
         let session = read::session(row)?;

@@ -167,6 +167,10 @@ async fn insert_job(
 /// How many jobs one `INSERT` writes at most.
 const JOBS_PER_INSERT: usize = 100;
 
+/// The insert of one job: every booking's jobs on SQLite, so written once.
+const INSERT_JOB: &str = "INSERT INTO outbox (business_id, effect, event, booking_id, state, \
+     run_at_us, created_at_us) VALUES ($1, $2, $3, $4, 'pending', $5, $5)";
+
 /// Writes outbox jobs about existing bookings (`BookingRef::Existing`; a job about a booking
 /// not yet created has no id to write and is skipped), pending and due at their `run_at`,
 /// [`JOBS_PER_INSERT`] a statement. Every job the stores write goes through here or through
@@ -180,25 +184,30 @@ pub(crate) async fn enqueue(conn: &mut impl Executor, jobs: &[NewJob]) -> Result
         })
         .collect();
     for chunk in jobs.chunks(JOBS_PER_INSERT) {
-        let rows: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p = i * 5;
-                format!(
-                    "(${}, ${}, ${}, ${}, 'pending', ${}, ${})",
-                    p + 1,
-                    p + 2,
-                    p + 3,
-                    p + 4,
-                    p + 5,
-                    p + 5
-                )
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
-             created_at_us) VALUES {}",
-            rows.join(", ")
-        );
+        let sql: std::borrow::Cow<'static, str> = if chunk.len() == 1 {
+            INSERT_JOB.into()
+        } else {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    let p = i * 5;
+                    format!(
+                        "(${}, ${}, ${}, ${}, 'pending', ${}, ${})",
+                        p + 1,
+                        p + 2,
+                        p + 3,
+                        p + 4,
+                        p + 5,
+                        p + 5
+                    )
+                })
+                .collect();
+            format!(
+                "INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
+                 created_at_us) VALUES {}",
+                rows.join(", ")
+            )
+            .into()
+        };
         let mut insert = query(&sql);
         for (job, booking) in chunk {
             insert = insert
@@ -267,16 +276,21 @@ pub async fn view(conn: &mut impl Executor, scope: &TxScope) -> Result<TxView, S
     let bookings = if scope.bookings.is_empty() {
         Vec::new()
     } else {
-        let rows = query(&format!(
-            "SELECT * FROM bookings WHERE business_id = $1 \
-             AND id {} ORDER BY id",
-            conn.dialect().in_ids_2
-        ))
-        .bind(b.get())
-        .bind(id_list(scope.bookings.iter().map(|x| x.get())))
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(unavailable)?;
+        let sql = conn.dialect().statement(
+            |b| &b.bookings_by_id,
+            |d| {
+                format!(
+                    "SELECT * FROM bookings WHERE business_id = $1 AND id {} ORDER BY id",
+                    d.in_ids_2
+                )
+            },
+        );
+        let rows = query(sql)
+            .bind(b.get())
+            .bind(id_list(scope.bookings.iter().map(|x| x.get())))
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(unavailable)?;
         all(&rows, read::booking)?
     };
     let sessions = if scope.sessions.is_empty() {
@@ -382,13 +396,14 @@ pub(super) async fn delete_holds(
     business: BusinessId,
     ids: &[HoldId],
 ) -> Result<u64, DbError> {
-    let done = query(&format!(
-        "DELETE FROM holds WHERE business_id = $1 AND id {}",
-        conn.dialect().in_ids_2
-    ))
-    .bind(business.get())
-    .bind(id_list(ids.iter().map(|h| h.get())))
-    .execute(&mut *conn)
-    .await?;
+    let sql = conn.dialect().statement(
+        |b| &b.delete_holds,
+        |d| format!("DELETE FROM holds WHERE business_id = $1 AND id {}", d.in_ids_2),
+    );
+    let done = query(sql)
+        .bind(business.get())
+        .bind(id_list(ids.iter().map(|h| h.get())))
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected())
 }

@@ -176,18 +176,24 @@ impl<D: Database> CatalogStore for SqlStore<D> {
         resources: &[ResourceId],
         window: Interval,
     ) -> Result<Vec<(ResourceId, Exception)>, StoreError> {
-        let rows = query(&format!(
-            "SELECT * FROM exceptions WHERE business_id = $1 AND resource_id {} \
-             AND start_us < $4 AND end_us > $3 ORDER BY start_us, id",
-            self.db.dialect().in_ids_2
-        ))
-        .bind(business.get())
-        .bind(id_list(resources.iter().map(|r| r.get())))
-        .bind(micros(window.start()))
-        .bind(micros(window.end()))
-        .fetch_all(&mut self.db.read().await?)
-        .await
-        .map_err(unavailable)?;
+        let sql = self.db.dialect().statement(
+            |b| &b.exceptions,
+            |d| {
+                format!(
+                    "SELECT * FROM exceptions WHERE business_id = $1 AND resource_id {} \
+                     AND start_us < $4 AND end_us > $3 ORDER BY start_us, id",
+                    d.in_ids_2
+                )
+            },
+        );
+        let rows = query(sql)
+            .bind(business.get())
+            .bind(id_list(resources.iter().map(|r| r.get())))
+            .bind(micros(window.start()))
+            .bind(micros(window.end()))
+            .fetch_all(&mut self.db.read().await?)
+            .await
+            .map_err(unavailable)?;
         all(&rows, read::exception)
     }
 
@@ -232,18 +238,25 @@ impl<D: Database> CatalogStore for SqlStore<D> {
         resources: &[ResourceId],
         window: Interval,
     ) -> Result<Vec<(ResourceId, Interval)>, StoreError> {
-        let rows = query(&format!(
-            "SELECT resource_id, start_us, end_us FROM external_busy WHERE business_id = $1 \
-             AND resource_id {} AND start_us < $4 AND end_us > $3 ORDER BY start_us",
-            self.db.dialect().in_ids_2
-        ))
-        .bind(business.get())
-        .bind(id_list(resources.iter().map(|r| r.get())))
-        .bind(micros(window.start()))
-        .bind(micros(window.end()))
-        .fetch_all(&mut self.db.read().await?)
-        .await
-        .map_err(unavailable)?;
+        let sql = self.db.dialect().statement(
+            |b| &b.external_busy,
+            |d| {
+                format!(
+                    "SELECT resource_id, start_us, end_us FROM external_busy \
+                     WHERE business_id = $1 AND resource_id {} AND start_us < $4 AND end_us > $3 \
+                     ORDER BY start_us",
+                    d.in_ids_2
+                )
+            },
+        );
+        let rows = query(sql)
+            .bind(business.get())
+            .bind(id_list(resources.iter().map(|r| r.get())))
+            .bind(micros(window.start()))
+            .bind(micros(window.end()))
+            .fetch_all(&mut self.db.read().await?)
+            .await
+            .map_err(unavailable)?;
         all(&rows, read::external_busy)
     }
 
