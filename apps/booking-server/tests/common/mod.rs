@@ -20,7 +20,9 @@ use serde_json::{Value, json};
 /// Runs each named test against SQLite and PostgreSQL (skipped with a notice when PostgreSQL is
 /// unreachable, except under `CI=true`). After `quiet:`, the servers run no background
 /// workers: the test runs the jobs itself ([`Server::run_jobs`]), so nothing is sent before it
-/// says and nothing needs waiting for.
+/// says and nothing needs waiting for. After `at_noon:`, they are quiet too and their clock
+/// stands at noon today in Paris ([`noon_in_paris`]): a test that reasons about "what is left of
+/// today" reads the same at whatever hour it runs.
 #[macro_export]
 macro_rules! on_both_databases {
     (quiet: $($name:ident),* $(,)?) => {
@@ -37,6 +39,28 @@ macro_rules! on_both_databases {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
                 async fn $name() {
                     if let Some(server) = super::common::Server::postgres_quiet().await {
+                        super::$name(server).await;
+                    }
+                }
+            )*
+        }
+    };
+    (at_noon: $($name:ident),* $(,)?) => {
+        mod sqlite_at_noon {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let noon = super::common::noon_in_paris();
+                    super::$name(super::common::Server::sqlite_quiet_at(noon).await).await;
+                }
+            )*
+        }
+        mod postgres_at_noon {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let noon = super::common::noon_in_paris();
+                    if let Some(server) = super::common::Server::postgres_quiet_at(noon).await {
                         super::$name(server).await;
                     }
                 }
@@ -138,6 +162,27 @@ impl Server {
         Some(Self::with_store_and(&url, store, Box::new(db), tweak, workers).await)
     }
 
+    /// On SQLite, quiet, with its clock standing at `at`.
+    pub async fn sqlite_quiet_at(at: Timestamp) -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = dir.path().join("booking.db").to_string_lossy().into_owned();
+        let store = open_store(&url, 8).await.expect("the database opens");
+        Self::started(&url, store, Box::new(dir), |_| {}, Some(at)).await
+    }
+
+    /// On a scratch PostgreSQL database, quiet, with its clock standing at `at`.
+    pub async fn postgres_quiet_at(at: Timestamp) -> Option<Self> {
+        let db = ScratchDatabase::for_test().await?;
+        let url = db.url().to_owned();
+        let store = open_store(&url, 8).await.expect("the database opens");
+        Some(Self::started(&url, store, Box::new(db), |_| {}, Some(at)).await)
+    }
+
+    /// The app's time: a quiet server's standing clock, or the real one.
+    pub fn now(&self) -> Timestamp {
+        self.clock.as_ref().map_or_else(now, |clock| clock.now())
+    }
+
     /// Moves a quiet server's clock on (a quiet server's time stands still otherwise).
     pub fn advance(&self, by: jiff::SignedDuration) {
         self.clock.as_ref().expect("a quiet server's clock").advance(by);
@@ -199,6 +244,18 @@ impl Server {
         tweak: impl FnOnce(&mut Config),
         workers: bool,
     ) -> Self {
+        let clock_at = (!workers).then(now);
+        Self::started(url, store, guard, tweak, clock_at).await
+    }
+
+    /// Starts the app; with `clock_at`, quiet (no background workers) on a clock standing there.
+    async fn started(
+        url: &str,
+        store: Arc<dyn Store>,
+        guard: Box<dyn std::any::Any + Send + Sync>,
+        tweak: impl FnOnce(&mut Config),
+        clock_at: Option<Timestamp>,
+    ) -> Self {
         let mail = tempfile::tempdir().expect("a temporary directory");
         let mail_dir = mail.path().join("mail");
         let mut config = Config {
@@ -210,10 +267,10 @@ impl Server {
         };
         tweak(&mut config);
         let mut wiring = Wiring::from_config(&config, store.clone()).expect("the wiring builds");
-        wiring.workers = workers;
+        wiring.workers = clock_at.is_none();
         // A quiet server's time moves only when the test says: a retry or a reminder falls due
         // when the test advances the clock, not after a sleep.
-        let clock = (!workers).then(|| Arc::new(booking_testkit::FakeClock::at(SystemClock.now())));
+        let clock = clock_at.map(|at| Arc::new(booking_testkit::FakeClock::at(at)));
         if let Some(clock) = &clock {
             wiring.clock = clock.clone();
         }
@@ -410,6 +467,13 @@ pub fn next_monday() -> Date {
 pub fn paris(date: Date, hour: i8, minute: i8) -> String {
     let zone = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
     date.at(hour, minute, 0, 0).to_zoned(zone).unwrap().timestamp().to_string()
+}
+
+/// Noon today in Paris (by the real clock): where an `at_noon:` server's clock stands.
+pub fn noon_in_paris() -> Timestamp {
+    let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
+    let today = now().to_zoned(paris.clone()).date();
+    today.at(12, 0, 0, 0).to_zoned(paris).unwrap().timestamp()
 }
 
 /// The real clock (the app runs on it too).

@@ -11,6 +11,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 on_both_databases!(
+    at_noon:
     a_wcs_client_lists_holds_confirms_reschedules_and_cancels,
     two_desks_give_two_places_and_reschedule_is_atomic,
     concurrent_fillslots_on_the_last_desk_one_wins,
@@ -102,10 +103,10 @@ fn fill_path(id: &str) -> String {
     format!("/api/agenda/accueil/fillslot/{id}/")
 }
 
-/// Tomorrow in Paris, the first day the default delays (1 to 56 days) allow.
-fn tomorrow() -> jiff::civil::Date {
+/// Tomorrow in Paris by the app's clock, the first day the default delays (1 to 56 days) allow.
+fn tomorrow(s: &Server) -> jiff::civil::Date {
     let paris = jiff::tz::TimeZone::get("Europe/Paris").unwrap();
-    common::now().to_zoned(paris).date().tomorrow().unwrap()
+    s.now().to_zoned(paris).date().tomorrow().unwrap()
 }
 
 async fn a_wcs_client_lists_holds_confirms_reschedules_and_cancels(s: Server) {
@@ -141,7 +142,7 @@ async fn a_wcs_client_lists_holds_confirms_reschedules_and_cancels(s: Server) {
     );
 
     // Delays count from local midnight: nothing today, the first slot is tomorrow 00:00.
-    let day = tomorrow();
+    let day = tomorrow(&s);
     let all = datetimes(&s, &key, "").await;
     let first = &all["data"][0];
     assert_eq!(first["id"], format!("passeport:{day}-0000"));
@@ -285,7 +286,7 @@ async fn a_wcs_client_lists_holds_confirms_reschedules_and_cancels(s: Server) {
 
 async fn two_desks_give_two_places_and_reschedule_is_atomic(s: Server) {
     let (_, key) = chrono_business(&s).await;
-    let day = tomorrow();
+    let day = tomorrow(&s);
     let slot = format!("passeport:{day}-0900");
     let mut booked = Vec::new();
     for _ in 0..2 {
@@ -342,7 +343,7 @@ async fn two_desks_give_two_places_and_reschedule_is_atomic(s: Server) {
 
 async fn concurrent_fillslots_on_the_last_desk_one_wins(s: Server) {
     let (_, key) = chrono_business(&s).await;
-    let slot = format!("passeport:{}-1000", tomorrow());
+    let slot = format!("passeport:{}-1000", tomorrow(&s));
     let first = chrono(&s, Method::POST, &fill_path(&slot), &key, Some(json!({}))).await;
     assert_eq!(first.body["err"], 0);
     let path = fill_path(&slot);
@@ -404,7 +405,7 @@ async fn clock_changes_in_slot_ids() {
 /// longest allowed.
 async fn both_apis_keep_the_same_limits_on_a_booking_s_details(s: Server) {
     let (t, key) = chrono_business(&s).await;
-    let day = tomorrow();
+    let day = tomorrow(&s);
     let long = "a".repeat(5001);
     for (at, body) in [
         ("0900", json!({"user_name": "Ana Lima", "note": long})),
