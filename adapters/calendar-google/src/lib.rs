@@ -16,9 +16,9 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use booking_core::calendar::{
-    CalendarApi, CalendarError, CalendarEvent, OAuthFlow, Provider, PushedEvent, pieces,
-};
+use booking_core::calendar::{CalendarError, CalendarEvent, Provider, PushedEvent, pieces};
+use booking_core::ports::calendar::CalendarApi;
+use booking_core::ports::calendar::OAuthFlow;
 use booking_core::time::Interval;
 use booking_oauth::{OAuthClient, OAuthEndpoints, classify, transport};
 use google_calendar3::api::{

@@ -9,10 +9,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use booking_calendar_google::{GoogleCalendar, GoogleEndpoints, event_id};
-use booking_core::calendar::{Attendee, CalendarApi, CalendarError, CalendarEvent, OAuthApp};
+use booking_core::calendar::{Attendee, CalendarError, CalendarEvent, OAuthApp};
 use booking_core::catalog::{Email, ResourceKind};
-use booking_core::outbox::{RetryPolicy, drain};
+use booking_core::outbox::RetryPolicy;
+use booking_core::ports::calendar::CalendarApi;
 use booking_core::services::calendar::CalendarSync;
+use booking_core::services::outbox::drain;
 use booking_core::time::Interval;
 use booking_core::{Actor, Details, Limits, Offer, Role};
 use booking_testkit::google_fake::GoogleFake;

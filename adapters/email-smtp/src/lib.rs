@@ -12,7 +12,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use booking_core::ports::{MailError, Mailer, Message};
+use booking_core::ports::mail::MailError;
+use booking_core::ports::mail::Mailer;
+use booking_core::ports::mail::Message;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};

@@ -4,7 +4,10 @@
 use std::time::Duration;
 
 use booking_core::catalog::Email;
-use booking_core::ports::{Attachment, MailError, Mailer, Message};
+use booking_core::ports::mail::Attachment;
+use booking_core::ports::mail::MailError;
+use booking_core::ports::mail::Mailer;
+use booking_core::ports::mail::Message;
 use booking_email_smtp::{FileMailer, from_url};
 
 fn message(key: &str) -> Message {

@@ -77,8 +77,8 @@ impl IntoResponse for Failure {
     }
 }
 
-impl From<booking_core::store::StoreError> for Failure {
-    fn from(e: booking_core::store::StoreError) -> Self {
+impl From<booking_core::ports::store::StoreError> for Failure {
+    fn from(e: booking_core::ports::store::StoreError) -> Self {
         Self(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable", e.to_string())
     }
 }

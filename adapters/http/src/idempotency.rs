@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use booking_core::app::idempotency::{Outcome, RETRYABLE, Reservation};
 use booking_core::error::Kind;
 use booking_core::ids::{BookingId, BusinessId};
-use booking_core::store::IdempotentAnswer;
+use booking_core::ports::store::IdempotentAnswer;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 

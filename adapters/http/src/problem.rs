@@ -6,7 +6,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use booking_core::access::Denied;
 use booking_core::error::{ErrorCode, Kind};
-use booking_core::store::StoreError;
+use booking_core::ports::store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 

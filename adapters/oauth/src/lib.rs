@@ -8,7 +8,8 @@
 
 use std::time::Duration;
 
-use booking_core::calendar::{CalendarError, Grant, OAuthApp, OAuthFlow};
+use booking_core::calendar::{CalendarError, Grant, OAuthApp};
+use booking_core::ports::calendar::OAuthFlow;
 use jiff::SignedDuration;
 
 /// Each call's time limit.

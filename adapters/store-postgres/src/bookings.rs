@@ -1,7 +1,7 @@
 //! The booking transaction on PostgreSQL: row locks in id order, then read, decide, write.
 //! Its reads and writes are `booking-store-sql`'s ([`view`], [`apply`]).
 
-use booking_core::store::{Decide, TxError, TxOutcome, TxScope};
+use booking_core::ports::store::{Decide, TxError, TxOutcome, TxScope};
 use booking_store_sql::bookings::{apply, view};
 use sqlx::PgConnection;
 

@@ -14,7 +14,7 @@
 //! - The exclusion constraint `occupancy_no_overlap` (`btree_gist`, `tstzrange`) refuses two
 //!   overlapping appointments or holds on one resource, and a `CHECK` on
 //!   `sessions.booked_seats` refuses overbooking, whatever the code above does. Both are
-//!   reported as [`TxError::Conflict`](booking_core::store::TxError::Conflict).
+//!   reported as [`TxError::Conflict`](booking_core::ports::store::TxError::Conflict).
 //! - Workers claim outbox jobs with `FOR UPDATE SKIP LOCKED`.
 
 mod bookings;
@@ -23,7 +23,7 @@ pub mod scratch;
 use std::ops::DerefMut;
 use std::time::Duration;
 
-use booking_core::store::{Decide, StoreError, TxError, TxOutcome, TxScope};
+use booking_core::ports::store::{Decide, StoreError, TxError, TxOutcome, TxScope};
 use booking_store_sql::{
     Arg, Cells, Database, DbError, DbErrorKind, Dialect, Executed, Executor, Query, SqlStore,
     Transaction,

@@ -4,7 +4,7 @@ mod common;
 
 use std::sync::Arc;
 
-use booking_core::store::Store;
+use booking_core::ports::store::Store;
 
 async fn fresh() -> Option<Arc<dyn Store>> {
     Some(Arc::new(common::fresh_store().await?))

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use booking_core::holds::LockCode;
-use booking_core::store::Store;
+use booking_core::ports::store::Store;
 use booking_core::time::{Interval, Timestamp};
 use booking_core::{Actor, Details, Engine, ErrorCode, Limits, Offer, Ports};
 use booking_store_postgres::scratch::ScratchDatabase;

@@ -4,7 +4,7 @@
 
 mod common;
 
-use booking_core::store::BookingStore as _;
+use booking_core::ports::store::BookingStore as _;
 
 /// Bookings written in the business's past, an hour apart on its first desk.
 const PAST: i64 = 20_000;

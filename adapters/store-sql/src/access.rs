@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use booking_core::access::{ApiKey, KeyDigest};
 use booking_core::ids::{ApiKeyId, BusinessId};
-use booking_core::store::{AccessStore, StoreError};
+use booking_core::ports::store::{AccessStore, StoreError};
 use booking_core::time::Timestamp;
 
 use crate::exec::{Database, SqlStore, all, one, query, unavailable};

@@ -1,11 +1,12 @@
 //! The account port (`AccountStore`): customers' sign-in accounts and their one-time tokens.
 
 use async_trait::async_trait;
-use booking_core::accounts::{AccountStore, AuthToken, TokenDigest, TokenOwner, TokenPurpose};
+use booking_core::accounts::{AuthToken, TokenDigest, TokenOwner, TokenPurpose};
 use booking_core::catalog::{Customer, Email};
 use booking_core::ids::{AccountId, ApiKeyId, BookingId, BusinessId, CustomerId};
-use booking_core::ports::PasswordHash;
-use booking_core::store::StoreError;
+use booking_core::ports::accounts::AccountStore;
+use booking_core::ports::passwords::PasswordHash;
+use booking_core::ports::store::StoreError;
 use booking_core::time::Timestamp;
 
 use crate::exec::{Database, SqlStore, Transaction, one, query, unavailable};

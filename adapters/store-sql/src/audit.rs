@@ -2,7 +2,9 @@
 
 use async_trait::async_trait;
 use booking_core::ids::BusinessId;
-use booking_core::store::{AuditEntry, AuditLog, IdempotencyStore, IdempotentAnswer, StoreError};
+use booking_core::ports::store::{
+    AuditEntry, AuditLog, IdempotencyStore, IdempotentAnswer, StoreError,
+};
 use booking_core::time::Timestamp;
 
 use crate::customers::append_audit;

@@ -2,13 +2,13 @@
 
 use async_trait::async_trait;
 use booking_core::ids::{BusinessId, ResourceId};
-use booking_core::store::StoreError;
+use booking_core::ports::store::StoreError;
 
 use crate::exec::{Database, SqlStore, Transaction, all, one, query, unavailable};
 use crate::{micros, read};
 
 #[async_trait]
-impl<D: Database> booking_core::calendar::CalendarStore for SqlStore<D> {
+impl<D: Database> booking_core::ports::calendar::CalendarStore for SqlStore<D> {
     async fn put_integration(
         &self,
         i: &booking_core::calendar::Integration,

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use booking_core::ids::{BookingId, BusinessId, CustomerId};
-use booking_core::store::StoreError;
+use booking_core::ports::store::StoreError;
 
 use crate::exec::{Database, Executor, SqlStore, all, one, query, unavailable};
 use crate::{Cells, micros, read};
@@ -27,7 +27,7 @@ async fn codes_with_uses(
 }
 
 #[async_trait]
-impl<D: Database> booking_core::codes::CodeStore for SqlStore<D> {
+impl<D: Database> booking_core::ports::codes::CodeStore for SqlStore<D> {
     async fn issue_code(
         &self,
         new: &booking_core::codes::NewCode,

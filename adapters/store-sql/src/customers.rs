@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use booking_core::anonymise::anonymise_customer;
 use booking_core::catalog::{Account, Customer, Email};
 use booking_core::ids::{AccountId, BookingId, BusinessId, CustomerId};
-use booking_core::store::{AuditEntry, CustomerStore, StoreError};
+use booking_core::ports::store::{AuditEntry, CustomerStore, StoreError};
 use booking_core::time::Timestamp;
 
 use crate::bookings::enqueue;

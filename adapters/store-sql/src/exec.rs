@@ -10,7 +10,7 @@
 use std::future::Future;
 use std::sync::OnceLock;
 
-use booking_core::store::{Decide, StoreError, TxError, TxOutcome, TxScope};
+use booking_core::ports::store::{Decide, StoreError, TxError, TxOutcome, TxScope};
 
 use crate::Cells;
 
@@ -449,7 +449,7 @@ pub(crate) fn one<R: Cells, T>(
 }
 
 #[async_trait::async_trait]
-impl<D: Database> booking_core::store::Maintenance for SqlStore<D> {
+impl<D: Database> booking_core::ports::store::Maintenance for SqlStore<D> {
     async fn maintain(&self) -> Result<(), StoreError> {
         self.db.maintain().await
     }

@@ -6,9 +6,9 @@
 
 use booking_core::booking::BookingStatus;
 use booking_core::booking::Target;
+use booking_core::ports::store::StoreError;
 use booking_core::schedule::{DayHours, OpeningHours, WallRange};
 use booking_core::settings::{CalendarSyncOptions, Settings};
-use booking_core::store::StoreError;
 use booking_core::time::{Date, SignedDuration, WallTime};
 use jiff::civil::Weekday;
 use serde_json::{Map, Value, json};
@@ -343,7 +343,7 @@ type OccupancyRow = (
 #[derive(Debug, Default)]
 pub struct Aggregate {
     /// Appointments and holds.
-    pub occupancy: booking_core::store::Occupancy,
+    pub occupancy: booking_core::ports::store::Occupancy,
     /// Exceptions by resource.
     pub exceptions: Vec<(booking_core::ids::ResourceId, booking_core::time::Interval)>,
     /// External busy times by resource.
@@ -357,7 +357,7 @@ pub fn read_aggregate(
 ) -> Result<Aggregate, StoreError> {
     use booking_core::holds::{Hold, LockDigest};
     use booking_core::ids::{AgendaId, BookingId, HoldId, ResourceId, ServiceId};
-    use booking_core::store::BusyBooking;
+    use booking_core::ports::store::BusyBooking;
     use booking_core::time::Interval;
 
     let rows: Vec<OccupancyRow> =

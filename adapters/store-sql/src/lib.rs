@@ -43,7 +43,7 @@ pub use exec::{
     Arg, Database, DbError, DbErrorKind, Dialect, Executed, Executor, Query, SqlStore, Transaction,
 };
 
-use booking_core::store::StoreError;
+use booking_core::ports::store::StoreError;
 use booking_core::time::{SignedDuration, Timestamp};
 
 /// Typed access to a row's columns, by name.

@@ -2,8 +2,9 @@
 
 use async_trait::async_trait;
 use booking_core::ids::{BusinessId, JobId};
-use booking_core::outbox::{Effect, Job, Outbox};
-use booking_core::store::StoreError;
+use booking_core::outbox::{Effect, Job};
+use booking_core::ports::outbox::Outbox;
+use booking_core::ports::store::StoreError;
 use booking_core::time::{SignedDuration, Timestamp};
 
 use crate::exec::{Database, Dialect, SqlStore, Transaction, all, query, unavailable};

@@ -13,9 +13,9 @@ use booking_core::ids::{
     JobId, ResourceId, ServiceId, SessionId,
 };
 use booking_core::outbox::{BookingEvent, Effect, Job, JobState};
+use booking_core::ports::store::{AuditEntry, BusyBooking, IdempotentAnswer, StoreError};
 use booking_core::schedule::Exception;
 use booking_core::settings::Locale;
-use booking_core::store::{AuditEntry, BusyBooking, IdempotentAnswer, StoreError};
 use booking_core::time::{Interval, Zone};
 
 use crate::{Cells, corrupt, count, duration, instant, json};
@@ -387,7 +387,7 @@ pub fn webhook(row: &impl Cells) -> Result<booking_core::webhooks::Endpoint, Sto
         id: booking_core::ids::WebhookId::new(row.int("id")?),
         business: BusinessId::new(row.int("business_id")?),
         url: row.text("url")?,
-        secret: booking_core::ports::Secret::new(row.text("secret")?),
+        secret: booking_core::ports::tokens::Secret::new(row.text("secret")?),
         events: json::read_strings(&row.text("events")?)?,
         created_at: instant(row.int("created_at_us")?)?,
     })

@@ -3,8 +3,8 @@
 use async_trait::async_trait;
 use booking_core::ids::BusinessId;
 use booking_core::notify::{EmailTemplate, Trigger};
+use booking_core::ports::store::{StoreError, TemplateStore};
 use booking_core::settings::Locale;
-use booking_core::store::{StoreError, TemplateStore};
 
 use crate::exec::{Database, SqlStore, all, one, query, unavailable};
 use crate::read;

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use booking_core::ids::{BookingId, BusinessId, EventId, ResourceId};
-use booking_core::store::StoreError;
+use booking_core::ports::store::StoreError;
 
 use crate::bookings::enqueue;
 use crate::exec::{Database, Executor, Query, SqlStore, Transaction, all, one, query, unavailable};
@@ -74,7 +74,7 @@ async fn video_changed(
 }
 
 #[async_trait]
-impl<D: Database> booking_core::video::VideoStore for SqlStore<D> {
+impl<D: Database> booking_core::ports::video::VideoStore for SqlStore<D> {
     async fn put_video_account(
         &self,
         business: BusinessId,

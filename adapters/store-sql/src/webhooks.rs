@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use booking_core::ids::{BusinessId, JobId, WebhookId};
-use booking_core::store::{StoreError, WebhookStore};
+use booking_core::ports::store::{StoreError, WebhookStore};
 use booking_core::webhooks::{Delivery, Endpoint};
 
 use crate::exec::{Database, SqlStore, all, query, unavailable};

@@ -17,7 +17,7 @@
 //!   once that commit is done.
 //! - A trigger on the `occupancy` table refuses overlapping appointments and holds on one
 //!   resource, and a `CHECK` on `sessions.booked_seats` refuses overbooking: the database's
-//!   own defence, reported as [`TxError::Conflict`](booking_core::store::TxError::Conflict).
+//!   own defence, reported as [`TxError::Conflict`](booking_core::ports::store::TxError::Conflict).
 
 mod bookings;
 mod writer;
@@ -28,7 +28,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use booking_core::store::{Decide, StoreError, TxError, TxOutcome, TxScope};
+use booking_core::ports::store::{Decide, StoreError, TxError, TxOutcome, TxScope};
 use booking_store_sql::{
     Arg, Cells, Database, DbError, DbErrorKind, Dialect, Executed, Executor, Query, SqlStore,
     Transaction,

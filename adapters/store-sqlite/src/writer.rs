@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 
-use booking_core::store::{StoreError, TxError};
+use booking_core::ports::store::{StoreError, TxError};
 use sqlx::SqliteConnection;
 use tokio::sync::{Mutex, MutexGuard};
 
@@ -316,7 +316,7 @@ impl DerefMut for Exclusive<'_> {
 mod tests {
     use std::time::Duration;
 
-    use booking_core::store::Refusal;
+    use booking_core::ports::store::Refusal;
     use sqlx::{ConnectOptions, Row};
 
     use super::*;

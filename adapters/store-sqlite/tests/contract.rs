@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use booking_core::store::Store;
+use booking_core::ports::store::Store;
 
 async fn fresh() -> Arc<dyn Store> {
     let dir = tempfile::tempdir().expect("a temporary directory");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use booking_core::booking::Target;
-use booking_core::store::Store;
+use booking_core::ports::store::Store;
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 use booking_core::{Actor, Details, Engine, Limits, Offer, Ports};
 use booking_testkit::{FakeClock, Harness, SeqTokens};

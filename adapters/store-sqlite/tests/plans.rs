@@ -80,7 +80,7 @@ async fn the_outbox_purge_reads_only_what_it_deletes() {
 
 #[tokio::test]
 async fn upkeep_runs_and_the_plans_hold_after_it() {
-    use booking_core::store::Maintenance as _;
+    use booking_core::ports::store::Maintenance as _;
     let dir = tempfile::tempdir().unwrap();
     let store = booking_store_sqlite::open(dir.path().join("plans.db")).await.unwrap();
     store.maintain().await.unwrap();

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use booking_core::store::Store;
+use booking_core::ports::store::Store;
 
 /// Opens (creating and migrating) the store `url` names; PostgreSQL gets a pool of
 /// `pg_connections`.

@@ -8,7 +8,12 @@
 
 pub mod worker;
 
-use booking_core::ports::{Clock, HashError, PasswordHash, PasswordHasher, Secret, TokenSource};
+use booking_core::ports::clock::Clock;
+use booking_core::ports::passwords::HashError;
+use booking_core::ports::passwords::PasswordHash;
+use booking_core::ports::passwords::PasswordHasher;
+use booking_core::ports::tokens::Secret;
+use booking_core::ports::tokens::TokenSource;
 use jiff::Timestamp;
 
 /// The wall clock of the machine.
@@ -124,7 +129,7 @@ impl ChaChaSealer {
     }
 }
 
-impl booking_core::calendar::Sealer for ChaChaSealer {
+impl booking_core::ports::calendar::Sealer for ChaChaSealer {
     fn seal(&self, plain: &str) -> String {
         use chacha20poly1305::aead::Aead as _;
         let mut nonce = [0u8; 24];
@@ -159,7 +164,7 @@ impl booking_core::calendar::Sealer for ChaChaSealer {
 
 #[cfg(test)]
 mod sealer_tests {
-    use booking_core::calendar::Sealer as _;
+    use booking_core::ports::calendar::Sealer as _;
 
     use super::ChaChaSealer;
 

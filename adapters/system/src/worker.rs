@@ -2,13 +2,16 @@
 //!
 //! Several workers (threads, processes, app instances) may run on one store: claims are atomic,
 //! so each job runs on one worker at a time, and a worker that dies mid-job only delays it until
-//! its lease ends. Tests that want the jobs run now call [`booking_core::outbox::drain`] instead.
+//! its lease ends. Tests that want the jobs run now call [`booking_core::services::outbox::drain`] instead.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use booking_core::outbox::{Drained, JobHandler, Outbox, RetryPolicy, drain};
-use booking_core::ports::Clock;
+use booking_core::outbox::{Drained, RetryPolicy};
+use booking_core::ports::clock::Clock;
+use booking_core::ports::outbox::JobHandler;
+use booking_core::ports::outbox::Outbox;
+use booking_core::services::outbox::drain;
 use tokio::sync::watch;
 
 /// How a worker runs.

@@ -4,7 +4,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use booking_core::outbox::{BookingEvent, Effect, Job, JobError, JobHandler, JobState, Outbox};
+use booking_core::outbox::{BookingEvent, Effect, Job, JobError, JobState};
+use booking_core::ports::outbox::JobHandler;
+use booking_core::ports::outbox::Outbox;
 use booking_core::{Actor, Details, Limits, Offer};
 use booking_system::worker::{WorkerConfig, run};
 use booking_testkit::Harness;

@@ -12,8 +12,12 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use base64::Engine as _;
-use booking_core::ports::{Meeting, MeetingError, MeetingProvider, MeetingRequest};
-use booking_core::video::{ZoomApp, ZoomConnector};
+use booking_core::ports::meetings::Meeting;
+use booking_core::ports::meetings::MeetingError;
+use booking_core::ports::meetings::MeetingProvider;
+use booking_core::ports::meetings::MeetingRequest;
+use booking_core::ports::video::ZoomConnector;
+use booking_core::video::ZoomApp;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 

@@ -5,7 +5,8 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
-use booking_core::ports::{MeetingProvider, MeetingRequest};
+use booking_core::ports::meetings::MeetingProvider;
+use booking_core::ports::meetings::MeetingRequest;
 use booking_core::time::Interval;
 use booking_video_zoom::{ZoomCredentials, ZoomEndpoints, ZoomMeetings};
 use jiff::Timestamp;
@@ -178,7 +179,8 @@ async fn a_refused_token_is_replaced_once() {
 /// credentials or an unknown host, and reuses one client (one token) per app.
 #[tokio::test]
 async fn the_connector_checks_apps_and_reuses_their_client() {
-    use booking_core::video::{ZoomApp, ZoomConnector};
+    use booking_core::ports::video::ZoomConnector;
+    use booking_core::video::ZoomApp;
     use booking_video_zoom::ZoomClients;
     let server = MockServer::start().await;
     token(&server, 2).await; // the host's check, then the unknown host's

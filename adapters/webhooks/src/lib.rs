@@ -11,9 +11,10 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use booking_core::booking::Booking;
-use booking_core::outbox::{Effect, Job, JobError, JobHandler};
-use booking_core::ports::Clock;
-use booking_core::store::Store;
+use booking_core::outbox::{Effect, Job, JobError};
+use booking_core::ports::clock::Clock;
+use booking_core::ports::outbox::JobHandler;
+use booking_core::ports::store::Store;
 use booking_core::time::Zone;
 use booking_core::webhooks::{
     DELIVERY_HEADER, Delivery, Endpoint, SIGNATURE_HEADER, TIMESTAMP_HEADER, signature,
@@ -101,7 +102,7 @@ impl JobHandler for WebhookSender {
 
     async fn handle(&self, job: &Job) -> Result<(), JobError> {
         let store = &self.store;
-        let temporary = |e: booking_core::store::StoreError| JobError::Retry(e.to_string());
+        let temporary = |e: booking_core::ports::store::StoreError| JobError::Retry(e.to_string());
         let event = job.event.code();
         let endpoints: Vec<Endpoint> = store
             .webhooks(job.business)

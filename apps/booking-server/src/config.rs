@@ -260,7 +260,9 @@ impl Config {
                         .unwrap_or(0);
                 }
             }
-            None => booking_core::ports::TokenSource::fill(&booking_system::OsTokens, &mut key),
+            None => {
+                booking_core::ports::tokens::TokenSource::fill(&booking_system::OsTokens, &mut key);
+            }
         }
         key
     }

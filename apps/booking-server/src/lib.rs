@@ -15,9 +15,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use booking_core::outbox::JobHandler;
-use booking_core::ports::{Clock, Mailer, TokenSource};
-use booking_core::store::Store;
+use booking_core::ports::clock::Clock;
+use booking_core::ports::mail::Mailer;
+use booking_core::ports::outbox::JobHandler;
+use booking_core::ports::store::Store;
+use booking_core::ports::tokens::TokenSource;
 use booking_core::{Engine, Ports};
 use booking_http::{AppState, HttpLimits};
 use booking_system::{OsTokens, SystemClock};
@@ -48,9 +50,9 @@ pub struct Wiring {
     /// Where emails go.
     pub mailer: Arc<dyn Mailer>,
     /// The calendar providers offered (§H).
-    pub calendars: Vec<Arc<dyn booking_core::calendar::CalendarApi>>,
+    pub calendars: Vec<Arc<dyn booking_core::ports::calendar::CalendarApi>>,
     /// The Zoom clients (§J).
-    pub zoom: Arc<dyn booking_core::video::ZoomConnector>,
+    pub zoom: Arc<dyn booking_core::ports::video::ZoomConnector>,
     /// Whether the outbox workers and the busy-time puller run in the background (on in
     /// production; off, jobs run when [`Running::run_until_idle`] is called).
     pub workers: bool,
@@ -77,7 +79,7 @@ impl Wiring {
             Some(url) => OutlookEndpoints::at(url),
             None => OutlookEndpoints::microsoft(&config.calendar_microsoft_tenant),
         };
-        let mut calendars: Vec<Arc<dyn booking_core::calendar::CalendarApi>> =
+        let mut calendars: Vec<Arc<dyn booking_core::ports::calendar::CalendarApi>> =
             vec![Arc::new(OutlookCalendar::new(microsoft))];
         match GoogleCalendar::new(google) {
             Ok(api) => calendars.push(Arc::new(api)),
@@ -134,7 +136,7 @@ impl Running {
 
 /// The outbox handlers, each with its retry policy.
 struct Jobs {
-    outbox: Arc<dyn booking_core::outbox::Outbox>,
+    outbox: Arc<dyn booking_core::ports::outbox::Outbox>,
     clock: Arc<dyn Clock>,
     handlers: Vec<(Arc<dyn JobHandler>, booking_core::outbox::RetryPolicy)>,
     poll: Duration,
@@ -146,7 +148,7 @@ impl Jobs {
         loop {
             let mut ran = 0;
             for (handler, policy) in &self.handlers {
-                let pass = booking_core::outbox::drain(
+                let pass = booking_core::services::outbox::drain(
                     self.outbox.as_ref(),
                     self.clock.as_ref(),
                     handler.as_ref(),
@@ -220,7 +222,7 @@ pub async fn start(
         hasher: Arc::new(booking_system::Argon2Hasher),
         trusted_proxy: config.trusted_proxy,
     };
-    let sealer: Arc<dyn booking_core::calendar::Sealer> =
+    let sealer: Arc<dyn booking_core::ports::calendar::Sealer> =
         Arc::new(booking_system::ChaChaSealer::new(&secret));
     let calendar = booking_core::services::calendar::CalendarSync::new(
         store.clone(),
@@ -290,7 +292,7 @@ fn jobs(
     state: &AppState,
     calendar: &booking_core::services::calendar::CalendarSync,
     video: &booking_core::services::video::VideoSync,
-    mailer: Arc<dyn booking_core::ports::Mailer>,
+    mailer: Arc<dyn booking_core::ports::mail::Mailer>,
     addr: SocketAddr,
 ) -> anyhow::Result<Jobs> {
     use booking_core::outbox::RetryPolicy;
@@ -377,6 +379,6 @@ pub async fn create_business(
     name: &str,
     zone: &str,
     locale: booking_core::settings::Locale,
-) -> anyhow::Result<(booking_core::catalog::Business, booking_core::ports::Secret)> {
+) -> anyhow::Result<(booking_core::catalog::Business, booking_core::ports::tokens::Secret)> {
     Ok(engine.create_business(name, zone, locale).await?)
 }

@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use booking_core::ids::{AgendaId, BusinessId, ResourceId, ServiceId};
+use booking_core::ports::store::Store;
 use booking_core::schedule::OpeningHours;
-use booking_core::store::Store;
 use booking_core::time::{SignedDuration, Timestamp};
 use booking_core::{Engine, Ports};
 use booking_testkit::{FakeClock, SeqTokens, fixtures};

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use booking_core::ids::ResourceId;
-use booking_core::store::Store;
+use booking_core::ports::store::Store;
 use booking_core::time::{Interval, Timestamp};
 use booking_core::{Actor, Details, Limits, Offer};
 use booking_store_bench::{Setup, setup, slot};

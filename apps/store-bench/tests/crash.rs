@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 
 use booking_core::ids::{BookingId, BusinessId};
-use booking_core::store::Store;
+use booking_core::ports::store::Store;
 use booking_core::time::Timestamp;
 use booking_store_postgres::scratch::ScratchDatabase;
 

@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 
 use crate::booking::{Actor, Role};
 use crate::ids::{ApiKeyId, BusinessId, CustomerId, ResourceId};
-use crate::ports::{Secret, TokenSource};
+use crate::ports::tokens::Secret;
+use crate::ports::tokens::TokenSource;
 
 /// Something a caller wants to do, with the resource or customer it concerns when that matters.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

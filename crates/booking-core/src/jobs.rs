@@ -6,7 +6,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::ids::{BookingId, BusinessId};
 use crate::outbox::{BookingEvent, BookingRef, Effect, Extras, NewJob};
-use crate::store::{SessionLoad, Write};
+use crate::ports::store::{SessionLoad, Write};
 
 /// When reminders are due: `lead` before each new booking's start (a session's start is read
 /// from the transaction's `sessions`).

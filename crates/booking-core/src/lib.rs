@@ -4,9 +4,9 @@
 //! capacity, holds with lock codes, the booking lifecycle with its history, cancellation and
 //! reschedule windows, GDPR anonymisation and `%placeholder%` templates — behind port traits.
 //!
-//! No I/O, no async runtime, no database: adapters implement the ports ([`store`], [`ports`]);
-//! the [`Engine`] runs the use cases over them. Time comes only from [`ports::Clock`] and
-//! randomness only from [`ports::TokenSource`], so every rule runs under a fake clock.
+//! No I/O, no async runtime, no database: adapters implement the [`ports`];
+//! the [`Engine`] runs the use cases over them. Time comes only from [`ports::clock::Clock`] and
+//! randomness only from [`ports::tokens::TokenSource`], so every rule runs under a fake clock.
 //!
 //! | rule | module |
 //! |---|---|
@@ -20,7 +20,7 @@
 //! | §A6 windows | [`policy`] |
 //! | §A7 anonymisation | [`anonymise`] |
 //! | §A8 templates | [`template`] |
-//! | §A9 ports | [`store`], [`ports`] |
+//! | §A9 ports, one file per capability | [`ports`] |
 //! | §B3 outbox, and which jobs a booking change enqueues | [`outbox`], [`jobs`] |
 //! | §C4 roles, API keys | [`access`] |
 //! | §C8 iCalendar import and feeds | [`ics`] |
@@ -98,7 +98,6 @@ pub mod settings;
 pub mod setup;
 pub mod slots;
 mod status;
-pub mod store;
 pub mod template;
 pub mod time;
 pub mod video;

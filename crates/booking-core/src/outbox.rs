@@ -15,13 +15,10 @@
 
 use std::fmt;
 
-use async_trait::async_trait;
 use jiff::{SignedDuration, Timestamp};
 
 use crate::booking::BookingStatus;
-use crate::error::StoreError;
 use crate::ids::{BookingId, BusinessId, JobId};
-use crate::ports::Clock;
 
 /// What a job does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -206,53 +203,6 @@ impl Job {
     }
 }
 
-/// The outbox port. Implementations MUST make [`Outbox::claim`] atomic: two concurrent claims
-/// never return the same job.
-#[async_trait]
-pub trait Outbox: Send + Sync {
-    /// Claims up to `limit` due jobs of `effect` (a worker runs the effects it can), oldest
-    /// `run_at` first: pending ones with `run_at <= now`, and claimed ones whose lease ended at
-    /// or before `now` (their worker died). Each claimed job's `attempts` grows by one and its
-    /// lease runs until `now + lease`.
-    async fn claim(
-        &self,
-        now: Timestamp,
-        lease: SignedDuration,
-        limit: usize,
-        effect: Effect,
-    ) -> Result<Vec<Job>, StoreError>;
-    /// Marks attempt `attempt` of a job done. `false` (and no change) unless the job is claimed
-    /// with that attempt number: completing twice, or after the lease was taken over, is a no-op.
-    async fn complete(&self, id: JobId, attempt: u32) -> Result<bool, StoreError>;
-    /// Records that attempt `attempt` failed: back to pending until `retry_at`, or parked when it
-    /// is `None`. `false` (and no change) unless the job is claimed with that attempt number.
-    async fn fail(
-        &self,
-        id: JobId,
-        attempt: u32,
-        error: &str,
-        retry_at: Option<Timestamp>,
-    ) -> Result<bool, StoreError>;
-    /// A business's jobs, by id.
-    async fn jobs(&self, business: BusinessId) -> Result<Vec<Job>, StoreError>;
-    /// Puts a parked job of the business back to pending at `now` (an operator's retry).
-    async fn retry_parked(
-        &self,
-        business: BusinessId,
-        id: JobId,
-        now: Timestamp,
-    ) -> Result<bool, StoreError>;
-    /// Deletes up to `limit` done jobs of `effect` that were due before `before`; how many.
-    /// Pending, claimed and parked jobs stay. Implementations MUST never give a later job the
-    /// id of a deleted one (a webhook delivery is recognised by its job's id).
-    async fn purge_done(
-        &self,
-        effect: Effect,
-        before: Timestamp,
-        limit: usize,
-    ) -> Result<usize, StoreError>;
-}
-
 /// How long done jobs are kept by default (`Job`s are the operators' view of what ran; the
 /// webhook delivery log is kept apart).
 pub const DONE_RETENTION: SignedDuration = SignedDuration::from_hours(7 * 24);
@@ -264,25 +214,6 @@ pub const PURGE_BATCH: usize = 500;
 /// How many batches one housekeeping round deletes at most; a backlog (the first run after an
 /// upgrade) drains over the following rounds.
 pub const PURGE_BATCHES_PER_ROUND: usize = 20;
-
-/// Deletes the done jobs due before `before`, [`PURGE_BATCH`] at a time and at most
-/// [`PURGE_BATCHES_PER_ROUND`] batches per effect; how many.
-///
-/// # Errors
-/// Storage errors.
-pub async fn purge_done(outbox: &dyn Outbox, before: Timestamp) -> Result<usize, StoreError> {
-    let mut total = 0;
-    for effect in Effect::ALL {
-        for _ in 0..PURGE_BATCHES_PER_ROUND {
-            let n = outbox.purge_done(effect, before, PURGE_BATCH).await?;
-            total += n;
-            if n < PURGE_BATCH {
-                break;
-            }
-        }
-    }
-    Ok(total)
-}
 
 /// The effects that only some businesses' booking changes have: each costs a job per change,
 /// so a business pays for it only while it uses it.
@@ -372,16 +303,6 @@ pub enum JobError {
     Permanent(String),
 }
 
-/// Runs the jobs of one effect.
-#[async_trait]
-pub trait JobHandler: Send + Sync {
-    /// The effect whose jobs it runs.
-    fn effect(&self) -> Effect;
-    /// Runs one job. MUST be idempotent per [`Job::delivery_key`]: a job may run again after a
-    /// crash between delivery and completion.
-    async fn handle(&self, job: &Job) -> Result<(), JobError>;
-}
-
 /// What one pass of [`drain`] did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Drained {
@@ -410,61 +331,6 @@ impl fmt::Display for Drained {
             "{} done, {} retried, {} parked, {} lost",
             self.done, self.retried, self.parked, self.lost
         )
-    }
-}
-
-/// Claims and runs due jobs, `batch` at a time, until none is due at the clock's time. The worker
-/// loop calls it on every tick; tests call it to run the outbox synchronously.
-pub async fn drain(
-    outbox: &dyn Outbox,
-    clock: &dyn Clock,
-    handler: &dyn JobHandler,
-    policy: &RetryPolicy,
-    batch: usize,
-) -> Result<Drained, StoreError> {
-    let mut report = Drained::default();
-    loop {
-        let jobs = outbox.claim(clock.now(), policy.lease, batch.max(1), handler.effect()).await?;
-        if jobs.is_empty() {
-            return Ok(report);
-        }
-        for job in jobs {
-            let recorded = match handler.handle(&job).await {
-                Ok(()) => {
-                    let ok = outbox.complete(job.id, job.attempts).await?;
-                    report.done += usize::from(ok);
-                    ok
-                }
-                Err(error) => {
-                    let retry_at = match &error {
-                        JobError::Retry(_) => policy.retry_at(job.attempts, clock.now()),
-                        JobError::RetryAfter(_, after) => {
-                            let now = clock.now();
-                            let asked = after.and_then(|a| now.checked_add(a).ok());
-                            policy
-                                .retry_at(job.attempts, now)
-                                .map(|at| asked.map_or(at, |x| x.max(at)))
-                        }
-                        JobError::Wait(_, delay) => {
-                            let now = clock.now();
-                            policy
-                                .retry_at(job.attempts, now)
-                                .map(|_| now.checked_add(*delay).unwrap_or(now))
-                        }
-                        JobError::Permanent(_) => None,
-                    };
-                    let ok =
-                        outbox.fail(job.id, job.attempts, &error.to_string(), retry_at).await?;
-                    if ok && retry_at.is_some() {
-                        report.retried += 1;
-                    } else if ok {
-                        report.parked += 1;
-                    }
-                    ok
-                }
-            };
-            report.lost += usize::from(!recorded);
-        }
     }
 }
 

@@ -16,11 +16,11 @@ use crate::ids::{
     ApiKeyId, BusinessId, CustomerId, EventId, ExceptionId, ResourceId, ServiceId, WebhookId,
 };
 use crate::notify::{EmailTemplate, TemplateError, Trigger};
-use crate::ports::Secret;
+use crate::ports::store::StoreError;
+use crate::ports::tokens::Secret;
 use crate::schedule::Exception;
 use crate::settings::{Locale, Settings};
 use crate::slots::SlotRules;
-use crate::store::StoreError;
 use crate::time::Zone;
 use crate::webhooks::{self, Endpoint};
 

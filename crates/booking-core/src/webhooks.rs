@@ -12,7 +12,8 @@ use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::ids::{BookingId, BusinessId, JobId, WebhookId};
-use crate::ports::{Secret, TokenSource};
+use crate::ports::tokens::Secret;
+use crate::ports::tokens::TokenSource;
 
 /// The header carrying the Unix time of the signature.
 pub const TIMESTAMP_HEADER: &str = "x-booking-timestamp";

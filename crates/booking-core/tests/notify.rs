@@ -4,9 +4,10 @@
 use std::sync::Arc;
 
 use booking_core::catalog::{Contact, Email};
-use booking_core::outbox::{RetryPolicy, drain};
-use booking_core::ports::MailError;
+use booking_core::outbox::RetryPolicy;
+use booking_core::ports::mail::MailError;
 use booking_core::services::notify::Notifier;
+use booking_core::services::outbox::drain;
 use booking_core::settings::Locale;
 use booking_core::time::{SignedDuration, Timestamp};
 use booking_core::{Actor, Details, Limits, Offer, Role};

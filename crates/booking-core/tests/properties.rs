@@ -6,7 +6,7 @@ use booking_core::catalog::{Contact, Customer, Email};
 use booking_core::holds::LockCode;
 use booking_core::ids::{BusinessId, CustomerId, ResourceId};
 use booking_core::policy::{Change, WindowPolicy};
-use booking_core::ports::Clock;
+use booking_core::ports::clock::Clock;
 use booking_core::schedule::OpeningHours;
 use booking_core::slots::{BusyTimes, ResourceCalendar, SlotQuery, availability};
 use booking_core::template::{Escape, Template, Values};

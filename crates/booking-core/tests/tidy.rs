@@ -172,16 +172,56 @@ fn citations_are_read_as_written() {
     assert!(!cites_in_a_string("    /// Too late (§A6)."));
 }
 
-/// The top-level modules of `booking-core` each source file imports (`crate::x`, and the
-/// names in a `use crate::{x::…, y::…}` group), outside comments and test modules. A module
-/// is a file of `src/` or a directory of it (its files are one module).
+/// The paths of a `use` group at its top level (`a::B, c::{D, E}` gives `a::B`, `c::{D, E}`),
+/// from after its opening brace up to its closing one.
+fn group_items(group: &str) -> Vec<String> {
+    let (mut depth, mut item, mut items) = (0, String::new(), Vec::new());
+    for c in group.chars() {
+        match c {
+            '}' if depth == 0 => break,
+            ',' if depth == 0 => {
+                items.push(std::mem::take(&mut item).trim().to_owned());
+                continue;
+            }
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ => {}
+        }
+        item.push(c);
+    }
+    items.push(item.trim().to_owned());
+    items
+}
+
+/// The module an import path names, from the text after `crate::`: its first segment, or for
+/// `ports` its first two (`ports::clock`), each port file being a module of its own.
+fn module_named(path: &str) -> String {
+    let mut segments = path
+        .split("::")
+        .map(|s| s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect::<String>());
+    let first = segments.next().unwrap_or_default();
+    match segments.next() {
+        Some(port) if first == "ports" && !port.is_empty() => format!("ports::{port}"),
+        _ => first,
+    }
+}
+
+/// The modules of `booking-core` each source file imports (`crate::x`, and the names in a
+/// `use crate::{x::…, y::…}` group), outside comments and test modules. A module is a file of
+/// `src/` or a directory of it (its files are one module), except `ports/`, whose files are
+/// each a module (`ports::clock`, `ports::store`): the domain modules name the leaf ports, and
+/// the storage ports name the domain modules.
 fn core_imports() -> std::collections::BTreeMap<String, BTreeSet<String>> {
     let src = root().join("crates/booking-core/src");
     let mut files = Vec::new();
     walk(&src, &src, &mut files);
     let mut graph = std::collections::BTreeMap::<String, BTreeSet<String>>::new();
     for file in files.iter().filter(|f| f.ends_with(".rs") && f.as_str() != "lib.rs") {
-        let module = file.split('/').next().unwrap().trim_end_matches(".rs").to_owned();
+        let module = match file.strip_prefix("ports/") {
+            Some("mod.rs") => "ports".to_owned(),
+            Some(port) => format!("ports::{}", port.trim_end_matches(".rs")),
+            None => file.split('/').next().unwrap().trim_end_matches(".rs").to_owned(),
+        };
         let text = std::fs::read_to_string(src.join(file)).unwrap();
         let code = text.split("#[cfg(test)]\nmod tests").next().unwrap();
         let code: String = code
@@ -193,29 +233,13 @@ fn core_imports() -> std::collections::BTreeMap<String, BTreeSet<String>> {
         for (n, _) in code.match_indices("crate::") {
             let rest = &code[n + "crate::".len()..];
             if let Some(group) = rest.strip_prefix('{') {
-                // Top-level names of the group, up to its closing brace.
-                let (mut depth, mut name, mut at_start) = (0, String::new(), true);
-                for c in group.chars() {
-                    match c {
-                        '{' => depth += 1,
-                        '}' if depth == 0 => break,
-                        '}' => depth -= 1,
-                        ',' if depth == 0 => {
-                            deps.insert(std::mem::take(&mut name));
-                            at_start = true;
-                        }
-                        c if depth == 0 && at_start && (c.is_alphanumeric() || c == '_') => {
-                            name.push(c);
-                        }
-                        c if depth == 0 && !c.is_whitespace() => at_start = false,
-                        _ => {}
-                    }
-                }
-                deps.insert(name);
+                deps.extend(group_items(group).iter().map(|item| module_named(item)));
+            } else if let Some(group) = rest.strip_prefix("ports::{") {
+                deps.extend(
+                    group_items(group).iter().map(|item| module_named(&format!("ports::{item}"))),
+                );
             } else {
-                let name: String =
-                    rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-                deps.insert(name);
+                deps.insert(module_named(rest));
             }
         }
         deps.retain(|d| !d.is_empty() && d.starts_with(|c: char| c.is_lowercase()));
@@ -255,17 +279,34 @@ fn cycle_through(
     visit(graph, from, from, &mut path, &mut BTreeSet::new()).then_some(path)
 }
 
-/// The core's modules import each other without a cycle: the domain modules (the types and
-/// port traits the store names) never import the store, and the services over the store live
-/// in `services`, which no domain module imports.
+/// The core's modules import each other without a cycle: the domain modules (the types the
+/// ports name) import only the leaf ports (clock, randomness, password hashes, mail and meeting
+/// messages), never a storage port; the services over the ports live in `services`, which no
+/// domain module imports.
 #[test]
 fn core_modules_import_each_other_without_a_cycle() {
     let graph = core_imports();
     assert!(graph.len() > 20, "the modules are read ({:?})", graph.keys());
-    assert!(graph["store"].contains("booking"), "imports are read: {:?}", graph["store"]);
+    assert!(
+        graph["ports::store"].contains("booking"),
+        "imports are read: {:?}",
+        graph["ports::store"]
+    );
+    assert!(graph["accounts"].contains("ports::tokens"), "port files are modules: {graph:?}");
     assert!(graph["app"].contains("engine"), "grouped imports are read: {:?}", graph["app"]);
     let cycles: Vec<Vec<String>> = graph.keys().filter_map(|m| cycle_through(&graph, m)).collect();
     assert!(cycles.is_empty(), "booking-core modules import each other in a cycle: {cycles:?}");
+}
+
+#[test]
+fn imports_name_their_module() {
+    assert_eq!(module_named("booking::{Booking, Target};"), "booking");
+    assert_eq!(module_named("ports::clock::Clock;"), "ports::clock");
+    assert_eq!(module_named("ports;"), "ports");
+    assert_eq!(
+        group_items("ports::clock::Clock, booking::{A, B}, ids::X};\nmore"),
+        ["ports::clock::Clock", "booking::{A, B}", "ids::X"]
+    );
 }
 
 #[test]

@@ -13,10 +13,12 @@
 use std::sync::Arc;
 
 use booking_core::booking::Role;
-use booking_core::calendar::{CalendarApi, OAuthApp};
+use booking_core::calendar::OAuthApp;
 use booking_core::catalog::{Email, ResourceKind};
-use booking_core::outbox::{Drained, RetryPolicy, drain};
+use booking_core::outbox::{Drained, RetryPolicy};
+use booking_core::ports::calendar::CalendarApi;
 use booking_core::services::calendar::CalendarSync;
+use booking_core::services::outbox::drain;
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 use booking_core::{Actor, Booking, Details, Limits, Offer};
 

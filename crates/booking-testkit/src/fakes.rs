@@ -5,13 +5,23 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
 use booking_core::calendar::{
-    CalendarApi, CalendarError, CalendarEvent, Grant, OAuthApp, OAuthFlow, Provider, PushedEvent,
-    Sealer,
+    CalendarError, CalendarEvent, Grant, OAuthApp, Provider, PushedEvent,
 };
-use booking_core::ports::{
-    Clock, HashError, MailError, Meeting, MeetingError, MeetingProvider, MeetingRequest, Message,
-    PasswordHash, PasswordHasher, Secret, TokenSource,
-};
+use booking_core::ports::calendar::CalendarApi;
+use booking_core::ports::calendar::OAuthFlow;
+use booking_core::ports::calendar::Sealer;
+use booking_core::ports::clock::Clock;
+use booking_core::ports::mail::MailError;
+use booking_core::ports::mail::Message;
+use booking_core::ports::meetings::Meeting;
+use booking_core::ports::meetings::MeetingError;
+use booking_core::ports::meetings::MeetingProvider;
+use booking_core::ports::meetings::MeetingRequest;
+use booking_core::ports::passwords::HashError;
+use booking_core::ports::passwords::PasswordHash;
+use booking_core::ports::passwords::PasswordHasher;
+use booking_core::ports::tokens::Secret;
+use booking_core::ports::tokens::TokenSource;
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -115,7 +125,7 @@ impl RecordingMailer {
 }
 
 #[async_trait]
-impl booking_core::ports::Mailer for RecordingMailer {
+impl booking_core::ports::mail::Mailer for RecordingMailer {
     async fn send(&self, message: &Message) -> Result<(), MailError> {
         let mut failures = lock(&self.failures);
         if !failures.is_empty() {
@@ -361,7 +371,7 @@ impl FakeZoom {
 }
 
 #[async_trait]
-impl booking_core::video::ZoomConnector for FakeZoom {
+impl booking_core::ports::video::ZoomConnector for FakeZoom {
     fn meetings(
         &self,
         app: &booking_core::video::ZoomApp,

@@ -6,9 +6,9 @@ use booking_core::catalog::{
 use booking_core::ids::{
     AgendaId, BusinessId, CustomerId, EventId, ResourceId, ServiceId, SessionId,
 };
+use booking_core::ports::store::Store;
 use booking_core::schedule::{OpeningHours, WallRange};
 use booking_core::settings::{Locale, Settings};
-use booking_core::store::Store;
 use booking_core::time::{Interval, SignedDuration, WallTime, Zone};
 use jiff::civil::Weekday;
 

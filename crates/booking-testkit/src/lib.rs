@@ -25,7 +25,7 @@ pub mod strategies;
 use std::sync::Arc;
 
 use booking_core::ids::{AgendaId, BusinessId, ResourceId, ServiceId};
-use booking_core::store::Store;
+use booking_core::ports::store::Store;
 use booking_core::{Engine, Ports};
 
 pub use fakes::{

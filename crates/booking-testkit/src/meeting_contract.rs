@@ -10,7 +10,8 @@
 
 use std::sync::Arc;
 
-use booking_core::ports::{MeetingProvider, MeetingRequest};
+use booking_core::ports::meetings::MeetingProvider;
+use booking_core::ports::meetings::MeetingRequest;
 use booking_core::time::{Interval, Timestamp};
 
 /// A meeting provider over a running fake of its service.

@@ -10,33 +10,36 @@ use std::sync::Mutex;
 
 use async_trait::async_trait;
 use booking_core::access::{ApiKey, KeyDigest};
-use booking_core::accounts::{AccountStore, AuthToken, TokenDigest, TokenOwner, TokenPurpose};
+use booking_core::accounts::{AuthToken, TokenDigest, TokenOwner, TokenPurpose};
 use booking_core::anonymise::{anonymise_booking, anonymise_customer};
 use booking_core::booking::{Booking, HistoryEntry, Target};
-use booking_core::calendar::{CalendarStore, Connection, Integration, Provider, PushedRecord};
+use booking_core::calendar::{Connection, Integration, Provider, PushedRecord};
 use booking_core::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
 };
-use booking_core::codes::{CodeDigest, CodeStore, Ledger, NewCode, StoredCode, Use};
+use booking_core::codes::{CodeDigest, Ledger, NewCode, StoredCode, Use};
 use booking_core::holds::{Hold, LockDigest};
 use booking_core::ids::{
     AccountId, AgendaId, ApiKeyId, BookingId, BusinessId, CodeId, CustomerId, EventId, ExceptionId,
     HoldId, JobId, ResourceId, ServiceId, SessionId, WebhookId,
 };
 use booking_core::notify::{EmailTemplate, Trigger};
-use booking_core::outbox::{BookingEvent, BookingRef, Effect, Job, JobState, NewJob, Outbox};
-use booking_core::ports::PasswordHash;
-use booking_core::schedule::Exception;
-use booking_core::settings::Locale;
-use booking_core::store::{
+use booking_core::outbox::{BookingEvent, BookingRef, Effect, Job, JobState, NewJob};
+use booking_core::ports::accounts::AccountStore;
+use booking_core::ports::calendar::CalendarStore;
+use booking_core::ports::codes::CodeStore;
+use booking_core::ports::outbox::Outbox;
+use booking_core::ports::passwords::PasswordHash;
+use booking_core::ports::store::{
     AccessStore, AuditEntry, AuditLog, BookingStore, Busy, BusyBooking, CatalogStore,
     CustomerStore, Decide, IdempotencyStore, IdempotentAnswer, Occupancy, SessionLoad, StoreError,
     TemplateStore, TxError, TxOutcome, TxScope, TxView, WebhookStore, Write,
 };
+use booking_core::ports::video::VideoStore;
+use booking_core::schedule::Exception;
+use booking_core::settings::Locale;
 use booking_core::time::{Interval, SignedDuration, Timestamp};
-use booking_core::video::{
-    Affected, Concerned, CustomLink, MeetingRecord, StoredAccount, VideoStore,
-};
+use booking_core::video::{Affected, Concerned, CustomLink, MeetingRecord, StoredAccount};
 use booking_core::webhooks::{Delivery, Endpoint};
 
 #[derive(Clone, Debug, Default)]
@@ -1332,7 +1335,7 @@ impl WebhookStore for InMemoryStore {
 }
 
 #[async_trait]
-impl booking_core::store::Maintenance for InMemoryStore {}
+impl booking_core::ports::store::Maintenance for InMemoryStore {}
 
 #[async_trait]
 impl TemplateStore for InMemoryStore {

@@ -7,6 +7,6 @@ use booking_testkit::InMemoryStore;
 booking_testkit::store_contract_tests!(
     #[tokio::test]
     async {
-        Arc::new(InMemoryStore::new()) as Arc<dyn booking_core::store::Store>
+        Arc::new(InMemoryStore::new()) as Arc<dyn booking_core::ports::store::Store>
     }
 );

@@ -11,7 +11,7 @@ use axum::response::Response;
 use booking_core::accounts::{AccountError, ResetRequested, SignUp, SignedUp};
 use booking_core::error::ErrorCode;
 use booking_core::notify::AccountMail;
-use booking_core::ports::Secret;
+use booking_core::ports::tokens::Secret;
 use jiff::SignedDuration;
 use serde::Deserialize;
 

@@ -44,7 +44,9 @@ use booking_core::app::catalog::CatalogError;
 use booking_core::catalog::Business;
 use booking_core::holds::LockCode;
 use booking_core::ids::BusinessId;
-use booking_core::ports::{Mailer, Message, PasswordHasher};
+use booking_core::ports::mail::Mailer;
+use booking_core::ports::mail::Message;
+use booking_core::ports::passwords::PasswordHasher;
 use booking_core::services::accounts::Accounts;
 use booking_core::settings::Locale;
 use hmac::{Hmac, Mac};
@@ -785,11 +787,11 @@ pub(crate) fn send_later(mailer: Arc<dyn Mailer>, message: Message) {
         for attempt in 1..=4 {
             match mailer.send(&message).await {
                 Ok(()) => return,
-                Err(booking_core::ports::MailError::Permanent(why)) => {
+                Err(booking_core::ports::mail::MailError::Permanent(why)) => {
                     tracing::warn!(%why, "an account email was refused");
                     return;
                 }
-                Err(booking_core::ports::MailError::Temporary(why)) => {
+                Err(booking_core::ports::mail::MailError::Temporary(why)) => {
                     tracing::warn!(%why, attempt, "an account email could not be sent yet");
                     tokio::time::sleep(delay).await;
                     delay *= 4;

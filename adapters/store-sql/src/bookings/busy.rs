@@ -2,7 +2,7 @@
 //! statement returning one row.
 
 use booking_core::ids::{BusinessId, ResourceId, SessionId};
-use booking_core::store::{Busy, Occupancy, SessionLoad, StoreError};
+use booking_core::ports::store::{Busy, Occupancy, SessionLoad, StoreError};
 use booking_core::time::Interval;
 
 use crate::exec::{Dialect, Executor, all, id_list, query, unavailable};

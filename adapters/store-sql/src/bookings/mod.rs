@@ -13,7 +13,7 @@ use async_trait::async_trait;
 use booking_core::booking::{Booking, HistoryEntry};
 use booking_core::holds::{Hold, LockDigest};
 use booking_core::ids::{BookingId, BusinessId, CustomerId, HoldId, ResourceId, SessionId};
-use booking_core::store::{
+use booking_core::ports::store::{
     BookingStore, Busy, Decide, Occupancy, SessionLoad, StoreError, TxError, TxOutcome, TxScope,
 };
 use booking_core::time::{Interval, Timestamp};

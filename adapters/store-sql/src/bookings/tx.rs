@@ -6,7 +6,7 @@ use booking_core::catalog::Email;
 use booking_core::holds::Hold;
 use booking_core::ids::{BookingId, BusinessId, CustomerId, HoldId};
 use booking_core::outbox::{BookingRef, NewJob};
-use booking_core::store::{Occupancy, StoreError, TxError, TxOutcome, TxScope, TxView};
+use booking_core::ports::store::{Occupancy, StoreError, TxError, TxOutcome, TxScope, TxView};
 
 use super::busy::{occupancy, session_loads};
 use crate::exec::{Arg, DbError, Executor, Query, all, id_list, query, tx_error, unavailable};
@@ -27,9 +27,9 @@ const INSERT_BOOKING: &str = "INSERT INTO bookings (business_id, kind, agenda_id
 pub async fn apply(
     conn: &mut impl Executor,
     business: BusinessId,
-    writes: Vec<booking_core::store::Write>,
+    writes: Vec<booking_core::ports::store::Write>,
 ) -> Result<TxOutcome, TxError> {
-    use booking_core::store::Write;
+    use booking_core::ports::store::Write;
     let mut created_jobs: Vec<Vec<NewJob>> = Vec::new();
     for write in &writes {
         if let Write::Enqueue(job @ NewJob { booking: BookingRef::Created(n), .. }) = write {

@@ -7,8 +7,8 @@ use booking_core::catalog::{Agenda, Business, Email, Event, Resource, Service, S
 use booking_core::ids::{
     AgendaId, BusinessId, EventId, ExceptionId, ResourceId, ServiceId, SessionId,
 };
+use booking_core::ports::store::{CatalogStore, StoreError};
 use booking_core::schedule::Exception;
-use booking_core::store::{CatalogStore, StoreError};
 use booking_core::time::Interval;
 
 use crate::exec::{Database, SqlStore, Transaction, all, id_list, one, query, unavailable};

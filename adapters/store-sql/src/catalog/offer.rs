@@ -4,7 +4,7 @@
 use booking_core::BookingStatus;
 use booking_core::catalog::{Agenda, Event, Service, Session};
 use booking_core::ids::{AgendaId, BusinessId, EventId, ResourceId, ServiceId, SessionId};
-use booking_core::store::StoreError;
+use booking_core::ports::store::StoreError;
 
 use crate::exec::{Database, DbError, Executor, Query, Transaction, all, one, query, unavailable};
 use crate::{Cells, json, micros, read, seconds};

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 pub mod web;
 
-use booking_core::ports::Clock as _;
+use booking_core::ports::clock::Clock as _;
+use booking_core::ports::store::Store;
 use booking_core::settings::Locale;
-use booking_core::store::Store;
 use booking_server::{Config, Running, Wiring, create_business, open_store, start};
 use booking_store_postgres::scratch::ScratchDatabase;
 use booking_system::SystemClock;

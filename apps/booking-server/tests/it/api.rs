@@ -183,7 +183,8 @@ async fn webhooks_are_signed_retried_and_logged(s: Server) {
     let (url, seen) = receiver().await;
     let hook = s.post(&t.path("/webhooks"), admin, json!({"url": url})).await;
     assert_eq!(hook.status, 201, "{:?}", hook.body);
-    let secret = booking_core::ports::Secret::new(hook.body["secret"].as_str().unwrap().to_owned());
+    let secret =
+        booking_core::ports::tokens::Secret::new(hook.body["secret"].as_str().unwrap().to_owned());
     let listed = s.get(&t.path("/webhooks"), admin).await;
     assert!(listed.body[0].get("secret").is_none(), "the secret is shown once");
     let bad = s.post(&t.path("/webhooks"), admin, json!({"url": "http://example.org/x"})).await;

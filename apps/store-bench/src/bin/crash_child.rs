@@ -12,7 +12,7 @@ use std::io::Write;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
-use booking_core::store::Store;
+use booking_core::ports::store::Store;
 use booking_core::{Actor, Details, Limits, Offer};
 use booking_store_bench::{setup, slot};
 use futures::future::join_all;

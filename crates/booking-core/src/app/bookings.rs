@@ -10,7 +10,7 @@ use crate::catalog::{Business, Contact, Customer, Email, Service};
 use crate::error::error_enum;
 use crate::holds::{Hold, LockCode};
 use crate::ids::{BookingId, BusinessId, CustomerId, ResourceId};
-use crate::store::StoreError;
+use crate::ports::store::StoreError;
 
 error_enum!(
     /// Why a booking cannot be reached.

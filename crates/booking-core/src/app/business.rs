@@ -7,8 +7,8 @@ use crate::catalog::{Business, Email};
 use crate::error::error_enum;
 use crate::ids::{BusinessId, WebhookId};
 use crate::notify::{EmailTemplate, Trigger};
+use crate::ports::store::{AuditEntry, StoreError};
 use crate::settings::{InvalidSetting, Locale, Settings, SettingsChange};
-use crate::store::{AuditEntry, StoreError};
 use crate::time::Zone;
 use crate::webhooks::{Delivery, Endpoint};
 

@@ -8,9 +8,9 @@ use crate::access::{ApiKey, Denied, Principal};
 use crate::catalog::{Agenda, Business, Customer, Event, Resource, Service, Session};
 use crate::error::error_enum;
 use crate::ids::{AgendaId, BusinessId, CustomerId, EventId, ResourceId, ServiceId};
+use crate::ports::store::StoreError;
 use crate::schedule::{Exception, OpeningHours};
 use crate::setup::SetupError;
-use crate::store::StoreError;
 
 /// What customer-facing pages name.
 #[derive(Clone, Debug, PartialEq, Eq)]

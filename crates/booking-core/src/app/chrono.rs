@@ -15,7 +15,7 @@ use crate::error::error_enum;
 use crate::holds::LockCode;
 use crate::ids::{BookingId, BusinessId};
 use crate::policy::BookingDelays;
-use crate::store::StoreError;
+use crate::ports::store::StoreError;
 use crate::time::Interval;
 
 error_enum!(

@@ -10,7 +10,7 @@ use crate::access::{Denied, Principal};
 use crate::codes::{CodeText, Period, StoredCode, Value};
 use crate::error::error_enum;
 use crate::ids::{BusinessId, CodeId, CustomerId, ServiceId};
-use crate::store::{StoreError, TxError};
+use crate::ports::store::{StoreError, TxError};
 
 /// The longest note a code carries, in characters.
 pub const MAX_NOTE_CHARS: usize = 200;

@@ -20,8 +20,8 @@ use crate::engine::{
 use crate::error::error_enum;
 use crate::holds::{Hold, LockCode};
 use crate::ids::{BookingId, BusinessId, CustomerId, ResourceId, SessionId};
+use crate::ports::store::StoreError;
 use crate::slots::Availability;
-use crate::store::StoreError;
 use crate::time::Interval;
 
 /// What a hold or a booking names.
@@ -363,7 +363,7 @@ impl App {
     /// A fresh random token of `bytes` bytes (form sessions, OAuth nonces, idempotency keys of
     /// emails).
     #[must_use]
-    pub fn token(&self, bytes: usize) -> crate::ports::Secret {
+    pub fn token(&self, bytes: usize) -> crate::ports::tokens::Secret {
         self.engine.ports().tokens.token(bytes)
     }
 }

@@ -11,8 +11,8 @@ use crate::catalog::Business;
 use crate::error::error_enum;
 use crate::ics::{self, FeedEvent, FeedStatus, IcsError};
 use crate::ids::{BusinessId, CustomerId, ResourceId};
+use crate::ports::store::StoreError;
 use crate::schedule::Exception;
-use crate::store::StoreError;
 use crate::time::Interval;
 
 /// How far back a feed reaches, in days.

@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::App;
 use crate::error::error_enum;
 use crate::ids::BusinessId;
-use crate::store::{IdempotentAnswer, StoreError};
+use crate::ports::store::{IdempotentAnswer, StoreError};
 
 /// How the subject of a reservation whose request has not answered yet starts.
 pub const PENDING: &str = "pending:";

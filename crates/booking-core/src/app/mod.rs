@@ -124,7 +124,7 @@ impl App {
     ///
     /// # Errors
     /// Storage.
-    pub async fn storage_ready(&self) -> Result<(), crate::store::StoreError> {
+    pub async fn storage_ready(&self) -> Result<(), crate::ports::store::StoreError> {
         self.engine.ports().store.business(crate::ids::BusinessId::new(0)).await.map(|_| ())
     }
 
@@ -134,25 +134,26 @@ impl App {
     /// Storage.
     pub async fn all_calendar_connections(
         &self,
-    ) -> Result<Vec<crate::calendar::Connection>, crate::store::StoreError> {
+    ) -> Result<Vec<crate::calendar::Connection>, crate::ports::store::StoreError> {
         self.engine.ports().store.all_connections().await
     }
 
     /// Purges what is already ignored when read — expired account tokens and holds, and the
     /// `Idempotency-Key` answers older than [`idempotency::ANSWER_LIFETIME`] —, the outbox's done
     /// jobs due more than `keep_done_jobs` ago (in small batches, issue 25), and runs the
-    /// database's upkeep ([`crate::store::Maintenance`]). Each failure is returned with what it
+    /// database's upkeep ([`crate::ports::store::Maintenance`]). Each failure is returned with what it
     /// was purging, for the caller to log; the rest still ran.
     pub async fn housekeeping(
         &self,
         keep_done_jobs: jiff::SignedDuration,
-    ) -> Vec<(&'static str, crate::store::StoreError)> {
+    ) -> Vec<(&'static str, crate::ports::store::StoreError)> {
         let ports = self.engine.ports();
         let now = ports.clock.now();
         let before = now.checked_sub(idempotency::ANSWER_LIFETIME).unwrap_or(now);
         let mut failed = Vec::new();
         let done_before = now.checked_sub(keep_done_jobs).unwrap_or(now);
-        if let Err(e) = crate::outbox::purge_done(ports.store.as_ref(), done_before).await {
+        if let Err(e) = crate::services::outbox::purge_done(ports.store.as_ref(), done_before).await
+        {
             failed.push(("done outbox jobs", e));
         }
         if let Err(e) = ports.store.purge_expired_tokens(now).await {

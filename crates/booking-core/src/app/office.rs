@@ -9,7 +9,7 @@ use crate::access::Principal;
 use crate::booking::{Booking, Role};
 use crate::catalog::{Agenda, Resource};
 use crate::ids::BusinessId;
-use crate::store::Occupancy;
+use crate::ports::store::Occupancy;
 use crate::time::Interval;
 
 /// An agenda as the back office shows it to one member of staff.

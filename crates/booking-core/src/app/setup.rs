@@ -12,7 +12,7 @@ use crate::engine::AnonymiseError;
 use crate::error::error_enum;
 use crate::ids::{ApiKeyId, BusinessId, CustomerId, ExceptionId, ResourceId, WebhookId};
 use crate::notify::{EmailTemplate, Trigger};
-use crate::ports::Secret;
+use crate::ports::tokens::Secret;
 use crate::schedule::Exception;
 use crate::settings::Locale;
 use crate::webhooks::Endpoint;

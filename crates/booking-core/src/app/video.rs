@@ -120,7 +120,7 @@ impl App {
         &self,
         business: &Business,
         booking: &Booking,
-    ) -> Result<LinkState, crate::store::StoreError> {
+    ) -> Result<LinkState, crate::ports::store::StoreError> {
         link_of(self.engine.ports().store.as_ref(), business, booking).await
     }
 

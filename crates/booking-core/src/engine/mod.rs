@@ -1,7 +1,7 @@
 //! Use cases: the booking engine over a bundle of ports.
 //!
 //! Every use case loads what it needs, then changes state only through
-//! [`BookingStore::transact`](crate::store::BookingStore::transact), deciding inside the
+//! [`BookingStore::transact`](crate::ports::store::BookingStore::transact), deciding inside the
 //! transaction with the same slot engine that lists availability ([`OfferContext::availability`]):
 //! a listed slot can be booked and a slot that cannot be booked is never listed.
 
@@ -21,14 +21,15 @@ use crate::ids::{
 use crate::jobs::jobs_for;
 use crate::outbox::{BookingRef, Extras};
 use crate::policy::{Change, WindowError, WindowPolicy};
-use crate::ports::{Clock, TokenSource};
+use crate::ports::clock::Clock;
+use crate::ports::store::{
+    AuditEntry, Busy, Decide, Occupancy, Refusal, Store, StoreError, TxError, TxOutcome, TxScope,
+    TxView, Write,
+};
+use crate::ports::tokens::TokenSource;
 use crate::slots::{
     Availability, BusyTimes, InvalidRules, ResourceCalendar, SlotQuery, SlotRules, availability,
     free_seats,
-};
-use crate::store::{
-    AuditEntry, Busy, Decide, Occupancy, Refusal, Store, StoreError, TxError, TxOutcome, TxScope,
-    TxView, Write,
 };
 use crate::time::Interval;
 

@@ -14,8 +14,11 @@ use crate::accounts::{
 };
 use crate::catalog::{Account, Contact, Customer, Email};
 use crate::ids::{AccountId, BookingId, BusinessId, CustomerId};
-use crate::ports::{Clock, PasswordHasher, Secret, TokenSource};
-use crate::store::{Store, StoreError};
+use crate::ports::clock::Clock;
+use crate::ports::passwords::PasswordHasher;
+use crate::ports::store::{Store, StoreError};
+use crate::ports::tokens::Secret;
+use crate::ports::tokens::TokenSource;
 
 /// The account use cases over the ports.
 #[derive(Clone)]
@@ -522,7 +525,7 @@ impl Accounts {
         let deleted = self.store.delete_account(account).await?;
         if deleted {
             self.store
-                .append(crate::store::AuditEntry {
+                .append(crate::ports::store::AuditEntry {
                     business: session.business,
                     at: self.now(),
                     actor: crate::booking::Actor::customer(session.customer),

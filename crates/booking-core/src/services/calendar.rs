@@ -9,15 +9,20 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::booking::{Booking, Target};
 use crate::calendar::{
-    Attendee, CalendarApi, CalendarError, Connection, ConnectionState, Grant, Integration,
-    OAuthApp, Occurrence, Plan, Provider, PushedRecord, Sealer, SyncError, booking_key,
-    idempotency_key, needs_refresh, plan, session_key,
+    Attendee, CalendarError, Connection, ConnectionState, Grant, Integration, OAuthApp, Occurrence,
+    Plan, Provider, PushedRecord, SyncError, booking_key, idempotency_key, needs_refresh, plan,
+    session_key,
 };
 use crate::catalog::{Business, Resource};
 use crate::ids::{BookingId, BusinessId, ResourceId, SessionId};
-use crate::outbox::{Effect, Job, JobError, JobHandler};
-use crate::ports::{Clock, Mailer, Message};
-use crate::store::{Store, StoreError};
+use crate::outbox::{Effect, Job, JobError};
+use crate::ports::calendar::CalendarApi;
+use crate::ports::calendar::Sealer;
+use crate::ports::clock::Clock;
+use crate::ports::mail::Mailer;
+use crate::ports::mail::Message;
+use crate::ports::outbox::JobHandler;
+use crate::ports::store::{Store, StoreError};
 use crate::template::{Escape, Template, Values};
 use crate::time::Interval;
 

@@ -8,8 +8,9 @@ use sha2::{Digest as _, Sha256};
 
 use crate::codes::{CodeDigest, CodeRefusal, CodeText, FindError, NewCode, StoredCode, Value};
 use crate::ids::{BusinessId, CodeId, CustomerId};
-use crate::ports::{Clock, TokenSource};
-use crate::store::{Store, StoreError};
+use crate::ports::clock::Clock;
+use crate::ports::store::{Store, StoreError};
+use crate::ports::tokens::TokenSource;
 
 /// The codes use cases (§I): issue a code (its text shown once), find one from what its
 /// holder typed.
@@ -101,8 +102,8 @@ impl CodeBook {
         business: BusinessId,
         id: CodeId,
         delta: i64,
-    ) -> Result<Option<StoredCode>, crate::store::TxError> {
-        use crate::store::{TxScope, TxView, Write};
+    ) -> Result<Option<StoredCode>, crate::ports::store::TxError> {
+        use crate::ports::store::{TxScope, TxView, Write};
         let now = self.clock.now();
         let scope = TxScope { codes: vec![id], ..TxScope::new(business) };
         let mut exists = false;

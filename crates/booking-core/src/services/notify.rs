@@ -9,9 +9,13 @@ use jiff::{SignedDuration, Timestamp};
 use crate::booking::{Booking, Target};
 use crate::catalog::Business;
 use crate::notify::{Subject, Trigger, compose, render, staff_template};
-use crate::outbox::{BookingEvent, Effect, Job, JobError, JobHandler};
-use crate::ports::{Clock, MailError, Mailer, Message};
-use crate::store::{Store, StoreError};
+use crate::outbox::{BookingEvent, Effect, Job, JobError};
+use crate::ports::clock::Clock;
+use crate::ports::mail::MailError;
+use crate::ports::mail::Mailer;
+use crate::ports::mail::Message;
+use crate::ports::outbox::JobHandler;
+use crate::ports::store::{Store, StoreError};
 
 /// Runs `notify` jobs: composes the customer's email from the booking as it is now and sends
 /// it through the mailer.

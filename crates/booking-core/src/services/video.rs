@@ -8,16 +8,20 @@ use async_trait::async_trait;
 use jiff::SignedDuration;
 
 use crate::booking::{Booking, Target};
-use crate::calendar::Sealer;
 use crate::catalog::{Business, EventKind, ResourceKind};
 use crate::ids::{BookingId, BusinessId, EventId, ResourceId};
-use crate::outbox::{Effect, Job, JobError, JobHandler};
-use crate::ports::{Clock, MeetingProvider, MeetingRequest};
-use crate::store::{Store, StoreError};
+use crate::outbox::{Effect, Job, JobError};
+use crate::ports::calendar::Sealer;
+use crate::ports::clock::Clock;
+use crate::ports::meetings::MeetingProvider;
+use crate::ports::meetings::MeetingRequest;
+use crate::ports::outbox::JobHandler;
+use crate::ports::store::{Store, StoreError};
+use crate::ports::video::ZoomConnector;
 use crate::video::{
     AccountInput, CustomLink, LinkState, MeetingChange, MeetingRecord, Occasion, OccasionOf,
-    Resolution, StoredAccount, StoredMeeting, VideoAccount, VideoError, VideoLink, ZoomApp,
-    ZoomConnector, plan, resolve, setup_of,
+    Resolution, StoredAccount, StoredMeeting, VideoAccount, VideoError, VideoLink, ZoomApp, plan,
+    resolve, setup_of,
 };
 
 /// The occasion a booking belongs to (`None` when its service, session or event is gone).

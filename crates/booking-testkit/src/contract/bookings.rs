@@ -435,7 +435,7 @@ pub async fn the_store_itself_refuses_overlaps(store: Arc<dyn Store>) {
         let write = blind_booking(&h, target);
         let scope = TxScope::new(h.business);
         async move {
-            let mut decide = |_: &booking_core::store::TxView| Ok(vec![write.clone()]);
+            let mut decide = |_: &booking_core::ports::store::TxView| Ok(vec![write.clone()]);
             store.transact(&scope, &mut decide).await
         }
     }))
@@ -455,7 +455,7 @@ pub async fn the_store_itself_refuses_overlaps(store: Arc<dyn Store>) {
         busy: next,
     };
     let write = blind_booking(&h, target);
-    let mut decide = |_: &booking_core::store::TxView| Ok(vec![write.clone()]);
+    let mut decide = |_: &booking_core::ports::store::TxView| Ok(vec![write.clone()]);
     h.store.transact(&TxScope::new(h.business), &mut decide).await.expect("adjacent is free");
     // A canceled booking no longer occupies: its interval can be written again.
     let booked = h.store.occupancy(h.business, &[h.desk], monday()).await.unwrap().bookings;
@@ -478,7 +478,8 @@ pub async fn the_store_itself_refuses_overlaps(store: Arc<dyn Store>) {
             busy: slot,
         },
     );
-    let mut decide = |_: &booking_core::store::TxView| Ok(vec![cancel.clone(), again.clone()]);
+    let mut decide =
+        |_: &booking_core::ports::store::TxView| Ok(vec![cancel.clone(), again.clone()]);
     h.store.transact(&TxScope::new(h.business), &mut decide).await.expect("freed by the cancel");
 }
 
@@ -493,7 +494,7 @@ pub async fn the_store_itself_refuses_overbooked_sessions(store: Arc<dyn Store>)
         let write = blind_booking(&h, Target::Session { session, seats: 1 });
         let scope = TxScope { sessions: vec![session], ..TxScope::new(h.business) };
         async move {
-            let mut decide = |_: &booking_core::store::TxView| Ok(vec![write.clone()]);
+            let mut decide = |_: &booking_core::ports::store::TxView| Ok(vec![write.clone()]);
             store.transact(&scope, &mut decide).await
         }
     }))

@@ -29,7 +29,10 @@ pub async fn codes_round_trip(store: Arc<dyn Store>) {
     assert_eq!((issued.tail.as_str(), issued.customer), (text.tail().as_str(), Some(ana.id)));
     assert_eq!(issued.ledger.balance(at(NOW)), Balance::Sessions(10));
     let again = store.issue_code(&package).await;
-    assert!(matches!(again, Err(booking_core::store::StoreError::Duplicate(_))), "{again:?}");
+    assert!(
+        matches!(again, Err(booking_core::ports::store::StoreError::Duplicate(_))),
+        "{again:?}"
+    );
     let elsewhere = NewCode { business: other.business, customer: None, ..package.clone() };
     store.issue_code(&elsewhere).await.unwrap();
     let gift_text = CodeText::from_random([8, 7, 6, 5, 4, 3, 2, 1]);
@@ -75,7 +78,7 @@ pub async fn codes_round_trip(store: Arc<dyn Store>) {
     assert!(
         matches!(
             below,
-            Err(TxError::Refused(booking_core::store::Refusal::Code(
+            Err(TxError::Refused(booking_core::ports::store::Refusal::Code(
                 booking_core::codes::CodeRefusal::Exhausted
             )))
         ),
@@ -95,7 +98,7 @@ pub async fn codes_round_trip(store: Arc<dyn Store>) {
 /// commits. A refund gives the session back once, however many times it is written.
 pub async fn concurrent_redemptions_of_the_last_session_one_wins(store: Arc<dyn Store>) {
     use booking_core::codes::{Balance, CodeDigest, CodeText, NewCode, Value};
-    use booking_core::store::{Refusal, TxScope, Write};
+    use booking_core::ports::store::{Refusal, TxScope, Write};
     let h = Harness::demo_in(store.clone(), NOW).await;
     let text = CodeText::from_random([3; 8]);
     let code = store
@@ -124,7 +127,7 @@ pub async fn concurrent_redemptions_of_the_last_session_one_wins(store: Arc<dyn 
         };
         async move {
             let starts = booking.slot().unwrap().start();
-            let mut decide = |view: &booking_core::store::TxView| {
+            let mut decide = |view: &booking_core::ports::store::TxView| {
                 let found = view.codes.first().ok_or(Refusal::BookingNotFound)?;
                 let amount = found.ledger.quote(None, 1, 0, starts, at(NOW))?;
                 Ok(vec![Write::Redeem {
@@ -152,7 +155,7 @@ pub async fn concurrent_redemptions_of_the_last_session_one_wins(store: Arc<dyn 
     assert!(bookings.iter().any(|b| b.id == paid));
     for _ in 0..2 {
         let scope = TxScope { codes: vec![code.id], ..TxScope::new(h.business) };
-        let mut refund = |_: &booking_core::store::TxView| {
+        let mut refund = |_: &booking_core::ports::store::TxView| {
             Ok(vec![Write::Refund { code: code.id, booking: paid, at: at(NOW) }])
         };
         store.transact(&scope, &mut refund).await.unwrap();

@@ -173,8 +173,8 @@ pub(super) fn accounts_of(h: &Harness) -> booking_core::services::accounts::Acco
     )
 }
 
-fn secret(text: &str) -> booking_core::ports::Secret {
-    booking_core::ports::Secret::new(text.to_owned())
+fn secret(text: &str) -> booking_core::ports::tokens::Secret {
+    booking_core::ports::tokens::Secret::new(text.to_owned())
 }
 
 fn sign_up_form(email: &str) -> booking_core::accounts::SignUp {

@@ -21,12 +21,12 @@ use booking_core::catalog::{Business, Contact, Email};
 use booking_core::engine::{BookError, ConfirmError, ErrorCode, HoldError, SeatError};
 use booking_core::holds::{Hold, LockCode};
 use booking_core::ids::{BusinessId, JobId};
-use booking_core::outbox::{
-    BookingEvent, Effect, Job, JobError, JobHandler, JobState, RetryPolicy, drain,
-};
-use booking_core::ports::Clock;
+use booking_core::outbox::{BookingEvent, Effect, Job, JobError, JobState, RetryPolicy};
+use booking_core::ports::clock::Clock;
+use booking_core::ports::outbox::JobHandler;
+use booking_core::ports::store::{IdempotentAnswer, Store, TxError, TxScope, Write};
 use booking_core::schedule::{DayHours, Exception};
-use booking_core::store::{IdempotentAnswer, Store, TxError, TxScope, Write};
+use booking_core::services::outbox::drain;
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 use booking_core::{Actor, Details, Limits, Offer};
 use futures::future::join_all;
@@ -153,7 +153,7 @@ macro_rules! store_contract_tests {
         $(
             #[$attr]
             async fn $case() {
-                let store: ::std::option::Option<::std::sync::Arc<dyn ::booking_core::store::Store>> =
+                let store: ::std::option::Option<::std::sync::Arc<dyn ::booking_core::ports::store::Store>> =
                     $make.await.into();
                 if let ::std::option::Option::Some(store) = store {
                     $crate::contract::$case(store).await;

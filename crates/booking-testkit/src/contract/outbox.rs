@@ -284,9 +284,10 @@ pub async fn outbox_keeps_only_due_and_recent_jobs(store: Arc<dyn Store>) {
     for job in h.store.claim(later, lease, 100, Effect::Notify).await.unwrap() {
         assert!(h.store.complete(job.id, job.attempts).await.unwrap());
     }
-    let purged = booking_core::outbox::purge_done(h.store.as_ref(), at("2027-01-06T00:00:00Z"))
-        .await
-        .unwrap();
+    let purged =
+        booking_core::services::outbox::purge_done(h.store.as_ref(), at("2027-01-06T00:00:00Z"))
+            .await
+            .unwrap();
     assert_eq!(purged, every.len(), "every job left, all done by now");
     assert!(h.store.jobs(h.business).await.unwrap().is_empty());
     book(&h, "2027-01-04T12:00:00Z").await.unwrap();

@@ -13,7 +13,6 @@ use jiff::Timestamp;
 
 use crate::BookingStatus;
 use crate::access::{ApiKey, KeyDigest};
-pub use crate::accounts::AccountStore;
 use crate::booking::{Actor, Booking, HistoryEntry, NewBooking, Target};
 use crate::catalog::{
     Account, Agenda, Business, Customer, Email, Event, Resource, Service, Session,
@@ -24,7 +23,9 @@ use crate::ids::{
     JobId, ResourceId, ServiceId, SessionId, WebhookId,
 };
 use crate::notify::{EmailTemplate, Trigger};
-use crate::outbox::{NewJob, Outbox};
+use crate::outbox::NewJob;
+pub use crate::ports::accounts::AccountStore;
+use crate::ports::outbox::Outbox;
 use crate::schedule::Exception;
 use crate::settings::Locale;
 use crate::time::Interval;
@@ -626,9 +627,9 @@ pub trait Maintenance: Send + Sync {
 pub trait Store:
     CatalogStore
     + AccountStore
-    + crate::calendar::CalendarStore
-    + crate::video::VideoStore
-    + crate::codes::CodeStore
+    + crate::ports::calendar::CalendarStore
+    + crate::ports::video::VideoStore
+    + crate::ports::codes::CodeStore
     + BookingStore
     + CustomerStore
     + AuditLog
@@ -644,9 +645,9 @@ pub trait Store:
 impl<
     T: CatalogStore
         + AccountStore
-        + crate::calendar::CalendarStore
-        + crate::video::VideoStore
-        + crate::codes::CodeStore
+        + crate::ports::calendar::CalendarStore
+        + crate::ports::video::VideoStore
+        + crate::ports::codes::CodeStore
         + BookingStore
         + CustomerStore
         + AuditLog
