@@ -423,9 +423,9 @@ pub fn email_template(row: &impl Cells) -> Result<booking_core::notify::EmailTem
     })
 }
 
-fn provider(row: &impl Cells) -> Result<booking_core::calendar::Provider, StoreError> {
+fn provider(row: &impl Cells) -> Result<booking_core::provider::Provider, StoreError> {
     let code = row.text("provider")?;
-    booking_core::calendar::Provider::parse(&code).ok_or_else(|| corrupt("provider", &code))
+    booking_core::provider::Provider::parse(&code).ok_or_else(|| corrupt("provider", &code))
 }
 
 /// A `calendar_integrations` row.
@@ -482,17 +482,18 @@ fn custom_link(row: &impl Cells) -> Result<booking_core::video::CustomLink, Stor
 pub fn video_account(
     row: &impl Cells,
 ) -> Result<(Option<ResourceId>, booking_core::video::StoredAccount), StoreError> {
-    use booking_core::video::{StoredAccount, ZoomApp};
+    use booking_core::video::{MeetingApp, StoredAccount};
     let owner = row.int("owner")?;
     let owner = (owner != 0).then(|| ResourceId::new(owner));
     let kind = row.text("kind")?;
-    let missing = |what: &str| corrupt("zoom account", what);
+    let missing = |what: &str| corrupt("meeting service account", what);
     let account = match kind.as_str() {
-        "zoom" => StoredAccount::Zoom(ZoomApp {
-            account_id: row.opt_text("zoom_account_id")?.ok_or_else(|| missing("account id"))?,
-            client_id: row.opt_text("zoom_client_id")?.ok_or_else(|| missing("client id"))?,
-            sealed_secret: row.opt_text("zoom_sealed_secret")?.ok_or_else(|| missing("secret"))?,
-            user: row.opt_text("zoom_user")?.ok_or_else(|| missing("user"))?,
+        "meetings" => StoredAccount::Meetings(MeetingApp {
+            provider: provider(row)?,
+            account_id: row.opt_text("app_account_id")?.ok_or_else(|| missing("account id"))?,
+            client_id: row.opt_text("app_client_id")?.ok_or_else(|| missing("client id"))?,
+            sealed_secret: row.opt_text("app_sealed_secret")?.ok_or_else(|| missing("secret"))?,
+            user: row.opt_text("app_user")?.ok_or_else(|| missing("user"))?,
         }),
         "custom" => StoredAccount::Custom(custom_link(row)?),
         "calendar" => StoredAccount::Calendar,
@@ -510,21 +511,23 @@ pub fn course_link(
 
 /// A `video_meetings` row.
 pub fn meeting_record(row: &impl Cells) -> Result<booking_core::video::MeetingRecord, StoreError> {
+    let provider = provider(row)?;
     Ok(booking_core::video::MeetingRecord {
         business: BusinessId::new(row.int("business_id")?),
         key: row.text("occasion_key")?,
         meeting: booking_core::video::StoredMeeting {
-            account: row.text("account")?,
+            host: booking_core::video::MeetingHost { provider, account: row.text("account")? },
             meeting_id: row.text("meeting_id")?,
         },
         join_url: row.text("join_url")?,
         start_url: row.opt_text("start_url")?,
         password: row.opt_text("password")?,
-        app: booking_core::video::ZoomApp {
-            account_id: row.text("zoom_account_id")?,
-            client_id: row.text("zoom_client_id")?,
-            sealed_secret: row.text("zoom_sealed_secret")?,
-            user: row.text("zoom_user")?,
+        app: booking_core::video::MeetingApp {
+            provider,
+            account_id: row.text("app_account_id")?,
+            client_id: row.text("app_client_id")?,
+            sealed_secret: row.text("app_sealed_secret")?,
+            user: row.text("app_user")?,
         },
         interval: interval(row, "start_us", "end_us")?,
         made_at: instant(row.int("made_at_us")?)?,

@@ -9,7 +9,7 @@ use crate::exec::{Database, Executor, Query, SqlStore, Transaction, all, one, qu
 use crate::{Cells, micros, read};
 
 /// After a change of a business's video set-up, in its transaction: the `video_meetings`
-/// flag (a Zoom account exists), then the jobs the core decides
+/// flag (an account at a meeting service exists), then the jobs the core decides
 /// ([`booking_core::video::jobs_after_change`]) for the bookings of the `affected` scope that end
 /// after `at`.
 async fn video_changed(
@@ -23,7 +23,7 @@ async fn video_changed(
     query(
         "UPDATE businesses SET video_meetings = NOT video_meetings, revision = revision + 1 \
          WHERE id = $1 AND video_meetings <> EXISTS \
-         (SELECT 1 FROM video_accounts WHERE business_id = $1 AND kind = 'zoom')",
+         (SELECT 1 FROM video_accounts WHERE business_id = $1 AND kind = 'meetings')",
     )
     .bind(business.get())
     .execute(&mut *conn)
@@ -83,28 +83,29 @@ impl<D: Database> booking_core::ports::video::VideoStore for SqlStore<D> {
         at: jiff::Timestamp,
     ) -> Result<(), StoreError> {
         use booking_core::video::{Affected, StoredAccount};
-        let (kind, zoom, link) = match account {
-            StoredAccount::Zoom(app) => ("zoom", Some(app), None),
+        let (kind, app, link) = match account {
+            StoredAccount::Meetings(app) => ("meetings", Some(app), None),
             StoredAccount::Custom(link) => ("custom", None, Some(link)),
             StoredAccount::Calendar => ("calendar", None, None),
         };
         let mut w = self.db.write().await?;
         query(
-            "INSERT INTO video_accounts (business_id, owner, kind, zoom_account_id, zoom_client_id, \
-             zoom_sealed_secret, zoom_user, url, password, description) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (business_id, owner) \
-             DO UPDATE SET kind = excluded.kind, zoom_account_id = excluded.zoom_account_id, \
-             zoom_client_id = excluded.zoom_client_id, zoom_sealed_secret = excluded.zoom_sealed_secret, \
-             zoom_user = excluded.zoom_user, url = excluded.url, password = excluded.password, \
-             description = excluded.description",
+            "INSERT INTO video_accounts (business_id, owner, kind, provider, app_account_id, \
+             app_client_id, app_sealed_secret, app_user, url, password, description) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (business_id, owner) \
+             DO UPDATE SET kind = excluded.kind, provider = excluded.provider, \
+             app_account_id = excluded.app_account_id, app_client_id = excluded.app_client_id, \
+             app_sealed_secret = excluded.app_sealed_secret, app_user = excluded.app_user, \
+             url = excluded.url, password = excluded.password, description = excluded.description",
         )
         .bind(business.get())
         .bind(owner.map_or(0, booking_core::ids::ResourceId::get))
         .bind(kind)
-        .bind(zoom.map(|z| z.account_id.as_str()))
-        .bind(zoom.map(|z| z.client_id.as_str()))
-        .bind(zoom.map(|z| z.sealed_secret.as_str()))
-        .bind(zoom.map(|z| z.user.as_str()))
+        .bind(app.map(|a| a.provider.code().to_owned()))
+        .bind(app.map(|a| a.account_id.as_str()))
+        .bind(app.map(|a| a.client_id.as_str()))
+        .bind(app.map(|a| a.sealed_secret.as_str()))
+        .bind(app.map(|a| a.user.as_str()))
         .bind(link.map(|l| l.url.as_str()))
         .bind(link.and_then(|l| l.password.as_deref()))
         .bind(link.and_then(|l| l.description.as_deref()))
@@ -263,9 +264,9 @@ impl<D: Database> booking_core::ports::video::VideoStore for SqlStore<D> {
         let mut w = self.db.single().await?;
         let done = bind_meeting(query(
             "INSERT INTO video_meetings (business_id, occasion_key, account, meeting_id, join_url, \
-             start_url, password, zoom_account_id, zoom_client_id, zoom_sealed_secret, zoom_user, \
-             start_us, end_us, made_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14) ON CONFLICT (business_id, occasion_key) DO NOTHING",
+             start_url, password, app_account_id, app_client_id, app_sealed_secret, app_user, \
+             start_us, end_us, made_at_us, provider) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+             $10, $11, $12, $13, $14, $15) ON CONFLICT (business_id, occasion_key) DO NOTHING",
         ), r)
         .execute(&mut w)
         .await
@@ -277,14 +278,15 @@ impl<D: Database> booking_core::ports::video::VideoStore for SqlStore<D> {
         let mut w = self.db.single().await?;
         bind_meeting(query(
             "INSERT INTO video_meetings (business_id, occasion_key, account, meeting_id, join_url, \
-             start_url, password, zoom_account_id, zoom_client_id, zoom_sealed_secret, zoom_user, \
-             start_us, end_us, made_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, \
-             $13, $14) ON CONFLICT (business_id, occasion_key) DO UPDATE SET account = excluded.account, \
-             meeting_id = excluded.meeting_id, join_url = excluded.join_url, \
-             start_url = excluded.start_url, password = excluded.password, \
-             zoom_account_id = excluded.zoom_account_id, zoom_client_id = excluded.zoom_client_id, \
-             zoom_sealed_secret = excluded.zoom_sealed_secret, zoom_user = excluded.zoom_user, \
-             start_us = excluded.start_us, end_us = excluded.end_us, made_at_us = excluded.made_at_us",
+             start_url, password, app_account_id, app_client_id, app_sealed_secret, app_user, \
+             start_us, end_us, made_at_us, provider) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
+             $10, $11, $12, $13, $14, $15) ON CONFLICT (business_id, occasion_key) DO UPDATE SET \
+             account = excluded.account, meeting_id = excluded.meeting_id, \
+             join_url = excluded.join_url, start_url = excluded.start_url, \
+             password = excluded.password, app_account_id = excluded.app_account_id, \
+             app_client_id = excluded.app_client_id, app_sealed_secret = excluded.app_sealed_secret, \
+             app_user = excluded.app_user, start_us = excluded.start_us, end_us = excluded.end_us, \
+             made_at_us = excluded.made_at_us, provider = excluded.provider",
         ), r)
         .execute(&mut w)
         .await
@@ -304,12 +306,13 @@ impl<D: Database> booking_core::ports::video::VideoStore for SqlStore<D> {
     }
 }
 
-/// Binds a meeting record's 14 columns as `$1`…`$14`.
+/// Binds a meeting record's 15 columns as `$1`…`$15`. The meeting's service and the app's
+/// are one: `provider` is the app's, and the stored account key is the app's host there.
 fn bind_meeting<'q>(query: Query<'q>, r: &'q booking_core::video::MeetingRecord) -> Query<'q> {
     query
         .bind(r.business.get())
         .bind(&r.key)
-        .bind(&r.meeting.account)
+        .bind(&r.meeting.host.account)
         .bind(&r.meeting.meeting_id)
         .bind(&r.join_url)
         .bind(r.start_url.as_deref())
@@ -321,4 +324,5 @@ fn bind_meeting<'q>(query: Query<'q>, r: &'q booking_core::video::MeetingRecord)
         .bind(micros(r.interval.start()))
         .bind(micros(r.interval.end()))
         .bind(micros(r.made_at))
+        .bind(r.meeting.host.provider.code().to_owned())
 }

@@ -16,8 +16,10 @@ use booking_core::ports::meetings::Meeting;
 use booking_core::ports::meetings::MeetingError;
 use booking_core::ports::meetings::MeetingProvider;
 use booking_core::ports::meetings::MeetingRequest;
-use booking_core::ports::video::ZoomConnector;
-use booking_core::video::ZoomApp;
+use booking_core::ports::video::MeetingConnector;
+use booking_core::provider::Provider;
+use booking_core::settings::Locale;
+use booking_core::video::MeetingApp;
 use serde_json::{Value, json};
 use tokio::sync::Mutex;
 
@@ -222,7 +224,11 @@ impl MeetingProvider for ZoomMeetings {
 /// An app (account, client, host) and, for it, the secret a client was made with and the client.
 type Clients = HashMap<(String, String, String), (String, Arc<ZoomMeetings>)>;
 
-/// [`ZoomConnector`] over Zoom (or a stand-in at other endpoints): one client per app, kept
+/// Zoom's id among the meeting services (stored with its accounts and meetings, typed as the
+/// account's `kind`).
+pub const PROVIDER: Provider = Provider::new("zoom");
+
+/// [`MeetingConnector`] over Zoom (or a stand-in at other endpoints): one client per app, kept
 /// with its token while the app's credentials stay the same.
 #[derive(Debug)]
 pub struct ZoomClients {
@@ -237,7 +243,7 @@ impl ZoomClients {
         Self { endpoints, clients: std::sync::Mutex::new(HashMap::new()) }
     }
 
-    fn client(&self, app: &ZoomApp, secret: &str) -> Arc<ZoomMeetings> {
+    fn client(&self, app: &MeetingApp, secret: &str) -> Arc<ZoomMeetings> {
         let key = (app.account_id.clone(), app.client_id.clone(), app.user.clone());
         let mut clients = self.clients.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if let Some((known, client)) = clients.get(&key)
@@ -258,13 +264,21 @@ impl ZoomClients {
 }
 
 #[async_trait]
-impl ZoomConnector for ZoomClients {
-    fn meetings(&self, app: &ZoomApp, secret: &str) -> Arc<dyn MeetingProvider> {
+impl MeetingConnector for ZoomClients {
+    fn provider(&self) -> Provider {
+        PROVIDER
+    }
+
+    fn label(&self, _locale: Locale) -> &'static str {
+        "Zoom"
+    }
+
+    fn meetings(&self, app: &MeetingApp, secret: &str) -> Arc<dyn MeetingProvider> {
         self.client(app, secret)
     }
 
     /// A fresh token, then `GET /users/{user}`: the credentials work and the host exists.
-    async fn check(&self, app: &ZoomApp, secret: &str) -> Result<(), MeetingError> {
+    async fn check(&self, app: &MeetingApp, secret: &str) -> Result<(), MeetingError> {
         let client = self.client(app, secret);
         client.access(true).await?;
         let url = format!("{}/users/{}", client.endpoints.api, client.credentials.user);

@@ -179,9 +179,9 @@ async fn a_refused_token_is_replaced_once() {
 /// credentials or an unknown host, and reuses one client (one token) per app.
 #[tokio::test]
 async fn the_connector_checks_apps_and_reuses_their_client() {
-    use booking_core::ports::video::ZoomConnector;
-    use booking_core::video::ZoomApp;
-    use booking_video_zoom::ZoomClients;
+    use booking_core::ports::video::MeetingConnector;
+    use booking_core::video::MeetingApp;
+    use booking_video_zoom::{PROVIDER, ZoomClients};
     let server = MockServer::start().await;
     token(&server, 2).await; // the host's check, then the unknown host's
     Mock::given(method("POST"))
@@ -215,7 +215,12 @@ async fn the_connector_checks_apps_and_reuses_their_client() {
         .mount(&server)
         .await;
     let clients = ZoomClients::new(ZoomEndpoints::at(&server.uri()));
-    let app = |user: &str| ZoomApp {
+    assert_eq!(
+        (clients.provider().code(), clients.label(booking_core::settings::Locale::Fr)),
+        ("zoom", "Zoom")
+    );
+    let app = |user: &str| MeetingApp {
+        provider: PROVIDER,
         account_id: "acc-1".into(),
         client_id: "cid".into(),
         sealed_secret: "sealed".into(),

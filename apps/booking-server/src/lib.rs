@@ -52,7 +52,7 @@ pub struct Wiring {
     /// The calendar providers offered (§H).
     pub calendars: Vec<Arc<dyn booking_core::ports::calendar::CalendarApi>>,
     /// The Zoom clients (§J).
-    pub zoom: Arc<dyn booking_core::ports::video::ZoomConnector>,
+    pub meetings: Vec<Arc<dyn booking_core::ports::video::MeetingConnector>>,
     /// Whether the outbox workers and the busy-time puller run in the background (on in
     /// production; off, jobs run when [`Running::run_until_idle`] is called).
     pub workers: bool,
@@ -92,7 +92,7 @@ impl Wiring {
             tokens: Arc::new(OsTokens),
             mailer,
             calendars,
-            zoom: Arc::new(ZoomClients::new(zoom)),
+            meetings: vec![Arc::new(ZoomClients::new(zoom))],
             workers: true,
         })
     }
@@ -214,7 +214,7 @@ pub async fn start(
         );
     }
     let secret = config.secret_key();
-    let Wiring { store, clock, tokens, mailer, calendars, zoom, workers } = wiring;
+    let Wiring { store, clock, tokens, mailer, calendars, meetings, workers } = wiring;
     let web = booking_http::Web {
         public_url: config.public_base(addr),
         secret,
@@ -231,8 +231,12 @@ pub async fn start(
         clock.clone(),
     )
     .with_mailer(mailer.clone());
-    let video =
-        booking_core::services::video::VideoSync::new(store.clone(), zoom, sealer, clock.clone());
+    let video = booking_core::services::video::VideoSync::new(
+        store.clone(),
+        meetings,
+        sealer,
+        clock.clone(),
+    );
     let engine = Engine::new(Ports { store: store.clone(), clock: clock.clone(), tokens });
     let state =
         AppState::new(engine, web).with_calendar(calendar.clone()).with_video(video.clone());

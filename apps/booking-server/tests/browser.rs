@@ -518,9 +518,9 @@ async fn the_back_office_set_up_pages_in_a_real_browser() {
     click(&c, "#office-log-in").await;
     c.wait().for_element(Locator::Css("#agendas")).await.unwrap();
     let page = |rest: &str| format!("{base}/b/{}/office{rest}", t.id);
-    for (lang, heading, google) in [
-        ("fr", "forfaits, cartes cadeaux", "Google Agenda"),
-        ("en", "packages, gift certificates", "Google Calendar"),
+    for (lang, heading, google, zoom) in [
+        ("fr", "forfaits, cartes cadeaux", "Google Agenda", "Zoom (application serveur à serveur)"),
+        ("en", "packages, gift certificates", "Google Calendar", "Zoom (server-to-server app)"),
     ] {
         for width in [1280_u32, 390] {
             c.set_window_size(width, 900).await.unwrap();
@@ -550,6 +550,10 @@ async fn the_back_office_set_up_pages_in_a_real_browser() {
         c.goto(&format!("{}?lang={lang}", page("/integrations"))).await.unwrap();
         see(&c, google).await;
         see(&c, "Outlook").await;
+        // So are the meeting services, each a kind of video account.
+        c.goto(&format!("{}?lang={lang}", page("/video"))).await.unwrap();
+        see(&c, zoom).await;
+        c.find(Locator::Css("#default-kind-zoom")).await.expect("Zoom is a kind of account");
         // Issue a package: its text is shown once, and its last symbols find it again.
         c.set_window_size(1280, 900).await.unwrap();
         c.goto(&format!("{}?lang={lang}", page("/codes"))).await.unwrap();

@@ -27,6 +27,7 @@
 //! | §C9 signed webhooks | [`webhooks`] |
 //! | §D customer accounts, magic links, panel sessions | [`accounts`] |
 //! | §H calendar sync | [`calendar`] |
+//! | outside services (calendars, video meetings) by id | [`provider`] |
 //! | §I codes: packages, gift certificates, subscriptions | [`codes`] |
 //! | the services over the storage port: accounts, calendar sync, video, codes, emails | [`services`] |
 //! | §J video conferencing | [`video`] |
@@ -92,6 +93,7 @@ pub mod notify;
 pub mod outbox;
 pub mod policy;
 pub mod ports;
+pub mod provider;
 pub mod schedule;
 pub mod services;
 pub mod settings;

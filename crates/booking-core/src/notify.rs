@@ -341,8 +341,9 @@ impl Subject<'_> {
             v.set(placeholder, url.clone());
         }
         if let Some(link) = &self.video {
-            if link.zoom {
-                v.set("zoom_join_url", link.url.clone());
+            // A meeting service's own placeholder (`%zoom_join_url%`), beside `%video_link%`.
+            if let Some(service) = link.made_by {
+                v.set(&format!("{service}_join_url"), link.url.clone());
             }
             v.set("video_link", link.url.clone());
             v.set("video_password", link.password.clone().unwrap_or_default());

@@ -1,13 +1,16 @@
 //! §J Video conferencing: which link a session or an appointment gets, as pure rules.
 //!
-//! A business has a default video account (Zoom, a custom link, or Meet / Teams through the
+//! A business has a default video account (a meeting service such as Zoom, a custom link, or
+//! Meet / Teams through the
 //! employees' calendars, §J1); a staff member may have their own, used instead of the default
 //! for what they lead (§J2); a course may carry its own custom link, used for all its sessions
 //! (§J4). Disconnecting the default removes every link, even where a staff account or a course
 //! link exists (§J3). [`resolve`] decides the link of one occasion from the current set-up, so a
 //! change of set-up (a course's new link, a disconnected default) reaches every past and future
 //! session by resolving again; [`plan`] turns a resolution and what is stored for the occasion
-//! into the provider calls (one Zoom meeting per occasion, the same custom link for all).
+//! into the provider calls (one meeting per occasion at a meeting service, the same custom link
+//! for all). Meeting services are open: each is an adapter with a [`Provider`] id
+//! (`booking-video-zoom` is `zoom`), reached through [`crate::ports::video::MeetingConnector`].
 
 use jiff::Timestamp;
 
@@ -17,6 +20,7 @@ use crate::error::{InvalidValue, Kind};
 use crate::ids::{BookingId, BusinessId, EventId, ResourceId};
 use crate::outbox::{BookingEvent, BookingRef, Effect, NewJob};
 use crate::ports::meetings::MeetingError;
+use crate::provider::Provider;
 use crate::time::Interval;
 
 /// A custom meeting link (§J1): the same for every occasion that uses it.
@@ -33,11 +37,8 @@ pub struct CustomLink {
 /// A video account (§J1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum VideoAccount {
-    /// A Zoom account (server-to-server OAuth): a unique meeting per occasion, made on it.
-    Zoom {
-        /// Which Zoom account (its account id), so a change of account is a change of meetings.
-        account: String,
-    },
+    /// An account at a meeting service (Zoom): a unique meeting per occasion, made on it.
+    Meetings(MeetingHost),
     /// A custom link, the same for every occasion.
     Custom(CustomLink),
     /// Google Meet or Microsoft Teams through the employee's connected calendar (§H3).
@@ -116,45 +117,55 @@ pub fn resolve(setup: &VideoSetup, occasion: &Occasion) -> Option<Resolution> {
     Some(found(Source::Default, default))
 }
 
-/// A Zoom meeting stored for an occasion.
+/// Where an occasion's meetings are made: a meeting service and the account and host there
+/// ([`MeetingApp::host`]), so a change of either is a change of meetings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeetingHost {
+    /// The meeting service.
+    pub provider: Provider,
+    /// The account and host there (`account/user`).
+    pub account: String,
+}
+
+/// A meeting stored for an occasion.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StoredMeeting {
-    /// The Zoom account it was made on.
-    pub account: String,
-    /// Zoom's meeting id.
+    /// Where it was made.
+    pub host: MeetingHost,
+    /// The service's meeting id.
     pub meeting_id: String,
 }
 
 /// What to do for an occasion.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum MeetingChange {
-    /// Nothing to call: no link, or a custom / calendar link (nothing stored at Zoom).
+    /// Nothing to call: no link, or a custom / calendar link (nothing stored at a service).
     Nothing,
-    /// Create a Zoom meeting on this account.
+    /// Create a meeting there.
     Create {
-        /// The Zoom account.
-        account: String,
+        /// The service, account and host.
+        host: MeetingHost,
     },
     /// Update the stored meeting (its time or topic changed).
     Update {
-        /// Zoom's meeting id.
+        /// The service's meeting id.
         meeting_id: String,
     },
     /// Delete the stored meeting (no longer online, another account or another kind of link).
     Delete {
-        /// Zoom's meeting id.
+        /// The service's meeting id.
         meeting_id: String,
     },
-    /// Delete the stored meeting, then create one on another account.
+    /// Delete the stored meeting, then create one elsewhere.
     Replace {
         /// The meeting to delete.
         meeting_id: String,
-        /// The account of the new one.
-        account: String,
+        /// Where the new one is made.
+        host: MeetingHost,
     },
 }
 
-/// §J1, §J5: the Zoom calls that bring an occasion's stored meeting in line with its resolution
+/// §J1, §J5: the meeting service calls that bring an occasion's stored meeting in line with its resolution
 /// (`live`: the occasion still takes place; a canceled one keeps no meeting).
 #[must_use]
 pub fn plan(
@@ -163,18 +174,18 @@ pub fn plan(
     live: bool,
 ) -> MeetingChange {
     let wanted = match resolution.map(|r| &r.account) {
-        Some(VideoAccount::Zoom { account }) if live => Some(account),
+        Some(VideoAccount::Meetings(host)) if live => Some(host),
         _ => None,
     };
     match (wanted, stored) {
         (None, None) => MeetingChange::Nothing,
         (None, Some(m)) => MeetingChange::Delete { meeting_id: m.meeting_id.clone() },
-        (Some(account), None) => MeetingChange::Create { account: account.clone() },
-        (Some(account), Some(m)) if *account == m.account => {
+        (Some(host), None) => MeetingChange::Create { host: host.clone() },
+        (Some(host), Some(m)) if *host == m.host => {
             MeetingChange::Update { meeting_id: m.meeting_id.clone() }
         }
-        (Some(account), Some(m)) => {
-            MeetingChange::Replace { meeting_id: m.meeting_id.clone(), account: account.clone() }
+        (Some(host), Some(m)) => {
+            MeetingChange::Replace { meeting_id: m.meeting_id.clone(), host: host.clone() }
         }
     }
 }
@@ -197,10 +208,13 @@ pub const fn shown(channel: Channel, hide_in_emails: bool, hide_in_panel: bool) 
     }
 }
 
-/// A Zoom server-to-server OAuth app as stored: its secret sealed ([`crate::ports::calendar::Sealer`]).
+/// An app at a meeting service as stored (Zoom's server-to-server OAuth app: an account, a
+/// client id and secret, a host), its secret sealed ([`crate::ports::calendar::Sealer`]).
 #[derive(Clone, PartialEq, Eq)]
-pub struct ZoomApp {
-    /// The Zoom account id.
+pub struct MeetingApp {
+    /// The meeting service.
+    pub provider: Provider,
+    /// The account id there.
     pub account_id: String,
     /// The app's client id.
     pub client_id: String,
@@ -210,18 +224,23 @@ pub struct ZoomApp {
     pub user: String,
 }
 
-impl ZoomApp {
-    /// What identifies the meetings' owner: the account and the host (`account/user`), so a
-    /// staff member's own host on the business's Zoom account still gets meetings of their own.
+impl MeetingApp {
+    /// What identifies the meetings' owner: the service, the account and the host
+    /// (`account/user`), so a staff member's own host on the business's account still gets
+    /// meetings of their own.
     #[must_use]
-    pub fn key(&self) -> String {
-        format!("{}/{}", self.account_id, self.user)
+    pub fn host(&self) -> MeetingHost {
+        MeetingHost {
+            provider: self.provider,
+            account: format!("{}/{}", self.account_id, self.user),
+        }
     }
 }
 
-impl std::fmt::Debug for ZoomApp {
+impl std::fmt::Debug for MeetingApp {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ZoomApp")
+        f.debug_struct("MeetingApp")
+            .field("provider", &self.provider)
             .field("account_id", &self.account_id)
             .field("client_id", &self.client_id)
             .field("user", &self.user)
@@ -232,8 +251,8 @@ impl std::fmt::Debug for ZoomApp {
 /// A video account as stored (§J1, §J2).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StoredAccount {
-    /// Zoom, with its app.
-    Zoom(ZoomApp),
+    /// A meeting service, with its app.
+    Meetings(MeetingApp),
     /// A custom link.
     Custom(CustomLink),
     /// Meet / Teams through the employee's calendar.
@@ -245,7 +264,7 @@ impl StoredAccount {
     #[must_use]
     pub fn account(&self) -> VideoAccount {
         match self {
-            Self::Zoom(app) => VideoAccount::Zoom { account: app.key() },
+            Self::Meetings(app) => VideoAccount::Meetings(app.host()),
             Self::Custom(link) => VideoAccount::Custom(link.clone()),
             Self::Calendar => VideoAccount::Calendar,
         }
@@ -269,8 +288,8 @@ pub struct MeetingRecord {
     pub password: Option<String>,
     /// The app it was made on, so it can still be moved or deleted once that account is
     /// replaced or disconnected.
-    pub app: ZoomApp,
-    /// The times Zoom was last given (an update is sent only when they change).
+    pub app: MeetingApp,
+    /// The times the service was last given (an update is sent only when they change).
     pub interval: Interval,
     /// When this record was written: for a claim ([`Self::is_claim`]), when the job making
     /// the meeting started.
@@ -285,7 +304,7 @@ impl MeetingRecord {
         self.meeting.meeting_id.is_empty()
     }
 
-    /// Whether a claim is older than any call to Zoom can take: its job died; the next job
+    /// Whether a claim is older than any call to a meeting service can take: its job died; the next job
     /// may claim again.
     #[must_use]
     pub fn claim_lapsed(&self, now: Timestamp) -> bool {
@@ -293,7 +312,7 @@ impl MeetingRecord {
     }
 }
 
-/// How long a claim holds (Zoom calls time out after 15 seconds).
+/// How long a claim holds (meeting service calls time out after 15 seconds).
 pub const CLAIM_LIFETIME: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
 
 /// Which bookings a change of the video set-up concerns: the store writes a job for each of
@@ -324,8 +343,8 @@ pub struct Concerned {
 
 /// The jobs a change of a business's video set-up enqueues, due `at` (§J): for each booking
 /// concerned that is still to come and still holds (pending or approved), a `video` job
-/// (`booking.video`: make, move or remove its meeting) while the business has or had Zoom
-/// meetings (`meetings`), and a `notify` job (the customer is told the new link) when asked.
+/// (`booking.video`: make, move or remove its meeting) while the business has or had meetings
+/// made at a meeting service (`meetings`), and a `notify` job (the customer is told the new link) when asked.
 /// The one place this rule lives: each store loads [`Concerned`] and writes what this returns,
 /// in the change's own transaction.
 #[must_use]
@@ -391,8 +410,9 @@ pub struct VideoLink {
     pub password: Option<String>,
     /// What to tell participants, if anything.
     pub description: Option<String>,
-    /// A Zoom meeting (`%zoom_join_url%`).
-    pub zoom: bool,
+    /// The meeting service that made it, if one did (its placeholder,
+    /// `%zoom_join_url%` for `zoom`, and a start link for its host).
+    pub made_by: Option<Provider>,
 }
 
 /// What a booking's video link is now.
@@ -402,17 +422,19 @@ pub enum LinkState {
     None,
     /// The link.
     Ready(VideoLink),
-    /// A Zoom meeting or a calendar meeting is still being made (its job runs beside).
+    /// A meeting service's or a calendar's meeting is still being made (its job runs beside).
     Waiting,
 }
 
 /// What a video set-up change asks for.
 #[derive(Clone, PartialEq, Eq)]
 pub enum AccountInput {
-    /// A Zoom server-to-server OAuth app; `client_secret: None` keeps the saved one (same
-    /// account and client).
-    Zoom {
-        /// The Zoom account id.
+    /// An app at a meeting service (Zoom's server-to-server OAuth app); `client_secret: None`
+    /// keeps the saved one (same service, account and client).
+    Meetings {
+        /// The meeting service.
+        provider: Provider,
+        /// The account id there.
         account_id: String,
         /// The app's client id.
         client_id: String,
@@ -430,8 +452,9 @@ pub enum AccountInput {
 impl std::fmt::Debug for AccountInput {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::Zoom { account_id, user, .. } => f
-                .debug_struct("Zoom")
+            Self::Meetings { provider, account_id, user, .. } => f
+                .debug_struct("Meetings")
+                .field("provider", provider)
                 .field("account_id", account_id)
                 .field("user", user)
                 .finish_non_exhaustive(),
@@ -487,11 +510,12 @@ impl CustomLink {
 }
 
 impl AccountInput {
-    /// A Zoom app as typed; an empty `client_secret` keeps the saved one.
+    /// An app at a meeting service as typed; an empty `client_secret` keeps the saved one.
     ///
     /// # Errors
     /// A value out of its bounds, naming its field.
-    pub fn zoom(
+    pub fn meetings(
+        provider: Provider,
         account_id: &str,
         client_id: &str,
         client_secret: Option<&str>,
@@ -505,21 +529,24 @@ impl AccountInput {
             .transpose()?;
         let user = text("user", user, 320)?;
         if user.contains(['/', '?', '#', '%']) || user.contains(char::is_whitespace) {
-            return Err(InvalidValue("`user` is a Zoom user id or email".into()));
+            return Err(InvalidValue("`user` is a user id or email".into()));
         }
-        Ok(Self::Zoom { account_id, client_id, client_secret, user })
+        Ok(Self::Meetings { provider, account_id, client_id, client_secret, user })
     }
 }
 
 /// Why a video use case failed.
 #[derive(Debug, thiserror::Error)]
 pub enum VideoError {
-    /// Zoom refused the app's credentials or does not know its host.
-    #[error("Zoom refused these credentials: {0}")]
+    /// The meeting service refused the app's credentials or does not know its host.
+    #[error("the meeting service refused these credentials: {0}")]
     Refused(String),
-    /// A new Zoom app without its secret.
-    #[error("a new Zoom app needs its `client_secret`")]
+    /// A new app without its secret.
+    #[error("a new meeting service app needs its `client_secret`")]
     SecretNeeded,
+    /// No meeting service of this id on this server.
+    #[error("`provider` is a meeting service of this server (not `{0}`)")]
+    UnknownProvider(String),
     /// The course does not exist (or is an event, not a course).
     #[error("only a course has a link of its own")]
     NoCourse,
@@ -527,12 +554,12 @@ pub enum VideoError {
     #[error("no such staff member")]
     NoStaff,
     /// A stored secret does not open (the server's secret changed).
-    #[error("stored zoom secrets do not open with this server's secret")]
+    #[error("stored meeting service secrets do not open with this server's secret")]
     Sealed,
     /// Another job is making the occasion's meeting right now.
     #[error("another change of this meeting is in progress; try again")]
     Busy,
-    /// Zoom failed.
+    /// The meeting service failed.
     #[error(transparent)]
     Provider(#[from] MeetingError),
     /// Storage failed.
@@ -554,7 +581,7 @@ crate::error::error_codes!(VideoError, |e| match e {
     VideoError::NotFound | VideoError::NoStaff => (Kind::NotFound, "not_found"),
     VideoError::Off => (Kind::NotFound, "video_off"),
     VideoError::Refused(_) => (Kind::Invalid, "video_credentials_refused"),
-    VideoError::SecretNeeded => (Kind::Invalid, "invalid_value"),
+    VideoError::SecretNeeded | VideoError::UnknownProvider(_) => (Kind::Invalid, "invalid_value"),
     VideoError::NoCourse => (Kind::Invalid, "not_a_course"),
     VideoError::Sealed => (Kind::Conflict, "video_secret_unreadable"),
     VideoError::Busy => (Kind::Unavailable, "storage_unavailable"),
@@ -615,11 +642,16 @@ mod tests {
         assert!(CustomLink::checked("javascript:alert(1)", None, None).is_err());
         let long = "p".repeat(MAX_LINK_PASSWORD_CHARS + 1);
         assert!(CustomLink::checked("https://meet.example.org/r", Some(&long), None).is_err());
-        assert!(AccountInput::zoom("acc", "client", None, "host@example.org").is_ok());
-        assert!(AccountInput::zoom("acc", "client", None, "../admin").is_err(), "a path");
-        assert!(AccountInput::zoom("", "client", Some("s"), "host").is_err(), "no account id");
-        let kept = AccountInput::zoom("acc", "client", Some("  "), "host");
-        assert!(matches!(kept, Ok(AccountInput::Zoom { client_secret: None, .. })), "blank keeps");
+        let typed =
+            |account, secret, user| AccountInput::meetings(ZOOM, account, "client", secret, user);
+        assert!(typed("acc", None, "host@example.org").is_ok());
+        assert!(typed("acc", None, "../admin").is_err(), "a path");
+        assert!(typed("", Some("s"), "host").is_err(), "no account id");
+        let kept = typed("acc", Some("  "), "host");
+        assert!(
+            matches!(kept, Ok(AccountInput::Meetings { client_secret: None, .. })),
+            "blank keeps"
+        );
     }
 
     fn custom(url: &str) -> VideoAccount {
@@ -630,8 +662,14 @@ mod tests {
         CustomLink { url: url.into(), password: None, description: None }
     }
 
+    const ZOOM: Provider = Provider::new("zoom");
+
+    fn host(provider: Provider, account: &str) -> MeetingHost {
+        MeetingHost { provider, account: account.into() }
+    }
+
     fn zoom(account: &str) -> VideoAccount {
-        VideoAccount::Zoom { account: account.into() }
+        VideoAccount::Meetings(host(ZOOM, account))
     }
 
     const ANA: ResourceId = ResourceId::new(1);
@@ -727,12 +765,12 @@ mod tests {
     }
 
     #[test]
-    fn zoom_meetings_follow_the_resolution() {
+    fn meetings_follow_the_resolution() {
         let on = |account: &str| Resolution { account: zoom(account), source: Source::Default };
-        let stored = StoredMeeting { account: "biz".into(), meeting_id: "85746065".into() };
+        let stored = StoredMeeting { host: host(ZOOM, "biz"), meeting_id: "85746065".into() };
         assert_eq!(
             plan(Some(&on("biz")), None, true),
-            MeetingChange::Create { account: "biz".into() }
+            MeetingChange::Create { host: host(ZOOM, "biz") }
         );
         assert_eq!(
             plan(Some(&on("biz")), Some(&stored), true),
@@ -740,7 +778,19 @@ mod tests {
         );
         assert_eq!(
             plan(Some(&on("ana")), Some(&stored), true),
-            MeetingChange::Replace { meeting_id: "85746065".into(), account: "ana".into() }
+            MeetingChange::Replace { meeting_id: "85746065".into(), host: host(ZOOM, "ana") }
+        );
+        let elsewhere = Resolution {
+            account: VideoAccount::Meetings(host(Provider::new("other-meet"), "biz")),
+            source: Source::Default,
+        };
+        assert_eq!(
+            plan(Some(&elsewhere), Some(&stored), true),
+            MeetingChange::Replace {
+                meeting_id: "85746065".into(),
+                host: host(Provider::new("other-meet"), "biz")
+            },
+            "the same account name at another service is another account"
         );
         assert_eq!(
             plan(Some(&on("biz")), Some(&stored), false),
@@ -840,16 +890,17 @@ mod tests {
             }
         }
 
-        /// §J1: a Zoom resolution makes a meeting of its own for each occasion (nothing stored,
-        /// a create), a custom link never calls Zoom, and a plan applied twice is stable.
+        /// §J1: a meeting service's resolution makes a meeting of its own for each occasion
+        /// (nothing stored, a create), a custom link never calls one, and a plan applied twice
+        /// is stable.
         #[test]
-        fn zoom_is_one_meeting_per_occasion(s in setup(), o in occasion(), live in any::<bool>()) {
+        fn a_meeting_service_makes_one_meeting_per_occasion(s in setup(), o in occasion(), live in any::<bool>()) {
             let r = resolve(&s, &o);
             let first = plan(r.as_ref(), None, live);
             match (r.as_ref().map(|r| &r.account), live) {
-                (Some(VideoAccount::Zoom { account }), true) => {
-                    prop_assert_eq!(&first, &MeetingChange::Create { account: account.clone() });
-                    let stored = StoredMeeting { account: account.clone(), meeting_id: "m".into() };
+                (Some(VideoAccount::Meetings(host)), true) => {
+                    prop_assert_eq!(&first, &MeetingChange::Create { host: host.clone() });
+                    let stored = StoredMeeting { host: host.clone(), meeting_id: "m".into() };
                     prop_assert_eq!(plan(r.as_ref(), Some(&stored), live), MeetingChange::Update { meeting_id: "m".into() });
                 }
                 _ => prop_assert_eq!(first, MeetingChange::Nothing),

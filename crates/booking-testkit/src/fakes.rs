@@ -347,16 +347,20 @@ impl Sealer for FakeSealer {
     }
 }
 
-/// Zoom as a set of [`FakeMeetings`], one per app (`account/user`): a secret of `wrong` is
-/// refused, and every meeting remembers the app it was made on. (The HTTP details, token and
-/// bodies, are `booking-video-zoom`'s tests, against a wiremock Zoom.)
+/// A meeting service (`fake-meet`) as a set of [`FakeMeetings`], one per app (`account/user`):
+/// a secret of `wrong` is refused, and every meeting remembers the app it was made on. (Zoom's
+/// HTTP details, token and bodies, are `booking-video-zoom`'s tests, against a wiremock Zoom.)
 #[derive(Debug, Default)]
-pub struct FakeZoom {
+pub struct FakeMeetingService {
     apps: Mutex<std::collections::BTreeMap<String, std::sync::Arc<FakeMeetings>>>,
     next: std::sync::Arc<AtomicU64>,
 }
 
-impl FakeZoom {
+impl FakeMeetingService {
+    /// Its id.
+    pub const PROVIDER: booking_core::provider::Provider =
+        booking_core::provider::Provider::new("fake-meet");
+
     /// The meetings that exist now, with the app that made each.
     #[must_use]
     pub fn meetings(&self) -> Vec<(String, Meeting, MeetingRequest)> {
@@ -371,16 +375,24 @@ impl FakeZoom {
 }
 
 #[async_trait]
-impl booking_core::ports::video::ZoomConnector for FakeZoom {
+impl booking_core::ports::video::MeetingConnector for FakeMeetingService {
+    fn provider(&self) -> booking_core::provider::Provider {
+        Self::PROVIDER
+    }
+
+    fn label(&self, _locale: booking_core::settings::Locale) -> &'static str {
+        "Fake Meet"
+    }
+
     fn meetings(
         &self,
-        app: &booking_core::video::ZoomApp,
+        app: &booking_core::video::MeetingApp,
         secret: &str,
     ) -> std::sync::Arc<dyn MeetingProvider> {
         let _ = secret;
         let mut apps = lock(&self.apps);
         let next = std::sync::Arc::clone(&self.next);
-        let meetings = apps.entry(app.key()).or_insert_with(|| {
+        let meetings = apps.entry(app.host().account).or_insert_with(|| {
             std::sync::Arc::new(FakeMeetings { next, ..FakeMeetings::default() })
         });
         std::sync::Arc::clone(meetings) as std::sync::Arc<dyn MeetingProvider>
@@ -388,7 +400,7 @@ impl booking_core::ports::video::ZoomConnector for FakeZoom {
 
     async fn check(
         &self,
-        _app: &booking_core::video::ZoomApp,
+        _app: &booking_core::video::MeetingApp,
         secret: &str,
     ) -> Result<(), MeetingError> {
         if secret == "wrong" {

@@ -6,11 +6,13 @@
 //! - [`InMemoryStore`], every storage port with the databases' semantics (serialised
 //!   transactions, the no-overlap constraint, capacity checks);
 //! - fakes of the other ports: [`FakeClock`], [`SeqTokens`], [`FakeHasher`],
-//!   [`RecordingMailer`], [`FakeCalendarApi`], [`FakeSealer`], [`FakeMeetings`];
+//!   [`RecordingMailer`], [`FakeCalendarApi`], [`FakeSealer`], [`FakeMeetings`],
+//!   [`FakeMeetingService`];
 //! - [`fixtures`] to build businesses, resources and services, and [`Harness`], a ready engine;
 //! - [`strategies`], proptest generators of schedules, zones, bookings and holds;
 //! - [`google_fake`], a stateful local fake of Google Calendar for whole-sync tests;
-//! - [`contract`], the storage contract suite every store runs ([`store_contract_tests!`]).
+//! - [`contract`], the storage contract suite every store runs ([`store_contract_tests!`]), and
+//!   [`upgrade`], the rows of older versions every SQL store must read after its migrations.
 
 pub mod calendar_contract;
 pub mod contract;
@@ -21,6 +23,7 @@ pub mod meeting_contract;
 mod memory;
 pub mod smtp;
 pub mod strategies;
+pub mod upgrade;
 
 use std::sync::Arc;
 
@@ -29,8 +32,8 @@ use booking_core::ports::store::Store;
 use booking_core::{Engine, Ports};
 
 pub use fakes::{
-    FakeCalendarApi, FakeClock, FakeHasher, FakeMeetings, FakeSealer, FakeZoom, RecordingMailer,
-    SeqTokens,
+    FakeCalendarApi, FakeClock, FakeHasher, FakeMeetingService, FakeMeetings, FakeSealer,
+    RecordingMailer, SeqTokens,
 };
 pub use memory::InMemoryStore;
 

@@ -137,7 +137,7 @@ impl State {
         let zoom = self
             .video_accounts
             .iter()
-            .any(|((b, _), a)| *b == business && matches!(a, StoredAccount::Zoom(_)));
+            .any(|((b, _), a)| *b == business && matches!(a, StoredAccount::Meetings(_)));
         if let Some(b) = self.businesses.get_mut(&business).filter(|b| b.video_meetings != zoom) {
             b.video_meetings = zoom;
             b.revision += 1;

@@ -1,5 +1,6 @@
 //! §J in the back office: `/b/{id}/office/video`. An admin sets the business's default video
-//! account (Zoom, a custom link, or the calendars' Meet / Teams), disconnects it, chooses
+//! account (an app at one of the server's meeting services such as Zoom, a custom link, or the
+//! calendars' Meet / Teams), disconnects it, chooses
 //! where links are hidden (§J6) and sets courses' own links (§J4, optionally telling the booked
 //! customers). Every employee sets or removes their own account there (§J2). The same checks
 //! as the API (`routes::video`).
@@ -13,6 +14,7 @@ use booking_core::booking::Role;
 use booking_core::catalog::EventKind;
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::ids::{BookingId, EventId, ResourceId, SessionId};
+use booking_core::provider::Provider;
 use booking_core::settings::SettingsChange;
 use booking_core::video::{StoredAccount, VideoError};
 use serde::Deserialize;
@@ -23,11 +25,12 @@ use super::office_calendar::{NoticeQuery, employee_of};
 use super::{Ctx, PageForm, View};
 use crate::routes::video::{AccountIn, checked_link};
 
-/// An account as the page's form shows it: (kind, account id, client id, user, url, password,
-/// description).
+/// An account as the page's form shows it: its kind (a meeting service's id, `custom`,
+/// `calendar` or `none`), the app's fields (account id, client id, user), the link's (url,
+/// password, description).
 #[derive(Default)]
 struct AccountView {
-    kind: &'static str,
+    kind: String,
     account_id: String,
     client_id: String,
     user: String,
@@ -39,23 +42,38 @@ struct AccountView {
 impl From<Option<&StoredAccount>> for AccountView {
     fn from(a: Option<&StoredAccount>) -> Self {
         match a {
-            None => Self { kind: "none", ..Self::default() },
-            Some(StoredAccount::Zoom(app)) => Self {
-                kind: "zoom",
+            None => Self { kind: "none".into(), ..Self::default() },
+            Some(StoredAccount::Meetings(app)) => Self {
+                kind: app.provider.code().to_owned(),
                 account_id: app.account_id.clone(),
                 client_id: app.client_id.clone(),
                 user: app.user.clone(),
                 ..Self::default()
             },
             Some(StoredAccount::Custom(l)) => Self {
-                kind: "custom",
+                kind: "custom".into(),
                 url: l.url.clone(),
                 password: l.password.clone().unwrap_or_default(),
                 description: l.description.clone().unwrap_or_default(),
                 ..Self::default()
             },
-            Some(StoredAccount::Calendar) => Self { kind: "calendar", ..Self::default() },
+            Some(StoredAccount::Calendar) => Self { kind: "calendar".into(), ..Self::default() },
         }
+    }
+}
+
+impl AccountView {
+    /// Whether it is an app at a meeting service (its secret is kept when left empty).
+    fn is_app(&self) -> bool {
+        !matches!(self.kind.as_str(), "none" | "custom" | "calendar")
+    }
+}
+
+/// An account's kind as the page names it: the meeting service's name for an app there.
+fn kind_label(ctx: &Ctx, services: &[(Provider, &'static str)], kind: &str) -> String {
+    match services.iter().find(|(id, _)| id.code() == kind) {
+        Some((_, name)) => format!("{name} ({})", ctx.t.video_kind_app),
+        None => ctx.t.video_kind_label(kind).to_owned(),
     }
 }
 
@@ -67,12 +85,16 @@ struct VideoPage {
     error: bool,
     admin: bool,
     default: AccountView,
+    /// What the default is, named for the page.
+    default_label: String,
     /// The signed-in employee's own account, when they are one.
     own: Option<AccountView>,
+    /// The meeting services this server offers: (id, name with its kind of app).
+    services: Vec<(String, String)>,
     hide_in_emails: bool,
     hide_in_panel: bool,
-    /// (staff name, account kind) of the staff members with their own account.
-    staff: Vec<(String, &'static str)>,
+    /// (staff name, account kind as named) of the staff members with their own account.
+    staff: Vec<(String, String)>,
     /// (course id, name, link) of every course.
     courses: Vec<(i64, String, AccountView)>,
     /// The employee's upcoming appointments and the sessions they lead (§J2).
@@ -154,12 +176,13 @@ pub(crate) async fn page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
         };
         (own, Vec::new(), Vec::new(), Vec::new())
     };
+    let services = app.video().map(|v| v.services(ctx.locale)).unwrap_or_default();
     let find = |owner: Option<ResourceId>| accounts.iter().find(|(o, _)| *o == owner).map(|a| &a.1);
     let staff = accounts
         .iter()
         .filter_map(|(o, a)| {
             let name = resources.iter().find(|r| Some(r.id) == *o)?.name.clone();
-            Some((name, AccountView::from(Some(a)).kind))
+            Some((name, kind_label(&ctx, &services, &AccountView::from(Some(a)).kind)))
         })
         .collect();
     let courses = events
@@ -180,13 +203,19 @@ pub(crate) async fn page(ctx: Ctx, Query(q): Query<NoticeQuery>) -> Response {
     };
     let code = q.done.as_deref();
     let s = &ctx.business.settings;
+    let default = AccountView::from(find(None));
     let page = VideoPage {
         c: View { panel: false, ..ctx.view() },
         notice: notice(&ctx, code),
         error: matches!(code, Some("invalid" | "refused")),
         admin,
-        default: find(None).into(),
+        default_label: kind_label(&ctx, &services, &default.kind),
+        default,
         own: me.map(|r| find(Some(r)).into()),
+        services: services
+            .iter()
+            .map(|(id, name)| (id.code().to_owned(), format!("{name} ({})", ctx.t.video_kind_app)))
+            .collect(),
         hide_in_emails: s.hide_video_links_in_emails,
         hide_in_panel: s.hide_video_links_in_panel,
         staff: if admin { staff } else { Vec::new() },
@@ -224,9 +253,10 @@ fn refused(ctx: &Ctx, e: &VideoError) -> Response {
         VideoError::Refused(_) | VideoError::Provider(_) => {
             ctx.redirect(&ctx.path("/office/video?done=refused"))
         }
-        VideoError::SecretNeeded | VideoError::NoStaff | VideoError::NoCourse => {
-            ctx.redirect(&ctx.path("/office/video?done=invalid"))
-        }
+        VideoError::SecretNeeded
+        | VideoError::UnknownProvider(_)
+        | VideoError::NoStaff
+        | VideoError::NoCourse => ctx.redirect(&ctx.path("/office/video?done=invalid")),
         VideoError::Denied(_) | VideoError::Off | VideoError::NotFound => forbidden(ctx),
         VideoError::Sealed | VideoError::Store(_) | VideoError::Busy => unavailable(ctx),
     }
@@ -257,26 +287,27 @@ pub(crate) struct AccountForm {
 }
 
 /// `POST /b/{id}/office/video/account`: sets the default account or the employee's own; an
-/// empty Zoom secret keeps the saved one.
+/// empty app secret keeps the saved one.
 pub(crate) async fn save_account(ctx: Ctx, PageForm(form): PageForm<AccountForm>) -> Response {
     let (owner, principal) = match owner_of(&ctx, &form.csrf, &form.owner).await {
         Ok(found) => found,
         Err(r) => return r,
     };
     let input = match form.kind.as_str() {
-        "zoom" => AccountIn::Zoom {
-            account_id: form.account_id,
-            client_id: form.client_id,
-            client_secret: Some(form.client_secret),
-            user: form.user,
-        },
         "custom" => AccountIn::Custom {
             url: form.url,
             password: Some(form.password),
             description: Some(form.description),
         },
         "calendar" => AccountIn::Calendar,
-        _ => return ctx.redirect(&ctx.path("/office/video?done=invalid")),
+        // A meeting service's id; one this server does not offer is refused by the use case.
+        _ => AccountIn::Meetings {
+            provider: form.kind,
+            account_id: form.account_id,
+            client_id: form.client_id,
+            client_secret: Some(form.client_secret),
+            user: form.user,
+        },
     };
     let Ok(input) = input.checked() else {
         return ctx.redirect(&ctx.path("/office/video?done=invalid"));

@@ -6,7 +6,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use booking_core::app::video::{OccasionVideo, VideoSetupView};
+use booking_core::error::InvalidValue;
 use booking_core::ids::{BookingId, BusinessId, EventId, ResourceId, SessionId};
+use booking_core::provider::Provider;
 use booking_core::video::{AccountInput, CustomLink, LinkState, StoredAccount};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,14 +18,17 @@ use crate::AppState;
 use crate::auth::Caller;
 use crate::problem::{Body, Path, Problem};
 
-/// A video account as shown: a Zoom app without its secret, a custom link, or the calendars'
-/// Meet / Teams links.
+/// A video account as shown: an app at a meeting service (Zoom) without its secret, a custom
+/// link, or the calendars' Meet / Teams links.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum AccountOut {
-    /// A Zoom server-to-server OAuth app: a meeting of its own for every occasion.
-    Zoom {
-        /// The Zoom account id.
+    /// An app at a meeting service (Zoom's server-to-server OAuth app): a meeting of its own
+    /// for every occasion.
+    Meetings {
+        /// The meeting service (`zoom`).
+        provider: String,
+        /// The account id there.
         account_id: String,
         /// The app's client id.
         client_id: String,
@@ -46,7 +51,8 @@ pub(crate) enum AccountOut {
 impl From<&StoredAccount> for AccountOut {
     fn from(a: &StoredAccount) -> Self {
         match a {
-            StoredAccount::Zoom(app) => Self::Zoom {
+            StoredAccount::Meetings(app) => Self::Meetings {
+                provider: app.provider.code().to_owned(),
                 account_id: app.account_id.clone(),
                 client_id: app.client_id.clone(),
                 user: app.user.clone(),
@@ -65,9 +71,12 @@ impl From<&StoredAccount> for AccountOut {
 #[derive(Clone, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub(crate) enum AccountIn {
-    /// A Zoom server-to-server OAuth app, checked with Zoom before it is saved.
-    Zoom {
-        /// The Zoom account id.
+    /// An app at a meeting service (Zoom's server-to-server OAuth app), checked with the service
+    /// before it is saved.
+    Meetings {
+        /// The meeting service, one of this server's (`zoom`).
+        provider: String,
+        /// The account id there.
         account_id: String,
         /// The app's client id.
         client_id: String,
@@ -163,7 +172,7 @@ pub(crate) struct OccasionVideoOut {
     password: Option<String>,
     /// What participants are told.
     description: Option<String>,
-    /// The host's link of a Zoom meeting (staff only).
+    /// The host's link of a meeting service's meeting (staff only).
     start_url: Option<String>,
 }
 
@@ -180,8 +189,17 @@ impl AccountIn {
     /// The use case's input, checked.
     pub(crate) fn checked(self) -> Result<AccountInput, Problem> {
         Ok(match self {
-            Self::Zoom { account_id, client_id, client_secret, user } => {
-                AccountInput::zoom(&account_id, &client_id, client_secret.as_deref(), &user)?
+            Self::Meetings { provider, account_id, client_id, client_secret, user } => {
+                let provider = Provider::parse(&provider).ok_or_else(|| {
+                    InvalidValue("`provider` is a meeting service of this server".into())
+                })?;
+                AccountInput::meetings(
+                    provider,
+                    &account_id,
+                    &client_id,
+                    client_secret.as_deref(),
+                    &user,
+                )?
             }
             Self::Custom { url, password, description } => AccountInput::Custom(checked_link(
                 &url,

@@ -136,7 +136,7 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     let put = |body: Value| s.call(reqwest::Method::PUT, &default_path, admin, Some(body), &[]);
 
     // §J1: Zoom refuses wrong credentials; right ones are saved, the secret never shown.
-    let zoom_app = |secret: &str| json!({"kind": "zoom", "account_id": "acc-1", "client_id": "cid", "client_secret": secret, "user": "host@example.org"});
+    let zoom_app = |secret: &str| json!({"kind": "meetings", "provider": "zoom", "account_id": "acc-1", "client_id": "cid", "client_secret": secret, "user": "host@example.org"});
     let refused = put(zoom_app("wrong")).await;
     assert_eq!(
         (refused.status, refused.code()),
@@ -148,12 +148,27 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     assert_eq!(saved.status, 200, "{:?}", saved.body);
     assert_eq!(
         saved.body,
-        json!({"kind": "zoom", "account_id": "acc-1", "client_id": "cid", "user": "host@example.org"})
+        json!({"kind": "meetings", "provider": "zoom", "account_id": "acc-1", "client_id": "cid", "user": "host@example.org"})
     );
     let shown = s.get(&t.path("/video"), admin).await;
-    assert_eq!(shown.body["default"]["kind"], "zoom");
+    assert_eq!(
+        (shown.body["default"]["kind"].as_str(), shown.body["default"]["provider"].as_str()),
+        (Some("meetings"), Some("zoom"))
+    );
     assert!(!shown.body.to_string().contains("zoom-secret"));
     assert!(scan(&s.database_url, "zoom-secret").await.is_empty(), "sealed at rest");
+    let elsewhere = put(json!({"kind": "meetings", "provider": "webex", "account_id": "a", "client_id": "c", "client_secret": "s", "user": "u"})).await;
+    assert_eq!(
+        (elsewhere.status, elsewhere.code()),
+        (422, "invalid_value"),
+        "{:?}",
+        elsewhere.body
+    );
+    assert!(
+        elsewhere.body.to_string().contains("provider"),
+        "names the field: {:?}",
+        elsewhere.body
+    );
     let bad = put(json!({"kind": "custom", "url": "javascript:alert(1)"})).await;
     assert_eq!(bad.status, 422, "{:?}", bad.body);
 

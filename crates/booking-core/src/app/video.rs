@@ -333,7 +333,7 @@ impl App {
             _ => LinkState::None,
         };
         let start_url = match (&link, &of) {
-            (LinkState::Ready(l), Some(of)) if host && l.zoom => {
+            (LinkState::Ready(l), Some(of)) if host && l.made_by.is_some() => {
                 store.meeting(b.id, &of.key).await?.and_then(|m| m.start_url)
             }
             _ => None,

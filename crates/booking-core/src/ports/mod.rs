@@ -8,7 +8,7 @@
 //! | randomness, secrets | [`tokens::TokenSource`], [`tokens::Secret`] |
 //! | password hashing | [`passwords::PasswordHasher`] |
 //! | email | [`mail::Mailer`] |
-//! | video meetings | [`meetings::MeetingProvider`], [`video::ZoomConnector`] |
+//! | video meetings | [`meetings::MeetingProvider`], [`video::MeetingConnector`] |
 //! | storage: catalog, bookings (in one transaction), customers, audit, idempotency, access, webhooks, templates, maintenance | [`store`] ([`store::Store`] is all of them) |
 //! | storage: accounts and tokens | [`accounts::AccountStore`] |
 //! | storage and providers of calendar sync | [`calendar`] |

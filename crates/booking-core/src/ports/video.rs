@@ -1,4 +1,5 @@
-//! Video conferencing (§J): storing the set-up and the meetings made, and connecting to Zoom.
+//! Video conferencing (§J): storing the set-up and the meetings made, and connecting to the
+//! meeting services (Zoom).
 
 use std::sync::Arc;
 
@@ -8,14 +9,17 @@ use jiff::Timestamp;
 use crate::error::StoreError;
 use crate::ids::{BusinessId, EventId, ResourceId};
 use crate::ports::meetings::{MeetingError, MeetingProvider};
-use crate::video::{CustomLink, MeetingRecord, StoredAccount, ZoomApp};
+use crate::provider::Provider;
+use crate::settings::Locale;
+use crate::video::{CustomLink, MeetingApp, MeetingRecord, StoredAccount};
 
 /// Storage of the video set-up and of the meetings made. Sealing is the caller's.
 ///
-/// Every set-up change also writes, in its transaction, the jobs [`jobs_after_change`] decides
-/// for the [`Concerned`] bookings of its [`Affected`] scope, so the meetings follow even after a
-/// crash; and keeps [`crate::catalog::Business`]'s
-/// `video_meetings` flag (a Zoom account exists), bumping the revision when it flips.
+/// Every set-up change also writes, in its transaction, the jobs
+/// [`crate::video::jobs_after_change`] decides for the [`crate::video::Concerned`] bookings of
+/// its [`crate::video::Affected`] scope, so the meetings follow even after a crash; and keeps
+/// [`crate::catalog::Business`]'s `video_meetings` flag (an account at a meeting service
+/// exists), bumping the revision when it flips.
 #[async_trait]
 pub trait VideoStore: Send + Sync {
     /// Sets the business's default account (`owner: None`) or a staff member's own.
@@ -84,11 +88,17 @@ pub trait VideoStore: Send + Sync {
     async fn delete_meeting(&self, business: BusinessId, key: &str) -> Result<(), StoreError>;
 }
 
-/// Makes Zoom clients from stored apps (`booking-video-zoom` implements it).
+/// One meeting service (`booking-video-zoom` implements it for Zoom): its id and name, and its
+/// clients, made from stored apps. The set is open: the wiring registers any number, each with
+/// an id of its own other than `custom` and `calendar`.
 #[async_trait]
-pub trait ZoomConnector: Send + Sync {
+pub trait MeetingConnector: Send + Sync {
+    /// Which service this is (`zoom`).
+    fn provider(&self) -> Provider;
+    /// The service's name in a language, for pages (`Zoom`).
+    fn label(&self, locale: Locale) -> &'static str;
     /// The meetings of an app, its secret opened.
-    fn meetings(&self, app: &ZoomApp, secret: &str) -> Arc<dyn MeetingProvider>;
-    /// Whether Zoom grants the app a token and knows its host.
-    async fn check(&self, app: &ZoomApp, secret: &str) -> Result<(), MeetingError>;
+    fn meetings(&self, app: &MeetingApp, secret: &str) -> Arc<dyn MeetingProvider>;
+    /// Whether the service grants the app a token and knows its host.
+    async fn check(&self, app: &MeetingApp, secret: &str) -> Result<(), MeetingError>;
 }

@@ -1,5 +1,6 @@
 //! The video service (§J): the default account, staff members' own, courses' links, online
-//! occasions, and the `video` job that makes, moves and deletes Zoom meetings; and each
+//! occasions, and the `video` job that makes, moves and deletes meetings at the meeting
+//! services (Zoom, or any other [`MeetingConnector`] the wiring registers); and each
 //! booking's link as it is now, read through the storage port.
 
 use std::sync::Arc;
@@ -17,11 +18,13 @@ use crate::ports::meetings::MeetingProvider;
 use crate::ports::meetings::MeetingRequest;
 use crate::ports::outbox::JobHandler;
 use crate::ports::store::{Store, StoreError};
-use crate::ports::video::ZoomConnector;
+use crate::ports::video::MeetingConnector;
+use crate::provider::Provider;
+use crate::settings::Locale;
 use crate::video::{
-    AccountInput, CustomLink, LinkState, MeetingChange, MeetingRecord, Occasion, OccasionOf,
-    Resolution, StoredAccount, StoredMeeting, VideoAccount, VideoError, VideoLink, ZoomApp, plan,
-    resolve, setup_of,
+    AccountInput, CustomLink, LinkState, MeetingApp, MeetingChange, MeetingHost, MeetingRecord,
+    Occasion, OccasionOf, Resolution, StoredAccount, StoredMeeting, VideoAccount, VideoError,
+    VideoLink, plan, resolve, setup_of,
 };
 
 /// The occasion a booking belongs to (`None` when its service, session or event is gone).
@@ -158,17 +161,15 @@ pub async fn link_for(
             url: link.url,
             password: link.password,
             description: link.description,
-            zoom: false,
+            made_by: None,
         }),
-        VideoAccount::Zoom { account } => match store.meeting(business, &of.key).await? {
-            Some(m) if m.meeting.account == account && !m.is_claim() => {
-                LinkState::Ready(VideoLink {
-                    url: m.join_url,
-                    password: m.password,
-                    description: None,
-                    zoom: true,
-                })
-            }
+        VideoAccount::Meetings(host) => match store.meeting(business, &of.key).await? {
+            Some(m) if m.meeting.host == host && !m.is_claim() => LinkState::Ready(VideoLink {
+                url: m.join_url,
+                password: m.password,
+                description: None,
+                made_by: Some(host.provider),
+            }),
             _ => LinkState::Waiting,
         },
         VideoAccount::Calendar => match store.pushed(business, &of.key).await? {
@@ -177,7 +178,7 @@ pub async fn link_for(
                     url,
                     password: None,
                     description: None,
-                    zoom: false,
+                    made_by: None,
                 }),
                 None => LinkState::None,
             },
@@ -206,7 +207,7 @@ pub async fn for_host(
     key: &str,
     mut link: VideoLink,
 ) -> Result<VideoLink, StoreError> {
-    if link.zoom
+    if link.made_by.is_some()
         && let Some(start) = store.meeting(business, key).await?.and_then(|m| m.start_url)
     {
         link.url = start;
@@ -215,32 +216,62 @@ pub async fn for_host(
 }
 
 /// The video use cases: accounts, course links, online occasions, and the `video` job that
-/// makes, moves and deletes Zoom meetings (§J1–§J5).
+/// makes, moves and deletes meetings at the meeting services (§J1–§J5).
 #[derive(Clone)]
 pub struct VideoSync {
     store: Arc<dyn Store>,
-    zoom: Arc<dyn ZoomConnector>,
+    services: Vec<Arc<dyn MeetingConnector>>,
     sealer: Arc<dyn Sealer>,
     clock: Arc<dyn Clock>,
 }
 
+/// The kinds of video account that are not meeting services: no service may take these ids.
+pub const RESERVED_KINDS: [&str; 2] = ["custom", "calendar"];
+
 impl VideoSync {
-    /// The use cases over these ports.
+    /// The use cases over these ports, with these meeting services (each of its own id).
+    ///
+    /// # Panics
+    /// When two services have one id, or one takes a [`RESERVED_KINDS`] id: a wiring mistake.
     pub fn new(
         store: Arc<dyn Store>,
-        zoom: Arc<dyn ZoomConnector>,
+        services: Vec<Arc<dyn MeetingConnector>>,
         sealer: Arc<dyn Sealer>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        Self { store, zoom, sealer, clock }
+        let mut ids: Vec<Provider> = services.iter().map(|s| s.provider()).collect();
+        assert!(
+            ids.iter().all(|id| !RESERVED_KINDS.contains(&id.code())),
+            "a meeting service id other than custom and calendar"
+        );
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), services.len(), "one meeting service per id");
+        Self { store, services, sealer, clock }
     }
 
-    /// Sets the default account (`owner: None`, §J1) or a staff member's own (§J2). A Zoom app
-    /// is checked with Zoom first (a token and its host) and its secret sealed; every affected
-    /// upcoming booking gets a `video` job.
+    /// The meeting services this server offers, with their names in `locale`, in the order
+    /// the wiring gave them.
+    #[must_use]
+    pub fn services(&self, locale: Locale) -> Vec<(Provider, &'static str)> {
+        self.services.iter().map(|s| (s.provider(), s.label(locale))).collect()
+    }
+
+    fn service(&self, provider: Provider) -> Result<&dyn MeetingConnector, VideoError> {
+        self.services
+            .iter()
+            .find(|s| s.provider() == provider)
+            .map(AsRef::as_ref)
+            .ok_or_else(|| VideoError::UnknownProvider(provider.code().to_owned()))
+    }
+
+    /// Sets the default account (`owner: None`, §J1) or a staff member's own (§J2). An app at a
+    /// meeting service is checked with the service first (a token and its host) and its secret
+    /// sealed; every affected upcoming booking gets a `video` job.
     ///
     /// # Errors
-    /// [`VideoError::Refused`], [`VideoError::SecretNeeded`], [`VideoError::NoStaff`], storage.
+    /// [`VideoError::Refused`], [`VideoError::SecretNeeded`], [`VideoError::UnknownProvider`],
+    /// [`VideoError::NoStaff`], storage.
     pub async fn set_account(
         &self,
         business: BusinessId,
@@ -256,22 +287,24 @@ impl VideoSync {
         let account = match input {
             AccountInput::Custom(link) => StoredAccount::Custom(link),
             AccountInput::Calendar => StoredAccount::Calendar,
-            AccountInput::Zoom { account_id, client_id, client_secret, user } => {
+            AccountInput::Meetings { provider, account_id, client_id, client_secret, user } => {
+                let service = self.service(provider)?;
                 let secret = match client_secret {
                     Some(secret) => secret,
                     None => self
-                        .saved_secret(business, owner, &account_id, &client_id)
+                        .saved_secret(business, owner, provider, &account_id, &client_id)
                         .await?
                         .ok_or(VideoError::SecretNeeded)?,
                 };
-                let app = ZoomApp {
+                let app = MeetingApp {
+                    provider,
                     account_id,
                     client_id,
                     sealed_secret: self.sealer.seal(&secret),
                     user,
                 };
-                self.zoom.check(&app, &secret).await.map_err(|e| VideoError::Refused(e.0))?;
-                StoredAccount::Zoom(app)
+                service.check(&app, &secret).await.map_err(|e| VideoError::Refused(e.0))?;
+                StoredAccount::Meetings(app)
             }
         };
         self.store.put_video_account(business, owner, &account, self.clock.now()).await?;
@@ -282,13 +315,17 @@ impl VideoSync {
         &self,
         business: BusinessId,
         owner: Option<ResourceId>,
+        provider: Provider,
         account_id: &str,
         client_id: &str,
     ) -> Result<Option<String>, VideoError> {
         let accounts = self.store.video_accounts(business).await?;
         let saved = accounts.into_iter().find_map(|(o, a)| match a {
-            StoredAccount::Zoom(app)
-                if o == owner && app.account_id == account_id && app.client_id == client_id =>
+            StoredAccount::Meetings(app)
+                if o == owner
+                    && app.provider == provider
+                    && app.account_id == account_id
+                    && app.client_id == client_id =>
             {
                 Some(app.sealed_secret)
             }
@@ -391,8 +428,8 @@ impl VideoSync {
         };
         match action {
             MeetingChange::Nothing => Ok(()),
-            MeetingChange::Create { account } => {
-                self.create(business, &of, &accounts, &account, &request).await
+            MeetingChange::Create { host } => {
+                self.create(business, &of, &accounts, &host, &request).await
             }
             MeetingChange::Update { .. } => match stored {
                 Some(record) if record.interval != of.interval => {
@@ -415,18 +452,19 @@ impl VideoSync {
                 Some(record) => self.delete(&record).await,
                 None => Ok(()),
             },
-            MeetingChange::Replace { account, .. } => {
+            MeetingChange::Replace { host, .. } => {
                 if let Some(record) = stored {
                     self.delete(&record).await?;
                 }
-                self.create(business, &of, &accounts, &account, &request).await
+                self.create(business, &of, &accounts, &host, &request).await
             }
         }
     }
 
-    fn provider(&self, app: &ZoomApp) -> Result<Arc<dyn MeetingProvider>, VideoError> {
+    fn provider(&self, app: &MeetingApp) -> Result<Arc<dyn MeetingProvider>, VideoError> {
+        let service = self.service(app.provider)?;
         let secret = self.sealer.open(&app.sealed_secret).ok_or(VideoError::Sealed)?;
-        Ok(self.zoom.meetings(app, &secret))
+        Ok(service.meetings(app, &secret))
     }
 
     async fn create(
@@ -434,11 +472,11 @@ impl VideoSync {
         business: BusinessId,
         of: &OccasionOf,
         accounts: &[(Option<ResourceId>, StoredAccount)],
-        account: &str,
+        host: &MeetingHost,
         request: &MeetingRequest,
     ) -> Result<(), VideoError> {
         let app = accounts.iter().find_map(|(_, a)| match a {
-            StoredAccount::Zoom(app) if app.key() == account => Some(app.clone()),
+            StoredAccount::Meetings(app) if app.host() == *host => Some(app.clone()),
             _ => None,
         });
         let Some(app) = app else { return Ok(()) }; // changed meanwhile: its own job follows
@@ -446,7 +484,7 @@ impl VideoSync {
         let claim = MeetingRecord {
             business,
             key: of.key.clone(),
-            meeting: StoredMeeting { account: account.to_owned(), meeting_id: String::new() },
+            meeting: StoredMeeting { host: host.clone(), meeting_id: String::new() },
             join_url: String::new(),
             start_url: None,
             password: None,
@@ -454,7 +492,7 @@ impl VideoSync {
             interval: of.interval,
             made_at: self.clock.now(),
         };
-        // One meeting per occasion: only the job holding the claim calls Zoom.
+        // One meeting per occasion: only the job holding the claim calls the service.
         if !self.store.insert_meeting(&claim).await? {
             return Err(VideoError::Busy);
         }
@@ -466,7 +504,7 @@ impl VideoSync {
             }
         };
         let record = MeetingRecord {
-            meeting: StoredMeeting { account: account.to_owned(), meeting_id: meeting.id },
+            meeting: StoredMeeting { host: host.clone(), meeting_id: meeting.id },
             join_url: meeting.join_url,
             start_url: meeting.start_url,
             password: meeting.password,
@@ -498,8 +536,10 @@ impl JobHandler for VideoSync {
         match self.sync_booking(job.business, job.booking).await {
             Ok(()) => Ok(()),
             Err(VideoError::Sealed) => {
-                Err(JobError::Permanent("stored zoom secrets do not open".into()))
+                Err(JobError::Permanent("stored meeting service secrets do not open".into()))
             }
+            // The service is no longer wired on this server: no retry can reach it.
+            Err(e @ VideoError::UnknownProvider(_)) => Err(JobError::Permanent(e.to_string())),
             Err(VideoError::Busy) => Err(JobError::Wait(
                 "another job is making the meeting".into(),
                 SignedDuration::from_secs(5),

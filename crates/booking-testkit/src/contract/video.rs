@@ -6,8 +6,8 @@ use super::*;
 /// keep the `video_meetings` flag and write the affected bookings' jobs in their transaction.
 pub async fn video_setup_and_meetings_round_trip(store: Arc<dyn Store>) {
     use booking_core::video::{
-        CustomLink, MeetingRecord, Occasion, Source, StoredAccount, StoredMeeting, VideoAccount,
-        ZoomApp, resolve, setup_of,
+        CustomLink, MeetingApp, MeetingRecord, Occasion, Source, StoredAccount, StoredMeeting,
+        VideoAccount, resolve, setup_of,
     };
     let h = Harness::demo_in(store.clone(), NOW).await;
     let other = fixtures::demo_business(store.as_ref(), 1).await;
@@ -15,13 +15,14 @@ pub async fn video_setup_and_meetings_round_trip(store: Arc<dyn Store>) {
         Interval::new(at("2027-01-04T08:00:00Z"), at("2027-01-04T09:00:00Z")).unwrap();
     let (course, session) =
         fixtures::event_session(store.as_ref(), h.business, 5, monday_nine).await;
-    let app = ZoomApp {
+    let app = MeetingApp {
+        provider: booking_core::provider::Provider::new("zoom"),
         account_id: "acc-1".into(),
         client_id: "cid".into(),
         sealed_secret: "sealed:terces".into(),
         user: "host@example.com".into(),
     };
-    let zoom = StoredAccount::Zoom(app.clone());
+    let zoom = StoredAccount::Meetings(app.clone());
     let link = |url: &str| CustomLink {
         url: url.into(),
         password: Some("1234".into()),
@@ -119,7 +120,7 @@ pub async fn video_setup_and_meetings_round_trip(store: Arc<dyn Store>) {
     let record = MeetingRecord {
         business: h.business,
         key: "session-1".into(),
-        meeting: StoredMeeting { account: app.key(), meeting_id: "85746065".into() },
+        meeting: StoredMeeting { host: app.host(), meeting_id: "85746065".into() },
         join_url: "https://zoom.us/j/85746065".into(),
         start_url: Some("https://zoom.us/s/85746065".into()),
         password: Some("p".into()),
@@ -155,19 +156,40 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
     let mut service = h.store.service(h.business, h.service).await.unwrap().unwrap();
     service.online = true;
     h.store.update_service(&service).await.unwrap();
-    let zoom = Arc::new(crate::FakeZoom::default());
-    let sync =
-        VideoSync::new(h.store.clone(), zoom.clone(), Arc::new(crate::FakeSealer), h.clock.clone());
+    let zoom = Arc::new(crate::FakeMeetingService::default());
+    let sync = VideoSync::new(
+        h.store.clone(),
+        vec![zoom.clone()],
+        Arc::new(crate::FakeSealer),
+        h.clock.clone(),
+    );
     let run = || async {
         let policy = RetryPolicy::default();
         drain(h.store.as_ref(), h.clock.as_ref(), &sync, &policy, 16).await.unwrap().done
     };
-    let app = |account: &str, user: &str, secret: Option<&str>| AccountInput::Zoom {
+    let app = |account: &str, user: &str, secret: Option<&str>| AccountInput::Meetings {
+        provider: crate::FakeMeetingService::PROVIDER,
         account_id: account.into(),
         client_id: "cid".into(),
         client_secret: secret.map(Into::into),
         user: user.into(),
     };
+    let elsewhere = AccountInput::Meetings {
+        provider: booking_core::provider::Provider::new("not-wired"),
+        account_id: "biz".into(),
+        client_id: "cid".into(),
+        client_secret: Some("s".into()),
+        user: "owner".into(),
+    };
+    let unknown = sync.set_account(h.business, None, elsewhere).await;
+    assert!(
+        matches!(unknown, Err(booking_core::video::VideoError::UnknownProvider(ref id)) if id == "not-wired"),
+        "a service this server does not wire: {unknown:?}"
+    );
+    assert_eq!(
+        sync.services(booking_core::settings::Locale::En),
+        [(crate::FakeMeetingService::PROVIDER, "Fake Meet")]
+    );
     let refused = sync.set_account(h.business, None, app("biz", "owner", Some("wrong"))).await;
     assert!(matches!(refused, Err(booking_core::video::VideoError::Refused(_))), "{refused:?}");
     let needs = sync.set_account(h.business, None, app("biz", "owner", None)).await;
@@ -190,7 +212,9 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
         panic!("a link once made")
     };
     assert!(
-        link.zoom && link.url == meetings[0].1.join_url && link.password == meetings[0].1.password
+        link.made_by == Some(crate::FakeMeetingService::PROVIDER)
+            && link.url == meetings[0].1.join_url
+            && link.password == meetings[0].1.password
     );
     // A job that runs again changes nothing.
     sync.sync_booking(h.business, booked.id).await.unwrap();
@@ -302,8 +326,8 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
         panic!("the course link")
     };
     assert_eq!(
-        (got.url.as_str(), got.password.as_deref(), got.zoom),
-        ("https://meet.example/yoga", Some("om"), false)
+        (got.url.as_str(), got.password.as_deref(), got.made_by),
+        ("https://meet.example/yoga", Some("om"), None)
     );
     // §J4 is about courses: a one-off event has no link of its own.
     let one_off = h
@@ -334,17 +358,15 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
     // Another job's claim holds: no second meeting while it makes one; a lapsed claim (its job
     // died) is taken over.
     let key = format!("booking-{}", again.id);
-    let StoredAccount::Zoom(app) = h.store.video_accounts(h.business).await.unwrap()[0].1.clone()
+    let StoredAccount::Meetings(app) =
+        h.store.video_accounts(h.business).await.unwrap()[0].1.clone()
     else {
-        panic!("the default is Zoom")
+        panic!("the default is at the meeting service")
     };
     let claim = booking_core::video::MeetingRecord {
         business: h.business,
         key: key.clone(),
-        meeting: booking_core::video::StoredMeeting {
-            account: app.key(),
-            meeting_id: String::new(),
-        },
+        meeting: booking_core::video::StoredMeeting { host: app.host(), meeting_id: String::new() },
         join_url: String::new(),
         start_url: None,
         password: None,
@@ -384,8 +406,8 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
     assert_eq!(first, link_of(store, &business, &other).await.unwrap(), "the same link for all");
     let LinkState::Ready(first) = first else { panic!("the custom link") };
     assert_eq!(
-        (first.url.as_str(), first.description.as_deref(), first.zoom),
-        ("https://meet.example/room", Some("Code 42"), false)
+        (first.url.as_str(), first.description.as_deref(), first.made_by),
+        ("https://meet.example/room", Some("Code 42"), None)
     );
     // Meet / Teams through the calendars: none while the employee has no calendar connected.
     sync.set_account(h.business, None, AccountInput::Calendar).await.unwrap();
@@ -405,5 +427,5 @@ pub async fn video_meetings_follow_the_rules(store: Arc<dyn Store>) {
     let LinkState::Ready(meet) = link_of(store, &business, &other).await.unwrap() else {
         panic!("the calendar's Meet link")
     };
-    assert_eq!((meet.url.as_str(), meet.zoom), ("https://meet.google.com/abc-defg-hij", false));
+    assert_eq!((meet.url.as_str(), meet.made_by), ("https://meet.google.com/abc-defg-hij", None));
 }
