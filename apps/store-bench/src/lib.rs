@@ -65,6 +65,23 @@ pub async fn setup(store: Arc<dyn Store>, desks: usize) -> anyhow::Result<Setup>
     })
 }
 
+/// The set-up [`setup`] made for `business` on `store` (its first agenda, with its service and
+/// desks), with a new engine: what a process reopening the database works with.
+///
+/// # Errors
+/// Storage errors, or a business without an agenda.
+pub async fn reattach(store: Arc<dyn Store>, business: BusinessId) -> anyhow::Result<Setup> {
+    let agenda = store.agendas(business).await?.into_iter().next();
+    let agenda = agenda.ok_or_else(|| anyhow::anyhow!("business {business} has no agenda"))?;
+    let service = *agenda.services.first().ok_or_else(|| anyhow::anyhow!("no service"))?;
+    let engine = Engine::new(Ports {
+        store: store.clone(),
+        clock: Arc::new(FakeClock::parse(NOW)),
+        tokens: Arc::new(SeqTokens::new(1_000_000)),
+    });
+    Ok(Setup { engine, store, business, agenda: agenda.id, service, desks: agenda.resources })
+}
+
 /// The `n`-th 15-minute slot from [`FIRST_SLOT`].
 #[must_use]
 pub fn slot(n: usize) -> Timestamp {

@@ -793,6 +793,37 @@ impl BookingStore for InMemoryStore {
             .collect())
     }
 
+    async fn customer_timeline(
+        &self,
+        business: BusinessId,
+        customer: CustomerId,
+        now: Timestamp,
+        skip: usize,
+        take: usize,
+    ) -> Result<booking_core::ports::store::Timeline, StoreError> {
+        let s = self.state();
+        let interval = |b: &Booking| match &b.target {
+            Target::Appointment { slot, .. } => Some(*slot),
+            Target::Session { session, .. } => s.sessions.get(session).map(|x| x.interval),
+        };
+        let mut mine: Vec<(Interval, Booking)> = s
+            .bookings
+            .values()
+            .filter(|b| b.business == business && b.customer == Some(customer))
+            .filter_map(|b| interval(b).map(|i| (i, b.clone())))
+            .collect();
+        mine.sort_by_key(|(i, b)| (i.start(), b.id));
+        let (mut past, upcoming): (Vec<_>, Vec<_>) =
+            mine.into_iter().partition(|(i, _)| i.end() <= now);
+        past.reverse();
+        let more_past = past.len() > skip + take;
+        Ok(booking_core::ports::store::Timeline {
+            upcoming: upcoming.into_iter().map(|(_, b)| b).collect(),
+            past: past.into_iter().skip(skip).take(take).map(|(_, b)| b).collect(),
+            more_past,
+        })
+    }
+
     async fn history(
         &self,
         business: BusinessId,

@@ -46,7 +46,13 @@ struct PanelPage {
     upcoming: Vec<Row>,
     past: Vec<Row>,
     codes: Vec<CodeSummary>,
+    /// Where the newer and the older page of past bookings start, when there is one.
+    newer: Option<usize>,
+    older: Option<usize>,
 }
+
+/// Past bookings shown per page of the panel.
+const PAST_PAGE: usize = 20;
 
 /// The customer's codes that can still pay: not revoked, not expired.
 async fn code_rows(ctx: &Ctx, session: &PanelSession) -> Result<Vec<CodeSummary>, Response> {
@@ -182,27 +188,45 @@ async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>),
     Ok((upcoming, past))
 }
 
+/// The panel: every upcoming booking, and one page of past ones (`skip` latest left out; a
+/// canceled booking still to come is listed with the past on the first page only).
 async fn panel_page(
     ctx: &Ctx,
     status: StatusCode,
     notice: Option<&'static str>,
     error: Option<&'static str>,
+    skip: usize,
 ) -> Response {
     let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
     let caller = session.principal();
-    let Ok(bookings) =
-        ctx.state.app().customer_bookings(&caller, ctx.business.id, session.customer).await
-    else {
+    let found = ctx.state.app().customer_timeline(
+        &caller,
+        ctx.business.id,
+        session.customer,
+        skip,
+        PAST_PAGE,
+    );
+    let Ok(timeline) = found.await else {
         return unavailable(ctx);
     };
     let codes = match code_rows(ctx, &session).await {
         Ok(codes) => codes,
         Err(r) => return r,
     };
+    let live = |b: &Booking| matches!(b.status, BookingStatus::Approved | BookingStatus::Pending);
+    let bookings = timeline
+        .upcoming
+        .into_iter()
+        .filter(|b| skip == 0 || live(b))
+        .chain(timeline.past)
+        .collect();
+    let newer = (skip > 0).then(|| skip.saturating_sub(PAST_PAGE));
+    let older = timeline.more_past.then_some(skip + PAST_PAGE);
     match rows(ctx, bookings).await {
-        Ok((upcoming, past)) => {
-            ctx.render(status, &PanelPage { c: ctx.view(), notice, error, upcoming, past, codes })
-        }
+        Ok((upcoming, past)) => ctx.render(
+            status,
+            &PanelPage { c: ctx.view(), notice, error, upcoming, past, codes, newer, older },
+        ),
         Err(r) => r,
     }
 }
@@ -210,6 +234,9 @@ async fn panel_page(
 #[derive(Deserialize)]
 pub(crate) struct PanelQuery {
     done: Option<String>,
+    /// How many of the latest past bookings the page leaves out (a page of them follows);
+    /// anything but a number is the first page.
+    past: Option<String>,
 }
 
 /// The panel.
@@ -222,7 +249,8 @@ pub(crate) async fn panel(ctx: Ctx, Query(q): Query<PanelQuery>) -> Response {
         Some("rescheduled") => Some(ctx.t.rescheduled_ok),
         _ => None,
     };
-    panel_page(&ctx, StatusCode::OK, notice, None).await
+    let skip = q.past.and_then(|p| p.parse().ok()).unwrap_or(0);
+    panel_page(&ctx, StatusCode::OK, notice, None, skip).await
 }
 
 /// Cancels one of the customer's bookings (windows apply, §A6).
@@ -250,7 +278,7 @@ async fn refused(ctx: &Ctx, code: &str) -> Response {
         "booking_not_found" | "not_found" | "not_an_appointment" => {
             ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found)
         }
-        _ => panel_page(ctx, StatusCode::CONFLICT, None, Some(ctx.t.reason(code))).await,
+        _ => panel_page(ctx, StatusCode::CONFLICT, None, Some(ctx.t.reason(code)), 0).await,
     }
 }
 

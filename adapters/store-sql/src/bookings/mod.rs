@@ -25,10 +25,13 @@ use crate::{Cells, micros, read};
 /// by their start, at most a service's longest span before the window (`$4`), and the
 /// seats of the sessions overlapping it. Each branch reads what the window holds, never
 /// the business's whole history (no `OR` across the two kinds keeps the indexes usable).
+/// `b.kind = 'session'` says what the join implies: without it, PostgreSQL estimated the join
+/// of a business without sessions at the whole table, and planned (and compiled) for that.
 pub const BOOKINGS_IN: &str = "SELECT b.* FROM bookings b WHERE b.business_id = $1 \
      AND b.slot_start_us > $4 AND b.slot_start_us < $3 AND b.slot_end_us > $2 \
      UNION ALL SELECT b.* FROM sessions s JOIN bookings b ON b.session_id = s.id \
-     WHERE s.business_id = $1 AND s.end_us > $2 AND s.start_us < $3 ORDER BY id";
+     WHERE s.business_id = $1 AND s.end_us > $2 AND s.start_us < $3 AND b.kind = 'session' \
+     ORDER BY id";
 
 #[async_trait]
 impl<D: Database> BookingStore for SqlStore<D> {
@@ -118,6 +121,50 @@ impl<D: Database> BookingStore for SqlStore<D> {
                 .await
                 .map_err(unavailable)?;
         all(&rows, read::booking)
+    }
+
+    async fn customer_timeline(
+        &self,
+        business: BusinessId,
+        customer: CustomerId,
+        now: jiff::Timestamp,
+        skip: usize,
+        take: usize,
+    ) -> Result<booking_core::ports::store::Timeline, StoreError> {
+        // Through the customer's index: the customer's own bookings, whatever the history.
+        const MINE: &str = "SELECT b.* FROM bookings b LEFT JOIN sessions s ON s.id = b.session_id \
+             WHERE b.business_id = $1 AND b.customer_id = $2";
+        let mut conn = self.db.read().await?;
+        let upcoming = query(&format!(
+            "{MINE} AND COALESCE(b.slot_end_us, s.end_us) > $3 \
+             ORDER BY COALESCE(b.slot_start_us, s.start_us), b.id"
+        ))
+        .bind(business.get())
+        .bind(customer.get())
+        .bind(micros(now))
+        .fetch_all(&mut conn)
+        .await
+        .map_err(unavailable)?;
+        let past = query(&format!(
+            "{MINE} AND COALESCE(b.slot_end_us, s.end_us) <= $3 \
+             ORDER BY COALESCE(b.slot_start_us, s.start_us) DESC, b.id DESC LIMIT $4 OFFSET $5"
+        ))
+        .bind(business.get())
+        .bind(customer.get())
+        .bind(micros(now))
+        .bind(i64::try_from(take.saturating_add(1)).unwrap_or(i64::MAX))
+        .bind(i64::try_from(skip).unwrap_or(i64::MAX))
+        .fetch_all(&mut conn)
+        .await
+        .map_err(unavailable)?;
+        let mut past = all(&past, read::booking)?;
+        let more_past = past.len() > take;
+        past.truncate(take);
+        Ok(booking_core::ports::store::Timeline {
+            upcoming: all(&upcoming, read::booking)?,
+            past,
+            more_past,
+        })
     }
 
     async fn history(

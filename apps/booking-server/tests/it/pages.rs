@@ -13,6 +13,7 @@ on_both_databases!(
     a_guest_books_then_proves_the_email_and_sees_it_in_the_panel,
     deleting_the_profile_leaves_no_personal_value_anywhere,
 );
+on_both_databases!(quiet: the_panel_pages_a_long_past);
 
 async fn settings(server: &Server, t: &Tenant, patch: Value) {
     let r = server
@@ -890,5 +891,69 @@ async fn the_booking_page_asks_the_service_questions() {
         .to_owned();
     let booking = server.get(&t.path(&format!("/bookings/{id}")), key).await;
     assert_eq!(booking.body["answers"], json!({"pre_demande": "ANTS-77"}));
+    server.stop().await;
+}
+
+/// A loyal customer's panel shows every upcoming appointment and their past twenty at a time,
+/// latest first, with links to the older and the newer page.
+async fn the_panel_pages_a_long_past(server: Server) {
+    let t = server.tenant("Mairie").await;
+    let c = setup(&server, &t).await;
+    let admin = Some(t.admin.as_str());
+    let lea = server
+        .post(
+            &t.path("/customers"),
+            admin,
+            json!({"contact": {"first_name": "Léa", "email": "lea@example.org"}}),
+        )
+        .await;
+    let monday = common::next_monday();
+    for day in 0..22 {
+        let date = monday.checked_add(jiff::Span::new().days(day)).unwrap();
+        let booked = server
+            .post(
+                &t.path("/bookings"),
+                admin,
+                json!({"agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": common::paris(date, 9, 0), "customer_id": lea.body["id"]}),
+            )
+            .await;
+        assert_eq!(booked.status, 201, "{:?}", booked.body);
+    }
+    let upcoming = server
+        .post(
+            &t.path("/bookings"),
+            admin,
+            json!({"agenda_id": c.agenda, "service_id": c.service, "resource_id": c.desk, "start": common::paris(monday.checked_add(jiff::Span::new().days(70)).unwrap(), 9, 0), "customer_id": lea.body["id"]}),
+        )
+        .await;
+    assert_eq!(upcoming.status, 201, "{:?}", upcoming.body);
+    // Two months on, the 22 are past; the customer proves the address and opens the panel.
+    server.advance(jiff::SignedDuration::from_hours(24 * 60));
+    let mut v = Visitor::new(&server.base);
+    account(&server, &mut v, &t, "lea@example.org").await;
+    let count = |html: &str, list: &str| {
+        let part = html.split(&format!("id=\"{list}\"")).nth(1).unwrap_or_default();
+        part.split("</ul>").next().unwrap_or_default().matches("data-booking=").count()
+    };
+    let first = v.open(&format!("/b/{}/panel", t.id)).await;
+    assert_eq!(count(&first.html, "upcoming"), 1, "{}", first.html);
+    assert_eq!(count(&first.html, "past"), 20, "a page of the past");
+    assert!(
+        first.html.contains(&format!("/b/{}/panel?past=20\" id=\"older-past\"", t.id)),
+        "{}",
+        first.html
+    );
+    assert!(first.shows("Plus anciens") && !first.html.contains("newer-past"));
+    let second = v.open(&format!("/b/{}/panel?past=20", t.id)).await;
+    assert_eq!(count(&second.html, "past"), 2, "the oldest two");
+    assert_eq!(count(&second.html, "upcoming"), 1, "what is to come, on every page");
+    assert!(second.html.contains(&format!("/b/{}/panel?past=0\" id=\"newer-past\"", t.id)));
+    assert!(!second.html.contains("older-past"), "nothing older");
+    let odd = v.open(&format!("/b/{}/panel?past=many", t.id)).await;
+    assert_eq!(
+        (odd.status, count(&odd.html, "past")),
+        (200, 20),
+        "a page it cannot read is the first"
+    );
     server.stop().await;
 }

@@ -141,6 +141,25 @@ impl App {
         Ok(self.engine.ports().store.customer_bookings(business, customer).await?)
     }
 
+    /// A customer's bookings as their panel pages them (those who read every booking, or the
+    /// customer themself): every upcoming one, and `take` past ones after the `skip` latest.
+    ///
+    /// # Errors
+    /// Denied, storage.
+    pub async fn customer_timeline(
+        &self,
+        caller: &Principal,
+        business: BusinessId,
+        customer: CustomerId,
+        skip: usize,
+        take: usize,
+    ) -> Result<crate::ports::store::Timeline, BookingAccessError> {
+        authorize(caller, business, UseCase::ReadCustomer(customer))?;
+        let ports = self.engine.ports();
+        let now = ports.clock.now();
+        Ok(ports.store.customer_timeline(business, customer, now, skip, take).await?)
+    }
+
     /// The live hold of a lock code (a form session's), with its service: what the holder is
     /// filling the form for. `None` when it lapsed, or holds a seat.
     ///

@@ -255,6 +255,17 @@ pub enum TxError {
 /// (a store may retry after a serialisation failure).
 pub type Decide<'a> = dyn FnMut(&TxView) -> Result<Vec<Write>, Refusal> + Send + 'a;
 
+/// A page of a customer's bookings ([`BookingStore::customer_timeline`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Timeline {
+    /// Every booking that ends after the time asked for, by start (any status).
+    pub upcoming: Vec<Booking>,
+    /// The page of those that ended by then, latest first.
+    pub past: Vec<Booking>,
+    /// Whether older ones follow the page.
+    pub more_past: bool,
+}
+
 /// An audit-log line. Never holds personal values.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -435,6 +446,17 @@ pub trait BookingStore: Send + Sync {
         business: BusinessId,
         customer: CustomerId,
     ) -> Result<Vec<Booking>, StoreError>;
+    /// A customer's bookings as their panel pages them: every one that ends after `now`, by
+    /// start; and of those that ended by then, latest first, `skip` left out and up to `take`.
+    /// Reads the customer's own bookings only, never the business's history.
+    async fn customer_timeline(
+        &self,
+        business: BusinessId,
+        customer: CustomerId,
+        now: Timestamp,
+        skip: usize,
+        take: usize,
+    ) -> Result<Timeline, StoreError>;
     /// A booking's history, oldest first. Entries are never removed; only anonymisation changes
     /// them (it erases their free-text reasons).
     async fn history(

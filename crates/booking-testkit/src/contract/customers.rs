@@ -535,3 +535,82 @@ pub async fn deleting_an_account_keeps_the_business_records(store: Arc<dyn Store
         SignedUp::Created { .. }
     ));
 }
+
+/// A customer's panel pages their bookings: every one still to come by start (appointments and
+/// seats alike, canceled ones too), the past latest first a page at a time, and nobody
+/// else's.
+pub async fn a_customer_s_timeline_pages_the_past(store: Arc<dyn Store>) {
+    let h = Harness::demo_in(store, NOW).await;
+    let ana = h
+        .store
+        .create_customer(fixtures::customer(h.business, "Ana", "Lima", "ana@example.org"))
+        .await
+        .unwrap();
+    let details = Details {
+        customer: Some(ana.id),
+        contact: ana.contact.clone(),
+        answers: Vec::new(),
+        code: None,
+    };
+    let mut appointments = Vec::new();
+    for day in ["04", "05", "06", "07", "08"] {
+        let start = at(&format!("2027-01-{day}T09:00:00Z"));
+        let booked = h
+            .engine
+            .book(
+                h.business,
+                offer(&h),
+                start,
+                None,
+                details.clone(),
+                Actor::guest(),
+                Limits::Apply,
+            )
+            .await
+            .unwrap();
+        appointments.push(booked);
+    }
+    book(&h, "2027-01-05T10:00:00Z").await.unwrap(); // a guest's, not Ana's
+    let evening = Interval::new(at("2027-01-06T18:00:00Z"), at("2027-01-06T19:00:00Z")).unwrap();
+    let (_, session) = fixtures::event_session(h.store.as_ref(), h.business, 5, evening).await;
+    let seat = h
+        .engine
+        .book_seats(h.business, session, 1, None, details.clone(), Actor::guest())
+        .await
+        .unwrap();
+    let ids =
+        |bookings: &[booking_core::Booking]| bookings.iter().map(|b| b.id).collect::<Vec<_>>();
+    // Wednesday noon: Monday's, Tuesday's and that morning's are past; the evening's seat and
+    // the rest to come.
+    let noon = at("2027-01-06T12:00:00Z");
+    let page = h.store.customer_timeline(h.business, ana.id, noon, 0, 10).await.unwrap();
+    assert_eq!(ids(&page.upcoming), [seat.id, appointments[3].id, appointments[4].id], "by start");
+    assert_eq!(
+        ids(&page.past),
+        [appointments[2].id, appointments[1].id, appointments[0].id],
+        "latest first"
+    );
+    assert!(!page.more_past);
+    // Saturday: everything is past; pages of two, then the rest.
+    let saturday = at("2027-01-09T12:00:00Z");
+    let first = h.store.customer_timeline(h.business, ana.id, saturday, 0, 2).await.unwrap();
+    assert!(first.upcoming.is_empty());
+    assert_eq!(ids(&first.past), [appointments[4].id, appointments[3].id]);
+    assert!(first.more_past);
+    let second = h.store.customer_timeline(h.business, ana.id, saturday, 2, 2).await.unwrap();
+    assert_eq!(ids(&second.past), [seat.id, appointments[2].id], "the seat by its session");
+    assert!(second.more_past);
+    let last = h.store.customer_timeline(h.business, ana.id, saturday, 4, 2).await.unwrap();
+    assert_eq!(ids(&last.past), [appointments[1].id, appointments[0].id]);
+    assert!(!last.more_past, "nothing older");
+    let beyond = h.store.customer_timeline(h.business, ana.id, saturday, 40, 2).await.unwrap();
+    assert!(beyond.past.is_empty() && !beyond.more_past);
+    // A canceled booking still to come stays among the upcoming ones, with its status.
+    h.engine
+        .cancel(h.business, appointments[4].id, Actor::staff(Role::Admin, None), None)
+        .await
+        .unwrap();
+    let page = h.store.customer_timeline(h.business, ana.id, noon, 0, 10).await.unwrap();
+    assert_eq!(page.upcoming.len(), 3);
+    assert_eq!(page.upcoming[2].status, booking_core::BookingStatus::Canceled);
+}

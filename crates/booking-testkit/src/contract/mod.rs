@@ -101,6 +101,7 @@ macro_rules! store_contract_tests {
             concurrent_takes_of_one_token_one_wins,
             anonymisation_ends_sessions_and_links,
             deleting_an_account_keeps_the_business_records,
+            a_customer_s_timeline_pages_the_past,
         );
     };
     (@port outbox #[$attr:meta] $make:expr) => {
