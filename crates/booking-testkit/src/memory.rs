@@ -816,7 +816,7 @@ impl BookingStore for InMemoryStore {
         let (mut past, upcoming): (Vec<_>, Vec<_>) =
             mine.into_iter().partition(|(i, _)| i.end() <= now);
         past.reverse();
-        let more_past = past.len() > skip + take;
+        let more_past = past.len() > skip.saturating_add(take);
         Ok(booking_core::ports::store::Timeline {
             upcoming: upcoming.into_iter().map(|(_, b)| b).collect(),
             past: past.into_iter().skip(skip).take(take).map(|(_, b)| b).collect(),

@@ -221,7 +221,7 @@ async fn panel_page(
         .chain(timeline.past)
         .collect();
     let newer = (skip > 0).then(|| skip.saturating_sub(PAST_PAGE));
-    let older = timeline.more_past.then_some(skip + PAST_PAGE);
+    let older = timeline.more_past.then_some(skip.saturating_add(PAST_PAGE));
     match rows(ctx, bookings).await {
         Ok((upcoming, past)) => ctx.render(
             status,

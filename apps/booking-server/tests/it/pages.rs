@@ -955,5 +955,7 @@ async fn the_panel_pages_a_long_past(server: Server) {
         (200, 20),
         "a page it cannot read is the first"
     );
+    let far = v.open(&format!("/b/{}/panel?past={}", t.id, usize::MAX)).await;
+    assert_eq!((far.status, count(&far.html, "past")), (200, 0), "beyond the last page: none");
     server.stop().await;
 }

@@ -90,7 +90,7 @@ pub trait VideoStore: Send + Sync {
 
 /// One meeting service (`booking-video-zoom` implements it for Zoom): its id and name, and its
 /// clients, made from stored apps. The set is open: the wiring registers any number, each with
-/// an id of its own other than `custom` and `calendar`.
+/// an id of its own other than `custom`, `calendar` and `none`.
 #[async_trait]
 pub trait MeetingConnector: Send + Sync {
     /// Which service this is (`zoom`).

@@ -225,8 +225,9 @@ pub struct VideoSync {
     clock: Arc<dyn Clock>,
 }
 
-/// The kinds of video account that are not meeting services: no service may take these ids.
-pub const RESERVED_KINDS: [&str; 2] = ["custom", "calendar"];
+/// The kinds of video account that are not meeting services, and `none` (no account): no
+/// service may take these ids.
+pub const RESERVED_KINDS: [&str; 3] = ["custom", "calendar", "none"];
 
 impl VideoSync {
     /// The use cases over these ports, with these meeting services (each of its own id).
@@ -242,7 +243,7 @@ impl VideoSync {
         let mut ids: Vec<Provider> = services.iter().map(|s| s.provider()).collect();
         assert!(
             ids.iter().all(|id| !RESERVED_KINDS.contains(&id.code())),
-            "a meeting service id other than custom and calendar"
+            "a meeting service id other than custom, calendar and none"
         );
         ids.sort_unstable();
         ids.dedup();
