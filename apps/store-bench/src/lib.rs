@@ -89,3 +89,18 @@ pub fn slot(n: usize) -> Timestamp {
     let minutes = i64::try_from(n).unwrap_or(i64::MAX / 60) * SLOT_MINUTES;
     first.checked_add(SignedDuration::from_mins(minutes)).expect("in range")
 }
+
+/// The `p`-quantile (0 to 1) of some durations, nearest rank; zero when there are none.
+#[must_use]
+pub fn percentile(times: &[std::time::Duration], p: f64) -> std::time::Duration {
+    let mut sorted = times.to_vec();
+    sorted.sort_unstable();
+    #[allow(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "an index into a short list"
+    )]
+    let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(at).copied().unwrap_or_default()
+}

@@ -23,7 +23,7 @@ use booking_core::ids::ResourceId;
 use booking_core::ports::store::Store;
 use booking_core::time::{Interval, Timestamp};
 use booking_core::{Actor, Details, Limits, Offer};
-use booking_store_bench::{Setup, setup, slot};
+use booking_store_bench::{Setup, percentile, setup, slot};
 use booking_store_postgres::scratch::{ScratchDatabase, URL_VARIABLE};
 use booking_testkit::InMemoryStore;
 use futures::future::join_all;
@@ -37,16 +37,7 @@ struct Run {
 
 impl Run {
     fn percentile(&self, p: f64) -> Duration {
-        let mut sorted = self.latencies.clone();
-        sorted.sort_unstable();
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss,
-            reason = "an index into a short list"
-        )]
-        let at = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-        sorted.get(at).copied().unwrap_or_default()
+        percentile(&self.latencies, p)
     }
 
     fn report(&self, label: &str) {

@@ -31,7 +31,7 @@ use booking_core::outbox::Effect;
 use booking_core::ports::store::Store;
 use booking_core::time::{Interval, SignedDuration, Timestamp};
 use booking_core::{Actor, Details, Limits, Offer};
-use booking_store_bench::{NOW, Setup, setup, slot};
+use booking_store_bench::{NOW, Setup, percentile, setup, slot};
 use booking_store_postgres::scratch::{ScratchDatabase, URL_VARIABLE};
 use futures::future::join_all;
 
@@ -195,19 +195,8 @@ async fn grow(raw: &Raw, template: i64, copies: usize) -> anyhow::Result<()> {
 }
 
 /// The median and 99th percentile of timed calls.
-fn spread(mut times: Vec<Duration>) -> (Duration, Duration) {
-    times.sort_unstable();
-    let at = |p: f64| {
-        #[allow(
-            clippy::cast_possible_truncation,
-            clippy::cast_sign_loss,
-            clippy::cast_precision_loss,
-            reason = "an index into a short list"
-        )]
-        let i = ((times.len() as f64 - 1.0) * p).round() as usize;
-        times.get(i).copied().unwrap_or_default()
-    };
-    (at(0.5), at(0.99))
+fn spread(times: &[Duration]) -> (Duration, Duration) {
+    (percentile(times, 0.5), percentile(times, 0.99))
 }
 
 /// One run's figures.
@@ -232,7 +221,7 @@ where
         call().await?;
         times.push(began.elapsed());
     }
-    Ok(spread(times))
+    Ok(spread(&times))
 }
 
 fn ms(d: Duration) -> f64 {
@@ -300,7 +289,7 @@ async fn measure(s: &Setup, run: usize) -> anyhow::Result<Figures> {
     if booked != all.len() {
         bail!("{} of {} distinct bookings failed", all.len() - booked, all.len());
     }
-    let (_, b99) = spread(all.into_iter().map(|r| r.1).collect());
+    let (_, b99) = spread(&all.iter().map(|r| r.1).collect::<Vec<_>>());
     #[allow(clippy::cast_precision_loss, reason = "a few hundred")]
     let per_s = booked as f64 / elapsed.as_secs_f64();
     Ok(Figures {

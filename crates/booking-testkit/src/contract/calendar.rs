@@ -322,19 +322,7 @@ pub async fn calendar_meeting_links_reach_the_email(store: Arc<dyn Store>) {
         },
         ..Details::default()
     };
-    let booked = h
-        .engine
-        .book(
-            h.business,
-            offer(&h),
-            at("2027-01-04T09:00:00Z"),
-            None,
-            details.clone(),
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    let booked = book_with(&h, "2027-01-04T09:00:00Z", details.clone()).await.unwrap();
     let first = drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &policy, 8).await.unwrap();
     assert_eq!(first.retried, 1, "the email waits for the event");
     run_calendar_jobs(&h, &sync).await;
@@ -353,18 +341,7 @@ pub async fn calendar_meeting_links_reach_the_email(store: Arc<dyn Store>) {
 
     business.settings.hide_video_links_in_emails = true;
     h.store.update_business(&business).await.unwrap();
-    h.engine
-        .book(
-            h.business,
-            offer(&h),
-            at("2027-01-04T10:00:00Z"),
-            None,
-            details,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    book_with(&h, "2027-01-04T10:00:00Z", details).await.unwrap();
     let report = drain(h.store.as_ref(), h.clock.as_ref(), &notifier, &policy, 8).await.unwrap();
     assert_eq!(report.done, 1, "no waiting when links are hidden");
     assert!(!mailer.sent()[1].text.contains("meet.invalid"));
@@ -390,18 +367,7 @@ pub async fn calendar_events_forget_an_anonymised_customer(store: Arc<dyn Store>
         contact: customer.contact.clone(),
         ..Details::default()
     };
-    h.engine
-        .book(
-            h.business,
-            offer(&h),
-            at("2027-01-04T09:00:00Z"),
-            None,
-            details,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    book_with(&h, "2027-01-04T09:00:00Z", details).await.unwrap();
     // Another customer's booking that is not in any calendar yet gets no job.
     let other = h
         .store

@@ -205,19 +205,7 @@ pub async fn set_up_refuses_another_business_references(store: Arc<dyn Store>) {
         .await
         .unwrap();
     let details = Details { customer: Some(stranger.id), ..Details::default() };
-    let err = h
-        .engine
-        .book(
-            h.business,
-            offer(&h),
-            at("2027-01-04T09:00:00Z"),
-            None,
-            details,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap_err();
+    let err = book_with(&h, "2027-01-04T09:00:00Z", details).await.unwrap_err();
     assert_eq!(err.code(), "customer_not_found");
     assert!(listed(&h, None).await.contains(&at("2027-01-04T09:00:00Z")), "nothing was booked");
 }

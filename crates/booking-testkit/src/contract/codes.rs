@@ -191,38 +191,17 @@ pub async fn codes_pay_for_bookings_and_come_back(store: Arc<dyn Store>) {
     };
     let pack = issue(Value::Package { sessions: 2, services: vec![h.service] }, None, 1).await;
     let with = |code| Details { code: Some(code), ..Details::default() };
-    let book_with = |start: &'static str, code| {
-        h.engine.book(
-            h.business,
-            offer(&h),
-            at(start),
-            None,
-            with(code),
-            Actor::guest(),
-            Limits::Apply,
-        )
-    };
+    let paid = |start: &'static str, code| book_with(&h, start, with(code));
     let balance = |code| {
         let store = store.clone();
         async move { store.code(h.business, code).await.unwrap().unwrap().ledger.balance(at(NOW)) }
     };
-    let first = book_with("2027-01-04T08:00:00Z", pack).await.unwrap();
-    let second = book_with("2027-01-05T08:00:00Z", pack).await.unwrap();
+    let first = paid("2027-01-04T08:00:00Z", pack).await.unwrap();
+    let second = paid("2027-01-05T08:00:00Z", pack).await.unwrap();
     assert_eq!(balance(pack).await, Balance::Sessions(0));
-    let third = book_with("2027-01-06T08:00:00Z", pack).await;
+    let third = paid("2027-01-06T08:00:00Z", pack).await;
     assert_eq!(third.unwrap_err(), BookError::Code(CodeRefusal::Exhausted));
-    let free = h
-        .engine
-        .book(
-            h.business,
-            offer(&h),
-            at("2027-01-06T08:00:00Z"),
-            None,
-            Details::default(),
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await;
+    let free = book(&h, "2027-01-06T08:00:00Z").await;
     assert!(free.is_ok(), "the refused booking left its slot free: {free:?}");
 
     // In time (three days ahead, the window is 24 h): the session comes back.
@@ -256,7 +235,7 @@ pub async fn codes_pay_for_bookings_and_come_back(store: Arc<dyn Store>) {
     let mut business = store.business(h.business).await.unwrap().unwrap();
     business.settings.default_status = booking_core::booking::BookingStatus::Pending;
     store.update_business(&business).await.unwrap();
-    let again = book_with("2027-01-07T08:00:00Z", pack).await.unwrap();
+    let again = paid("2027-01-07T08:00:00Z", pack).await.unwrap();
     assert_eq!(balance(pack).await, Balance::Sessions(0));
     h.engine
         .set_status(
@@ -295,6 +274,6 @@ pub async fn codes_pay_for_bookings_and_come_back(store: Arc<dyn Store>) {
 
     // Expired: nothing.
     let old = issue(Value::Gift { amount_minor: 10_000 }, Some("2027-01-02T00:00:00Z"), 3).await;
-    let late = book_with("2027-01-04T12:00:00Z", old).await;
+    let late = paid("2027-01-04T12:00:00Z", old).await;
     assert_eq!(late.unwrap_err(), BookError::Code(CodeRefusal::Expired));
 }

@@ -17,19 +17,7 @@ pub async fn anonymisation_erases_and_keeps_bookings(store: Arc<dyn Store>) {
         answers: vec![("reason".into(), "passport renewal".into())],
         code: None,
     };
-    let booking = h
-        .engine
-        .book(
-            h.business,
-            offer(&h),
-            at("2027-01-04T09:00:00Z"),
-            None,
-            details,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    let booking = book_with(&h, "2027-01-04T09:00:00Z", details).await.unwrap();
     assert_eq!(
         h.store.customer_bookings(h.business, customer.id).await.unwrap(),
         vec![booking.clone()]
@@ -114,19 +102,7 @@ async fn anonymised_customer_values(store: Arc<dyn Store>) -> Vec<String> {
         answers: vec![("reason".into(), values[6].clone())],
         code: None,
     };
-    let first = h
-        .engine
-        .book(
-            h.business,
-            offer(&h),
-            at("2027-01-04T09:00:00Z"),
-            None,
-            details.clone(),
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    let first = book_with(&h, "2027-01-04T09:00:00Z", details.clone()).await.unwrap();
     let agent = Actor::staff(Role::Agent, None);
     let moved = h
         .engine
@@ -142,18 +118,7 @@ async fn anonymised_customer_values(store: Arc<dyn Store>) -> Vec<String> {
         .await
         .unwrap();
     h.engine.cancel(h.business, moved.id, agent, Some(values[7].clone())).await.unwrap();
-    h.engine
-        .book(
-            h.business,
-            offer(&h),
-            at("2027-01-05T09:00:00Z"),
-            None,
-            details,
-            Actor::guest(),
-            Limits::Apply,
-        )
-        .await
-        .unwrap();
+    book_with(&h, "2027-01-05T09:00:00Z", details).await.unwrap();
     let admin = Actor::staff(Role::Admin, None);
     h.engine.anonymise_customer(h.business, customer.id, admin).await.unwrap();
     for booking in h.store.customer_bookings(h.business, customer.id).await.unwrap() {
@@ -554,20 +519,8 @@ pub async fn a_customer_s_timeline_pages_the_past(store: Arc<dyn Store>) {
     };
     let mut appointments = Vec::new();
     for day in ["04", "05", "06", "07", "08"] {
-        let start = at(&format!("2027-01-{day}T09:00:00Z"));
-        let booked = h
-            .engine
-            .book(
-                h.business,
-                offer(&h),
-                start,
-                None,
-                details.clone(),
-                Actor::guest(),
-                Limits::Apply,
-            )
-            .await
-            .unwrap();
+        let start = format!("2027-01-{day}T09:00:00Z");
+        let booked = book_with(&h, &start, details.clone()).await.unwrap();
         appointments.push(booked);
     }
     book(&h, "2027-01-05T10:00:00Z").await.unwrap(); // a guest's, not Ana's

@@ -221,16 +221,18 @@ async fn hold(h: &Harness, start: Timestamp, code: &LockCode) -> Result<Hold, Ho
 }
 
 async fn book(h: &Harness, start: &str) -> Result<booking_core::Booking, BookError> {
+    book_with(h, start, Details::default()).await
+}
+
+/// A guest's booking of the demo offer at `start` with these details, the customer's limits
+/// applying.
+async fn book_with(
+    h: &Harness,
+    start: &str,
+    details: Details,
+) -> Result<booking_core::Booking, BookError> {
     h.engine
-        .book(
-            h.business,
-            offer(h),
-            at(start),
-            None,
-            Details::default(),
-            Actor::guest(),
-            Limits::Apply,
-        )
+        .book(h.business, offer(h), at(start), None, details, Actor::guest(), Limits::Apply)
         .await
 }
 
