@@ -4,6 +4,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DENY_VERSION=0.20.2
+# axe-core, the accessibility checker the browser tests inject into every page they visit
+# (issue 30): from the npm registry, pinned, outside the clone (MPL-2.0; never shipped).
+AXE_VERSION=4.10.3
 
 have() { command -v "$1" >/dev/null 2>&1; }
 
@@ -45,4 +48,19 @@ if ! cmp -s scripts/requirements.txt "$VENV/.installed-requirements"; then
   echo "setup: installing scripts/requirements.txt into $VENV"
   "$VENV/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements.txt
   cp scripts/requirements.txt "$VENV/.installed-requirements"
+fi
+
+# axe-core for the browser tests' accessibility pass, into a folder outside the clone.
+AXE="${BOOKING_AXE_DIR:-/var/tmp/booking-axe}"
+if [ ! -f "$AXE/node_modules/axe-core/axe.min.js" ] \
+  || ! grep -q "\"version\": \"$AXE_VERSION\"" "$AXE/node_modules/axe-core/package.json"; then
+  echo "setup: installing axe-core $AXE_VERSION into $AXE (browser tests)"
+  if ! have npm; then
+    SUDO=""
+    if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm
+  fi
+  mkdir -p "$AXE"
+  npm install --silent --no-audit --no-fund --prefix "$AXE" "axe-core@$AXE_VERSION"
 fi

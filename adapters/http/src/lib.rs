@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use booking_core::Engine;
 use booking_core::error::Kind;
 
+use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
@@ -223,7 +224,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 /// The whole HTTP app: the API, its document and docs page, health, readiness and metrics,
-/// with body limits, timeouts, request ids and tracing.
+/// with body limits, timeouts, gzip compression, request ids and tracing.
 pub fn app(state: AppState, limits: HttpLimits) -> Router {
     let (api, doc) = api();
     let request_id = HeaderName::from_static("x-request-id");
@@ -247,6 +248,9 @@ pub fn app(state: AppState, limits: HttpLimits) -> Router {
             limits.request_timeout,
         ))
         .layer(middleware::from_fn(problems_for_layers))
+        // Pages, JSON and calendar feeds gzip-compressed for clients that accept it (a week
+        // page is mostly repeated markup: a phone on a slow line gets a tenth of it).
+        .layer(CompressionLayer::new().gzip(true).no_br().no_deflate().no_zstd())
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()

@@ -35,6 +35,7 @@ impl Drop for Driver {
             // Each browser runs with its own profile folder: its processes name it.
             let _ = Command::new("pkill")
                 .arg("-f")
+                .arg("--")
                 .arg(format!("--user-data-dir={}", profile.display()))
                 .status();
             let _ = std::fs::remove_dir_all(profile);
@@ -74,6 +75,11 @@ async fn driver() -> Option<Driver> {
 }
 
 async fn browser(driver: &Driver) -> Client {
+    browser_with(driver, true).await
+}
+
+/// A browser with the page's JavaScript on or off (WebDriver's own scripts still run).
+async fn browser_with(driver: &Driver, javascript: bool) -> Client {
     let profile = tempfile::tempdir().unwrap().keep();
     if let Ok(mut profiles) = driver.2.lock() {
         profiles.push(profile.clone());
@@ -86,6 +92,7 @@ async fn browser(driver: &Driver) -> Client {
                      "--disable-background-networking", "--disable-component-update", "--disable-sync",
                      "--no-first-run", "--disable-quic", "--window-size=1280,900",
                      format!("--user-data-dir={}", profile.display())],
+            "prefs": {"profile.managed_default_content_settings.javascript": if javascript { 1 } else { 2 }},
         }
     });
     let Value::Object(caps) = caps else { unreachable!() };
@@ -102,9 +109,106 @@ fn shots() -> PathBuf {
     dir
 }
 
+/// Checks the page against WCAG 2.0/2.1 A and AA with axe-core, then saves its screenshot.
 async fn shot(c: &Client, name: &str) {
+    audit(c, name).await;
     let png = c.screenshot().await.unwrap();
     std::fs::write(shots().join(format!("{name}.png")), png).unwrap();
+}
+
+/// axe-core's source, installed by `scripts/setup.sh` outside the clone (`BOOKING_AXE_DIR`).
+/// Missing: the accessibility pass is skipped with a notice, except under `CI=true`.
+fn axe_source() -> Option<&'static str> {
+    static SOURCE: std::sync::OnceLock<Option<String>> = std::sync::OnceLock::new();
+    SOURCE
+        .get_or_init(|| {
+            let dir =
+                std::env::var("BOOKING_AXE_DIR").unwrap_or_else(|_| "/var/tmp/booking-axe".into());
+            let path = PathBuf::from(dir).join("node_modules/axe-core/axe.min.js");
+            match std::fs::read_to_string(&path) {
+                Ok(source) => Some(source),
+                Err(e) => {
+                    assert!(
+                        std::env::var("CI").as_deref() != Ok("true"),
+                        "CI=true: axe-core must be installed at {} (scripts/setup.sh): {e}",
+                        path.display()
+                    );
+                    eprintln!(
+                        "NOTICE: {} missing: accessibility pass skipped (run scripts/setup.sh)",
+                        path.display()
+                    );
+                    None
+                }
+            }
+        })
+        .as_deref()
+}
+
+/// Starts axe-core with the rules of WCAG 2.0 and 2.1, levels A and AA (what the RGAA asks);
+/// the result lands in `window.__axe` (polled: with the page's JavaScript off, WebDriver's
+/// asynchronous scripts never call back, its synchronous ones still run).
+const AXE_START: &str = r#"
+window.__axe = null;
+axe.run(document, {
+  runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  resultTypes: ['violations'],
+}).then(r => { window.__axe = r.violations.map(v => ({
+  rule: v.id, impact: v.impact, help: v.help,
+  nodes: v.nodes.map(n => n.target.join(' ') + ' — ' + (n.failureSummary || '').replace(/\s+/g, ' ')),
+})); }).catch(e => { window.__axe = [{ rule: 'axe-error', help: String(e), nodes: [] }]; });
+return true;
+"#;
+
+/// Runs axe-core on the page shown (injected through WebDriver: the page's own scripts and
+/// content security policy play no part, so it works with JavaScript off too); any WCAG
+/// A/AA violation fails the test with the rule, the elements and the page.
+async fn audit(c: &Client, what: &str) {
+    let Some(violations) = violations(c, what).await else { return };
+    if !violations.is_empty() {
+        let url = c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let report = serde_json::to_string_pretty(&violations).unwrap_or_default();
+        panic!("{what}: WCAG 2.1 A/AA violations on {url}:\n{report}");
+    }
+}
+
+/// [`audit`] of a page shown with JavaScript off: axe-core needs the page's timers, which a
+/// browser without JavaScript never runs, so the DOM that browser built (the page as served,
+/// no script having touched it) is audited in `checker`, a browser with JavaScript, at the
+/// same width.
+async fn audit_without_javascript(c: &Client, checker: &Client, what: &str) {
+    let html: String = serde_json::from_value(
+        c.execute("return document.documentElement.outerHTML;", vec![]).await.unwrap(),
+    )
+    .unwrap();
+    let (width, height) = c.get_window_size().await.unwrap();
+    checker
+        .set_window_size(u32::try_from(width).unwrap(), u32::try_from(height).unwrap())
+        .await
+        .unwrap();
+    checker.goto("about:blank").await.unwrap();
+    let write = "document.open(); document.write(arguments[0]); document.close(); return true;";
+    checker.execute(write, vec![Value::String(format!("<!doctype html>{html}"))]).await.unwrap();
+    audit(checker, what).await;
+}
+
+/// axe-core's WCAG A/AA violations on the page shown (`None` without axe-core).
+async fn violations(c: &Client, what: &str) -> Option<Vec<Value>> {
+    let axe = axe_source()?;
+    let loaded = c.execute("return typeof window.axe === 'object';", vec![]).await.unwrap();
+    if loaded != Value::Bool(true) {
+        c.execute(&format!("{axe}\n;return true;"), vec![]).await.unwrap();
+    }
+    c.execute(AXE_START, vec![]).await.unwrap();
+    let mut found = Value::Null;
+    for _ in 0..600 {
+        found = c.execute("return window.__axe;", vec![]).await.unwrap();
+        if !found.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!found.is_null(), "{what}: axe-core gave no result in 30 s");
+    Some(found.as_array().cloned().unwrap_or_default())
 }
 
 /// Waits (up to 10 s) until the page shows `needle` (a click's navigation may still run).
@@ -586,4 +690,145 @@ async fn the_back_office_set_up_pages_in_a_real_browser() {
     shot(&c, "42-office-integrations-saved").await;
     c.close().await.unwrap();
     server.stop().await;
+}
+
+/// Every page a customer or an agent reaches, checked by axe-core (WCAG 2.0/2.1 A and AA) in
+/// French and English, at 1280 px and on a 390 px phone, with the page's JavaScript on and
+/// off; each also fits its width (reflow: nothing wider than the screen but the calendar's own
+/// scrolling box). Error pages and pages reached by a POST (the booking form, the
+/// confirmation, the back office's booking form) are checked too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_page_passes_axe_core_in_both_languages_widths_and_with_javascript_on_and_off() {
+    let Some(driver) = driver().await else { return };
+    let server = Server::sqlite().await;
+    let base = server.base.clone();
+    let t = server.tenant("Mairie").await;
+    let cat = setup(&server, &t).await;
+    no_slot_starting_now(&server, &t).await;
+    settings(
+        &server,
+        &t,
+        json!({"customers_may_reschedule": true, "customers_may_delete_profile": true}),
+    )
+    .await;
+    let admin = Some(t.admin.as_str());
+    let r = server.call(reqwest::Method::PUT, &t.path(&format!("/agendas/{}", cat.agenda)), admin, Some(json!({"name": "Accueil", "slug": "accueil", "resources": [cat.desk, cat.staff], "services": [cat.service], "backoffice_booking": true})), &[]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let page = |rest: &str| format!("{base}/b/{}{rest}", t.id);
+    let week = page(&format!("/book?agenda={}&service={}", cat.agenda, cat.service));
+    let day = common::next_monday();
+    let checker = browser(&driver).await;
+    // The checker itself finds what it should: an image without a text, a field without
+    // a label, grey on white.
+    let bad = "data:text/html,<html lang=en><title>t</title><main><img src=x.png>\
+               <input id=q><p style='color:%23bbb'>faint</p></main></html>";
+    checker.goto(bad).await.unwrap();
+    if let Some(found) = violations(&checker, "a page made to fail").await {
+        let rules: Vec<&str> = found.iter().filter_map(|v| v["rule"].as_str()).collect();
+        for rule in ["image-alt", "label", "color-contrast"] {
+            assert!(rules.contains(&rule), "axe-core found {rules:?}, not {rule}");
+        }
+    }
+    for javascript in [true, false] {
+        let c = browser_with(&driver, javascript).await;
+        let js = if javascript { "js" } else { "nojs" };
+        let off = (!javascript).then_some(&checker);
+        let email = format!("{js}@example.org");
+        sign_up_and_log_in(&c, &server, &t, &email, false).await;
+        book_from_panel(&c, 0, false).await;
+        let booking = c
+            .find(Locator::Css("#upcoming li"))
+            .await
+            .unwrap()
+            .attr("data-booking")
+            .await
+            .unwrap()
+            .unwrap();
+        c.goto(&page("/office/login")).await.unwrap();
+        fill(&c, "#key", &t.admin).await;
+        click(&c, "#office-log-in").await;
+        c.wait().for_element(Locator::Css("#agendas")).await.unwrap();
+        for lang in ["fr", "en"] {
+            for width in [1280_u32, 390] {
+                c.set_window_size(width, 900).await.unwrap();
+                let pages = [
+                    ("services", page("")),
+                    ("week", week.clone()),
+                    ("panel", page("/panel")),
+                    ("profile", page("/panel/profile")),
+                    ("delete-profile", page("/panel/delete")),
+                    ("delete-account", page("/panel/account/delete")),
+                    ("reschedule", page(&format!("/panel/bookings/{booking}/reschedule"))),
+                    ("accessibility", page("/accessibility")),
+                    ("verify-link", page("/verify?token=nothing")),
+                    ("magic-link", page("/magic?token=nothing")),
+                    ("cancel-link", page("/cancel?token=nothing")),
+                    ("reset-request", page("/reset")),
+                    ("reset-form", page("/reset/new?token=nothing")),
+                    ("not-found", page("/book?agenda=999&service=999")),
+                    ("office", page("/office")),
+                    ("office-day", page(&format!("/office/agendas/accueil?date={day}"))),
+                    ("office-week", page(&format!("/office/agendas/accueil?date={day}&view=week"))),
+                    ("office-new", page("/office/agendas/accueil/new")),
+                    ("office-profile", page("/office/profile")),
+                    ("office-integrations", page("/office/integrations")),
+                    ("office-video", page("/office/video")),
+                    ("office-codes", page("/office/codes")),
+                ];
+                for (name, url) in pages {
+                    let joint = if url.contains('?') { '&' } else { '?' };
+                    c.goto(&format!("{url}{joint}lang={lang}")).await.unwrap();
+                    check_page(&c, off, &format!("{name}-{lang}-{width}px-{js}")).await;
+                }
+                // Pages behind a POST: the booking form after choosing a slot, and the back
+                // office's form after choosing a time.
+                c.goto(&week).await.unwrap();
+                click(&c, "button.slot").await;
+                c.wait().for_element(Locator::Css("#confirm")).await.unwrap();
+                check_page(&c, off, &format!("details-{lang}-{width}px-{js}")).await;
+                c.goto(&page(&format!("/office/agendas/accueil/new?start={day}T10:00")))
+                    .await
+                    .unwrap();
+                click(&c, "#to-form").await;
+                c.wait().for_element(Locator::Css("#abandon")).await.unwrap();
+                check_page(&c, off, &format!("office-form-{lang}-{width}px-{js}")).await;
+                click(&c, "#abandon").await;
+                c.wait().for_element(Locator::Css("#calendar")).await.unwrap();
+            }
+        }
+        // The log-in pages, signed out, and the confirmation of a guest's booking.
+        c.delete_all_cookies().await.unwrap();
+        for (name, rest) in
+            [("log-in", "/login"), ("sign-up", "/signup"), ("office-log-in", "/office/login")]
+        {
+            c.goto(&page(rest)).await.unwrap();
+            check_page(&c, off, &format!("{name}-{js}")).await;
+        }
+        c.goto(&week).await.unwrap();
+        click(&c, "button.slot").await;
+        fill(&c, "#first_name", "Bo").await;
+        fill(&c, "#last_name", "Diaz").await;
+        fill(&c, "#email", &format!("guest-{js}@example.org")).await;
+        click(&c, "#confirm").await;
+        c.wait().for_element(Locator::Css("#booked")).await.unwrap();
+        check_page(&c, off, &format!("done-{js}")).await;
+        c.close().await.unwrap();
+    }
+    checker.close().await.unwrap();
+    server.stop().await;
+}
+
+/// axe-core on the page, and its width: nothing wider than the window (the calendar scrolls
+/// inside its own box, which data tables may).
+/// `without_javascript`: `c` runs no page script, the audit runs in that checker.
+async fn check_page(c: &Client, without_javascript: Option<&Client>, what: &str) {
+    match without_javascript {
+        Some(checker) => audit_without_javascript(c, checker, what).await,
+        None => audit(c, what).await,
+    }
+    let fits = c
+        .execute("return document.documentElement.scrollWidth <= window.innerWidth;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(fits, Value::Bool(true), "{what} fits the window");
 }

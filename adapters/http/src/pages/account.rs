@@ -15,7 +15,9 @@ use booking_core::ports::tokens::Secret;
 use jiff::SignedDuration;
 use serde::Deserialize;
 
-use super::{CsrfForm, Ctx, PageForm, TokenForm, TokenQuery, View, query_value, send_later};
+use super::{
+    CsrfForm, Ctx, PageForm, Problem, TokenForm, TokenQuery, View, query_value, send_later,
+};
 
 /// Log-in attempts per address, and per client, in [`WINDOW`].
 const LOGIN_LIMIT: u32 = 10;
@@ -28,7 +30,7 @@ const WINDOW: SignedDuration = SignedDuration::from_mins(15);
 #[template(path = "signup.html")]
 struct SignUpPage {
     c: View,
-    error: Option<&'static str>,
+    error: Problem,
     first_name: String,
     last_name: String,
     email: String,
@@ -39,7 +41,7 @@ struct SignUpPage {
 #[template(path = "login.html")]
 struct LogInPage {
     c: View,
-    error: Option<&'static str>,
+    error: Problem,
     password: bool,
     email: String,
 }
@@ -54,7 +56,7 @@ struct ResetRequestPage {
 #[template(path = "reset_form.html")]
 struct ResetPage {
     c: View,
-    error: Option<&'static str>,
+    error: Problem,
     token: String,
 }
 
@@ -93,7 +95,7 @@ pub(crate) async fn sign_up_page(ctx: Ctx) -> Response {
     }
     let page = SignUpPage {
         c: ctx.view(),
-        error: None,
+        error: Problem::none(),
         first_name: String::new(),
         last_name: String::new(),
         email: String::new(),
@@ -156,7 +158,14 @@ pub(crate) async fn sign_up(ctx: Ctx, PageForm(form): PageForm<SignUpForm>) -> R
         ) => {
             let page = SignUpPage {
                 c: ctx.view(),
-                error: Some(ctx.t.reason(e.code())),
+                error: Problem::at(
+                    match e {
+                        AccountError::InvalidEmail => "email",
+                        AccountError::WeakPassword => "password",
+                        _ => "terms",
+                    },
+                    ctx.t.reason(e.code()),
+                ),
                 first_name: form.first_name,
                 last_name: form.last_name,
                 email: form.email,
@@ -194,7 +203,7 @@ pub(crate) async fn log_in_page(ctx: Ctx) -> Response {
     }
     let page = LogInPage {
         c: ctx.view(),
-        error: None,
+        error: Problem::none(),
         password: ctx.business.settings.require_password,
         email: String::new(),
     };
@@ -219,17 +228,16 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<LogInForm>) ->
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
-    let refuse = |ctx: &Ctx, status, error| {
-        let page = LogInPage {
-            c: ctx.view(),
-            error: Some(error),
-            password: true,
-            email: form.email.clone(),
-        };
+    let refuse = |ctx: &Ctx, status, error: Problem| {
+        let page = LogInPage { c: ctx.view(), error, password: true, email: form.email.clone() };
         ctx.render(status, &page)
     };
     if !allow(&ctx, "login", &form.email, LOGIN_LIMIT) {
-        return refuse(&ctx, StatusCode::TOO_MANY_REQUESTS, ctx.t.too_many_attempts);
+        return refuse(
+            &ctx,
+            StatusCode::TOO_MANY_REQUESTS,
+            Problem::general(ctx.t.too_many_attempts),
+        );
     }
     let password = Secret::new(form.password.clone());
     match ctx.pages().accounts.log_in(ctx.business.id, &form.email, &password).await {
@@ -238,7 +246,7 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<LogInForm>) ->
             ctx.redirect(&ctx.path("/panel"))
         }
         Err(AccountError::InvalidCredentials | AccountError::InvalidEmail) => {
-            refuse(&ctx, StatusCode::UNAUTHORIZED, ctx.t.wrong_credentials)
+            refuse(&ctx, StatusCode::UNAUTHORIZED, Problem::at("email", ctx.t.wrong_credentials))
         }
         Err(AccountError::NotVerified) => {
             // Only the owner of the password gets here: sending the link again tells nothing.
@@ -248,7 +256,7 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<LogInForm>) ->
                 let link = ctx.url(&format!("/verify?token={}", query_value(token.expose())));
                 mail(&ctx, AccountMail::Verify, email, &link);
             }
-            refuse(&ctx, StatusCode::FORBIDDEN, ctx.t.not_verified)
+            refuse(&ctx, StatusCode::FORBIDDEN, Problem::general(ctx.t.not_verified))
         }
         Err(e) => failed(&ctx, &e),
     }
@@ -334,9 +342,10 @@ pub(crate) async fn reset_request(ctx: Ctx, PageForm(form): PageForm<EmailForm>)
 /// The new-password form behind a reset link (or why the link is dead).
 pub(crate) async fn reset_page(ctx: Ctx, Query(q): Query<TokenQuery>) -> Response {
     match ctx.pages().accounts.reset_is_live(&Secret::new(q.token.clone())).await {
-        Ok(true) => {
-            ctx.render(StatusCode::OK, &ResetPage { c: ctx.view(), error: None, token: q.token })
-        }
+        Ok(true) => ctx.render(
+            StatusCode::OK,
+            &ResetPage { c: ctx.view(), error: Problem::none(), token: q.token },
+        ),
         Ok(false) => failed(&ctx, &AccountError::InvalidToken),
         Err(e) => failed(&ctx, &e.into()),
     }
@@ -353,8 +362,8 @@ pub(crate) async fn reset(ctx: Ctx, PageForm(form): PageForm<TokenForm>) -> Resp
             ctx.linked(ctx.t.reset_title, ctx.t.password_changed, ctx.path("/login"), ctx.t.log_in)
         }
         Err(AccountError::WeakPassword) => {
-            let page =
-                ResetPage { c: ctx.view(), error: Some(ctx.t.weak_password), token: form.token };
+            let error = Problem::at("password", ctx.t.weak_password);
+            let page = ResetPage { c: ctx.view(), error, token: form.token };
             ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => failed(&ctx, &e),

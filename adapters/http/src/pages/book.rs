@@ -23,7 +23,7 @@ use jiff::civil::Date;
 use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 
-use super::{ContactForm, Ctx, PageForm, View};
+use super::{ContactForm, Ctx, PageForm, Problem, View};
 
 pub(crate) struct ServiceLink {
     name: String,
@@ -50,7 +50,12 @@ pub(crate) struct SlotView {
 }
 
 pub(crate) struct DayView {
+    /// `lundi 14 décembre 2026`: the day's heading, and the start of each slot's name.
     pub(crate) label: String,
+    /// `lundi 14 décembre`: its link in the list of days.
+    pub(crate) short: String,
+    /// The id of its heading (`day-2026-12-14`).
+    pub(crate) anchor: String,
     pub(crate) slots: Vec<SlotView>,
 }
 
@@ -64,6 +69,12 @@ pub(crate) struct WeekView {
     pub(crate) empty: bool,
     /// Staff choice: (name, link, chosen).
     pub(crate) staff: Vec<(String, String, bool)>,
+    /// Today and the week's first day (`2026-12-14`), for the "go to a day" field.
+    pub(crate) today: String,
+    pub(crate) first: String,
+    /// The page's path and query without `from`, for the "go to a day" form (a GET).
+    pub(crate) here: String,
+    pub(crate) here_query: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -152,9 +163,16 @@ pub(crate) async fn build_week(
         })?;
     let mut days: Vec<DayView> = (0..7)
         .filter_map(|n| start_date.checked_add(jiff::Span::new().days(n)).ok())
-        .map(|d| DayView {
-            label: notify::date(d.to_datetime(jiff::civil::Time::midnight()), ctx.locale),
-            slots: Vec::new(),
+        .map(|d| {
+            let label = notify::date(d.to_datetime(jiff::civil::Time::midnight()), ctx.locale);
+            let year = d.year().to_string();
+            let short = label.trim_end_matches(year.as_str()).trim_end_matches([' ', ',']);
+            DayView {
+                short: short.to_owned(),
+                anchor: format!("day-{d}"),
+                label,
+                slots: Vec::new(),
+            }
         })
         .collect();
     for slot in found.slots() {
@@ -176,7 +194,26 @@ pub(crate) async fn build_week(
         .filter(|_| start_date > today)
         .map(|d| format!("{href}{joint}from={}", d.max(today)));
     let following = format!("{href}{joint}from={end_date}");
-    Ok(WeekView { action, hidden, days, previous, following, empty, staff: Vec::new() })
+    let (here, query) = href.split_once('?').unwrap_or((href, ""));
+    let here_query = query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .filter(|(k, _)| *k != "from")
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    Ok(WeekView {
+        action,
+        hidden,
+        days,
+        previous,
+        following,
+        empty,
+        staff: Vec::new(),
+        today: today.to_string(),
+        first: start_date.to_string(),
+        here: here.to_owned(),
+        here_query,
+    })
 }
 
 /// The next few free slots from `from` (after a slot was taken).
@@ -239,11 +276,7 @@ async fn staff_links(ctx: &Ctx, offer: Offer) -> Vec<(String, String, bool)> {
         return Vec::new();
     }
     let base = ctx.path(&format!("/book?agenda={}&service={}", offer.agenda, offer.service));
-    let any = match ctx.locale {
-        booking_core::settings::Locale::Fr => "Indifférent",
-        booking_core::settings::Locale::En => "Anyone",
-    };
-    let mut links = vec![(any.to_owned(), base.clone(), offer.resource.is_none())];
+    let mut links = vec![(ctx.t.anyone.to_owned(), base.clone(), offer.resource.is_none())];
     links.extend(staff.into_iter().map(|r| {
         (r.name.clone(), format!("{base}&resource={}", r.id), offer.resource == Some(r.id))
     }));
@@ -338,7 +371,7 @@ pub(crate) async fn hold(ctx: Ctx, PageForm(form): PageForm<HoldForm>) -> Respon
 #[template(path = "details.html")]
 struct DetailsPage {
     c: View,
-    error: Option<&'static str>,
+    error: Problem,
     what: String,
     when: String,
     until: String,
@@ -402,7 +435,7 @@ pub(crate) async fn details(ctx: Ctx) -> Response {
     let contact = me.map(|c| c.contact).unwrap_or_default();
     let page = DetailsPage {
         c: ctx.view(),
-        error: None,
+        error: Problem::none(),
         what: h.what,
         when: when(&ctx, h.slot),
         until: notify::time(ctx.business.zone.local(h.expires_at), ctx.locale),
@@ -419,11 +452,11 @@ pub(crate) async fn details(ctx: Ctx) -> Response {
 }
 
 /// The details form again, as sent, with what was wrong.
-fn details_again(ctx: &Ctx, h: Held, form: ContactForm, error: &'static str) -> Response {
+fn details_again(ctx: &Ctx, h: Held, form: ContactForm, error: Problem) -> Response {
     let code = form.rest.get("code").cloned().unwrap_or_default();
     let page = DetailsPage {
         c: ctx.view(),
-        error: Some(error),
+        error,
         what: h.what,
         when: when(ctx, h.slot),
         until: notify::time(ctx.business.zone.local(h.expires_at), ctx.locale),
@@ -461,15 +494,10 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> 
     let email = me.as_ref().and_then(|c| c.contact.email.clone()).or(typed);
     let (first, last) = (form.first_name.trim(), form.last_name.trim());
     let answers = super::answers_of(&h.fields, &form.rest);
-    let invalid = match &email {
-        None => Some(ctx.t.invalid_email),
-        Some(_) if first.is_empty() || last.is_empty() || answers.is_none() => {
-            Some(ctx.t.reason_other)
-        }
-        Some(_) => None,
-    };
-    let (Some(email), Some(answers)) = (email.filter(|_| invalid.is_none()), answers) else {
-        return details_again(&ctx, h, form, invalid.unwrap_or(ctx.t.reason_other));
+    let problem =
+        super::contact_problem(ctx.t, first, last, email.is_some(), &h.fields, &form.rest);
+    let (Some(email), Some(answers), false) = (email, answers, problem.shown()) else {
+        return details_again(&ctx, h, form, problem);
     };
     // §I2: a code typed on the form pays for the booking, or the form comes back saying why.
     let typed = form.rest.get("code").map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
@@ -477,7 +505,9 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> 
         Some(typed) => match ctx.state.codes().find(ctx.business.id, &typed).await {
             Ok(code) => Some(code.id),
             Err(booking_core::codes::FindError::Store(_)) => return unavailable(&ctx),
-            Err(_) => return details_again(&ctx, h, form, ctx.t.code_unknown),
+            Err(_) => {
+                return details_again(&ctx, h, form, Problem::at("code", ctx.t.code_unknown));
+            }
         },
         None => None,
     };
@@ -505,7 +535,7 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> 
         }
         Err(CommandError::Confirm(booking_core::engine::ConfirmError::Code(refusal))) => {
             let why = ctx.t.reason(ErrorCode::code(&refusal));
-            details_again(&ctx, h, form, why)
+            details_again(&ctx, h, form, Problem::at("code", why))
         }
         Err(e)
             if matches!(
@@ -559,6 +589,50 @@ pub(crate) async fn done(ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
         what,
         when: when(&ctx, slot),
         pending: booking.status == BookingStatus::Pending,
+    };
+    ctx.render(StatusCode::OK, &page)
+}
+
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+struct StatementPage {
+    c: View,
+    intro: String,
+    scope: String,
+    made: String,
+    contact: String,
+    /// How to reach the business: (link, text).
+    contacts: Vec<(Option<String>, String)>,
+}
+
+/// The day the statement was last prepared (the checks it reports were run on that version).
+const STATEMENT_DATE: Date = jiff::civil::date(2026, 12, 8);
+
+/// The business's accessibility statement (RGAA's "déclaration d'accessibilité"): compliance
+/// status, what was tested, what is not accessible yet, how to report a problem (the
+/// business's own contact details) and where to appeal, in the page's language.
+pub(crate) async fn accessibility(ctx: Ctx) -> Response {
+    let company = ctx.business.name.as_str();
+    let with_company = |text: &str| text.replace("%company%", company);
+    let day = notify::date(STATEMENT_DATE.to_datetime(jiff::civil::Time::midnight()), ctx.locale);
+    let mut contacts = Vec::new();
+    if let Some(email) = &ctx.business.email {
+        contacts.push((Some(format!("mailto:{email}")), email.to_string()));
+    }
+    if let Some(phone) = ctx.business.phone.as_deref().filter(|p| !p.trim().is_empty()) {
+        let dial: String = phone.chars().filter(|c| c.is_ascii_digit() || *c == '+').collect();
+        contacts.push((Some(format!("tel:{dial}")), phone.to_owned()));
+    }
+    if let Some(address) = ctx.business.address.as_deref().filter(|a| !a.trim().is_empty()) {
+        contacts.push((None, address.to_owned()));
+    }
+    let page = StatementPage {
+        c: ctx.view(),
+        intro: with_company(ctx.t.statement_intro),
+        scope: with_company(ctx.t.statement_scope),
+        made: ctx.t.statement_made.replace("%date%", &day),
+        contact: with_company(ctx.t.statement_contact),
+        contacts,
     };
     ctx.render(StatusCode::OK, &page)
 }

@@ -131,6 +131,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/b/{business}", get(book::services))
         .route("/b/{business}/book", get(book::week))
+        .route("/b/{business}/accessibility", get(book::accessibility))
         .route("/b/{business}/book/hold", post(book::hold))
         .route("/b/{business}/book/details", get(book::details))
         .route("/b/{business}/book/confirm", post(book::confirm))
@@ -726,6 +727,8 @@ where
 /// A service's question in a booking form, with what was typed.
 pub(crate) struct FieldView {
     pub(crate) key: String,
+    /// The input's id (`field-<key>`).
+    pub(crate) id: String,
     pub(crate) label: String,
     pub(crate) required: bool,
     pub(crate) value: String,
@@ -740,6 +743,7 @@ pub(crate) fn field_views(
         .iter()
         .map(|f| FieldView {
             key: f.key.clone(),
+            id: format!("field-{}", f.key),
             label: f.label.clone(),
             required: f.required,
             value: form.get(&format!("field.{}", f.key)).cloned().unwrap_or_default(),
@@ -765,6 +769,37 @@ pub(crate) fn answers_of(
         answers.push((f.key.clone(), value.chars().take(5000).collect()));
     }
     Some(answers)
+}
+
+/// The first thing wrong with a customer's details, on the field it is about: a missing
+/// first or last name, an address that is not one (`email_ok` false), a required question
+/// left empty (named in the message).
+pub(crate) fn contact_problem(
+    t: &Texts,
+    first: &str,
+    last: &str,
+    email_ok: bool,
+    fields: &[booking_core::catalog::CustomField],
+    form: &HashMap<String, String>,
+) -> Problem {
+    if first.is_empty() {
+        return Problem::at("first_name", t.first_name_required);
+    }
+    if last.is_empty() {
+        return Problem::at("last_name", t.last_name_required);
+    }
+    if !email_ok {
+        return Problem::at("email", t.invalid_email);
+    }
+    let unanswered = fields.iter().find(|f| {
+        f.required && form.get(&format!("field.{}", f.key)).is_none_or(|v| v.trim().is_empty())
+    });
+    match unanswered {
+        Some(f) => {
+            Problem::at(format!("field-{}", f.key), format!("{} {}", t.answer_required, f.label))
+        }
+        None => Problem::none(),
+    }
 }
 
 /// Escapes a value for a query string.
@@ -799,4 +834,106 @@ pub(crate) fn send_later(mailer: Arc<dyn Mailer>, message: Message) {
             }
         }
     });
+}
+
+/// What was wrong with a sent form: one message, and the id of the field it is about (none
+/// for the form as a whole). The page shows it in a summary that takes the focus on load
+/// (`autofocus`, no script needed) and links to the field; the field itself is marked
+/// `aria-invalid` and described by the message shown next to it (WCAG 3.3.1, RGAA 11.10).
+#[derive(Debug, Default)]
+pub(crate) struct Problem(Option<(String, Option<String>)>);
+
+impl Problem {
+    /// No problem: the form as first shown.
+    pub(crate) const fn none() -> Self {
+        Self(None)
+    }
+
+    /// A problem with the form as a whole.
+    pub(crate) fn general(text: impl Into<String>) -> Self {
+        Self(Some((text.into(), None)))
+    }
+
+    /// A problem with the field of id `field`.
+    pub(crate) fn at(field: impl Into<String>, text: impl Into<String>) -> Self {
+        Self(Some((text.into(), Some(field.into()))))
+    }
+
+    /// Whether there is one.
+    pub(crate) const fn shown(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// Its message.
+    pub(crate) fn text(&self) -> &str {
+        self.0.as_ref().map_or("", |(text, _)| text)
+    }
+
+    /// The id of the field it is about, if any.
+    pub(crate) fn field(&self) -> Option<&str> {
+        self.0.as_ref().and_then(|(_, field)| field.as_deref())
+    }
+
+    /// The attributes of the input of id `field`: invalid and described by its message when
+    /// the problem is about it.
+    pub(crate) fn attrs(&self, field: &str) -> String {
+        if self.field() == Some(field) {
+            format!(" aria-invalid=\"true\" aria-describedby=\"{}-error\"", escape(field))
+        } else {
+            String::new()
+        }
+    }
+
+    /// The message next to the field of id `field`, when the problem is about it.
+    pub(crate) fn note(&self, field: &str) -> String {
+        if self.field() == Some(field) {
+            let (id, text) = (escape(field), escape(self.text()));
+            format!("<p class=\"field-error\" id=\"{id}-error\">{text}</p>")
+        } else {
+            String::new()
+        }
+    }
+}
+
+impl From<Option<&'static str>> for Problem {
+    fn from(text: Option<&'static str>) -> Self {
+        Self(text.map(|t| (t.to_owned(), None)))
+    }
+}
+
+/// Text made safe inside HTML.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(ch),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Problem, escape};
+
+    #[test]
+    fn a_problem_marks_only_its_field_and_escapes_its_text() {
+        let p = Problem::at("email", "<b>Adresse</b> \"invalide\"");
+        assert_eq!(p.attrs("email"), " aria-invalid=\"true\" aria-describedby=\"email-error\"");
+        assert_eq!(p.attrs("phone"), "");
+        assert_eq!(
+            p.note("email"),
+            "<p class=\"field-error\" id=\"email-error\">&lt;b&gt;Adresse&lt;/b&gt; &quot;invalide&quot;</p>"
+        );
+        assert_eq!(p.note("phone"), "");
+        let general = Problem::general("Non");
+        assert!(general.shown() && general.field().is_none() && general.attrs("email").is_empty());
+        assert!(!Problem::none().shown());
+        assert_eq!(escape("a&b'"), "a&amp;b&#39;");
+    }
 }

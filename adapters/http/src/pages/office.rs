@@ -25,13 +25,14 @@ use jiff::civil::{Date, DateTime, Time};
 use serde::Deserialize;
 
 use super::book::unavailable;
-use super::{ContactForm, CsrfForm, Ctx, PageForm, View};
+use super::texts::Texts;
+use super::{ContactForm, CsrfForm, Ctx, PageForm, Problem, View};
 
 #[derive(Template)]
 #[template(path = "office_login.html")]
 struct LogInPage {
     c: View,
-    error: Option<&'static str>,
+    error: Problem,
 }
 
 #[derive(Template)]
@@ -89,7 +90,7 @@ pub(crate) async fn home(ctx: Ctx) -> Response {
 
 /// The sign-in form.
 pub(crate) async fn log_in_page(ctx: Ctx) -> Response {
-    ctx.render(StatusCode::OK, &LogInPage { c: office_view(&ctx), error: None })
+    ctx.render(StatusCode::OK, &LogInPage { c: office_view(&ctx), error: Problem::none() })
 }
 
 #[derive(Deserialize)]
@@ -108,7 +109,8 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<KeyForm>) -> R
     let now = ctx.now();
     let window = jiff::SignedDuration::from_mins(15);
     if !ctx.pages().attempts.allow(&format!("office:{}", ctx.client), now, 20, window) {
-        let page = LogInPage { c: office_view(&ctx), error: Some(ctx.t.too_many_attempts) };
+        let error = Problem::general(ctx.t.too_many_attempts);
+        let page = LogInPage { c: office_view(&ctx), error };
         return ctx.render(StatusCode::TOO_MANY_REQUESTS, &page);
     }
     match ctx.pages().accounts.staff_log_in(ctx.business.id, &form.key).await {
@@ -117,7 +119,8 @@ pub(crate) async fn log_in(mut ctx: Ctx, PageForm(form): PageForm<KeyForm>) -> R
             ctx.redirect(&ctx.path("/office"))
         }
         Err(booking_core::accounts::AccountError::InvalidCredentials) => {
-            let page = LogInPage { c: office_view(&ctx), error: Some(ctx.t.wrong_key) };
+            let error = Problem::at("key", ctx.t.wrong_key);
+            let page = LogInPage { c: office_view(&ctx), error };
             ctx.render(StatusCode::UNAUTHORIZED, &page)
         }
         Err(_) => unavailable(&ctx),
@@ -138,18 +141,65 @@ pub(crate) async fn log_out(mut ctx: Ctx, PageForm(form): PageForm<CsrfForm>) ->
 
 // ---------------------------------------------------------------- the calendar view (§F1)
 
-/// What one cell of the calendar shows.
+/// What one cell of the calendar shows. Every state is told in words (shown, or for screen
+/// readers) and by a mark, never by its colour alone.
 pub(crate) enum Cell {
-    /// A booking: its status code and who it is for.
-    Booked(&'static str, String),
+    /// A booking.
+    Booked(Booked),
     /// A live hold (someone is filling a form).
     Held,
-    /// A free slot; a link to book it when the caller may.
-    Free(Option<String>),
+    /// A free slot, `what` it is in words (day, time, resource); a link to book it when the
+    /// caller may.
+    Free { href: Option<String>, what: String },
     /// Open but not bookable (a neighbour's buffer, a gap).
     Taken,
     /// Closed.
     Closed,
+    /// The week view: every resource of one day and time in one cell.
+    Group { booked: Vec<Booked>, held: usize, free: usize, href: Option<String>, what: String },
+}
+
+/// A booking in a cell: its status (class, mark, words) and who it is for.
+pub(crate) struct Booked {
+    code: &'static str,
+    mark: &'static str,
+    status: &'static str,
+    who: String,
+}
+
+impl Booked {
+    fn of(t: &Texts, code: &'static str, who: String) -> Self {
+        Self { code, mark: status_mark(code), status: t.status(code), who }
+    }
+}
+
+/// The mark shown before a status, beside its words (the panel's pills use the same).
+pub(crate) const fn status_mark(code: &str) -> &'static str {
+    match code.as_bytes() {
+        b"approved" => "✓",
+        b"pending" => "⏳",
+        b"canceled" | b"rejected" => "✕",
+        b"no_show" => "∅",
+        _ => "•",
+    }
+}
+
+/// The week view's cell of one day and time: the resources' cells folded into one.
+fn group(cells: Vec<Cell>, href: Option<String>, what: String) -> Cell {
+    let (mut booked, mut held, mut free, mut open) = (Vec::new(), 0, 0, false);
+    for cell in cells {
+        match cell {
+            Cell::Booked(b) => booked.push(b),
+            Cell::Held => held += 1,
+            Cell::Free { .. } => free += 1,
+            Cell::Taken => open = true,
+            Cell::Closed | Cell::Group { .. } => {}
+        }
+    }
+    if booked.is_empty() && held == 0 && free == 0 {
+        return if open { Cell::Taken } else { Cell::Closed };
+    }
+    Cell::Group { booked, held, free, href: href.filter(|_| free > 0), what }
 }
 
 pub(crate) struct Row {
@@ -171,6 +221,7 @@ struct CalendarPage {
     days: Vec<String>,
     resources: Vec<String>,
     rows: Vec<Row>,
+    week: bool,
 }
 
 /// The agenda of `slug` if this staff member may see it, and whether they may book on it
@@ -292,16 +343,22 @@ pub(crate) async fn calendar(
             let mut cells = Vec::new();
             for d in &dates {
                 let at = zone.instant_of(d.to_datetime(*t));
+                let when = format!(
+                    "{} {}",
+                    notify::date(d.to_datetime(Time::midnight()), ctx.locale),
+                    notify::time(d.to_datetime(*t), ctx.locale)
+                );
+                let mut day = Vec::new();
                 for (n, r) in columns.iter().enumerate() {
                     let Some(at) = at else {
-                        cells.push(Cell::Closed);
+                        day.push(Cell::Closed);
                         continue;
                     };
                     let cell = if let Some(booked) = bookings.iter().find(|x| {
                         x.status.occupies()
                             && matches!(x.target, Target::Appointment { resource, slot, .. } if resource == r.id && slot.start() <= at && at < slot.end())
                     }) {
-                        Cell::Booked(booked.status.code(), customers(booked))
+                        Cell::Booked(Booked::of(ctx.t, booked.status.code(), customers(booked)))
                     } else if occupancy.holds.iter().any(|h| {
                         h.expires_at > now
                             && matches!(h.target, Target::Appointment { resource, slot, .. } if resource == r.id && slot.start() <= at && at < slot.end())
@@ -309,19 +366,30 @@ pub(crate) async fn calendar(
                         Cell::Held
                     } else {
                         match slots[n].iter().find(|(i, _)| i.start() == at) {
-                            Some((_, true)) => Cell::Free(may_book.then(|| {
-                                format!(
-                                    "{base}/new?service={}&resource={}&start={}",
-                                    service.id,
-                                    r.id,
-                                    zone.local(at).strftime("%Y-%m-%dT%H:%M")
-                                )
-                            })),
+                            Some((_, true)) => Cell::Free {
+                                href: may_book.then(|| {
+                                    format!(
+                                        "{base}/new?service={}&resource={}&start={}",
+                                        service.id,
+                                        r.id,
+                                        zone.local(at).strftime("%Y-%m-%dT%H:%M")
+                                    )
+                                }),
+                                what: format!("{when}, {}", r.name),
+                            },
                             Some((_, false)) => Cell::Taken,
                             None => Cell::Closed,
                         }
                     };
-                    cells.push(cell);
+                    day.push(cell);
+                }
+                if week {
+                    let href = may_book.then(|| {
+                        format!("{base}/new?service={}&start={}T{}", service.id, d, t.strftime("%H:%M"))
+                    });
+                    cells.push(group(day, href, when));
+                } else {
+                    cells.extend(day);
                 }
             }
             Row { time: t.strftime("%H:%M").to_string(), cells }
@@ -356,6 +424,7 @@ pub(crate) async fn calendar(
             .collect(),
         resources: columns.iter().map(|r| r.name.clone()).collect(),
         rows,
+        week,
     };
     ctx.render(StatusCode::OK, &page)
 }
@@ -367,7 +436,7 @@ pub(crate) async fn calendar(
 struct NewPage {
     c: View,
     agenda: String,
-    error: Option<&'static str>,
+    error: Problem,
     action: String,
     back: String,
     /// Agendas this agent may book on: (slug, name, chosen).
@@ -399,7 +468,8 @@ pub(crate) async fn new_page(
         Ok(a) => a,
         Err(r) => return r,
     };
-    new_form(&ctx, &agenda, actor, q.service, q.resource, q.start, StatusCode::OK, None).await
+    new_form(&ctx, &agenda, actor, q.service, q.resource, q.start, StatusCode::OK, Problem::none())
+        .await
 }
 
 #[allow(clippy::too_many_arguments, reason = "the form's prefilled values, each its own")]
@@ -411,7 +481,7 @@ async fn new_form(
     resource: Option<i64>,
     start: Option<String>,
     status: StatusCode,
-    error: Option<&'static str>,
+    error: Problem,
 ) -> Response {
     let services = match services_of(ctx, agenda).await {
         Ok(s) => s,
@@ -519,7 +589,7 @@ pub(crate) async fn hold(
     let start =
         form.start.parse::<DateTime>().ok().and_then(|wall| ctx.business.zone.instant_of(wall));
     let Some(start) = start else {
-        let error = Some(ctx.t.reason_other);
+        let error = Problem::at("start", ctx.t.start_invalid);
         return new_form(
             &ctx,
             &agenda,
@@ -548,9 +618,9 @@ pub(crate) async fn hold(
         Err(e) if e.kind() == Kind::Unavailable => unavailable(&ctx),
         Err(e) => {
             let (status, error) = if e.code() == "slot_taken" {
-                (StatusCode::CONFLICT, Some(ctx.t.slot_taken))
+                (StatusCode::CONFLICT, Problem::at("start", ctx.t.slot_taken))
             } else {
-                (StatusCode::UNPROCESSABLE_ENTITY, Some(ctx.t.reason_other))
+                (StatusCode::UNPROCESSABLE_ENTITY, Problem::at("start", ctx.t.start_not_bookable))
             };
             new_form(
                 &ctx,
@@ -572,11 +642,16 @@ pub(crate) async fn hold(
 struct FormPage {
     c: View,
     slug: String,
-    error: Option<&'static str>,
+    error: Problem,
     what: String,
     when: String,
     until: String,
     fields: Vec<super::FieldView>,
+    /// What was typed (sent back with an error).
+    first_name: String,
+    last_name: String,
+    email: String,
+    phone: String,
 }
 
 /// The live hold of this form, with its slot.
@@ -613,7 +688,7 @@ pub(crate) async fn form(ctx: Ctx, Path((_, slug)): Path<(i64, String)>) -> Resp
     let page = FormPage {
         c: office_view(&ctx),
         slug: agenda.slug,
-        error: None,
+        error: Problem::none(),
         what,
         when: format!(
             "{} – {}",
@@ -622,6 +697,10 @@ pub(crate) async fn form(ctx: Ctx, Path((_, slug)): Path<(i64, String)>) -> Resp
         ),
         until: notify::time(zone.local(hold.expires_at), ctx.locale),
         fields: super::field_views(&fields, &std::collections::HashMap::new()),
+        first_name: String::new(),
+        last_name: String::new(),
+        email: String::new(),
+        phone: String::new(),
     };
     ctx.render(StatusCode::OK, &page)
 }
@@ -645,12 +724,17 @@ pub(crate) async fn confirm(
     };
     let service = held_service(&ctx, &hold).await;
     let fields = service.as_ref().map(|s| s.fields.clone()).unwrap_or_default();
-    let Some(answers) = super::answers_of(&fields, &form.rest) else {
+    let typed = form.email.trim();
+    let email = if typed.is_empty() { None } else { Email::parse(typed).ok() };
+    let (first, last) = (form.first_name.trim(), form.last_name.trim());
+    let email_ok = typed.is_empty() || email.is_some();
+    let problem = super::contact_problem(ctx.t, first, last, email_ok, &fields, &form.rest);
+    let (Some(answers), false) = (super::answers_of(&fields, &form.rest), problem.shown()) else {
         let zone = &ctx.business.zone;
         let page = FormPage {
             c: office_view(&ctx),
             slug: agenda.slug,
-            error: Some(ctx.t.reason_other),
+            error: problem,
             what: service.map(|s| s.name).unwrap_or_default(),
             when: format!(
                 "{} – {}",
@@ -659,16 +743,18 @@ pub(crate) async fn confirm(
             ),
             until: notify::time(zone.local(hold.expires_at), ctx.locale),
             fields: super::field_views(&fields, &form.rest),
+            first_name: form.first_name.clone(),
+            last_name: form.last_name.clone(),
+            email: form.email.clone(),
+            phone: form.phone.clone(),
         };
         return ctx.render(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let email = form.email.trim();
-    let email = if email.is_empty() { None } else { Email::parse(email).ok() };
     let details = Details {
         customer: None,
         contact: Contact {
-            first_name: form.first_name.trim().chars().take(200).collect(),
-            last_name: form.last_name.trim().chars().take(200).collect(),
+            first_name: first.chars().take(200).collect(),
+            last_name: last.chars().take(200).collect(),
             email,
             phone: Some(form.phone.trim().chars().take(40).collect::<String>())
                 .filter(|p| !p.is_empty()),

@@ -192,6 +192,16 @@ async fn an_agent_books_from_the_calendar_view() {
         )
         .await;
     assert_eq!(missing.status, 422, "a required answer");
+    assert!(
+        missing.html.contains("id=\"field-pre_demande\"")
+            && missing
+                .html
+                .contains("aria-invalid=\"true\" aria-describedby=\"field-pre_demande-error\"")
+            && missing.html.contains("<a href=\"#field-pre_demande\">"),
+        "the error names the question, marks its field and links to it: {}",
+        missing.html
+    );
+    assert!(missing.html.contains("value=\"Zoé\""), "what was typed is kept");
     let done = a
         .submit(
             &confirm,
@@ -206,7 +216,10 @@ async fn an_agent_books_from_the_calendar_view() {
         .await;
     assert!(
         done.shows("Le rendez-vous est enregistré")
-            && done.html.contains("class=\"booked approved\">Zoé Martin<"),
+            && done.html.contains(
+                "class=\"booked approved\"><span class=\"mark\" aria-hidden=\"true\">✓</span> \
+                 Zoé Martin<span class=\"vh\"> (Confirmé)</span>"
+            ),
         "{}",
         done.html
     );
@@ -274,8 +287,20 @@ async fn an_agent_books_from_the_calendar_view() {
         .open(&format!("/b/{}/office/agendas/annexe?service={}&date={day}", t.id, c.service))
         .await;
     assert!(annexe_view.html.contains("class=\"held\""), "{}", annexe_view.html);
-    // The week view has a column per day and resource.
+    // The week view has a column per day (its two resources share each cell, so seven days
+    // fit a laptop's width), the day's free desks counted in a link that books the first.
     let week = a.open(&format!("{view}&view=week")).await;
-    assert_eq!(week.html.matches("<th colspan=\"2\">").count(), 7, "{}", week.html);
+    assert_eq!(
+        week.html.matches("<th scope=\"col\">").count(),
+        8,
+        "time and 7 days: {}",
+        week.html
+    );
+    assert!(week.html.contains("class=\"free-slot entry\""), "{}", week.html);
+    assert!(
+        week.html.contains(&format!("/new?service={}&#38;start={day}T09:00\"", c.service)),
+        "a free time of the week books any desk: {}",
+        week.html
+    );
     s.stop().await;
 }
