@@ -177,7 +177,7 @@ impl Booked {
 pub(crate) const fn status_mark(code: &str) -> &'static str {
     match code.as_bytes() {
         b"approved" => "✓",
-        b"pending" => "⏳",
+        b"pending" => "◷",
         b"canceled" | b"rejected" => "✕",
         b"no_show" => "∅",
         _ => "•",

@@ -24,9 +24,9 @@ impl Page {
         Some(unescape(&self.html[start..end]))
     }
 
-    /// Every `data-start` of the slot buttons, in page order.
+    /// The start every slot button posts (the week's, then the next free ones), in page order.
     pub fn slots(&self) -> Vec<String> {
-        let marker = "data-start=\"";
+        let marker = "name=\"start\" value=\"";
         self.html
             .match_indices(marker)
             .filter_map(|(i, _)| {

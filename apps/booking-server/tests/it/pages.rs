@@ -652,6 +652,50 @@ async fn pages_speak_both_languages_and_refuse_nonsense() {
     server.stop().await;
 }
 
+/// A week of slots is one form, not one per slot, and the accessibility statement is linked
+/// from its footer; pages, JSON and calendar feeds go gzip-compressed to the clients that ask
+/// (and plain to the others).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_week_is_one_form_and_answers_are_compressed() {
+    use std::io::Read as _;
+    let server = Server::sqlite().await;
+    let t = server.tenant("Mairie").await;
+    let c = setup(&server, &t).await;
+    let url = format!("{}{}", server.base, week_path(&t, &c));
+    let http = reqwest::Client::new();
+    let plain = http.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none(), "plain unless asked");
+    let html = plain.text().await.unwrap();
+    let slots = html.matches("class=\"slot\"").count();
+    assert!(slots > 100, "a week of half-hour slots: {slots}");
+    assert_eq!(html.matches("<form method=\"post\"").count(), 1, "one form for the week");
+    assert!(
+        html.contains(&format!("href=\"/b/{}/accessibility\"", t.id)),
+        "the statement is linked"
+    );
+    let zipped = http.get(&url).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    let bytes = zipped.bytes().await.unwrap();
+    let mut unzipped = String::new();
+    flate2::read::GzDecoder::new(&bytes[..]).read_to_string(&mut unzipped).unwrap();
+    assert_eq!(unzipped.matches("class=\"slot\"").count(), slots, "the same page");
+    assert!(bytes.len() * 5 < unzipped.len(), "{} bytes for {}", bytes.len(), unzipped.len());
+    eprintln!("week page: {} bytes, {} gzipped, {slots} slots", unzipped.len(), bytes.len());
+    let api = format!(
+        "{}{}?agenda_id={}&service_id={}&from={}&to={}",
+        server.base,
+        t.path("/availability"),
+        c.agenda,
+        c.service,
+        common::next_monday(),
+        common::next_monday().tomorrow().unwrap()
+    );
+    let json = http.get(&api).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(json.status(), 200);
+    assert_eq!(json.headers()["content-encoding"], "gzip", "JSON too");
+    server.stop().await;
+}
+
 /// The black-box journey through a real SMTP server process: book on the public page
 /// → the email arrives with the right values → its panel link (a magic link: this business
 /// does not require passwords) → the button → the panel shows the booking; a password reset
