@@ -44,4 +44,4 @@ for component in calendar.walk():
 if problems:
     print("\n".join(problems), file=sys.stderr)
     sys.exit(1)
-print(json.dumps({"events": events}))
+print(json.dumps({"method": str(calendar.get("METHOD", "")), "events": events}))

@@ -420,6 +420,12 @@ async fn customer_journeys_in_a_real_browser() {
     slots[5].click().await.unwrap();
     c.wait().for_element(Locator::Css("#notice")).await.unwrap();
     see(&c, "Le rendez-vous est déplacé").await;
+    let upcoming = c.find(Locator::Css("#upcoming")).await.unwrap().text().await.unwrap();
+    let past = c.find(Locator::Css("#past")).await.unwrap().text().await.unwrap();
+    assert!(
+        !upcoming.contains("Annulé") && past.contains("Déplacé") && !past.contains("Annulé"),
+        "the old time says it moved, not that it was canceled: {upcoming} / {past}"
+    );
     shot(&c, "16-rescheduled").await;
     c.close().await.unwrap();
 
@@ -772,6 +778,7 @@ async fn every_page_passes_axe_core_in_both_languages_widths_and_with_javascript
                     ("reset-request", page("/reset")),
                     ("reset-form", page("/reset/new?token=nothing")),
                     ("not-found", page("/book?agenda=999&service=999")),
+                    ("no-business", format!("{base}/b/999999")),
                     ("office", page("/office")),
                     ("office-day", page(&format!("/office/agendas/accueil?date={day}"))),
                     ("office-week", page(&format!("/office/agendas/accueil?date={day}&view=week"))),

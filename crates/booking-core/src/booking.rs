@@ -243,3 +243,28 @@ mod tests {
         assert!(Pending.occupies() && Approved.occupies() && NoShow.occupies());
     }
 }
+
+/// A booking's place in its reschedule chain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lineage {
+    /// The chain's first booking: the invitation's UID.
+    pub first: BookingId,
+    /// How many moves led to this booking (0: never moved).
+    pub moves: u32,
+}
+
+impl Lineage {
+    /// The invitation's UID, the same for every booking of the chain.
+    #[must_use]
+    pub fn uid(&self, business: BusinessId) -> String {
+        format!("booking-{business}-{}@booking", self.first)
+    }
+
+    /// The invitation's `SEQUENCE`: two per move, one more once canceled. Strictly greater
+    /// than every invitation sent before for the chain: the first booking's request is 0, its
+    /// move's request 2, that one's cancellation 3.
+    #[must_use]
+    pub const fn sequence(&self, canceled: bool) -> u32 {
+        self.moves.saturating_mul(2).saturating_add(if canceled { 1 } else { 0 })
+    }
+}

@@ -280,6 +280,9 @@ pub struct Subject<'a> {
     /// The occasion's video link (§J), for `%video_link%`, `%video_password%`,
     /// `%video_description%` and, for a Zoom meeting, `%zoom_join_url%`.
     pub video: Option<crate::video::VideoLink>,
+    /// The booking's place in its reschedule chain: its invitation keeps the chain's UID and
+    /// a growing `SEQUENCE`.
+    pub lineage: crate::booking::Lineage,
 }
 
 impl Subject<'_> {
@@ -401,8 +404,8 @@ impl EmailTemplate {
 }
 
 /// The email for `trigger`, or `None` when the customer gave no address. The invitation
-/// (`.ics`) carries a stable UID: `METHOD:REQUEST` for a booking that holds, `METHOD:CANCEL`
-/// otherwise.
+/// (`.ics`) carries the UID of the booking's reschedule chain and a `SEQUENCE` that grows with
+/// each move: `METHOD:REQUEST` for a booking that holds, `METHOD:CANCEL` otherwise.
 #[must_use]
 pub fn compose(
     trigger: Trigger,
@@ -419,8 +422,8 @@ pub fn compose(
     let values = subject.values();
     let cancel = matches!(trigger, Trigger::Canceled | Trigger::Rejected);
     let event = FeedEvent {
-        uid: format!("booking-{}-{}@booking", subject.business.id, subject.booking.id),
-        sequence: 0,
+        uid: subject.lineage.uid(subject.business.id),
+        sequence: subject.lineage.sequence(cancel),
         interval: subject.interval,
         summary: format!("{} — {}", subject.what.0, subject.business.name),
         description: String::new(),

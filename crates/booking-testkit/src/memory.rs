@@ -779,6 +779,16 @@ impl BookingStore for InMemoryStore {
         Ok(s.bookings.values().filter(|b| b.business == business && overlaps(b)).cloned().collect())
     }
 
+    async fn successor(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+    ) -> Result<Option<BookingId>, StoreError> {
+        let s = self.state();
+        let next = s.bookings.values().filter(|b| b.business == business);
+        Ok(next.filter(|b| b.rescheduled_from == Some(id)).map(|b| b.id).min())
+    }
+
     async fn customer_bookings(
         &self,
         business: BusinessId,

@@ -544,9 +544,11 @@ pub(crate) struct MessagePage<'a> {
 
 /// A plain 404 page for an unknown business (no business, no language: both shown).
 fn no_business() -> Response {
-    let html = "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"viewport\" \
-                content=\"width=device-width, initial-scale=1\"><title>404</title></head><body>\
-                <p>Page introuvable. — Page not found.</p></body></html>";
+    let html = "<!doctype html><html lang=\"fr\"><head><meta charset=\"utf-8\"><meta \
+                name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>\
+                Page introuvable — Page not found</title></head><body><main><h1>Page \
+                introuvable. — <span lang=\"en\">Page not found.</span></h1></main></body>\
+                </html>";
     (StatusCode::NOT_FOUND, axum::response::Html(html)).into_response()
 }
 

@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::book::unavailable;
 use super::office::staff;
-use super::{CodeSummary, Ctx, PageForm, View};
+use super::{CodeSummary, Ctx, PageForm, Problem, View};
 
 /// A code as the page lists it.
 struct CodeView {
@@ -35,7 +35,11 @@ struct CodeView {
 struct CodesPage {
     c: View,
     notice: Option<&'static str>,
-    error: bool,
+    /// The notice reports a refused change.
+    failed: bool,
+    /// What was wrong with the issue form, sent back with what was typed.
+    error: Problem,
+    typed: IssueForm,
     /// The text of the code just issued: shown this once.
     issued: Option<String>,
     tail: String,
@@ -101,6 +105,12 @@ fn notice(ctx: &Ctx, code: Option<&str>) -> Option<&'static str> {
     }
 }
 
+/// The issue form as sent, and what was wrong with it.
+struct Refused {
+    typed: IssueForm,
+    error: Problem,
+}
+
 async fn render(
     ctx: &Ctx,
     principal: &Principal,
@@ -108,6 +118,7 @@ async fn render(
     tail: Option<&str>,
     done: Option<&str>,
     issued: Option<String>,
+    refused: Option<Refused>,
 ) -> Response {
     let tail = tail.and_then(CodeText::read_tail);
     let found = match &tail {
@@ -120,10 +131,14 @@ async fn render(
         }
         None => Vec::new(),
     };
+    let Refused { typed, error } =
+        refused.unwrap_or(Refused { typed: IssueForm::default(), error: Problem::none() });
     let page = CodesPage {
         c: View { panel: false, ..ctx.view() },
         notice: notice(ctx, done),
-        error: matches!(done, Some("invalid" | "exhausted")),
+        failed: matches!(done, Some("invalid" | "exhausted")),
+        error,
+        typed,
         issued,
         tail: tail.unwrap_or_default(),
         found,
@@ -141,10 +156,10 @@ pub(crate) async fn page(ctx: Ctx, Query(q): Query<CodesQuery>) -> Response {
         Some("invalid" | "exhausted") => StatusCode::UNPROCESSABLE_ENTITY,
         _ => StatusCode::OK,
     };
-    render(&ctx, &principal, status, q.tail.as_deref(), q.done.as_deref(), None).await
+    render(&ctx, &principal, status, q.tail.as_deref(), q.done.as_deref(), None, None).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub(crate) struct IssueForm {
     #[serde(default)]
     csrf: String,
@@ -171,47 +186,71 @@ pub(crate) async fn issue(ctx: Ctx, PageForm(form): PageForm<IssueForm>) -> Resp
         Ok(p) => p,
         Err(r) => return r,
     };
-    let invalid = || ctx.redirect(&ctx.path("/office/codes?done=invalid"));
+    let t = ctx.t;
     let kind = match form.kind.as_str() {
-        "package" => CodeKind::Package,
-        "week" => CodeKind::Subscription(Period::Week),
-        "month" => CodeKind::Subscription(Period::Month),
-        "gift" => CodeKind::Gift,
-        _ => return invalid(),
+        "package" => Some(CodeKind::Package),
+        "week" => Some(CodeKind::Subscription(Period::Week)),
+        "month" => Some(CodeKind::Subscription(Period::Month)),
+        "gift" => Some(CodeKind::Gift),
+        _ => None,
     };
     let amount = match kind {
-        CodeKind::Gift => minor_units(&form.amount),
+        Some(CodeKind::Gift) => minor_units(&form.amount),
         _ => form.amount.trim().parse::<i64>().ok(),
     };
-    let Some(amount) = amount else { return invalid() };
     let expires_at = match form.expires_on.trim() {
-        "" => None,
-        day => match day.parse::<jiff::civil::Date>() {
-            Ok(d) => d.tomorrow().ok().map(|next| ctx.business.zone.start_of_day(next)),
-            Err(_) => return invalid(),
-        },
+        "" => Ok(None),
+        day => day
+            .parse::<jiff::civil::Date>()
+            .map(|d| d.tomorrow().ok().map(|next| ctx.business.zone.start_of_day(next))),
     };
     let holder = match form.customer_email.trim() {
         "" => None,
         email => Some(Holder::Email(email.to_owned())),
     };
-    let command = IssueCode {
-        kind,
-        amount,
-        services: Vec::new(),
-        holder,
-        note: form.note.trim().chars().filter(|c| !c.is_control()).take(MAX_NOTE_CHARS).collect(),
-        expires_at,
+    let note: String =
+        form.note.trim().chars().filter(|c| !c.is_control()).take(MAX_NOTE_CHARS).collect();
+    let problem = match (kind, amount, &expires_at) {
+        (None, _, _) => Problem::at("kind", t.codes_invalid),
+        (_, None, _) => Problem::at("amount", t.codes_amount_invalid),
+        (_, _, Err(_)) => Problem::at("expires-on", t.codes_date_invalid),
+        _ => Problem::none(),
     };
+    let (Some(kind), Some(amount), Ok(expires_at), false) =
+        (kind, amount, expires_at, problem.shown())
+    else {
+        return refuse(&ctx, &principal, form, problem).await;
+    };
+    let command = IssueCode { kind, amount, services: Vec::new(), holder, note, expires_at };
     match ctx.state.app().issue_code(&principal, ctx.business.id, command).await {
         Ok((code, text)) => {
             let tail = code.tail.clone();
             let issued = Some(text.grouped());
-            render(&ctx, &principal, StatusCode::CREATED, Some(&tail), Some("saved"), issued).await
+            let status = StatusCode::CREATED;
+            render(&ctx, &principal, status, Some(&tail), Some("saved"), issued, None).await
         }
-        Err(e) if e.kind() == Kind::Invalid => invalid(),
+        Err(e) if e.kind() == Kind::Invalid => {
+            let problem = match e {
+                CodesError::Sessions(_) | CodesError::Money => {
+                    Problem::at("amount", t.codes_amount_invalid)
+                }
+                CodesError::CustomerNotFound => {
+                    Problem::at("customer-email", t.codes_customer_unknown)
+                }
+                CodesError::Note => Problem::at("note", t.codes_note_invalid),
+                CodesError::ExpiresInPast => Problem::at("expires-on", t.codes_date_invalid),
+                _ => Problem::general(t.codes_invalid),
+            };
+            refuse(&ctx, &principal, form, problem).await
+        }
         Err(_) => unavailable(&ctx),
     }
+}
+
+/// The codes page again with the issue form as typed and what was wrong with it.
+async fn refuse(ctx: &Ctx, principal: &Principal, typed: IssueForm, error: Problem) -> Response {
+    let refused = Some(Refused { typed, error });
+    render(ctx, principal, StatusCode::UNPROCESSABLE_ENTITY, None, None, None, refused).await
 }
 
 #[derive(Deserialize)]

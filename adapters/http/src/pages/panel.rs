@@ -145,8 +145,16 @@ async fn rows(ctx: &Ctx, bookings: Vec<Booking>) -> Result<(Vec<Row>, Vec<Row>),
                 .map_err(|e| ctx.t.reason(e.code()))
         };
         let is_appointment = matches!(booking.target, Target::Appointment { .. });
+        let moved = booking.status == BookingStatus::Canceled
+            && is_appointment
+            && match app.was_moved(ctx.business.id, booking.id).await {
+                Ok(moved) => moved,
+                Err(_) => return Err(unavailable(ctx)),
+            };
         let status_code = if booking.status == BookingStatus::Approved && interval.end() <= now {
             "completed"
+        } else if moved {
+            "moved"
         } else {
             booking.status.code()
         };
@@ -502,15 +510,21 @@ pub(crate) async fn delete_account(mut ctx: Ctx, PageForm(form): PageForm<CsrfFo
     }
 }
 
-async fn linked_booking(ctx: &Ctx, token: &str) -> Result<Booking, Response> {
+/// The booking of a cancel link, and whether it is another than the link's own: the link's
+/// booking was moved since the email, and the link follows it to the booking that holds now.
+async fn linked_booking(ctx: &Ctx, token: &str) -> Result<(Booking, bool), Response> {
     let gone = || ctx.message(StatusCode::GONE, ctx.t.error_title, ctx.t.link_invalid);
     let id = match ctx.pages().accounts.cancel_link_booking(ctx.business.id, token).await {
         Ok(Some(id)) => id,
         Ok(None) => return Err(gone()),
         Err(_) => return Err(unavailable(ctx)),
     };
-    match ctx.state.app().proven_booking(ctx.business.id, id).await {
-        Ok(Some((_, b))) => Ok(b),
+    let app = ctx.state.app();
+    let Ok(latest) = app.latest_booking(ctx.business.id, id).await else {
+        return Err(unavailable(ctx));
+    };
+    match app.proven_booking(ctx.business.id, latest).await {
+        Ok(Some((_, b))) => Ok((b, latest != id)),
         Ok(None) => Err(gone()),
         Err(_) => Err(unavailable(ctx)),
     }
@@ -518,7 +532,7 @@ async fn linked_booking(ctx: &Ctx, token: &str) -> Result<Booking, Response> {
 
 /// The page behind an email's cancel link: what would be canceled, and a button (§D2).
 pub(crate) async fn cancel_link_page(ctx: Ctx, Query(q): Query<TokenQuery>) -> Response {
-    let booking = match linked_booking(&ctx, &q.token).await {
+    let (booking, moved) = match linked_booking(&ctx, &q.token).await {
         Ok(b) => b,
         Err(r) => return r,
     };
@@ -529,7 +543,11 @@ pub(crate) async fn cancel_link_page(ctx: Ctx, Query(q): Query<TokenQuery>) -> R
     let Some(row) = upcoming.into_iter().chain(past).next() else {
         return ctx.message(StatusCode::GONE, ctx.t.error_title, ctx.t.link_invalid);
     };
-    let text = format!("{} — {}", row.what, row.when);
+    let text = if moved {
+        format!("{} {} — {}", ctx.t.moved_since, row.what, row.when)
+    } else {
+        format!("{} — {}", row.what, row.when)
+    };
     match row.cancel {
         Ok(()) => ctx.button(
             ctx.t.cancel_link_title,
@@ -549,7 +567,7 @@ pub(crate) async fn cancel_link(ctx: Ctx, PageForm(form): PageForm<TokenForm>) -
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
-    let booking = match linked_booking(&ctx, &form.token).await {
+    let (booking, _) = match linked_booking(&ctx, &form.token).await {
         Ok(b) => b,
         Err(r) => return r,
     };

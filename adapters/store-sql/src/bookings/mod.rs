@@ -89,6 +89,24 @@ impl<D: Database> BookingStore for SqlStore<D> {
         one(row.as_ref(), read::booking)
     }
 
+    async fn successor(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+    ) -> Result<Option<BookingId>, StoreError> {
+        // `bookings_successor` (migration 0016): one index probe, whatever the history.
+        let row = query(
+            "SELECT id FROM bookings WHERE rescheduled_from = $1 AND business_id = $2 \
+             ORDER BY id LIMIT 1",
+        )
+        .bind(id.get())
+        .bind(business.get())
+        .fetch_optional(&mut self.db.read().await?)
+        .await
+        .map_err(unavailable)?;
+        row.map(|r| r.int("id").map(BookingId::new)).transpose()
+    }
+
     async fn bookings_in(
         &self,
         business: BusinessId,

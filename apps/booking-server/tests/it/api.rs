@@ -20,7 +20,11 @@ on_both_databases!(
     relocking_moves_the_hold_and_release_frees_it,
 );
 
-on_both_databases!(quiet: customers_get_their_emails, webhooks_are_signed_retried_and_logged);
+on_both_databases!(
+    quiet: customers_get_their_emails,
+    webhooks_are_signed_retried_and_logged,
+    one_invitation_follows_a_booking_through_its_moves,
+);
 
 /// The `.eml` files the app wrote so far, in order.
 fn emails_now(dir: &std::path::Path) -> Vec<String> {
@@ -96,6 +100,120 @@ async fn customers_get_their_emails(s: Server) {
     assert!(both.iter().any(|m| m.contains("Au revoir Zo")), "the business's wording: {both:?}");
     assert_eq!(s.run_jobs().await, booking_core::outbox::Drained::default(), "nothing left to run");
     assert_eq!(emails_now(&s.mail_dir).len(), 2);
+}
+
+/// The invitation (`.ics`) of an email, as the customer's mail client reads it (Python's
+/// `email` package decodes the MIME part).
+fn invitation_of(python: &str, eml: &str) -> String {
+    use std::io::Write as _;
+    let mut child = std::process::Command::new(python)
+        .args([
+            "-c",
+            "import email, sys\n\
+             m = email.message_from_binary_file(sys.stdin.buffer)\n\
+             for p in m.walk():\n\
+             \x20   if p.get_content_type() == 'text/calendar':\n\
+             \x20       sys.stdout.buffer.write(p.get_payload(decode=True))\n",
+        ])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(eml.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// §A5, §E: a booking moved twice, then canceled from its first email's link, is one event in
+/// the customer's calendar for its whole life. Every email's invitation (parsed by a real RFC
+/// 5545 parser) has the same UID and a strictly growing SEQUENCE, the last is a CANCEL, and a
+/// calendar that applies them in order ends with nothing. The first email's cancel link,
+/// opened after the moves, says the appointment moved and cancels the one that holds now.
+async fn one_invitation_follows_a_booking_through_its_moves(s: Server) {
+    let Some(python) = python() else { return };
+    let t = s.tenant("Mairie").await;
+    let c = setup(&s, &t).await;
+    let admin = Some(t.admin.as_str());
+    let monday = next_monday();
+    let booked = s
+        .post(
+            &t.path("/bookings"),
+            None,
+            json!({"agenda_id": c.agenda, "service_id": c.service, "start": paris(monday, 9, 0),
+            "contact": {"first_name": "Zoé", "last_name": "Martin", "email": "zoe@example.org"}}),
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{:?}", booked.body);
+    s.run_jobs().await;
+    let mut seen = emails_now(&s.mail_dir);
+    assert_eq!(seen.len(), 1);
+    let first_email = common::web::Mail::parse(&seen[0]);
+    let mut invitations = vec![invitation_of(&python, &seen[0])];
+    let mut id = booked.body["id"].as_i64().unwrap();
+    for hour in [11, 14] {
+        let moved = s
+            .post(
+                &t.path(&format!("/bookings/{id}/reschedule")),
+                admin,
+                json!({"start": paris(monday, hour, 0)}),
+            )
+            .await;
+        assert_eq!(moved.status, 201, "{:?}", moved.body);
+        id = moved.body["id"].as_i64().unwrap();
+        s.run_jobs().await;
+        let now = emails_now(&s.mail_dir);
+        let new: Vec<&String> = now.iter().filter(|m| !seen.contains(m)).collect();
+        assert_eq!(new.len(), 1, "one email per move, no cancellation of the old time: {new:?}");
+        invitations.push(invitation_of(&python, new[0]));
+        seen = now;
+    }
+    // The first email's cancel link, after two moves.
+    let link = first_email.link("/cancel?token=").expect("a cancel link");
+    let mut v = common::web::Visitor::new(&s.base);
+    let page = v.open(&link).await;
+    assert_eq!(page.status, 200, "{}", page.html);
+    assert!(page.shows("a été déplacé") && page.shows("14:00"), "{}", page.html);
+    let path = link.trim_start_matches(&s.base).split('?').next().unwrap().to_owned();
+    let token = link.split("token=").nth(1).unwrap().to_owned();
+    let done = v.post(&path, &[("token", &token)]).await;
+    assert_eq!(done.status, 200, "{}", done.html);
+    let now = s.get(&t.path(&format!("/bookings/{id}")), admin).await;
+    assert_eq!(now.body["status"], "canceled", "the booking that held is canceled");
+    s.run_jobs().await;
+    let last = emails_now(&s.mail_dir);
+    let new: Vec<&String> = last.iter().filter(|m| !seen.contains(m)).collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    invitations.push(invitation_of(&python, new[0]));
+    // Read as a calendar reads them.
+    let parsed: Vec<serde_json::Value> =
+        invitations.iter().map(|i| parse_with_icalendar(&python, i)).collect();
+    let methods: Vec<&str> = parsed.iter().map(|p| p["method"].as_str().unwrap()).collect();
+    assert_eq!(methods, ["REQUEST", "REQUEST", "REQUEST", "CANCEL"]);
+    let events: Vec<&serde_json::Value> = parsed.iter().map(|p| &p["events"][0]).collect();
+    let uid = events[0]["uid"].as_str().unwrap();
+    assert!(events.iter().all(|e| e["uid"] == uid), "one UID: {events:?}");
+    let sequences: Vec<i64> = events.iter().map(|e| e["sequence"].as_i64().unwrap()).collect();
+    assert!(sequences.windows(2).all(|w| w[0] < w[1]), "SEQUENCE grows: {sequences:?}");
+    let moved_to = events[2]["start"].as_str().unwrap();
+    assert!(moved_to.starts_with(&format!("{monday}T13:00:00")), "14:00 in Paris: {moved_to}");
+    let mut calendar: std::collections::BTreeMap<String, i64> = std::collections::BTreeMap::new();
+    for (method, event) in methods.iter().zip(&events) {
+        let (uid, sequence) =
+            (event["uid"].as_str().unwrap().to_owned(), event["sequence"].as_i64().unwrap());
+        let newer = calendar.get(&uid).is_none_or(|held| sequence > *held);
+        match *method {
+            "REQUEST" if newer => {
+                calendar.insert(uid, sequence);
+            }
+            "CANCEL" if newer => {
+                calendar.remove(&uid);
+            }
+            _ => panic!("an invitation a calendar would ignore: {method} {sequence}"),
+        }
+        assert_eq!(calendar.len(), usize::from(*method == "REQUEST"), "one event at most");
+    }
+    assert!(calendar.is_empty(), "the calendar ends with nothing: {calendar:?}");
 }
 
 /// §A4 over HTTP: the same lock code moves its hold; releasing frees the slot.

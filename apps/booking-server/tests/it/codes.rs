@@ -222,10 +222,25 @@ async fn staff_issue_find_adjust_and_revoke_codes_in_the_back_office() {
     let home = office.open(&format!("/b/{}/office", t.id)).await;
     assert!(home.html.contains("id=\"codes-link\""), "{}", home.html);
     office.open(&page).await;
-    let bad = office.post(&page, &[("kind", "gift"), ("amount", "-3")]).await;
-    assert_eq!(bad.status, 303);
-    assert!(bad.location.as_deref().unwrap().ends_with("done=invalid"));
-    office.open(&page).await;
+    let bad =
+        office.post(&page, &[("kind", "gift"), ("amount", "-3"), ("note", "Pour Noël")]).await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.html.contains("<a href=\"#amount\">")
+            && bad.html.contains("id=\"amount\" name=\"amount\" inputmode=\"decimal\" required maxlength=\"12\" value=\"-3\" aria-invalid=\"true\"")
+            && bad.shows("value=\"Pour Noël\"")
+            && bad.html.contains("<option value=\"gift\" selected>"),
+        "the amount is named, everything typed kept: {}",
+        bad.html
+    );
+    let unknown = office
+        .post(
+            &page,
+            &[("kind", "package"), ("amount", "5"), ("customer_email", "nobody@example.org")],
+        )
+        .await;
+    assert_eq!(unknown.status, 422);
+    assert!(unknown.html.contains("<a href=\"#customer-email\">"), "{}", unknown.html);
     let issued = office
         .post(
             &page,

@@ -126,6 +126,32 @@ impl App {
         Ok(store.booking(business, booking).await?.map(|found| (b, found)))
     }
 
+    /// The booking that holds now for `booking`: itself, or the one its moves (reschedules)
+    /// led to. An old email's link follows the moves.
+    ///
+    /// # Errors
+    /// Storage.
+    pub async fn latest_booking(
+        &self,
+        business: BusinessId,
+        booking: BookingId,
+    ) -> Result<BookingId, StoreError> {
+        let store = &self.engine.ports().store;
+        crate::services::lineage::latest(&**store, business, booking).await
+    }
+
+    /// Whether `booking` was moved: rescheduled into another booking.
+    ///
+    /// # Errors
+    /// Storage.
+    pub async fn was_moved(
+        &self,
+        business: BusinessId,
+        booking: BookingId,
+    ) -> Result<bool, StoreError> {
+        Ok(self.engine.ports().store.successor(business, booking).await?.is_some())
+    }
+
     /// A customer's bookings, newest first (those who read every booking, or the customer
     /// themself).
     ///

@@ -137,7 +137,10 @@ impl App {
         let store = &self.engine.ports().store;
         let services = store.services(b.id).await?;
         let mut out = Vec::with_capacity(bookings.len());
-        for booking in bookings {
+        // A moved booking is the same event as the booking that replaced it: the feed shows
+        // the chain once, as it stands.
+        let moved: Vec<_> = bookings.iter().filter_map(|b| b.rescheduled_from).collect();
+        for booking in bookings.iter().filter(|b| !moved.contains(&b.id)) {
             let (interval, what, location) = match &booking.target {
                 Target::Appointment { service, slot, .. } => {
                     let name = services.iter().find(|s| s.id == *service).map(|s| s.name.clone());
@@ -168,9 +171,12 @@ impl App {
             } else {
                 (format!("{what} — {}", b.name), String::new())
             };
+            let lineage = crate::services::lineage::lineage(&**store, b.id, booking).await?;
+            let canceled =
+                matches!(booking.status, BookingStatus::Canceled | BookingStatus::Rejected);
             out.push(FeedEvent {
-                uid: format!("booking-{}-{}@booking", b.id, booking.id),
-                sequence: u32::try_from(history.len().saturating_sub(1)).unwrap_or(u32::MAX),
+                uid: lineage.uid(b.id),
+                sequence: lineage.sequence(canceled),
                 interval,
                 summary,
                 description,

@@ -434,6 +434,13 @@ pub trait BookingStore: Send + Sync {
         business: BusinessId,
         id: BookingId,
     ) -> Result<Option<Booking>, StoreError>;
+    /// The booking that replaced `id` when it was rescheduled (the one whose
+    /// `rescheduled_from` is `id`), if any.
+    async fn successor(
+        &self,
+        business: BusinessId,
+        id: BookingId,
+    ) -> Result<Option<BookingId>, StoreError>;
     /// The bookings (any status) whose appointment or session overlaps `window`, by id.
     async fn bookings_in(
         &self,

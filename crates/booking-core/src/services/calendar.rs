@@ -663,6 +663,7 @@ fn values_of(
         cancel_url: None,
         meeting: None,
         video: None,
+        lineage: crate::booking::Lineage { first: booking.id, moves: 0 },
     }
     .values()
 }

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod calendar;
 pub mod codes;
+pub mod lineage;
 pub mod notify;
 pub mod outbox;
 pub mod video;

@@ -119,6 +119,7 @@ impl Notifier {
         booking: &'a Booking,
     ) -> Result<Option<Subject<'a>>, StoreError> {
         let store = &self.store;
+        let lineage = crate::services::lineage::lineage(&**store, business.id, booking).await?;
         let subject = match &booking.target {
             Target::Appointment { service, resource, slot, .. } => {
                 let service = store.service(business.id, *service).await?;
@@ -141,6 +142,7 @@ impl Notifier {
                     cancel_url: None,
                     meeting: None,
                     video: None,
+                    lineage,
                 }
             }
             Target::Session { session, .. } => {
@@ -164,6 +166,7 @@ impl Notifier {
                     cancel_url: None,
                     meeting: None,
                     video: None,
+                    lineage,
                 }
             }
         };

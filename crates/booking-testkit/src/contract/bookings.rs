@@ -290,6 +290,36 @@ pub async fn reschedule_is_atomic(store: Arc<dyn Store>) {
         BookingStatus::Canceled
     );
     assert!(listed(&h, None).await.contains(&at("2027-01-04T09:00:00Z")));
+    // The move is found both ways: the old booking's successor, the chain's first booking.
+    assert_eq!(h.store.successor(h.business, old.id).await.unwrap(), Some(moved.id));
+    assert_eq!(h.store.successor(h.business, moved.id).await.unwrap(), None);
+    let again = h
+        .engine
+        .reschedule(
+            h.business,
+            moved.id,
+            at("2027-01-04T11:00:00Z"),
+            None,
+            None,
+            staff,
+            Limits::Apply,
+        )
+        .await
+        .unwrap();
+    let store = h.store.as_ref();
+    let latest = booking_core::services::lineage::latest(store, h.business, old.id).await;
+    assert_eq!(latest.unwrap(), again.id, "an old link follows every move");
+    let lineage = booking_core::services::lineage::lineage(store, h.business, &again).await;
+    let lineage = lineage.unwrap();
+    assert_eq!((lineage.first, lineage.moves), (old.id, 2), "one identity for the chain");
+    assert_eq!((lineage.sequence(false), lineage.sequence(true)), (4, 5));
+    let other = book(&h, "2027-01-05T09:00:00Z").await.unwrap();
+    assert_eq!(h.store.successor(h.business, other.id).await.unwrap(), None);
+    assert_eq!(
+        h.store.successor(booking_core::ids::BusinessId::new(999), old.id).await.unwrap(),
+        None,
+        "another business sees no move"
+    );
 }
 
 /// A booking's buffers block neighbours, and a neighbour's buffers must fit too.
