@@ -278,6 +278,8 @@ pub struct SettingsOut {
     pub panel_enabled: bool,
     /// The page of the business's site embedding the panel (links in emails lead there).
     pub panel_url: Option<String>,
+    /// The business's terms of use (linked from sign-up and the booking confirmation).
+    pub terms_url: Option<String>,
     /// The panel lists appointments.
     pub panel_appointments: bool,
     /// The panel lists events and courses.
@@ -362,6 +364,7 @@ impl From<&Settings> for SettingsOut {
             customers_choose_staff: s.customers_choose_staff,
             panel_enabled: s.panel_enabled,
             panel_url: s.panel_url.clone(),
+            terms_url: s.terms_url.clone(),
             panel_appointments: s.panel_appointments,
             panel_events: s.panel_events,
             frame_ancestors: s.frame_ancestors.clone(),
@@ -423,6 +426,8 @@ pub struct SettingsPatch {
     pub panel_enabled: Option<bool>,
     /// `http(s)://` URL of the page embedding the panel; `""` removes it.
     pub panel_url: Option<String>,
+    /// `http(s)://` URL of the business's terms of use; `""` removes it.
+    pub terms_url: Option<String>,
     /// The panel lists appointments.
     pub panel_appointments: Option<bool>,
     /// The panel lists events and courses.
@@ -460,6 +465,7 @@ impl From<SettingsPatch> for SettingsChange {
             customers_choose_staff: p.customers_choose_staff,
             panel_enabled: p.panel_enabled,
             panel_url: p.panel_url,
+            terms_url: p.terms_url,
             panel_appointments: p.panel_appointments,
             panel_events: p.panel_events,
             frame_ancestors: p.frame_ancestors,

@@ -314,7 +314,7 @@ async fn book_from_panel(c: &Client, nth: usize, shots_too: bool) {
     if shots_too {
         shot(c, "07-booked").await;
     }
-    click(c, "#booked a.button").await;
+    click(c, "#to-panel").await;
     c.wait().for_element(Locator::Css("#upcoming")).await.unwrap();
 }
 
@@ -335,6 +335,9 @@ async fn customer_journeys_in_a_real_browser() {
     assert!(upcoming.contains("Passeport") && upcoming.contains("Confirmé"), "{upcoming}");
     shot(&c, "08-panel").await;
     click(&c, "#upcoming button.cancel").await;
+    c.wait().for_element(Locator::Css("#confirm-yes")).await.unwrap();
+    shot(&c, "09-cancel-asks-first").await;
+    click(&c, "#confirm-yes").await;
     c.wait().for_element(Locator::Css("#notice")).await.unwrap();
     see(&c, "Le rendez-vous est annulé").await;
     shot(&c, "09-canceled").await;
@@ -418,6 +421,8 @@ async fn customer_journeys_in_a_real_browser() {
     shot(&c, "15-reschedule-week").await;
     let slots = c.find_all(Locator::Css("button.slot")).await.unwrap();
     slots[5].click().await.unwrap();
+    c.wait().for_element(Locator::Css("#confirm-yes")).await.unwrap();
+    click(&c, "#confirm-yes").await;
     c.wait().for_element(Locator::Css("#notice")).await.unwrap();
     see(&c, "Le rendez-vous est déplacé").await;
     let upcoming = c.find(Locator::Css("#upcoming")).await.unwrap().text().await.unwrap();
@@ -490,7 +495,7 @@ async fn book_far(c: &Client) {
     click(c, "button.slot").await;
     click(c, "#confirm").await;
     c.wait().for_element(Locator::Css("#booked")).await.unwrap();
-    click(c, "#booked a.button").await;
+    click(c, "#to-panel").await;
     c.wait().for_element(Locator::Css("#upcoming")).await.unwrap();
 }
 

@@ -114,6 +114,9 @@ pub struct Settings {
     /// The page of the business's own site where the panel is embedded; links in emails lead
     /// there when set, else to the engine's own panel page (none).
     pub panel_url: Option<String>,
+    /// The business's terms of use, linked from the sign-up form's checkbox and from the
+    /// booking confirmation (none).
+    pub terms_url: Option<String>,
     /// The panel lists appointments (yes).
     pub panel_appointments: bool,
     /// The panel lists events and courses (yes).
@@ -151,6 +154,7 @@ impl Default for Settings {
             customers_choose_staff: true,
             panel_enabled: true,
             panel_url: None,
+            terms_url: None,
             panel_appointments: true,
             panel_events: true,
             frame_ancestors: String::new(),
@@ -296,6 +300,8 @@ pub struct SettingsChange {
     pub panel_enabled: Option<bool>,
     /// `""` removes it.
     pub panel_url: Option<String>,
+    /// `""` removes it.
+    pub terms_url: Option<String>,
     pub panel_appointments: Option<bool>,
     pub panel_events: Option<bool>,
     /// Space-separated origins; `""`: only the engine itself.
@@ -405,6 +411,16 @@ impl Settings {
                 url => Some(
                     WebUrl::parse(url)
                         .map_err(|why| invalid("panel_url", format!("`panel_url` is {why}")))?
+                        .into_string(),
+                ),
+            };
+        }
+        if let Some(url) = c.terms_url {
+            s.terms_url = match url.trim() {
+                "" => None,
+                url => Some(
+                    WebUrl::parse(url)
+                        .map_err(|why| invalid("terms_url", format!("`terms_url` is {why}")))?
                         .into_string(),
                 ),
             };

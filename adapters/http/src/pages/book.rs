@@ -9,14 +9,15 @@
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use booking_core::app::commands::{CommandError, Wanted};
-use booking_core::booking::{BookingStatus, Target};
+use booking_core::booking::{BookingStatus, Role, Target};
 use booking_core::catalog::{Contact, Customer, Email};
 use booking_core::error::{ErrorCode, Kind};
 use booking_core::holds::LockCode;
 use booking_core::ids::{AgendaId, BookingId, CustomerId, ResourceId, ServiceId};
 use booking_core::notify;
+use booking_core::policy::{Change, WindowPolicy};
 use booking_core::time::Interval;
 use booking_core::{Details, Offer};
 use jiff::civil::Date;
@@ -558,7 +559,13 @@ struct DonePage {
     c: View,
     what: String,
     when: String,
+    /// The business's address (where to go), if it gave one.
+    place: Option<String>,
     pending: bool,
+    /// The booking as a calendar file.
+    ics: String,
+    /// A cancel link, while the customer may still cancel.
+    cancel: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -582,15 +589,69 @@ pub(crate) async fn done(ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
     let Target::Appointment { service, slot, .. } = booking.target else {
         return not_found(&ctx);
     };
-    let found = app.service(None, ctx.business.id, service).await;
-    let what = found.map(|s| s.name).unwrap_or_default();
+    let found = app.service(None, ctx.business.id, service).await.ok();
+    let policy = WindowPolicy::for_service(&ctx.business.settings, found.as_ref());
+    let may_cancel = booking.status.occupies()
+        && policy.check(Change::Cancel, Role::Customer, slot.start(), ctx.now()).is_ok();
+    let cancel = if may_cancel {
+        let link = ctx.pages().accounts.cancel_link(
+            ctx.business.id,
+            booking.customer,
+            booking.id,
+            slot.start(),
+        );
+        match link.await {
+            Ok(token) => {
+                Some(ctx.path(&format!("/cancel?token={}", super::query_value(token.expose()))))
+            }
+            Err(_) => return unavailable(&ctx),
+        }
+    } else {
+        None
+    };
     let page = DonePage {
         c: ctx.view(),
-        what,
+        what: found.map(|s| s.name).unwrap_or_default(),
         when: when(&ctx, slot),
+        place: ctx.business.address.clone().filter(|a| !a.trim().is_empty()),
         pending: booking.status == BookingStatus::Pending,
+        ics: ctx.path(&format!("/book/done.ics?booking={}&proof={}", q.booking, q.proof)),
+        cancel,
     };
     ctx.render(StatusCode::OK, &page)
+}
+
+/// The booking of the confirmation page as a calendar file (`.ics`), for the same form
+/// session only.
+pub(crate) async fn done_calendar(ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
+    if !super::same_secret(&ctx.sign(&q.booking.to_string()), &q.proof) {
+        return not_found(&ctx);
+    }
+    let app = ctx.state.app();
+    let Ok(Some((business, booking))) =
+        app.proven_booking(ctx.business.id, BookingId::new(q.booking)).await
+    else {
+        return not_found(&ctx);
+    };
+    match app.booking_calendar(&business, &booking).await {
+        Ok(text) => {
+            let mut response = (
+                StatusCode::OK,
+                [
+                    (axum::http::header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                    (
+                        axum::http::header::CONTENT_DISPOSITION,
+                        "attachment; filename=\"rendez-vous.ics\"",
+                    ),
+                ],
+                text,
+            )
+                .into_response();
+            ctx.decorate(&mut response);
+            response
+        }
+        Err(_) => unavailable(&ctx),
+    }
 }
 
 #[derive(Template)]

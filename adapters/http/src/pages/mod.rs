@@ -136,6 +136,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/b/{business}/book/details", get(book::details))
         .route("/b/{business}/book/confirm", post(book::confirm))
         .route("/b/{business}/book/done", get(book::done))
+        .route("/b/{business}/book/done.ics", get(book::done_calendar))
         .route("/b/{business}/signup", get(account::sign_up_page).post(account::sign_up))
         .route("/b/{business}/login", get(account::log_in_page).post(account::log_in))
         .route("/b/{business}/logout", post(account::log_out))
@@ -490,6 +491,23 @@ impl Ctx {
         )
     }
 
+    /// The step before an irreversible action: what will happen, a button that POSTs
+    /// `fields` and `confirmed=yes` to `to`, and a way back to `back` that changes nothing.
+    pub(crate) fn confirm(&self, step: Confirm<'_>) -> Response {
+        let page = ConfirmPage {
+            c: self.view(),
+            title: step.title,
+            text: step.text,
+            detail: step.detail,
+            to: step.to,
+            fields: step.fields,
+            yes: step.yes,
+            back: step.back,
+            no: step.no,
+        };
+        self.render(StatusCode::OK, &page)
+    }
+
     /// What the layout shows.
     pub(crate) fn view(&self) -> View {
         View {
@@ -499,6 +517,7 @@ impl Ctx {
             csrf: self.csrf(),
             logged_in: self.session.is_some(),
             panel: self.business.settings.panel_enabled,
+            terms_url: self.business.settings.terms_url.clone(),
             lang_href: {
                 let mut q: Vec<&str> = self
                     .query
@@ -522,6 +541,8 @@ pub(crate) struct View {
     pub(crate) csrf: String,
     pub(crate) logged_in: bool,
     pub(crate) panel: bool,
+    /// The business's terms of use, if it links them.
+    pub(crate) terms_url: Option<String>,
     /// This page in the other language (query kept).
     pub(crate) lang_href: String,
 }
@@ -540,6 +561,51 @@ pub(crate) struct MessagePage<'a> {
     pub(crate) text: &'a str,
     pub(crate) action: Option<Action>,
     pub(crate) link: Option<(String, String)>,
+}
+
+/// What a confirmation step says and where it leads ([`Ctx::confirm`]).
+pub(crate) struct Confirm<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) text: &'a str,
+    /// What it is about ("Passeport — lundi 14 décembre 2026 à 09:00"), shown first.
+    pub(crate) detail: String,
+    pub(crate) to: String,
+    pub(crate) fields: Vec<(&'static str, String)>,
+    /// The button's words ("Yes, cancel it").
+    pub(crate) yes: &'a str,
+    pub(crate) back: String,
+    /// The way back's words ("No, keep it").
+    pub(crate) no: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "confirm.html")]
+struct ConfirmPage<'a> {
+    c: View,
+    title: &'a str,
+    text: &'a str,
+    detail: String,
+    to: String,
+    fields: Vec<(&'static str, String)>,
+    yes: &'a str,
+    back: String,
+    no: &'a str,
+}
+
+/// A form whose action asks first: its token, and `confirmed=yes` once the person confirmed.
+#[derive(Deserialize)]
+pub(crate) struct ConfirmedForm {
+    #[serde(default)]
+    pub(crate) csrf: String,
+    #[serde(default)]
+    pub(crate) confirmed: String,
+}
+
+impl ConfirmedForm {
+    /// Whether the person confirmed.
+    pub(crate) fn confirmed(&self) -> bool {
+        self.confirmed == "yes"
+    }
 }
 
 /// A plain 404 page for an unknown business (no business, no language: both shown).

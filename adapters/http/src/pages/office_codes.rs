@@ -262,6 +262,9 @@ pub(crate) struct ChangeForm {
     #[serde(default)]
     delta: String,
     revoke: Option<String>,
+    /// `yes` once the revocation was confirmed.
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// `POST /b/{id}/office/codes/change`: adjusts a code's balance (never below zero) or revokes
@@ -286,6 +289,18 @@ pub(crate) async fn change(ctx: Ctx, PageForm(form): PageForm<ChangeForm>) -> Re
     let back = |done: &str| {
         ctx.redirect(&ctx.path(&format!("/office/codes?tail={}&done={done}", found.tail)))
     };
+    if form.revoke.is_some() && form.confirmed != "yes" {
+        return ctx.confirm(super::Confirm {
+            title: ctx.t.codes_revoke,
+            text: ctx.t.codes_revoke_question,
+            detail: format!("…{}", found.tail),
+            to: ctx.path("/office/codes/change"),
+            fields: vec![("code", form.code.clone()), ("revoke", "1".to_owned())],
+            yes: ctx.t.codes_revoke,
+            back: ctx.path(&format!("/office/codes?tail={}", found.tail)),
+            no: ctx.t.keep_it,
+        });
+    }
     if form.revoke.is_some() {
         return match app.revoke_code(&principal, business, id).await {
             Ok(_) => back("saved"),

@@ -324,15 +324,30 @@ pub(crate) struct RemoveForm {
     csrf: String,
     #[serde(default)]
     owner: String,
+    /// `yes` once the person confirmed.
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// `POST /b/{id}/office/video/account/remove`: disconnects the default (§J3) or the
-/// employee's own account.
+/// employee's own account, once confirmed (the first POST shows what it does).
 pub(crate) async fn remove_account(ctx: Ctx, PageForm(form): PageForm<RemoveForm>) -> Response {
     let (owner, principal) = match owner_of(&ctx, &form.csrf, &form.owner).await {
         Ok(found) => found,
         Err(r) => return r,
     };
+    if form.confirmed != "yes" {
+        return ctx.confirm(super::Confirm {
+            title: ctx.t.video_disconnect,
+            text: ctx.t.video_disconnect_question,
+            detail: String::new(),
+            to: ctx.path("/office/video/account/remove"),
+            fields: vec![("owner", form.owner.clone())],
+            yes: ctx.t.video_disconnect,
+            back: ctx.path("/office/video"),
+            no: ctx.t.keep_it,
+        });
+    }
     match ctx.state.app().remove_video_account(&principal, ctx.business.id, owner).await {
         Ok(()) | Err(VideoError::NotFound) => ctx.redirect(&ctx.path("/office/video?done=removed")),
         Err(e) => refused(&ctx, &e),

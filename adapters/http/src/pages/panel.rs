@@ -20,7 +20,9 @@ use jiff::Timestamp;
 use serde::Deserialize;
 
 use super::book::{WeekPage, build_week, unavailable};
-use super::{CodeSummary, CsrfForm, Ctx, PageForm, TokenForm, TokenQuery, View};
+use super::{
+    CodeSummary, Confirm, ConfirmedForm, CsrfForm, Ctx, PageForm, TokenForm, TokenQuery, View,
+};
 
 pub(crate) struct Row {
     id: BookingId,
@@ -262,10 +264,13 @@ pub(crate) async fn panel(ctx: Ctx, Query(q): Query<PanelQuery>) -> Response {
 }
 
 /// Cancels one of the customer's bookings (windows apply, §A6).
+///
+/// Asks first: without `confirmed`, a page says what will be canceled, with the button that
+/// does it and a way back.
 pub(crate) async fn cancel(
     ctx: Ctx,
     Path((_, id)): Path<(i64, i64)>,
-    PageForm(form): PageForm<CsrfForm>,
+    PageForm(form): PageForm<ConfirmedForm>,
 ) -> Response {
     if let Err(r) = me(&ctx) {
         return r;
@@ -274,10 +279,57 @@ pub(crate) async fn cancel(
         return refused;
     }
     let Some(caller) = ctx.caller() else { return ctx.redirect(&ctx.path("/login")) };
+    if !form.confirmed() {
+        let row = match own_row(&ctx, &caller, id).await {
+            Ok(row) => row,
+            Err(r) => return r,
+        };
+        if let Err(reason) = row.cancel {
+            return panel_page(&ctx, StatusCode::CONFLICT, None, Some(reason), 0).await;
+        }
+        return ctx.confirm(Confirm {
+            title: ctx.t.cancel_title,
+            text: ctx.t.cancel_question,
+            detail: format!("{} — {}", row.what, row.when),
+            to: ctx.path(&format!("/panel/bookings/{id}/cancel")),
+            fields: Vec::new(),
+            yes: ctx.t.cancel_yes,
+            back: ctx.path("/panel"),
+            no: ctx.t.keep_it,
+        });
+    }
     match ctx.state.app().cancel(&caller, ctx.business.id, BookingId::new(id), None).await {
         Ok(_) => ctx.redirect(&ctx.path("/panel?done=canceled")),
         Err(e) => refused(&ctx, e.code()).await,
     }
+}
+
+/// One of the caller's bookings as their panel shows it: what, when ("Passeport — lundi 14
+/// décembre 2026 à 09:00 – 09:30"), and whether they may cancel or move it now.
+async fn own_row(
+    ctx: &Ctx,
+    caller: &booking_core::access::Principal,
+    id: i64,
+) -> Result<Row, Response> {
+    let found = ctx.state.app().booking_for(
+        caller,
+        ctx.business.id,
+        BookingId::new(id),
+        BookingUse::Manage,
+    );
+    let booking = match found.await {
+        Ok((b, _)) => b,
+        Err(e) if e.kind() == Kind::Unavailable => return Err(unavailable(ctx)),
+        Err(_) => {
+            return Err(ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found));
+        }
+    };
+    let (upcoming, past) = rows(ctx, vec![booking]).await?;
+    upcoming
+        .into_iter()
+        .chain(past)
+        .next()
+        .ok_or_else(|| ctx.message(StatusCode::NOT_FOUND, ctx.t.error_title, ctx.t.not_found))
 }
 
 async fn refused(ctx: &Ctx, code: &str) -> Response {
@@ -342,6 +394,9 @@ pub(crate) struct StartForm {
     csrf: String,
     #[serde(default)]
     start: String,
+    /// `yes` once the customer confirmed the new time.
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// Moves the booking, atomically (the old one stays if the new slot is taken).
@@ -360,6 +415,30 @@ pub(crate) async fn reschedule(
         return ctx.message(StatusCode::BAD_REQUEST, ctx.t.error_title, ctx.t.reason_other);
     };
     let Some(caller) = ctx.caller() else { return ctx.redirect(&ctx.path("/login")) };
+    if form.confirmed != "yes" {
+        let row = match own_row(&ctx, &caller, id).await {
+            Ok(row) => row,
+            Err(r) => return r,
+        };
+        match row.reschedule {
+            None => return refused(&ctx, "reschedule_not_allowed").await,
+            Some(Err(reason)) => {
+                return panel_page(&ctx, StatusCode::CONFLICT, None, Some(reason), 0).await;
+            }
+            Some(Ok(())) => {}
+        }
+        let to = notify::date_time(ctx.business.zone.local(start), ctx.locale);
+        return ctx.confirm(Confirm {
+            title: ctx.t.reschedule,
+            text: ctx.t.reschedule_question,
+            detail: format!("{} — {} → {to}", row.what, row.when),
+            to: ctx.path(&format!("/panel/bookings/{id}/reschedule")),
+            fields: vec![("start", form.start.clone())],
+            yes: ctx.t.reschedule_yes,
+            back: ctx.path(&format!("/panel/bookings/{id}/reschedule")),
+            no: ctx.t.choose_another_time,
+        });
+    }
     let id = BookingId::new(id);
     match ctx.state.app().reschedule(&caller, ctx.business.id, id, start, None, None, false).await {
         Ok(_) => ctx.redirect(&ctx.path("/panel?done=rescheduled")),

@@ -271,7 +271,11 @@ async fn staff_issue_find_adjust_and_revoke_codes_in_the_back_office() {
     office.post(&change, &[("code", &id), ("delta", "-10")]).await;
     let after = office.open(&format!("{page}?tail={}", &text[11..])).await;
     assert!(after.shows("15,50 restant"), "{}", after.html);
-    office.post(&change, &[("code", &id), ("revoke", "1")]).await;
+    let asked = office.post(&change, &[("code", &id), ("revoke", "1")]).await;
+    assert!(asked.html.contains("id=\"confirm-yes\""), "revoking asks first: {}", asked.html);
+    let kept = s.get(&t.path(&format!("/codes/{id}")), admin).await;
+    assert_eq!(kept.body["revoked"], false, "nothing changed yet");
+    office.post(&change, &[("code", &id), ("revoke", "1"), ("confirmed", "yes")]).await;
     let revoked = s.get(&t.path(&format!("/codes/{id}")), admin).await;
     assert_eq!(revoked.body["revoked"], true);
     // Staff (not agents) may not.

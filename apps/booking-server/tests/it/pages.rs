@@ -65,6 +65,33 @@ async fn book(
     let location = done.location.clone().unwrap();
     let page = v.open(&location).await;
     assert!(page.shows("Rendez-vous enregistré"), "{}", page.html);
+    // The confirmation says where and when (the zone named), offers the calendar file and a
+    // cancel link.
+    assert!(
+        page.shows("(Europe/Paris)") && page.html.contains("id=\"cancel-link\""),
+        "{}",
+        page.html
+    );
+    let ics = page
+        .html
+        .split("id=\"add-to-calendar\" href=\"")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#38;", "&")
+        .replace("&amp;", "&");
+    let file = v.get(&ics).await;
+    assert_eq!(file.status, 200);
+    assert!(file.headers["content-type"].to_str().unwrap().starts_with("text/calendar"));
+    assert!(
+        file.html.contains("BEGIN:VEVENT") && file.html.contains("UID:booking-"),
+        "{}",
+        file.html
+    );
+    let mut stranger = Visitor::new(&v.base);
+    assert_eq!(stranger.get(&ics).await.status, 404, "only the form session that booked");
     location.split("booking=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap()
 }
 
@@ -163,7 +190,18 @@ async fn a_guest_books_then_proves_the_email_and_sees_it_in_the_panel(server: Se
     );
     assert!(panel.shows("Passeport") && panel.shows("Confirmé"), "{}", panel.html);
 
-    let canceled = v.submit(&format!("/b/{}/panel/bookings/{id}/cancel", t.id), &[]).await;
+    // Cancelling asks first: the first POST says what will be canceled and changes nothing.
+    let cancel = format!("/b/{}/panel/bookings/{id}/cancel", t.id);
+    let asked = v.submit(&cancel, &[]).await;
+    assert!(
+        asked.html.contains("id=\"confirm-yes\"")
+            && asked.shows("Voulez-vous vraiment annuler")
+            && asked.shows("Passeport"),
+        "{}",
+        asked.html
+    );
+    assert_eq!(booking_status(&server, &t, id).await, "approved", "nothing changed yet");
+    let canceled = v.submit(&cancel, &[("confirmed", "yes")]).await;
     assert!(canceled.shows("Le rendez-vous est annulé"), "{}", canceled.html);
     assert_eq!(booking_status(&server, &t, id).await, "canceled");
     wait_for_mail(&server.mail_dir, "zoe@example.org", "est annulé").await;
@@ -458,7 +496,9 @@ async fn a_session_opens_one_business() {
     let mut thief = Visitor::new(&server.base);
     thief.cookies.insert(format!("bk_s{}", b.id), session_a.clone());
     assert_eq!(thief.get(&format!("/b/{}/panel", b.id)).await.status, 303);
-    let r = v.submit(&format!("/b/{}/panel/bookings/{in_a}/cancel", b.id), &[]).await;
+    let r = v
+        .submit(&format!("/b/{}/panel/bookings/{in_a}/cancel", b.id), &[("confirmed", "yes")])
+        .await;
     assert_eq!(r.status, 404, "{}", r.html);
     assert_eq!(booking_status(&server, &a, in_a).await, "approved");
     server.stop().await;
@@ -524,9 +564,16 @@ async fn every_panel_setting_flips() {
     assert!(panel.html.contains("class=\"button secondary reschedule\""), "{}", panel.html);
     let week = v.open(&format!("/b/{}/panel/bookings/{id}/reschedule", t.id)).await;
     let target = week.slots()[10].clone();
-    let moved = v
-        .submit(&format!("/b/{}/panel/bookings/{id}/reschedule", t.id), &[("start", &target)])
-        .await;
+    let reschedule = format!("/b/{}/panel/bookings/{id}/reschedule", t.id);
+    let asked = v.submit(&reschedule, &[("start", &target)]).await;
+    assert!(
+        asked.shows("Déplacer ce rendez-vous ?")
+            && asked.html.contains(&format!("name=\"start\" value=\"{target}\"")),
+        "{}",
+        asked.html
+    );
+    assert_eq!(booking_status(&server, &t, id).await, "approved", "not moved before confirming");
+    let moved = v.submit(&reschedule, &[("start", &target), ("confirmed", "yes")]).await;
     assert!(moved.shows("Le rendez-vous est déplacé"), "{}", moved.html);
     assert_eq!(booking_status(&server, &t, id).await, "canceled", "the old booking is replaced");
     settings(
@@ -644,6 +691,26 @@ async fn pages_speak_both_languages_and_refuse_nonsense() {
     assert!(still.headers["referrer-policy"] == "no-referrer");
     assert_eq!(v.get("/b/999999").await.status, 404);
     assert_eq!(v.get("/b/abc/panel").await.status, 404);
+    // The terms the sign-up asks to accept are the business's own, linked.
+    let signup = v.open(&format!("/b/{}/signup", t.id)).await;
+    assert!(!signup.html.contains("id=\"terms-link\""), "no terms set, no dead link");
+    let bad = server
+        .call(
+            reqwest::Method::PATCH,
+            &t.path("/settings"),
+            Some(&t.admin),
+            Some(json!({"terms_url": "javascript:alert(1)"})),
+            &[],
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{:?}", bad.body);
+    settings(&server, &t, json!({"terms_url": "https://mairie.example/cgu"})).await;
+    let signup = v.open(&format!("/b/{}/signup", t.id)).await;
+    assert!(
+        signup.html.contains("id=\"terms-link\" href=\"https://mairie.example/cgu\""),
+        "{}",
+        signup.html
+    );
     assert_eq!(v.get(&format!("/b/{}/book?agenda=x", t.id)).await.status, 400);
     assert_eq!(
         v.get(&format!("/b/{}/book?agenda=999&service={}", t.id, c.service)).await.status,

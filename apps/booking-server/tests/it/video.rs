@@ -362,6 +362,19 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     );
     let other = s.get(&t.path(&format!("/video/staff/{}", c.desk)), Some(&key)).await;
     assert_eq!(other.status, 403, "only their own");
+    // Disconnecting asks first, and the way back keeps the account.
+    ana.open(&video_page).await;
+    let remove = format!("/b/{}/office/video/account/remove", t.id);
+    let asked = ana.post(&remove, &[("owner", "me")]).await;
+    assert!(
+        asked.status == 200
+            && asked.html.contains("id=\"confirm-yes\"")
+            && asked.html.contains(&format!("id=\"confirm-no\" href=\"{video_page}\"")),
+        "{}",
+        asked.html
+    );
+    let still = s.get(&t.path(&format!("/video/staff/{}", c.staff)), Some(&key)).await;
+    assert_eq!(still.body["kind"], "custom", "nothing changed yet");
 
     // Her own link reaches the staff email of an appointment she takes.
     let monday = common::next_monday();

@@ -94,6 +94,21 @@ impl App {
         Ok(ics::feed(&b.name, &events))
     }
 
+    /// One booking as a calendar file to add to one's calendar (the confirmation page's
+    /// "add to my calendar"): the same UID and SEQUENCE as its emailed invitations. Whoever
+    /// holds the booking's proof may download it: the caller proves it before asking.
+    ///
+    /// # Errors
+    /// Storage.
+    pub async fn booking_calendar(
+        &self,
+        business: &crate::catalog::Business,
+        booking: &crate::booking::Booking,
+    ) -> Result<String, StoreError> {
+        let events = self.feed_events(business, std::slice::from_ref(booking), false).await?;
+        Ok(ics::feed(&business.name, &events))
+    }
+
     /// Adds the events of an iCalendar file as a resource's exceptions (admins, managers, or
     /// the staff member themself).
     ///
