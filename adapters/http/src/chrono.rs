@@ -378,6 +378,7 @@ fn read_fill(body: &Bytes) -> Result<Fill, Failure> {
             },
             answers,
             code: None,
+            locale: None,
         },
     })
 }

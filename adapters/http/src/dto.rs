@@ -1295,6 +1295,10 @@ pub struct BookingIn {
     /// types it (any case; spaces and hyphens ignored).
     #[serde(default)]
     pub code: Option<String>,
+    /// The customer's language, `fr` or `en`: their emails about this booking are written in
+    /// it (default: the business's).
+    #[serde(default)]
+    pub locale: Option<String>,
 }
 
 /// One line of a booking's history.
@@ -1359,6 +1363,9 @@ pub struct BookingOut {
     pub created_at: String,
     /// The booking it replaced (reschedule).
     pub rescheduled_from: Option<i64>,
+    /// The customer's language (`fr`, `en`), when the booking was made in one; else the
+    /// business's is used.
+    pub locale: Option<String>,
     /// Its history, oldest first (when asked for one booking).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryOut>>,
@@ -1384,6 +1391,7 @@ impl BookingOut {
             answers: b.answers.iter().cloned().collect(),
             created_at: instant(b.created_at, zone),
             rescheduled_from: b.rescheduled_from.map(booking_core::ids::BookingId::get),
+            locale: b.locale.map(|l| l.code().to_owned()),
             history: None,
         };
         match &b.target {

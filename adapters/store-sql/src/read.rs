@@ -268,6 +268,7 @@ pub fn booking(row: &impl Cells) -> Result<Booking, StoreError> {
         status: status(&row.text("status")?)?,
         created_at: instant(row.int("created_at_us")?)?,
         rescheduled_from: row.opt_int("rescheduled_from")?.map(BookingId::new),
+        locale: row.opt_text("locale")?.as_deref().and_then(booking_core::settings::Locale::parse),
     })
 }
 

@@ -114,6 +114,7 @@ pub fn booking(id: BookingId, new: NewBooking) -> Booking {
         status: new.status,
         created_at: stored(new.created_at),
         rescheduled_from: new.rescheduled_from,
+        locale: new.locale,
     }
 }
 

@@ -150,6 +150,9 @@ pub struct Booking {
     pub created_at: Timestamp,
     /// The booking this one replaced by a reschedule.
     pub rescheduled_from: Option<BookingId>,
+    /// The language the customer booked in: their emails are written in it (`None`: the
+    /// business's).
+    pub locale: Option<crate::settings::Locale>,
 }
 
 impl Booking {
@@ -205,6 +208,8 @@ pub struct NewBooking {
     pub created_at: Timestamp,
     /// The booking this one replaces (reschedule).
     pub rescheduled_from: Option<BookingId>,
+    /// The customer's language (`None`: the business's).
+    pub locale: Option<crate::settings::Locale>,
     /// The creation line of the history.
     pub created_by: Actor,
 }

@@ -286,11 +286,17 @@ pub struct Subject<'a> {
 }
 
 impl Subject<'_> {
-    /// The §E3 values, dates in the business zone and locale.
+    /// The customer's language: the one they booked in, else the business's.
+    #[must_use]
+    pub fn locale(&self) -> Locale {
+        self.booking.locale.unwrap_or(self.business.locale)
+    }
+
+    /// The §E3 values, dates in the business zone and the customer's language.
     #[must_use]
     pub fn values(&self) -> Values {
         let b = self.business;
-        let (locale, zone) = (b.locale, &b.zone);
+        let (locale, zone) = (self.locale(), &b.zone);
         let local = |t: Timestamp| zone.local(t);
         let start = local(self.interval.start());
         let end = local(self.interval.end());
@@ -417,7 +423,7 @@ pub fn compose(
     let to = subject.booking.contact.email.clone()?;
     let (subject_text, body) = match custom {
         Some(t) => (t.subject.as_str(), t.text.as_str()),
-        None => trigger.default_template(subject.business.locale),
+        None => trigger.default_template(subject.locale()),
     };
     let values = subject.values();
     let cancel = matches!(trigger, Trigger::Canceled | Trigger::Rejected);

@@ -31,6 +31,7 @@ async fn booked(h: &Harness, start: &str, email: Option<&str>) -> booking_core::
         },
         answers: vec![],
         code: None,
+        locale: None,
     };
     h.engine
         .book(h.business, offer, at(start), None, details, Actor::guest(), Limits::Apply)
@@ -101,6 +102,7 @@ fn english_businesses_write_english_and_anonymised_customers_get_nothing() {
             contact: customer.contact.clone(),
             answers: vec![],
             code: None,
+            locale: None,
         };
         h.engine
             .book(
@@ -133,6 +135,7 @@ fn english_businesses_write_english_and_anonymised_customers_get_nothing() {
             contact: customer.contact.clone(),
             answers: vec![],
             code: None,
+            locale: None,
         };
         h.engine
             .book(
@@ -293,6 +296,7 @@ fn staff_hear_of_their_own_bookings_desks_of_none() {
             },
             answers: vec![],
             code: None,
+            locale: None,
         };
         let mine = h
             .engine

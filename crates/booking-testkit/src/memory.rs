@@ -306,6 +306,7 @@ impl State {
                         status: new.status,
                         created_at: new.created_at,
                         rescheduled_from: new.rescheduled_from,
+                        locale: new.locale,
                     };
                     let entry = HistoryEntry {
                         at: new.created_at,

@@ -523,7 +523,9 @@ pub(crate) async fn confirm(ctx: Ctx, PageForm(form): PageForm<ContactForm>) -> 
         Ok(c) => c,
         Err(r) => return r,
     };
-    let details = Details { customer: Some(customer), contact, answers, code };
+    // The customer's emails follow the language of the page they booked in.
+    let locale = Some(ctx.locale);
+    let details = Details { customer: Some(customer), contact, answers, code, locale };
     let (caller, lock) = (ctx.caller(), ctx.lock_code());
     let app = ctx.state.app();
     match app

@@ -761,6 +761,7 @@ pub(crate) async fn confirm(
         },
         answers,
         code: None,
+        locale: None,
     };
     let (app, lock) = (ctx.state.app(), office_lock(&ctx));
     match app.book(Some(&actor), ctx.business.id, Wanted::Nothing, Some(&lock), details, true).await

@@ -44,12 +44,19 @@ pub(crate) async fn create(
     let run = move || async move {
         let state = run_state;
         let b = super::business(&state, business.get()).await?;
-        let mut details = Details {
-            customer: input.customer_id.map(CustomerId::new),
-            contact: input.contact.to_core()?,
-            answers: input.answers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
-            code: None,
-        };
+        let mut details =
+            Details {
+                customer: input.customer_id.map(CustomerId::new),
+                contact: input.contact.to_core()?,
+                answers: input.answers.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+                code: None,
+                locale: match input.locale.as_deref().map(str::trim) {
+                    None | Some("") => None,
+                    Some(l) => Some(booking_core::settings::Locale::parse(l).ok_or_else(|| {
+                        crate::problem::Problem::invalid("`locale` is `fr` or `en`")
+                    })?),
+                },
+            };
         if let Some(typed) = input.code.as_deref().filter(|c| !c.trim().is_empty()) {
             details.code = Some(super::codes::find(&state, b.id, typed).await?.id);
         }

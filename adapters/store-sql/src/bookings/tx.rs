@@ -13,13 +13,13 @@ use crate::exec::{Arg, DbError, Executor, Query, all, id_list, query, tx_error, 
 use crate::write::Columns;
 use crate::{Cells, json, micros, read, write};
 
-/// The insert of a booking's 22 columns, `RETURNING id`.
+/// The insert of a booking's 23 columns, `RETURNING id`.
 const INSERT_BOOKING: &str = "INSERT INTO bookings (business_id, kind, agenda_id, service_id, resource_id, \
          slot_start_us, slot_end_us, busy_start_us, busy_end_us, session_id, seats, customer_id, \
          first_name, last_name, email, phone, answers, status, created_at_us, rescheduled_from, \
-         created_by_role, created_by_user) \
+         created_by_role, created_by_user, locale) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-         $18, $19, $20, $21, $22) RETURNING id";
+         $18, $19, $20, $21, $22, $23) RETURNING id";
 
 /// Applies the core's writes in order. Jobs about a booking the same transaction creates
 /// are handed to the adapter's `insert_booking` with it (PostgreSQL writes them in the
@@ -129,7 +129,7 @@ async fn insert_booking(
                  j AS (INSERT INTO outbox (business_id, effect, event, booking_id, state, run_at_us, \
                  created_at_us) SELECT $1::bigint, e.effect, e.event, b.id, 'pending', e.run_at, \
                  e.run_at FROM b, \
-                 unnest($23::text[], $24::text[], $25::bigint[]) AS e(effect, event, run_at)) \
+                 unnest($24::text[], $25::text[], $26::bigint[]) AS e(effect, event, run_at)) \
                  SELECT id FROM b"
         );
         let row = bind_new_booking(query(&sql), &new, &t)
@@ -222,7 +222,7 @@ pub(crate) async fn enqueue(conn: &mut impl Executor, jobs: &[NewJob]) -> Result
     Ok(())
 }
 
-/// Binds a booking's 22 columns as `$1`…`$22`, in [`INSERT_BOOKING`]'s order.
+/// Binds a booking's 23 columns as `$1`…`$23`, in [`INSERT_BOOKING`]'s order.
 fn bind_new_booking<'q>(
     query: Query<'q>,
     new: &'q booking_core::booking::NewBooking,
@@ -251,6 +251,7 @@ fn bind_new_booking<'q>(
         .bind(new.rescheduled_from.map(BookingId::get))
         .bind(new.created_by.role.code())
         .bind(new.created_by.user)
+        .bind(new.locale.map(booking_core::settings::Locale::code))
 }
 
 pub async fn view(conn: &mut impl Executor, scope: &TxScope) -> Result<TxView, StoreError> {

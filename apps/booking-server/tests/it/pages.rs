@@ -128,8 +128,9 @@ async fn account(server: &Server, v: &mut Visitor, t: &Tenant, email: &str) {
     assert_eq!(logged.status, 303, "{}", logged.html);
 }
 
+/// The token of an email's link (links also carry the customer's `lang`).
 fn token_of(link: &str) -> String {
-    link.split("token=").nth(1).unwrap().to_owned()
+    link.split("token=").nth(1).unwrap().split('&').next().unwrap().to_owned()
 }
 
 async fn booking_status(server: &Server, t: &Tenant, id: i64) -> String {
@@ -716,6 +717,88 @@ async fn pages_speak_both_languages_and_refuse_nonsense() {
         v.get(&format!("/b/{}/book?agenda=999&service={}", t.id, c.service)).await.status,
         404
     );
+    server.stop().await;
+}
+
+/// §E: a person's language follows them. An English visitor of a French business books on
+/// the public page; the confirmation email is English (dates too), its cancel link opens the
+/// cancel page in English, and the cancellation email is English as well. A French visitor's
+/// email stays French; the API books in the language it is given.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_english_booking_gets_english_emails() {
+    let server = Server::sqlite().await;
+    let t = server.tenant("Mairie").await;
+    let c = setup(&server, &t).await;
+    let mut v = Visitor::new(&server.base);
+    let week = v.open(&format!("{}&lang=en", week_path(&t, &c))).await;
+    assert!(week.shows("Choose a time"), "{}", week.html);
+    let start = week.slots()[0].clone();
+    let held = v
+        .post(
+            &format!("/b/{}/book/hold", t.id),
+            &[
+                ("agenda", &c.agenda.to_string()),
+                ("service", &c.service.to_string()),
+                ("start", &start),
+            ],
+        )
+        .await;
+    let details = v.open(held.location.as_deref().unwrap()).await;
+    assert!(details.shows("Your details"), "{}", details.html);
+    let done = v
+        .submit(
+            &format!("/b/{}/book/confirm", t.id),
+            &[("first_name", "Amy"), ("last_name", "Brown"), ("email", "amy@example.org")],
+        )
+        .await;
+    assert!(done.shows("Appointment booked"), "{}", done.html);
+    let mail = wait_for_mail(&server.mail_dir, "amy@example.org", "Passeport").await;
+    assert!(
+        mail.subject.starts_with("Your appointment on") && mail.body.contains("Hello Amy"),
+        "{} / {}",
+        mail.subject,
+        mail.body
+    );
+    assert!(!mail.body.contains("Bonjour") && !mail.body.contains("décembre"), "{}", mail.body);
+    let cancel = mail.link("/cancel?token=").expect("a cancel link");
+    assert!(cancel.ends_with("&lang=en"), "{cancel}");
+    let mut later = Visitor::new(&server.base);
+    let page = later.open(&cancel).await;
+    assert!(
+        page.html.contains("<html lang=\"en\""),
+        "the link's page speaks English: {}",
+        page.html
+    );
+    let token = cancel.split("token=").nth(1).unwrap().split('&').next().unwrap().to_owned();
+    let canceled = later.post(&format!("/b/{}/cancel", t.id), &[("token", &token)]).await;
+    assert_eq!(canceled.status, 200, "{}", canceled.html);
+    let bye = wait_for_mail(&server.mail_dir, "amy@example.org", "canceled").await;
+    assert!(bye.body.contains("Hello Amy"), "{}", bye.body);
+    // A French visitor's stays French; the API takes a language, and refuses another.
+    book(&mut Visitor::new(&server.base), &t, &c, 1, ("Zoé", "Martin", "zoe@example.org")).await;
+    let fr = wait_for_mail(&server.mail_dir, "zoe@example.org", "Passeport").await;
+    assert!(fr.body.contains("Bonjour Zoé"), "{}", fr.body);
+    let monday = common::next_monday();
+    let api = server
+        .post(
+            &t.path("/bookings"),
+            None,
+            json!({"agenda_id": c.agenda, "service_id": c.service, "start": common::paris(monday, 9, 0),
+                   "locale": "en", "contact": {"first_name": "Bob", "email": "bob@example.org"}}),
+        )
+        .await;
+    assert_eq!((api.status, &api.body["locale"]), (201, &json!("en")), "{:?}", api.body);
+    let en = wait_for_mail(&server.mail_dir, "bob@example.org", "Passeport").await;
+    assert!(en.body.contains("Hello Bob"), "{}", en.body);
+    let refused = server
+        .post(
+            &t.path("/bookings"),
+            None,
+            json!({"agenda_id": c.agenda, "service_id": c.service, "start": common::paris(monday, 10, 0),
+                   "locale": "de", "contact": {"first_name": "Udo"}}),
+        )
+        .await;
+    assert_eq!((refused.status, refused.code()), (422, "invalid_value"), "{:?}", refused.body);
     server.stop().await;
 }
 

@@ -109,7 +109,7 @@ async fn book(v: &mut Visitor, t: &Tenant, c: &Catalog, email: &str) -> i64 {
 async fn panel(v: &mut Visitor, t: &Tenant, mail: &common::web::Mail) -> String {
     let magic = mail.link("/magic?token=").expect("a magic link");
     v.open(&magic).await;
-    let token = magic.split("token=").nth(1).unwrap().to_owned();
+    let token = magic.split("token=").nth(1).unwrap().split('&').next().unwrap().to_owned();
     v.post(&format!("/b/{}/magic", t.id), &[("token", &token)]).await;
     v.open(&format!("/b/{}/panel", t.id)).await.html
 }

@@ -281,6 +281,7 @@ mod tests {
             answers: Vec::new(),
             created_at: "2027-01-01T00:00:00Z".parse().unwrap(),
             rescheduled_from: None,
+            locale: None,
         }
     }
 

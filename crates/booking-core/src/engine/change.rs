@@ -126,6 +126,7 @@ impl Engine {
                 contact: current.contact.clone(),
                 answers: current.answers.clone(),
                 code: None,
+                locale: current.locale,
             };
             let moved = code.and_then(|code| {
                 let found = view.codes.iter().find(|c| c.id == code)?;

@@ -95,6 +95,8 @@ pub struct Details {
     /// (a code is a bearer credential); refused inside the booking's transaction when it
     /// cannot pay.
     pub code: Option<crate::ids::CodeId>,
+    /// The language the customer books in, for their emails (`None`: the business's).
+    pub locale: Option<crate::settings::Locale>,
 }
 
 impl Details {
@@ -229,6 +231,7 @@ fn insert(
         status,
         created_at: now,
         rescheduled_from,
+        locale: details.locale,
         created_by: actor,
     })
 }

@@ -84,6 +84,8 @@ impl Notifier {
         let Some((accounts, base)) = &self.links else { return Ok((None, None)) };
         let settings = &business.settings;
         let root = format!("{base}/b/{}", business.id);
+        // The pages a link opens speak the customer's language too.
+        let lang = booking.locale.map(|l| format!("&lang={}", l.code())).unwrap_or_default();
         let live = matches!(
             trigger,
             Trigger::Approved | Trigger::Pending | Trigger::Rescheduled | Trigger::Reminder
@@ -91,7 +93,7 @@ impl Notifier {
         let cancel = if live && start > self.clock.now() {
             let token =
                 accounts.cancel_link(business.id, booking.customer, booking.id, start).await?;
-            Some(format!("{root}/cancel?token={}", token.expose()))
+            Some(format!("{root}/cancel?token={}{lang}", token.expose()))
         } else {
             None
         };
@@ -101,7 +103,7 @@ impl Notifier {
         let magic = match booking.customer {
             Some(customer) if !settings.require_password => {
                 match accounts.magic_link(business.id, customer).await {
-                    Ok(token) => Some(format!("{root}/magic?token={}", token.expose())),
+                    Ok(token) => Some(format!("{root}/magic?token={}{lang}", token.expose())),
                     Err(crate::accounts::AccountError::Store(e)) => return Err(e),
                     Err(_) => None,
                 }
@@ -341,9 +343,11 @@ impl JobHandler for Notifier {
         if trigger == Trigger::VideoLink && subject.video.is_none() {
             return Ok(()); // hidden from emails (§J6), or gone since: nothing to tell
         }
+        // The customer's language: the business's own wording of this email in it, else the
+        // default one in it.
         let custom = self
             .store
-            .email_template(business.id, trigger, business.locale)
+            .email_template(business.id, trigger, subject.locale())
             .await
             .map_err(temporary)?;
         let key = job.delivery_key();

@@ -439,6 +439,7 @@ fn blind_booking(h: &Harness, target: Target) -> Write {
         created_at: at(NOW),
         created_by: Actor::system(),
         rescheduled_from: None,
+        locale: None,
     })
 }
 

@@ -16,6 +16,7 @@ pub async fn anonymisation_erases_and_keeps_bookings(store: Arc<dyn Store>) {
         contact: customer.contact.clone(),
         answers: vec![("reason".into(), "passport renewal".into())],
         code: None,
+        locale: None,
     };
     let booking = book_with(&h, "2027-01-04T09:00:00Z", details).await.unwrap();
     assert_eq!(
@@ -101,6 +102,7 @@ async fn anonymised_customer_values(store: Arc<dyn Store>) -> Vec<String> {
         contact: customer.contact.clone(),
         answers: vec![("reason".into(), values[6].clone())],
         code: None,
+        locale: None,
     };
     let first = book_with(&h, "2027-01-04T09:00:00Z", details.clone()).await.unwrap();
     let agent = Actor::staff(Role::Agent, None);
@@ -516,6 +518,7 @@ pub async fn a_customer_s_timeline_pages_the_past(store: Arc<dyn Store>) {
         contact: ana.contact.clone(),
         answers: Vec::new(),
         code: None,
+        locale: None,
     };
     let mut appointments = Vec::new();
     for day in ["04", "05", "06", "07", "08"] {
