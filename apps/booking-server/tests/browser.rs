@@ -454,9 +454,15 @@ async fn customer_journeys_in_a_real_browser() {
         .unwrap();
     c.goto(&format!("{base}/b/{}/panel/profile", t4.id)).await.unwrap();
     shot(&c, "17-profile").await;
+    assert!(c.find(Locator::Css("#delete-account")).await.is_ok(), "the account's own exit shows");
+    let title = c.title().await.unwrap();
+    assert!(!title.contains('<'), "the title is text: {title}");
     click(&c, "#delete-profile").await;
+    c.wait().for_element(Locator::Css("#delete-upcoming")).await.unwrap();
+    // Keep the appointment (without the name): staff see it as "Client n° id".
+    click(&c, "#cancel-upcoming").await;
     shot(&c, "18-delete-confirm").await;
-    click(&c, "main form button").await;
+    click(&c, "#confirm-yes").await;
     see(&c, "Votre profil est supprimé").await;
     shot(&c, "19-deleted").await;
     c.goto(&format!("{base}/b/{}/panel", t4.id)).await.unwrap();

@@ -517,37 +517,138 @@ fn may_delete(ctx: &Ctx) -> Result<Actor, Response> {
     }
 }
 
-/// "Delete my profile": what it does, and the button (only when the business allows it).
+#[derive(Template)]
+#[template(path = "delete_profile.html")]
+struct DeleteProfilePage {
+    c: View,
+    /// The upcoming appointments and events: what and when, and whether the customer may still
+    /// cancel each.
+    upcoming: Vec<(String, bool)>,
+}
+
+/// The customer's bookings still to come that hold (approved or pending), as the panel shows
+/// them.
+async fn live_upcoming(
+    ctx: &Ctx,
+    caller: &booking_core::access::Principal,
+) -> Result<Vec<Row>, Response> {
+    let Some(session) = ctx.session else { return Err(ctx.redirect(&ctx.path("/login"))) };
+    let timeline =
+        ctx.state.app().customer_timeline(caller, ctx.business.id, session.customer, 0, 0).await;
+    let Ok(timeline) = timeline else { return Err(unavailable(ctx)) };
+    let live: Vec<Booking> = timeline
+        .upcoming
+        .into_iter()
+        .filter(|b| matches!(b.status, BookingStatus::Approved | BookingStatus::Pending))
+        .collect();
+    let (upcoming, _) = rows(ctx, live).await?;
+    Ok(upcoming)
+}
+
+/// "Delete my profile" (only when the business allows it): what will be erased, the
+/// appointments still to come and what will happen to them (canceled, or kept without a name
+/// when it is too late to cancel or the customer chooses to keep them), and the final email.
 pub(crate) async fn delete_page(ctx: Ctx) -> Response {
     if let Err(r) = may_delete(&ctx) {
         return r;
     }
-    ctx.button(
-        ctx.t.delete_profile,
-        ctx.t.delete_profile_warning,
-        ctx.path("/panel/delete"),
-        ctx.t.delete_profile_confirm,
-        Vec::new(),
-    )
+    let Some(caller) = ctx.caller() else { return ctx.redirect(&ctx.path("/login")) };
+    let upcoming = match live_upcoming(&ctx, &caller).await {
+        Ok(rows) => rows,
+        Err(r) => return r,
+    };
+    let upcoming = upcoming
+        .into_iter()
+        .map(|r| (format!("{} — {}", r.what, r.when), r.cancel.is_ok()))
+        .collect();
+    ctx.render(StatusCode::OK, &DeleteProfilePage { c: ctx.view(), upcoming })
 }
 
-/// Anonymises the customer (§A7) and logs out.
-pub(crate) async fn delete(mut ctx: Ctx, PageForm(form): PageForm<CsrfForm>) -> Response {
+#[derive(Deserialize)]
+pub(crate) struct DeleteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirmed: String,
+    cancel_upcoming: Option<String>,
+}
+
+/// Anonymises the customer (§A7) and logs out, after canceling their upcoming bookings when
+/// they asked (those the windows still let them cancel). Before the erasure, one last email
+/// (kept in memory only: no outbox row keeps the address) lists what was canceled, what was
+/// kept without their name and why, and what was erased.
+pub(crate) async fn delete(mut ctx: Ctx, PageForm(form): PageForm<DeleteForm>) -> Response {
     if let Err(r) = may_delete(&ctx) {
         return r;
     }
     if let Err(refused) = ctx.check_csrf(&form.csrf) {
         return refused;
     }
+    if form.confirmed != "yes" {
+        return ctx.redirect(&ctx.path("/panel/delete"));
+    }
     let Some(session) = ctx.session else { return ctx.redirect(&ctx.path("/login")) };
     let caller = session.principal();
-    match ctx.state.app().anonymise_customer(&caller, ctx.business.id, session.customer).await {
+    let upcoming = match live_upcoming(&ctx, &caller).await {
+        Ok(rows) => rows,
+        Err(r) => return r,
+    };
+    let app = ctx.state.app();
+    let (mut canceled, mut kept) = (Vec::new(), Vec::new());
+    for row in upcoming {
+        let line = format!("{} — {}", row.what, row.when);
+        if form.cancel_upcoming.is_some() && row.cancel.is_ok() {
+            match app.cancel(&caller, ctx.business.id, row.id, None).await {
+                Ok(_) => canceled.push(line),
+                Err(e) if e.kind() == Kind::Unavailable => return unavailable(&ctx),
+                Err(_) => kept.push(line),
+            }
+        } else {
+            kept.push(line);
+        }
+    }
+    let address = match app.customer(&caller, ctx.business.id, session.customer).await {
+        Ok((_, me)) => me.contact.email,
+        Err(_) => return unavailable(&ctx),
+    };
+    match app.anonymise_customer(&caller, ctx.business.id, session.customer).await {
         Ok(_) => {
+            if let Some(to) = address {
+                let message = farewell(&ctx, to, &canceled, &kept);
+                super::send_later(ctx.pages().web.mailer.clone(), message);
+            }
             ctx.close_session();
             ctx.session = None;
             ctx.message(StatusCode::OK, ctx.t.delete_profile, ctx.t.profile_deleted)
         }
         Err(_) => unavailable(&ctx),
+    }
+}
+
+/// The last email to a customer who deleted their profile, in the page's language.
+fn farewell(
+    ctx: &Ctx,
+    to: booking_core::catalog::Email,
+    canceled: &[String],
+    kept: &[String],
+) -> booking_core::ports::mail::Message {
+    let t = ctx.t;
+    let list = |lines: &[String]| lines.iter().map(|l| format!("- {l}\n")).collect::<String>();
+    let mut text = format!("{}\n\n{}\n", t.farewell_hello, t.farewell_erased);
+    if !canceled.is_empty() {
+        text.push_str(&format!("\n{}\n{}", t.farewell_canceled, list(canceled)));
+    }
+    if !kept.is_empty() {
+        text.push_str(&format!("\n{}\n{}", t.farewell_kept, list(kept)));
+    }
+    text.push_str(&format!("\n{}\n\n{}\n", t.farewell_records, ctx.business.name));
+    booking_core::ports::mail::Message {
+        to,
+        subject: format!("{} — {}", t.farewell_subject, ctx.business.name),
+        text,
+        html: None,
+        attachments: Vec::new(),
+        idempotency_key: format!("farewell-{}", ctx.state.app().token(16).expose()),
     }
 }
 

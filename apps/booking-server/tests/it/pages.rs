@@ -226,8 +226,32 @@ async fn deleting_the_profile_leaves_no_personal_value_anywhere(server: Server) 
     assert!(profile.html.contains("id=\"delete-profile\""), "{}", profile.html);
     let confirm = v.open(&format!("/b/{}/panel/delete", t.id)).await;
     assert!(confirm.shows("Oui, supprimer mon profil"), "{}", confirm.html);
-    let deleted = v.post(&format!("/b/{}/panel/delete", t.id), &[]).await;
+    // The step says what happens to the appointment still to come, and offers to cancel it.
+    assert!(
+        confirm.html.contains("id=\"delete-upcoming\"")
+            && confirm.shows("Passeport")
+            && confirm.html.contains("id=\"cancel-upcoming\" name=\"cancel_upcoming\" type=\"checkbox\" value=\"yes\" checked"),
+        "{}",
+        confirm.html
+    );
+    let unconfirmed = v.post(&format!("/b/{}/panel/delete", t.id), &[]).await;
+    assert_eq!(unconfirmed.status, 303, "nothing erased without the confirmation");
+    assert_eq!(booking_status(&server, &t, id).await, "approved");
+    let deleted = v
+        .post(
+            &format!("/b/{}/panel/delete", t.id),
+            &[("confirmed", "yes"), ("cancel_upcoming", "yes")],
+        )
+        .await;
     assert!(deleted.shows("Votre profil est supprimé"), "{}", deleted.html);
+    assert_eq!(booking_status(&server, &t, id).await, "canceled", "canceled as asked");
+    let last =
+        wait_for_mail(&server.mail_dir, "zoe.unique@example.org", "Rendez-vous annulés").await;
+    assert!(
+        last.body.contains("votre profil est supprimé") && last.body.contains("Passeport"),
+        "the last email lists what was canceled: {}",
+        last.body
+    );
     let after = v.get(&format!("/b/{}/panel", t.id)).await;
     assert_eq!(after.status, 303, "logged out");
     let booking = server.get(&t.path(&format!("/bookings/{id}")), Some(&t.admin)).await;
