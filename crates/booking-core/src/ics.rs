@@ -320,6 +320,8 @@ pub struct FeedEvent {
     pub description: String,
     /// Where, when known.
     pub location: Option<String>,
+    /// The video meeting to join, for an online appointment (RFC 7986 `CONFERENCE`).
+    pub conference: Option<String>,
     /// State.
     pub status: FeedStatus,
     /// When it last changed.
@@ -374,6 +376,9 @@ fn write_event(out: &mut String, e: &FeedEvent, organizer: Option<&str>) {
     }
     if let Some(l) = &e.location {
         push_line(out, &format!("LOCATION:{}", escape(l)));
+    }
+    if let Some(url) = &e.conference {
+        push_line(out, &format!("CONFERENCE;VALUE=URI;FEATURE=VIDEO:{}", escape(url)));
     }
     if let Some(email) = organizer {
         push_line(out, &format!("ORGANIZER:mailto:{email}"));
@@ -485,6 +490,7 @@ END:VCALENDAR\r\n";
             summary: "Passeport; Ana, Lima".into(),
             description: format!("Une très longue description {}", "é".repeat(60)),
             location: None,
+            conference: None,
             status: FeedStatus::Cancelled,
             stamp: at("2027-01-01T10:00:00Z"),
         };

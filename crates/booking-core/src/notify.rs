@@ -427,13 +427,30 @@ pub fn compose(
     };
     let values = subject.values();
     let cancel = matches!(trigger, Trigger::Canceled | Trigger::Rejected);
+    // An online appointment's invitation says where to join: the link as its place, in its
+    // details (with the password) and as its conference, as calendar clients read them.
+    let online = subject.video.as_ref().map(|v| v.url.clone());
+    let description = subject.video.as_ref().map_or_else(String::new, |v| {
+        let mut lines = vec![v.url.clone()];
+        let password = match subject.locale() {
+            Locale::Fr => "Mot de passe :",
+            Locale::En => "Password:",
+        };
+        lines.extend(v.password.as_ref().map(|p| format!("{password} {p}")));
+        lines.extend(v.description.clone());
+        lines.join("\n")
+    });
     let event = FeedEvent {
         uid: subject.lineage.uid(subject.business.id),
         sequence: subject.lineage.sequence(cancel),
         interval: subject.interval,
         summary: format!("{} — {}", subject.what.0, subject.business.name),
-        description: String::new(),
-        location: subject.location.clone().or_else(|| subject.business.address.clone()),
+        description,
+        location: online
+            .clone()
+            .or_else(|| subject.location.clone())
+            .or_else(|| subject.business.address.clone()),
+        conference: online,
         status: if cancel { FeedStatus::Cancelled } else { FeedStatus::Confirmed },
         stamp: now,
     };

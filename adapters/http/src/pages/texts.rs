@@ -1024,3 +1024,81 @@ impl Texts {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// A template's text a person reads, askama's tags, comments, styles and scripts left out,
+    /// and the attributes a person hears or sees (`aria-label`, `title`, `alt`,
+    /// `placeholder`) with their askama parts left out.
+    fn visible(template: &str) -> Vec<String> {
+        let mut text = String::new();
+        let mut rest = template;
+        // Drop `<style>…</style>` and `<script…</script>`.
+        while let Some(start) = rest.find("<style").or_else(|| rest.find("<script")) {
+            text.push_str(&rest[..start]);
+            let close = if rest[start..].starts_with("<style") { "</style>" } else { "</script>" };
+            let end = rest[start..].find(close).map_or(rest.len(), |e| start + e + close.len());
+            rest = &rest[end..];
+        }
+        text.push_str(rest);
+        let mut out = Vec::new();
+        let strip = |s: &str, open: &str, close: &str| {
+            let mut kept = String::new();
+            let mut here = s;
+            while let Some(i) = here.find(open) {
+                kept.push_str(&here[..i]);
+                here = here[i..].find(close).map_or("", |e| &here[i + e + close.len()..]);
+                kept.push(' ');
+            }
+            kept.push_str(here);
+            kept
+        };
+        let text = strip(&strip(&strip(&text, "{{", "}}"), "{%", "%}"), "{#", "#}");
+        for attribute in ["aria-label=\"", "title=\"", "alt=\"", "placeholder=\""] {
+            for (i, _) in text.match_indices(attribute) {
+                let value = &text[i + attribute.len()..];
+                let value = &value[..value.find('"').unwrap_or(value.len())];
+                out.push(value.to_owned());
+            }
+        }
+        out.push(strip(&text, "<", ">"));
+        out
+    }
+
+    /// Every word a page shows comes from the catalogue (`Texts`, where a missing language
+    /// is a compile error): no template holds bare text. Format masks (`XXXX-XXXX`) and
+    /// symbols pass.
+    #[test]
+    fn no_template_holds_text_outside_the_catalogue() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut found = Vec::new();
+        let mut read = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let template = std::fs::read_to_string(&path).unwrap();
+            read += 1;
+            for piece in visible(&template) {
+                let words: Vec<&str> = piece
+                    .split(|c: char| !c.is_alphabetic())
+                    .filter(|w| w.chars().any(char::is_lowercase))
+                    .collect();
+                if !words.is_empty() {
+                    found.push(format!("{}: {words:?}", path.display()));
+                }
+            }
+        }
+        assert!(read > 20, "the templates were read: {read}");
+        assert!(found.is_empty(), "text outside the catalogue: {found:#?}");
+    }
+
+    #[test]
+    fn the_check_sees_bare_text() {
+        let pieces = visible("<p>{{ c.t.x }} Bonjour</p><a aria-label=\"close\">×</a>");
+        assert!(pieces.iter().any(|p| p.contains("Bonjour")));
+        assert!(pieces.iter().any(|p| p == "close"));
+        let clean = visible(
+            "<p>{{ c.t.x }}</p>{% if a %}<b>{{ y }}</b>{% endif %}<style>p{color:red}</style>",
+        );
+        assert!(clean.iter().all(|p| !p.chars().any(char::is_alphabetic)), "{clean:?}");
+    }
+}

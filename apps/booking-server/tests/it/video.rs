@@ -264,6 +264,16 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     };
     assert!(told.subject.starts_with("Nouveau lien"), "{}", told.subject);
     assert!(told.body.contains("Mot de passe : om"), "{}", told.body);
+    // The customer's invitation says where to join, as calendar clients read it.
+    let invitation = told.raw.clone();
+    let calendar = invitation_in(&invitation);
+    let unfolded = calendar.replace("\r\n ", "");
+    assert!(
+        unfolded.contains("CONFERENCE;VALUE=URI;FEATURE=VIDEO:https://meet.example/yoga")
+            && unfolded.contains("LOCATION:https://meet.example/yoga")
+            && unfolded.contains("Mot de passe : om"),
+        "{unfolded}"
+    );
     let talk = s
         .post(&t.path("/events"), admin, json!({"kind": "event", "name": "Talk", "capacity": 5}))
         .await;
@@ -424,4 +434,15 @@ async fn a_booked_online_appointment_shows_its_zoom_link_or_none_when_hidden() {
     );
     drop(smtp);
     s.stop().await;
+}
+
+/// The `text/calendar` part of a raw email, decoded (base64).
+fn invitation_in(raw: &str) -> String {
+    use base64::Engine as _;
+    let part = raw.split("Content-Type: text/calendar").nth(1).expect("an invitation");
+    let body = part.split("\r\n\r\n").nth(1).or_else(|| part.split("\n\n").nth(1)).unwrap();
+    let encoded: String =
+        body.lines().take_while(|l| !l.starts_with("--")).flat_map(|l| l.trim().chars()).collect();
+    let bytes = base64::engine::general_purpose::STANDARD.decode(encoded).expect("base64");
+    String::from_utf8(bytes).unwrap()
 }

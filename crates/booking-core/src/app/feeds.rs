@@ -196,6 +196,7 @@ impl App {
                 summary,
                 description,
                 location,
+                conference: None,
                 status: match booking.status {
                     BookingStatus::Pending => FeedStatus::Tentative,
                     BookingStatus::Approved | BookingStatus::NoShow => FeedStatus::Confirmed,
