@@ -561,8 +561,12 @@ struct DonePage {
     c: View,
     what: String,
     when: String,
-    /// The business's address (where to go), if it gave one.
+    /// The business's address (where to go), if it gave one and the appointment is not online.
     place: Option<String>,
+    /// The appointment is online.
+    online: bool,
+    /// Its link, once made and unless the business hides links from the panel (§J6).
+    video: Option<booking_core::video::VideoLink>,
     pending: bool,
     /// The booking as a calendar file.
     ics: String,
@@ -611,11 +615,27 @@ pub(crate) async fn done(ctx: Ctx, Query(q): Query<DoneQuery>) -> Response {
     } else {
         None
     };
+    let (online, video) = match app.shown_link(&ctx.business, &booking).await {
+        Ok(booking_core::video::LinkState::Ready(link)) => {
+            let settings = &ctx.business.settings;
+            let shown = booking_core::video::shown(
+                booking_core::video::Channel::Panel,
+                settings.hide_video_links_in_emails,
+                settings.hide_video_links_in_panel,
+            );
+            (true, Some(link).filter(|_| shown))
+        }
+        Ok(booking_core::video::LinkState::Waiting) => (true, None),
+        Ok(booking_core::video::LinkState::None) => (false, None),
+        Err(_) => return unavailable(&ctx),
+    };
     let page = DonePage {
         c: ctx.view(),
         what: found.map(|s| s.name).unwrap_or_default(),
         when: when(&ctx, slot),
-        place: ctx.business.address.clone().filter(|a| !a.trim().is_empty()),
+        place: ctx.business.address.clone().filter(|a| !online && !a.trim().is_empty()),
+        online,
+        video,
         pending: booking.status == BookingStatus::Pending,
         ics: ctx.path(&format!("/book/done.ics?booking={}&proof={}", q.booking, q.proof)),
         cancel,

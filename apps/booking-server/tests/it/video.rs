@@ -102,6 +102,9 @@ async fn book(v: &mut Visitor, t: &Tenant, c: &Catalog, email: &str) -> i64 {
         .await;
     assert_eq!(done.status, 303, "{}", done.html);
     let location = done.location.unwrap();
+    // The confirmation says the appointment is online and how the link comes.
+    let page = v.open(&location).await;
+    assert!(page.html.contains("id=\"online\""), "{}", page.html);
     location.split("booking=").nth(1).unwrap().split('&').next().unwrap().parse().unwrap()
 }
 
