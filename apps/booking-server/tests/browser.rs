@@ -240,6 +240,15 @@ async fn click(c: &Client, css: &str) {
     c.wait().for_element(Locator::Css(css)).await.unwrap().click().await.unwrap();
 }
 
+/// The demo agenda "accueil" with the back-office booking of agents on.
+async fn agents_book_on_accueil(server: &Server, t: &Tenant, c: &common::Catalog) {
+    let agenda = json!({"name": "Accueil", "slug": "accueil", "resources": [c.desk, c.staff],
+                        "services": [c.service], "backoffice_booking": true});
+    let path = t.path(&format!("/agendas/{}", c.agenda));
+    let r = server.call(reqwest::Method::PUT, &path, Some(&t.admin), Some(agenda), &[]).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+}
+
 /// The first slot offered starts at least ten minutes ahead: one listed at 18:59:59 must not
 /// have started by the time the journey has booked it and looks at the panel.
 async fn no_slot_starting_now(server: &Server, t: &Tenant) {
@@ -518,8 +527,7 @@ async fn an_agent_books_from_the_calendar_in_a_real_browser() {
     let t = server.tenant("Mairie").await;
     let c = setup(&server, &t).await;
     let admin = Some(t.admin.as_str());
-    let r = server.call(reqwest::Method::PUT, &t.path(&format!("/agendas/{}", c.agenda)), admin, Some(json!({"name": "Accueil", "slug": "accueil", "resources": [c.desk, c.staff], "services": [c.service], "backoffice_booking": true})), &[]).await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
+    agents_book_on_accueil(&server, &t, &c).await;
     let mut keys = Vec::new();
     for (role, subject) in [("agent", None), ("agent", None), ("staff", Some(c.staff))] {
         let k = server
@@ -730,9 +738,7 @@ async fn every_page_passes_axe_core_in_both_languages_widths_and_with_javascript
         json!({"customers_may_reschedule": true, "customers_may_delete_profile": true}),
     )
     .await;
-    let admin = Some(t.admin.as_str());
-    let r = server.call(reqwest::Method::PUT, &t.path(&format!("/agendas/{}", cat.agenda)), admin, Some(json!({"name": "Accueil", "slug": "accueil", "resources": [cat.desk, cat.staff], "services": [cat.service], "backoffice_booking": true})), &[]).await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
+    agents_book_on_accueil(&server, &t, &cat).await;
     let page = |rest: &str| format!("{base}/b/{}{rest}", t.id);
     let week = page(&format!("/book?agenda={}&service={}", cat.agenda, cat.service));
     let day = common::next_monday();
@@ -943,9 +949,7 @@ async fn keyboard_only_journeys_in_a_real_browser() {
     let t = server.tenant("Mairie").await;
     let cat = setup(&server, &t).await;
     no_slot_starting_now(&server, &t).await;
-    let admin = Some(t.admin.as_str());
-    let r = server.call(reqwest::Method::PUT, &t.path(&format!("/agendas/{}", cat.agenda)), admin, Some(json!({"name": "Accueil", "slug": "accueil", "resources": [cat.desk, cat.staff], "services": [cat.service], "backoffice_booking": true})), &[]).await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
+    agents_book_on_accueil(&server, &t, &cat).await;
     let c = browser(&driver).await;
 
     // The skip link comes first and leads into the content.

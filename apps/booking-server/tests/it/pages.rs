@@ -27,6 +27,15 @@ fn week_path(t: &Tenant, c: &Catalog) -> String {
 }
 
 /// Books the `nth` free slot of the week on the public page; returns the booking id.
+/// Holds the slot starting at `start` from the week page; the details form it leads to.
+async fn hold(v: &mut Visitor, t: &Tenant, c: &Catalog, start: &str) -> Page {
+    let (agenda, service) = (c.agenda.to_string(), c.service.to_string());
+    let fields = [("agenda", agenda.as_str()), ("service", service.as_str()), ("start", start)];
+    let held = v.post(&format!("/b/{}/book/hold", t.id), &fields).await;
+    assert_eq!(held.status, 303, "{}", held.html);
+    v.open(held.location.as_deref().unwrap()).await
+}
+
 async fn book(
     v: &mut Visitor,
     t: &Tenant,
@@ -36,19 +45,7 @@ async fn book(
 ) -> i64 {
     let week = v.open(&week_path(t, c)).await;
     assert_eq!(week.status, 200, "{}", week.html);
-    let start = week.slots()[nth].clone();
-    let held = v
-        .post(
-            &format!("/b/{}/book/hold", t.id),
-            &[
-                ("agenda", &c.agenda.to_string()),
-                ("service", &c.service.to_string()),
-                ("start", &start),
-            ],
-        )
-        .await;
-    assert_eq!(held.status, 303, "{}", held.html);
-    let details = v.open(held.location.as_deref().unwrap()).await;
+    let details = hold(v, t, c, &week.slots()[nth]).await;
     assert!(details.shows("Vos coordonnées"), "{}", details.html);
     let done = v
         .post(
@@ -756,18 +753,7 @@ async fn an_english_booking_gets_english_emails() {
     let mut v = Visitor::new(&server.base);
     let week = v.open(&format!("{}&lang=en", week_path(&t, &c))).await;
     assert!(week.shows("Choose a time"), "{}", week.html);
-    let start = week.slots()[0].clone();
-    let held = v
-        .post(
-            &format!("/b/{}/book/hold", t.id),
-            &[
-                ("agenda", &c.agenda.to_string()),
-                ("service", &c.service.to_string()),
-                ("start", &start),
-            ],
-        )
-        .await;
-    let details = v.open(held.location.as_deref().unwrap()).await;
+    let details = hold(&mut v, &t, &c, &week.slots()[0]).await;
     assert!(details.shows("Your details"), "{}", details.html);
     let done = v
         .submit(
